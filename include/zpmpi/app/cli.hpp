@@ -1,0 +1,33 @@
+// Command line: zpmpi --config job.json [--store PATH] [--memory-limit 2GB]
+//               [--log-level 0|1|2] [--overwrite] [--num-jobs N] | --help | --version
+// Every flag that matches a config key overrides the job file's value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "zpmpi/app/config.hpp"
+#include "zpmpi/model/result.hpp"
+
+namespace zpmpi::app {
+
+struct CliOptions {
+  bool help = false;
+  bool version = false;
+  std::string usage;  ///< the --help text
+  std::string config_path;
+  std::optional<std::string> store;
+  std::optional<std::string> memory_limit;
+  std::optional<int> log_level;
+  bool overwrite = false;
+  std::optional<int> num_jobs;
+};
+
+/// Parses argv; errors are ExitCode::kUsage with Program_options' reason.
+Result<CliOptions> parse_cli(int argc, const char* const* argv);
+
+/// Applies the flags to a parsed job; errors name the flag.
+Status apply_cli(const CliOptions& cli, Config& config);
+
+}  // namespace zpmpi::app

@@ -1,0 +1,59 @@
+// The job description: a JSON file in the format of DESIGN.md (the Python package's keys),
+// parsed strictly. Every error names the file and the key and is ExitCode::kUsage:
+//   job.json: chunks.latitude: must be a positive integer, got -3
+//   job.json: line 4, column 12: syntax error (expected '}')
+//   job.json: unknown key 'chunk' (known: source, variables, ...)
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "zpmpi/codec/codec.hpp"
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/transform/output_array.hpp"
+
+namespace zpmpi::app {
+
+/// How output chunks are chosen: per-dim sizes (dims not named take the source chunk,
+/// capped at the dim length), or the source chunks ("auto", or {}).
+struct ChunkSpec {
+  std::map<std::string, std::uint64_t> sizes;  ///< empty = source chunks
+};
+
+/// A {"type": "rename"} preprocessor: `key` is its place in the job ("preprocessors[1]").
+struct Rename {
+  std::string key;
+  std::string var_id;
+  std::string new_name;
+};
+
+struct Config {
+  std::string path;        ///< the job file, for messages
+  std::string source_uri;  ///< as written; relative paths are relative to the working directory
+  std::string engine = "netcdf";
+  std::optional<std::vector<transform::VariableChoice>> variables;  ///< nullopt = all data variables
+  std::vector<Rename> renames;  ///< applied in order after variable choice
+  ChunkSpec chunks;
+  std::string store;  ///< as written, like source_uri; empty if only --store will give it
+  codec::CodecSpec compressor;  ///< default zstd level 1
+  std::uint64_t memory_limit = 2'000'000'000;
+  std::optional<int> num_jobs;  ///< nullopt = number of ranks
+  bool overwrite = false;
+  boost::json::object add_attrs;
+  std::optional<std::string> cache_label;
+  std::string recommendations = "halt";
+  int log_level = 1;
+};
+
+/// Parses the text of a job file; `path` is only used in messages.
+Result<Config> parse_config(std::string_view text, const std::string& path);
+
+/// Reads and parses a job file.
+Result<Config> load_config(const std::string& path);
+
+}  // namespace zpmpi::app

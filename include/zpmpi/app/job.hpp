@@ -1,0 +1,30 @@
+// From a job description and a described source to what the run needs: the output arrays,
+// their zarr metadata, the plan's array specs. Pure: rank 0 calls it before planning.
+#pragma once
+
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "zpmpi/app/config.hpp"
+#include "zpmpi/model/dataset.hpp"
+#include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/transform/output_array.hpp"
+#include "zpmpi/zarr/metadata.hpp"
+
+namespace zpmpi::app {
+
+struct JobArrays {
+  std::vector<transform::OutputArray> arrays;
+  std::vector<plan::ArraySpec> specs;    ///< same order as arrays
+  std::vector<zarr::ArrayMeta> metadata;  ///< same order as arrays
+  boost::json::object group_attrs;       ///< root .zattrs
+};
+
+/// Chooses and renames the arrays, resolves output chunks and builds the metadata.
+/// Output chunks: data arrays take chunks.sizes[dim], else the source chunk, capped at the
+/// dim length; dimension coordinates are one chunk. Errors (kUsage) name the config key,
+/// e.g. "chunks.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)".
+Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset);
+
+}  // namespace zpmpi::app

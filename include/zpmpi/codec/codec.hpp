@@ -1,0 +1,55 @@
+// Chunk codecs, byte-compatible with numcodecs (what zarr-python and xarray decode).
+//
+//   zstd: one standard Zstandard frame with the content size in its header
+//         (numcodecs.Zstd; zarr JSON {"id": "zstd", "level": 1}).
+//   lz4:  numcodecs.LZ4 framing: the uncompressed length as a 4-byte little-endian
+//         integer, then one LZ4 *block* (not an LZ4 frame). 100 raw bytes -> 64 00 00 00 + block.
+//         (zarr JSON {"id": "lz4", "acceleration": 1}).
+//   none: the raw bytes (zarr JSON compressor null).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "zpmpi/model/result.hpp"
+
+namespace zpmpi::codec {
+
+enum class CodecId { kNone, kZstd, kLz4 };
+
+struct CodecSpec {
+  CodecId id = CodecId::kZstd;
+  int level = 1;         ///< zstd level (1..22, negative = fast levels)
+  int acceleration = 1;  ///< lz4 acceleration (>= 1)
+  bool operator==(const CodecSpec&) const = default;
+};
+
+class Codec {
+ public:
+  virtual ~Codec() = default;
+  /// Upper bound of encode()'s output size for `raw_size` input bytes.
+  virtual std::size_t max_encoded_size(std::size_t raw_size) const = 0;
+  /// Encodes `raw` into `out` (at least max_encoded_size(raw.size()) bytes); returns the size.
+  virtual Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const = 0;
+  /// Decodes a whole chunk into `out`, which must be exactly the raw size; errors on a
+  /// malformed or mis-sized input.
+  virtual Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const = 0;
+};
+
+std::unique_ptr<Codec> make_codec(const CodecSpec& spec);
+
+/// The zarr .zarray "compressor" value: {"id":"zstd","level":1}, {"id":"lz4","acceleration":1}
+/// or null.
+boost::json::value compressor_json(const CodecSpec& spec);
+
+/// Parses the config's "compressor" value (same spelling as compressor_json; null = none;
+/// missing fields take the defaults above). Errors (ExitCode::kUsage) name the offending
+/// field relative to the value, e.g. "level: must be an integer" or
+/// "id: unknown compressor 'blosc' (supported: zstd, lz4)".
+Result<CodecSpec> codec_spec_from_json(const boost::json::value& value);
+
+}  // namespace zpmpi::codec

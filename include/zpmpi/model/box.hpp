@@ -1,0 +1,38 @@
+// Index-space arithmetic on C-order (row-major) arrays. All indices and sizes are 64-bit:
+// arrays over 4 GiB and dims over 2^31 are ordinary here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace zpmpi::model {
+
+using Index = std::uint64_t;
+using Shape = std::vector<Index>;
+
+/// Product of the extents; 1 for a rank-0 shape.
+Index num_elements(const Shape& shape);
+
+/// "[a, b, c]" for messages and logs.
+std::string to_string(const Shape& shape);
+
+/// A rectangular part of an index space: start[d] .. start[d] + count[d] - 1 per dim.
+struct Box {
+  Shape start;
+  Shape count;
+
+  std::size_t rank() const { return start.size(); }
+  Index num_elements() const { return model::num_elements(count); }
+  bool operator==(const Box&) const = default;
+};
+
+/// Copies the sub-box `count` at `src_start` of a C-order array of shape `src_shape` into
+/// a C-order array of shape `dst_shape` at `dst_start`. Elements are `elem_size` bytes.
+/// Runs of the innermost contiguous extent are copied with memcpy.
+void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_start,
+              std::byte* dst, const Shape& dst_shape, const Shape& dst_start,
+              const Shape& count, std::size_t elem_size);
+
+}  // namespace zpmpi::model

@@ -1,0 +1,72 @@
+// The description of a source dataset, as netCDF / xarray see it: dimensions, variables
+// with dtype, shape, source chunking, attributes and fill value, and global attributes.
+// Pure data: sources fill it in, preprocessors rewrite it, the zarr writer reads it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "zpmpi/model/box.hpp"
+#include "zpmpi/model/dtype.hpp"
+
+namespace zpmpi::model {
+
+struct Dimension {
+  std::string name;
+  Index length = 0;
+  bool unlimited = false;
+};
+
+/// An attribute value: text, or a numeric array (length 1 = a scalar, as xarray reads it).
+/// `dtype` keeps the numeric type of the source (e.g. f4 for a float scale_factor).
+struct AttrValue {
+  std::variant<std::string, std::vector<std::int64_t>, std::vector<std::uint64_t>,
+               std::vector<double>>
+      data;
+  std::optional<DType> dtype;  ///< nullopt for text
+
+  bool is_text() const { return data.index() == 0; }
+};
+
+struct Attribute {
+  std::string name;
+  AttrValue value;
+};
+
+struct Variable {
+  std::string name;
+  DType dtype = DType::f4;
+  std::vector<std::string> dims;
+  Shape shape;
+  /// Source chunk shape. Contiguous netCDF-4 and netCDF-3 variables report the whole dim,
+  /// except a netCDF-3 record dim, which reports 1 (one record at a time on disk).
+  Shape source_chunks;
+  /// True when the source stores (and possibly compresses) the variable in chunks that
+  /// must be decoded whole; false for contiguous storage, where any hyperslab is cheap.
+  bool chunked = false;
+  std::vector<Attribute> attributes;
+  /// The `_FillValue` attribute converted to dtype, if the variable has one.
+  std::optional<Scalar> fill_value;
+
+  const Attribute* find_attribute(std::string_view name) const;
+};
+
+struct Dataset {
+  std::string uri;
+  std::vector<Dimension> dims;
+  std::vector<Variable> variables;
+  std::vector<Attribute> attributes;  ///< global attributes
+  /// Variables the source holds but zarr cannot (text, strings, compound): name + reason.
+  std::vector<std::string> skipped;
+
+  const Variable* find_variable(std::string_view name) const;
+  const Dimension* find_dim(std::string_view name) const;
+  /// A dimension coordinate: 1-D and named like its only dim (xarray's index variables).
+  bool is_dimension_coordinate(const Variable& v) const;
+  /// Names listed in any variable's "coordinates" attribute (xarray's non-index coords).
+  std::vector<std::string> auxiliary_coordinate_names() const;
+};
+
+}  // namespace zpmpi::model

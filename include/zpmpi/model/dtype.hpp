@@ -1,0 +1,33 @@
+// Numeric element types of the arrays zpmpi moves: the ten netCDF numeric types.
+// Names follow NumPy's kind+size spelling ("i2" = signed 16-bit, "f4" = float32).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+
+namespace zpmpi::model {
+
+enum class DType : std::uint8_t { i1, u1, i2, u2, i4, u4, i8, u8, f4, f8 };
+
+/// Bytes per element (1, 2, 4 or 8).
+std::size_t dtype_size(DType t);
+bool is_float(DType t);
+bool is_signed_integer(DType t);
+/// "i1" ... "f8".
+std::string_view dtype_name(DType t);
+/// Inverse of dtype_name; nullopt for anything else.
+std::optional<DType> dtype_from_name(std::string_view name);
+
+/// One value of any numeric dtype, held in the widest type of its kind: signed integers
+/// as int64, unsigned as uint64, floats as double (float32 values are exact in double).
+using Scalar = std::variant<std::int64_t, std::uint64_t, double>;
+
+/// Writes `value` converted to `t` in native byte order at `out` (dtype_size(t) bytes).
+void store_scalar(DType t, const Scalar& value, std::byte* out);
+/// Reads one element of type `t` from `in`.
+Scalar load_scalar(DType t, const std::byte* in);
+
+}  // namespace zpmpi::model

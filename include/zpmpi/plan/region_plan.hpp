@@ -1,0 +1,112 @@
+// The region plan: which rank writes which output chunks, in which batches.
+//
+// Per output array the planner works on the grid of *units*: boxes whose extent per dim
+// is lcm(source chunk, output chunk) (capped at the dim length). A unit holds whole
+// output chunks and whole source chunks, so reading a unit decodes each source chunk once
+// and writes each output chunk once, with no other rank touching either. If there are
+// fewer units than jobs, units are narrowed along output chunk boundaries (outermost dim
+// first) until every job can have work; this trades some read amplification for balance.
+//
+// The units of all arrays, in array order then C order, are cut into `num_jobs` contiguous
+// runs of nearly equal bytes; each run (split at array boundaries) is a Region, and job j
+// runs on rank j % num_ranks. Inside a unit, output chunks are processed in batches: boxes
+// of `batch_chunks` output chunks whose footprint (source hyperslab + per worker one padded
+// chunk buffer and one compressed buffer) fits memory_limit. The plan is a pure,
+// deterministic function of its inputs and round-trips through JSON (rank 0 broadcasts it).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zpmpi/model/box.hpp"
+#include "zpmpi/model/dtype.hpp"
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/transform/index_map.hpp"
+
+namespace zpmpi::plan {
+
+using model::Box;
+using model::Index;
+using model::Shape;
+
+/// One output array as the planner sees it.
+struct ArraySpec {
+  std::string name;         ///< output (zarr) array name
+  std::string source_name;  ///< variable in the source
+  model::DType dtype = model::DType::f4;
+  Shape shape;              ///< output shape
+  Shape chunks;             ///< output chunk shape (each >= 1, <= max(shape, 1))
+  Shape source_chunks;      ///< source chunk shape, in output index space
+  bool source_chunked = false;  ///< source chunks must be decoded whole (see Variable::chunked)
+  std::optional<model::Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros
+  transform::IndexMap map;  ///< output index -> source index
+  bool operator==(const ArraySpec&) const = default;
+};
+
+struct PlanOptions {
+  int num_jobs = 1;   ///< >= 1
+  int num_ranks = 1;  ///< >= 1
+  std::uint64_t memory_limit = 2'000'000'000;  ///< bytes per rank
+  int workers = 1;    ///< encode/write workers per rank (each holds one chunk + one compressed buffer)
+};
+
+/// Upper bound of the encoded size of `n` raw bytes for every codec zpmpi has.
+std::uint64_t max_encoded_size(std::uint64_t n);
+
+struct ArrayPlan {
+  ArraySpec spec;
+  Shape unit;          ///< unit extent in elements per dim (a multiple of chunks, or the dim length)
+  Shape unit_grid;     ///< number of units per dim
+  Shape batch_chunks;  ///< output chunks per batch per dim (within one unit)
+  std::uint64_t batch_footprint = 0;  ///< bytes one full batch needs
+  bool operator==(const ArrayPlan&) const = default;
+};
+
+/// A run of units of one array, [unit_begin, unit_end) in C order of the unit grid.
+struct Region {
+  std::uint32_t array = 0;
+  Index unit_begin = 0;
+  Index unit_end = 0;
+  int job = 0;
+  int rank = 0;
+  std::uint64_t bytes = 0;  ///< uncompressed output bytes (unpadded)
+  bool operator==(const Region&) const = default;
+};
+
+struct RegionPlan {
+  std::vector<ArrayPlan> arrays;
+  std::vector<Region> regions;  ///< ordered by job, then array
+  PlanOptions options;
+  std::uint64_t total_bytes = 0;        ///< uncompressed output bytes of all arrays
+  std::uint64_t max_batch_footprint = 0;  ///< the plan's own per-rank memory estimate
+  bool operator==(const RegionPlan&) const = default;
+};
+
+/// Builds the plan. Errors (ExitCode::kUsage) when an option is out of range, a spec is
+/// inconsistent (ranks differ, a chunk is 0), or when one output chunk alone does not fit:
+///   "memory_limit 100MB is too low: one batch of array t2m needs 310MB"
+Result<RegionPlan> make_plan(std::vector<ArraySpec> arrays, const PlanOptions& options);
+
+/// One batch: a box of output chunks of one array, and the elements it covers.
+struct Batch {
+  std::uint32_t array = 0;
+  Box chunks;    ///< chunk indices (start, count) in the array's chunk grid
+  Box elements;  ///< output elements covered, clipped to the array shape
+};
+
+/// Calls `fn` for every batch of `region`, in a deterministic order.
+void for_each_batch(const RegionPlan& plan, const Region& region,
+                    const std::function<void(const Batch&)>& fn);
+
+/// The regions of one rank.
+std::vector<Region> regions_of_rank(const RegionPlan& plan, int rank);
+
+/// The plan as compact JSON, and back. plan_from_json(plan_to_json(p)) == p.
+std::string plan_to_json(const RegionPlan& plan);
+Result<RegionPlan> plan_from_json(std::string_view json);
+
+}  // namespace zpmpi::plan

@@ -1,0 +1,57 @@
+// The dataset as it will be written: which source variables become which zarr arrays.
+//
+// Variable choice is the first preprocessor: the data variables the user named (default:
+// every data variable, i.e. every variable that is not a coordinate), each optionally
+// renamed, followed by the coordinates they need, as xarray keeps them in ds[names]: the
+// dimension coordinates of their dims and the auxiliary coordinates named in their
+// "coordinates" attribute.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zpmpi/model/dataset.hpp"
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/transform/index_map.hpp"
+
+namespace zpmpi::transform {
+
+/// One array of the output dataset and where its elements come from.
+struct OutputArray {
+  std::string name;         ///< zarr array name
+  std::string source_name;  ///< variable in the source
+  model::DType dtype = model::DType::f4;
+  std::vector<std::string> dims;
+  model::Shape shape;
+  model::Shape source_chunks;  ///< in output index space
+  bool source_chunked = false;
+  std::vector<model::Attribute> attributes;
+  std::optional<model::Scalar> fill_value;
+  IndexMap map;  ///< output index -> source index
+  bool is_coordinate = false;
+};
+
+/// A data variable the user asked for; an empty new_name keeps the source name.
+struct VariableChoice {
+  std::string name;
+  std::string new_name;
+};
+
+/// The output arrays for `choice` (nullopt = every data variable), data variables first in
+/// the order given, then coordinates in source order. Errors (ExitCode::kUsage) name the
+/// variable and list what the source has:
+///   "variables: 'foo' is not a numeric variable of era5.nc (it has: d2m, t2m)".
+Result<std::vector<OutputArray>> choose_arrays(
+    const model::Dataset& dataset, const std::optional<std::vector<VariableChoice>>& choice);
+
+}  // namespace zpmpi::transform
+
+namespace zpmpi::transform {
+
+/// Renames the data array called `old_name` (as named after variable choice and earlier
+/// renames). Errors (kUsage): no such array, a coordinate, or a name already taken.
+Status rename_array(std::vector<OutputArray>& arrays, const std::string& old_name,
+                    const std::string& new_name);
+
+}  // namespace zpmpi::transform

@@ -1,0 +1,62 @@
+// Zarr v2 metadata documents, spelled as zarr-python 2 and xarray write them.
+//
+// .zarray for a float32 array with NaN fill and zstd:
+//   {"chunks": [24, 721, 1440], "compressor": {"id": "zstd", "level": 1},
+//    "dimension_separator": ".", "dtype": "<f4", "fill_value": "NaN", "filters": null,
+//    "order": "C", "shape": [48, 721, 1440], "zarr_format": 2}
+// dtype is NumPy's typestr: byte order ('<' little-endian, '|' for one-byte types), kind,
+// size: "<f4", "<i2", "|u1". A float fill_value that is not finite is the string "NaN",
+// "Infinity" or "-Infinity"; a missing fill value is null.
+// .zattrs of an array is its attributes plus "_ARRAY_DIMENSIONS" (xarray's dim names);
+// _FillValue is not repeated there (xarray reads it from fill_value).
+// .zmetadata holds every document under "metadata", keyed by path, with
+// "zarr_consolidated_format": 1.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "zpmpi/model/dataset.hpp"
+
+namespace zpmpi::zarr {
+
+/// NumPy typestr of a dtype: f4 -> "<f4", i1 -> "|i1".
+std::string typestr(model::DType t);
+
+/// fill_value as .zarray spells it (number, "NaN"/"Infinity"/"-Infinity", or null).
+boost::json::value fill_value_json(model::DType t, const std::optional<model::Scalar>& fill);
+
+/// An attribute value as JSON: text -> string, one number -> number, several -> list.
+boost::json::value attr_json(const model::AttrValue& value);
+
+/// Attributes as a JSON object, in order, skipping `_FillValue`.
+boost::json::object attrs_json(const std::vector<model::Attribute>& attributes);
+
+struct ArrayMeta {
+  std::string name;
+  model::DType dtype = model::DType::f4;
+  model::Shape shape;
+  model::Shape chunks;
+  std::optional<model::Scalar> fill_value;
+  boost::json::value compressor;  ///< codec::compressor_json(...)
+  std::vector<std::string> dims;  ///< -> _ARRAY_DIMENSIONS
+  std::vector<model::Attribute> attributes;
+};
+
+boost::json::object zarray_json(const ArrayMeta& array);
+boost::json::object array_zattrs_json(const ArrayMeta& array);
+
+/// The consolidated document for a group with `group_attrs` and `arrays`.
+boost::json::object zmetadata_json(const boost::json::object& group_attrs,
+                                   const std::vector<ArrayMeta>& arrays);
+
+/// Serialises like Python's json.dumps(indent=4, sort_keys=True): non-finite doubles become
+/// the bare tokens NaN, Infinity, -Infinity (which zarr-python and json.loads accept), and
+/// doubles print in shortest round-trip form.
+std::string dump_json(const boost::json::value& value);
+
+}  // namespace zpmpi::zarr

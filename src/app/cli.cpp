@@ -1,0 +1,74 @@
+#include "zpmpi/app/cli.hpp"
+
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "zpmpi/model/bytes.hpp"
+
+namespace zpmpi::app {
+namespace po = boost::program_options;
+
+Result<CliOptions> parse_cli(int argc, const char* const* argv) {
+  CliOptions cli;
+  std::string store, memory_limit;
+  int log_level = 1, num_jobs = 0;
+  po::options_description desc(
+      "Usage: zpmpi --config job.json [options]\n"
+      "Caches netCDF data into a Zarr v2 store, in parallel under MPI\n"
+      "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions");
+  desc.add_options()
+      ("help,h", "print this help and exit")
+      ("version", "print the version and exit")
+      ("config,c", po::value<std::string>(&cli.config_path)->value_name("FILE"), "job description (JSON)")
+      ("store", po::value<std::string>(&store)->value_name("PATH"), "output store (overrides \"store\")")
+      ("memory-limit", po::value<std::string>(&memory_limit)->value_name("SIZE"),
+       "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\")")
+      ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug")
+      ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store")
+      ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)");
+  std::ostringstream usage;
+  usage << desc;
+  cli.usage = usage.str();
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return usage_error(std::string(e.what()) + " (see --help)");
+  }
+  cli.help = vm.count("help") > 0;
+  cli.version = vm.count("version") > 0;
+  if (cli.help || cli.version) return cli;
+  if (cli.config_path.empty()) return usage_error("--config FILE is required (see --help)");
+  if (vm.count("store")) cli.store = store;
+  if (vm.count("memory-limit")) cli.memory_limit = memory_limit;
+  if (vm.count("log-level")) {
+    if (log_level < 0 || log_level > 2) return usage_error("--log-level must be 0, 1 or 2");
+    cli.log_level = log_level;
+  }
+  if (vm.count("num-jobs")) {
+    if (num_jobs < 1) return usage_error("--num-jobs must be a positive integer");
+    cli.num_jobs = num_jobs;
+  }
+  return cli;
+}
+
+Status apply_cli(const CliOptions& cli, Config& config) {
+  if (cli.store) config.store = *cli.store;
+  if (cli.memory_limit) {
+    auto bytes = model::parse_bytes(*cli.memory_limit);
+    if (!bytes || *bytes == 0)
+      return usage_error("--memory-limit: cannot parse '" + *cli.memory_limit + "' as a size (e.g. 2GB, 512MiB)");
+    config.memory_limit = *bytes;
+  }
+  if (cli.log_level) config.log_level = *cli.log_level;
+  if (cli.overwrite) config.overwrite = true;
+  if (cli.num_jobs) config.num_jobs = *cli.num_jobs;
+  if (config.store.empty())
+    return usage_error(config.path + ": store: is required (or pass --store)");
+  return {};
+}
+
+}  // namespace zpmpi::app

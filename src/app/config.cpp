@@ -1,0 +1,308 @@
+#include "zpmpi/app/config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "zpmpi/model/bytes.hpp"
+
+namespace zpmpi::app {
+namespace json = boost::json;
+namespace {
+
+const std::vector<std::string> kKnownKeys = {
+    "source", "variables", "preprocessors", "chunks", "store", "cache_label", "add_attrs",
+    "compressor", "memory_limit", "num_jobs", "overwrite", "resume", "recommendations",
+    "log_level"};
+
+std::string join(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+/// A short rendering of a JSON value for "got ..." in messages.
+std::string show(const json::value& v) {
+  std::string s = json::serialize(v);
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+}
+
+Error key_error(const std::string& key, const std::string& message) {
+  return usage_error(key + ": " + message);
+}
+
+Result<std::string> get_string(const json::value& v, const std::string& key) {
+  if (!v.is_string()) return key_error(key, "must be a string, got " + show(v));
+  return std::string(v.get_string());
+}
+
+Result<bool> get_bool(const json::value& v, const std::string& key) {
+  if (!v.is_bool()) return key_error(key, "must be true or false, got " + show(v));
+  return v.get_bool();
+}
+
+/// A JSON integer >= 1 (an integral double like 24.0 is refused: chunk counts are exact).
+Result<std::uint64_t> get_positive(const json::value& v, const std::string& key) {
+  if (v.is_int64() && v.get_int64() >= 1) return static_cast<std::uint64_t>(v.get_int64());
+  if (v.is_uint64() && v.get_uint64() >= 1) return v.get_uint64();
+  return key_error(key, "must be a positive integer, got " + show(v));
+}
+
+Status parse_source(const json::value& v, Config& config) {
+  if (v.is_string()) {
+    config.source_uri = std::string(v.get_string());
+  } else if (v.is_object()) {
+    for (const auto& [k, value] : v.get_object()) {
+      const std::string key = "source." + std::string(k);
+      if (k == "uri") {
+        ZPMPI_ASSIGN_OR_RETURN(config.source_uri, get_string(value, key));
+      } else if (k == "engine") {
+        ZPMPI_ASSIGN_OR_RETURN(config.engine, get_string(value, key));
+        if (config.engine != "netcdf")
+          return key_error(key, "engine '" + config.engine + "' is not supported (supported: netcdf)");
+      } else {
+        return key_error("source", "unknown key '" + std::string(k) + "' (known: uri, engine)");
+      }
+    }
+  } else {
+    return key_error("source", "must be an object {\"uri\": ...} or a path, got " + show(v));
+  }
+  if (config.source_uri.empty()) return key_error("source.uri", "is required");
+  return {};
+}
+
+/// One per-variable transform list: only renaming exists so far.
+Result<std::string> parse_variable_transforms(const json::value& v, const std::string& key) {
+  if (!v.is_array()) return key_error(key, "must be a list of transforms, got " + show(v));
+  std::string new_name;
+  const auto& list = v.get_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string item_key = key + "[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) return key_error(item_key, "must be an object, got " + show(list[i]));
+    const auto& t = list[i].get_object();
+    const json::value* type = t.if_contains("type");
+    if (!type) return key_error(item_key, "has no \"type\"");
+    ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, item_key + ".type"));
+    if (type_name != "rename")
+      return key_error(item_key + ".type", "transform '" + type_name + "' is not supported (supported: rename)");
+    for (const auto& [k, value] : t) {
+      if (k == "type") continue;
+      if (k != "new_name") return key_error(item_key, "unknown key '" + std::string(k) + "' (known: type, new_name)");
+      ZPMPI_ASSIGN_OR_RETURN(new_name, get_string(value, item_key + ".new_name"));
+      if (new_name.empty()) return key_error(item_key + ".new_name", "must not be empty");
+    }
+    if (!t.contains("new_name")) return key_error(item_key, "rename needs \"new_name\"");
+  }
+  return new_name;
+}
+
+Status parse_variables(const json::value& v, Config& config) {
+  std::vector<transform::VariableChoice> chosen;
+  std::set<std::string> seen;
+  auto add = [&](const std::string& name, std::string new_name) -> Status {
+    if (name.empty()) return key_error("variables", "a variable name must not be empty");
+    if (!seen.insert(name).second) return key_error("variables", "'" + name + "' is listed twice");
+    chosen.push_back({name, std::move(new_name)});
+    return {};
+  };
+  if (v.is_null()) return {};
+  if (v.is_array()) {
+    const auto& list = v.get_array();
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      ZPMPI_ASSIGN_OR_RETURN(std::string name,
+                             get_string(list[i], "variables[" + std::to_string(i) + "]"));
+      ZPMPI_RETURN_IF_ERROR(add(name, ""));
+    }
+  } else if (v.is_object()) {
+    for (const auto& [k, value] : v.get_object()) {
+      ZPMPI_ASSIGN_OR_RETURN(std::string new_name,
+                             parse_variable_transforms(value, "variables." + std::string(k)));
+      ZPMPI_RETURN_IF_ERROR(add(std::string(k), new_name));
+    }
+  } else {
+    return key_error("variables", "must be a list of names or an object name -> transforms, got " + show(v));
+  }
+  if (chosen.empty()) return key_error("variables", "must name at least one variable");
+  config.variables = std::move(chosen);
+  return {};
+}
+
+/// Only variable renaming is a preprocessor so far; selections come with later versions.
+Status parse_preprocessors(const json::value& v, Config& config) {
+  if (!v.is_array()) return key_error("preprocessors", "must be a list, got " + show(v));
+  const auto& list = v.get_array();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "preprocessors[" + std::to_string(i) + "]";
+    if (!list[i].is_object()) return key_error(key, "must be an object, got " + show(list[i]));
+    const auto& p = list[i].get_object();
+    const json::value* type = p.if_contains("type");
+    if (!type) return key_error(key, "has no \"type\"");
+    ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, key + ".type"));
+    if (type_name != "rename")
+      return key_error(key + ".type", "preprocessor '" + type_name + "' is not supported by this version (supported: rename)");
+    std::string var_id, new_name;
+    for (const auto& [k, value] : p) {
+      if (k == "type") continue;
+      if (k == "var_id") {
+        ZPMPI_ASSIGN_OR_RETURN(var_id, get_string(value, key + ".var_id"));
+      } else if (k == "new_name") {
+        ZPMPI_ASSIGN_OR_RETURN(new_name, get_string(value, key + ".new_name"));
+      } else {
+        return key_error(key, "unknown key '" + std::string(k) + "' (known: type, var_id, new_name)");
+      }
+    }
+    if (var_id.empty() || new_name.empty()) return key_error(key, "rename needs \"var_id\" and \"new_name\"");
+    config.renames.push_back({key, var_id, new_name});
+  }
+  return {};
+}
+
+Status parse_chunks(const json::value& v, Config& config) {
+  if (v.is_string()) {
+    if (v.get_string() != "auto") return key_error("chunks", "must be \"auto\" or an object, got " + show(v));
+    return {};
+  }
+  if (v.is_null()) return {};
+  if (!v.is_object()) return key_error("chunks", "must be an object dim -> size, \"auto\" or {}, got " + show(v));
+  for (const auto& [dim, size] : v.get_object()) {
+    ZPMPI_ASSIGN_OR_RETURN(config.chunks.sizes[std::string(dim)],
+                           get_positive(size, "chunks." + std::string(dim)));
+  }
+  return {};
+}
+
+Status parse_key(const std::string& key, const json::value& v, Config& config) {
+  if (key == "source") return parse_source(v, config);
+  if (key == "variables") return parse_variables(v, config);
+  if (key == "preprocessors") return parse_preprocessors(v, config);
+  if (key == "chunks") return parse_chunks(v, config);
+  if (key == "store") {
+    ZPMPI_ASSIGN_OR_RETURN(config.store, get_string(v, key));
+    if (config.store.empty()) return key_error(key, "must not be empty");
+    return {};
+  }
+  if (key == "cache_label") {
+    if (v.is_null()) return {};
+    ZPMPI_ASSIGN_OR_RETURN(config.cache_label, get_string(v, key));
+    return {};
+  }
+  if (key == "add_attrs") {
+    if (v.is_null()) return {};
+    if (!v.is_object()) return key_error(key, "must be an object, got " + show(v));
+    config.add_attrs = v.get_object();
+    return {};
+  }
+  if (key == "compressor") {
+    auto spec = codec::codec_spec_from_json(v);
+    if (!spec.ok()) return spec.error().with_context(key);
+    config.compressor = spec.value();
+    return {};
+  }
+  if (key == "memory_limit") {
+    if (v.is_int64() && v.get_int64() > 0) {
+      config.memory_limit = static_cast<std::uint64_t>(v.get_int64());
+      return {};
+    }
+    if (v.is_uint64()) {
+      config.memory_limit = v.get_uint64();
+      return {};
+    }
+    if (!v.is_string()) return key_error(key, "must be a size such as \"2GB\" or \"512MiB\", got " + show(v));
+    auto bytes = model::parse_bytes(v.get_string());
+    if (!bytes || *bytes == 0)
+      return key_error(key, "cannot parse '" + std::string(v.get_string()) + "' as a size (e.g. \"2GB\", \"512MiB\", \"1.5GB\")");
+    config.memory_limit = *bytes;
+    return {};
+  }
+  if (key == "num_jobs") {
+    if (v.is_null()) return {};
+    ZPMPI_ASSIGN_OR_RETURN(std::uint64_t n, get_positive(v, key));
+    if (n > 1'000'000'000) return key_error(key, "is too large: " + std::to_string(n));
+    config.num_jobs = static_cast<int>(n);
+    return {};
+  }
+  if (key == "overwrite") {
+    ZPMPI_ASSIGN_OR_RETURN(config.overwrite, get_bool(v, key));
+    return {};
+  }
+  if (key == "resume") {
+    ZPMPI_ASSIGN_OR_RETURN(bool resume, get_bool(v, key));
+    if (resume) return key_error(key, "resuming an incomplete store is not supported by this version");
+    return {};
+  }
+  if (key == "recommendations") {
+    ZPMPI_ASSIGN_OR_RETURN(config.recommendations, get_string(v, key));
+    if (config.recommendations != "halt" && config.recommendations != "warn" && config.recommendations != "ignore")
+      return key_error(key, "must be \"halt\", \"warn\" or \"ignore\", got " + show(v));
+    return {};
+  }
+  if (key == "log_level") {
+    if (!v.is_int64() || v.get_int64() < 0 || v.get_int64() > 2)
+      return key_error(key, "must be 0, 1 or 2, got " + show(v));
+    config.log_level = static_cast<int>(v.get_int64());
+    return {};
+  }
+  return key_error(key, "unknown key");
+}
+
+/// Line and column (1-based) of byte `offset` in `text`.
+std::string position(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
+Result<json::value> parse_json(std::string_view text) {
+  json::stream_parser parser;
+  json::error_code ec;
+  const std::size_t used = parser.write(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) return usage_error(position(text, used) + ": malformed JSON (" + ec.message() + ")");
+  return parser.release();
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, const std::string& path) {
+  auto in_file = [&](const Error& e) { return e.with_context(path); };
+  auto root = parse_json(text);
+  if (!root.ok()) return in_file(root.error());
+  if (!root->is_object()) return in_file(usage_error("the job must be a JSON object"));
+
+  Config config;
+  config.path = path;
+  const auto& object = root->get_object();
+  for (const auto& [k, v] : object) {
+    const std::string key(k);
+    if (std::find(kKnownKeys.begin(), kKnownKeys.end(), key) == kKnownKeys.end())
+      return in_file(usage_error("unknown key '" + key + "' (known: " + join(kKnownKeys) + ")"));
+  }
+  // Keys in a fixed order so that variables are known before preprocessors refer to them.
+  for (const auto& key : kKnownKeys) {
+    if (const json::value* v = object.if_contains(key)) {
+      if (auto st = parse_key(key, *v, config); !st.ok()) return in_file(st.error());
+    }
+  }
+  if (config.source_uri.empty()) return in_file(usage_error("source: is required"));
+  return config;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return usage_error(path + ": cannot read the job file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace zpmpi::app

@@ -1,0 +1,58 @@
+#include "zpmpi/app/job.hpp"
+
+#include <algorithm>
+
+#include "zpmpi/codec/codec.hpp"
+
+namespace zpmpi::app {
+
+Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset) {
+  JobArrays job;
+  ZPMPI_ASSIGN_OR_RETURN(job.arrays, transform::choose_arrays(dataset, config.variables));
+  for (const Rename& r : config.renames) {
+    if (auto st = transform::rename_array(job.arrays, r.var_id, r.new_name); !st.ok())
+      return st.error().with_context(r.key);
+  }
+
+  for (const auto& [dim, size] : config.chunks.sizes) {
+    if (!dataset.find_dim(dim)) {
+      std::string dims;
+      for (const auto& d : dataset.dims) dims += (dims.empty() ? "" : ", ") + d.name;
+      return usage_error("chunks." + dim + ": '" + dim + "' is not a dimension of " + dataset.uri +
+                         " (dims: " + dims + ")");
+    }
+  }
+
+  const boost::json::value compressor = codec::compressor_json(config.compressor);
+  for (const auto& a : job.arrays) {
+    plan::ArraySpec spec;
+    spec.name = a.name;
+    spec.source_name = a.source_name;
+    spec.dtype = a.dtype;
+    spec.shape = a.shape;
+    spec.source_chunks = a.source_chunks;
+    spec.source_chunked = a.source_chunked;
+    spec.fill_value = a.fill_value;
+    spec.map = a.map;
+    for (std::size_t d = 0; d < a.shape.size(); ++d) {
+      const model::Index cap = std::max<model::Index>(a.shape[d], 1);
+      model::Index size = std::min(a.source_chunks[d], cap);
+      if (a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name) {
+        size = cap;
+      } else if (auto it = config.chunks.sizes.find(a.dims[d]); it != config.chunks.sizes.end()) {
+        size = std::min<model::Index>(it->second, cap);
+      }
+      spec.chunks.push_back(std::max<model::Index>(size, 1));
+    }
+    job.metadata.push_back(zarr::ArrayMeta{a.name, a.dtype, a.shape, spec.chunks, a.fill_value,
+                                           compressor, a.dims, a.attributes});
+    job.specs.push_back(std::move(spec));
+  }
+
+  job.group_attrs = zarr::attrs_json(dataset.attributes);
+  if (config.cache_label) job.group_attrs["cache_label"] = *config.cache_label;
+  for (const auto& [k, v] : config.add_attrs) job.group_attrs[k] = v;
+  return job;
+}
+
+}  // namespace zpmpi::app

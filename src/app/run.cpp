@@ -1,0 +1,227 @@
+#include "zpmpi/app/run.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+
+#include <boost/json.hpp>
+
+#include "zpmpi/app/cli.hpp"
+#include "zpmpi/app/config.hpp"
+#include "zpmpi/app/job.hpp"
+#include "zpmpi/app/log.hpp"
+#include "zpmpi/exec/executor.hpp"
+#include "zpmpi/model/bytes.hpp"
+#include "zpmpi/mpi/comm.hpp"
+#include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/source/source.hpp"
+#include "zpmpi/zarr/store.hpp"
+
+namespace zpmpi::app {
+namespace json = boost::json;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// What rank 0 decides and every rank needs, sent as one JSON message.
+struct JobMessage {
+  std::string source;
+  std::string store;
+  codec::CodecSpec codec;
+  int log_level = 1;
+  plan::RegionPlan plan;
+};
+
+std::string encode(const JobMessage& m) {
+  json::object o;
+  o["source"] = m.source;
+  o["store"] = m.store;
+  o["compressor"] = codec::compressor_json(m.codec);
+  o["log_level"] = m.log_level;
+  o["plan"] = plan::plan_to_json(m.plan);
+  return json::serialize(o);
+}
+
+Result<JobMessage> decode(const std::string& text) {
+  json::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return runtime_error("internal: malformed job message");
+  const auto& o = v.get_object();
+  JobMessage m;
+  m.source = std::string(o.at("source").get_string());
+  m.store = std::string(o.at("store").get_string());
+  ZPMPI_ASSIGN_OR_RETURN(m.codec, codec::codec_spec_from_json(o.at("compressor")));
+  m.log_level = static_cast<int>(o.at("log_level").get_int64());
+  ZPMPI_ASSIGN_OR_RETURN(m.plan, plan::plan_from_json(o.at("plan").get_string()));
+  return m;
+}
+
+/// Rank 0's state between planning and the metadata it writes at the end.
+struct Rank0State {
+  Config config;
+  JobArrays job;
+  std::unique_ptr<source::Source> source;
+  bool store_created = false;
+};
+
+void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
+  for (std::size_t i = 0; i < p.arrays.size(); ++i) {
+    const auto& a = p.arrays[i];
+    log::info("array " + a.spec.name + ": " + std::string(model::dtype_name(a.spec.dtype)) + " " +
+              model::to_string(a.spec.shape) + ", chunks " + model::to_string(a.spec.chunks) +
+              " (source chunks " + model::to_string(a.spec.source_chunks) + "), batch of " +
+              model::to_string(a.batch_chunks) + " chunks" +
+              (job.arrays[i].is_coordinate ? ", coordinate" : ""));
+  }
+  log::info("plan: " + std::to_string(p.regions.size()) + " regions over " +
+            std::to_string(p.options.num_jobs) + " jobs on " + std::to_string(p.options.num_ranks) +
+            " ranks, " + model::format_bytes(p.total_bytes) + " to write, at most " +
+            model::format_bytes(p.max_batch_footprint) + " of buffers per rank (memory_limit " +
+            model::format_bytes(p.options.memory_limit) + ")");
+}
+
+/// Rank 0: everything up to the broadcast. On success the store exists, empty.
+Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& state) {
+  ZPMPI_ASSIGN_OR_RETURN(state.config, load_config(cli.config_path));
+  ZPMPI_RETURN_IF_ERROR(apply_cli(cli, state.config));
+  const Config& config = state.config;
+  log::init(0, config.log_level);
+
+  ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_netcdf(config.source_uri));
+  const model::Dataset& dataset = state.source->dataset();
+  for (const auto& s : dataset.skipped) log::warn("skipping non-numeric variable " + s);
+  log::info("source " + config.source_uri + ": " + std::to_string(dataset.variables.size()) +
+            " numeric variables, " + std::to_string(dataset.dims.size()) + " dims");
+
+  auto job = build_job_arrays(config, dataset);
+  if (!job.ok()) return job.error().with_context(config.path);
+  state.job = std::move(job).value();
+
+  plan::PlanOptions options;
+  options.num_ranks = num_ranks;
+  options.num_jobs = config.num_jobs.value_or(num_ranks);
+  options.memory_limit = config.memory_limit;
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.specs, options));
+  describe_plan(plan, state.job);
+
+  std::vector<std::string> names;
+  for (const auto& a : state.job.arrays) names.push_back(a.name);
+  ZPMPI_RETURN_IF_ERROR(zarr::prepare_store(config.store, config.overwrite, names));
+  state.store_created = true;
+  return encode(JobMessage{config.source_uri, config.store, config.compressor, config.log_level,
+                           std::move(plan)});
+}
+
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return runtime_error(std::string("unexpected failure: ") + e.what());
+  }
+}
+
+std::string summary(const exec::Stats& s, std::size_t arrays, double seconds) {
+  char line[512];
+  const double mbps = seconds > 0 ? s.bytes_needed / 1e6 / seconds : 0;
+  std::snprintf(line, sizeof line,
+                "done: %zu arrays, %llu chunks; read %s (amplification %.2f), wrote %s (%s raw) "
+                "in %.2f s, %.0f MB/s",
+                arrays, static_cast<unsigned long long>(s.chunks),
+                model::format_bytes(s.bytes_needed).c_str(), s.read_amplification(),
+                model::format_bytes(s.bytes_written).c_str(), model::format_bytes(s.bytes_raw).c_str(),
+                seconds, mbps);
+  return line;
+}
+
+std::string stage_times(const exec::Stats& s) {
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "slowest rank per stage: read %.2f s, gather %.2f s, encode %.2f s, write %.2f s; "
+                "peak buffers %s per rank",
+                s.seconds_read, s.seconds_gather, s.seconds_encode, s.seconds_write,
+                model::format_bytes(s.peak_buffer).c_str());
+  return line;
+}
+
+int run(int argc, char** argv) {
+  mpi::Session session(&argc, &argv);
+  const int rank = session.rank();
+  log::init(rank, 1);
+
+  // Every rank parses the same argv, so every rank reaches the same verdict.
+  auto cli = parse_cli(argc, argv);
+  if (!cli.ok()) {
+    if (rank == 0) log::error(cli.error().message);
+    return static_cast<int>(cli.error().code);
+  }
+  if (cli->help || cli->version) {
+    if (rank == 0) std::cout << (cli->help ? cli->usage : "zpmpi " ZPMPI_VERSION "\n") << std::flush;
+    return 0;
+  }
+
+  const auto t0 = Clock::now();
+  Rank0State state;
+  Result<std::string> prepared = std::string();
+  if (rank == 0) prepared = guarded([&] { return prepare(*cli, session.size(), state); });
+  auto wire = session.broadcast(prepared);
+  if (!wire.ok()) {
+    if (rank == 0) log::error(wire.error().message);
+    return static_cast<int>(wire.error().code);
+  }
+
+  Result<JobMessage> message = decode(wire.value());
+  Result<exec::Stats> stats = exec::Stats{};
+  if (message.ok()) {
+    log::init(rank, message->log_level);
+    stats = guarded([&]() -> Result<exec::Stats> {
+      // Test hook: the integration tests make one rank fail to prove no rank hangs.
+      if (const char* fail = std::getenv("ZPMPI_TEST_FAIL_RANK"); fail && std::atoi(fail) == rank)
+        return runtime_error("injected failure (ZPMPI_TEST_FAIL_RANK=" + std::string(fail) + ")");
+      std::unique_ptr<source::Source> own;
+      source::Source* source = state.source.get();
+      if (!source) {
+        ZPMPI_ASSIGN_OR_RETURN(own, source::open_netcdf(message->source));
+        source = own.get();
+      }
+      return exec::run_rank(message->plan, *source,
+                            exec::ExecOptions{message->store, message->codec, rank});
+    });
+  } else {
+    stats = message.error();
+  }
+  Status status = session.agree(stats.ok() ? Status{} : Status{stats.error()});
+  exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  exec::Stats totals = exec::Stats::from(session.sum(local.counters()), session.max(local.maxima()));
+  if (stats.ok()) log::debug(stage_times(local));
+
+  if (status.ok() && rank == 0) {
+    status = guarded([&]() -> Status {
+      return zarr::write_metadata(state.config.store, state.job.group_attrs, state.job.metadata);
+    });
+  }
+  status = session.agree(status);
+  if (!status.ok()) {
+    if (rank == 0) {
+      log::error(status.error().message);
+      if (state.store_created && zarr::remove_store(state.config.store).ok())
+        log::warn("removed the incomplete store " + state.config.store);
+    }
+    return static_cast<int>(status.error().code);
+  }
+  if (rank == 0) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    log::info(stage_times(totals));
+    log::info(summary(totals, state.job.arrays.size(), seconds) + " -> " + state.config.store);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }
+
+}  // namespace zpmpi::app

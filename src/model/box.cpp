@@ -1,0 +1,72 @@
+#include "zpmpi/model/box.hpp"
+
+#include <cstring>
+
+namespace zpmpi::model {
+
+Index num_elements(const Shape& shape) {
+  Index n = 1;
+  for (Index e : shape) n *= e;
+  return n;
+}
+
+std::string to_string(const Shape& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_start,
+              std::byte* dst, const Shape& dst_shape, const Shape& dst_start,
+              const Shape& count, std::size_t elem_size) {
+  const std::size_t rank = count.size();
+  if (num_elements(count) == 0) return;
+  if (rank == 0) {
+    std::memcpy(dst, src, elem_size);
+    return;
+  }
+  // Merge trailing dims the copy spans completely in both arrays: one memcpy per run.
+  std::size_t inner = rank - 1;
+  Index run = count[inner];
+  while (inner > 0 && count[inner] == src_shape[inner] && count[inner] == dst_shape[inner]) {
+    --inner;
+    run *= count[inner];
+  }
+  const std::size_t run_bytes = run * elem_size;
+
+  // Element strides of both arrays.
+  std::vector<Index> src_stride(rank, 1), dst_stride(rank, 1);
+  for (std::size_t d = rank - 1; d > 0; --d) {
+    src_stride[d - 1] = src_stride[d] * src_shape[d];
+    dst_stride[d - 1] = dst_stride[d] * dst_shape[d];
+  }
+  Index src_off = 0, dst_off = 0;
+  for (std::size_t d = 0; d < rank; ++d) {
+    src_off += src_start[d] * src_stride[d];
+    dst_off += dst_start[d] * dst_stride[d];
+  }
+  // Odometer over the dims outside the run.
+  std::vector<Index> pos(inner, 0);
+  for (;;) {
+    std::memcpy(dst + dst_off * elem_size, src + src_off * elem_size, run_bytes);
+    std::size_t d = inner;
+    while (d > 0) {
+      --d;
+      if (++pos[d] < count[d]) {
+        src_off += src_stride[d];
+        dst_off += dst_stride[d];
+        break;
+      }
+      src_off -= (count[d] - 1) * src_stride[d];
+      dst_off -= (count[d] - 1) * dst_stride[d];
+      pos[d] = 0;
+      if (d == 0) return;
+    }
+    if (inner == 0) return;
+  }
+}
+
+}  // namespace zpmpi::model

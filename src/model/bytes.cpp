@@ -1,0 +1,68 @@
+#include "zpmpi/model/bytes.hpp"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace zpmpi::model {
+namespace {
+
+struct Unit {
+  std::string_view name;  // lower case
+  double factor;
+};
+
+constexpr std::array<Unit, 12> kUnits{{
+    {"", 1}, {"b", 1}, {"kb", 1e3}, {"mb", 1e6}, {"gb", 1e9}, {"tb", 1e12}, {"pb", 1e15},
+    {"kib", 1024.0}, {"mib", 1048576.0}, {"gib", 1073741824.0}, {"tib", 1099511627776.0},
+    {"pib", 1125899906842624.0},
+}};
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_bytes(std::string_view text) {
+  text = trim(text);
+  std::size_t n = 0;
+  while (n < text.size() && (std::isdigit(static_cast<unsigned char>(text[n])) || text[n] == '.' ||
+                             text[n] == 'e' || text[n] == 'E' || text[n] == '+'))
+    ++n;
+  // "1e" followed by a unit letter is not an exponent ("1eb" is not a size either way).
+  double number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + n, number);
+  if (ec != std::errc() || n == 0) return std::nullopt;
+  std::string unit(trim(text.substr(static_cast<std::size_t>(end - text.data()))));
+  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const Unit& u : kUnits) {
+    if (u.name != unit) continue;
+    const double bytes = std::floor(number * u.factor);
+    if (!std::isfinite(bytes) || bytes < 0 || bytes >= 18446744073709551616.0) return std::nullopt;
+    return static_cast<std::uint64_t>(bytes);
+  }
+  return std::nullopt;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  constexpr std::array<std::string_view, 6> kNames{"B", "kB", "MB", "GB", "TB", "PB"};
+  double value = static_cast<double>(bytes);
+  std::size_t i = 0;
+  while (value >= 1000 && i + 1 < kNames.size()) {
+    value /= 1000;
+    ++i;
+  }
+  char buf[32];
+  if (i == 0 || std::fabs(value - std::round(value)) < 0.05)
+    std::snprintf(buf, sizeof buf, "%.0f%s", value, kNames[i].data());
+  else
+    std::snprintf(buf, sizeof buf, "%.1f%s", value, kNames[i].data());
+  return buf;
+}
+
+}  // namespace zpmpi::model

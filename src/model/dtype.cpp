@@ -1,0 +1,90 @@
+#include "zpmpi/model/dtype.hpp"
+
+#include <array>
+#include <cstring>
+#include <type_traits>
+
+namespace zpmpi::model {
+namespace {
+
+struct DTypeInfo {
+  std::string_view name;
+  std::size_t size;
+  bool is_float;
+  bool is_signed;
+};
+
+constexpr std::array<DTypeInfo, 10> kInfo{{
+    {"i1", 1, false, true}, {"u1", 1, false, false}, {"i2", 2, false, true},
+    {"u2", 2, false, false}, {"i4", 4, false, true}, {"u4", 4, false, false},
+    {"i8", 8, false, true}, {"u8", 8, false, false}, {"f4", 4, true, true},
+    {"f8", 8, true, true},
+}};
+
+const DTypeInfo& info(DType t) { return kInfo[static_cast<std::size_t>(t)]; }
+
+template <class T>
+T convert(const Scalar& value) {
+  return std::visit([](auto v) { return static_cast<T>(v); }, value);
+}
+
+template <class T>
+void store_as(const Scalar& value, std::byte* out) {
+  const T v = convert<T>(value);
+  std::memcpy(out, &v, sizeof v);
+}
+
+template <class T>
+Scalar load_as(const std::byte* in) {
+  T v;
+  std::memcpy(&v, in, sizeof v);
+  if constexpr (std::is_floating_point_v<T>) return static_cast<double>(v);
+  else if constexpr (std::is_signed_v<T>) return static_cast<std::int64_t>(v);
+  else return static_cast<std::uint64_t>(v);
+}
+
+}  // namespace
+
+std::size_t dtype_size(DType t) { return info(t).size; }
+bool is_float(DType t) { return info(t).is_float; }
+bool is_signed_integer(DType t) { return info(t).is_signed && !info(t).is_float; }
+std::string_view dtype_name(DType t) { return info(t).name; }
+
+std::optional<DType> dtype_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kInfo.size(); ++i)
+    if (kInfo[i].name == name) return static_cast<DType>(i);
+  return std::nullopt;
+}
+
+void store_scalar(DType t, const Scalar& value, std::byte* out) {
+  switch (t) {
+    case DType::i1: return store_as<std::int8_t>(value, out);
+    case DType::u1: return store_as<std::uint8_t>(value, out);
+    case DType::i2: return store_as<std::int16_t>(value, out);
+    case DType::u2: return store_as<std::uint16_t>(value, out);
+    case DType::i4: return store_as<std::int32_t>(value, out);
+    case DType::u4: return store_as<std::uint32_t>(value, out);
+    case DType::i8: return store_as<std::int64_t>(value, out);
+    case DType::u8: return store_as<std::uint64_t>(value, out);
+    case DType::f4: return store_as<float>(value, out);
+    case DType::f8: return store_as<double>(value, out);
+  }
+}
+
+Scalar load_scalar(DType t, const std::byte* in) {
+  switch (t) {
+    case DType::i1: return load_as<std::int8_t>(in);
+    case DType::u1: return load_as<std::uint8_t>(in);
+    case DType::i2: return load_as<std::int16_t>(in);
+    case DType::u2: return load_as<std::uint16_t>(in);
+    case DType::i4: return load_as<std::int32_t>(in);
+    case DType::u4: return load_as<std::uint32_t>(in);
+    case DType::i8: return load_as<std::int64_t>(in);
+    case DType::u8: return load_as<std::uint64_t>(in);
+    case DType::f4: return load_as<float>(in);
+    case DType::f8: return load_as<double>(in);
+  }
+  return std::int64_t{0};
+}
+
+}  // namespace zpmpi::model

@@ -1,0 +1,70 @@
+#include "zpmpi/model/box.hpp"
+
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace zpmpi::model {
+namespace {
+
+// Reference: element-by-element copy with explicit index arithmetic.
+std::vector<int> reference_copy(const std::vector<int>& src, const Shape& src_shape,
+                                const Shape& src_start, Shape dst_shape, const Shape& dst_start,
+                                const Shape& count, std::vector<int> dst) {
+  const std::size_t rank = count.size();
+  std::vector<Index> pos(rank, 0);
+  for (Index n = 0; n < num_elements(count); ++n) {
+    Index rem = n;
+    for (std::size_t d = rank; d-- > 0;) {
+      pos[d] = rem % count[d];
+      rem /= count[d];
+    }
+    Index s = 0, t = 0;
+    for (std::size_t d = 0; d < rank; ++d) {
+      s = s * src_shape[d] + src_start[d] + pos[d];
+      t = t * dst_shape[d] + dst_start[d] + pos[d];
+    }
+    dst[t] = src[s];
+  }
+  return dst;
+}
+
+void check_copy(const Shape& src_shape, const Shape& src_start, const Shape& dst_shape,
+                const Shape& dst_start, const Shape& count) {
+  std::vector<int> src(num_elements(src_shape));
+  std::iota(src.begin(), src.end(), 1);
+  std::vector<int> dst(num_elements(dst_shape), -1);
+  const auto expected =
+      reference_copy(src, src_shape, src_start, dst_shape, dst_start, count, dst);
+  copy_box(reinterpret_cast<const std::byte*>(src.data()), src_shape, src_start,
+           reinterpret_cast<std::byte*>(dst.data()), dst_shape, dst_start, count, sizeof(int));
+  EXPECT_EQ(dst, expected) << "src " << to_string(src_shape) << " count " << to_string(count);
+}
+
+TEST(CopyBox, InteriorBlockOf3D) { check_copy({4, 5, 6}, {1, 2, 3}, {3, 3, 3}, {0, 0, 0}, {3, 3, 3}); }
+TEST(CopyBox, IntoPaddedEdgeChunk) { check_copy({5, 7}, {3, 4}, {4, 4}, {0, 0}, {2, 3}); }
+TEST(CopyBox, WholeInnerDimsMergeIntoOneRun) {
+  check_copy({6, 4, 5}, {2, 0, 0}, {3, 4, 5}, {1, 0, 0}, {2, 4, 5});
+}
+TEST(CopyBox, OneDimensional) { check_copy({10}, {3}, {8}, {2}, {5}); }
+TEST(CopyBox, FourDimensionalWithOffsetsEverywhere) {
+  check_copy({3, 4, 5, 6}, {1, 1, 2, 3}, {2, 5, 4, 4}, {0, 2, 1, 1}, {2, 3, 3, 3});
+}
+TEST(CopyBox, EmptyCountCopiesNothing) { check_copy({4, 4}, {0, 0}, {4, 4}, {0, 0}, {0, 4}); }
+TEST(CopyBox, RankZero) {
+  int src = 42, dst = 0;
+  copy_box(reinterpret_cast<const std::byte*>(&src), {}, {}, reinterpret_cast<std::byte*>(&dst),
+           {}, {}, {}, sizeof(int));
+  EXPECT_EQ(dst, 42);
+}
+
+TEST(Shape, NumElementsIs64Bit) {
+  EXPECT_EQ(num_elements({100000, 100000, 1000}), 10'000'000'000'000ULL);
+  EXPECT_EQ(num_elements({}), 1u);
+  EXPECT_EQ(num_elements({3, 0}), 0u);
+}
+
+}  // namespace
+}  // namespace zpmpi::model
