@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Shared by demo.sh and test.sh: install the Debian packages zpmpi needs (only those
+# missing, quietly), then configure and build in Release. Safe to run again.
+# Usage: source scripts/setup.sh   (sets ZPMPI_ROOT, ZPMPI_BUILD, ZPMPI_BIN)
+set -euo pipefail
+
+ZPMPI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ZPMPI_BUILD=${ZPMPI_BUILD:-$ZPMPI_ROOT/build}
+
+ZPMPI_PACKAGES=(
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libnetcdf-mpi-dev
+  libboost-program-options1.81-dev libboost-json1.81-dev libzstd-dev liblz4-dev
+  libgtest-dev cmake g++ make pkg-config time
+  python3-xarray python3-zarr python3-numcodecs python3-netcdf4 python3-dask netcdf-bin
+)
+
+zpmpi_install_packages() {
+  local missing=()
+  for p in "${ZPMPI_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "setup: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+zpmpi_build() {
+  cmake -S "$ZPMPI_ROOT" -B "$ZPMPI_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$ZPMPI_BUILD" -j "$(nproc)" >/dev/null
+}
+
+zpmpi_install_packages
+zpmpi_build
+ZPMPI_BIN=$ZPMPI_BUILD/zpmpi
+# Open MPI refuses root unless told; tests and the demo run as root on CI machines.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1

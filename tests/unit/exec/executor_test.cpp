@@ -1,0 +1,147 @@
+#include "zpmpi/exec/executor.hpp"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <numeric>
+
+#include <gtest/gtest.h>
+
+#include "zpmpi/zarr/store.hpp"
+
+namespace zpmpi::exec {
+namespace {
+
+namespace fs = std::filesystem;
+using model::Box;
+using model::Shape;
+
+/// An in-memory 2-D int32 variable "v" whose element (i, j) is i * 100 + j.
+class FakeSource : public source::Source {
+ public:
+  explicit FakeSource(Shape shape) {
+    model::Variable v;
+    v.name = "v";
+    v.dtype = model::DType::i4;
+    v.dims = {"y", "x"};
+    v.shape = shape;
+    v.source_chunks = shape;
+    dataset_.uri = "fake.nc";
+    dataset_.variables.push_back(v);
+  }
+  const model::Dataset& dataset() const override { return dataset_; }
+  Status read(const std::string& variable, const Box& box, std::span<std::byte> out) override {
+    EXPECT_EQ(variable, "v");
+    EXPECT_EQ(out.size(), box.num_elements() * 4);
+    reads.push_back(box);
+    std::size_t n = 0;
+    for (model::Index i = 0; i < box.count[0]; ++i)
+      for (model::Index j = 0; j < box.count[1]; ++j, ++n) {
+        const std::int32_t value = static_cast<std::int32_t>((box.start[0] + i) * 100 + box.start[1] + j);
+        std::memcpy(out.data() + n * 4, &value, 4);
+      }
+    return {};
+  }
+  std::vector<Box> reads;
+
+ private:
+  model::Dataset dataset_;
+};
+
+std::vector<std::byte> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> out(bytes.size());
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  return out;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path dir = fs::path(ZPMPI_TEST_TMP) / ("exec_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir.parent_path());
+  return dir;
+}
+
+void check_store(const fs::path& store, const codec::CodecSpec& spec, Shape shape, Shape chunks,
+                 std::int32_t fill) {
+  auto codec = codec::make_codec(spec);
+  for (model::Index ci = 0; ci * chunks[0] < shape[0]; ++ci) {
+    for (model::Index cj = 0; cj * chunks[1] < shape[1]; ++cj) {
+      const auto encoded = read_file(store / "v" / zarr::chunk_key({ci, cj}));
+      std::vector<std::int32_t> chunk(chunks[0] * chunks[1]);
+      ASSERT_TRUE(codec->decode(encoded, std::as_writable_bytes(std::span(chunk))).ok());
+      for (model::Index i = 0; i < chunks[0]; ++i)
+        for (model::Index j = 0; j < chunks[1]; ++j) {
+          const model::Index y = ci * chunks[0] + i, x = cj * chunks[1] + j;
+          const std::int32_t expected = y < shape[0] && x < shape[1] ? static_cast<std::int32_t>(y * 100 + x) : fill;
+          ASSERT_EQ(chunk[i * chunks[1] + j], expected) << "chunk " << ci << "." << cj << " at " << i << "," << j;
+        }
+    }
+  }
+}
+
+struct Case {
+  const char* name;
+  codec::CodecSpec codec;
+  std::uint64_t memory_limit;
+};
+
+class ExecutorTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
+  const Shape shape{7, 5}, chunks{3, 2};
+  plan::ArraySpec spec;
+  spec.name = "v";
+  spec.source_name = "v";
+  spec.dtype = model::DType::i4;
+  spec.shape = shape;
+  spec.chunks = chunks;
+  spec.source_chunks = shape;
+  spec.fill_value = model::Scalar{std::int64_t{-9}};
+  spec.map = transform::IndexMap::identity(2);
+  plan::PlanOptions options;
+  options.num_jobs = 3;
+  options.num_ranks = 2;
+  options.memory_limit = GetParam().memory_limit;
+  auto plan = plan::make_plan({spec}, options);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+
+  const fs::path store = fresh_dir(GetParam().name);
+  ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+  FakeSource source(shape);
+  std::uint64_t chunks_written = 0, bytes_needed = 0;
+  for (int rank = 0; rank < 2; ++rank) {
+    auto stats = run_rank(*plan, source, ExecOptions{store, GetParam().codec, rank});
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+    chunks_written += stats->chunks;
+    bytes_needed += stats->bytes_needed;
+  }
+  EXPECT_EQ(chunks_written, 3u * 3u);
+  EXPECT_EQ(bytes_needed, 7u * 5u * 4u);  // every element read exactly once
+  check_store(store, GetParam().codec, shape, chunks, -9);
+  for (const auto& entry : fs::directory_iterator(store / "v"))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Codecs, ExecutorTest,
+    ::testing::Values(Case{"raw", {codec::CodecId::kNone, 1, 1}, 1'000'000},
+                      Case{"zstd", {codec::CodecId::kZstd, 3, 1}, 1'000'000},
+                      Case{"lz4", {codec::CodecId::kLz4, 1, 1}, 1'000'000},
+                      // Room for one chunk per batch only: many small reads, same output.
+                      Case{"tight", {codec::CodecId::kZstd, 1, 1}, 1100}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(TouchedElements, CountsWholeSourceChunks) {
+  // Shape 10 x 10 in 4 x 4 chunks: reading rows 3..5, cols 0..9 touches chunk rows 0 and 1
+  // (8 rows) across all columns.
+  EXPECT_EQ(touched_elements(Box{{3, 0}, {3, 10}}, {10, 10}, {4, 4}), 80u);
+  // An aligned read touches exactly itself; the edge chunk is clipped to the shape.
+  EXPECT_EQ(touched_elements(Box{{8, 8}, {2, 2}}, {10, 10}, {4, 4}), 4u);
+  EXPECT_EQ(touched_elements(Box{{0, 0}, {0, 4}}, {10, 10}, {4, 4}), 0u);
+}
+
+}  // namespace
+}  // namespace zpmpi::exec

@@ -1,0 +1,92 @@
+#include "zpmpi/transform/output_array.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zpmpi::transform {
+namespace {
+
+model::Variable var(std::string name, std::vector<std::string> dims, model::Shape shape) {
+  model::Variable v;
+  v.name = std::move(name);
+  v.dims = std::move(dims);
+  v.shape = shape;
+  v.source_chunks = shape;
+  return v;
+}
+
+model::Dataset era5_like() {
+  model::Dataset ds;
+  ds.uri = "era5.nc";
+  ds.dims = {{"time", 4, true}, {"latitude", 3, false}, {"longitude", 5, false}, {"bnds", 2, false}};
+  ds.variables = {var("time", {"time"}, {4}), var("latitude", {"latitude"}, {3}),
+                  var("longitude", {"longitude"}, {5}),
+                  var("t2m", {"time", "latitude", "longitude"}, {4, 3, 5}),
+                  var("d2m", {"time", "latitude", "longitude"}, {4, 3, 5}),
+                  var("station_height", {"latitude", "longitude"}, {3, 5}),
+                  var("lat_bnds", {"latitude", "bnds"}, {3, 2})};
+  ds.variables[4].attributes.push_back({"coordinates", {std::string("station_height"), std::nullopt}});
+  return ds;
+}
+
+std::vector<std::string> names(const std::vector<OutputArray>& arrays) {
+  std::vector<std::string> n;
+  for (const auto& a : arrays) n.push_back(a.name);
+  return n;
+}
+
+TEST(ChooseArrays, DefaultIsEveryDataVariableThenTheirCoordinates) {
+  auto arrays = choose_arrays(era5_like(), std::nullopt);
+  ASSERT_TRUE(arrays.ok()) << arrays.error().message;
+  EXPECT_EQ(names(*arrays), (std::vector<std::string>{"t2m", "d2m", "lat_bnds", "time", "latitude",
+                                                      "longitude", "station_height"}));
+  EXPECT_FALSE((*arrays)[0].is_coordinate);
+  EXPECT_TRUE((*arrays)[3].is_coordinate);
+  EXPECT_TRUE((*arrays)[0].map.is_identity());
+}
+
+TEST(ChooseArrays, NamedVariablesBringOnlyTheCoordinatesTheyUse) {
+  auto arrays = choose_arrays(era5_like(), std::vector<VariableChoice>{{"t2m", "temp2m"}});
+  ASSERT_TRUE(arrays.ok()) << arrays.error().message;
+  EXPECT_EQ(names(*arrays), (std::vector<std::string>{"temp2m", "time", "latitude", "longitude"}));
+  EXPECT_EQ((*arrays)[0].source_name, "t2m");
+  auto with_aux = choose_arrays(era5_like(), std::vector<VariableChoice>{{"d2m", ""}});
+  ASSERT_TRUE(with_aux.ok());
+  EXPECT_EQ(names(*with_aux), (std::vector<std::string>{"d2m", "time", "latitude", "longitude",
+                                                        "station_height"}));
+}
+
+TEST(ChooseArrays, Errors) {
+  auto missing = choose_arrays(era5_like(), std::vector<VariableChoice>{{"u10", ""}});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message,
+            "variables: 'u10' is not a numeric variable of era5.nc (it has: time, latitude, "
+            "longitude, t2m, d2m, station_height, lat_bnds)");
+  EXPECT_EQ(missing.error().code, ExitCode::kUsage);
+  auto clash = choose_arrays(era5_like(), std::vector<VariableChoice>{{"t2m", "d2m"}, {"d2m", ""}});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().message, "variables: two output arrays would be named 'd2m'");
+  auto coord = choose_arrays(era5_like(), std::vector<VariableChoice>{{"time", "t"}});
+  ASSERT_FALSE(coord.ok());
+}
+
+TEST(RenameArray, RenamesDataArraysOnly) {
+  auto arrays = choose_arrays(era5_like(), std::vector<VariableChoice>{{"t2m", ""}, {"d2m", ""}});
+  ASSERT_TRUE(arrays.ok());
+  ASSERT_TRUE(rename_array(*arrays, "t2m", "temp").ok());
+  EXPECT_EQ((*arrays)[0].name, "temp");
+  EXPECT_EQ(rename_array(*arrays, "t2m", "x").error().message, "no output array is named 't2m'");
+  EXPECT_EQ(rename_array(*arrays, "temp", "d2m").error().message, "an array is already named 'd2m'");
+  EXPECT_FALSE(rename_array(*arrays, "time", "t").ok());
+}
+
+TEST(IndexMap, SourceBoxOfOffsetAndReversedDims) {
+  IndexMap map{{{10, 1}, {9, -1}}};
+  EXPECT_FALSE(map.is_identity());
+  const model::Box out{{2, 3}, {4, 5}};
+  // dim 0: 12..15; dim 1: 9-3=6 down to 9-7=2.
+  EXPECT_EQ(map.source_box(out), (model::Box{{12, 2}, {4, 5}}));
+  EXPECT_TRUE(IndexMap::identity(3).is_identity());
+}
+
+}  // namespace
+}  // namespace zpmpi::transform
