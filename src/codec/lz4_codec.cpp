@@ -1,0 +1,61 @@
+// lz4 as numcodecs.LZ4 frames it: a 4-byte little-endian uncompressed length, then one raw
+// LZ4 block (LZ4_compress_fast), not an LZ4 frame. 100 raw bytes -> 64 00 00 00 + block.
+#include <lz4.h>
+
+#include <climits>
+#include <cstdint>
+
+#include "codecs.hpp"
+
+namespace zpmpi::codec {
+namespace {
+
+constexpr std::size_t kHeader = 4;
+
+class Lz4Codec final : public Codec {
+ public:
+  explicit Lz4Codec(int acceleration) : acceleration_(acceleration) {}
+
+  std::size_t max_encoded_size(std::size_t raw_size) const override {
+    return kHeader + static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(std::min<std::size_t>(raw_size, LZ4_MAX_INPUT_SIZE))));
+  }
+
+  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
+    // The block format and numcodecs' 32-bit header cap a chunk at LZ4_MAX_INPUT_SIZE (~2 GB).
+    if (raw.size() > LZ4_MAX_INPUT_SIZE)
+      return runtime_error("lz4: a chunk of " + std::to_string(raw.size()) +
+                           " bytes exceeds lz4's limit of " + std::to_string(LZ4_MAX_INPUT_SIZE));
+    if (out.size() < kHeader) return runtime_error("lz4: output buffer too small");
+    const auto size = static_cast<std::uint32_t>(raw.size());
+    for (std::size_t i = 0; i < kHeader; ++i) out[i] = static_cast<std::byte>((size >> (8 * i)) & 0xff);
+    const int n = LZ4_compress_fast(reinterpret_cast<const char*>(raw.data()),
+                                    reinterpret_cast<char*>(out.data() + kHeader), static_cast<int>(raw.size()),
+                                    static_cast<int>(std::min<std::size_t>(out.size() - kHeader, INT_MAX)),
+                                    acceleration_);
+    if (n <= 0 && !raw.empty()) return runtime_error("lz4: compression failed (output buffer too small)");
+    return kHeader + static_cast<std::size_t>(n);
+  }
+
+  Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const override {
+    if (encoded.size() < kHeader) return runtime_error("lz4: input shorter than its 4-byte header");
+    std::uint32_t size = 0;
+    for (std::size_t i = 0; i < kHeader; ++i) size |= std::to_integer<std::uint32_t>(encoded[i]) << (8 * i);
+    if (size != out.size())
+      return runtime_error("lz4: header says " + std::to_string(size) + " bytes, expected " +
+                           std::to_string(out.size()));
+    const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(encoded.data() + kHeader),
+                                      reinterpret_cast<char*>(out.data()),
+                                      static_cast<int>(encoded.size() - kHeader), static_cast<int>(out.size()));
+    if (n < 0 || static_cast<std::uint32_t>(n) != size) return runtime_error("lz4: malformed block");
+    return {};
+  }
+
+ private:
+  int acceleration_;
+};
+
+}  // namespace
+
+std::unique_ptr<Codec> make_lz4_codec(int acceleration) { return std::make_unique<Lz4Codec>(acceleration); }
+
+}  // namespace zpmpi::codec
