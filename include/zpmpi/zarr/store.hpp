@@ -25,7 +25,7 @@ std::string chunk_key(const model::Shape& chunk_index);
 /// True when `path` is a directory holding .zgroup, .zarray or .zmetadata.
 bool is_zarr_store(const std::filesystem::path& path);
 
-/// Makes `path` an empty store directory with one sub-directory per array name.
+/// Makes `path` an empty store: the directory, its .zgroup and one sub-directory per array.
 /// If `path` exists: with `overwrite` false it is an error ("store exists; pass
 /// --overwrite ..."); with `overwrite` true it is deleted only if is_zarr_store(path),
 /// otherwise refused and left untouched. Errors name the path.

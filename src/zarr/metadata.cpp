@@ -1,0 +1,72 @@
+// .zarray, .zattrs and .zmetadata documents (see metadata.hpp).
+#include "zpmpi/zarr/metadata.hpp"
+
+#include <boost/json.hpp>
+
+namespace zpmpi::zarr {
+namespace json = boost::json;
+namespace {
+
+json::array shape_json(const model::Shape& shape) {
+  json::array a;
+  for (model::Index n : shape) a.push_back(n);
+  return a;
+}
+
+}  // namespace
+
+json::value attr_json(const model::AttrValue& value) {
+  return std::visit(
+      [](const auto& data) -> json::value {
+        using T = std::decay_t<decltype(data)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return json::string(data);
+        } else {
+          if (data.size() == 1) return json::value(data[0]);
+          json::array a;
+          for (const auto& x : data) a.push_back(json::value(x));
+          return a;
+        }
+      },
+      value.data);
+}
+
+json::object attrs_json(const std::vector<model::Attribute>& attributes) {
+  json::object o;
+  for (const auto& a : attributes)
+    if (a.name != "_FillValue") o[a.name] = attr_json(a.value);
+  return o;
+}
+
+json::object zarray_json(const ArrayMeta& array) {
+  return json::object{
+      {"chunks", shape_json(array.chunks)},
+      {"compressor", array.compressor},
+      {"dimension_separator", "."},
+      {"dtype", typestr(array.dtype)},
+      {"fill_value", fill_value_json(array.dtype, array.fill_value)},
+      {"filters", nullptr},
+      {"order", "C"},
+      {"shape", shape_json(array.shape)},
+      {"zarr_format", 2},
+  };
+}
+
+json::object array_zattrs_json(const ArrayMeta& array) {
+  json::object o = attrs_json(array.attributes);
+  json::array dims;
+  for (const auto& d : array.dims) dims.push_back(json::string(d));
+  o["_ARRAY_DIMENSIONS"] = std::move(dims);
+  return o;
+}
+
+json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays) {
+  json::object metadata{{".zgroup", json::object{{"zarr_format", 2}}}, {".zattrs", group_attrs}};
+  for (const auto& a : arrays) {
+    metadata[a.name + "/.zarray"] = zarray_json(a);
+    metadata[a.name + "/.zattrs"] = array_zattrs_json(a);
+  }
+  return json::object{{"metadata", std::move(metadata)}, {"zarr_consolidated_format", 1}};
+}
+
+}  // namespace zpmpi::zarr
