@@ -52,6 +52,7 @@ struct PlanOptions {
   int num_ranks = 1;  ///< >= 1
   std::uint64_t memory_limit = 2'000'000'000;  ///< bytes per rank
   int workers = 1;    ///< encode/write workers per rank (each holds one chunk + one compressed buffer)
+  bool operator==(const PlanOptions&) const = default;
 };
 
 /// Upper bound of the encoded size of `n` raw bytes for every codec zpmpi has.
