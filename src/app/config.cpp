@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "zpmpi/model/bytes.hpp"
+#include "zpmpi/zarr/metadata.hpp"
 
 namespace zpmpi::app {
 namespace json = boost::json;
@@ -26,7 +27,7 @@ std::string join(const std::vector<std::string>& names) {
 
 /// A short rendering of a JSON value for "got ..." in messages.
 std::string show(const json::value& v) {
-  std::string s = json::serialize(v);
+  std::string s = v.is_double() ? zarr::dump_json(v) : json::serialize(v);
   return s.size() > 40 ? s.substr(0, 37) + "..." : s;
 }
 

@@ -196,7 +196,7 @@ int run(int argc, char** argv) {
   Status status = session.agree(stats.ok() ? Status{} : Status{stats.error()});
   exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
   exec::Stats totals = exec::Stats::from(session.sum(local.counters()), session.max(local.maxima()));
-  if (stats.ok()) log::debug(stage_times(local));
+  if (stats.ok()) log::debug("this rank: " + stage_times(local));
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
@@ -214,7 +214,7 @@ int run(int argc, char** argv) {
   }
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    log::info(stage_times(totals));
+    log::info("all ranks: " + stage_times(totals));
     log::info(summary(totals, state.job.arrays.size(), seconds) + " -> " + state.config.store);
   }
   return 0;

@@ -79,7 +79,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "chunks": {"latitude": 0}})",
                "job.json: chunks.latitude: must be a positive integer, got 0");
   expect_error("{" + base + R"(, "chunks": {"latitude": 2.5}})",
-               "job.json: chunks.latitude: must be a positive integer, got 2.5E0");
+               "job.json: chunks.latitude: must be a positive integer, got 2.5");
   expect_error("{" + base + R"(, "chunks": {"latitude": "big"}})",
                "job.json: chunks.latitude: must be a positive integer, got \"big\"");
   expect_error("{" + base + R"(, "memory_limit": "lots"})",
