@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 namespace zpmpi::transform {
 namespace {
@@ -73,18 +72,14 @@ Result<std::vector<OutputArray>> choose_arrays(
     out.push_back(std::move(a));
   }
 
-  // The coordinates the chosen variables need, in source order.
-  std::set<std::string> needed;
-  for (const auto& a : out) {
-    for (const auto& d : a.dims) needed.insert(d);
-    const model::Variable* v = dataset.find_variable(a.source_name);
-    if (const model::Attribute* attr = v->find_attribute("coordinates"); attr && attr->value.is_text()) {
-      std::istringstream words(std::get<std::string>(attr->value.data));
-      for (std::string w; words >> w;) needed.insert(w);
-    }
-  }
+  // Coordinates as xarray keeps them: all of them for the whole dataset; for a chosen list,
+  // those whose dims are all dims of the chosen variables (Dataset.__getitem__ with a list).
+  std::set<std::string> needed_dims;
+  for (const auto& a : out) needed_dims.insert(a.dims.begin(), a.dims.end());
   for (const auto& v : dataset.variables) {
-    if (!is_coordinate(v) || !needed.count(v.name) || used_names.count(v.name)) continue;
+    if (!is_coordinate(v) || used_names.count(v.name)) continue;
+    const bool within = std::all_of(v.dims.begin(), v.dims.end(), [&](const std::string& d) { return needed_dims.count(d) > 0; });
+    if (choice && !within) continue;
     used_names.insert(v.name);
     out.push_back(from_variable(v, true));
   }

@@ -2,9 +2,9 @@
 //
 // Variable choice is the first preprocessor: the data variables the user named (default:
 // every data variable, i.e. every variable that is not a coordinate), each optionally
-// renamed, followed by the coordinates they need, as xarray keeps them in ds[names]: the
-// dimension coordinates of their dims and the auxiliary coordinates named in their
-// "coordinates" attribute.
+// renamed, followed by the coordinates xarray keeps: every coordinate (dimension
+// coordinates and those named in "coordinates" attributes) for the whole dataset, and for
+// ds[names] those whose dims are all among the chosen variables' dims.
 #pragma once
 
 #include <optional>
