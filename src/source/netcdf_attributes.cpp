@@ -1,0 +1,150 @@
+#include "netcdf_attributes.hpp"
+
+#include <netcdf.h>
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "netcdf_types.hpp"
+
+namespace zpmpi::source {
+namespace {
+
+Error attribute_error(const char* name, int rc) {
+  return runtime_error(std::string("attribute ") + name + ": " + nc_strerror(rc));
+}
+
+Result<std::string> read_text(int ncid, int varid, const char* name, std::size_t len) {
+  std::string text(len, '\0');
+  if (int rc = nc_get_att_text(ncid, varid, name, text.data()); rc != NC_NOERR)
+    return attribute_error(name, rc);
+  // netCDF-3 writers often count the C string terminator in the length.
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  return text;
+}
+
+Result<std::string> read_strings(int ncid, int varid, const char* name, std::size_t len) {
+  std::vector<char*> strings(len, nullptr);
+  if (int rc = nc_get_att_string(ncid, varid, name, strings.data()); rc != NC_NOERR)
+    return attribute_error(name, rc);
+  std::string text;
+  for (std::size_t i = 0; i < len; ++i) {
+    if (i > 0) text += '\n';
+    if (strings[i]) text += strings[i];
+  }
+  nc_free_string(len, strings.data());
+  return text;
+}
+
+/// Reads `len` values converted by netCDF-C to T (exact: T is the widest of the kind).
+template <class T, class Get>
+Result<std::vector<T>> read_numbers(int ncid, int varid, const char* name, std::size_t len,
+                                    Get get) {
+  std::vector<T> values(len);
+  if (int rc = get(ncid, varid, name, values.data()); rc != NC_NOERR)
+    return attribute_error(name, rc);
+  return values;
+}
+
+Result<model::AttrValue> read_numeric(int ncid, int varid, const char* name, std::size_t len,
+                                      model::DType dtype) {
+  model::AttrValue value;
+  value.dtype = dtype;
+  // long long / unsigned long long are the netCDF-C spellings; both are 64-bit here.
+  static_assert(sizeof(long long) == sizeof(std::int64_t));
+  if (model::is_float(dtype)) {
+    ZPMPI_ASSIGN_OR_RETURN(value.data,
+                           read_numbers<double>(ncid, varid, name, len, nc_get_att_double));
+  } else if (model::is_signed_integer(dtype)) {
+    ZPMPI_ASSIGN_OR_RETURN(auto v,
+                           read_numbers<long long>(ncid, varid, name, len, nc_get_att_longlong));
+    value.data = std::vector<std::int64_t>(v.begin(), v.end());
+  } else {
+    ZPMPI_ASSIGN_OR_RETURN(
+        auto v, read_numbers<unsigned long long>(ncid, varid, name, len, nc_get_att_ulonglong));
+    value.data = std::vector<std::uint64_t>(v.begin(), v.end());
+  }
+  return value;
+}
+
+/// One attribute; nullopt for user-defined types, which have no JSON form.
+Result<std::optional<model::Attribute>> read_attribute(int ncid, int varid, const char* name) {
+  nc_type type = NC_NAT;
+  std::size_t len = 0;
+  if (int rc = nc_inq_att(ncid, varid, name, &type, &len); rc != NC_NOERR)
+    return attribute_error(name, rc);
+  model::Attribute attr{name, {}};
+  if (type == NC_CHAR) {
+    ZPMPI_ASSIGN_OR_RETURN(attr.value.data, read_text(ncid, varid, name, len));
+  } else if (type == NC_STRING) {
+    ZPMPI_ASSIGN_OR_RETURN(attr.value.data, read_strings(ncid, varid, name, len));
+  } else if (const auto dtype = dtype_of(type)) {
+    ZPMPI_ASSIGN_OR_RETURN(attr.value, read_numeric(ncid, varid, name, len, *dtype));
+  } else {
+    return std::optional<model::Attribute>{};
+  }
+  return std::optional<model::Attribute>{std::move(attr)};
+}
+
+/// The first value of attribute `name`, converted by netCDF-C to T with its range check.
+template <class T, class Get>
+Result<model::Scalar> first_as(int ncid, int varid, const char* name, std::size_t len, Get get) {
+  ZPMPI_ASSIGN_OR_RETURN(auto values, read_numbers<T>(ncid, varid, name, len, get));
+  // The Scalar alternative of T's kind: double, int64 or uint64.
+  using Wide = std::conditional_t<std::is_floating_point_v<T>, double,
+                                  std::conditional_t<std::is_signed_v<T>, std::int64_t,
+                                                     std::uint64_t>>;
+  return model::Scalar{static_cast<Wide>(values[0])};
+}
+
+}  // namespace
+
+Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid) {
+  int natts = 0;
+  const int rc =
+      varid == NC_GLOBAL ? nc_inq_natts(ncid, &natts) : nc_inq_varnatts(ncid, varid, &natts);
+  if (rc != NC_NOERR) return runtime_error(std::string("attributes: ") + nc_strerror(rc));
+  std::vector<model::Attribute> attrs;
+  for (int i = 0; i < natts; ++i) {
+    char name[NC_MAX_NAME + 1] = {};
+    if (int rc_name = nc_inq_attname(ncid, varid, i, name); rc_name != NC_NOERR)
+      return runtime_error(std::string("attribute names: ") + nc_strerror(rc_name));
+    ZPMPI_ASSIGN_OR_RETURN(auto attr, read_attribute(ncid, varid, name));
+    if (attr) attrs.push_back(std::move(*attr));
+  }
+  return attrs;
+}
+
+Result<std::optional<model::Scalar>> read_fill_value(int ncid, int varid, model::DType dtype) {
+  using model::DType;
+  const char* name = _FillValue;
+  nc_type type = NC_NAT;
+  std::size_t len = 0;
+  const int rc = nc_inq_att(ncid, varid, name, &type, &len);
+  if (rc == NC_ENOTATT || (rc == NC_NOERR && (len == 0 || !dtype_of(type))))
+    return std::optional<model::Scalar>{};
+  if (rc != NC_NOERR) return attribute_error(name, rc);
+  // The typed getters convert to the variable's C type and report NC_ERANGE when the value
+  // does not fit, so the Scalar is exactly what a fill element of the variable holds.
+  Result<model::Scalar> fill = [&]() -> Result<model::Scalar> {
+    switch (dtype) {
+      case DType::i1: return first_as<signed char>(ncid, varid, name, len, nc_get_att_schar);
+      case DType::u1: return first_as<unsigned char>(ncid, varid, name, len, nc_get_att_uchar);
+      case DType::i2: return first_as<short>(ncid, varid, name, len, nc_get_att_short);
+      case DType::u2: return first_as<unsigned short>(ncid, varid, name, len, nc_get_att_ushort);
+      case DType::i4: return first_as<int>(ncid, varid, name, len, nc_get_att_int);
+      case DType::u4: return first_as<unsigned int>(ncid, varid, name, len, nc_get_att_uint);
+      case DType::i8: return first_as<long long>(ncid, varid, name, len, nc_get_att_longlong);
+      case DType::u8:
+        return first_as<unsigned long long>(ncid, varid, name, len, nc_get_att_ulonglong);
+      case DType::f4: return first_as<float>(ncid, varid, name, len, nc_get_att_float);
+      case DType::f8: return first_as<double>(ncid, varid, name, len, nc_get_att_double);
+    }
+    return runtime_error("attribute _FillValue: unknown dtype");
+  }();
+  if (!fill.ok()) return fill.error();
+  return std::optional<model::Scalar>{std::move(fill).value()};
+}
+
+}  // namespace zpmpi::source

@@ -1,0 +1,29 @@
+// Attributes of a netCDF file or variable, as xarray (netCDF4-python) reads them:
+//   NC_CHAR               -> text (trailing NULs that C writers often count are dropped)
+//   NC_STRING, one value  -> text
+//   NC_STRING, n values   -> text, the values joined by "\n" (AttrValue has no string list)
+//   numeric, n values     -> a vector of n (int64 / uint64 / double by kind), with
+//                            AttrValue::dtype the attribute's own netCDF type, so a float
+//                            scale_factor stays f4 and is written back as float32
+//   user-defined types    -> left out (Zarr attributes are JSON; xarray cannot read them)
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "zpmpi/model/dataset.hpp"
+#include "zpmpi/model/result.hpp"
+
+namespace zpmpi::source {
+
+/// Every attribute of `varid` (NC_GLOBAL for the file's own) in netCDF order. Errors say
+/// "attribute <name>: <netCDF message>"; the caller adds the file and variable.
+Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid);
+
+/// The `_FillValue` attribute of `varid` converted by netCDF-C to `dtype` (the variable's
+/// own type), as a Scalar of that kind. nullopt when there is no numeric `_FillValue`:
+/// netCDF's default fill values are deliberately not reported, as xarray does not mask
+/// them either. A value that does not fit `dtype` is an error.
+Result<std::optional<model::Scalar>> read_fill_value(int ncid, int varid, model::DType dtype);
+
+}  // namespace zpmpi::source

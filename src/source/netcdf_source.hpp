@@ -1,0 +1,43 @@
+// NetcdfSource: one netCDF-3 or netCDF-4/HDF5 file read through netCDF-C (its MPI build,
+// but opened with plain nc_open: every rank holds its own handle and reads on its own, with
+// no collective calls and nothing shared between ranks). Only the root group is read.
+// netCDF-C is not thread-safe: one NetcdfSource is used by one thread at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "zpmpi/source/source.hpp"
+
+namespace zpmpi::source {
+
+class NetcdfSource final : public Source {
+ public:
+  /// Opens and describes `path`; see open_netcdf() for the errors.
+  static Result<std::unique_ptr<NetcdfSource>> open(const std::string& path);
+
+  ~NetcdfSource() override;
+  NetcdfSource(const NetcdfSource&) = delete;
+  NetcdfSource& operator=(const NetcdfSource&) = delete;
+
+  const model::Dataset& dataset() const override { return dataset_; }
+  Status read(const std::string& variable, const model::Box& box,
+              std::span<std::byte> out) override;
+
+ private:
+  NetcdfSource(std::string path, int ncid) : path_(std::move(path)), ncid_(ncid) {}
+
+  /// Fills dataset_ and varids_ from the open file.
+  Status describe();
+  /// Errors of the whole file: "<path>: <what>".
+  Error file_error(const std::string& what) const;
+
+  std::string path_;
+  int ncid_;
+  model::Dataset dataset_;
+  /// netCDF variable id of each numeric variable, by name.
+  std::unordered_map<std::string, int> varids_;
+};
+
+}  // namespace zpmpi::source
