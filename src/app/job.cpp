@@ -32,6 +32,8 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
     spec.shape = a.shape;
     spec.source_chunks = a.source_chunks;
     spec.source_chunked = a.source_chunked;
+    spec.source_var_shape = a.source_var_shape;
+    spec.source_var_chunks = a.source_var_chunks;
     spec.fill_value = a.fill_value;
     spec.map = a.map;
     for (std::size_t d = 0; d < a.shape.size(); ++d) {

@@ -78,14 +78,9 @@ class RankExecutor {
 
     auto t0 = Clock::now();
     std::byte* hyper = hyperslab_.get(hyper_bytes);
-    const Box source_box = spec.map.source_box(batch.elements);
-    if (auto st = source_.read(spec.source_name, source_box, {hyper, hyper_bytes}); !st.ok())
-      return st.error();
+    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, batch.elements, hyper, hyper_bytes));
     stats_.seconds_read += seconds_since(t0);
     stats_.bytes_needed += hyper_bytes;
-    stats_.bytes_decoded += spec.source_chunked
-                                ? touched_elements(batch.elements, spec.shape, spec.source_chunks) * esize
-                                : hyper_bytes;
 
     const std::size_t rank = spec.shape.size();
     const std::size_t chunk_elems = model::num_elements(spec.chunks);
@@ -143,18 +138,51 @@ class RankExecutor {
       stats_.bytes_written += encoded.size();
     }
     stats_.peak_buffer = std::max<std::uint64_t>(
-        stats_.peak_buffer, hyperslab_.capacity() + chunk_.capacity() + encoded_.capacity());
+        stats_.peak_buffer, hyperslab_.capacity() + staging_.capacity() + chunk_.capacity() + encoded_.capacity());
     return {};
   }
 
   const Stats& stats() const { return stats_; }
 
  private:
+  /// Fills `hyper` (the batch's output box, C order) from the source: straight in for an
+  /// identity map, else piece by piece through a staging buffer, reversing where needed.
+  Status read_hyperslab(const plan::ArraySpec& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
+    const std::size_t esize = model::dtype_size(spec.dtype);
+    if (spec.map.is_identity()) {
+      count_decoded(spec, out, Shape(out.rank(), 1));
+      return source_.read(spec.source_name, out, {hyper, hyper_bytes});
+    }
+    for (const transform::ReadPiece& piece : spec.map.pieces(out)) {
+      const std::size_t bytes = piece.source.num_elements() * esize;
+      std::byte* staging = staging_.get(bytes);
+      ZPMPI_RETURN_IF_ERROR(source_.read(spec.source_name, piece.source, {staging, bytes}, piece.stride));
+      count_decoded(spec, piece.source, piece.stride);
+      Shape dst_start(out.rank());
+      for (std::size_t d = 0; d < out.rank(); ++d) dst_start[d] = piece.output.start[d];
+      model::copy_reversed(staging, piece.output.count, hyper, out.count, dst_start, piece.reversed, esize);
+    }
+    return {};
+  }
+
+  /// Adds the source chunk bytes a read touches (its decode cost) to the stats.
+  void count_decoded(const plan::ArraySpec& spec, const Box& source_box, const Shape& stride) {
+    const std::size_t esize = model::dtype_size(spec.dtype);
+    if (!spec.source_chunked) {
+      stats_.bytes_decoded += source_box.num_elements() * esize;
+      return;
+    }
+    Box span = source_box;
+    for (std::size_t d = 0; d < span.rank(); ++d)
+      if (span.count[d] > 0) span.count[d] = (span.count[d] - 1) * stride[d] + 1;
+    stats_.bytes_decoded += touched_elements(span, spec.source_var_shape, spec.source_var_chunks) * esize;
+  }
+
   const plan::RegionPlan& plan_;
   source::Source& source_;
   const ExecOptions& options_;
   std::unique_ptr<codec::Codec> codec_;
-  Buffer hyperslab_, chunk_, encoded_;
+  Buffer hyperslab_, staging_, chunk_, encoded_;
   Stats stats_;
 };
 

@@ -69,4 +69,39 @@ void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_sta
   }
 }
 
+void copy_reversed(const std::byte* src, const Shape& count, std::byte* dst, const Shape& dst_shape,
+                   const Shape& dst_start, const std::vector<bool>& reversed, std::size_t elem_size) {
+  const std::size_t rank = count.size();
+  if (num_elements(count) == 0) return;
+  if (rank == 0) {
+    std::memcpy(dst, src, elem_size);
+    return;
+  }
+  std::vector<Index> dst_stride(rank, 1);
+  for (std::size_t d = rank - 1; d > 0; --d) dst_stride[d - 1] = dst_stride[d] * dst_shape[d];
+  const std::size_t inner = rank - 1;
+  const Index run = count[inner];
+  std::vector<Index> pos(rank, 0);
+  for (;;) {
+    Index off = 0;
+    for (std::size_t d = 0; d < inner; ++d)
+      off += (dst_start[d] + (reversed[d] ? count[d] - 1 - pos[d] : pos[d])) * dst_stride[d];
+    std::byte* row = dst + (off + dst_start[inner]) * elem_size;
+    if (!reversed[inner]) {
+      std::memcpy(row, src, run * elem_size);
+    } else {
+      for (Index i = 0; i < run; ++i) std::memcpy(row + (run - 1 - i) * elem_size, src + i * elem_size, elem_size);
+    }
+    src += run * elem_size;
+    std::size_t d = inner;
+    while (d > 0) {
+      --d;
+      if (++pos[d] < count[d]) break;
+      pos[d] = 0;
+      if (d == 0) return;
+    }
+    if (inner == 0) return;
+  }
+}
+
 }  // namespace zpmpi::model

@@ -47,7 +47,15 @@ std::optional<model::Scalar> scalar_from(const json::value& v) {
 
 json::object spec_json(const ArraySpec& s) {
   json::array map;
-  for (const auto& d : s.map.dims) map.push_back(json::array{d.offset, d.stride});
+  for (const auto& d : s.map.dims) {
+    if (d.fixed) {
+      map.push_back(json::object{{"fixed", *d.fixed}});
+      continue;
+    }
+    json::array segments;
+    for (const auto& g : d.segments) segments.push_back(json::array{g.out_start, g.length, g.src_start, g.stride});
+    map.push_back(json::object{{"segments", std::move(segments)}});
+  }
   return json::object{{"name", s.name},
                       {"source_name", s.source_name},
                       {"dtype", std::string(model::dtype_name(s.dtype))},
@@ -55,6 +63,8 @@ json::object spec_json(const ArraySpec& s) {
                       {"chunks", shape_json(s.chunks)},
                       {"source_chunks", shape_json(s.source_chunks)},
                       {"source_chunked", s.source_chunked},
+                      {"source_var_shape", shape_json(s.source_var_shape)},
+                      {"source_var_chunks", shape_json(s.source_var_chunks)},
                       {"fill_value", scalar_json(s.fill_value)},
                       {"map", std::move(map)}};
 }
@@ -71,8 +81,21 @@ ArraySpec spec_from(const json::object& o) {
   s.source_chunks = shape_from(o.at("source_chunks"));
   s.source_chunked = o.at("source_chunked").as_bool();
   s.fill_value = scalar_from(o.at("fill_value"));
-  for (const auto& d : o.at("map").as_array())
-    s.map.dims.push_back({d.as_array().at(0).to_number<std::int64_t>(), d.as_array().at(1).to_number<std::int64_t>()});
+  s.source_var_shape = shape_from(o.at("source_var_shape"));
+  s.source_var_chunks = shape_from(o.at("source_var_chunks"));
+  for (const auto& d : o.at("map").as_array()) {
+    transform::DimMap m;
+    if (const auto* fixed = d.as_object().if_contains("fixed")) {
+      m.fixed = fixed->to_number<Index>();
+    } else {
+      for (const auto& g : d.as_object().at("segments").as_array()) {
+        const auto& a = g.as_array();
+        m.segments.push_back({a.at(0).to_number<Index>(), a.at(1).to_number<Index>(),
+                              a.at(2).to_number<std::int64_t>(), a.at(3).to_number<std::int64_t>()});
+      }
+    }
+    s.map.dims.push_back(std::move(m));
+  }
   return s;
 }
 

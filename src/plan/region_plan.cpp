@@ -21,7 +21,8 @@ Index lcm_capped(Index a, Index b, Index cap) {
 
 Status validate(const ArraySpec& a) {
   const std::size_t rank = a.shape.size();
-  if (a.chunks.size() != rank || a.source_chunks.size() != rank || a.map.dims.size() != rank)
+  if (a.chunks.size() != rank || a.source_chunks.size() != rank || a.map.output_rank() != rank ||
+      a.source_var_shape.size() != a.map.dims.size() || a.source_var_chunks.size() != a.map.dims.size())
     return usage_error("array " + a.name + ": shape, chunks, source chunks and map differ in rank");
   for (std::size_t d = 0; d < rank; ++d)
     if (a.chunks[d] == 0 || a.source_chunks[d] == 0)
@@ -49,7 +50,8 @@ void set_unit(ArrayPlan& a, const Shape& unit_chunks) {
   }
 }
 
-/// Footprint of a batch of `batch` chunks: hyperslab + per worker a chunk and its encoding.
+/// Footprint of a batch of `batch` chunks: hyperslab (twice when reads are staged through a
+/// second buffer to be reversed or reassembled) + per worker a chunk and its encoding.
 std::uint64_t footprint(const ArraySpec& s, const Shape& batch, int workers) {
   const std::uint64_t esize = model::dtype_size(s.dtype);
   std::uint64_t hyper = esize, chunk = esize;
@@ -57,7 +59,8 @@ std::uint64_t footprint(const ArraySpec& s, const Shape& batch, int workers) {
     hyper *= std::min(batch[d] * s.chunks[d], std::max<Index>(s.shape[d], 1));
     chunk *= s.chunks[d];
   }
-  return hyper + static_cast<std::uint64_t>(workers) * (chunk + max_encoded_size(chunk));
+  const std::uint64_t copies = s.map.is_identity() ? 1 : 2;
+  return copies * hyper + static_cast<std::uint64_t>(workers) * (chunk + max_encoded_size(chunk));
 }
 
 /// The largest batch inside a unit that fits the limit, shrinking outermost dims first.

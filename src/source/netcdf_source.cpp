@@ -137,7 +137,7 @@ Status NetcdfSource::describe() {
 }
 
 Status NetcdfSource::read(const std::string& variable, const model::Box& box,
-                          std::span<std::byte> out) {
+                          std::span<std::byte> out, const model::Shape& stride) {
   auto fail = [&](const std::string& why) {
     return runtime_error(path_ + ": " + variable + ": " + why);
   };
@@ -149,11 +149,17 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
     return fail("box of rank " + std::to_string(box.start.size()) + "/" +
                 std::to_string(box.count.size()) + " for a variable of rank " +
                 std::to_string(rank));
-  for (std::size_t d = 0; d < rank; ++d)
-    if (box.start[d] > v->shape[d] || box.count[d] > v->shape[d] - box.start[d])
+  if (!stride.empty() && stride.size() != rank) return fail("stride of the wrong rank");
+  for (std::size_t d = 0; d < rank; ++d) {
+    const model::Index step = stride.empty() ? 1 : stride[d];
+    if (step == 0) return fail("stride 0");
+    // The extent a strided read spans: (count - 1) * step + 1 elements.
+    const model::Index span = box.count[d] == 0 ? 0 : (box.count[d] - 1) * step + 1;
+    if (box.start[d] > v->shape[d] || span > v->shape[d] - box.start[d])
       return fail("box start " + model::to_string(box.start) + " count " +
                   model::to_string(box.count) + " is outside the shape " +
                   model::to_string(v->shape));
+  }
   const std::size_t elements = box.num_elements();
   if (out.size() != elements * model::dtype_size(v->dtype))
     return fail("buffer of " + std::to_string(out.size()) + " bytes for " +
@@ -168,7 +174,13 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
   } else {
     const std::vector<std::size_t> start(box.start.begin(), box.start.end());
     const std::vector<std::size_t> count(box.count.begin(), box.count.end());
-    rc = nc_get_vara(ncid_, id->second, start.data(), count.data(), out.data());
+    const bool unit_stride = std::all_of(stride.begin(), stride.end(), [](model::Index s) { return s == 1; });
+    if (unit_stride) {
+      rc = nc_get_vara(ncid_, id->second, start.data(), count.data(), out.data());
+    } else {
+      const std::vector<std::ptrdiff_t> step(stride.begin(), stride.end());
+      rc = nc_get_vars(ncid_, id->second, start.data(), count.data(), step.data(), out.data());
+    }
   }
   if (rc != NC_NOERR) return fail(nc_strerror(rc));
   return {};

@@ -22,8 +22,8 @@ class NetcdfSource final : public Source {
   NetcdfSource& operator=(const NetcdfSource&) = delete;
 
   const model::Dataset& dataset() const override { return dataset_; }
-  Status read(const std::string& variable, const model::Box& box,
-              std::span<std::byte> out) override;
+  Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
+              const model::Shape& stride) override;
 
  private:
   NetcdfSource(std::string path, int ncid) : path_(std::move(path)), ncid_(ncid) {}

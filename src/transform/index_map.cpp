@@ -1,26 +1,162 @@
 #include "zpmpi/transform/index_map.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace zpmpi::transform {
+namespace {
 
-IndexMap IndexMap::identity(std::size_t rank) { return IndexMap{std::vector<DimMap>(rank)}; }
+/// floor(a / b) and ceil(a / b) for b > 0 with a of any sign.
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
 
-bool IndexMap::is_identity() const {
-  return std::all_of(dims.begin(), dims.end(),
-                     [](const DimMap& d) { return d.offset == 0 && d.stride == 1; });
+}  // namespace
+
+DimMap DimMap::identity(Index length) {
+  DimMap m;
+  if (length > 0) m.segments.push_back({0, length, 0, 1});
+  return m;
 }
 
-model::Box IndexMap::source_box(const model::Box& out) const {
-  model::Box box{model::Shape(out.rank()), out.count};
-  for (std::size_t d = 0; d < out.rank(); ++d) {
-    const auto first = static_cast<std::int64_t>(out.start[d]);
-    const auto last = first + static_cast<std::int64_t>(out.count[d]) - 1;
-    const std::int64_t a = dims[d].offset + dims[d].stride * first;
-    const std::int64_t b = dims[d].offset + dims[d].stride * last;
-    box.start[d] = static_cast<model::Index>(std::min(a, b));
+DimMap DimMap::at(Index index) {
+  DimMap m;
+  m.fixed = index;
+  return m;
+}
+
+Index DimMap::length() const {
+  Index n = 0;
+  for (const auto& s : segments) n += s.length;
+  return n;
+}
+
+std::int64_t DimMap::source_index(Index i) const {
+  for (const auto& s : segments)
+    if (i >= s.out_start && i < s.out_start + s.length)
+      return s.src_start + s.stride * static_cast<std::int64_t>(i - s.out_start);
+  assert(false && "index outside the map");
+  return 0;
+}
+
+DimMap DimMap::after(const std::vector<Segment>& outer) const {
+  DimMap result;
+  for (const Segment& o : outer) {
+    // o maps j in [o.out_start, +o.length) to cur = o.src_start + o.stride * (j - o.out_start).
+    for (const Segment& s : segments) {
+      // The j whose cur falls in [s.out_start, s.out_start + s.length).
+      const auto lo = static_cast<std::int64_t>(s.out_start) - o.src_start;
+      const auto hi = static_cast<std::int64_t>(s.out_start + s.length) - 1 - o.src_start;
+      std::int64_t k0, k1;  // offsets j - o.out_start
+      if (o.stride > 0) {
+        k0 = ceil_div(lo, o.stride);
+        k1 = floor_div(hi, o.stride);
+      } else {
+        k0 = ceil_div(-hi, -o.stride);
+        k1 = floor_div(-lo, -o.stride);
+      }
+      k0 = std::max<std::int64_t>(k0, 0);
+      k1 = std::min<std::int64_t>(k1, static_cast<std::int64_t>(o.length) - 1);
+      if (k0 > k1) continue;
+      const std::int64_t cur = o.src_start + o.stride * k0;
+      result.segments.push_back({o.out_start + static_cast<Index>(k0), static_cast<Index>(k1 - k0 + 1),
+                                 s.src_start + s.stride * (cur - static_cast<std::int64_t>(s.out_start)),
+                                 s.stride * o.stride});
+    }
   }
-  return box;
+  std::sort(result.segments.begin(), result.segments.end(),
+            [](const Segment& a, const Segment& b) { return a.out_start < b.out_start; });
+  // Neighbours that continue each other become one segment.
+  std::vector<Segment> merged;
+  for (const Segment& s : result.segments) {
+    if (!merged.empty()) {
+      Segment& last = merged.back();
+      if (last.stride == s.stride && last.out_start + last.length == s.out_start &&
+          last.src_start + last.stride * static_cast<std::int64_t>(last.length) == s.src_start) {
+        last.length += s.length;
+        continue;
+      }
+    }
+    merged.push_back(s);
+  }
+  result.segments = std::move(merged);
+  return result;
+}
+
+IndexMap IndexMap::identity(const model::Shape& source_shape) {
+  IndexMap m;
+  for (Index n : source_shape) m.dims.push_back(DimMap::identity(n));
+  return m;
+}
+
+bool IndexMap::is_identity() const {
+  return std::all_of(dims.begin(), dims.end(), [](const DimMap& d) {
+    return !d.fixed && d.segments.size() <= 1 &&
+           (d.segments.empty() || (d.segments[0].src_start == 0 && d.segments[0].stride == 1));
+  });
+}
+
+std::size_t IndexMap::output_rank() const {
+  return static_cast<std::size_t>(std::count_if(dims.begin(), dims.end(), [](const DimMap& d) { return !d.fixed; }));
+}
+
+model::Shape IndexMap::output_shape() const {
+  model::Shape shape;
+  for (const auto& d : dims)
+    if (!d.fixed) shape.push_back(d.length());
+  return shape;
+}
+
+std::vector<ReadPiece> IndexMap::pieces(const model::Box& out) const {
+  // Per source dim, the parts of the output range each segment serves.
+  struct Part {
+    Index out_offset, count;
+    std::int64_t src_first;
+    std::int64_t stride;
+  };
+  std::vector<std::vector<Part>> parts(dims.size());
+  std::size_t od = 0;
+  for (std::size_t d = 0; d < dims.size(); ++d) {
+    const DimMap& m = dims[d];
+    if (m.fixed) {
+      parts[d].push_back({0, 1, static_cast<std::int64_t>(*m.fixed), 1});
+      continue;
+    }
+    const Index a = out.start[od], b = out.start[od] + out.count[od];
+    for (const Segment& s : m.segments) {
+      const Index lo = std::max(a, s.out_start), hi = std::min(b, s.out_start + s.length);
+      if (lo >= hi) continue;
+      parts[d].push_back({lo - a, hi - lo, s.src_start + s.stride * static_cast<std::int64_t>(lo - s.out_start), s.stride});
+    }
+    ++od;
+  }
+  std::vector<ReadPiece> result;
+  std::vector<std::size_t> pick(dims.size(), 0);
+  for (const auto& p : parts)
+    if (p.empty()) return result;
+  for (;;) {
+    ReadPiece piece;
+    for (std::size_t d = 0; d < dims.size(); ++d) {
+      const Part& p = parts[d][pick[d]];
+      const std::int64_t last = p.src_first + p.stride * static_cast<std::int64_t>(p.count - 1);
+      piece.source.start.push_back(static_cast<Index>(std::min(p.src_first, last)));
+      piece.source.count.push_back(p.count);
+      piece.stride.push_back(static_cast<Index>(p.stride > 0 ? p.stride : -p.stride));
+      if (!dims[d].fixed) {
+        piece.output.start.push_back(p.out_offset);
+        piece.output.count.push_back(p.count);
+        piece.reversed.push_back(p.stride < 0);
+      }
+    }
+    result.push_back(std::move(piece));
+    std::size_t d = dims.size();
+    while (d > 0) {
+      --d;
+      if (++pick[d] < parts[d].size()) break;
+      pick[d] = 0;
+      if (d == 0) return result;
+    }
+    if (dims.empty()) return result;
+  }
 }
 
 }  // namespace zpmpi::transform

@@ -15,9 +15,11 @@ OutputArray from_variable(const model::Variable& v, bool is_coordinate) {
   a.shape = v.shape;
   a.source_chunks = v.source_chunks;
   a.source_chunked = v.chunked;
+  a.source_var_shape = v.shape;
+  a.source_var_chunks = v.source_chunks;
   a.attributes = v.attributes;
   a.fill_value = v.fill_value;
-  a.map = IndexMap::identity(v.shape.size());
+  a.map = IndexMap::identity(v.shape);
   a.is_coordinate = is_coordinate;
   return a;
 }

@@ -35,4 +35,10 @@ void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_sta
               std::byte* dst, const Shape& dst_shape, const Shape& dst_start,
               const Shape& count, std::size_t elem_size);
 
+/// Copies a whole C-order array of shape `count` into the sub-box at `dst_start` of a
+/// C-order array of shape `dst_shape`, reversing the element order along every dim d
+/// where reversed[d] (a source read upwards that the output wants downwards).
+void copy_reversed(const std::byte* src, const Shape& count, std::byte* dst, const Shape& dst_shape,
+                   const Shape& dst_start, const std::vector<bool>& reversed, std::size_t elem_size);
+
 }  // namespace zpmpi::model

@@ -11,7 +11,8 @@
 // runs of nearly equal bytes; each run (split at array boundaries) is a Region, and job j
 // runs on rank j % num_ranks. Inside a unit, output chunks are processed in batches: boxes
 // of `batch_chunks` output chunks whose footprint (source hyperslab + per worker one padded
-// chunk buffer and one compressed buffer) fits memory_limit. The plan is a pure,
+// chunk buffer and one compressed buffer; plus a staging copy of the hyperslab when the
+// index map is not the identity) fits memory_limit. The plan is a pure,
 // deterministic function of its inputs and round-trips through JSON (rank 0 broadcasts it).
 #pragma once
 
@@ -40,10 +41,13 @@ struct ArraySpec {
   model::DType dtype = model::DType::f4;
   Shape shape;              ///< output shape
   Shape chunks;             ///< output chunk shape (each >= 1, <= max(shape, 1))
-  Shape source_chunks;      ///< source chunk shape, in output index space
+  Shape source_chunks;      ///< source chunk extents along the output dims (1 where a
+                            ///< strided map makes source chunks irrelevant to alignment)
   bool source_chunked = false;  ///< source chunks must be decoded whole (see Variable::chunked)
+  Shape source_var_shape;   ///< the source variable's shape (source rank)
+  Shape source_var_chunks;  ///< its chunk shape (source rank), for read-cost accounting
   std::optional<model::Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros
-  transform::IndexMap map;  ///< output index -> source index
+  transform::IndexMap map;  ///< output index -> source index, one DimMap per source dim
   bool operator==(const ArraySpec&) const = default;
 };
 

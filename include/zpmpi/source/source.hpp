@@ -18,9 +18,10 @@ class Source {
   /// The dataset description (numeric variables only; others listed in `skipped`).
   virtual const model::Dataset& dataset() const = 0;
   /// Reads `box` of `variable` into `out` (exactly box.num_elements() * dtype size bytes).
-  /// Errors name the file and the variable.
+  /// With `stride` (one positive step per dim; empty = all 1), box.count[d] elements are
+  /// taken every stride[d] from box.start[d]. Errors name the file and the variable.
   virtual Status read(const std::string& variable, const model::Box& box,
-                      std::span<std::byte> out) = 0;
+                      std::span<std::byte> out, const model::Shape& stride = {}) = 0;
 };
 
 /// Opens a netCDF-3 (classic, 64-bit offset, CDF5) or netCDF-4/HDF5 file with netCDF-C, in

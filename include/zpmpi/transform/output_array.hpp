@@ -24,8 +24,10 @@ struct OutputArray {
   model::DType dtype = model::DType::f4;
   std::vector<std::string> dims;
   model::Shape shape;
-  model::Shape source_chunks;  ///< in output index space
+  model::Shape source_chunks;  ///< along the output dims (see plan::ArraySpec)
   bool source_chunked = false;
+  model::Shape source_var_shape;   ///< the source variable's shape and chunks (source rank)
+  model::Shape source_var_chunks;
   std::vector<model::Attribute> attributes;
   std::optional<model::Scalar> fill_value;
   IndexMap map;  ///< output index -> source index

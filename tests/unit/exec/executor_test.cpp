@@ -31,14 +31,17 @@ class FakeSource : public source::Source {
     dataset_.variables.push_back(v);
   }
   const model::Dataset& dataset() const override { return dataset_; }
-  Status read(const std::string& variable, const Box& box, std::span<std::byte> out) override {
+  Status read(const std::string& variable, const Box& box, std::span<std::byte> out,
+              const Shape& stride) override {
     EXPECT_EQ(variable, "v");
     EXPECT_EQ(out.size(), box.num_elements() * 4);
     reads.push_back(box);
+    const Shape step = stride.empty() ? Shape{1, 1} : stride;
     std::size_t n = 0;
     for (model::Index i = 0; i < box.count[0]; ++i)
       for (model::Index j = 0; j < box.count[1]; ++j, ++n) {
-        const std::int32_t value = static_cast<std::int32_t>((box.start[0] + i) * 100 + box.start[1] + j);
+        const std::int32_t value =
+            static_cast<std::int32_t>((box.start[0] + i * step[0]) * 100 + box.start[1] + j * step[1]);
         std::memcpy(out.data() + n * 4, &value, 4);
       }
     return {};
@@ -100,7 +103,9 @@ TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
   spec.chunks = chunks;
   spec.source_chunks = shape;
   spec.fill_value = model::Scalar{std::int64_t{-9}};
-  spec.map = transform::IndexMap::identity(2);
+  spec.map = transform::IndexMap::identity(shape);
+  spec.source_var_shape = shape;
+  spec.source_var_chunks = shape;
   plan::PlanOptions options;
   options.num_jobs = 3;
   options.num_ranks = 2;

@@ -68,3 +68,26 @@ TEST(Shape, NumElementsIs64Bit) {
 
 }  // namespace
 }  // namespace zpmpi::model
+
+namespace zpmpi::model {
+namespace {
+
+TEST(CopyReversed, FlipsTheMarkedDimsIntoASubBox) {
+  // src 2 x 3: 1 2 3 / 4 5 6, reversed along both dims -> 6 5 4 / 3 2 1, placed at (1, 1) of 3 x 4.
+  const std::vector<int> src{1, 2, 3, 4, 5, 6};
+  std::vector<int> dst(12, 0);
+  copy_reversed(reinterpret_cast<const std::byte*>(src.data()), {2, 3}, reinterpret_cast<std::byte*>(dst.data()),
+                {3, 4}, {1, 1}, {true, true}, sizeof(int));
+  EXPECT_EQ(dst, (std::vector<int>{0, 0, 0, 0, 0, 6, 5, 4, 0, 3, 2, 1}));
+  std::vector<int> rows(6, 0);
+  copy_reversed(reinterpret_cast<const std::byte*>(src.data()), {2, 3}, reinterpret_cast<std::byte*>(rows.data()),
+                {2, 3}, {0, 0}, {true, false}, sizeof(int));
+  EXPECT_EQ(rows, (std::vector<int>{4, 5, 6, 1, 2, 3}));
+  std::vector<int> same(6, 0);
+  copy_reversed(reinterpret_cast<const std::byte*>(src.data()), {2, 3}, reinterpret_cast<std::byte*>(same.data()),
+                {2, 3}, {0, 0}, {false, false}, sizeof(int));
+  EXPECT_EQ(same, src);
+}
+
+}  // namespace
+}  // namespace zpmpi::model

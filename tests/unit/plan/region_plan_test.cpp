@@ -18,7 +18,9 @@ ArraySpec spec(std::string name, Shape shape, Shape chunks, Shape source_chunks,
   s.name = name;
   s.source_name = std::move(name);
   s.dtype = dtype;
-  s.map = transform::IndexMap::identity(shape.size());
+  s.map = transform::IndexMap::identity(shape);
+  s.source_var_shape = shape;
+  s.source_var_chunks = source_chunks;
   s.shape = std::move(shape);
   s.chunks = std::move(chunks);
   s.source_chunks = std::move(source_chunks);

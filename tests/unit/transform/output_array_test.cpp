@@ -80,14 +80,5 @@ TEST(RenameArray, RenamesDataArraysOnly) {
   EXPECT_FALSE(rename_array(*arrays, "time", "t").ok());
 }
 
-TEST(IndexMap, SourceBoxOfOffsetAndReversedDims) {
-  IndexMap map{{{10, 1}, {9, -1}}};
-  EXPECT_FALSE(map.is_identity());
-  const model::Box out{{2, 3}, {4, 5}};
-  // dim 0: 12..15; dim 1: 9-3=6 down to 9-7=2.
-  EXPECT_EQ(map.source_box(out), (model::Box{{12, 2}, {4, 5}}));
-  EXPECT_TRUE(IndexMap::identity(3).is_identity());
-}
-
 }  // namespace
 }  // namespace zpmpi::transform
