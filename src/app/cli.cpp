@@ -14,7 +14,8 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   std::string store, memory_limit;
   int log_level = 1, num_jobs = 0;
   po::options_description desc(
-      "Usage: zpmpi --config job.json [options]\n"
+      "Usage: zpmpi [plan] --config job.json [options]\n"
+      "  (with \"plan\": print the plan and recommendations, write nothing)\n"
       "Caches netCDF data into a Zarr v2 store, in parallel under MPI\n"
       "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions");
   desc.add_options()
@@ -27,17 +28,27 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
       ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug")
       ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store")
       ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)");
+  std::vector<std::string> commands;
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::vector<std::string>>(&commands));
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", -1);
   std::ostringstream usage;
   usage << desc;
   cli.usage = usage.str();
 
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return usage_error(std::string(e.what()) + " (see --help)");
   }
+  if (commands.size() > 1 || (commands.size() == 1 && commands[0] != "plan"))
+    return usage_error("unknown command '" + commands.back() + "' (the only command is \"plan\"; see --help)");
+  cli.plan_only = commands.size() == 1;
   cli.help = vm.count("help") > 0;
   cli.version = vm.count("version") > 0;
   if (cli.help || cli.version) return cli;

@@ -1,6 +1,7 @@
 #include "zpmpi/app/config.hpp"
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -131,7 +132,48 @@ Status parse_variables(const json::value& v, Config& config) {
   return {};
 }
 
-/// Only variable renaming is a preprocessor so far; selections come with later versions.
+Result<std::int64_t> get_integer(const json::value& v, const std::string& key) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v.get_uint64());
+  return key_error(key, "must be an integer, got " + show(v));
+}
+
+Result<transform::Label> get_label(const json::value& v, const std::string& key) {
+  if (v.is_number()) return transform::Label{v.to_number<double>()};
+  if (v.is_string()) return transform::Label{std::string(v.get_string())};
+  return key_error(key, "must be a number or a date string, got " + show(v));
+}
+
+/// isel: an integer, or [start, stop] / [start, stop, step] with integers or nulls.
+Result<transform::DimIndexer> parse_isel_dim(const std::string& dim, const json::value& v, const std::string& key) {
+  if (v.is_int64() || v.is_uint64()) {
+    ZPMPI_ASSIGN_OR_RETURN(std::int64_t i, get_integer(v, key));
+    return transform::DimIndexer{dim, i};
+  }
+  if (!v.is_array() || v.get_array().size() < 2 || v.get_array().size() > 3)
+    return key_error(key, "must be an integer or [start, stop] / [start, stop, step], got " + show(v));
+  transform::PySlice slice;
+  std::optional<std::int64_t>* parts[] = {&slice.start, &slice.stop, &slice.step};
+  const auto& a = v.get_array();
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].is_null()) continue;
+    ZPMPI_ASSIGN_OR_RETURN(*parts[i], get_integer(a[i], key + "[" + std::to_string(i) + "]"));
+  }
+  return transform::DimIndexer{dim, slice};
+}
+
+/// sel: a label (nearest, drops the dim) or [start, stop] (label-inclusive).
+Result<transform::DimIndexer> parse_sel_dim(const std::string& dim, const json::value& v, const std::string& key) {
+  if (!v.is_array()) {
+    ZPMPI_ASSIGN_OR_RETURN(transform::Label label, get_label(v, key));
+    return transform::DimIndexer{dim, label};
+  }
+  if (v.get_array().size() != 2) return key_error(key, "must be a label or [start, stop], got " + show(v));
+  ZPMPI_ASSIGN_OR_RETURN(transform::Label start, get_label(v.get_array()[0], key + "[0]"));
+  ZPMPI_ASSIGN_OR_RETURN(transform::Label stop, get_label(v.get_array()[1], key + "[1]"));
+  return transform::DimIndexer{dim, transform::LabelRange{start, stop}};
+}
+
 Status parse_preprocessors(const json::value& v, Config& config) {
   if (!v.is_array()) return key_error("preprocessors", "must be a list, got " + show(v));
   const auto& list = v.get_array();
@@ -142,21 +184,56 @@ Status parse_preprocessors(const json::value& v, Config& config) {
     const json::value* type = p.if_contains("type");
     if (!type) return key_error(key, "has no \"type\"");
     ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, key + ".type"));
-    if (type_name != "rename")
-      return key_error(key + ".type", "preprocessor '" + type_name + "' is not supported by this version (supported: rename)");
-    std::string var_id, new_name;
-    for (const auto& [k, value] : p) {
-      if (k == "type") continue;
-      if (k == "var_id") {
-        ZPMPI_ASSIGN_OR_RETURN(var_id, get_string(value, key + ".var_id"));
-      } else if (k == "new_name") {
-        ZPMPI_ASSIGN_OR_RETURN(new_name, get_string(value, key + ".new_name"));
-      } else {
-        return key_error(key, "unknown key '" + std::string(k) + "' (known: type, var_id, new_name)");
+    // Keys other than "type", checked against what the type accepts.
+    auto only = [&](std::initializer_list<const char*> known) -> Status {
+      for (const auto& [k, value] : p) {
+        if (k == "type") continue;
+        if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; })) {
+          std::string names = "type";
+          for (const char* n : known) names += std::string(", ") + n;
+          return key_error(key, "unknown key '" + std::string(k) + "' for " + type_name + " (known: " + names + ")");
+        }
       }
+      return {};
+    };
+    auto required_string = [&](const char* name) -> Result<std::string> {
+      const json::value* value = p.if_contains(name);
+      if (!value) return key_error(key, type_name + " needs \"" + name + "\"");
+      return get_string(*value, key + "." + name);
+    };
+    if (type_name == "rename") {
+      ZPMPI_RETURN_IF_ERROR(only({"var_id", "new_name"}));
+      ZPMPI_ASSIGN_OR_RETURN(std::string var_id, required_string("var_id"));
+      ZPMPI_ASSIGN_OR_RETURN(std::string new_name, required_string("new_name"));
+      config.renames.push_back({key, var_id, new_name});
+    } else if (type_name == "isel" || type_name == "sel" || type_name == "subset") {
+      std::vector<transform::DimIndexer> dims;
+      for (const auto& [k, value] : p) {
+        if (k == "type") continue;
+        const std::string dim(k);
+        auto ix = type_name == "isel" ? parse_isel_dim(dim, value, key + "." + dim)
+                                      : parse_sel_dim(dim, value, key + "." + dim);
+        if (!ix.ok()) return ix.error();
+        dims.push_back(std::move(ix).value());
+      }
+      if (dims.empty()) return key_error(key, type_name + " names no dimension");
+      if (type_name == "isel") config.steps.push_back({key, transform::Isel{std::move(dims)}});
+      else config.steps.push_back({key, transform::Sel{std::move(dims)}});
+    } else if (type_name == "reverse_axis") {
+      ZPMPI_RETURN_IF_ERROR(only({"dim"}));
+      ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));
+      config.steps.push_back({key, transform::ReverseAxis{dim}});
+    } else if (type_name == "roll") {
+      ZPMPI_RETURN_IF_ERROR(only({"dim", "shifts"}));
+      ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));
+      const json::value* shifts = p.if_contains("shifts");
+      if (!shifts) return key_error(key, "roll needs \"shifts\"");
+      ZPMPI_ASSIGN_OR_RETURN(std::int64_t n, get_integer(*shifts, key + ".shifts"));
+      config.steps.push_back({key, transform::Roll{dim, n}});
+    } else {
+      return key_error(key + ".type", "unknown preprocessor '" + type_name +
+                                          "' (known: isel, sel, subset, reverse_axis, roll, rename)");
     }
-    if (var_id.empty() || new_name.empty()) return key_error(key, "rename needs \"var_id\" and \"new_name\"");
-    config.renames.push_back({key, var_id, new_name});
   }
   return {};
 }

@@ -6,13 +6,33 @@
 
 namespace zpmpi::app {
 
-Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset) {
+Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Source& source) {
+  std::map<std::string, std::vector<double>> coords;
+  const model::Dataset& dataset = source.dataset();
+  for (const auto& v : dataset.variables) {
+    if (!dataset.is_dimension_coordinate(v)) continue;
+    const std::size_t esize = model::dtype_size(v.dtype);
+    std::vector<std::byte> raw(v.shape[0] * esize);
+    ZPMPI_RETURN_IF_ERROR(source.read(v.name, model::Box{{0}, {v.shape[0]}}, raw));
+    std::vector<double>& values = coords[v.name];
+    for (model::Index i = 0; i < v.shape[0]; ++i)
+      values.push_back(std::visit([](auto x) { return static_cast<double>(x); }, model::load_scalar(v.dtype, &raw[i * esize])));
+  }
+  return coords;
+}
+
+Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
+                                   const std::map<std::string, std::vector<double>>& coords) {
   JobArrays job;
   ZPMPI_ASSIGN_OR_RETURN(job.arrays, transform::choose_arrays(dataset, config.variables));
   for (const Rename& r : config.renames) {
     if (auto st = transform::rename_array(job.arrays, r.var_id, r.new_name); !st.ok())
       return st.error().with_context(r.key);
   }
+
+  ZPMPI_ASSIGN_OR_RETURN(transform::DimStates states, transform::apply_preprocessors(dataset, coords, config.steps));
+  transform::apply_dim_states(job.arrays, states);
+  job.recommendations = transform::recommendations(job.arrays, states);
 
   for (const auto& [dim, size] : config.chunks.sizes) {
     if (!dataset.find_dim(dim)) {

@@ -6,6 +6,7 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include <boost/json.hpp>
 
@@ -96,9 +97,15 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   log::info("source " + config.source_uri + ": " + std::to_string(dataset.variables.size()) +
             " numeric variables, " + std::to_string(dataset.dims.size()) + " dims");
 
-  auto job = build_job_arrays(config, dataset);
+  std::map<std::string, std::vector<double>> coords;
+  if (!config.steps.empty()) {
+    ZPMPI_ASSIGN_OR_RETURN(coords, read_coordinates(*state.source));
+  }
+  auto job = build_job_arrays(config, dataset, coords);
   if (!job.ok()) return job.error().with_context(config.path);
   state.job = std::move(job).value();
+  if (config.recommendations != "ignore" || cli.plan_only)
+    for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
   plan::PlanOptions options;
   options.num_ranks = num_ranks;
@@ -106,6 +113,13 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.memory_limit = config.memory_limit;
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.specs, options));
   describe_plan(plan, state.job);
+  if (cli.plan_only) return std::string();  // nothing to write
+  if (!state.job.recommendations.empty() && config.recommendations == "halt")
+    return Error{config.path + ": the selection is not aligned to the source chunks (" +
+                     std::to_string(state.job.recommendations.size()) +
+                     " recommendation(s) above); use the aligned bounds, or set \"recommendations\": "
+                     "\"warn\" to write anyway",
+                 ExitCode::kHalted};
 
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
@@ -172,6 +186,7 @@ int run(int argc, char** argv) {
     if (rank == 0) log::error(wire.error().message);
     return static_cast<int>(wire.error().code);
   }
+  if (cli->plan_only) return 0;
 
   Result<JobMessage> message = decode(wire.value());
   Result<exec::Stats> stats = exec::Stats{};

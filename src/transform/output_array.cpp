@@ -12,6 +12,7 @@ OutputArray from_variable(const model::Variable& v, bool is_coordinate) {
   a.source_name = v.name;
   a.dtype = v.dtype;
   a.dims = v.dims;
+  a.source_dims = v.dims;
   a.shape = v.shape;
   a.source_chunks = v.source_chunks;
   a.source_chunked = v.chunked;

@@ -1,5 +1,6 @@
-// Command line: zpmpi --config job.json [--store PATH] [--memory-limit 2GB]
+// Command line: zpmpi [plan] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] | --help | --version
+// "zpmpi plan ..." prints the plan and the recommendations and writes nothing.
 // Every flag that matches a config key overrides the job file's value.
 #pragma once
 
@@ -16,6 +17,7 @@ struct CliOptions {
   bool help = false;
   bool version = false;
   std::string usage;  ///< the --help text
+  bool plan_only = false;  ///< the "plan" command
   std::string config_path;
   std::optional<std::string> store;
   std::optional<std::string> memory_limit;

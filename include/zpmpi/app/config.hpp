@@ -16,6 +16,7 @@
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/transform/output_array.hpp"
+#include "zpmpi/transform/preprocessor.hpp"
 
 namespace zpmpi::app {
 
@@ -38,6 +39,7 @@ struct Config {
   std::string engine = "netcdf";
   std::optional<std::vector<transform::VariableChoice>> variables;  ///< nullopt = all data variables
   std::vector<Rename> renames;  ///< applied in order after variable choice
+  std::vector<transform::Step> steps;  ///< isel / sel / reverse_axis / roll, in order
   ChunkSpec chunks;
   std::string store;  ///< as written, like source_uri; empty if only --store will give it
   codec::CodecSpec compressor;  ///< default zstd level 1

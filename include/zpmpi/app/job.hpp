@@ -9,6 +9,8 @@
 #include "zpmpi/app/config.hpp"
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/source/source.hpp"
+#include "zpmpi/transform/dataset_transform.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 
@@ -19,12 +21,18 @@ struct JobArrays {
   std::vector<plan::ArraySpec> specs;    ///< same order as arrays
   std::vector<zarr::ArrayMeta> metadata;  ///< same order as arrays
   boost::json::object group_attrs;       ///< root .zattrs
+  std::vector<transform::Recommendation> recommendations;
 };
 
-/// Chooses and renames the arrays, resolves output chunks and builds the metadata.
+/// The values of every 1-D dimension coordinate, as doubles (what `sel` compares labels to).
+Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Source& source);
+
+/// Chooses and renames the arrays, applies the preprocessors (`coords` from
+/// read_coordinates), resolves output chunks and builds the metadata.
 /// Output chunks: data arrays take chunks.sizes[dim], else the source chunk, capped at the
 /// dim length; dimension coordinates are one chunk. Errors (kUsage) name the config key,
 /// e.g. "chunks.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)".
-Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset);
+Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
+                                   const std::map<std::string, std::vector<double>>& coords);
 
 }  // namespace zpmpi::app

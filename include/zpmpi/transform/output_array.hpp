@@ -22,7 +22,8 @@ struct OutputArray {
   std::string name;         ///< zarr array name
   std::string source_name;  ///< variable in the source
   model::DType dtype = model::DType::f4;
-  std::vector<std::string> dims;
+  std::vector<std::string> dims;         ///< output dims
+  std::vector<std::string> source_dims;  ///< the source variable's dims
   model::Shape shape;
   model::Shape source_chunks;  ///< along the output dims (see plan::ArraySpec)
   bool source_chunked = false;

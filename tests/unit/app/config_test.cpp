@@ -90,9 +90,17 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "log_level": 5})", "job.json: log_level: must be 0, 1 or 2, got 5");
   expect_error("{" + base + R"(, "resume": true})",
                "job.json: resume: resuming an incomplete store is not supported by this version");
-  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": [0, 1]}]})",
-               "job.json: preprocessors[0].type: preprocessor 'sel' is not supported by this version "
-               "(supported: rename)");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "tiled", "time": 4}]})",
+               "job.json: preprocessors[0].type: unknown preprocessor 'tiled' (known: isel, sel, subset, "
+               "reverse_axis, roll, rename)");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "isel", "time": [0, "a"]}]})",
+               "job.json: preprocessors[0].time[1]: must be an integer, got \"a\"");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": [0, 1, 2]}]})",
+               "job.json: preprocessors[0].time: must be a label or [start, stop], got [0,1,2]");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "roll", "dim": "x"}]})",
+               "job.json: preprocessors[0]: roll needs \"shifts\"");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "reverse_axis", "dim": "x", "axis": 1}]})",
+               "job.json: preprocessors[0]: unknown key 'axis' for reverse_axis (known: type, dim)");
   expect_error("{" + base + R"(, "variables": {"t2m": [{"type": "roll"}]}})",
                "job.json: variables.t2m[0].type: transform 'roll' is not supported (supported: rename)");
   expect_error("{" + base + R"(, "variables": ["t2m", "t2m"]})", "job.json: variables: 't2m' is listed twice");

@@ -1,0 +1,60 @@
+// Applies the preprocessor chain to the dataset *description*: per dimension, the index
+// map from output to source and the coordinate values that remain. Pure: the caller (rank
+// 0) reads the 1-D coordinate variables once and passes their values in.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zpmpi/model/dataset.hpp"
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/transform/index_map.hpp"
+#include "zpmpi/transform/output_array.hpp"
+#include "zpmpi/transform/preprocessor.hpp"
+
+namespace zpmpi::transform {
+
+struct DimState {
+  std::string name;
+  Index source_length = 0;
+  DimMap map;                  ///< output -> source indices; fixed when a scalar selection dropped it
+  std::vector<double> coords;  ///< source coordinate values (empty if the dim has no coordinate)
+  bool selected = false;       ///< a slice or selection narrowed it (recommendations look here)
+
+  /// The value of output index i.
+  double coord(Index i) const { return coords[static_cast<std::size_t>(map.source_index(i))]; }
+};
+
+struct DimStates {
+  std::vector<DimState> dims;  ///< in the dataset's dim order
+  const DimState* find(std::string_view name) const;
+};
+
+/// Runs `steps` in order. `coords` maps a dim name to its coordinate variable's values.
+/// Errors (kUsage) name the step and the dim, e.g.
+///   "preprocessors[1].latitude: [-30, 60] selects nothing from latitude (90 .. -90)".
+Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
+                                      const std::map<std::string, std::vector<double>>& coords,
+                                      const std::vector<Step>& steps);
+
+/// Rewrites chosen arrays (source dims) into their transformed form: index maps, output
+/// dims and shapes, alignment chunks; coordinates of dropped dims become 0-d arrays named
+/// in the data arrays' "coordinates" attribute, as xarray writes them.
+void apply_dim_states(std::vector<OutputArray>& arrays, const DimStates& states);
+
+/// A misaligned selection: it starts or ends inside a source chunk of a chunked dim.
+struct Recommendation {
+  std::string dim;
+  Index chunk = 0;                ///< source chunk extent along the dim
+  Index start = 0, stop = 0;      ///< selected source indices [start, stop)
+  Index aligned_start = 0, aligned_stop = 0;  ///< nearest chunk-aligned bounds
+  double amplification = 1;       ///< decoded / needed along this dim
+  std::string text;               ///< one line for the user
+};
+
+/// The recommendations for the data arrays of `arrays` (after apply_dim_states).
+std::vector<Recommendation> recommendations(const std::vector<OutputArray>& arrays, const DimStates& states);
+
+}  // namespace zpmpi::transform

@@ -1,0 +1,310 @@
+// The preprocessor chain applied to the dataset description (see dataset_transform.hpp).
+#include "zpmpi/transform/dataset_transform.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+#include "zpmpi/transform/cf_time.hpp"
+
+namespace zpmpi::transform {
+namespace {
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::string show(const Label& l) {
+  return std::holds_alternative<double>(l) ? fmt(std::get<double>(l)) : "\"" + std::get<std::string>(l) + "\"";
+}
+
+std::vector<Segment> affine(std::int64_t start, std::int64_t step, Index n) {
+  if (n == 0) return {};
+  return {{0, n, start, step}};
+}
+
+/// Python's slice.indices(length) and the number of elements it selects.
+struct Resolved {
+  std::int64_t start, step;
+  Index count;
+};
+Result<Resolved> resolve_slice(const PySlice& s, Index length) {
+  const auto n = static_cast<std::int64_t>(length);
+  const std::int64_t step = s.step.value_or(1);
+  if (step == 0) return usage_error("slice step must not be 0");
+  for (const auto& bound : {s.start, s.stop})
+    if (bound && (*bound < -n || *bound > n))
+      return usage_error("index " + std::to_string(*bound) + " is out of range for length " + std::to_string(n));
+  auto norm = [&](std::optional<std::int64_t> v, std::int64_t dflt) {
+    if (!v) return dflt;
+    std::int64_t x = *v < 0 ? *v + n : *v;
+    return step > 0 ? std::clamp<std::int64_t>(x, 0, n) : std::clamp<std::int64_t>(x, -1, n - 1);
+  };
+  const std::int64_t start = norm(s.start, step > 0 ? 0 : n - 1);
+  const std::int64_t stop = norm(s.stop, step > 0 ? n : -1);
+  std::int64_t count = step > 0 ? (stop - start + step - 1) / step : (start - stop + (-step) - 1) / (-step);
+  return Resolved{start, step, static_cast<Index>(std::max<std::int64_t>(count, 0))};
+}
+
+/// Seconds a date label leaves open: "2000-01-07" covers its whole day, as pandas' partial
+/// string indexing does for a slice stop; a label with seconds is exact.
+double label_resolution_seconds(const std::string& label) {
+  const auto sep = label.find_first_of(" T", 4);
+  if (sep == std::string::npos) return 86400;
+  const std::string time = label.substr(sep + 1);
+  const auto colons = std::count(time.begin(), time.end(), ':');
+  return colons == 0 ? 3600 : colons == 1 ? 60 : 0;
+}
+
+class Chain {
+ public:
+  Chain(const model::Dataset& dataset, const std::map<std::string, std::vector<double>>& coords)
+      : dataset_(dataset) {
+    for (const auto& d : dataset.dims) {
+      DimState s;
+      s.name = d.name;
+      s.source_length = d.length;
+      s.map = DimMap::identity(d.length);
+      if (auto it = coords.find(d.name); it != coords.end() && it->second.size() == d.length) s.coords = it->second;
+      states_.dims.push_back(std::move(s));
+    }
+  }
+
+  Status run(const Step& step) {
+    return std::visit([&](const auto& op) { return apply(step.key, op); }, step.op);
+  }
+
+  DimStates result() && { return std::move(states_); }
+
+ private:
+  Result<DimState*> dim(const std::string& key, const std::string& name) {
+    for (auto& s : states_.dims) {
+      if (s.name != name) continue;
+      if (s.map.fixed) return usage_error(key + "." + name + ": the dim was dropped by an earlier selection");
+      return &s;
+    }
+    std::string names;
+    for (const auto& s : states_.dims) names += (names.empty() ? "" : ", ") + s.name;
+    return usage_error(key + ": no dimension '" + name + "' (dims: " + names + ")");
+  }
+
+  Status apply(const std::string& key, const Isel& op) {
+    for (const auto& ix : op.dims) {
+      ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, ix.dim));
+      const std::string where = key + "." + ix.dim;
+      const Index length = s->map.length();
+      if (const auto* i = std::get_if<std::int64_t>(&ix.what)) {
+        const auto n = static_cast<std::int64_t>(length);
+        if (*i < -n || *i >= n)
+          return usage_error(where + ": index " + std::to_string(*i) + " is out of range for length " + std::to_string(n));
+        s->map = DimMap::at(static_cast<Index>(s->map.source_index(static_cast<Index>(*i < 0 ? *i + n : *i))));
+        continue;
+      }
+      auto r = resolve_slice(std::get<PySlice>(ix.what), length);
+      if (!r.ok()) return r.error().with_context(where);
+      if (r->count == 0) return usage_error(where + ": the slice selects nothing of length " + std::to_string(length));
+      narrow(*s, affine(r->start, r->step, r->count));
+    }
+    return {};
+  }
+
+  Status apply(const std::string& key, const Sel& op) {
+    for (const auto& ix : op.dims) {
+      ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, ix.dim));
+      const std::string where = key + "." + ix.dim;
+      if (s->coords.empty()) return usage_error(where + ": '" + ix.dim + "' has no coordinate to select on (use isel)");
+      const Index n = s->map.length();
+      const double first = s->coord(0), last = s->coord(n - 1);
+      const double lo = std::min(first, last), hi = std::max(first, last);
+      const std::string range = ix.dim + " (" + fmt(first) + " .. " + fmt(last) + ")";
+      bool ascending = true, descending = true;
+      for (Index i = 1; i < n; ++i) {
+        ascending = ascending && s->coord(i) > s->coord(i - 1);
+        descending = descending && s->coord(i) < s->coord(i - 1);
+      }
+      if (n > 1 && !ascending && !descending)
+        return usage_error(where + ": coordinate " + ix.dim + " is not monotonic");
+
+      if (const auto* label = std::get_if<Label>(&ix.what)) {
+        ZPMPI_ASSIGN_OR_RETURN(double v, value_of(where, *s, *label, false));
+        if (v < lo || v > hi) return usage_error(where + ": " + show(*label) + " is outside " + range);
+        Index best = 0;
+        for (Index i = 1; i < n; ++i)
+          if (std::fabs(s->coord(i) - v) < std::fabs(s->coord(best) - v)) best = i;
+        s->map = DimMap::at(static_cast<Index>(s->map.source_index(best)));
+        continue;
+      }
+      if (!std::holds_alternative<LabelRange>(ix.what)) return usage_error(where + ": expected [start, stop] or a label");
+      const auto& r = std::get<LabelRange>(ix.what);
+      ZPMPI_ASSIGN_OR_RETURN(double a, value_of(where, *s, r.start, false));
+      ZPMPI_ASSIGN_OR_RETURN(double b, value_of(where, *s, r.stop, false));
+      for (auto [label, v] : {std::pair{&r.start, a}, std::pair{&r.stop, b}})
+        if (v < lo || v > hi) return usage_error(where + ": " + show(*label) + " is outside " + range);
+      ZPMPI_ASSIGN_OR_RETURN(double b_end, value_of(where, *s, r.stop, true));
+      // Label-inclusive, in the coordinate's own order, like pandas' slice_indexer.
+      std::optional<Index> i0, i1;
+      for (Index i = 0; i < n; ++i) {
+        const double c = s->coord(i);
+        const bool inside = descending && n > 1 ? (c <= a && (c > b_end || c >= b)) : (c >= a && (c < b_end || c <= b));
+        if (inside) {
+          if (!i0) i0 = i;
+          i1 = i;
+        }
+      }
+      if (!i0)
+        return usage_error(where + ": [" + show(r.start) + ", " + show(r.stop) + "] selects nothing from " + range);
+      narrow(*s, affine(static_cast<std::int64_t>(*i0), 1, *i1 - *i0 + 1));
+    }
+    return {};
+  }
+
+  Status apply(const std::string& key, const ReverseAxis& op) {
+    ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, op.dim));
+    const Index n = s->map.length();
+    s->map = s->map.after(affine(static_cast<std::int64_t>(n) - 1, -1, n));
+    return {};
+  }
+
+  Status apply(const std::string& key, const Roll& op) {
+    ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, op.dim));
+    const auto n = static_cast<std::int64_t>(s->map.length());
+    if (n == 0) return {};
+    const std::int64_t shift = ((op.shifts % n) + n) % n;
+    if (shift == 0) return {};
+    // ds.roll(d=shift): output j takes input (j - shift) mod n.
+    s->map = s->map.after({{0, static_cast<Index>(shift), n - shift, 1},
+                           {static_cast<Index>(shift), static_cast<Index>(n - shift), 0, 1}});
+    return {};
+  }
+
+  void narrow(DimState& s, const std::vector<Segment>& outer) {
+    if (outer.size() == 1 && outer[0].length == s.map.length() && outer[0].src_start == 0 && outer[0].stride == 1)
+      return;
+    s.map = s.map.after(outer);
+    s.selected = true;
+  }
+
+  /// A label as a coordinate value; with `end`, the exclusive end of a date label's span.
+  Result<double> value_of(const std::string& where, const DimState& s, const Label& label, bool end) {
+    if (const double* v = std::get_if<double>(&label)) return *v;
+    const std::string& text = std::get<std::string>(label);
+    const model::Variable* coord = dataset_.find_variable(s.name);
+    const model::Attribute* units = coord ? coord->find_attribute("units") : nullptr;
+    const model::Attribute* calendar = coord ? coord->find_attribute("calendar") : nullptr;
+    if (!units || !units->value.is_text())
+      return usage_error(where + ": \"" + text + "\" is a date but " + s.name + " has no CF time units");
+    auto cf = CfTimeUnits::parse(std::get<std::string>(units->value.data),
+                                 calendar && calendar->value.is_text() ? std::get<std::string>(calendar->value.data) : "standard");
+    if (!cf.ok()) return cf.error().with_context(where);
+    auto v = cf->value_of(text);
+    if (!v.ok()) return v.error().with_context(where);
+    if (!end) return v.value();
+    const double open = label_resolution_seconds(text);
+    // Exclusive end of the label's span; an exact label is inclusive (callers use <= b too).
+    return open == 0 ? v.value() : v.value() + open / cf->seconds_per_unit();
+  }
+
+  const model::Dataset& dataset_;
+  DimStates states_;
+};
+
+}  // namespace
+
+const DimState* DimStates::find(std::string_view name) const {
+  for (const auto& d : dims)
+    if (d.name == name) return &d;
+  return nullptr;
+}
+
+Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
+                                      const std::map<std::string, std::vector<double>>& coords,
+                                      const std::vector<Step>& steps) {
+  Chain chain(dataset, coords);
+  for (const Step& step : steps) ZPMPI_RETURN_IF_ERROR(chain.run(step));
+  return std::move(chain).result();
+}
+
+void apply_dim_states(std::vector<OutputArray>& arrays, const DimStates& states) {
+  std::vector<std::string> scalar_coords;
+  for (auto& a : arrays) {
+    IndexMap map;
+    std::vector<std::string> dims;
+    model::Shape shape, align;
+    for (std::size_t d = 0; d < a.source_dims.size(); ++d) {
+      const DimState* s = states.find(a.source_dims[d]);
+      const DimMap m = s ? s->map : DimMap::identity(a.source_var_shape[d]);
+      if (!m.fixed) {
+        dims.push_back(a.source_dims[d]);
+        shape.push_back(m.length());
+        const bool unit_steps = std::all_of(m.segments.begin(), m.segments.end(),
+                                            [](const Segment& g) { return g.stride == 1 || g.stride == -1; });
+        align.push_back(unit_steps ? a.source_var_chunks[d] : 1);
+      }
+      map.dims.push_back(m);
+    }
+    if (a.is_coordinate && dims.empty() && !a.source_dims.empty()) scalar_coords.push_back(a.name);
+    a.dims = std::move(dims);
+    a.shape = std::move(shape);
+    a.source_chunks = std::move(align);
+    a.map = std::move(map);
+  }
+  if (scalar_coords.empty()) return;
+  // xarray names scalar coordinates in each data variable's "coordinates" attribute.
+  for (auto& a : arrays) {
+    if (a.is_coordinate) continue;
+    std::string names;
+    auto it = std::find_if(a.attributes.begin(), a.attributes.end(),
+                           [](const model::Attribute& x) { return x.name == "coordinates"; });
+    if (it != a.attributes.end() && it->value.is_text()) names = std::get<std::string>(it->value.data);
+    for (const auto& c : scalar_coords) names += (names.empty() ? "" : " ") + c;
+    if (it != a.attributes.end()) it->value = model::AttrValue{names, std::nullopt};
+    else a.attributes.push_back({"coordinates", model::AttrValue{names, std::nullopt}});
+  }
+}
+
+std::vector<Recommendation> recommendations(const std::vector<OutputArray>& arrays, const DimStates& states) {
+  std::vector<Recommendation> out;
+  std::set<std::pair<std::string, Index>> seen;
+  for (const auto& a : arrays) {
+    if (a.is_coordinate || !a.source_chunked) continue;
+    for (std::size_t d = 0; d < a.map.dims.size(); ++d) {
+      const DimMap& m = a.map.dims[d];
+      const DimState* s = states.find(a.source_dims[d]);
+      if (!s || !s->selected || m.fixed || m.segments.size() != 1) continue;
+      const Segment& g = m.segments[0];
+      if (g.stride != 1 && g.stride != -1) continue;
+      const Index k = a.source_var_chunks[d], length = a.source_var_shape[d];
+      if (k >= length) continue;
+      const auto lo = static_cast<Index>(std::min(g.src_start, g.src_start + g.stride * static_cast<std::int64_t>(g.length - 1)));
+      const Index hi = lo + g.length;  // exclusive
+      if (lo % k == 0 && (hi % k == 0 || hi == length)) continue;
+      if (!seen.insert({s->name, k}).second) continue;
+      Recommendation r;
+      r.dim = s->name;
+      r.chunk = k;
+      r.start = lo;
+      r.stop = hi;
+      r.aligned_start = (lo % k) * 2 <= k ? lo / k * k : (lo / k + 1) * k;
+      r.aligned_stop = std::min(length, (hi % k) * 2 < k ? hi / k * k : (hi / k + 1) * k);
+      if (r.aligned_stop <= r.aligned_start) r.aligned_stop = std::min(length, r.aligned_start + k);
+      const Index decoded = std::min(length, (hi + k - 1) / k * k) - lo / k * k;
+      r.amplification = static_cast<double>(decoded) / static_cast<double>(hi - lo);
+      std::string labels;
+      if (!s->coords.empty())
+        labels = " = " + s->name + " " + fmt(s->coords[r.aligned_start]) + " .. " + fmt(s->coords[r.aligned_stop - 1]);
+      char amp[32];
+      std::snprintf(amp, sizeof amp, "%.2f", r.amplification);
+      r.text = s->name + ": the selection [" + std::to_string(lo) + ", " + std::to_string(hi) +
+               ") starts or ends inside a source chunk of " + std::to_string(k) + " (read amplification " + amp +
+               "); nearest aligned: [" + std::to_string(r.aligned_start) + ", " + std::to_string(r.aligned_stop) + ")" +
+               labels;
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace zpmpi::transform
