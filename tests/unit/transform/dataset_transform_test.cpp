@@ -1,0 +1,136 @@
+#include "zpmpi/transform/dataset_transform.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zpmpi::transform {
+namespace {
+
+/// time 10 (hours since 2000-01-01, gregorian), latitude 7 descending 30..-30, lon 8 ascending 0..315.
+model::Dataset dataset() {
+  model::Dataset ds;
+  ds.uri = "x.nc";
+  ds.dims = {{"time", 10, true}, {"latitude", 7, false}, {"longitude", 8, false}};
+  auto var = [](std::string name, std::vector<std::string> dims, model::Shape shape, model::Shape chunks) {
+    model::Variable v;
+    v.name = std::move(name);
+    v.dims = std::move(dims);
+    v.shape = shape;
+    v.source_chunks = chunks;
+    v.chunked = true;
+    return v;
+  };
+  ds.variables = {var("time", {"time"}, {10}, {10}), var("latitude", {"latitude"}, {7}, {7}),
+                  var("longitude", {"longitude"}, {8}, {8}),
+                  var("t2m", {"time", "latitude", "longitude"}, {10, 7, 8}, {5, 7, 4})};
+  ds.variables[0].attributes = {{"units", {std::string("hours since 2000-01-01 00:00:00"), std::nullopt}},
+                                {"calendar", {std::string("gregorian"), std::nullopt}}};
+  return ds;
+}
+
+std::map<std::string, std::vector<double>> coords() {
+  return {{"time", {0, 6, 12, 18, 24, 30, 36, 42, 48, 54}},
+          {"latitude", {30, 20, 10, 0, -10, -20, -30}},
+          {"longitude", {0, 45, 90, 135, 180, 225, 270, 315}}};
+}
+
+std::vector<std::int64_t> image(const DimState& s) {
+  std::vector<std::int64_t> v;
+  for (Index i = 0; i < s.map.length(); ++i) v.push_back(s.map.source_index(i));
+  return v;
+}
+
+Result<DimStates> run(std::vector<Step> steps) { return apply_preprocessors(dataset(), coords(), steps); }
+
+TEST(ApplyPreprocessors, SelIsLabelInclusiveInTheCoordinatesOrder) {
+  auto s = run({{"p[0]", Sel{{{"latitude", LabelRange{20.0, -10.0}}, {"longitude", LabelRange{40.0, 180.0}}}}}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(image(*s->find("latitude")), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(image(*s->find("longitude")), (std::vector<std::int64_t>{1, 2, 3, 4}));
+  EXPECT_TRUE(s->find("latitude")->selected);
+  EXPECT_FALSE(s->find("time")->selected);
+}
+
+TEST(ApplyPreprocessors, ReverseThenSelOnADescendingCoordinate) {
+  auto s = run({{"p[0]", ReverseAxis{"latitude"}}, {"p[1]", Sel{{{"latitude", LabelRange{-20.0, 10.0}}}}}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(image(*s->find("latitude")), (std::vector<std::int64_t>{5, 4, 3, 2}));
+}
+
+TEST(ApplyPreprocessors, TimeLabelsAndDateOnlyStopsCoverTheDay) {
+  auto s = run({{"p[0]", Sel{{{"time", LabelRange{std::string("2000-01-01 06:00"), std::string("2000-01-01")}}}}}});
+  // As pandas: a date-only stop covers its day, so 06:00 .. "2000-01-01" is 06:00, 12:00, 18:00.
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(image(*s->find("time")), (std::vector<std::int64_t>{1, 2, 3}));
+  auto t = run({{"p[0]", Sel{{{"time", LabelRange{std::string("2000-01-01 06:00"), std::string("2000-01-02")}}}}}});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  // 06:00 .. 2000-01-02 23:59:59 -> hours 6..42.
+  EXPECT_EQ(image(*t->find("time")), (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7}));
+  auto nearest = run({{"p[0]", Sel{{{"time", Label{std::string("2000-01-01 13:00")}}}}}});
+  ASSERT_TRUE(nearest.ok());
+  EXPECT_EQ(nearest->find("time")->map.fixed, 2u);
+}
+
+TEST(ApplyPreprocessors, IselSlicesRollsAndDrops) {
+  auto s = run({{"p[0]", Isel{{{"time", PySlice{-4, std::nullopt, -2}}, {"latitude", std::int64_t{-1}}}}},
+                {"p[1]", Roll{"longitude", -3}}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(image(*s->find("time")), (std::vector<std::int64_t>{6, 4, 2, 0}));
+  EXPECT_EQ(s->find("latitude")->map.fixed, 6u);
+  EXPECT_EQ(image(*s->find("longitude")), (std::vector<std::int64_t>{3, 4, 5, 6, 7, 0, 1, 2}));
+}
+
+TEST(ApplyPreprocessors, ErrorsNameTheStepAndDim) {
+  auto expect = [](std::vector<Step> steps, const std::string& message) {
+    auto s = run(std::move(steps));
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message, message);
+    EXPECT_EQ(s.error().code, ExitCode::kUsage);
+  };
+  expect({{"p[0]", Isel{{{"height", std::int64_t{0}}}}}}, "p[0]: no dimension 'height' (dims: time, latitude, longitude)");
+  expect({{"p[0]", Isel{{{"time", std::int64_t{10}}}}}}, "p[0].time: index 10 is out of range for length 10");
+  expect({{"p[0]", Sel{{{"latitude", LabelRange{-10.0, 20.0}}}}}},
+         "p[0].latitude: [-10, 20] selects nothing from latitude (30 .. -30)");
+  expect({{"p[0]", Sel{{{"longitude", LabelRange{0.0, 400.0}}}}}}, "p[0].longitude: 400 is outside longitude (0 .. 315)");
+  expect({{"p[0]", Sel{{{"latitude", Label{std::string("2000-01-01")}}}}}},
+         "p[0].latitude: \"2000-01-01\" is a date but latitude has no CF time units");
+  expect({{"p[0]", Roll{"longitude", 2}}, {"p[1]", Sel{{{"longitude", LabelRange{0.0, 90.0}}}}}},
+         "p[1].longitude: coordinate longitude is not monotonic");
+}
+
+TEST(Recommendations, MisalignedSelectionsOnly) {
+  auto states = run({{"p[0]", Isel{{{"time", PySlice{2, 9, std::nullopt}}, {"longitude", PySlice{4, 8, std::nullopt}}}}}});
+  ASSERT_TRUE(states.ok());
+  auto arrays = choose_arrays(dataset(), std::vector<VariableChoice>{{"t2m", ""}});
+  ASSERT_TRUE(arrays.ok());
+  apply_dim_states(*arrays, *states);
+  EXPECT_EQ((*arrays)[0].shape, (model::Shape{7, 7, 4}));
+  const auto recs = recommendations(*arrays, *states);
+  ASSERT_EQ(recs.size(), 1u);  // longitude 4..8 is aligned to its chunks of 4
+  EXPECT_EQ(recs[0].dim, "time");
+  EXPECT_EQ(recs[0].start, 2u);
+  EXPECT_EQ(recs[0].stop, 9u);
+  EXPECT_EQ(recs[0].aligned_start, 0u);
+  EXPECT_EQ(recs[0].aligned_stop, 10u);
+  EXPECT_DOUBLE_EQ(recs[0].amplification, 10.0 / 7.0);
+  EXPECT_NE(recs[0].text.find("nearest aligned: [0, 10) = time 0 .. 54"), std::string::npos) << recs[0].text;
+}
+
+TEST(ApplyDimStates, DroppedDimsBecomeScalarCoordinates) {
+  auto states = run({{"p[0]", Isel{{{"time", std::int64_t{3}}}}}});
+  ASSERT_TRUE(states.ok());
+  auto arrays = choose_arrays(dataset(), std::nullopt);
+  ASSERT_TRUE(arrays.ok());
+  apply_dim_states(*arrays, *states);
+  const OutputArray& t2m = (*arrays)[0];
+  EXPECT_EQ(t2m.dims, (std::vector<std::string>{"latitude", "longitude"}));
+  ASSERT_NE(t2m.attributes.size(), 0u);
+  EXPECT_EQ(t2m.attributes.back().name, "coordinates");
+  EXPECT_EQ(std::get<std::string>(t2m.attributes.back().value.data), "time");
+  const OutputArray& time = (*arrays)[1];
+  EXPECT_EQ(time.name, "time");
+  EXPECT_TRUE(time.shape.empty());
+  EXPECT_EQ(time.map.dims[0].fixed, 3u);
+}
+
+}  // namespace
+}  // namespace zpmpi::transform
