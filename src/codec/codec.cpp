@@ -3,6 +3,9 @@
 
 #include <zstd.h>
 
+#include <charconv>
+#include <string_view>
+
 #include <boost/json.hpp>
 
 #include "codecs.hpp"
@@ -30,46 +33,62 @@ json::value compressor_json(const CodecSpec& spec) {
 
 namespace {
 
-Result<int> integer_field(const json::value& v, const char* name, long long lo, long long hi) {
-  if (!v.is_int64() || v.get_int64() < lo || v.get_int64() > hi)
-    return usage_error(std::string(name) + ": must be an integer from " + std::to_string(lo) + " to " +
-                       std::to_string(hi) + ", got " + json::serialize(v));
+// LZ4 clamps larger values to this (LZ4_ACCELERATION_MAX, private to lz4.c in 1.9.x).
+constexpr int kLz4MaxAcceleration = 65537;
+
+/// The value as the user wrote it, for error messages ("high", 2.5, [1]).
+std::string show(const json::value& v) {
+  if (v.is_double()) {  // boost::json would print 2.5 as 2.5E0
+    char buf[32];
+    const auto res = std::to_chars(buf, buf + sizeof buf, v.get_double());
+    return std::string(buf, res.ptr);
+  }
+  return json::serialize(v);
+}
+
+Result<int> integer_field(const json::value& v, std::string_view name, int lo, int hi) {
+  const std::string field(name);
+  if (!v.is_int64() && !v.is_uint64()) return usage_error(field + ": must be an integer, got " + show(v));
+  if (v.is_uint64() || v.get_int64() < lo || v.get_int64() > hi)
+    return usage_error(field + ": must be from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got " +
+                       show(v));
   return static_cast<int>(v.get_int64());
 }
 
 }  // namespace
 
 Result<CodecSpec> codec_spec_from_json(const json::value& value) {
-  CodecSpec spec;
+  CodecSpec spec;  // missing fields keep these defaults: zstd, level 1, acceleration 1
   if (value.is_null()) {
     spec.id = CodecId::kNone;
     return spec;
   }
   if (!value.is_object())
-    return usage_error("must be an object such as {\"id\": \"zstd\", \"level\": 1} or null, got " +
-                       json::serialize(value));
+    return usage_error("must be an object such as {\"id\": \"zstd\", \"level\": 1}, or null for none; got " +
+                       show(value));
   const auto& o = value.get_object();
-  const json::value* id = o.if_contains("id");
-  if (!id || !id->is_string()) return usage_error("id: must be a string (zstd or lz4)");
-  const std::string name(id->get_string());
-  const char* known = nullptr;
-  if (name == "zstd") {
-    spec.id = CodecId::kZstd;
-    known = "level";
-  } else if (name == "lz4") {
-    spec.id = CodecId::kLz4;
-    known = "acceleration";
-  } else {
-    return usage_error("id: unknown compressor '" + name + "' (supported: zstd, lz4, or null for none)");
-  }
-  for (const auto& [k, v] : o) {
-    if (k == "id") continue;
-    if (k != known)
-      return usage_error("unknown key '" + std::string(k) + "' for " + name + " (known: id, " + known + ")");
-    if (spec.id == CodecId::kZstd) {
-      ZPMPI_ASSIGN_OR_RETURN(spec.level, integer_field(v, "level", ZSTD_minCLevel(), ZSTD_maxCLevel()));
+  if (const json::value* id = o.if_contains("id")) {
+    if (!id->is_string()) return usage_error("id: must be a string (zstd or lz4), got " + show(*id));
+    const std::string_view name = id->get_string();
+    if (name == "zstd") {
+      spec.id = CodecId::kZstd;
+    } else if (name == "lz4") {
+      spec.id = CodecId::kLz4;
     } else {
-      ZPMPI_ASSIGN_OR_RETURN(spec.acceleration, integer_field(v, "acceleration", 1, 65537));
+      return usage_error("id: unknown compressor '" + std::string(name) + "' (supported: zstd, lz4)");
+    }
+  }
+  const std::string_view codec_name = spec.id == CodecId::kZstd ? "zstd" : "lz4";
+  const std::string_view parameter = spec.id == CodecId::kZstd ? "level" : "acceleration";
+  for (const auto& [key, v] : o) {
+    if (key == "id") continue;
+    if (key != parameter)
+      return usage_error(std::string(key) + ": unknown field for " + std::string(codec_name) + " (known: id, " +
+                         std::string(parameter) + ")");
+    if (spec.id == CodecId::kZstd) {
+      ZPMPI_ASSIGN_OR_RETURN(spec.level, integer_field(v, key, ZSTD_minCLevel(), ZSTD_maxCLevel()));
+    } else {
+      ZPMPI_ASSIGN_OR_RETURN(spec.acceleration, integer_field(v, key, 1, kLz4MaxAcceleration));
     }
   }
   return spec;

@@ -1,9 +1,13 @@
-// lz4 as numcodecs.LZ4 frames it: a 4-byte little-endian uncompressed length, then one raw
-// LZ4 block (LZ4_compress_fast), not an LZ4 frame. 100 raw bytes -> 64 00 00 00 + block.
+// lz4 as numcodecs.LZ4 frames it: the uncompressed length as a 4-byte little-endian
+// integer, then one raw LZ4 block (LZ4_compress_fast), not an LZ4 frame (no 04 22 4d 18
+// magic). 100 raw bytes -> 64 00 00 00, then the block; 0 raw bytes -> 00 00 00 00 00
+// (the header and the one-token empty block).
 #include <lz4.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <string>
 
 #include "codecs.hpp"
 
@@ -17,14 +21,15 @@ class Lz4Codec final : public Codec {
   explicit Lz4Codec(int acceleration) : acceleration_(acceleration) {}
 
   std::size_t max_encoded_size(std::size_t raw_size) const override {
-    return kHeader + static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(std::min<std::size_t>(raw_size, LZ4_MAX_INPUT_SIZE))));
+    const auto capped = static_cast<int>(std::min<std::size_t>(raw_size, LZ4_MAX_INPUT_SIZE));
+    return kHeader + static_cast<std::size_t>(LZ4_compressBound(capped));
   }
 
   Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
-    // The block format and numcodecs' 32-bit header cap a chunk at LZ4_MAX_INPUT_SIZE (~2 GB).
+    // The block API takes an int size: a chunk is capped at LZ4_MAX_INPUT_SIZE (~2 GB).
     if (raw.size() > LZ4_MAX_INPUT_SIZE)
-      return runtime_error("lz4: a chunk of " + std::to_string(raw.size()) +
-                           " bytes exceeds lz4's limit of " + std::to_string(LZ4_MAX_INPUT_SIZE));
+      return runtime_error("lz4: a chunk of " + std::to_string(raw.size()) + " bytes exceeds lz4's limit of " +
+                           std::to_string(LZ4_MAX_INPUT_SIZE));
     if (out.size() < kHeader) return runtime_error("lz4: output buffer too small");
     const auto size = static_cast<std::uint32_t>(raw.size());
     for (std::size_t i = 0; i < kHeader; ++i) out[i] = static_cast<std::byte>((size >> (8 * i)) & 0xff);
@@ -32,7 +37,7 @@ class Lz4Codec final : public Codec {
                                     reinterpret_cast<char*>(out.data() + kHeader), static_cast<int>(raw.size()),
                                     static_cast<int>(std::min<std::size_t>(out.size() - kHeader, INT_MAX)),
                                     acceleration_);
-    if (n <= 0 && !raw.empty()) return runtime_error("lz4: compression failed (output buffer too small)");
+    if (n <= 0) return runtime_error("lz4: compression failed (output buffer too small)");
     return kHeader + static_cast<std::size_t>(n);
   }
 
@@ -43,6 +48,7 @@ class Lz4Codec final : public Codec {
     if (size != out.size())
       return runtime_error("lz4: header says " + std::to_string(size) + " bytes, expected " +
                            std::to_string(out.size()));
+    if (encoded.size() - kHeader > INT_MAX) return runtime_error("lz4: block larger than lz4's limit");
     const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(encoded.data() + kHeader),
                                       reinterpret_cast<char*>(out.data()),
                                       static_cast<int>(encoded.size() - kHeader), static_cast<int>(out.size()));

@@ -1,5 +1,6 @@
-// zstd as numcodecs.Zstd writes it: one standard frame whose header carries the content
-// size (ZSTD_compress does this), so readers size their output from the frame itself.
+// zstd as numcodecs.Zstd writes it: one standard Zstandard frame (magic 28 b5 2f fd) whose
+// header carries the content size, as ZSTD_compress writes it by default; numcodecs and
+// zarr-python size their output buffer from that field, so a frame without it is unreadable.
 #include <zstd.h>
 
 #include "codecs.hpp"
@@ -13,8 +14,11 @@ class ZstdCodec final : public Codec {
 
   std::size_t max_encoded_size(std::size_t raw_size) const override { return ZSTD_compressBound(raw_size); }
 
+  // One context per codec, reused across chunks, saves zstd's per-call allocation of its
+  // work space; it makes encode() unsafe to call from two threads on one Codec (the
+  // executor encodes on one thread per rank).
   Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
-    // One context per codec, reused across chunks: no per-chunk allocation.
+    if (!cctx_) return runtime_error("zstd: cannot allocate a compression context");
     const std::size_t n = ZSTD_compressCCtx(cctx_.get(), out.data(), out.size(), raw.data(), raw.size(), level_);
     if (ZSTD_isError(n)) return runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
     return n;
@@ -22,19 +26,22 @@ class ZstdCodec final : public Codec {
 
   Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const override {
     const unsigned long long size = ZSTD_getFrameContentSize(encoded.data(), encoded.size());
-    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN)
-      return runtime_error("zstd: not a frame with a content size");
+    if (size == ZSTD_CONTENTSIZE_ERROR) return runtime_error("zstd: not a zstd frame");
+    if (size == ZSTD_CONTENTSIZE_UNKNOWN) return runtime_error("zstd: frame without a content size");
     if (size != out.size())
       return runtime_error("zstd: frame holds " + std::to_string(size) + " bytes, expected " +
                            std::to_string(out.size()));
     const std::size_t n = ZSTD_decompress(out.data(), out.size(), encoded.data(), encoded.size());
     if (ZSTD_isError(n)) return runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
+    if (n != out.size())
+      return runtime_error("zstd: frame decoded to " + std::to_string(n) + " bytes, expected " +
+                           std::to_string(out.size()));
     return {};
   }
 
  private:
   int level_;
-  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> cctx_;
+  std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> cctx_;
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
 // .zarray, .zattrs and .zmetadata documents (see metadata.hpp).
 #include "zpmpi/zarr/metadata.hpp"
 
+#include <type_traits>
+#include <variant>
+
 #include <boost/json.hpp>
 
 namespace zpmpi::zarr {
@@ -22,6 +25,7 @@ json::value attr_json(const model::AttrValue& value) {
         if constexpr (std::is_same_v<T, std::string>) {
           return json::string(data);
         } else {
+          // As xarray reads netCDF: a one-element attribute is a scalar.
           if (data.size() == 1) return json::value(data[0]);
           json::array a;
           for (const auto& x : data) a.push_back(json::value(x));

@@ -34,29 +34,30 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-/// Writes `bytes` to `path` through `tmp` and a rename, so `path` is never seen half-written.
+/// Writes `size` bytes to `tmp`, then renames it to `path`, so `path` is never seen
+/// half-written. On failure `tmp` is removed and the error names `path`.
 Status write_atomically(const fs::path& path, const fs::path& tmp, const void* bytes, std::size_t size) {
+  const auto fail = [&](int err) {
+    ::unlink(tmp.c_str());
+    return runtime_error("cannot write " + path.string() + ": " + errno_text(err));
+  };
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return runtime_error("cannot write " + tmp.string() + ": " + errno_text(errno));
+  if (fd < 0) return runtime_error("cannot write " + path.string() + ": " + errno_text(errno));
   const auto* p = static_cast<const char*>(bytes);
   std::size_t left = size;
-  while (left > 0) {
+  while (left > 0) {  // write() may be partial on parallel file systems and after signals
     const ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
       ::close(fd);
-      ::unlink(tmp.c_str());
-      return runtime_error("cannot write " + path.string() + ": " + errno_text(err));
+      return fail(err);
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return runtime_error("cannot write " + path.string() + ": " + errno_text(err));
-  }
+  // close() is where NFS and Lustre report deferred write errors (e.g. quota).
+  if (::close(fd) != 0) return fail(errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
@@ -65,26 +66,40 @@ Status write_atomically(const fs::path& path, const fs::path& tmp, const void* b
   return {};
 }
 
+/// Metadata documents are written by one process (rank 0), so a fixed temporary name
+/// (".zarray" -> ".zarray.tmp") cannot collide.
 Status write_document(const fs::path& path, const boost::json::value& doc) {
   const std::string text = dump_json(doc);
   return write_atomically(path, path.parent_path() / (path.filename().string() + ".tmp"), text.data(),
                           text.size());
 }
 
+/// An array name becomes one directory level of the store: it may not be empty, hold a
+/// '/', or be "." or "..", which would place chunks outside their array's directory.
+Status check_array_name(const fs::path& store, const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+    return runtime_error("cannot create store " + store.string() + ": invalid array name '" + name + "'");
+  return {};
+}
+
 }  // namespace
 
 Status prepare_store(const fs::path& path, bool overwrite, const std::vector<std::string>& array_names) {
+  for (const auto& name : array_names) ZPMPI_RETURN_IF_ERROR(check_array_name(path, name));
   std::error_code ec;
   const auto status = fs::symlink_status(path, ec);
   if (fs::exists(status)) {
     if (!overwrite)
       return runtime_error("store " + path.string() +
                            " exists; pass --overwrite (or \"overwrite\": true) to replace it");
+    // A symlink is refused even if it points at a store: remove_all would delete the
+    // link, not the store, and the user asked to replace what the link names.
     if (fs::is_symlink(status) || !is_zarr_store(path))
       return runtime_error("refusing to overwrite " + path.string() + ": not a zarr store");
     fs::remove_all(path, ec);
     if (ec) return runtime_error("cannot remove old store " + path.string() + ": " + ec.message());
   }
+  // Missing parents are created too, so "cache/era5.zarr" works in a fresh directory.
   fs::create_directories(path, ec);
   if (ec) return runtime_error("cannot create store " + path.string() + ": " + ec.message());
   for (const auto& name : array_names) {
@@ -98,6 +113,8 @@ Status prepare_store(const fs::path& path, bool overwrite, const std::vector<std
 
 Status write_chunk(const fs::path& store, const std::string& array, const std::string& key,
                    std::span<const std::byte> bytes, int writer_id) {
+  // The temporary name is hidden (zarr-python lists only chunk keys) and unique per writer,
+  // so two ranks that ever wrote the same chunk would not corrupt each other's file.
   const fs::path dir = store / array;
   return write_atomically(dir / key, dir / ("." + key + ".tmp" + std::to_string(writer_id)), bytes.data(),
                           bytes.size());

@@ -28,6 +28,8 @@ struct CodecSpec {
   bool operator==(const CodecSpec&) const = default;
 };
 
+/// One Codec object may hold scratch state (zstd's compression context): use one per
+/// thread, not one shared by several threads.
 class Codec {
  public:
   virtual ~Codec() = default;
@@ -47,9 +49,10 @@ std::unique_ptr<Codec> make_codec(const CodecSpec& spec);
 boost::json::value compressor_json(const CodecSpec& spec);
 
 /// Parses the config's "compressor" value (same spelling as compressor_json; null = none;
-/// missing fields take the defaults above). Errors (ExitCode::kUsage) name the offending
-/// field relative to the value, e.g. "level: must be an integer" or
-/// "id: unknown compressor 'blosc' (supported: zstd, lz4)".
+/// missing fields take the defaults above, so {} and {"level": 3} are zstd). Errors
+/// (ExitCode::kUsage) name the offending field relative to the value, e.g.
+/// "level: must be an integer", "id: unknown compressor 'blosc' (supported: zstd, lz4)" or,
+/// for a field the codec does not take, "clevel: unknown field for zstd (known: id, level)".
 Result<CodecSpec> codec_spec_from_json(const boost::json::value& value);
 
 }  // namespace zpmpi::codec

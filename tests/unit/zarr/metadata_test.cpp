@@ -1,3 +1,4 @@
+// Attribute values and the .zarray / .zattrs / .zmetadata documents.
 #include "zpmpi/zarr/metadata.hpp"
 
 #include <cmath>
@@ -9,61 +10,53 @@
 namespace zpmpi::zarr {
 namespace {
 
+using model::AttrValue;
 using model::DType;
+namespace json = boost::json;
 
-TEST(Typestr, AllDTypes) {
-  EXPECT_EQ(typestr(DType::i1), "|i1");
-  EXPECT_EQ(typestr(DType::u1), "|u1");
-  EXPECT_EQ(typestr(DType::i2), "<i2");
-  EXPECT_EQ(typestr(DType::u2), "<u2");
-  EXPECT_EQ(typestr(DType::i4), "<i4");
-  EXPECT_EQ(typestr(DType::u4), "<u4");
-  EXPECT_EQ(typestr(DType::i8), "<i8");
-  EXPECT_EQ(typestr(DType::u8), "<u8");
-  EXPECT_EQ(typestr(DType::f4), "<f4");
-  EXPECT_EQ(typestr(DType::f8), "<f8");
+AttrValue text(std::string s) { return {std::move(s), std::nullopt}; }
+template <class T>
+AttrValue numbers(std::vector<T> v, DType t) {
+  return {std::move(v), t};
 }
 
-TEST(FillValue, SpelledAsZarrPython) {
-  EXPECT_EQ(fill_value_json(DType::f4, model::Scalar{std::nan("")}), boost::json::value("NaN"));
-  EXPECT_EQ(fill_value_json(DType::f8, model::Scalar{INFINITY}), boost::json::value("Infinity"));
-  EXPECT_EQ(fill_value_json(DType::f8, model::Scalar{-INFINITY}), boost::json::value("-Infinity"));
-  EXPECT_EQ(fill_value_json(DType::i2, model::Scalar{std::int64_t{-32767}}), boost::json::value(-32767));
-  const auto u64max = std::numeric_limits<std::uint64_t>::max();
-  EXPECT_EQ(fill_value_json(DType::u8, model::Scalar{u64max}), boost::json::value(u64max));
-  EXPECT_TRUE(fill_value_json(DType::f4, std::nullopt).is_null());
-  // Stored as float32: the JSON holds the float32 value, not the double given.
-  EXPECT_EQ(dump_json(fill_value_json(DType::f4, model::Scalar{0.1})), "0.10000000149011612");
+TEST(AttrJson, TextIsAString) { EXPECT_EQ(attr_json(text("K")), json::value("K")); }
+
+TEST(AttrJson, OneNumberIsAScalarOfItsKind) {
+  const auto i = attr_json(numbers<std::int64_t>({-5}, DType::i2));
+  ASSERT_TRUE(i.is_int64());
+  EXPECT_EQ(i.get_int64(), -5);
+  const auto u = attr_json(numbers<std::uint64_t>({std::numeric_limits<std::uint64_t>::max()}, DType::u8));
+  ASSERT_TRUE(u.is_uint64());
+  EXPECT_EQ(u.get_uint64(), std::numeric_limits<std::uint64_t>::max());
+  const auto d = attr_json(numbers<double>({0.5}, DType::f8));
+  ASSERT_TRUE(d.is_double());
+  EXPECT_EQ(d.get_double(), 0.5);
 }
 
-TEST(DumpJson, LikePythonJsonDumpsIndent4SortKeys) {
-  boost::json::value v = boost::json::object{
-      {"b", boost::json::array{1, 2.5, 1.0}}, {"a", "x\"y"}, {"c", boost::json::object{}},
-      {"d", boost::json::array{}}, {"e", std::nan("")}, {"f", -INFINITY}, {"g", 1e30}, {"h", nullptr}};
-  EXPECT_EQ(dump_json(v), R"({
-    "a": "x\"y",
-    "b": [
-        1,
-        2.5,
-        1.0
-    ],
-    "c": {},
-    "d": [],
-    "e": NaN,
-    "f": -Infinity,
-    "g": 1e+30,
-    "h": null
-})");
+TEST(AttrJson, SeveralNumbersAreAList) {
+  EXPECT_EQ(attr_json(numbers<std::int64_t>({-100, 100}, DType::i2)), (json::array{-100, 100}));
+  EXPECT_EQ(attr_json(numbers<double>({1.0, 2.5, 3.0}, DType::f4)), (json::array{1.0, 2.5, 3.0}));
 }
 
-TEST(Attributes, ScalarsListsAndTextWithoutFillValue) {
+TEST(AttrJson, NonFiniteStayDoublesAndDumpAsTokens) {
+  const auto v = attr_json(numbers<double>({std::nan(""), INFINITY, -INFINITY}, DType::f4));
+  ASSERT_TRUE(v.is_array());
+  for (const auto& x : v.get_array()) EXPECT_TRUE(x.is_double());
+  EXPECT_EQ(dump_json(v), "[\n    NaN,\n    Infinity,\n    -Infinity\n]");
+  EXPECT_EQ(dump_json(attr_json(numbers<double>({std::nan("")}, DType::f8))), "NaN");
+}
+
+TEST(AttrsJson, KeepsAllButFillValue) {
   std::vector<model::Attribute> attrs = {
-      {"units", {std::string("K"), std::nullopt}},
-      {"scale_factor", {std::vector<double>{static_cast<double>(0.1f)}, DType::f4}},
-      {"valid_range", {std::vector<std::int64_t>{-100, 100}, DType::i2}},
-      {"_FillValue", {std::vector<std::int64_t>{-32767}, DType::i2}},
+      {"units", text("K")},
+      {"scale_factor", numbers<double>({static_cast<double>(0.1f)}, DType::f4)},
+      {"valid_range", numbers<std::int64_t>({-100, 100}, DType::i2)},
+      {"_FillValue", numbers<std::int64_t>({-32767}, DType::i2)},
+      {"missing_value", numbers<std::int64_t>({-32767}, DType::i2)},
   };
   EXPECT_EQ(dump_json(attrs_json(attrs)), R"({
+    "missing_value": -32767,
     "scale_factor": 0.10000000149011612,
     "units": "K",
     "valid_range": [
@@ -73,22 +66,92 @@ TEST(Attributes, ScalarsListsAndTextWithoutFillValue) {
 })");
 }
 
-TEST(Documents, ZarrayZattrsAndZmetadata) {
-  ArrayMeta a{"t2m", DType::f4, {48, 721, 1440}, {24, 145, 288}, model::Scalar{std::nan("")},
-              boost::json::object{{"id", "zstd"}, {"level", 1}}, {"time", "latitude", "longitude"},
-              {{"units", {std::string("K"), std::nullopt}}}};
-  EXPECT_EQ(boost::json::serialize(zarray_json(a)),
-            R"({"chunks":[24,145,288],"compressor":{"id":"zstd","level":1},"dimension_separator":".",)"
-            R"("dtype":"<f4","fill_value":"NaN","filters":null,"order":"C","shape":[48,721,1440],"zarr_format":2})");
-  EXPECT_EQ(boost::json::serialize(array_zattrs_json(a)),
-            R"({"units":"K","_ARRAY_DIMENSIONS":["time","latitude","longitude"]})");
-  const auto meta = zmetadata_json(boost::json::object{{"title", "x"}}, {a});
-  EXPECT_EQ(meta.at("zarr_consolidated_format"), boost::json::value(1));
+ArrayMeta t2m() {
+  return ArrayMeta{"t2m",
+                   DType::f4,
+                   {48, 721, 1440},
+                   {24, 145, 288},
+                   model::Scalar{std::nan("")},
+                   json::object{{"id", "zstd"}, {"level", 1}},
+                   {"time", "latitude", "longitude"},
+                   {{"units", text("K")}, {"_FillValue", numbers<double>({std::nan("")}, DType::f4)}}};
+}
+
+TEST(Zarray, EveryKeyAsZarrPythonWritesIt) {
+  EXPECT_EQ(dump_json(zarray_json(t2m())), R"({
+    "chunks": [
+        24,
+        145,
+        288
+    ],
+    "compressor": {
+        "id": "zstd",
+        "level": 1
+    },
+    "dimension_separator": ".",
+    "dtype": "<f4",
+    "fill_value": "NaN",
+    "filters": null,
+    "order": "C",
+    "shape": [
+        48,
+        721,
+        1440
+    ],
+    "zarr_format": 2
+})");
+}
+
+TEST(Zarray, ScalarArrayNoCompressorNoFill) {
+  ArrayMeta a{"x", DType::i8, {}, {}, std::nullopt, nullptr, {}, {}};
+  const auto z = zarray_json(a);
+  EXPECT_EQ(z.at("shape"), json::array{});
+  EXPECT_EQ(z.at("chunks"), json::array{});
+  EXPECT_TRUE(z.at("compressor").is_null());
+  EXPECT_TRUE(z.at("fill_value").is_null());
+  EXPECT_EQ(z.at("dtype"), json::value("<i8"));
+}
+
+TEST(ArrayZattrs, DimensionsAndAttributesWithoutFillValue) {
+  EXPECT_EQ(dump_json(array_zattrs_json(t2m())), R"({
+    "_ARRAY_DIMENSIONS": [
+        "time",
+        "latitude",
+        "longitude"
+    ],
+    "units": "K"
+})");
+  ArrayMeta scalar{"s", DType::f8, {}, {}, std::nullopt, nullptr, {}, {}};
+  EXPECT_EQ(dump_json(array_zattrs_json(scalar)), "{\n    \"_ARRAY_DIMENSIONS\": []\n}");
+}
+
+TEST(Zmetadata, HoldsEveryDocumentByPath) {
+  ArrayMeta time{"time", DType::i8, {48}, {48}, std::nullopt, nullptr, {"time"},
+                 {{"units", text("hours since 1900-01-01")}}};
+  const json::object group{{"title", "ERA5"}};
+  const auto meta = zmetadata_json(group, {t2m(), time});
+  EXPECT_EQ(meta.size(), 2u);
+  EXPECT_EQ(meta.at("zarr_consolidated_format"), json::value(1));
   const auto& m = meta.at("metadata").as_object();
-  EXPECT_EQ(m.at(".zgroup"), (boost::json::value(boost::json::object{{"zarr_format", 2}})));
-  EXPECT_EQ(m.at(".zattrs").at("title"), boost::json::value("x"));
-  EXPECT_EQ(m.at("t2m/.zarray"), boost::json::value(zarray_json(a)));
-  EXPECT_EQ(m.at("t2m/.zattrs"), boost::json::value(array_zattrs_json(a)));
+  EXPECT_EQ(m.size(), 6u);
+  EXPECT_EQ(m.at(".zgroup"), (json::value(json::object{{"zarr_format", 2}})));
+  EXPECT_EQ(m.at(".zattrs"), json::value(group));
+  EXPECT_EQ(m.at("t2m/.zarray"), json::value(zarray_json(t2m())));
+  EXPECT_EQ(m.at("t2m/.zattrs"), json::value(array_zattrs_json(t2m())));
+  EXPECT_EQ(m.at("time/.zarray"), json::value(zarray_json(time)));
+  EXPECT_EQ(m.at("time/.zattrs"), json::value(array_zattrs_json(time)));
+}
+
+TEST(Zmetadata, EmptyGroup) {
+  EXPECT_EQ(dump_json(zmetadata_json({}, {})), R"({
+    "metadata": {
+        ".zattrs": {},
+        ".zgroup": {
+            "zarr_format": 2
+        }
+    },
+    "zarr_consolidated_format": 1
+})");
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
+// The directory store: creation rules, atomic chunk writes, metadata order.
 #include "zpmpi/zarr/store.hpp"
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -10,6 +12,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// An empty directory of its own for each test, under the build tree.
 fs::path fresh(const std::string& name) {
   fs::path p = fs::path(ZPMPI_TEST_TMP) / ("store_" + name);
   fs::remove_all(p);
@@ -18,85 +21,196 @@ fs::path fresh(const std::string& name) {
 }
 
 std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
+  std::ifstream in(p, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
+
+std::vector<std::string> listing(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::span<const std::byte> as_bytes(const std::string& s) { return std::as_bytes(std::span(s)); }
 
 TEST(ChunkKey, DotSeparated) {
   EXPECT_EQ(chunk_key({0, 3, 1}), "0.3.1");
   EXPECT_EQ(chunk_key({12}), "12");
+  EXPECT_EQ(chunk_key({0}), "0");
+  EXPECT_EQ(chunk_key({1234567890123, 0}), "1234567890123.0");
   EXPECT_EQ(chunk_key({}), "0");
 }
 
-TEST(PrepareStore, CreatesArraysAndGroup) {
-  const fs::path store = fresh("create") / "out.zarr";
+TEST(IsZarrStore, NeedsADirectoryWithAZarrDocument) {
+  const fs::path base = fresh("is_store");
+  for (const char* doc : {".zgroup", ".zarray", ".zmetadata"}) {
+    fs::create_directories(base / doc / "d");
+    std::ofstream(base / doc / "d" / doc) << "{}";
+    EXPECT_TRUE(is_zarr_store(base / doc / "d")) << doc;
+  }
+  fs::create_directories(base / "plain");
+  std::ofstream(base / "plain" / ".zattrs") << "{}";  // attributes alone are not a store
+  EXPECT_FALSE(is_zarr_store(base / "plain"));
+  std::ofstream(base / "file") << "x";
+  EXPECT_FALSE(is_zarr_store(base / "file"));
+  EXPECT_FALSE(is_zarr_store(base / "missing"));
+}
+
+TEST(PrepareStore, CreatesDirectoryGroupAndArrays) {
+  const fs::path store = fresh("create") / "deeper" / "out.zarr";  // missing parents too
   ASSERT_TRUE(prepare_store(store, false, {"t2m", "time"}).ok());
-  EXPECT_TRUE(fs::is_directory(store / "t2m"));
-  EXPECT_TRUE(fs::is_directory(store / "time"));
+  EXPECT_EQ(listing(store), (std::vector<std::string>{".zgroup", "t2m", "time"}));
+  EXPECT_TRUE(listing(store / "t2m").empty());
+  EXPECT_EQ(slurp(store / ".zgroup"), "{\n    \"zarr_format\": 2\n}");
   EXPECT_TRUE(is_zarr_store(store));
 }
 
-TEST(PrepareStore, ExistingStoreNeedsOverwrite) {
-  const fs::path store = fresh("exists") / "out.zarr";
+TEST(PrepareStore, ExistingPathWithoutOverwriteIsAnError) {
+  const fs::path base = fresh("exists");
+  const fs::path store = base / "out.zarr";
   ASSERT_TRUE(prepare_store(store, false, {"a"}).ok());
   std::ofstream(store / "a" / "0") << "old";
-  auto again = prepare_store(store, false, {"a"});
-  ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().message,
-            "store " + store.string() + " exists; pass --overwrite (or \"overwrite\": true) to replace it");
-  EXPECT_TRUE(fs::exists(store / "a" / "0"));
-  ASSERT_TRUE(prepare_store(store, true, {"b"}).ok());
-  EXPECT_FALSE(fs::exists(store / "a"));
-  EXPECT_TRUE(fs::is_directory(store / "b"));
+  fs::create_directories(base / "other");
+  std::ofstream(base / "file") << "f";
+  for (const fs::path& p : {store, base / "other", base / "file"}) {
+    auto st = prepare_store(p, false, {"a"});
+    ASSERT_FALSE(st.ok()) << p;
+    EXPECT_EQ(st.error().message,
+              "store " + p.string() + " exists; pass --overwrite (or \"overwrite\": true) to replace it");
+    EXPECT_EQ(st.error().code, ExitCode::kRuntime);
+  }
+  EXPECT_EQ(slurp(store / "a" / "0"), "old");
+  EXPECT_EQ(slurp(base / "file"), "f");
 }
 
-TEST(PrepareStore, NeverDeletesWhatIsNotAStore) {
+TEST(PrepareStore, OverwriteReplacesAStore) {
+  const fs::path store = fresh("overwrite") / "out.zarr";
+  ASSERT_TRUE(prepare_store(store, false, {"a"}).ok());
+  std::ofstream(store / "a" / "0") << "old";
+  std::ofstream(store / ".zmetadata") << "{}";
+  ASSERT_TRUE(prepare_store(store, true, {"b"}).ok());
+  EXPECT_EQ(listing(store), (std::vector<std::string>{".zgroup", "b"}));
+}
+
+TEST(PrepareStore, OverwriteNeverDeletesWhatIsNotAStore) {
   const fs::path base = fresh("refuse");
   fs::create_directories(base / "data");
   std::ofstream(base / "data" / "precious.nc") << "x";
-  auto dir = prepare_store(base / "data", true, {"a"});
-  ASSERT_FALSE(dir.ok());
-  EXPECT_EQ(dir.error().message, "refusing to overwrite " + (base / "data").string() + ": not a zarr store");
-  EXPECT_TRUE(fs::exists(base / "data" / "precious.nc"));
   std::ofstream(base / "file.txt") << "y";
-  EXPECT_FALSE(prepare_store(base / "file.txt", true, {"a"}).ok());
+  fs::create_directories(base / "empty");
+  // A link to a store: replacing it would delete the link's target's contents or the link.
+  ASSERT_TRUE(prepare_store(base / "real.zarr", false, {"a"}).ok());
+  fs::create_directory_symlink(base / "real.zarr", base / "link.zarr");
+  for (const char* name : {"data", "file.txt", "empty", "link.zarr"}) {
+    auto st = prepare_store(base / name, true, {"a"});
+    ASSERT_FALSE(st.ok()) << name;
+    EXPECT_EQ(st.error().message, "refusing to overwrite " + (base / name).string() + ": not a zarr store");
+    EXPECT_EQ(st.error().code, ExitCode::kRuntime);
+  }
+  EXPECT_EQ(listing(base / "data"), (std::vector<std::string>{"precious.nc"}));
   EXPECT_EQ(slurp(base / "file.txt"), "y");
+  EXPECT_TRUE(listing(base / "empty").empty());
+  EXPECT_TRUE(fs::is_symlink(base / "link.zarr"));
+  EXPECT_EQ(listing(base / "real.zarr"), (std::vector<std::string>{".zgroup", "a"}));
 }
 
-TEST(PrepareStore, UnwritableLocationIsAnError) {
-  const fs::path base = fresh("unwritable");
+TEST(PrepareStore, UncreatableLocationIsAnError) {
+  // Tests may run as root, who can write anywhere: a regular file as parent still fails.
+  const fs::path base = fresh("uncreatable");
   std::ofstream(base / "plain") << "z";
-  auto st = prepare_store(base / "plain" / "out.zarr", false, {"a"});
+  const fs::path store = base / "plain" / "out.zarr";
+  auto st = prepare_store(store, false, {"a"});
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().message.rfind("cannot create store " + (base / "plain" / "out.zarr").string(), 0), 0u)
-      << st.error().message;
+  EXPECT_EQ(st.error().message, "cannot create store " + store.string() + ": Not a directory");
   EXPECT_EQ(st.error().code, ExitCode::kRuntime);
+  EXPECT_EQ(slurp(base / "plain"), "z");
 }
 
-TEST(WriteChunk, AtomicAndLeavesNoTemporaries) {
+TEST(PrepareStore, RefusesArrayNamesOutsideTheStore) {
+  const fs::path base = fresh("names");
+  for (const char* name : {"", ".", "..", "a/b"}) {
+    auto st = prepare_store(base / "s.zarr", false, {"ok", name});
+    ASSERT_FALSE(st.ok()) << name;
+    EXPECT_EQ(st.error().message,
+              "cannot create store " + (base / "s.zarr").string() + ": invalid array name '" + name + "'");
+    EXPECT_FALSE(fs::exists(base / "s.zarr"));
+  }
+}
+
+TEST(WriteChunk, WritesTheBytesAndLeavesNoTemporaries) {
   const fs::path store = fresh("chunk") / "s.zarr";
   ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
-  const std::string data = "hello";
-  ASSERT_TRUE(write_chunk(store, "v", "1.2", std::as_bytes(std::span(data)), 3).ok());
-  EXPECT_EQ(slurp(store / "v" / "1.2"), "hello");
-  for (const auto& e : fs::directory_iterator(store / "v"))
-    EXPECT_EQ(e.path().filename(), "1.2");
-  auto missing = write_chunk(store, "nope", "0", std::as_bytes(std::span(data)), 0);
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
+  std::string big(8 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
+  ASSERT_TRUE(write_chunk(store, "v", "1.2", as_bytes(big), 3).ok());
+  ASSERT_TRUE(write_chunk(store, "v", "0.0", as_bytes(std::string()), 3).ok());
+  ASSERT_TRUE(write_chunk(store, "v", "0.1", as_bytes(std::string("first")), 0).ok());
+  ASSERT_TRUE(write_chunk(store, "v", "0.1", as_bytes(std::string("second")), 1).ok());  // replaced whole
+  EXPECT_EQ(slurp(store / "v" / "1.2"), big);
+  EXPECT_EQ(slurp(store / "v" / "0.0"), "");
+  EXPECT_EQ(slurp(store / "v" / "0.1"), "second");
+  EXPECT_EQ(listing(store / "v"), (std::vector<std::string>{"0.0", "0.1", "1.2"}));
 }
 
-TEST(WriteMetadata, WritesEveryDocumentAndZmetadataLast) {
-  const fs::path store = fresh("meta") / "s.zarr";
+TEST(WriteChunk, ErrorsNameTheFileAndLeaveNoTemporaries) {
+  const fs::path store = fresh("chunk_errors") / "s.zarr";
   ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
-  ArrayMeta a{"v", model::DType::i2, {4}, {2}, model::Scalar{std::int64_t{-1}}, nullptr, {"x"}, {}};
-  ASSERT_TRUE(write_metadata(store, boost::json::object{{"title", "t"}}, {a}).ok());
-  for (const char* f : {".zgroup", ".zattrs", ".zmetadata", "v/.zarray", "v/.zattrs"})
-    EXPECT_TRUE(fs::exists(store / f)) << f;
-  EXPECT_NE(slurp(store / "v" / ".zarray").find("\"dtype\": \"<i2\""), std::string::npos);
-  EXPECT_LE(fs::last_write_time(store / "v" / ".zattrs"), fs::last_write_time(store / ".zmetadata"));
+  auto missing = write_chunk(store, "nope", "0", as_bytes(std::string("x")), 0);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "cannot write " + (store / "nope" / "0").string() + ": No such file or directory");
+  EXPECT_EQ(missing.error().code, ExitCode::kRuntime);
+  // A directory where the chunk should go: the rename fails, the temporary is removed.
+  fs::create_directory(store / "v" / "0.0");
+  auto blocked = write_chunk(store, "v", "0.0", as_bytes(std::string("x")), 5);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().message, "cannot rename " + (store / "v" / ".0.0.tmp5").string() + " to " +
+                                         (store / "v" / "0.0").string() + ": Is a directory");
+  EXPECT_EQ(listing(store / "v"), (std::vector<std::string>{"0.0"}));
+}
+
+ArrayMeta array(const std::string& name) {
+  return ArrayMeta{name, model::DType::i2, {4}, {2}, model::Scalar{std::int64_t{-1}}, nullptr, {"x"},
+                   {{"units", {std::string("m"), std::nullopt}}}};
+}
+
+TEST(WriteMetadata, WritesEveryDocumentAsDumpJson) {
+  const fs::path store = fresh("meta") / "s.zarr";
+  ASSERT_TRUE(prepare_store(store, false, {"v", "w"}).ok());
+  const boost::json::object group{{"title", "t"}};
+  const std::vector<ArrayMeta> arrays = {array("v"), array("w")};
+  ASSERT_TRUE(write_metadata(store, group, arrays).ok());
+  EXPECT_EQ(slurp(store / ".zgroup"), "{\n    \"zarr_format\": 2\n}");
+  EXPECT_EQ(slurp(store / ".zattrs"), dump_json(group));
+  for (const auto& a : arrays) {
+    EXPECT_EQ(slurp(store / a.name / ".zarray"), dump_json(zarray_json(a)));
+    EXPECT_EQ(slurp(store / a.name / ".zattrs"), dump_json(array_zattrs_json(a)));
+    EXPECT_EQ(listing(store / a.name), (std::vector<std::string>{".zarray", ".zattrs"}));
+  }
+  EXPECT_EQ(slurp(store / ".zmetadata"), dump_json(zmetadata_json(group, arrays)));
+  EXPECT_EQ(listing(store), (std::vector<std::string>{".zattrs", ".zgroup", ".zmetadata", "v", "w"}));
+}
+
+TEST(WriteMetadata, ZmetadataIsWrittenLast) {
+  // An array whose directory is missing makes a document fail: the store must then not
+  // look complete.
+  const fs::path store = fresh("meta_last") / "s.zarr";
+  ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
+  auto st = write_metadata(store, {}, {array("v"), array("gone")});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message,
+            "cannot write " + (store / "gone" / ".zarray").string() + ": No such file or directory");
+  EXPECT_TRUE(fs::exists(store / "v" / ".zarray"));
+  EXPECT_FALSE(fs::exists(store / ".zmetadata"));
+}
+
+TEST(RemoveStore, RemovesAndToleratesAbsence) {
+  const fs::path store = fresh("remove") / "s.zarr";
+  ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
+  ASSERT_TRUE(write_chunk(store, "v", "0", as_bytes(std::string("x")), 0).ok());
   ASSERT_TRUE(remove_store(store).ok());
   EXPECT_FALSE(fs::exists(store));
+  EXPECT_TRUE(remove_store(store).ok());
 }
 
 }  // namespace

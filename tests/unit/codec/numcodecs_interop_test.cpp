@@ -1,0 +1,111 @@
+// The chunks decode with numcodecs, the library zarr-python and xarray use, and numcodecs'
+// chunks decode with ours. Runs Debian's /usr/bin/python3 (python3-numcodecs is a test
+// dependency of this project, so a missing module fails the test rather than skipping it).
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+
+#include "codec_test_util.hpp"
+
+namespace zpmpi::codec {
+namespace {
+
+namespace fs = std::filesystem;
+
+void write_file(const fs::path& p, const std::vector<std::byte>& bytes) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::vector<std::byte> read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::byte> v(c.size());
+  for (std::size_t i = 0; i < c.size(); ++i) v[i] = static_cast<std::byte>(c[i]);
+  return v;
+}
+
+int run_python(const std::string& script) { return std::system(("/usr/bin/python3 -c '" + script + "'").c_str()); }
+
+struct Case {
+  std::string name;
+  CodecSpec spec;
+  std::string numcodecs;  ///< the same codec in Python
+};
+
+const std::vector<Case> kCases = {
+    {"zstd1", {CodecId::kZstd, 1, 1}, "numcodecs.Zstd(level=1)"},
+    {"zstd9", {CodecId::kZstd, 9, 1}, "numcodecs.Zstd(level=9)"},
+    {"lz4", {CodecId::kLz4, 1, 1}, "numcodecs.LZ4(acceleration=1)"},
+    {"lz4fast", {CodecId::kLz4, 1, 20}, "numcodecs.LZ4(acceleration=20)"},
+};
+// No empty chunk: numcodecs 0.11 refuses any zstd frame whose content size is 0, even its
+// own Zstd().encode(b""). zarr never stores one (an array with a zero-length dimension has
+// no chunks), and the empty frames are checked byte for byte in zstd_test / lz4_test.
+const std::vector<std::size_t> kSizes = {1, 1000, 70000, 2000003};
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::path(ZPMPI_TEST_TMP) / ("codec_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(Numcodecs, DecodesOurChunks) {
+  const fs::path dir = scratch("ours");
+  std::string checks;
+  for (const auto& c : kCases) {
+    for (std::size_t n : kSizes) {
+      const std::string stem = (dir / (c.name + "_" + std::to_string(n))).string();
+      const auto raw = testing::sample(n);
+      write_file(stem + ".raw", raw);
+      write_file(stem + ".enc", testing::encode(*make_codec(c.spec), raw));
+      checks += "check(" + c.numcodecs + ", \"" + stem + "\")\n";
+    }
+  }
+  const std::string script =
+      "import numcodecs, sys\n"
+      "def check(codec, stem):\n"
+      "    raw = open(stem + \".raw\", \"rb\").read()\n"
+      "    got = bytes(codec.decode(open(stem + \".enc\", \"rb\").read()))\n"
+      "    if got != raw: sys.exit(stem + \": decoded bytes differ\")\n" +
+      checks + "print(\"numcodecs decoded\", " + std::to_string(kCases.size() * kSizes.size()) + ", \"chunks\")\n";
+  EXPECT_EQ(run_python(script), 0);
+}
+
+TEST(Numcodecs, WeDecodeItsChunks) {
+  const fs::path dir = scratch("theirs");
+  std::string encodes;
+  for (const auto& c : kCases) {
+    for (std::size_t n : kSizes) {
+      const std::string stem = (dir / (c.name + "_" + std::to_string(n))).string();
+      write_file(stem + ".raw", testing::sample(n));
+      encodes += "enc(" + c.numcodecs + ", \"" + stem + "\")\n";
+    }
+  }
+  const std::string script =
+      "import numcodecs\n"
+      "def enc(codec, stem):\n"
+      "    open(stem + \".enc\", \"wb\").write(codec.encode(open(stem + \".raw\", \"rb\").read()))\n" +
+      encodes;
+  ASSERT_EQ(run_python(script), 0);
+  for (const auto& c : kCases) {
+    for (std::size_t n : kSizes) {
+      const fs::path stem = dir / (c.name + "_" + std::to_string(n));
+      const auto raw = read_file(stem.string() + ".raw");
+      const auto enc = read_file(stem.string() + ".enc");
+      ASSERT_EQ(raw.size(), n);
+      ASSERT_FALSE(enc.empty()) << stem;
+      std::vector<std::byte> back(n);
+      auto st = make_codec(c.spec)->decode(enc, back);
+      ASSERT_TRUE(st.ok()) << stem << ": " << st.error().message;
+      EXPECT_EQ(back, raw) << stem;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace zpmpi::codec
