@@ -52,6 +52,7 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
     spec.shape = a.shape;
     spec.source_chunks = a.source_chunks;
     spec.source_chunked = a.source_chunked;
+    spec.source_compressed = a.source_compressed;
     spec.source_var_shape = a.source_var_shape;
     spec.source_var_chunks = a.source_var_chunks;
     spec.fill_value = a.fill_value;

@@ -65,4 +65,32 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
+std::string format_bytes_up(std::uint64_t bytes) {
+  constexpr std::array<std::string_view, 6> kNames{"B", "kB", "MB", "GB", "TB", "PB"};
+  double value = static_cast<double>(bytes);
+  std::size_t i = 0;
+  while (value >= 1000 && i + 1 < kNames.size()) {
+    value /= 1000;
+    ++i;
+  }
+  char buf[32];
+  if (i == 0) {
+    std::snprintf(buf, sizeof buf, "%lluB", static_cast<unsigned long long>(bytes));
+    return buf;
+  }
+  // Tenths, rounded up; a whole number prints without ".0".
+  const double tenths = std::ceil(value * 10 - 1e-9);
+  if (std::fmod(tenths, 10) == 0)
+    std::snprintf(buf, sizeof buf, "%.0f%s", tenths / 10, kNames[i].data());
+  else
+    std::snprintf(buf, sizeof buf, "%.1f%s", tenths / 10, kNames[i].data());
+  std::string text = buf;
+  // Guard against the division above rounding just below the true size.
+  if (auto back = parse_bytes(text); !back || *back < bytes) {
+    std::snprintf(buf, sizeof buf, "%.1f%s", (tenths + 1) / 10, kNames[i].data());
+    text = buf;
+  }
+  return text;
+}
+
 }  // namespace zpmpi::model

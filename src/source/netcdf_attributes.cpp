@@ -24,17 +24,16 @@ Result<std::string> read_text(int ncid, int varid, const char* name, std::size_t
   return text;
 }
 
-Result<std::string> read_strings(int ncid, int varid, const char* name, std::size_t len) {
+/// One string is text; several stay a list, as xarray reads them.
+Result<model::AttrValue> read_strings(int ncid, int varid, const char* name, std::size_t len) {
   std::vector<char*> strings(len, nullptr);
   if (int rc = nc_get_att_string(ncid, varid, name, strings.data()); rc != NC_NOERR)
     return attribute_error(name, rc);
-  std::string text;
-  for (std::size_t i = 0; i < len; ++i) {
-    if (i > 0) text += '\n';
-    if (strings[i]) text += strings[i];
-  }
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < len; ++i) values.emplace_back(strings[i] ? strings[i] : "");
   nc_free_string(len, strings.data());
-  return text;
+  if (values.size() == 1) return model::AttrValue{std::move(values[0]), std::nullopt};
+  return model::AttrValue{std::move(values), std::nullopt};
 }
 
 /// Reads `len` values converted by netCDF-C to T (exact: T is the widest of the kind).
@@ -78,7 +77,7 @@ Result<std::optional<model::Attribute>> read_attribute(int ncid, int varid, cons
   if (type == NC_CHAR) {
     ZPMPI_ASSIGN_OR_RETURN(attr.value.data, read_text(ncid, varid, name, len));
   } else if (type == NC_STRING) {
-    ZPMPI_ASSIGN_OR_RETURN(attr.value.data, read_strings(ncid, varid, name, len));
+    ZPMPI_ASSIGN_OR_RETURN(attr.value, read_strings(ncid, varid, name, len));
   } else if (const auto dtype = dtype_of(type)) {
     ZPMPI_ASSIGN_OR_RETURN(attr.value, read_numeric(ncid, varid, name, len, *dtype));
   } else {

@@ -1,7 +1,7 @@
 // Attributes of a netCDF file or variable, as xarray (netCDF4-python) reads them:
 //   NC_CHAR               -> text (trailing NULs that C writers often count are dropped)
 //   NC_STRING, one value  -> text
-//   NC_STRING, n values   -> text, the values joined by "\n" (AttrValue has no string list)
+//   NC_STRING, n values   -> a list of strings (one value: text)
 //   numeric, n values     -> a vector of n (int64 / uint64 / double by kind), with
 //                            AttrValue::dtype the attribute's own netCDF type, so a float
 //                            scale_factor stays f4 and is written back as float32

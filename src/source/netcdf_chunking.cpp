@@ -1,6 +1,7 @@
 #include "netcdf_chunking.hpp"
 
 #include <netcdf.h>
+#include <netcdf_filter.h>
 
 #include <algorithm>
 #include <string>
@@ -15,6 +16,7 @@ Status describe_chunking(int ncid, int varid, bool netcdf4, const std::vector<bo
                          model::Variable& v) {
   const std::size_t rank = v.shape.size();
   v.chunked = false;
+  v.compressed = false;
   v.source_chunks.resize(rank);
   for (std::size_t d = 0; d < rank; ++d) v.source_chunks[d] = std::max<model::Index>(v.shape[d], 1);
   if (rank == 0) return {};
@@ -29,6 +31,10 @@ Status describe_chunking(int ncid, int varid, bool netcdf4, const std::vector<bo
     return runtime_error(std::string("chunking: ") + nc_strerror(rc));
   if (storage != NC_CHUNKED) return {};
   v.chunked = true;
+  std::size_t nfilters = 0;
+  if (int rc = nc_inq_var_filter_ids(ncid, varid, &nfilters, nullptr); rc != NC_NOERR)
+    return runtime_error(std::string("filters: ") + nc_strerror(rc));
+  v.compressed = nfilters > 0;
   for (std::size_t d = 0; d < rank; ++d)
     v.source_chunks[d] = std::clamp<model::Index>(sizes[d], 1, v.source_chunks[d]);
   return {};

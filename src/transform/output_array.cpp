@@ -16,6 +16,7 @@ OutputArray from_variable(const model::Variable& v, bool is_coordinate) {
   a.shape = v.shape;
   a.source_chunks = v.source_chunks;
   a.source_chunked = v.chunked;
+  a.source_compressed = v.compressed;
   a.source_var_shape = v.shape;
   a.source_var_chunks = v.source_chunks;
   a.attributes = v.attributes;

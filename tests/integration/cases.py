@@ -1,14 +1,26 @@
 #!/usr/bin/python3
 """Integration cases: run the real zpmpi binary under mpirun and check what it leaves.
 
-usage: cases.py --zpmpi BIN --mpirun MPIRUN --workdir DIR CASE [options]
-CASE: convert | identical | bad_inputs | fail_rank | renames | cli | chains | recommendations |
-      bad_preprocessors
+usage: cases.py CASE --zpmpi BIN --workdir DIR [--mpirun MPIRUN] [options]
+CASE:
+  convert             one conversion (--sample, --ranks, --compressor, --chunks, --memory-limit),
+                      checked by the oracle (xarray + zarr against the source)
+  identical           the stores of -n 1 and -n 4 are the same files with the same bytes
+  oracle_selftest     the oracle passes a good store and catches each of a set of corruptions
+  bad_inputs          --group config | dataset | source | store: each bad input fails with its exit
+                      code and one "zpmpi: error:" line naming the cause, leaving no store
+  memory_limit_too_low  the error names the need; that need, passed back, is enough
+  fail_rank           ZPMPI_TEST_FAIL_RANK: every rank exits 1, message once, store removed
+  renames             variables-dict rename + preprocessors rename, checked by the oracle
+  cli                 --help, --version, bad flags, --store/--memory-limit/--num-jobs overrides
+  chains | recommendations | bad_preprocessors   preprocessors against xarray's own isel/sel/roll
+Every mpirun has a timeout: a hang fails the case.
 """
 import argparse
 import filecmp
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,12 +31,15 @@ import samples  # noqa: E402
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
+ENV.pop("ZPMPI_TEST_FAIL_RANK", None)
 COMPRESSORS = {"zstd": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}
+EDGE_CHUNKS = {"time": 4, "latitude": 10, "longitude": 20}  # divide neither the dims nor the source chunks
 
 
 class Runner:
     def __init__(self, args):
-        self.zpmpi, self.mpirun, self.work = args.zpmpi, args.mpirun, args.workdir
+        self.zpmpi, self.mpirun, self.work = args.zpmpi, args.mpirun, os.path.abspath(args.workdir)
+        # Shared by all cases of the build; samples.sample() generates each once, atomically.
         self.samples = os.path.join(os.path.dirname(self.work.rstrip("/")), "samples")
         os.makedirs(self.work, exist_ok=True)
 
@@ -34,15 +49,18 @@ class Runner:
     def job(self, name, **keys):
         path = os.path.join(self.work, name + ".json")
         with open(path, "w") as f:
-            f.write(keys.pop("_text") if "_text" in keys else json.dumps(keys))
+            f.write(keys.pop("_text") if "_text" in keys else json.dumps(keys, indent=1))
         return path
 
     def run(self, ranks, *args, env=None, timeout=120):
         cmd = [self.mpirun, "-n", str(ranks), "--oversubscribe", self.zpmpi, *args]
         try:
-            p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            sys.exit(f"FAIL: {' '.join(cmd)} did not finish in {timeout} s (a hang)")
+            p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True,
+                               timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            sys.exit(f"FAIL: {' '.join(cmd)} did not finish in {timeout} s (a hang)\n"
+                     f"stdout:\n{e.stdout}\nstderr:\n{e.stderr}")
+        p.cmd = " ".join(cmd)
         return p
 
     def store(self, name):
@@ -53,36 +71,57 @@ class Runner:
 
 def expect_ok(p, what):
     if p.returncode != 0:
-        sys.exit(f"FAIL: {what}: exit {p.returncode}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
-    assert "done:" in p.stdout, f"{what}: no summary line in\n{p.stdout}"
+        sys.exit(f"FAIL: {what}: exit {p.returncode}\n$ {p.cmd}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+    if error_lines(p):
+        sys.exit(f"FAIL: {what}: exit 0 but error lines on stderr:\n{p.stderr}")
 
 
 def error_lines(p):
-    return [line for line in p.stderr.splitlines() if line.startswith("zpmpi") and "error:" in line]
+    """Every error line any rank printed (rank 0 as "zpmpi: error:", others "zpmpi[rank r]: error:")."""
+    return [line for line in (p.stderr + p.stdout).splitlines() if line.startswith("zpmpi") and "error:" in line]
 
 
-def expect_error(p, what, code, message):
+def expect_error(p, what, code, message, job=None):
+    """Exit `code`, exactly one error line, from rank 0, containing `message` (and the job
+    file path, for errors in the job file)."""
     lines = error_lines(p)
-    assert p.returncode == code, f"{what}: exit {p.returncode}, expected {code}\n{p.stderr}"
-    assert len(lines) == 1, f"{what}: expected one error line, got {lines}\n{p.stderr}"
-    assert message in lines[0], f"{what}: {message!r} not in {lines[0]!r}"
+    problems = []
+    if p.returncode != code:
+        problems.append(f"exit {p.returncode}, expected {code}")
+    if len(lines) != 1:
+        problems.append(f"expected exactly one error line, got {len(lines)}")
+    elif not lines[0].startswith("zpmpi: error: "):
+        problems.append(f"the error line does not start with 'zpmpi: error: ': {lines[0]!r}")
+    elif message not in lines[0]:
+        problems.append(f"{message!r} not in {lines[0]!r}")
+    elif job is not None and job not in lines[0]:
+        problems.append(f"the job file {job!r} is not named in {lines[0]!r}")
+    if problems:
+        sys.exit(f"FAIL {what}: " + "; ".join(problems) + f"\n$ {p.cmd}\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
     print(f"ok {what}: {lines[0]}")
+
+
+def oracle_check(source, store, **kw):
+    try:
+        oracle.check(source, store, **kw)
+    except oracle.Mismatch as e:
+        sys.exit(f"FAIL: oracle: {store} differs from {source}:\n{e}")
 
 
 def case_convert(r, a):
     source = r.sample(a.sample)
     chunks = json.loads(a.chunks)
     store = r.store("out.zarr")
-    job = r.job("job", source={"uri": source}, chunks=chunks, store=store,
+    job = r.job("job", source={"uri": source, "engine": "netcdf"}, chunks=chunks, store=store,
                 compressor=COMPRESSORS[a.compressor], memory_limit=a.memory_limit,
-                cache_label="_v1", add_attrs={"preprocessor_hash": "abc123"})
+                cache_label="_v1", add_attrs={"preprocessor_hash": "abc123", "n_members": 10})
     p = r.run(a.ranks, "--config", job, "--log-level", "2")
     expect_ok(p, "convert")
     print(p.stdout)
-    oracle.check(source, store, extra_attrs={"cache_label": "_v1", "preprocessor_hash": "abc123"},
-                 chunks=chunks, compressor=a.compressor)
-    leftovers = [f for _, _, files in os.walk(store) for f in files if ".tmp" in f]
-    assert not leftovers, f"temporary files left: {leftovers}"
+    assert "done:" in p.stdout, f"no summary line in\n{p.stdout}"
+    oracle_check(source, store, extra_attrs={"cache_label": "_v1", "preprocessor_hash": "abc123", "n_members": 10},
+                 chunks=chunks, compressor=COMPRESSORS[a.compressor])
+    print(f"ok convert {a.sample} -n {a.ranks} {a.compressor} chunks {a.chunks}")
 
 
 def tree(store):
@@ -95,116 +134,367 @@ def tree(store):
 
 
 def case_identical(r, a):
+    """The same job with -n 1 and -n 4 (and a memory limit that splits the work in many
+    batches): the same file names with the same bytes."""
     source = r.sample(a.sample)
-    chunks = {"time": 4, "latitude": 10, "longitude": 20}
     stores = []
     for ranks in (1, 4):
         store = r.store(f"n{ranks}.zarr")
-        job = r.job(f"job{ranks}", source=source, chunks=chunks, store=store, memory_limit="200kB")
+        job = r.job(f"job{ranks}", source=source, chunks=EDGE_CHUNKS, store=store, memory_limit="200kB",
+                    compressor=COMPRESSORS[a.compressor])
         expect_ok(r.run(ranks, "--config", job), f"-n {ranks}")
         stores.append(tree(store))
-    assert stores[0].keys() == stores[1].keys(), set(stores[0]) ^ set(stores[1])
-    for key in stores[0]:
-        assert filecmp.cmp(stores[0][key], stores[1][key], shallow=False), f"{key} differs between -n 1 and -n 4"
-    print(f"ok: {len(stores[0])} files identical")
+    one, four = stores
+    assert one.keys() == four.keys(), f"files differ between -n 1 and -n 4: {sorted(set(one) ^ set(four))[:10]}"
+    differ = [k for k in sorted(one) if not filecmp.cmp(one[k], four[k], shallow=False)]
+    assert not differ, f"{len(differ)} files differ between -n 1 and -n 4, e.g. {differ[:10]}"
+    print(f"ok: {len(one)} files identical between -n 1 and -n 4 ({a.sample}, {a.compressor})")
+    oracle_check(source, os.path.join(r.work, "n4.zarr"), chunks=EDGE_CHUNKS, compressor=COMPRESSORS[a.compressor])
+
+
+def _edit_json(path, change):
+    with open(path) as f:
+        doc = json.load(f)
+    change(doc)
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
+def _reconsolidate(store):
+    import zarr
+    zarr.consolidate_metadata(store)
+
+
+def _set_value(store, name, index, value):
+    import zarr
+    array = zarr.open_array(os.path.join(store, name), mode="r+")
+    array[index] = value
+
+
+def case_oracle_selftest(r, a):
+    """The oracle is only worth something if it fails: it must pass zpmpi's store and catch
+    each corruption below (made on a copy, metadata re-consolidated where that applies)."""
+    source = r.sample("nc4")
+    good = r.store("good.zarr")
+    job = r.job("job", source=source, store=good, chunks=EDGE_CHUNKS, cache_label="_v1")
+    expect_ok(r.run(2, "--config", job), "convert")
+    extra = {"cache_label": "_v1"}
+    oracle_check(source, good, chunks=EDGE_CHUNKS, extra_attrs=extra)
+    corruptions = {
+        "a changed value": lambda s: _set_value(s, "t2m", (29, 36, 70), 1.0),
+        "a NaN turned into a number": lambda s: _set_value(s, "t2m", (3, 5, 10), 280.0),
+        "a packed value off by one": lambda s: _set_value(s, "d2m", (12, 3, 4), -100),
+        "a missing chunk file": lambda s: os.remove(os.path.join(s, "t2m", "7.3.3")),
+        "a stray file": lambda s: open(os.path.join(s, "t2m", "0.0.0.tmp"), "w").close(),
+        "no .zmetadata": lambda s: os.remove(os.path.join(s, ".zmetadata")),
+        "stale .zmetadata": lambda s: _edit_json(os.path.join(s, "d2m", ".zattrs"),
+                                                lambda d: d.update(units="degC")),
+        "a lost scale_factor": lambda s: (_edit_json(os.path.join(s, "d2m", ".zattrs"),
+                                                     lambda d: d.pop("scale_factor")), _reconsolidate(s)),
+        "a float32 attr written as its shortest decimal": lambda s: (
+            _edit_json(os.path.join(s, "t2m", ".zattrs"), lambda d: d.update(valid_range=[180.0, 340.0001])),
+            _reconsolidate(s)),
+        "a wrong fill_value": lambda s: (_edit_json(os.path.join(s, "d2m", ".zarray"),
+                                                    lambda d: d.update(fill_value=-32768)), _reconsolidate(s)),
+        "packed shorts unpacked to float": lambda s: _unpack_d2m(s),
+        "shifted time units": lambda s: (_edit_json(os.path.join(s, "time", ".zattrs"),
+                                                    lambda d: d.update(units="hours since 1900-01-02")),
+                                         _reconsolidate(s)),
+        "a changed global attr": lambda s: (_edit_json(os.path.join(s, ".zattrs"),
+                                                       lambda d: d.update(version=4)), _reconsolidate(s)),
+        "cache_label missing": lambda s: (_edit_json(os.path.join(s, ".zattrs"), lambda d: d.pop("cache_label")),
+                                          _reconsolidate(s)),
+        "other chunks": lambda s: _rechunk(s, "t2m", (5, 10, 20)),
+        "other compressor": lambda s: _recompress(s, "u2v"),
+        "a dropped variable": lambda s: (shutil.rmtree(os.path.join(s, "u8v")), _reconsolidate(s)),
+    }
+    for what, corrupt in corruptions.items():
+        bad = r.store("bad.zarr")
+        shutil.copytree(good, bad)
+        corrupt(bad)
+        try:
+            oracle.check(source, bad, chunks=EDGE_CHUNKS, extra_attrs=extra)
+        except oracle.Mismatch as e:
+            print(f"ok caught {what}: {str(e).splitlines()[0][:150]}")
+            continue
+        except Exception as e:  # noqa: BLE001 - a crash of a reader is a catch too, but say so
+            print(f"ok caught {what} (reader raised {type(e).__name__}: {str(e)[:100]})")
+            continue
+        sys.exit(f"FAIL: the oracle accepted a store with {what}")
+
+
+def _unpack_d2m(store):
+    import zarr
+    group = zarr.open_group(store, mode="r+")
+    old = group["d2m"]
+    data, attrs = old[...].astype("f4"), dict(old.attrs)
+    new = group.create_dataset("d2m", data=data, chunks=old.chunks, overwrite=True, fill_value=-32767.0)
+    new.attrs.update(attrs)
+    zarr.consolidate_metadata(store)
+
+
+def _rechunk(store, name, chunks):
+    import zarr
+    group = zarr.open_group(store, mode="r+")
+    old = group[name]
+    data, attrs = old[...], dict(old.attrs)
+    new = group.create_dataset(name, data=data, chunks=chunks, overwrite=True, fill_value=old.fill_value,
+                               compressor=old.compressor)
+    new.attrs.update(attrs)
+    zarr.consolidate_metadata(store)
+
+
+def _recompress(store, name):
+    import numcodecs
+    import zarr
+    group = zarr.open_group(store, mode="r+")
+    old = group[name]
+    data, attrs = old[...], dict(old.attrs)
+    new = group.create_dataset(name, data=data, chunks=old.chunks, overwrite=True, fill_value=old.fill_value,
+                               compressor=numcodecs.Zstd(level=3))
+    new.attrs.update(attrs)
+    zarr.consolidate_metadata(store)
 
 
 def case_renames(r, a):
     source = r.sample("nc4")
     store = r.store("renamed.zarr")
     job = r.job("job", source=source, store=store,
-                variables={"t2m": [{"type": "rename", "new_name": "temp2m"}], "d2m": []},
+                variables={"t2m": [{"type": "rename", "new_name": "temp2m"}], "d2m": [], "q": []},
                 preprocessors=[{"type": "rename", "var_id": "d2m", "new_name": "dewpoint"}])
     expect_ok(r.run(2, "--config", job), "renames")
-    oracle.check(source, store, variables=["t2m", "d2m"], renames={"t2m": "temp2m", "d2m": "dewpoint"})
-    print("ok renames")
+    oracle_check(source, store, variables=["t2m", "d2m", "q"], renames={"t2m": "temp2m", "d2m": "dewpoint"})
+    print("ok renames (variables dict + preprocessors), others untouched")
+    # A list of variables with a preprocessors rename, on netCDF-3.
+    source3 = r.sample("nc3")
+    store = r.store("renamed3.zarr")
+    job = r.job("job3", source=source3, store=store, variables=["t2m", "mask"],
+                preprocessors=[{"type": "rename", "var_id": "mask", "new_name": "land_sea"}])
+    expect_ok(r.run(2, "--config", job), "renames nc3")
+    oracle_check(source3, store, variables=["t2m", "mask"], renames={"mask": "land_sea"})
+    print("ok renames (list + preprocessors) on netCDF-3")
 
 
 def case_fail_rank(r, a):
     source = r.sample("nc4")
-    for ranks in (2, 4):
-        store = r.store(f"fail{ranks}.zarr")
-        job = r.job(f"job{ranks}", source=source, store=store, chunks={"time": 2})
-        p = r.run(ranks, "--config", job, env={"ZPMPI_TEST_FAIL_RANK": "1"}, timeout=60)
-        expect_error(p, f"fail rank 1 of {ranks}", 1, "rank 1: injected failure")
+    for ranks, failing in ((2, 1), (4, 1), (2, 0), (4, 3)):
+        store = r.store(f"fail{ranks}_{failing}.zarr")
+        job = r.job(f"job{ranks}_{failing}", source=source, store=store, chunks={"time": 2})
+        p = r.run(ranks, "--config", job, env={"ZPMPI_TEST_FAIL_RANK": str(failing)}, timeout=60)
+        # Rank 0 speaks for itself; another rank's message is prefixed with its number.
+        message = f"rank {failing}: injected failure" if failing else "error: injected failure"
+        expect_error(p, f"fail rank {failing} of {ranks}", 1, message)
+        assert (p.stdout + p.stderr).count("injected failure") == 1, f"message not printed once:\n{p.stderr}"
         assert not os.path.exists(store), f"incomplete store {store} left behind"
+    # The hook names a rank that does not exist: a normal run.
+    store = r.store("nofail.zarr")
+    job = r.job("nofail", source=source, store=store)
+    expect_ok(r.run(2, "--config", job, env={"ZPMPI_TEST_FAIL_RANK": "7"}), "fail rank 7 of 2")
+    oracle_check(source, store)
 
 
 def case_cli(r, a):
-    p = r.run(1, "--help")
-    assert p.returncode == 0 and "--memory-limit" in p.stdout, p.stdout + p.stderr
-    p = r.run(1, "--version")
-    assert p.returncode == 0 and p.stdout.startswith("zpmpi "), p.stdout
+    # Every rank parses the command line; only rank 0 prints, so with 2 ranks: once.
+    p = r.run(2, "--help")
+    assert p.returncode == 0 and "--memory-limit" in p.stdout and "--config" in p.stdout, p.stdout + p.stderr
+    assert p.stdout.count("--memory-limit") == 1, f"--help printed more than once:\n{p.stdout}"
+    p = r.run(2, "--version")
+    assert p.returncode == 0 and re.fullmatch(r"zpmpi \d+\.\d+\.\d+\n", p.stdout), repr(p.stdout)
+    print("ok --help, --version (printed once with 2 ranks)")
     expect_error(r.run(2, "--config", "x.json", "--frobnicate"), "unknown flag", 2, "frobnicate")
     expect_error(r.run(1), "no --config", 2, "--config FILE is required")
+    expect_error(r.run(2, "--config", os.path.join(r.work, "absent.json")), "missing job file", 2, "absent.json")
+    expect_error(r.run(2, "--config", "x.json", "--log-level", "5"), "bad --log-level", 2, "--log-level")
+    expect_error(r.run(2, "--config", "x.json", "--num-jobs", "0"), "bad --num-jobs", 2, "--num-jobs")
+    expect_error(r.run(2, "--config", "x.json", "--num-jobs", "many"), "non-integer --num-jobs", 2, "many")
     source = r.sample("nc4")
     store = r.store("cli.zarr")
-    job = r.job("job", source=source, store=os.path.join(r.work, "unused.zarr"), chunks={"time": 30})
+    unused = os.path.join(r.work, "unused.zarr")
+    job = r.job("job", source=source, store=unused, chunks={"time": 30}, memory_limit="2GB", num_jobs=1)
+    expect_error(r.run(2, "--config", job, "--memory-limit", "lots"), "bad --memory-limit", 2, "'lots'")
+    assert not os.path.exists(unused)
     p = r.run(2, "--config", job, "--store", store, "--memory-limit", "3MB", "--num-jobs", "5", "--log-level", "2")
     expect_ok(p, "overrides")
     assert "5 jobs" in p.stdout and "memory_limit 3MB" in p.stdout, p.stdout
-    assert not os.path.exists(os.path.join(r.work, "unused.zarr"))
-    oracle.check(source, store)
-    print("ok cli")
+    assert not os.path.exists(unused), "--store did not override the job's store"
+    oracle_check(source, store, chunks={"time": 30})
+    print("ok --store, --memory-limit, --num-jobs override the job")
+    p = r.run(2, "--config", job, "--store", store, "--log-level", "0", "--overwrite")
+    expect_ok(p, "--log-level 0 --overwrite")
+    assert p.stdout == "", f"--log-level 0 printed:\n{p.stdout}"
+    oracle_check(source, store, chunks={"time": 30})
+    print("ok --log-level 0 is quiet, --overwrite overrides the job")
+
+
+def case_memory_limit_too_low(r, a):
+    """"memory_limit X is too low: one batch of array V needs Y": a user passes Y back and the
+    run either succeeds or names a larger need (another array), never the same one again."""
+    source = r.sample(a.sample)
+    store = r.store("mem.zarr")
+    job = r.job("job", source=source, store=store, chunks=EDGE_CHUNKS, memory_limit="1kB")
+    p = r.run(2, "--config", job)
+    expect_error(p, "memory_limit 1kB in the job", 2, "memory_limit 1kB is too low: one batch of array ")
+    assert not os.path.exists(store), "store left behind"
+    limit, seen = "1kB", []
+    for attempt in range(10):
+        p = r.run(2, "--config", job, "--memory-limit", limit)
+        if p.returncode == 0:
+            break
+        expect_error(p, f"--memory-limit {limit}", 2, f"memory_limit {limit} is too low: one batch of array ")
+        m = re.search(r"one batch of array (\S+) needs (\S+)", error_lines(p)[0])
+        assert m, error_lines(p)
+        if (m.group(1), m.group(2)) in seen:
+            sys.exit(f"FAIL: --memory-limit {limit}, the need printed for array {m.group(1)}, is still too low:\n"
+                     f"$ {p.cmd}\n{p.stderr}")
+        seen.append((m.group(1), m.group(2)))
+        limit = m.group(2)
+        assert not os.path.exists(store), "store left behind"
+    else:
+        sys.exit(f"FAIL: no success after following the printed needs {seen}")
+    expect_ok(p, f"--memory-limit {limit}")
+    print(f"ok: followed the printed needs {seen}; the run with --memory-limit {limit} succeeded")
+    oracle_check(source, store, chunks=EDGE_CHUNKS)
+
+
+def _corrupt_a_zlib_chunk(source, path):
+    """A copy of the nc4 sample with garbage inside one zlib-compressed d2m chunk (found as
+    the zlib stream that inflates to exactly one chunk: 5 x 37 x 72 int16)."""
+    import zlib
+    with open(source, "rb") as f:
+        data = bytearray(f.read())
+    want = 5 * samples.NLAT * samples.NLON * 2
+    found = [i for i in range(len(data) - 1) if data[i] == 0x78 and data[i + 1] == 0x01
+             and _inflates_to(data, i, want, zlib)]
+    assert found, "no zlib-compressed d2m chunk found in the nc4 sample"
+    at = found[len(found) // 2]
+    data[at + 10:at + 74] = b"\xff" * 64
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def _inflates_to(data, at, size, zlib):
+    try:
+        return len(zlib.decompressobj().decompress(bytes(data[at:at + size + 1024]), size + 1)) == size
+    except zlib.error:
+        return False
 
 
 def case_bad_inputs(r, a):
     source = r.sample("nc4")
     store = os.path.join(r.work, "bad.zarr")
 
-    def bad(name, code, message, text=None, args=(), **keys):
+    def bad(name, code, message, text=None, args=(), in_job=True, **keys):
         shutil.rmtree(store, ignore_errors=True)
         keys.setdefault("source", source)
         keys.setdefault("store", store)
         job = r.job(name, _text=text) if text is not None else r.job(name, **keys)
         p = r.run(2, "--config", job, *args)
-        expect_error(p, name, code, message)
+        expect_error(p, name, code, message, job=job if in_job else None)
         assert not os.path.exists(store), f"{name}: store left behind"
         return job
 
-    job = bad("missing_source", 1, "nope.nc: no such file", source="/nonexistent/nope.nc")
-    notnc = os.path.join(r.work, "not_netcdf.nc")
-    with open(notnc, "w") as f:
-        f.write("this is not a netCDF file\n" * 10)
-    bad("not_netcdf", 1, "not_netcdf.nc: not a netCDF file", source=notnc)
-    unreadable = os.path.join(r.work, "dir.nc")
-    os.makedirs(unreadable, exist_ok=True)
-    bad("source_is_directory", 1, "dir.nc: is a directory", source=unreadable)
-    bad("unknown_variable", 2, "variables: 'u10' is not a numeric variable of", variables=["t2m", "u10"])
-    job = bad("unknown_key", 2, "unknown_key.json: unknown key 'chunk'", chunk={"time": 3})
-    bad("malformed_json", 2, "malformed_json.json: line 3, column 1: malformed JSON",
-        text='{"source": "a.nc",\n "store": "b"\n')
-    bad("chunks_zero", 2, "chunks.latitude: must be a positive integer, got 0", chunks={"latitude": 0})
-    bad("chunks_negative", 2, "chunks.latitude: must be a positive integer, got -3", chunks={"latitude": -3})
-    bad("chunks_fraction", 2, "chunks.time: must be a positive integer, got 2.5", chunks={"time": 2.5})
-    bad("chunks_unknown_dim", 2, "chunks.lat: 'lat' is not a dimension of", chunks={"lat": 10})
-    bad("memory_limit_unparsable", 2, "memory_limit: cannot parse 'lots'", memory_limit="lots")
-    bad("memory_limit_too_low", 2, "memory_limit 1kB is too low: one batch of array", memory_limit="1kB")
-    bad("unsupported_preprocessor", 2, "preprocessors[0].type: unknown preprocessor 'tiled'",
-        preprocessors=[{"type": "tiled", "time": 4}])
-    bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")
-    parent_file = os.path.join(r.work, "a_file")
-    with open(parent_file, "w") as f:
-        f.write("x")
-    bad("store_not_writable", 1, "cannot create store", store=os.path.join(parent_file, "out.zarr"))
-
-    # An existing store needs overwrite; overwrite replaces only zarr stores.
-    os.makedirs(store)
-    open(os.path.join(store, ".zgroup"), "w").write('{"zarr_format": 2}')
-    job = r.job("exists", source=source, store=store)
-    expect_error(r.run(2, "--config", job), "store_exists", 1, "exists; pass --overwrite")
-    assert os.path.exists(os.path.join(store, ".zgroup")), "existing store was touched"
-    expect_ok(r.run(2, "--config", job, "--overwrite"), "overwrite a store")
-    oracle.check(source, store)
-    plain = os.path.join(r.work, "plain_dir")
-    os.makedirs(plain, exist_ok=True)
-    open(os.path.join(plain, "precious.txt"), "w").write("keep me")
-    job = r.job("plain", source=source, store=plain, overwrite=True)
-    expect_error(r.run(2, "--config", job), "overwrite_plain_dir", 1, "not a zarr store")
-    assert open(os.path.join(plain, "precious.txt")).read() == "keep me"
-    job = r.job("file", source=source, store=parent_file, overwrite=True)
-    expect_error(r.run(2, "--config", job), "overwrite_file", 1, "not a zarr store")
-    assert open(parent_file).read() == "x"
+    if a.group == "config":  # exit 2: the job file itself is wrong; the file and key are named
+        bad("malformed_json", 2, "malformed_json.json: line 3, column 1: malformed JSON",
+            text='{"source": "a.nc",\n "store": "b"\n')
+        bad("not_an_object", 2, "must be a JSON object", text='["source"]')
+        bad("unknown_key", 2, "unknown key 'chunk'", chunk={"time": 3})
+        bad("variables_wrong_type", 2, "variables: must be a list of names or an object", variables="t2m")
+        bad("chunks_zero", 2, "chunks.latitude: must be a positive integer, got 0", chunks={"latitude": 0})
+        bad("chunks_negative", 2, "chunks.latitude: must be a positive integer, got -3", chunks={"latitude": -3})
+        bad("chunks_fraction", 2, "chunks.time: must be a positive integer, got 2.5", chunks={"time": 2.5})
+        bad("chunks_string", 2, "chunks.time: must be a positive integer, got \"4\"", chunks={"time": "4"})
+        bad("chunks_wrong_word", 2, "chunks: must be \"auto\" or an object", chunks="big")
+        bad("memory_limit_unparsable", 2, "memory_limit: cannot parse 'lots'", memory_limit="lots")
+        bad("memory_limit_negative", 2, "memory_limit: must be a size", memory_limit=-5)
+        bad("memory_limit_zero", 2, "memory_limit: cannot parse '0GB'", memory_limit="0GB")
+        bad("num_jobs_zero", 2, "num_jobs: must be a positive integer, got 0", num_jobs=0)
+        bad("unsupported_preprocessor", 2, "preprocessors[0].type: unknown preprocessor 'tiled'",
+            preprocessors=[{"type": "tiled", "time": 4}])
+        bad("compressor_unknown", 2, "unknown compressor 'gzip'", compressor={"id": "gzip"})
+        bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")
+        bad("resume_true", 2, "resume: resuming an incomplete store is not supported", resume=True)
+        bad("log_level_bad", 2, "log_level: must be 0, 1 or 2", log_level=7)
+        bad("empty_source", 2, "source.uri: is required", source="")
+        bad("no_source", 2, "source: is required", text=json.dumps({"store": store}))
+    elif a.group == "dataset":  # exit 2: the job does not fit the source
+        bad("unknown_variable", 2, "variables: 'u10' is not a numeric variable of", variables=["t2m", "u10"])
+        bad("char_variable", 2, "variables: 'station' is not a numeric variable of", source=r.sample("nc3"),
+            variables=["station"])
+        bad("chunks_unknown_dim", 2, "chunks.lat: 'lat' is not a dimension of", chunks={"lat": 10})
+        bad("memory_limit_too_low", 2, "memory_limit 1kB is too low: one batch of array", memory_limit="1kB",
+            in_job=False)
+        bad("rename_to_existing", 2, "an array is already named 'd2m'",
+            preprocessors=[{"type": "rename", "var_id": "t2m", "new_name": "d2m"}])
+        bad("rename_unknown", 2, "no output array is named 'u10'",
+            preprocessors=[{"type": "rename", "var_id": "u10", "new_name": "wind"}])
+        bad("rename_coordinate", 2, "renaming coordinate 'latitude' is not supported",
+            preprocessors=[{"type": "rename", "var_id": "latitude", "new_name": "lat"}])
+    elif a.group == "source":  # exit 1: the source cannot be read
+        bad("missing_source", 1, "nope.nc: no such file", source="/nonexistent/nope.nc", in_job=False)
+        notnc = os.path.join(r.work, "not_netcdf.nc")
+        with open(notnc, "w") as f:
+            f.write("this is not a netCDF file\n" * 10)
+        bad("not_netcdf", 1, "not_netcdf.nc: not a netCDF file", source=notnc, in_job=False)
+        empty = os.path.join(r.work, "empty.nc")
+        open(empty, "w").close()
+        bad("empty_file", 1, "empty.nc", source=empty, in_job=False)
+        unreadable = os.path.join(r.work, "dir.nc")
+        os.makedirs(unreadable, exist_ok=True)
+        bad("source_is_directory", 1, "dir.nc: is a directory", source=unreadable, in_job=False)
+        # A damaged compressed chunk: the open succeeds, a read fails on some rank mid-run.
+        corrupt = _corrupt_a_zlib_chunk(r.sample("nc4"), os.path.join(r.work, "corrupt.nc"))
+        for ranks in (1, 4):
+            shutil.rmtree(store, ignore_errors=True)
+            job = r.job(f"corrupt{ranks}", source=corrupt, store=store, chunks={"time": 5})
+            p = r.run(ranks, "--config", job, timeout=60)
+            expect_error(p, f"corrupt_chunk -n {ranks}", 1, "corrupt.nc: d2m: NetCDF: HDF error")
+            assert not os.path.exists(store), f"corrupt_chunk -n {ranks}: incomplete store left behind"
+    elif a.group == "store":  # exit 1: the store cannot be written, or is not ours to replace
+        parent_file = os.path.join(r.work, "a_file")
+        with open(parent_file, "w") as f:
+            f.write("x")
+        bad("store_not_writable", 1, "cannot create store", store=os.path.join(parent_file, "out.zarr"),
+            in_job=False)
+        # An existing store needs overwrite; overwrite replaces only zarr stores, whole.
+        os.makedirs(os.path.join(store, "old_var"))
+        with open(os.path.join(store, ".zgroup"), "w") as f:
+            f.write('{"zarr_format": 2}')
+        with open(os.path.join(store, "old_var", "0.0"), "w") as f:
+            f.write("stale chunk")
+        job = r.job("exists", source=source, store=store)
+        expect_error(r.run(2, "--config", job), "store_exists", 1, "exists; pass --overwrite")
+        assert os.path.exists(os.path.join(store, "old_var", "0.0")), "existing store was touched"
+        expect_ok(r.run(2, "--config", job, "--overwrite"), "overwrite a store")
+        assert not os.path.exists(os.path.join(store, "old_var")), "overwrite kept a file of the old store"
+        oracle_check(source, store)
+        job = r.job("exists_overwrite_key", source=source, store=store, overwrite=True)
+        expect_ok(r.run(2, "--config", job), "\"overwrite\": true replaces a store")
+        oracle_check(source, store)
+        print("ok an existing store is refused, then replaced whole with --overwrite / \"overwrite\": true")
+        plain = os.path.join(r.work, "plain_dir")
+        os.makedirs(plain, exist_ok=True)
+        with open(os.path.join(plain, "precious.txt"), "w") as f:
+            f.write("keep me")
+        job = r.job("plain", source=source, store=plain, overwrite=True)
+        expect_error(r.run(2, "--config", job), "overwrite_plain_dir", 1, "not a zarr store")
+        assert open(os.path.join(plain, "precious.txt")).read() == "keep me"
+        assert sorted(os.listdir(plain)) == ["precious.txt"], os.listdir(plain)
+        job = r.job("file", source=source, store=parent_file, overwrite=True)
+        expect_error(r.run(2, "--config", job), "overwrite_file", 1, "not a zarr store")
+        assert open(parent_file).read() == "x"
+        empty_dir = os.path.join(r.work, "empty_dir")
+        os.makedirs(empty_dir, exist_ok=True)
+        job = r.job("empty_dir", source=source, store=empty_dir, overwrite=True)
+        p = r.run(2, "--config", job)
+        if p.returncode == 0:
+            oracle_check(source, empty_dir)
+            print("ok an empty directory is used as the store")
+        else:
+            expect_error(p, "overwrite_empty_dir", 1, "not a zarr store")
+            assert os.path.isdir(empty_dir) and not os.listdir(empty_dir)
+    else:
+        sys.exit(f"unknown --group {a.group!r} (config, dataset, source, store)")
 
 
 CHAINS = [
@@ -250,7 +540,7 @@ def case_chains(r, a):
     for i, chain in enumerate(CHAINS):
         store = r.store(f"chain{i}.zarr")
         job = r.job(f"chain{i}", source=source, variables=variables, store=store, preprocessors=chain,
-                    chunks={"time": 4, "latitude": 8}, recommendations="warn", memory_limit="60kB")
+                    chunks={"time": 4, "latitude": 8}, recommendations="warn", memory_limit="400kB")
         expect_ok(r.run(a.ranks, "--config", job), f"chain {i}: {json.dumps(chain)}")
         # Loaded first: Debian's xarray 2023.01 reads negative-step slices of a lazily opened
         # netCDF-4 variable wrongly (ds.isel(latitude=slice(30, 3, -4)) returns other rows),
@@ -327,18 +617,22 @@ def case_bad_preprocessors(r, a):
         assert not os.path.exists(store), f"{name}: store left behind"
 
 
+CASES = ["convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
+         "cli", "chains", "recommendations", "bad_preprocessors"]
+
+
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("case", choices=["convert", "identical", "bad_inputs", "fail_rank", "renames", "cli", "chains",
-                                    "recommendations", "bad_preprocessors"])
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("case", choices=CASES)
     p.add_argument("--zpmpi", required=True)
     p.add_argument("--mpirun", default="mpirun")
     p.add_argument("--workdir", required=True)
     p.add_argument("--ranks", type=int, default=2)
     p.add_argument("--sample", default="nc4", choices=list(samples.SAMPLES))
     p.add_argument("--compressor", default="zstd", choices=list(COMPRESSORS))
-    p.add_argument("--chunks", default='{"time": 4, "latitude": 10, "longitude": 20}')
+    p.add_argument("--chunks", default=json.dumps(EDGE_CHUNKS), help='JSON: {"dim": size}, "auto" or {}')
     p.add_argument("--memory-limit", default="2GB")
+    p.add_argument("--group", default="config", help="bad_inputs: config, dataset, source or store")
     a = p.parse_args()
     r = Runner(a)
     globals()["case_" + a.case](r, a)

@@ -1,42 +1,259 @@
+#!/usr/bin/python3
 """The interop oracle: a store written by zpmpi, opened by Debian's xarray and zarr, must
-equal the source opened by xarray (values NaN-aware, dims, coords, decoded time, attrs)."""
+equal the source opened by xarray (values NaN-aware, dims, coords, decoded time, attrs).
+
+Three independent looks at the store:
+  files   .zgroup/.zmetadata/.zarray/.zattrs on disk: Zarr v2, consolidated metadata equal
+          to the per-array files, every chunk file "i.j.k" of the grid present, nothing else
+  xarray  xarray.open_zarr(store, consolidated=True) identical to xarray.open_dataset(source)
+          (same selection and renames, root attrs + add_attrs + cache_label), and equal to
+          the store read without .zmetadata
+  zarr    zarr.open_consolidated(store): per array the raw source dtype (packed shorts stay
+          int16), the raw values, fill_value = the source _FillValue, the raw attributes
+          (scale_factor, add_offset, ...), dims, chunks and compressor as the job asked
+
+usage: oracle.py SOURCE STORE [JSON]
+  JSON (optional) has any of: "variables": [source names], "renames": {source: store name},
+  "attrs": {extra root attrs}, "chunks": {dim: size} | "auto" | {},
+  "compressor": {"id": ...} | null (default {"id": "zstd", "level": 1})
+  Exits 0 when the store matches, 1 with the first difference otherwise.
+"""
+import json
+import math
 import os
+import re
+import sys
 
 import numpy as np
 import xarray as xr
 import zarr
 
+DEFAULT_COMPRESSOR = {"id": "zstd", "level": 1}
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+def fail(message):
+    raise Mismatch(message)
+
+
+def _same_value(a, b):
+    """Attribute/fill equality: numbers by value (float32 attrs widen exactly, so a float32
+    0.002 must be written as 0.0020000000949949026), NaN == NaN, sequences element-wise,
+    strings exactly (a list of strings is not a string)."""
+    if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and any(isinstance(x, str) for x in a) or \
+            isinstance(b, list) and any(isinstance(x, str) for x in b):
+        return a == b
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape and not (a.size == b.size == 1):
+        return False
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        x, y = a.astype(np.float64), b.astype(np.float64)
+        return bool(np.all((x == y) | (np.isnan(x) & np.isnan(y))))
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub":
+        return [int(x) for x in a.ravel()] == [int(x) for x in b.ravel()]
+    return bool(np.array_equal(a, b))
+
+
+def _plain(v):
+    """An attribute as zarr's JSON holds it (a 1-element netCDF attribute is a scalar)."""
+    if isinstance(v, np.ndarray):
+        return v.item() if v.size == 1 else v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _load_json(path):
+    with open(path) as f:
+        return json.load(f)  # accepts NaN/Infinity, as zarr-python writes them
+
+
+def source_chunks(source, name, shape):
+    """The chunk shape the source stores `name` in: netCDF-4 chunks, else the whole variable
+    (one record along a netCDF-3 record dim)."""
+    import netCDF4
+    with netCDF4.Dataset(source) as ds:
+        var = ds.variables[name]
+        nc4 = ds.data_model.startswith("NETCDF4")
+        chunking = var.chunking() if nc4 else "contiguous"
+        if chunking != "contiguous":
+            return tuple(min(c, max(s, 1)) for c, s in zip(chunking, shape))
+        return tuple(1 if not nc4 and ds.dimensions[d].isunlimited() else max(s, 1)
+                     for d, s in zip(var.dimensions, shape))
+
+
+def expected_chunks(source, source_name, name, dims, shape, chunks):
+    """The design's rule: a dimension coordinate is one chunk; otherwise a dim named in
+    `chunks` takes that size, any other dim the source chunk; all capped at the dim length."""
+    if len(dims) == 1 and dims[0] == name:
+        return (max(shape[0], 1),)
+    base = source_chunks(source, source_name, shape)
+    sizes = chunks if isinstance(chunks, dict) else {}
+    return tuple(max(1, min(sizes.get(d, base[i]), max(shape[i], 1))) for i, d in enumerate(dims))
+
+
+def check_files(store, arrays):
+    """The on-disk Zarr v2 layout; returns the consolidated metadata."""
+    for f in (".zgroup", ".zmetadata", ".zattrs"):
+        if not os.path.isfile(os.path.join(store, f)):
+            fail(f"{store}: no {f}")
+    if _load_json(os.path.join(store, ".zgroup")) != {"zarr_format": 2}:
+        fail(f"{store}/.zgroup is not {{\"zarr_format\": 2}}")
+    consolidated = _load_json(os.path.join(store, ".zmetadata"))
+    if consolidated.get("zarr_consolidated_format") != 1:
+        fail(f"{store}/.zmetadata: zarr_consolidated_format {consolidated.get('zarr_consolidated_format')}")
+    meta = consolidated["metadata"]
+    on_disk = {}
+    for root, _, files in os.walk(store):
+        for f in files:
+            if f.startswith(".z") and f != ".zmetadata":
+                rel = os.path.relpath(os.path.join(root, f), store)
+                on_disk[rel] = _load_json(os.path.join(root, f))
+    if set(meta) != set(on_disk):
+        fail(f".zmetadata keys {sorted(meta)} != metadata files {sorted(on_disk)}")
+    for key, doc in on_disk.items():
+        if json.dumps(meta[key], sort_keys=True) != json.dumps(doc, sort_keys=True):
+            fail(f".zmetadata[{key!r}] = {meta[key]} differs from the file: {doc}")
+    stray = sorted(d for d in os.listdir(store) if d not in arrays and not d.startswith(".z"))
+    if stray:
+        fail(f"{store}: unexpected entries {stray}")
+    for name in arrays:
+        za = meta.get(f"{name}/.zarray")
+        if za is None:
+            fail(f"{store}: no array {name}")
+        for key, want in (("zarr_format", 2), ("order", "C"), ("filters", None)):
+            if za.get(key) != want:
+                fail(f"{name}/.zarray: {key} is {za.get(key)!r}, expected {want!r}")
+        if za.get("dimension_separator", ".") != ".":
+            fail(f"{name}/.zarray: dimension_separator {za['dimension_separator']!r}")
+        shape, chunks = za["shape"], za["chunks"]
+        grid = [math.ceil(s / c) for s, c in zip(shape, chunks)]
+        if shape:
+            want = {".".join(map(str, ix)) for ix in np.ndindex(*grid)} if all(grid) else set()
+        else:
+            want = {"0"}
+        got = {f for f in os.listdir(os.path.join(store, name)) if not f.startswith(".z")}
+        bad = sorted(f for f in got if not re.fullmatch(r"\d+(\.\d+)*", f))
+        if bad:
+            fail(f"{name}: files that are not chunk keys: {bad[:5]}")
+        if got != want:
+            fail(f"{name}: chunk files differ from the {grid} grid: missing {sorted(want - got)[:5]}, "
+                 f"extra {sorted(got - want)[:5]}")
+    return meta
+
 
 def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=None, compressor="zstd"):
-    """Raises AssertionError naming the first difference.
+    """Raises Mismatch (an AssertionError) naming the first difference.
 
-    variables: source data variables chosen (None = all); renames: source name -> store name;
-    extra_attrs: root attributes added by the job; chunks: dim -> expected chunk size."""
+    variables: source data variables chosen (None = all numeric ones); renames: source name ->
+    store name; extra_attrs: root attributes added by the job (add_attrs, cache_label);
+    chunks: the job's "chunks" ({} / None / "auto" = source chunks); compressor: the job's
+    compressor JSON, or one of "zstd" / "lz4" / "none" for the default settings."""
     renames = renames or {}
-    assert os.path.exists(os.path.join(store, ".zmetadata")), f"{store}: no .zmetadata"
+    if isinstance(compressor, str):
+        compressor = {"zstd": DEFAULT_COMPRESSOR, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}[compressor]
+    if not os.path.isdir(store):
+        fail(f"{store}: no store")
+
+    # What xarray makes of the source: the numeric data variables (zpmpi skips the others).
     expected = xr.open_dataset(source)
-    if variables is not None:
-        expected = expected[variables]
-    expected = expected.rename({k: v for k, v in renames.items() if k in expected})
+    raw = xr.open_dataset(source, mask_and_scale=False, decode_times=False)
+    chosen = list(variables) if variables is not None else \
+        [v for v in raw.data_vars if raw[v].dtype.kind in "iuf"]
+    expected = expected[chosen]
+    expected = expected.rename({k: v for k, v in renames.items() if k in expected.variables})
     expected.attrs.update(extra_attrs or {})
+    to_source = {v: k for k, v in renames.items()}
+    arrays = list(expected.variables)
+
+    meta = check_files(store, arrays)
 
     got = xr.open_zarr(store, consolidated=True)
-    assert sorted(got.data_vars) == sorted(expected.data_vars), (sorted(got.data_vars), sorted(expected.data_vars))
-    assert sorted(got.coords) == sorted(expected.coords), (sorted(got.coords), sorted(expected.coords))
-    xr.testing.assert_identical(got.load(), expected.load())
+    if sorted(got.data_vars) != sorted(expected.data_vars):
+        fail(f"data variables {sorted(got.data_vars)} != {sorted(expected.data_vars)}")
+    if sorted(got.coords) != sorted(expected.coords):
+        fail(f"coordinates {sorted(got.coords)} != {sorted(expected.coords)}")
+    if dict(got.sizes) != dict(expected.sizes):
+        fail(f"dims {dict(got.sizes)} != {dict(expected.sizes)}")
+    got = got.load()
+    expected = expected.load()
+    try:
+        xr.testing.assert_identical(got, expected)
+    except AssertionError as e:
+        fail(f"xarray: store and source differ:\n{e}")
+    unconsolidated = xr.open_zarr(store, consolidated=False).load()
+    if not unconsolidated.identical(got):
+        fail("the store read without .zmetadata differs from the consolidated view")
 
-    # The raw arrays, as zarr-python sees them: packed integers stay packed, chunks as asked.
-    group = zarr.open_consolidated(store)
-    raw = xr.open_dataset(source, mask_and_scale=False, decode_times=False)
-    for name in list(expected.data_vars) + list(expected.coords):
-        source_name = next((k for k, v in renames.items() if v == name), name)
+    # The raw arrays, as zarr-python sees them.
+    group = zarr.open_consolidated(store, mode="r")
+    if sorted(group.array_keys()) != sorted(arrays):
+        fail(f"zarr arrays {sorted(group.array_keys())} != {sorted(arrays)}")
+    root_attrs = dict(raw.attrs)
+    root_attrs.update(extra_attrs or {})
+    if set(group.attrs) != set(root_attrs):
+        fail(f"root attrs {sorted(group.attrs)} != {sorted(root_attrs)}")
+    for k, v in root_attrs.items():
+        if not _same_value(_plain(group.attrs[k]), _plain(v)):
+            fail(f"root attr {k}: {group.attrs[k]!r} != {v!r}")
+    for name in arrays:
+        source_name = to_source.get(name, name)
         array = group[name]
-        assert array.dtype == raw[source_name].dtype, f"{name}: dtype {array.dtype} != {raw[source_name].dtype}"
-        np.testing.assert_array_equal(array[...], raw[source_name].values, err_msg=name)
-        if chunks and name in expected.data_vars:
-            dims = expected[name].dims
-            want = tuple(min(chunks.get(d, array.chunks[i]), max(array.shape[i], 1)) for i, d in enumerate(dims))
-            assert array.chunks == want, f"{name}: chunks {array.chunks} != {want}"
-        codec = array.compressor.codec_id if array.compressor is not None else "none"
-        assert codec == compressor, f"{name}: compressor {codec} != {compressor}"
+        var = raw[source_name]
+        if array.dtype != var.dtype:
+            fail(f"{name}: dtype {array.dtype} != source {var.dtype}")
+        if array.shape != var.shape:
+            fail(f"{name}: shape {array.shape} != source {var.shape}")
+        try:
+            np.testing.assert_array_equal(array[...], var.values, err_msg=f"{name}: raw values differ")
+        except AssertionError as e:
+            fail(str(e))
+        source_fill = var.attrs.get("_FillValue")
+        if source_fill is None:
+            if array.fill_value is not None:
+                fail(f"{name}: fill_value {array.fill_value!r}, but the source has no _FillValue")
+        elif array.fill_value is None or not _same_value(array.fill_value, source_fill):
+            fail(f"{name}: fill_value {array.fill_value!r} != source _FillValue {source_fill!r}")
+        attrs = dict(array.attrs)
+        dims = attrs.pop("_ARRAY_DIMENSIONS", None)
+        if dims != list(var.dims):
+            fail(f"{name}: _ARRAY_DIMENSIONS {dims} != {list(var.dims)}")
+        want_attrs = {k: v for k, v in var.attrs.items() if k != "_FillValue"}
+        if set(attrs) != set(want_attrs):
+            fail(f"{name}: attrs {sorted(attrs)} != source {sorted(want_attrs)}")
+        for k, v in want_attrs.items():
+            if not _same_value(_plain(attrs[k]), _plain(v)):
+                fail(f"{name}: attr {k}: {attrs[k]!r} != source {v!r}")
+        want_chunks = expected_chunks(source, source_name, name, var.dims, var.shape, chunks)
+        if array.chunks != want_chunks:
+            fail(f"{name}: chunks {array.chunks} != expected {want_chunks}")
+        za = meta[f"{name}/.zarray"]
+        if za["compressor"] != compressor:
+            fail(f"{name}: compressor {za['compressor']} != {compressor}")
     return True
+
+
+def main():
+    if len(sys.argv) not in (3, 4) or sys.argv[1] in ("-h", "--help"):
+        sys.exit(__doc__)
+    opts = json.loads(sys.argv[3]) if len(sys.argv) == 4 else {}
+    unknown = set(opts) - {"variables", "renames", "attrs", "chunks", "compressor"}
+    if unknown:
+        sys.exit(f"oracle: unknown option(s) {sorted(unknown)}")
+    try:
+        check(sys.argv[1], sys.argv[2], variables=opts.get("variables"), renames=opts.get("renames"),
+              extra_attrs=opts.get("attrs"), chunks=opts.get("chunks"),
+              compressor=opts.get("compressor", DEFAULT_COMPRESSOR))
+    except Mismatch as e:
+        print(f"oracle: MISMATCH {sys.argv[2]} vs {sys.argv[1]}:\n{e}", file=sys.stderr)
+        sys.exit(1)
+    print(f"oracle: ok {sys.argv[2]} equals {sys.argv[1]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,4 +17,8 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text);
 /// Decimal units with up to one decimal: 999 -> "999B", 1'500'000 -> "1.5MB", 2e9 -> "2GB".
 std::string format_bytes(std::uint64_t bytes);
 
+/// Like format_bytes, rounded up instead of to nearest, so the figure is never less than
+/// `bytes`: 10'620 -> "10.7kB", 18'046'876'024 -> "18.1GB". For "you need at least X".
+std::string format_bytes_up(std::uint64_t bytes);
+
 }  // namespace zpmpi::model

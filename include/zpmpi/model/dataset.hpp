@@ -19,11 +19,12 @@ struct Dimension {
   bool unlimited = false;
 };
 
-/// An attribute value: text, or a numeric array (length 1 = a scalar, as xarray reads it).
-/// `dtype` keeps the numeric type of the source (e.g. f4 for a float scale_factor).
+/// An attribute value: text, a list of strings (a netCDF-4 string attribute with several
+/// values), or a numeric array (length 1 = a scalar, as xarray reads it). `dtype` keeps the
+/// numeric type of the source (e.g. f4 for a float scale_factor).
 struct AttrValue {
   std::variant<std::string, std::vector<std::int64_t>, std::vector<std::uint64_t>,
-               std::vector<double>>
+               std::vector<double>, std::vector<std::string>>
       data;
   std::optional<DType> dtype;  ///< nullopt for text
 
@@ -46,6 +47,9 @@ struct Variable {
   /// True when the source stores (and possibly compresses) the variable in chunks that
   /// must be decoded whole; false for contiguous storage, where any hyperslab is cheap.
   bool chunked = false;
+  /// True when the chunks pass through a filter (zlib, szip, ...) on the way out: decoding
+  /// one needs a buffer for the stored bytes and one for the decoded chunk.
+  bool compressed = false;
   std::vector<Attribute> attributes;
   /// The `_FillValue` attribute converted to dtype, if the variable has one.
   std::optional<Scalar> fill_value;

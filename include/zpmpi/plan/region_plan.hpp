@@ -12,7 +12,8 @@
 // runs on rank j % num_ranks. Inside a unit, output chunks are processed in batches: boxes
 // of `batch_chunks` output chunks whose footprint (source hyperslab + per worker one padded
 // chunk buffer and one compressed buffer; plus a staging copy of the hyperslab when the
-// index map is not the identity) fits memory_limit. The plan is a pure,
+// index map is not the identity; plus, for a compressed source, the library's buffers for
+// one stored and one decoded source chunk) fits memory_limit. The plan is a pure,
 // deterministic function of its inputs and round-trips through JSON (rank 0 broadcasts it).
 #pragma once
 
@@ -44,6 +45,7 @@ struct ArraySpec {
   Shape source_chunks;      ///< source chunk extents along the output dims (1 where a
                             ///< strided map makes source chunks irrelevant to alignment)
   bool source_chunked = false;  ///< source chunks must be decoded whole (see Variable::chunked)
+  bool source_compressed = false;  ///< decoding a source chunk needs two chunk-sized buffers
   Shape source_var_shape;   ///< the source variable's shape (source rank)
   Shape source_var_chunks;  ///< its chunk shape (source rank), for read-cost accounting
   std::optional<model::Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros

@@ -27,6 +27,7 @@ struct OutputArray {
   model::Shape shape;
   model::Shape source_chunks;  ///< along the output dims (see plan::ArraySpec)
   bool source_chunked = false;
+  bool source_compressed = false;
   model::Shape source_var_shape;   ///< the source variable's shape and chunks (source rank)
   model::Shape source_var_chunks;
   std::vector<model::Attribute> attributes;

@@ -28,5 +28,13 @@ TEST(FormatBytes, DecimalUnits) {
   EXPECT_EQ(format_bytes(310'000'000), "310MB");
 }
 
+TEST(FormatBytesUp, NeverBelowTheSize) {
+  EXPECT_EQ(format_bytes_up(10'620), "10.7kB");
+  EXPECT_EQ(format_bytes_up(18'046'876'024), "18.1GB");
+  EXPECT_EQ(format_bytes_up(2'000'000'000), "2GB");
+  EXPECT_EQ(format_bytes_up(999), "999B");
+  for (std::uint64_t n = 1; n < 50'000'000'000ULL; n = n * 3 + 7) EXPECT_GE(*parse_bytes(format_bytes_up(n)), n) << n;
+}
+
 }  // namespace
 }  // namespace zpmpi::model

@@ -86,9 +86,11 @@ TEST_F(NetcdfDescribeTest, Netcdf4ChunkedReportsChunkShape) {
   const model::Dataset& ds = open(p);
   const model::Variable& v = variable(ds, "v");
   EXPECT_TRUE(v.chunked);
+  EXPECT_TRUE(v.compressed);  // zlib
   EXPECT_EQ(v.source_chunks, (Shape{3, 6, 4}));
   const model::Variable& g = variable(ds, "grown");
   EXPECT_TRUE(g.chunked);
+  EXPECT_FALSE(g.compressed);
   EXPECT_EQ(g.shape, (Shape{3}));
   EXPECT_EQ(g.source_chunks, (Shape{3}));
 }
@@ -231,7 +233,8 @@ TEST_F(NetcdfDescribeTest, AttributesOfEveryKind) {
   EXPECT_EQ(std::get<std::vector<std::int64_t>>(fm.data), (std::vector<std::int64_t>{1, 2, 4}));
 
   EXPECT_EQ(std::get<std::string>(attribute(v, "comment").value.data), "a single string");
-  EXPECT_EQ(std::get<std::string>(attribute(v, "history").value.data), "first\nsecond");
+  EXPECT_EQ(std::get<std::vector<std::string>>(attribute(v, "history").value.data),
+            (std::vector<std::string>{"first", "second"}));
 
   ASSERT_EQ(ds.attributes.size(), 2u);
   EXPECT_EQ(ds.attributes[0].name, "title");

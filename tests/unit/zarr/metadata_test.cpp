@@ -156,3 +156,14 @@ TEST(Zmetadata, EmptyGroup) {
 
 }  // namespace
 }  // namespace zpmpi::zarr
+
+namespace zpmpi::zarr {
+namespace {
+
+TEST(Attributes, StringListsStayLists) {
+  const model::AttrValue flags{std::vector<std::string>{"clear", "cloudy"}, std::nullopt};
+  EXPECT_EQ(boost::json::serialize(attr_json(flags)), R"(["clear","cloudy"])");
+}
+
+}  // namespace
+}  // namespace zpmpi::zarr

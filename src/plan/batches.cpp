@@ -1,0 +1,91 @@
+// Batches: how many output chunks of a unit one rank holds in memory at once.
+#include <algorithm>
+
+#include "chunk_grid.hpp"
+#include "planner_steps.hpp"
+#include "zpmpi/model/bytes.hpp"
+#include "zpmpi/model/dtype.hpp"
+
+namespace zpmpi::plan {
+
+std::uint64_t max_encoded_size(std::uint64_t n) {
+  // ZSTD_compressBound(n) <= n + n/256 + 64, and numcodecs' LZ4 framing needs
+  // 4 + LZ4_compressBound(n) = n + n/255 + 20; n + n/128 + 1024 bounds both with room.
+  return grid::sat_add(grid::sat_add(n, n / 128), 1024);
+}
+
+namespace steps {
+namespace {
+
+/// Elements along d of `batch` chunks, clipped to the dim (the interior case: the largest).
+Index extent(const ArraySpec& s, const Shape& batch, std::size_t d) {
+  return std::min(grid::sat_mul(batch[d], s.chunks[d]), std::max<Index>(s.shape[d], 1));
+}
+
+/// Staged reads hold the hyperslab twice (see batch_footprint).
+std::uint64_t copies(const ArraySpec& s) { return s.map.is_identity() ? 1 : 2; }
+
+/// Bytes that do not depend on the batch: per worker, one padded chunk and its encoding;
+/// for a compressed source, HDF5's buffers for one stored and one decoded source chunk.
+std::uint64_t worker_bytes(const ArraySpec& s, int workers) {
+  std::uint64_t chunk = model::dtype_size(s.dtype);
+  for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
+  std::uint64_t decode = 0;
+  if (s.source_compressed) {
+    decode = 2 * model::dtype_size(s.dtype);
+    for (Index c : s.source_var_chunks) decode = grid::sat_mul(decode, c);
+  }
+  return grid::sat_add(decode, grid::sat_mul(static_cast<std::uint64_t>(workers),
+                                             grid::sat_add(chunk, max_encoded_size(chunk))));
+}
+
+/// copies * dtype size * the elements of `batch` along every dim except `skip`.
+std::uint64_t hyperslab_bytes_without(const ArraySpec& s, const Shape& batch, std::size_t skip) {
+  std::uint64_t bytes = copies(s) * model::dtype_size(s.dtype);
+  for (std::size_t d = 0; d < batch.size(); ++d)
+    if (d != skip) bytes = grid::sat_mul(bytes, extent(s, batch, d));
+  return bytes;
+}
+
+}  // namespace
+
+std::uint64_t batch_footprint(const ArraySpec& s, const Shape& batch, int workers) {
+  return grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), worker_bytes(s, workers));
+}
+
+Status size_batches(ArrayPlan& a, const PlanOptions& options) {
+  const ArraySpec& s = a.spec;
+  const std::uint64_t limit = options.memory_limit;
+  a.batch_chunks = grid::chunks_per_unit(a);
+  if (grid::num_units(a) == 0) {
+    a.batch_footprint = 0;
+    return {};
+  }
+  Shape& batch = a.batch_chunks;
+  const std::uint64_t fixed = worker_bytes(s, options.workers);
+  for (std::size_t d = 0; d < batch.size() && batch_footprint(s, batch, options.workers) > limit; ++d) {
+    // The footprint is fixed + per_element * extent(d) with the other dims held, so the
+    // largest count along d that fits is one division away.
+    const std::uint64_t per_element = hyperslab_bytes_without(s, batch, d);
+    const std::uint64_t smallest = grid::sat_add(fixed, grid::sat_mul(per_element, extent(s, Shape(batch.size(), 1), d)));
+    if (smallest > limit) {
+      batch[d] = 1;  // even one chunk along d is too much: shrink the next dim too
+      continue;
+    }
+    const Index room = (limit - fixed) / per_element;  // elements along d that fit
+    batch[d] = std::clamp<Index>(room / s.chunks[d], 1, batch[d]);
+    break;
+  }
+  a.batch_footprint = batch_footprint(s, batch, options.workers);
+  if (a.batch_footprint > limit) return usage_error(too_low_message(limit, s.name, a.batch_footprint));
+  return {};
+}
+
+std::string too_low_message(std::uint64_t limit, const std::string& array, std::uint64_t need) {
+  // Rounded up, so that the figure printed is always enough when passed back.
+  return "memory_limit " + model::format_bytes(limit) + " is too low: one batch of array " + array + " needs " +
+         model::format_bytes_up(need);
+}
+
+}  // namespace steps
+}  // namespace zpmpi::plan

@@ -1,0 +1,53 @@
+// The stages of make_plan, one file each (region_plan.cpp runs them in this order):
+//   validate.cpp  options and specs in range, ranks consistent, sizes within 64 bits
+//   units.cpp     lcm-aligned units per array; narrowing when there are fewer than jobs
+//   batches.cpp   the largest batch inside a unit that fits memory_limit
+//   balance.cpp   units cut into num_jobs runs of nearly equal bytes -> Regions
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/plan/region_plan.hpp"
+
+namespace zpmpi::plan::steps {
+
+/// kUsage errors for: num_jobs, num_ranks or workers < 1; a spec whose shape, chunks,
+/// source_chunks and map output disagree in rank (or whose map's output shape is not
+/// `shape`); source_var_shape/source_var_chunks not of the map's source rank; a chunk or
+/// source chunk of 0; an empty or repeated array name; more arrays than 2^32; an array, or
+/// all arrays together, of more than 2^64 - 1 bytes.
+Status validate(const std::vector<ArraySpec>& arrays, const PlanOptions& options);
+
+/// The array with its lcm-aligned units: unit[d] = min(lcm(chunks[d], source_chunks[d]),
+/// max(shape[d], 1)). A unit that reaches the dim length covers the whole dim.
+ArrayPlan aligned_units(ArraySpec spec);
+
+/// While the arrays have fewer units than `jobs` in total, halves (rounding up) the chunks
+/// per unit of the array with the largest units, on its outermost dim with more than one
+/// chunk per unit. Stops when there are enough units or every unit is one chunk.
+void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs);
+
+/// Bytes one batch of `batch` output chunks per dim needs at most (its interior case):
+///   copies * hyperslab + workers * (padded chunk + max_encoded_size(padded chunk)),
+/// where the hyperslab is the batch's elements clipped to the shape and copies is 2 when
+/// the index map is not the identity (reads are staged, then reversed or reassembled).
+/// Saturates at UINT64_MAX.
+std::uint64_t batch_footprint(const ArraySpec& spec, const Shape& batch, int workers);
+
+/// Sets a.batch_chunks to the largest box of chunks inside a unit that fits
+/// memory_limit, shrinking the outermost dims first, and a.batch_footprint to its
+/// footprint. kUsage error when one chunk alone does not fit. An array without units
+/// (a zero-length dim) runs no batch: its batch is one unit and its footprint 0.
+/// "memory_limit X is too low: one batch of array A needs Y", Y never rounded below `need`.
+std::string too_low_message(std::uint64_t limit, const std::string& array, std::uint64_t need);
+
+Status size_batches(ArrayPlan& a, const PlanOptions& options);
+
+/// Cuts the units of all arrays (array order, then C order) into options.num_jobs
+/// contiguous runs, split at array boundaries; `total_bytes` is the bytes of all units.
+std::vector<Region> balance(const std::vector<ArrayPlan>& arrays, const PlanOptions& options,
+                            std::uint64_t total_bytes);
+
+}  // namespace zpmpi::plan::steps

@@ -1,0 +1,68 @@
+// Units: the boxes that are planned as a whole. Aligned to lcm(source chunk, output chunk)
+// a unit decodes each of its source chunks once and writes each of its output chunks once;
+// narrowing gives up that alignment (some source chunks are then decoded by two units)
+// only when there would otherwise be idle jobs.
+#include <algorithm>
+#include <queue>
+#include <utility>
+
+#include "chunk_grid.hpp"
+#include "planner_steps.hpp"
+
+namespace zpmpi::plan::steps {
+
+ArrayPlan aligned_units(ArraySpec spec) {
+  ArrayPlan a;
+  a.spec = std::move(spec);
+  const std::size_t rank = a.spec.shape.size();
+  a.unit.resize(rank);
+  a.unit_grid.resize(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    const Index dim = std::max<Index>(a.spec.shape[d], 1);
+    a.unit[d] = grid::lcm_capped(a.spec.chunks[d], a.spec.source_chunks[d], dim);
+    a.unit_grid[d] = grid::ceil_div(a.spec.shape[d], a.unit[d]);
+  }
+  return a;
+}
+
+void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs) {
+  Index total = 0;
+  for (const ArrayPlan& a : arrays) total = grid::sat_add(total, grid::num_units(a));
+  if (total >= jobs) return;
+
+  // Largest units first (ties: the earlier array), so narrowing also evens out unit sizes.
+  // Each round halves one array's chunks per unit along one dim, so there are at most
+  // ~log2(chunks per unit) rounds per dim and array, each O(log arrays).
+  using Entry = std::pair<std::uint64_t, std::size_t>;  // (full unit bytes, -index order)
+  auto less = [](const Entry& x, const Entry& y) {
+    return x.first != y.first ? x.first < y.first : x.second > y.second;
+  };
+  std::priority_queue<Entry, std::vector<Entry>, decltype(less)> queue(less);
+  auto narrowable = [](const ArrayPlan& a) {
+    const Shape per_unit = grid::chunks_per_unit(a);
+    return grid::num_units(a) > 0 && std::any_of(per_unit.begin(), per_unit.end(), [](Index c) { return c > 1; });
+  };
+  auto push = [&](std::size_t i) {
+    if (narrowable(arrays[i])) queue.push({grid::unit_bytes(arrays[i], Shape(arrays[i].unit.size(), 0)), i});
+  };
+  for (std::size_t i = 0; i < arrays.size(); ++i) push(i);
+
+  while (total < jobs && !queue.empty()) {
+    const std::size_t i = queue.top().second;
+    queue.pop();
+    ArrayPlan& a = arrays[i];
+    Shape per_unit = grid::chunks_per_unit(a);
+    for (Index& c : per_unit) {
+      if (c > 1) {
+        c = grid::ceil_div(c, 2);
+        break;
+      }
+    }
+    total -= grid::num_units(a);
+    grid::set_units(a, per_unit);
+    total = grid::sat_add(total, grid::num_units(a));
+    push(i);
+  }
+}
+
+}  // namespace zpmpi::plan::steps

@@ -1,0 +1,163 @@
+// Batches: the memory bound, outermost dims shrinking first, the too-low error.
+#include <lz4.h>
+#include <zstd.h>
+
+#include "plan_test_util.hpp"
+#include "zpmpi/model/bytes.hpp"
+
+namespace zpmpi::plan {
+namespace {
+
+using namespace testing;
+
+TEST(MaxEncodedSize, BoundsZstdAndLz4) {
+  for (std::uint64_t n : {0ULL, 1ULL, 100ULL, 4096ULL, 131071ULL, 131072ULL, 1'000'000ULL, 2'000'000'000ULL}) {
+    EXPECT_GE(max_encoded_size(n), ZSTD_COMPRESSBOUND(n)) << n;
+    EXPECT_GE(max_encoded_size(n), 4 + static_cast<std::uint64_t>(LZ4_COMPRESSBOUND(n))) << n;
+  }
+  EXPECT_EQ(max_encoded_size(UINT64_MAX), UINT64_MAX);  // saturates
+}
+
+TEST(Batches, WholeUnitWhenItFits) {
+  auto p = make_plan({spec("v", {96, 200, 300}, {4, 50, 50}, {24, 200, 300})}, opts(2, 2));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{6, 4, 6}));
+  EXPECT_EQ(p->arrays[0].batch_footprint, interior_footprint(p->arrays[0].spec, {6, 4, 6}, 1));
+}
+
+TEST(Batches, FitTheMemoryLimitShrinkingOutermostFirst) {
+  const std::uint64_t limit = 3'000'000;
+  auto p = make_plan({spec("v", {96, 200, 300}, {4, 50, 50}, {24, 200, 300})}, opts(2, 2, limit));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const auto& a = p->arrays[0];
+  // A layer of 4 x 200 x 300 floats is 960kB beside 81kB of chunk buffers: 3 layers fit,
+  // 4 do not, and the inner dims stay whole.
+  EXPECT_EQ(a.batch_chunks, (Shape{3, 4, 6}));
+  EXPECT_LE(a.batch_footprint, limit);
+  EXPECT_GT(interior_footprint(a.spec, {4, 4, 6}, 1), limit);
+  EXPECT_LE(p->max_batch_footprint, limit);
+  for (const auto& b : all_batches(*p)) EXPECT_LE(footprint_of(a.spec, b, 1), a.batch_footprint);
+  expect_exact_cover(*p);
+}
+
+TEST(Batches, LargestCountIsComputedDirectly) {
+  // 1000 chunks along dim 0 in one unit; the largest count that fits is 123 exactly.
+  const std::uint64_t chunk = 1000 * 4;
+  const std::uint64_t fixed = chunk + max_encoded_size(chunk);
+  auto p = make_plan({spec("v", {1000, 1000}, {1, 1000}, {1000, 1000})}, opts(1, 1, fixed + 123 * chunk + 5));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{123, 1}));
+  EXPECT_EQ(p->arrays[0].batch_footprint, fixed + 123 * chunk);
+}
+
+TEST(Batches, PartialChunkAtTheDimEndIsCountedClipped) {
+  // Dim 0 is 10 elements in chunks of 4 (4 + 4 + 2): the clipped extent decides the fit.
+  const std::uint64_t chunk = 4 * 4;
+  const std::uint64_t fixed = chunk + max_encoded_size(chunk);
+  auto p = make_plan({spec("v", {10}, {4}, {10})}, opts(1, 1, fixed + 10 * 4));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{3}));
+  auto q = make_plan({spec("v", {10}, {4}, {10})}, opts(1, 1, fixed + 10 * 4 - 1));
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->arrays[0].batch_chunks, (Shape{2}));
+}
+
+TEST(Batches, InnerDimsShrinkWhenOneOuterChunkIsTooMuch) {
+  const std::uint64_t chunk = 2 * 10 * 10 * 4;
+  const std::uint64_t fixed = chunk + max_encoded_size(chunk);
+  // One chunk along dim 0 with all 50 x 50 chunks inside (2 x 500 x 500 floats, 2MB) is
+  // too much; 2 x 10 x 500 floats (40kB) per row of dim 1: 7 rows fit.
+  auto p = make_plan({spec("v", {8, 500, 500}, {2, 10, 10}, {8, 500, 500})}, opts(1, 1, fixed + 7 * 40'000 + 1));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{1, 7, 50}));
+  expect_exact_cover(*p);
+}
+
+TEST(Batches, StagedReadsCountTheHyperslabTwice) {
+  const std::uint64_t chunk = 10 * 4;
+  const std::uint64_t fixed = chunk + max_encoded_size(chunk);
+  const std::uint64_t limit = fixed + 100 * 4;
+  auto straight = make_plan({spec("v", {100}, {10}, {100})}, opts(1, 1, limit));
+  auto staged = make_plan({reversed_spec("v", {100}, {10}, {100})}, opts(1, 1, limit));
+  ASSERT_TRUE(straight.ok() && staged.ok());
+  EXPECT_EQ(straight->arrays[0].batch_chunks, (Shape{10}));
+  EXPECT_EQ(staged->arrays[0].batch_chunks, (Shape{5}));
+  EXPECT_EQ(staged->arrays[0].batch_footprint, fixed + 2 * 50 * 4);
+}
+
+TEST(Batches, EveryWorkerHoldsAChunkAndItsEncoding) {
+  const std::uint64_t chunk = 10 * 4;
+  const std::uint64_t per_worker = chunk + max_encoded_size(chunk);
+  auto p = make_plan({spec("v", {100}, {10}, {100})}, opts(1, 1, 4 * per_worker + 30 * 4, 4));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{3}));
+  EXPECT_EQ(p->arrays[0].batch_footprint, 4 * per_worker + 30 * 4);
+}
+
+TEST(Batches, TooLowMemoryLimitNamesTheNumbers) {
+  auto p = make_plan({spec("t2m", {100, 721, 1440}, {24, 721, 1440}, {24, 721, 1440})}, opts(1, 1, 100'000'000));
+  ASSERT_FALSE(p.ok());
+  // One chunk: 99.7MB hyperslab + 99.7MB buffer + its 100.5MB bound.
+  const std::uint64_t chunk = 24ULL * 721 * 1440 * 4;
+  EXPECT_EQ(p.error().message, "memory_limit 100MB is too low: one batch of array t2m needs " +
+                                   model::format_bytes(2 * chunk + max_encoded_size(chunk)));
+  EXPECT_EQ(p.error().message, "memory_limit 100MB is too low: one batch of array t2m needs 299.8MB");
+  EXPECT_EQ(p.error().code, ExitCode::kUsage);
+}
+
+TEST(Batches, TooLowForTheSecondArray) {
+  auto p = make_plan({spec("small", {10}, {10}, {10}), spec("big", {1000}, {1000}, {1000}, model::DType::f8)},
+                     opts(1, 1, 2000));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "memory_limit 2kB is too low: one batch of array big needs 25.1kB");
+}
+
+TEST(Batches, RankZeroFootprint) {
+  auto p = make_plan({spec("s", {}, {}, {}, model::DType::i2)}, opts(1, 1, 2 + 2 + max_encoded_size(2)));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->arrays[0].batch_footprint, 2 + 2 + max_encoded_size(2));
+  EXPECT_FALSE(make_plan({spec("s", {}, {}, {}, model::DType::i2)}, opts(1, 1, 1000)).ok());
+}
+
+TEST(Batches, FootprintOfEveryBatchIsWithinTheLimit) {
+  // Many limits over one array with edge chunks: the bound holds for every real batch.
+  const auto s = spec("v", {37, 29, 23}, {4, 5, 3}, {8, 10, 23}, model::DType::i2);
+  const std::uint64_t chunk = 4 * 5 * 3 * 2;
+  const std::uint64_t fixed = chunk + max_encoded_size(chunk);
+  for (std::uint64_t extra = chunk; extra < 8 * 10 * 23 * 2 + 100; extra += 97) {
+    auto p = make_plan({s}, opts(3, 2, fixed + extra));
+    ASSERT_TRUE(p.ok()) << extra;
+    for (const auto& b : all_batches(*p)) ASSERT_LE(footprint_of(s, b, 1), fixed + extra);
+    expect_exact_cover(*p);
+  }
+  EXPECT_FALSE(make_plan({s}, opts(3, 2, fixed + chunk - 1)).ok());
+}
+
+TEST(SizeBatches, CompressedSourcesCountTheDecoderBuffers) {
+  auto plain = spec("v", {48, 100, 100}, {24, 100, 100}, {24, 100, 100});
+  auto zipped = plain;
+  zipped.source_compressed = true;
+  auto a = make_plan({plain}, opts(1, 1));
+  auto b = make_plan({zipped}, opts(1, 1));
+  ASSERT_TRUE(a.ok() && b.ok());
+  // One stored and one decoded source chunk of 24 x 100 x 100 float32.
+  EXPECT_EQ(b->max_batch_footprint - a->max_batch_footprint, 2u * 24 * 100 * 100 * 4);
+  EXPECT_FALSE(make_plan({zipped}, opts(1, 1, a->max_batch_footprint)).ok());
+}
+
+TEST(SizeBatches, TooLowNamesTheLargestNeedNeverRoundedDown) {
+  // Two arrays that both fail: the message names the larger need, and the figure printed
+  // is enough when passed back as memory_limit.
+  auto small = spec("small", {10, 10}, {10, 10}, {10, 10});
+  auto big = spec("big", {33, 10}, {33, 10}, {33, 10});
+  auto p = make_plan({small, big}, opts(1, 1, 1000));
+  ASSERT_FALSE(p.ok());
+  const std::string& m = p.error().message;
+  ASSERT_NE(m.find("array big needs "), std::string::npos) << m;
+  const auto need = model::parse_bytes(m.substr(m.find("needs ") + 6));
+  ASSERT_TRUE(need.has_value()) << m;
+  EXPECT_TRUE(make_plan({small, big}, opts(1, 1, *need)).ok()) << m;
+}
+
+}  // namespace
+}  // namespace zpmpi::plan
