@@ -14,6 +14,7 @@ set xtics rotate by -35 scale 0 noenhanced
 set key below horizontal noenhanced
 set key autotitle columnheader
 set grid ytics
+set rmargin 12
 set logscale y
 set yrange [10:*]
 set ylabel "MB/s of uncompressed t2m+d2m (log scale, higher is better)"
