@@ -1,0 +1,663 @@
+#!/usr/bin/python3
+"""zpmpi side by side with xarray+dask and nccopy, netCDF -> Zarr v2 (run by benchmarks/run.sh).
+
+For every case (chunking x source x codec) and every contender, runs the conversion
+`--repeats` times, interleaved (repeat 1 of everything, then repeat 2, ...), checks each
+output against the source before its time counts, and reports medians next to the floor
+computed from stage rates measured in the same run. Writes results.md, results.json,
+chart.dat (+ chart.png via plot.gp) and logs/ into --out.
+
+usage: bench.py --size small|medium --out DIR [--repeats 3] [--cases SUBSTR,..]
+                [--contenders SUBSTR,..] [--plan-benchmark BIN]
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import netCDF4
+import numcodecs
+import numpy as np
+import xarray as xr
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+DATA = os.path.join(BENCH, "data")
+WORK = os.path.join(DATA, "work")
+ZPMPI = os.path.join(ROOT, "build", "zpmpi")
+PY = "/usr/bin/python3"
+MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+
+SIZES = {"small": 48, "medium": 336}  # hours of ERA5-like data (~400 MB, ~2.8 GB)
+NLAT, NLON, SOURCE_CHUNK_HOURS = 721, 1440, 24
+DATA_VARS = ("t2m", "d2m")
+DIMS = ("time", "latitude", "longitude")
+TIMEOUT = 3600  # seconds per run
+
+# --- cases -------------------------------------------------------------------------------
+# A chunking maps the time length to the output chunks ("auto" = the source chunks).
+# Selection (sel/isel on time, latitude, longitude) and tiling cases come later: add them
+# here as further entries (and, if they need job keys beyond "chunks", in the contenders'
+# command builders below, which receive the whole case).
+CHUNKINGS = {
+    "copy": lambda nt: "auto",                                                     # (a)
+    "rechunk": lambda nt: {"time": min(168, nt), "latitude": 145, "longitude": 288},  # (b)
+    "smallchunks": lambda nt: {"time": 1, "latitude": 145, "longitude": 144},      # (c)
+}
+SOURCES = ("raw", "zlib")  # uncompressed and zlib(1)+shuffle netCDF-4
+CODECS = ("zstd1", "lz4", "none")
+
+
+def make_cases(nt):
+    cases = []
+    for ch, fn in CHUNKINGS.items():
+        for src in SOURCES:
+            for codec in CODECS:
+                chunks = fn(nt)
+                out = [SOURCE_CHUNK_HOURS, NLAT, NLON] if chunks == "auto" else [chunks[d] for d in DIMS]
+                cases.append({"name": f"{ch}/{src}/{codec}", "chunking": ch, "source": src,
+                              "codec": codec, "chunks": chunks, "out_chunks": [min(c, n) for c, n in zip(out, (nt, NLAT, NLON))]})
+    return cases
+
+
+# --- small helpers -----------------------------------------------------------------------
+def log(msg):
+    print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
+
+
+def tree_size(path):
+    nbytes = nfiles = 0
+    for d, _, files in os.walk(path):
+        for f in files:
+            nbytes += os.path.getsize(os.path.join(d, f))
+            nfiles += 1
+    return nbytes, nfiles
+
+
+def rmtree(path):
+    if os.path.isdir(path):
+        shutil.rmtree(path)
+    elif os.path.exists(path):
+        os.remove(path)
+
+
+def time_v(path):
+    """Fields of a /usr/bin/time -v report."""
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            k, _, v = line.strip().rpartition(": ")
+            out[k] = v
+    return out
+
+
+def source_path(size, src):
+    return os.path.join(DATA, f"era5_{size}{'_zlib' if src == 'zlib' else ''}.nc")
+
+
+def ensure_data(size):
+    """Generates the two sources once (atomically: a half-written file is never reused)."""
+    for src in SOURCES:
+        path = source_path(size, src)
+        if os.path.exists(path):
+            continue
+        log(f"generating {path}")
+        tmp = path + ".tmp"
+        cmd = [PY, os.path.join(ROOT, "scripts", "make_sample.py"), tmp, "--hours", str(SIZES[size])]
+        subprocess.run(cmd + (["--zlib"] if src == "zlib" else []), check=True)
+        os.replace(tmp, path)
+
+
+def warm(path):
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
+# --- reference and verification ----------------------------------------------------------
+class Reference:
+    """The source values (t2m, d2m, decoded time) every output must equal."""
+
+    def __init__(self, size):
+        with xr.open_dataset(source_path(size, "raw")) as ds:
+            self.values = {v: ds[v].values for v in DATA_VARS}
+            self.time = ds["time"].values
+        with xr.open_dataset(source_path(size, "zlib")) as ds:  # same generator, same seed
+            for v in DATA_VARS:
+                if not np.array_equal(ds[v].values, self.values[v]):
+                    raise SystemExit(f"bench: {v} differs between the raw and zlib sources")
+        self.nt = self.time.shape[0]
+        self.nbytes = sum(a.nbytes for a in self.values.values())
+
+
+def expected_compressor_ok(comp, codec):
+    if codec == "none":
+        return comp is None
+    if comp is None:
+        return False
+    if codec == "zstd1":
+        return comp.get("id") == "zstd" and comp.get("level") == 1
+    return comp.get("id") == "lz4"
+
+
+def verify(out, case, ref):
+    """None if `out` holds the case's chunks/codec and the source's values, else why not."""
+    for v in DATA_VARS:
+        zarray = os.path.join(out, v, ".zarray")
+        if not os.path.exists(zarray):
+            return f"{v}/.zarray missing"
+        meta = json.load(open(zarray))
+        if list(meta["chunks"]) != case["out_chunks"]:
+            return f"{v} chunks {meta['chunks']} != {case['out_chunks']}"
+        if not expected_compressor_ok(meta.get("compressor"), case["codec"]):
+            return f"{v} compressor {meta.get('compressor')} is not {case['codec']}"
+    consolidated = os.path.exists(os.path.join(out, ".zmetadata"))
+    with xr.open_zarr(out, consolidated=consolidated, chunks=None) as ds:
+        for v in DATA_VARS:
+            if not np.array_equal(ds[v].values, ref.values[v]):
+                return f"{v} values differ from the source"
+        if not np.array_equal(ds["time"].values, ref.time):
+            return "time differs from the source"
+    return None
+
+
+# --- contenders --------------------------------------------------------------------------
+ZPMPI_STAGE = re.compile(r"zpmpi(?:\[rank (\d+)\])?: this rank: slowest rank per stage: read ([\d.]+) s, "
+                         r"gather ([\d.]+) s, encode ([\d.]+) s, write ([\d.]+) s")
+
+
+class Contender:
+    name = ""
+    single_process = False  # peak RSS sum = max
+
+    def available(self):
+        """None when it can run here, else why not (shown in the table)."""
+        return None
+
+    def unsupported(self, case):
+        """None when it can run `case`, else why not."""
+        return None
+
+    def command(self, case, src, out, run_dir):
+        raise NotImplementedError
+
+    def extra(self, proc, run_dir):
+        """Contender-specific figures from a finished run (rss_sum_kb, stages)."""
+        return {}
+
+
+class Zpmpi(Contender):
+    def __init__(self, ranks):
+        self.ranks = ranks
+        self.name = f"zpmpi -n {ranks}"
+
+    def available(self):
+        return None if os.access(ZPMPI, os.X_OK) else f"{ZPMPI} not built"
+
+    def command(self, case, src, out, run_dir):
+        job = {"source": src, "chunks": case["chunks"], "store": out,
+               "compressor": {"zstd1": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1},
+                              "none": None}[case["codec"]],
+               "overwrite": True, "log_level": 2}
+        job_path = os.path.join(run_dir, "job.json")
+        json.dump(job, open(job_path, "w"))
+        # Each rank under its own /usr/bin/time, for the per-rank peak RSS (summed later).
+        rss = 'exec /usr/bin/time -f %M -o "$0.$OMPI_COMM_WORLD_RANK" "$@"'
+        return ["mpirun", "-n", str(self.ranks), "--oversubscribe",
+                "sh", "-c", rss, os.path.join(run_dir, "rss"), ZPMPI, "--config", job_path]
+
+    def extra(self, proc, run_dir):
+        rss = []
+        for r in range(self.ranks):
+            try:
+                rss.append(int(open(os.path.join(run_dir, f"rss.{r}")).read().split()[-1]))
+            except (OSError, ValueError, IndexError):
+                pass
+        stages = {}
+        for m in ZPMPI_STAGE.finditer(proc.stderr + proc.stdout):
+            stages[int(m.group(1) or 0)] = [float(m.group(i)) for i in range(2, 6)]
+        return {"rss_sum_kb": sum(rss) if len(rss) == self.ranks else None,
+                "stages": [stages[r] for r in sorted(stages)]}
+
+
+class Xarray(Contender):
+    def __init__(self, scheduler, workers):
+        self.scheduler, self.workers = scheduler, workers
+        self.name = (f"xarray+dask {workers} thread{'s' if workers > 1 else ''}" if scheduler == "threads"
+                     else f"dask distributed {workers}x1")
+
+    def available(self):
+        if self.scheduler == "distributed":
+            ok = subprocess.run([PY, "-c", "import distributed"], capture_output=True).returncode == 0
+            return None if ok else "skipped: `import distributed` fails (python3-distributed not installed)"
+        return None
+
+    def command(self, case, src, out, run_dir):
+        chunks = case["chunks"]
+        source_chunks = {"time": SOURCE_CHUNK_HOURS, "latitude": NLAT, "longitude": NLON}
+        return [PY, os.path.join(BENCH, "xr_convert.py"), src, out,
+                "--source-chunks", json.dumps(source_chunks),
+                "--chunks", json.dumps(source_chunks if chunks == "auto" else chunks),
+                "--codec", case["codec"], "--scheduler", self.scheduler, "--workers", str(self.workers)]
+
+    def extra(self, proc, run_dir):
+        for line in reversed(proc.stdout.splitlines()):
+            try:
+                return {"rss_sum_kb": json.loads(line)["rss_sum_kb"]}
+            except (ValueError, KeyError, TypeError):
+                continue
+        return {}
+
+
+class Nccopy(Contender):
+    """nccopy writing NCZarr in pure-Zarr mode. The codecs are probed once on a tiny file:
+    a build without the NCZarr filter plugins silently writes "compressor": null."""
+    name = "nccopy"
+    single_process = True
+    FILTERS = {"zstd1": "32015,1", "lz4": "32004"}  # HDF5 filter ids of zstd and lz4
+
+    def __init__(self):
+        self.support = {}
+
+    def flags(self, case):
+        f = ["-u"]
+        if case["chunks"] != "auto":
+            f += ["-c", ",".join(f"{d}/{case['chunks'][d]}" for d in DIMS)]
+        if case["codec"] in self.FILTERS:
+            f += ["-F", f"*,{self.FILTERS[case['codec']]}"]
+        return f
+
+    def command(self, case, src, out, run_dir):
+        return ["nccopy"] + self.flags(case) + [src, f"file://{out}#mode=zarr,file"]
+
+    def available(self):
+        if not shutil.which("nccopy"):
+            return "unsupported: nccopy not installed"
+        probe = os.path.join(WORK, "nccopy-probe")
+        rmtree(probe)
+        os.makedirs(probe)
+        src = os.path.join(probe, "tiny.nc")
+        subprocess.run([PY, os.path.join(ROOT, "scripts", "make_sample.py"), src, "--hours", "2",
+                        "--grid", "10", "--chunk-hours", "1"], check=True)
+        for codec in CODECS:
+            out = os.path.join(probe, f"{codec}.zarr")
+            case = {"chunks": "auto", "codec": codec}
+            p = subprocess.run(self.command(case, src, out, probe), capture_output=True, text=True)
+            try:
+                comp = json.load(open(os.path.join(out, "t2m", ".zarray"))).get("compressor")
+                ok = p.returncode == 0 and expected_compressor_ok(comp, codec)
+                why = f"writes compressor {json.dumps(comp)} when asked for {codec}"
+            except OSError:
+                ok, why = False, f"no Zarr output (exit {p.returncode}: {p.stderr.strip()[-200:]})"
+            self.support[codec] = None if ok else f"unsupported: {why}"
+        rmtree(probe)
+        if all(self.support.values()):
+            return "unsupported: this nccopy cannot write Zarr"
+        return None
+
+    def unsupported(self, case):
+        return self.support.get(case["codec"])
+
+
+def contenders():
+    return [Zpmpi(2), Zpmpi(1), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2), Nccopy()]
+
+
+# --- stage rates for the floor -----------------------------------------------------------
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def read_rate(path, nbytes, repeats):
+    """Uncompressed bytes/s of one core reading t2m and d2m through netCDF-C, chunk by chunk."""
+    def read():
+        with netCDF4.Dataset(path) as ds:
+            for v in DATA_VARS:
+                var = ds[v]
+                var.set_auto_maskandscale(False)
+                for t0 in range(0, var.shape[0], SOURCE_CHUNK_HOURS):
+                    var[t0:t0 + SOURCE_CHUNK_HOURS]
+    return nbytes / median_time(read, repeats)
+
+
+def encode_rate(ref, case, repeats):
+    """Uncompressed bytes/s of one core encoding the output chunks of `case` with its codec."""
+    codec = {"zstd1": numcodecs.Zstd(level=1), "lz4": numcodecs.LZ4(), "none": None}[case["codec"]]
+    if codec is None:
+        return float("inf")
+    c = case["out_chunks"]
+    pieces = [np.ascontiguousarray(a[t:t + c[0], y:y + c[1], x:x + c[2]])
+              for a in ref.values.values()
+              for t in range(0, a.shape[0], c[0])
+              for y in range(0, a.shape[1], c[1])
+              for x in range(0, a.shape[2], c[2])]
+
+    def encode():
+        for p in pieces:
+            codec.encode(p)
+    return ref.nbytes / median_time(encode, repeats)
+
+
+def cp_rate(path, repeats):
+    """Bytes/s of `cp` of the (uncompressed) source to the output file system."""
+    dst = os.path.join(WORK, "cp-probe.nc")
+    times = []
+    try:
+        for _ in range(repeats):
+            rmtree(dst)
+            os.sync()  # untimed, as before every run
+            t0 = time.perf_counter()
+            subprocess.run(["cp", path, dst], check=True)
+            times.append(time.perf_counter() - t0)
+    finally:
+        rmtree(dst)
+    return os.path.getsize(path) / statistics.median(times)
+
+
+def zpmpi_startup(ranks, repeats):
+    """Seconds of `mpirun -n N zpmpi --version`: launching and MPI start-up, no work."""
+    cmd = ["mpirun", "-n", str(ranks), "--oversubscribe", ZPMPI, "--version"]
+    return median_time(lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                                              env=dict(os.environ, **MPI_ENV)), repeats)
+
+
+def measure_floor(size, ref, cases, repeats):
+    cores = os.cpu_count()
+    rates = {"cores": cores, "read": {}, "encode": {}, "cp": cp_rate(source_path(size, "raw"), repeats)}
+    if os.access(ZPMPI, os.X_OK):
+        rates["zpmpi_startup"] = {n: zpmpi_startup(n, max(repeats, 3)) for n in (1, 2)}
+        log(f"zpmpi start-up (mpirun -n 1/2 zpmpi --version): {rates['zpmpi_startup']}")
+    for src in SOURCES:
+        rates["read"][src] = read_rate(source_path(size, src), ref.nbytes, repeats)
+        log(f"floor: read {src} {rates['read'][src] / 1e6:.0f} MB/s per core")
+    floor = {}
+    for case in cases:
+        key = f"{case['chunking']}/{case['codec']}"
+        if key not in rates["encode"]:
+            rates["encode"][key] = encode_rate(ref, case, repeats)
+            log(f"floor: encode {key} {rates['encode'][key] / 1e6:.0f} MB/s per core")
+        r, e = rates["read"][case["source"]], rates["encode"][key]
+        compute = cores / (1 / r + 1 / e)
+        tp = min(rates["cp"], compute)
+        floor[case["name"]] = {"read": r, "encode": e, "cp": rates["cp"], "throughput": tp,
+                               "bound": "cp" if rates["cp"] <= compute else "read+encode",
+                               "seconds": ref.nbytes / tp}
+    log(f"floor: cp {rates['cp'] / 1e6:.0f} MB/s")
+    return rates, floor
+
+
+# --- one run -----------------------------------------------------------------------------
+def run_one(contender, case, src, repeat, logs, ref):
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{contender.name}__{case['name']}__r{repeat}").strip("-")
+    run_dir = os.path.join(WORK, "run")
+    out = os.path.join(WORK, "out.zarr")
+    rmtree(run_dir)
+    rmtree(out)
+    os.makedirs(run_dir)
+    cmd = contender.command(case, src, out, run_dir)
+    tfile = os.path.join(run_dir, "time.txt")
+    env = dict(os.environ, **MPI_ENV)
+    rec = {"contender": contender.name, "case": case["name"], "repeat": repeat, "command": cmd}
+    os.sync()  # untimed: the previous run's writeback does not land in this one's time
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(["/usr/bin/time", "-v", "-o", tfile] + cmd, capture_output=True,
+                              text=True, env=env, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        proc = subprocess.CompletedProcess(cmd, None, e.stdout or "", e.stderr or "")
+    rec["seconds"] = time.perf_counter() - t0
+    tv = time_v(tfile)
+    rec["rss_max_kb"] = int(tv["Maximum resident set size (kbytes)"]) if "Maximum resident set size (kbytes)" in tv else None
+    rec.update(contender.extra(proc, run_dir))
+    if contender.single_process:
+        rec["rss_sum_kb"] = rec["rss_max_kb"]
+    with open(os.path.join(logs, slug + ".log"), "w") as f:
+        f.write(" ".join(cmd) + "\n--- stdout\n" + (proc.stdout or "") + "--- stderr\n" + (proc.stderr or "")
+                + "--- /usr/bin/time -v\n" + (open(tfile).read() if os.path.exists(tfile) else ""))
+    if proc.returncode != 0:
+        rec["error"] = "timeout" if proc.returncode is None else f"exit {proc.returncode}: " + (
+            (proc.stderr or "").strip().splitlines() or [""])[-1][-200:]
+    else:
+        rec["output_bytes"], rec["files"] = tree_size(out)
+        rec["error"] = verify(out, case, ref)
+        if rec["error"]:
+            rec["error"] = "wrong output: " + rec["error"]
+    rmtree(out)
+    rmtree(run_dir)
+    return rec
+
+
+# --- report ------------------------------------------------------------------------------
+def fmt(x, spec, none="—"):
+    return none if x is None else format(x, spec)
+
+
+def summarize(cases, conts, runs, floor, ref, repeats):
+    rows = []
+    by = {}
+    for r in runs:
+        by.setdefault((r["contender"], r["case"]), []).append(r)
+    for case in cases:
+        base = None
+        for c in conts:
+            rs = by.get((c.name, case["name"]), [])
+            ok = [r for r in rs if not r.get("error")]
+            row = {"contender": c.name, "case": case["name"], "runs": len(rs), "ok": len(ok)}
+            if c.skip:
+                row["note"] = c.skip
+            elif c.unsupported(case):
+                row["note"] = c.unsupported(case)
+            elif not ok:
+                row["note"] = "failed: " + (rs[0]["error"] if rs else "not run")
+            else:
+                secs = sorted(r["seconds"] for r in ok)
+                med = statistics.median(secs)
+                mid = min(ok, key=lambda r: abs(r["seconds"] - med))  # the run reported below
+                sums = [r.get("rss_sum_kb") for r in ok if r.get("rss_sum_kb")]
+                row.update(seconds=med, best=secs[0], mbps=ref.nbytes / 1e6 / med,
+                           rss_max_mb=max(r["rss_max_kb"] or 0 for r in ok) / 1024,
+                           rss_sum_mb=max(sums) / 1024 if sums else None,
+                           output_bytes=mid["output_bytes"], files=mid["files"],
+                           stages=mid.get("stages"), all_seconds=secs)
+                if len(ok) < len(rs):
+                    row["note"] = f"{len(rs) - len(ok)} of {len(rs)} runs failed: {[r['error'] for r in rs if r.get('error')][0]}"
+                if c.name == "zpmpi -n 2":
+                    base = med
+            rows.append(row)
+        fl = floor[case["name"]]
+        rows.append({"contender": "floor", "case": case["name"], "seconds": fl["seconds"],
+                     "mbps": fl["throughput"] / 1e6, "note": f"bound: {fl['bound']}"})
+        for row in rows[-len(conts) - 1:]:
+            if base and row.get("seconds"):
+                row["vs_zpmpi2"] = row["seconds"] / base
+    return rows
+
+
+def markdown(rows, cases, conts, rates, floor, meta):
+    L = []
+    L.append(f"# zpmpi benchmark, size {meta['size']} ({meta['started']})\n")
+    L.append(f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
+             f"{meta['machine']['memory_gib']:.1f} GiB; load average at start {meta['load_start']}, "
+             f"at end {meta['load_end']}.  ")
+    L.append(f"Data: {meta['data']}. {meta['repeats']} interleaved repeats per contender and case; "
+             f"median seconds. Warm page cache (the sources are read once before, and fit in memory); "
+             f"outputs are not fsynced. Every run's output is checked against the source (t2m, d2m "
+             f"and time values, chunks and codec) before its time counts. Total {meta['total_minutes']:.1f} min.\n")
+    L.append("MB/s = uncompressed t2m+d2m bytes (1 MB = 1e6 B) / median seconds; best s = the fastest repeat. `vs -n 2` = median "
+             "seconds / zpmpi -n 2's (above 1 = slower). RSS max = largest single process (for mpirun "
+             "the largest rank); RSS sum = all ranks / workers + client. Output bytes and files "
+             "include the metadata files.\n")
+    L.append("## Throughput (MB/s; floor in the last column)\n")
+    names = [c.name for c in conts] + ["floor"]
+    L.append("| case | " + " | ".join(names) + " |")
+    L.append("|---" * (len(names) + 1) + "|")
+    idx = {(r["contender"], r["case"]): r for r in rows}
+    for case in cases:
+        cells = []
+        for n in names:
+            r = idx[(n, case["name"])]
+            cells.append(fmt(r.get("mbps"), ".0f", "unsupported" if "unsupported" in r.get("note", "")
+                             else "skipped" if "skipped" in r.get("note", "") else "failed"))
+        L.append(f"| {case['name']} | " + " | ".join(cells) + " |")
+    L.append("\n## All results\n")
+    L.append("| contender | case | median s | best s | MB/s | vs -n 2 | RSS max MB | RSS sum MB | output bytes | files | note |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        L.append(f"| {r['contender']} | {r['case']} | {fmt(r.get('seconds'), '.2f')} | {fmt(r.get('best'), '.2f')} | "
+                 f"{fmt(r.get('mbps'), '.0f')} | "
+                 f"{fmt(r.get('vs_zpmpi2'), '.2f')} | {fmt(r.get('rss_max_mb'), '.0f')} | {fmt(r.get('rss_sum_mb'), '.0f')} | "
+                 f"{fmt(r.get('output_bytes'), ',')} | {fmt(r.get('files'), 'd')} | {r.get('note', '')} |")
+    L.append("\n## Floor\n")
+    L.append(f"floor MB/s = min(cp, cores / (1/read + 1/encode)), cores = {rates['cores']}; read = one core "
+             f"reading t2m and d2m through netCDF-C (netCDF4-python, one source chunk at a time, zlib "
+             f"decoding included); encode = one core, numcodecs, the case's output chunks; cp = `cp` of "
+             f"the uncompressed source to the output file system (bytes of file per second).\n")
+    L.append(f"- cp: {rates['cp'] / 1e6:.0f} MB/s")
+    for src, v in rates["read"].items():
+        L.append(f"- read, {src} source: {v / 1e6:.0f} MB/s per core")
+    for k, v in rates["encode"].items():
+        L.append(f"- encode {k}: " + ("no encoding" if v == float("inf") else f"{v / 1e6:.0f} MB/s per core"))
+    if "zpmpi_startup" in rates:
+        L.append("- zpmpi start-up, `mpirun -n N build/zpmpi --version` (not in the floor): "
+                 + ", ".join(f"-n {n}: {v:.2f} s" for n, v in rates["zpmpi_startup"].items()))
+    L.append("")
+    L.append("| case | floor MB/s | floor s | bound |")
+    L.append("|---|---:|---:|---|")
+    for case in cases:
+        f = floor[case["name"]]
+        L.append(f"| {case['name']} | {f['throughput'] / 1e6:.0f} | {f['seconds']:.2f} | {f['bound']} |")
+    L.append("\n## zpmpi stage timers (per rank, seconds, from the median run; --log-level 2)\n")
+    L.append("| contender | case | wall s | rank | read | gather | encode | write |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        if r["contender"].startswith("zpmpi") and r.get("stages"):
+            for rank, s in enumerate(r["stages"]):
+                L.append(f"| {r['contender']} | {r['case']} | {r['seconds']:.2f} | {rank} | "
+                         + " | ".join(f"{x:.2f}" for x in s) + " |")
+    if meta.get("plan_benchmark"):
+        L.append("\n## Planner micro-benchmark (4096 ranks x 1e6 output chunks)\n")
+        L.append("| benchmark | time | CPU | iterations | counters |")
+        L.append("|---|---:|---:|---:|---|")
+        for b in meta["plan_benchmark"]:
+            L.append(f"| {b['name']} | {b['real_time']:.3g} {b['time_unit']} | {b['cpu_time']:.3g} {b['time_unit']} | "
+                     f"{b['iterations']} | {b['counters']} |")
+    L.append("\n## Commands (first case of each contender; every run's command is in results.json)\n")
+    L.append("```sh")
+    L.extend(meta["commands"])
+    L.append("```")
+    return "\n".join(L) + "\n"
+
+
+def chart_data(path, rows, cases, conts):
+    names = [c.name for c in conts] + ["floor"]
+    idx = {(r["contender"], r["case"]): r for r in rows}
+    with open(path, "w") as f:
+        f.write("case\t" + "\t".join(f'"{n}"' for n in names) + "\n")
+        for case in cases:
+            vals = [idx[(n, case["name"])].get("mbps") for n in names]
+            f.write(case["name"] + "\t" + "\t".join("-" if v is None else f"{v:.1f}" for v in vals) + "\n")
+
+
+def run_plan_benchmark(binary, out_dir):
+    out = os.path.join(out_dir, "plan_benchmark.json")
+    subprocess.run([binary, f"--benchmark_out={out}", "--benchmark_out_format=json"], check=True,
+                   stdout=subprocess.DEVNULL)
+    res = []
+    for b in json.load(open(out))["benchmarks"]:
+        keys = {"name", "run_name", "run_type", "repetitions", "repetition_index", "threads", "iterations",
+                "real_time", "cpu_time", "time_unit", "family_index", "per_family_instance_index"}
+        counters = ", ".join(f"{k}={v:.4g}" for k, v in b.items() if k not in keys and isinstance(v, (int, float)))
+        res.append({"name": b["name"], "real_time": b["real_time"], "cpu_time": b["cpu_time"],
+                    "time_unit": b["time_unit"], "iterations": b["iterations"], "counters": counters})
+    return res
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+    mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem / 2**20, "kernel": platform.release()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", choices=SIZES, default="small")
+    p.add_argument("--out", required=True)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--cases", default="", help="comma-separated substrings of case names to run")
+    p.add_argument("--contenders", default="", help="comma-separated substrings of contender names")
+    p.add_argument("--plan-benchmark", help="the plan_benchmark binary, run once at the end")
+    a = p.parse_args()
+    t_start = time.time()
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    os.makedirs(a.out, exist_ok=True)
+    logs = os.path.join(a.out, "logs")
+    os.makedirs(logs, exist_ok=True)
+    os.makedirs(WORK, exist_ok=True)
+    load_start = " ".join(open("/proc/loadavg").read().split()[:3])
+
+    ensure_data(a.size)
+    for src in SOURCES:
+        warm(source_path(a.size, src))
+    ref = Reference(a.size)
+    cases = [c for c in make_cases(ref.nt) if not a.cases or any(s in c["name"] for s in a.cases.split(","))]
+    conts = [c for c in contenders() if not a.contenders or any(s in c.name for s in a.contenders.split(","))]
+    for c in conts:
+        c.skip = c.available()
+        log(f"contender {c.name}: {c.skip or 'available'}")
+    log(f"{len(cases)} cases, {ref.nbytes / 1e6:.1f} MB of t2m+d2m per case, {a.repeats} repeats")
+
+    rates, floor = measure_floor(a.size, ref, cases, a.repeats)
+    runs = []
+    for repeat in range(1, a.repeats + 1):
+        for case in cases:
+            src = source_path(a.size, case["source"])
+            for c in conts:
+                if c.skip or c.unsupported(case):
+                    continue
+                rec = run_one(c, case, src, repeat, logs, ref)
+                runs.append(rec)
+                log(f"r{repeat} {case['name']:22s} {c.name:24s} {rec['seconds']:7.2f} s "
+                    f"{'ok' if not rec['error'] else rec['error']}")
+
+    rows = summarize(cases, conts, runs, floor, ref, a.repeats)
+    commands = []
+    for c in conts:
+        first = next((r for r in runs if r["contender"] == c.name), None)
+        if first:
+            commands.append(f"# {c.name}, {first['case']}\n" + " ".join(
+                f"'{x}'" if re.search(r"[\s{}\"$*#]", x) else x for x in first["command"]))
+    meta = {"size": a.size, "started": started, "repeats": a.repeats, "machine": machine(),
+            "data": f"{ref.nt} hours x {NLAT} x {NLON}, t2m and d2m float32 ({ref.nbytes / 1e6:.1f} MB); "
+                    f"sources {', '.join(f'{s}: {os.path.getsize(source_path(a.size, s)) / 1e6:.1f} MB' for s in SOURCES)}",
+            "load_start": load_start, "commands": commands}
+    if a.plan_benchmark:
+        log("planner micro-benchmark")
+        meta["plan_benchmark"] = run_plan_benchmark(a.plan_benchmark, a.out)
+    meta["load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+    meta["total_minutes"] = (time.time() - t_start) / 60
+    md = markdown(rows, cases, conts, rates, floor, meta)
+    open(os.path.join(a.out, "results.md"), "w").write(md)
+    json.dump({"meta": meta, "cases": cases, "floor_rates": rates, "floor": floor, "rows": rows, "runs": runs},
+              open(os.path.join(a.out, "results.json"), "w"), indent=1, default=str)
+    chart_data(os.path.join(a.out, "chart.dat"), rows, cases, conts)
+    print(md)
+    bad = [r for r in runs if r["error"]]
+    if bad:
+        log(f"{len(bad)} runs failed or gave wrong output; see the notes and {logs}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
