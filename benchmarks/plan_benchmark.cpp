@@ -28,7 +28,9 @@ std::vector<plan::ArraySpec> specs() {
   s.chunks = {1, 1, 1000};
   s.source_chunks = {1, 1, 1000};
   s.source_chunked = true;
-  s.map = transform::IndexMap::identity(3);
+  s.map = transform::IndexMap::identity(s.shape);
+  s.source_var_shape = s.shape;
+  s.source_var_chunks = s.source_chunks;
   return {s};
 }
 
