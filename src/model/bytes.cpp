@@ -49,7 +49,10 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text) {
   return std::nullopt;
 }
 
-std::string format_bytes(std::uint64_t bytes) {
+namespace {
+
+/// `bytes` in the largest decimal unit that keeps it >= 1: (value, unit name).
+std::pair<double, std::string_view> in_unit(std::uint64_t bytes) {
   constexpr std::array<std::string_view, 6> kNames{"B", "kB", "MB", "GB", "TB", "PB"};
   double value = static_cast<double>(bytes);
   std::size_t i = 0;
@@ -57,39 +60,34 @@ std::string format_bytes(std::uint64_t bytes) {
     value /= 1000;
     ++i;
   }
+  return {value, kNames[i]};
+}
+
+/// `tenths / 10` with its unit, without ".0" for a whole number.
+std::string tenths_text(double tenths, std::string_view unit) {
   char buf[32];
-  if (i == 0 || std::fabs(value - std::round(value)) < 0.05)
-    std::snprintf(buf, sizeof buf, "%.0f%s", value, kNames[i].data());
+  if (std::fmod(tenths, 10) == 0)
+    std::snprintf(buf, sizeof buf, "%.0f%s", tenths / 10, unit.data());
   else
-    std::snprintf(buf, sizeof buf, "%.1f%s", value, kNames[i].data());
+    std::snprintf(buf, sizeof buf, "%.1f%s", tenths / 10, unit.data());
   return buf;
 }
 
+}  // namespace
+
+std::string format_bytes(std::uint64_t bytes) {
+  const auto [value, unit] = in_unit(bytes);
+  if (bytes < 1000) return std::to_string(bytes) + "B";
+  return tenths_text(std::round(value * 10), unit);
+}
+
 std::string format_bytes_up(std::uint64_t bytes) {
-  constexpr std::array<std::string_view, 6> kNames{"B", "kB", "MB", "GB", "TB", "PB"};
-  double value = static_cast<double>(bytes);
-  std::size_t i = 0;
-  while (value >= 1000 && i + 1 < kNames.size()) {
-    value /= 1000;
-    ++i;
-  }
-  char buf[32];
-  if (i == 0) {
-    std::snprintf(buf, sizeof buf, "%lluB", static_cast<unsigned long long>(bytes));
-    return buf;
-  }
-  // Tenths, rounded up; a whole number prints without ".0".
+  const auto [value, unit] = in_unit(bytes);
+  if (bytes < 1000) return std::to_string(bytes) + "B";
+  // Tenths rounded up; one more tenth if the division rounded just below the true size.
   const double tenths = std::ceil(value * 10 - 1e-9);
-  if (std::fmod(tenths, 10) == 0)
-    std::snprintf(buf, sizeof buf, "%.0f%s", tenths / 10, kNames[i].data());
-  else
-    std::snprintf(buf, sizeof buf, "%.1f%s", tenths / 10, kNames[i].data());
-  std::string text = buf;
-  // Guard against the division above rounding just below the true size.
-  if (auto back = parse_bytes(text); !back || *back < bytes) {
-    std::snprintf(buf, sizeof buf, "%.1f%s", (tenths + 1) / 10, kNames[i].data());
-    text = buf;
-  }
+  std::string text = tenths_text(tenths, unit);
+  if (auto back = parse_bytes(text); !back || *back < bytes) text = tenths_text(tenths + 1, unit);
   return text;
 }
 
