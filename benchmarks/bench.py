@@ -30,7 +30,8 @@ import xarray as xr
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 DATA = os.path.join(BENCH, "data")
-WORK = os.path.join(DATA, "work")
+# Where outputs (and the cp probe) are written: BENCH_WORK, else benchmarks/data/work.
+WORK = os.environ.get("BENCH_WORK") or os.path.join(DATA, "work")
 ZPMPI = os.path.join(ROOT, "build", "zpmpi")
 PY = "/usr/bin/python3"
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
@@ -169,7 +170,7 @@ def verify(out, case, ref):
 
 
 # --- contenders --------------------------------------------------------------------------
-ZPMPI_STAGE = re.compile(r"zpmpi(?:\[rank (\d+)\])?: this rank: slowest rank per stage: read ([\d.]+) s, "
+ZPMPI_STAGE = re.compile(r"zpmpi(?:\[rank (\d+)\])?: this rank: read ([\d.]+) s, "
                          r"gather ([\d.]+) s, encode ([\d.]+) s, write ([\d.]+) s")
 
 
@@ -490,7 +491,7 @@ def markdown(rows, cases, conts, rates, floor, meta):
     L.append(f"# zpmpi benchmark, size {meta['size']} ({meta['started']})\n")
     L.append(f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, "
              f"{meta['machine']['memory_gib']:.1f} GiB; load average at start {meta['load_start']}, "
-             f"at end {meta['load_end']}.  ")
+             f"at end {meta['load_end']}. Outputs: {meta['machine']['outputs']}.  ")
     L.append(f"Data: {meta['data']}. {meta['repeats']} interleaved repeats per contender and case; "
              f"median seconds. Warm page cache (the sources are read once before, and fit in memory); "
              f"outputs are not fsynced. Every run's output is checked against the source (t2m, d2m "
@@ -587,7 +588,11 @@ def run_plan_benchmark(binary, out_dir):
 def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
     mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem / 2**20, "kernel": platform.release()}
+    os.makedirs(WORK, exist_ok=True)
+    fs = subprocess.run(["findmnt", "-no", "SOURCE,FSTYPE,OPTIONS", "--target", WORK],
+                        capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": mem / 2**20, "kernel": platform.release(),
+            "outputs": f"{WORK} on {fs or 'unknown'}"}
 
 
 def main():

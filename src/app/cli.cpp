@@ -12,7 +12,7 @@ namespace po = boost::program_options;
 Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   CliOptions cli;
   std::string store, memory_limit;
-  int log_level = 1, num_jobs = 0;
+  int log_level = 1, num_jobs = 0, workers = 0;
   po::options_description desc(
       "Usage: zpmpi [plan] --config job.json [options]\n"
       "  (with \"plan\": print the plan and recommendations, write nothing)\n"
@@ -27,7 +27,9 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
        "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\")")
       ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug")
       ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store")
-      ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)");
+      ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)")
+      ("workers", po::value<int>(&workers)->value_name("N"),
+       "encode/write threads per rank (overrides \"workers\"; default 1)");
   std::vector<std::string> commands;
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(&commands));
@@ -63,6 +65,11 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
     if (num_jobs < 1) return usage_error("--num-jobs must be a positive integer");
     cli.num_jobs = num_jobs;
   }
+  if (vm.count("workers")) {
+    if (workers < 1 || workers > kMaxWorkers)
+      return usage_error("--workers must be between 1 and " + std::to_string(kMaxWorkers));
+    cli.workers = workers;
+  }
   return cli;
 }
 
@@ -77,6 +84,7 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   if (cli.log_level) config.log_level = *cli.log_level;
   if (cli.overwrite) config.overwrite = true;
   if (cli.num_jobs) config.num_jobs = *cli.num_jobs;
+  if (cli.workers) config.workers = *cli.workers;
   if (config.store.empty())
     return usage_error(config.path + ": store: is required (or pass --store)");
   return {};

@@ -18,7 +18,7 @@ namespace {
 const std::vector<std::string> kKnownKeys = {
     "source", "variables", "preprocessors", "chunks", "store", "cache_label", "add_attrs",
     "compressor", "memory_limit", "num_jobs", "overwrite", "resume", "recommendations",
-    "log_level"};
+    "log_level", "workers"};
 
 std::string join(const std::vector<std::string>& names) {
   std::string s;
@@ -315,6 +315,12 @@ Status parse_key(const std::string& key, const json::value& v, Config& config) {
     ZPMPI_ASSIGN_OR_RETURN(config.recommendations, get_string(v, key));
     if (config.recommendations != "halt" && config.recommendations != "warn" && config.recommendations != "ignore")
       return key_error(key, "must be \"halt\", \"warn\" or \"ignore\", got " + show(v));
+    return {};
+  }
+  if (key == "workers") {
+    ZPMPI_ASSIGN_OR_RETURN(std::uint64_t n, get_positive(v, key));
+    if (n > kMaxWorkers) return key_error(key, "must be at most " + std::to_string(kMaxWorkers) + ", got " + show(v));
+    config.workers = static_cast<int>(n);
     return {};
   }
   if (key == "log_level") {

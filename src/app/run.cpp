@@ -111,6 +111,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.num_ranks = num_ranks;
   options.num_jobs = config.num_jobs.value_or(num_ranks);
   options.memory_limit = config.memory_limit;
+  options.workers = config.workers;
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.specs, options));
   describe_plan(plan, state.job);
   if (cli.plan_only) return std::string();  // nothing to write
@@ -151,12 +152,12 @@ std::string summary(const exec::Stats& s, std::size_t arrays, double seconds) {
   return line;
 }
 
-std::string stage_times(const exec::Stats& s) {
-  char line[256];
-  std::snprintf(line, sizeof line,
-                "slowest rank per stage: read %.2f s, gather %.2f s, encode %.2f s, write %.2f s; "
-                "peak buffers %s per rank",
+/// Stage seconds; with several workers the chunk stages are summed over their threads.
+std::string stage_times(const exec::Stats& s, int workers) {
+  char line[320];
+  std::snprintf(line, sizeof line, "read %.2f s, gather %.2f s, encode %.2f s, write %.2f s%s; peak buffers %s",
                 s.seconds_read, s.seconds_gather, s.seconds_encode, s.seconds_write,
+                workers > 1 ? (" (thread-seconds of " + std::to_string(workers) + " workers)").c_str() : "",
                 model::format_bytes(s.peak_buffer).c_str());
   return line;
 }
@@ -211,7 +212,8 @@ int run(int argc, char** argv) {
   Status status = session.agree(stats.ok() ? Status{} : Status{stats.error()});
   exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
   exec::Stats totals = exec::Stats::from(session.sum(local.counters()), session.max(local.maxima()));
-  if (stats.ok()) log::debug("this rank: " + stage_times(local));
+  const int workers = message.ok() ? message->plan.options.workers : 1;
+  if (stats.ok()) log::debug("this rank: " + stage_times(local, workers));
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
@@ -229,7 +231,7 @@ int run(int argc, char** argv) {
   }
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    log::info("all ranks: " + stage_times(totals));
+    log::info("slowest rank per stage: " + stage_times(totals, workers) + " per rank");
     log::info(summary(totals, state.job.arrays.size(), seconds) + " -> " + state.config.store);
   }
   return 0;

@@ -1,9 +1,12 @@
 #include "zpmpi/exec/executor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <thread>
+#include <vector>
 
 #include "zpmpi/zarr/store.hpp"
 
@@ -64,87 +67,144 @@ void fill(std::byte* out, std::size_t n, model::DType dtype, const std::optional
   }
 }
 
+/// What one encode/write thread owns: its codec (zstd keeps a context), its buffers and
+/// its counters, so workers share nothing but the read-only hyperslab.
+struct Worker {
+  std::unique_ptr<codec::Codec> codec;
+  Buffer chunk, encoded;
+  Stats stats;
+};
+
 class RankExecutor {
  public:
   RankExecutor(const plan::RegionPlan& plan, source::Source& source, const ExecOptions& options)
-      : plan_(plan), source_(source), options_(options), codec_(codec::make_codec(options.codec)) {}
+      : plan_(plan), source_(source), options_(options), workers_(std::max(plan.options.workers, 1)) {
+    for (Worker& w : workers_) w.codec = codec::make_codec(options.codec);
+  }
 
   Status run_batch(const plan::Batch& batch) {
-    const plan::ArrayPlan& array = plan_.arrays[batch.array];
-    const plan::ArraySpec& spec = array.spec;
-    const std::size_t esize = model::dtype_size(spec.dtype);
-    const Shape& hyper_shape = batch.elements.count;
-    const std::size_t hyper_bytes = batch.elements.num_elements() * esize;
+    const plan::ArraySpec& spec = plan_.arrays[batch.array].spec;
+    const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.dtype);
 
-    auto t0 = Clock::now();
+    const auto t0 = Clock::now();
     std::byte* hyper = hyperslab_.get(hyper_bytes);
     ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, batch.elements, hyper, hyper_bytes));
     stats_.seconds_read += seconds_since(t0);
     stats_.bytes_needed += hyper_bytes;
 
-    const std::size_t rank = spec.shape.size();
-    const std::size_t chunk_elems = model::num_elements(spec.chunks);
-    const std::size_t chunk_bytes = chunk_elems * esize;
-    Shape pos(rank, 0), chunk_index(rank), start_in_hyper(rank), count(rank);
-    const Index n_chunks = batch.chunks.num_elements();
-    for (Index n = 0; n < n_chunks; ++n) {
-      // C-order position n inside the batch's chunk box.
-      Index rem = n;
-      for (std::size_t d = rank; d-- > 0;) {
-        pos[d] = rem % batch.chunks.count[d];
-        rem /= batch.chunks.count[d];
-      }
-      bool padded = false;
-      Index offset = 0;
-      for (std::size_t d = 0; d < rank; ++d) {
-        chunk_index[d] = batch.chunks.start[d] + pos[d];
-        const Index first = chunk_index[d] * spec.chunks[d];
-        count[d] = std::min(spec.chunks[d], spec.shape[d] - first);
-        padded = padded || count[d] < spec.chunks[d];
-        start_in_hyper[d] = first - batch.elements.start[d];
-        offset = offset * hyper_shape[d] + start_in_hyper[d];
-      }
-
-      t0 = Clock::now();
-      const std::byte* raw = hyper + offset * esize;
-      if (padded || !is_contiguous(count, hyper_shape)) {
-        std::byte* chunk = chunk_.get(chunk_bytes);
-        if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-        model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count,
-                        esize);
-        raw = chunk;
-      }
-      stats_.seconds_gather += seconds_since(t0);
-
-      t0 = Clock::now();
-      std::span<const std::byte> encoded{raw, chunk_bytes};
-      if (options_.codec.id != codec::CodecId::kNone) {
-        const std::size_t bound = codec_->max_encoded_size(chunk_bytes);
-        std::byte* out = encoded_.get(bound);
-        auto size = codec_->encode({raw, chunk_bytes}, {out, bound});
-        if (!size.ok()) return size.error().with_context(spec.name);
-        encoded = {out, size.value()};
-      }
-      stats_.seconds_encode += seconds_since(t0);
-
-      t0 = Clock::now();
-      if (auto st = zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(chunk_index), encoded,
-                                      options_.rank);
-          !st.ok())
-        return st.error();
-      stats_.seconds_write += seconds_since(t0);
-      stats_.chunks += 1;
-      stats_.bytes_raw += chunk_bytes;
-      stats_.bytes_written += encoded.size();
-    }
-    stats_.peak_buffer = std::max<std::uint64_t>(
-        stats_.peak_buffer, hyperslab_.capacity() + staging_.capacity() + chunk_.capacity() + encoded_.capacity());
+    ZPMPI_RETURN_IF_ERROR(write_chunks(batch, hyper));
+    std::uint64_t buffers = hyperslab_.capacity() + staging_.capacity();
+    for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity();
+    stats_.peak_buffer = std::max<std::uint64_t>(stats_.peak_buffer, buffers);
     return {};
   }
 
-  const Stats& stats() const { return stats_; }
+  /// The rank's totals: reads here, chunk work summed over workers (so with several
+  /// workers the gather/encode/write seconds are thread-seconds, not wall time).
+  Stats stats() const {
+    Stats s = stats_;
+    for (const Worker& w : workers_) {
+      s.chunks += w.stats.chunks;
+      s.bytes_raw += w.stats.bytes_raw;
+      s.bytes_written += w.stats.bytes_written;
+      s.seconds_gather += w.stats.seconds_gather;
+      s.seconds_encode += w.stats.seconds_encode;
+      s.seconds_write += w.stats.seconds_write;
+    }
+    return s;
+  }
 
  private:
+  /// Gathers, encodes and writes every chunk of `batch` from `hyper`. One worker runs on
+  /// this thread; more share the chunks through an atomic counter, each with its own
+  /// buffers (the plan counted them), and stop at the first error.
+  Status write_chunks(const plan::Batch& batch, const std::byte* hyper) {
+    const Index n_chunks = batch.chunks.num_elements();
+    if (workers_.size() == 1 || n_chunks == 1) {
+      for (Index n = 0; n < n_chunks; ++n) ZPMPI_RETURN_IF_ERROR(write_chunk(workers_[0], batch, hyper, n));
+      return {};
+    }
+    std::atomic<Index> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<Status> status(workers_.size());
+    const auto work = [&](std::size_t w) {
+      try {
+        for (Index n = next++; n < n_chunks && !failed; n = next++) {
+          status[w] = write_chunk(workers_[w], batch, hyper, n);
+          if (!status[w].ok()) failed = true;
+        }
+      } catch (const std::exception& e) {  // an exception leaving a thread would terminate
+        status[w] = runtime_error(std::string("unexpected failure: ") + e.what());
+        failed = true;
+      }
+    };
+    {
+      std::vector<std::jthread> threads;
+      const std::size_t used = std::min<std::size_t>(workers_.size(), static_cast<std::size_t>(n_chunks));
+      for (std::size_t w = 1; w < used; ++w) threads.emplace_back(work, w);
+      work(0);
+    }  // joins
+    for (Status& s : status)
+      if (!s.ok()) return s;
+    return {};
+  }
+
+  /// Chunk `n` (C order inside the batch's chunk box): gather it from the hyperslab
+  /// (padding edge chunks with the fill value), encode it and write its file.
+  Status write_chunk(Worker& worker, const plan::Batch& batch, const std::byte* hyper, Index n) {
+    const plan::ArraySpec& spec = plan_.arrays[batch.array].spec;
+    const std::size_t esize = model::dtype_size(spec.dtype);
+    const Shape& hyper_shape = batch.elements.count;
+    const std::size_t rank = spec.shape.size();
+    const std::size_t chunk_elems = model::num_elements(spec.chunks);
+    const std::size_t chunk_bytes = chunk_elems * esize;
+    Shape chunk_index(rank), start_in_hyper(rank), count(rank);
+    bool padded = false;
+    Index offset = 0;
+    Index rem = n;
+    for (std::size_t d = rank; d-- > 0;) {
+      chunk_index[d] = batch.chunks.start[d] + rem % batch.chunks.count[d];
+      rem /= batch.chunks.count[d];
+    }
+    for (std::size_t d = 0; d < rank; ++d) {
+      const Index first = chunk_index[d] * spec.chunks[d];
+      count[d] = std::min(spec.chunks[d], spec.shape[d] - first);
+      padded = padded || count[d] < spec.chunks[d];
+      start_in_hyper[d] = first - batch.elements.start[d];
+      offset = offset * hyper_shape[d] + start_in_hyper[d];
+    }
+
+    auto t0 = Clock::now();
+    const std::byte* raw = hyper + offset * esize;
+    if (padded || !is_contiguous(count, hyper_shape)) {
+      std::byte* chunk = worker.chunk.get(chunk_bytes);
+      if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
+      model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count, esize);
+      raw = chunk;
+    }
+    worker.stats.seconds_gather += seconds_since(t0);
+
+    t0 = Clock::now();
+    std::span<const std::byte> encoded{raw, chunk_bytes};
+    if (options_.codec.id != codec::CodecId::kNone) {
+      const std::size_t bound = worker.codec->max_encoded_size(chunk_bytes);
+      std::byte* out = worker.encoded.get(bound);
+      auto size = worker.codec->encode({raw, chunk_bytes}, {out, bound});
+      if (!size.ok()) return size.error().with_context(spec.name);
+      encoded = {out, size.value()};
+    }
+    worker.stats.seconds_encode += seconds_since(t0);
+
+    t0 = Clock::now();
+    ZPMPI_RETURN_IF_ERROR(
+        zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(chunk_index), encoded, options_.rank));
+    worker.stats.seconds_write += seconds_since(t0);
+    worker.stats.chunks += 1;
+    worker.stats.bytes_raw += chunk_bytes;
+    worker.stats.bytes_written += encoded.size();
+    return {};
+  }
+
   /// Fills `hyper` (the batch's output box, C order) from the source: straight in for an
   /// identity map, else piece by piece through a staging buffer, reversing where needed.
   Status read_hyperslab(const plan::ArraySpec& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
@@ -181,9 +241,9 @@ class RankExecutor {
   const plan::RegionPlan& plan_;
   source::Source& source_;
   const ExecOptions& options_;
-  std::unique_ptr<codec::Codec> codec_;
-  Buffer hyperslab_, staging_, chunk_, encoded_;
-  Stats stats_;
+  std::vector<Worker> workers_;
+  Buffer hyperslab_, staging_;
+  Stats stats_;  ///< reads; chunk work is counted per worker
 };
 
 }  // namespace

@@ -114,14 +114,15 @@ def case_convert(r, a):
     store = r.store("out.zarr")
     job = r.job("job", source={"uri": source, "engine": "netcdf"}, chunks=chunks, store=store,
                 compressor=COMPRESSORS[a.compressor], memory_limit=a.memory_limit,
-                cache_label="_v1", add_attrs={"preprocessor_hash": "abc123", "n_members": 10})
+                cache_label="_v1", add_attrs={"preprocessor_hash": "abc123", "n_members": 10},
+                workers=a.workers)
     p = r.run(a.ranks, "--config", job, "--log-level", "2")
     expect_ok(p, "convert")
     print(p.stdout)
     assert "done:" in p.stdout, f"no summary line in\n{p.stdout}"
     oracle_check(source, store, extra_attrs={"cache_label": "_v1", "preprocessor_hash": "abc123", "n_members": 10},
                  chunks=chunks, compressor=COMPRESSORS[a.compressor])
-    print(f"ok convert {a.sample} -n {a.ranks} {a.compressor} chunks {a.chunks}")
+    print(f"ok convert {a.sample} -n {a.ranks} {a.compressor} chunks {a.chunks} workers {a.workers}")
 
 
 def tree(store):
@@ -135,13 +136,13 @@ def tree(store):
 
 def case_identical(r, a):
     """The same job with -n 1 and -n 4 (and a memory limit that splits the work in many
-    batches): the same file names with the same bytes."""
+    batches; --workers threads per rank for -n 4): the same file names with the same bytes."""
     source = r.sample(a.sample)
     stores = []
     for ranks in (1, 4):
         store = r.store(f"n{ranks}.zarr")
         job = r.job(f"job{ranks}", source=source, chunks=EDGE_CHUNKS, store=store, memory_limit="200kB",
-                    compressor=COMPRESSORS[a.compressor])
+                    compressor=COMPRESSORS[a.compressor], workers=1 if ranks == 1 else a.workers)
         expect_ok(r.run(ranks, "--config", job), f"-n {ranks}")
         stores.append(tree(store))
     one, four = stores
@@ -632,6 +633,7 @@ def main():
     p.add_argument("--compressor", default="zstd", choices=list(COMPRESSORS))
     p.add_argument("--chunks", default=json.dumps(EDGE_CHUNKS), help='JSON: {"dim": size}, "auto" or {}')
     p.add_argument("--memory-limit", default="2GB")
+    p.add_argument("--workers", type=int, default=1, help="encode/write threads per rank")
     p.add_argument("--group", default="config", help="bad_inputs: config, dataset, source or store")
     a = p.parse_args()
     r = Runner(a)

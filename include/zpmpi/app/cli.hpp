@@ -24,6 +24,7 @@ struct CliOptions {
   std::optional<int> log_level;
   bool overwrite = false;
   std::optional<int> num_jobs;
+  std::optional<int> workers;
 };
 
 /// Parses argv; errors are ExitCode::kUsage with Program_options' reason.

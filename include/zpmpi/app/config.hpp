@@ -50,7 +50,14 @@ struct Config {
   std::optional<std::string> cache_label;
   std::string recommendations = "halt";
   int log_level = 1;
+  /// Encode/write threads per rank; each holds one chunk and its encoding (the plan counts
+  /// them). More than 1 pays where a file's creation waits on the file system (Lustre,
+  /// GPFS, NFS with small chunks) or cores outnumber ranks.
+  int workers = 1;
 };
+
+/// The most workers a rank may run (a typo guard: 1000 threads would only thrash).
+inline constexpr int kMaxWorkers = 64;
 
 /// Parses the text of a job file; `path` is only used in messages.
 Result<Config> parse_config(std::string_view text, const std::string& path);

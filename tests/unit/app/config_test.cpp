@@ -24,7 +24,7 @@ TEST(Config, FullJobParses) {
     "chunks": {"time": 24, "latitude": 145},
     "store": "cache/era5.zarr", "cache_label": "_v1", "add_attrs": {"hash": "abc"},
     "compressor": {"id": "lz4", "acceleration": 2}, "memory_limit": "512MiB",
-    "num_jobs": 8, "overwrite": true, "resume": false, "recommendations": "warn", "log_level": 2})");
+    "num_jobs": 8, "overwrite": true, "resume": false, "recommendations": "warn", "log_level": 2, "workers": 4})");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->source_uri, "era5.nc");
   ASSERT_TRUE(c->variables.has_value());
@@ -43,6 +43,7 @@ TEST(Config, FullJobParses) {
   EXPECT_TRUE(c->overwrite);
   EXPECT_EQ(c->recommendations, "warn");
   EXPECT_EQ(c->log_level, 2);
+  EXPECT_EQ(c->workers, 4);
 }
 
 TEST(Config, Defaults) {
@@ -56,6 +57,7 @@ TEST(Config, Defaults) {
   EXPECT_FALSE(c->num_jobs.has_value());
   EXPECT_FALSE(c->overwrite);
   EXPECT_EQ(c->log_level, 1);
+  EXPECT_EQ(c->workers, 1);
   auto none = parse(R"({"source": "a.nc", "store": "a.zarr", "compressor": null, "chunks": {}})");
   ASSERT_TRUE(none.ok()) << none.error().message;
   EXPECT_EQ(none->compressor.id, codec::CodecId::kNone);
@@ -73,7 +75,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "chunk": {}})",
                "job.json: unknown key 'chunk' (known: source, variables, preprocessors, chunks, "
                "store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
-               "resume, recommendations, log_level)");
+               "resume, recommendations, log_level, workers)");
   expect_error("{" + base + R"(, "chunks": {"latitude": -3}})",
                "job.json: chunks.latitude: must be a positive integer, got -3");
   expect_error("{" + base + R"(, "chunks": {"latitude": 0}})",
@@ -87,6 +89,8 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "overwrite": "yes"})",
                "job.json: overwrite: must be true or false, got \"yes\"");
   expect_error("{" + base + R"(, "num_jobs": 0})", "job.json: num_jobs: must be a positive integer, got 0");
+  expect_error("{" + base + R"(, "workers": 0})", "job.json: workers: must be a positive integer, got 0");
+  expect_error("{" + base + R"(, "workers": 65})", "job.json: workers: must be at most 64, got 65");
   expect_error("{" + base + R"(, "log_level": 5})", "job.json: log_level: must be 0, 1 or 2, got 5");
   expect_error("{" + base + R"(, "resume": true})",
                "job.json: resume: resuming an incomplete store is not supported by this version");
@@ -120,8 +124,8 @@ TEST(Config, CompressorErrorsCarryTheKey) {
 
 TEST(Cli, FlagsOverrideTheJob) {
   const char* argv[] = {"zpmpi", "--config", "job.json", "--store", "other.zarr", "--memory-limit",
-                        "1.5GB", "--overwrite", "--num-jobs", "7", "--log-level", "0"};
-  auto cli = parse_cli(12, argv);
+                        "1.5GB", "--overwrite", "--num-jobs", "7", "--log-level", "0", "--workers", "3"};
+  auto cli = parse_cli(14, argv);
   ASSERT_TRUE(cli.ok()) << cli.error().message;
   auto c = parse(R"({"source": "a.nc"})");
   ASSERT_TRUE(c.ok());
@@ -131,6 +135,7 @@ TEST(Cli, FlagsOverrideTheJob) {
   EXPECT_TRUE(c->overwrite);
   EXPECT_EQ(c->num_jobs, 7);
   EXPECT_EQ(c->log_level, 0);
+  EXPECT_EQ(c->workers, 3);
 }
 
 TEST(Cli, Errors) {
@@ -138,6 +143,10 @@ TEST(Cli, Errors) {
   auto a = parse_cli(4, unknown);
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.error().code, ExitCode::kUsage);
+  const char* no_workers[] = {"zpmpi", "--config", "j.json", "--workers", "0"};
+  auto w = parse_cli(5, no_workers);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error().message, "--workers must be between 1 and 64");
   const char* missing[] = {"zpmpi"};
   auto b = parse_cli(1, missing);
   ASSERT_FALSE(b.ok());

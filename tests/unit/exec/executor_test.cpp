@@ -89,11 +89,13 @@ struct Case {
   const char* name;
   codec::CodecSpec codec;
   std::uint64_t memory_limit;
+  int workers = 1;
 };
 
 class ExecutorTest : public ::testing::TestWithParam<Case> {};
 
-TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
+/// The 7 x 5 int32 array "v" in 3 x 2 chunks (edge chunks padded), fill value -9.
+plan::ArraySpec seven_by_five() {
   const Shape shape{7, 5}, chunks{3, 2};
   plan::ArraySpec spec;
   spec.name = "v";
@@ -106,11 +108,22 @@ TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
   spec.map = transform::IndexMap::identity(shape);
   spec.source_var_shape = shape;
   spec.source_var_chunks = shape;
+  return spec;
+}
+
+Result<plan::RegionPlan> plan_of(const plan::ArraySpec& spec, std::uint64_t memory_limit, int workers) {
   plan::PlanOptions options;
   options.num_jobs = 3;
   options.num_ranks = 2;
-  options.memory_limit = GetParam().memory_limit;
-  auto plan = plan::make_plan({spec}, options);
+  options.memory_limit = memory_limit;
+  options.workers = workers;
+  return plan::make_plan({spec}, options);
+}
+
+TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
+  const plan::ArraySpec spec = seven_by_five();
+  const Shape shape = spec.shape, chunks = spec.chunks;
+  auto plan = plan_of(spec, GetParam().memory_limit, GetParam().workers);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
 
   const fs::path store = fresh_dir(GetParam().name);
@@ -136,8 +149,42 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"zstd", {codec::CodecId::kZstd, 3, 1}, 1'000'000},
                       Case{"lz4", {codec::CodecId::kLz4, 1, 1}, 1'000'000},
                       // Room for one chunk per batch only: many small reads, same output.
-                      Case{"tight", {codec::CodecId::kZstd, 1, 1}, 1100}),
+                      Case{"tight", {codec::CodecId::kZstd, 1, 1}, 1100},
+                      // Several workers share each batch's chunks, each with its own buffers.
+                      Case{"zstd_3_workers", {codec::CodecId::kZstd, 1, 1}, 1'000'000, 3},
+                      Case{"raw_8_workers", {codec::CodecId::kNone, 1, 1}, 1'000'000, 8},
+                      Case{"tight_2_workers", {codec::CodecId::kLz4, 1, 1}, 2200, 2}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Executor, PeakBuffersStayWithinThePlan) {
+  const plan::ArraySpec spec = seven_by_five();
+  for (int workers : {1, 2, 4}) {
+    auto plan = plan_of(spec, 1'000'000, workers);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    const fs::path store = fresh_dir("peak_" + std::to_string(workers));
+    ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+    FakeSource source(spec.shape);
+    auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+    EXPECT_GT(stats->peak_buffer, 0u);
+    EXPECT_LE(stats->peak_buffer, plan->arrays[0].batch_footprint) << workers << " workers";
+  }
+}
+
+TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
+  const plan::ArraySpec spec = seven_by_five();
+  auto plan = plan_of(spec, 1'000'000, 3);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir("worker_error");
+  ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+  fs::remove_all(store / "v");  // every chunk write now fails
+  FakeSource source(spec.shape);
+  auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.error().code, ExitCode::kRuntime);
+  EXPECT_NE(stats.error().message.find("cannot write " + (store / "v").string()), std::string::npos)
+      << stats.error().message;
+}
 
 TEST(TouchedElements, CountsWholeSourceChunks) {
   // Shape 10 x 10 in 4 x 4 chunks: reading rows 3..5, cols 0..9 touches chunk rows 0 and 1
