@@ -172,6 +172,32 @@ def verify(out, case, ref):
 # --- contenders --------------------------------------------------------------------------
 ZPMPI_STAGE = re.compile(r"zpmpi(?:\[rank (\d+)\])?: this rank: read ([\d.]+) s, "
                          r"gather ([\d.]+) s, encode ([\d.]+) s, write ([\d.]+) s")
+ZPMPI_PLAN = re.compile(r"zpmpi: plan: .* at most ([\d.]+[kMGT]?B) of buffers per rank \(memory_limit ([\d.]+[kMGT]?B)\)")
+ZPMPI_PEAK = re.compile(r"zpmpi: slowest rank per stage: .*; peak buffers ([\d.]+[kMGT]?B) per rank")
+ZPMPI_AMPLIFICATION = re.compile(r"zpmpi: done: .* \(amplification ([\d.]+)\)")
+
+
+def parse_bytes(text):
+    """zpmpi's format_bytes ("414.8MB", "2GB": decimal units) as a number of bytes."""
+    m = re.fullmatch(r"([\d.]+)([kMGT]?)B", text)
+    return float(m.group(1)) * 1000 ** " kMGT".index(m.group(2) or " ")
+
+
+def zpmpi_figures(text):
+    """Per-rank stage seconds, the plan's buffer estimate and memory_limit, the peak buffers and
+    the read amplification, from one zpmpi run's --log-level 2 output."""
+    stages = {}
+    for m in ZPMPI_STAGE.finditer(text):
+        stages[int(m.group(1) or 0)] = [float(m.group(i)) for i in range(2, 6)]
+    fig = {"stages": [stages[r] for r in sorted(stages)]}
+    if m := ZPMPI_PLAN.search(text):
+        fig["plan_buffers_mb"] = parse_bytes(m.group(1)) / 1e6
+        fig["memory_limit_mb"] = parse_bytes(m.group(2)) / 1e6
+    if m := ZPMPI_PEAK.search(text):
+        fig["peak_buffers_mb"] = parse_bytes(m.group(1)) / 1e6
+    if m := ZPMPI_AMPLIFICATION.search(text):
+        fig["amplification"] = float(m.group(1))
+    return fig
 
 
 class Contender:
@@ -221,11 +247,8 @@ class Zpmpi(Contender):
                 rss.append(int(open(os.path.join(run_dir, f"rss.{r}")).read().split()[-1]))
             except (OSError, ValueError, IndexError):
                 pass
-        stages = {}
-        for m in ZPMPI_STAGE.finditer(proc.stderr + proc.stdout):
-            stages[int(m.group(1) or 0)] = [float(m.group(i)) for i in range(2, 6)]
         return {"rss_sum_kb": sum(rss) if len(rss) == self.ranks else None,
-                "stages": [stages[r] for r in sorted(stages)]}
+                **zpmpi_figures(proc.stderr + proc.stdout)}
 
 
 class Xarray(Contender):
@@ -400,8 +423,13 @@ def measure_floor(size, ref, cases, repeats):
 
 
 # --- one run -----------------------------------------------------------------------------
+def run_slug(contender, case, repeat):
+    """The name of a run's log file in logs/."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", f"{contender}__{case}__r{repeat}").strip("-")
+
+
 def run_one(contender, case, src, repeat, logs, ref):
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", f"{contender.name}__{case['name']}__r{repeat}").strip("-")
+    slug = run_slug(contender.name, case["name"], repeat)
     run_dir = os.path.join(WORK, "run")
     out = os.path.join(WORK, "out.zarr")
     rmtree(run_dir)
@@ -445,7 +473,10 @@ def fmt(x, spec, none="—"):
     return none if x is None else format(x, spec)
 
 
-def summarize(cases, conts, runs, floor, ref, repeats):
+ZPMPI_MEMORY_KEYS = ("plan_buffers_mb", "memory_limit_mb", "peak_buffers_mb", "amplification")
+
+
+def summarize(cases, conts, runs, floor, nbytes):
     rows = []
     by = {}
     for r in runs:
@@ -467,11 +498,12 @@ def summarize(cases, conts, runs, floor, ref, repeats):
                 med = statistics.median(secs)
                 mid = min(ok, key=lambda r: abs(r["seconds"] - med))  # the run reported below
                 sums = [r.get("rss_sum_kb") for r in ok if r.get("rss_sum_kb")]
-                row.update(seconds=med, best=secs[0], mbps=ref.nbytes / 1e6 / med,
-                           rss_max_mb=max(r["rss_max_kb"] or 0 for r in ok) / 1024,
-                           rss_sum_mb=max(sums) / 1024 if sums else None,
+                row.update(seconds=med, best=secs[0], mbps=nbytes / 1e6 / med,
+                           rss_max_mb=max(r["rss_max_kb"] or 0 for r in ok) * 1024 / 1e6,
+                           rss_sum_mb=max(sums) * 1024 / 1e6 if sums else None,
                            output_bytes=mid["output_bytes"], files=mid["files"],
                            stages=mid.get("stages"), all_seconds=secs)
+                row.update({k: mid[k] for k in ZPMPI_MEMORY_KEYS if k in mid})
                 if len(ok) < len(rs):
                     row["note"] = f"{len(rs) - len(ok)} of {len(rs)} runs failed: {[r['error'] for r in rs if r.get('error')][0]}"
                 if c.name == "zpmpi -n 2":
@@ -547,6 +579,7 @@ def markdown(rows, cases, conts, rates, floor, meta):
             for rank, s in enumerate(r["stages"]):
                 L.append(f"| {r['contender']} | {r['case']} | {r['seconds']:.2f} | {rank} | "
                          + " | ".join(f"{x:.2f}" for x in s) + " |")
+    L.extend(memory_section(rows, cases, conts))
     if meta.get("plan_benchmark"):
         L.append("\n## Planner micro-benchmark (4096 ranks x 1e6 output chunks)\n")
         L.append("| benchmark | time | CPU | iterations | counters |")
@@ -559,6 +592,32 @@ def markdown(rows, cases, conts, rates, floor, meta):
     L.extend(meta["commands"])
     L.append("```")
     return "\n".join(L) + "\n"
+
+
+def memory_section(rows, cases, conts):
+    """zpmpi's peak RSS per rank against its plan's buffer estimate and memory_limit, its read
+    amplification, and the RSS summed over ranks against xarray+dask with 2 threads."""
+    L = ["\n## zpmpi memory and reads (median run)\n",
+         "plan = the buffers the plan allows per rank (hyperslab, staging, chunk and encoded buffers "
+         "of every worker); peak buffers = the most any rank held; RSS = the largest rank's peak "
+         "resident set (libraries, MPI and HDF5 caches included); amplification = source bytes "
+         "read / bytes the plan needs. `RSS sum / xarray` = zpmpi's RSS summed over ranks / "
+         "xarray+dask 2 threads' RSS.\n",
+         "| contender | case | plan MB/rank | peak buffers MB | RSS max MB | RSS / plan | memory_limit MB "
+         "| amplification | RSS sum / xarray |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    idx = {(r["contender"], r["case"]): r for r in rows}
+    for case in cases:
+        xr = idx.get(("xarray+dask 2 threads", case["name"]), {})
+        for c in conts:
+            r = idx.get((c.name, case["name"]), {})
+            if not c.name.startswith("zpmpi") or "plan_buffers_mb" not in r:
+                continue
+            sum_ratio = r["rss_sum_mb"] / xr["rss_sum_mb"] if r.get("rss_sum_mb") and xr.get("rss_sum_mb") else None
+            L.append(f"| {c.name} | {case['name']} | {r['plan_buffers_mb']:.0f} | {fmt(r.get('peak_buffers_mb'), '.0f')} | "
+                     f"{fmt(r.get('rss_max_mb'), '.0f')} | {fmt(r['rss_max_mb'] / r['plan_buffers_mb'] if r.get('rss_max_mb') else None, '.2f')} | "
+                     f"{fmt(r.get('memory_limit_mb'), '.0f')} | {fmt(r.get('amplification'), '.2f')} | {fmt(sum_ratio, '.2f')} |")
+    return L if len(L) > 4 else []
 
 
 def chart_data(path, rows, cases, conts):
@@ -595,6 +654,42 @@ def machine():
             "outputs": f"{WORK} on {fs or 'unknown'}"}
 
 
+def write_results(out, meta, cases, conts, rates, floor, rows, runs):
+    md = markdown(rows, cases, conts, rates, floor, meta)
+    open(os.path.join(out, "results.md"), "w").write(md)
+    json.dump({"meta": meta, "cases": cases, "floor_rates": rates, "floor": floor, "rows": rows, "runs": runs},
+              open(os.path.join(out, "results.json"), "w"), indent=1, default=str)
+    chart_data(os.path.join(out, "chart.dat"), rows, cases, conts)
+    return md
+
+
+class Recorded(Contender):
+    """A contender of an earlier run, known by its name and the notes of the cases it skipped."""
+
+    def __init__(self, name, notes):
+        self.name, self.skip, self.notes = name, None, notes
+
+    def unsupported(self, case):
+        return self.notes.get(case["name"])
+
+
+def rerender(out):
+    data = json.load(open(os.path.join(out, "results.json")))
+    for r in data["runs"]:
+        log_path = os.path.join(out, "logs", run_slug(r["contender"], r["case"], r["repeat"]) + ".log")
+        if r["contender"].startswith("zpmpi") and os.path.exists(log_path):
+            r.update(zpmpi_figures(open(log_path).read()))
+    names = list(dict.fromkeys(r["contender"] for r in data["rows"] if r["contender"] != "floor"))
+    conts = [Recorded(n, {r["case"]: r["note"] for r in data["rows"] if r["contender"] == n
+                          and r.get("seconds") is None and not r.get("note", "").startswith("failed")})
+             for n in names]
+    timed = next(r for r in data["rows"] if r["contender"] != "floor" and r.get("seconds"))
+    nbytes = timed["mbps"] * 1e6 * timed["seconds"]
+    rows = summarize(data["cases"], conts, data["runs"], data["floor"], nbytes)
+    write_results(out, data["meta"], data["cases"], conts, data["floor_rates"], data["floor"], rows, data["runs"])
+    log(f"rebuilt {out}/results.md from results.json and logs/")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size", choices=SIZES, default="small")
@@ -603,7 +698,13 @@ def main():
     p.add_argument("--cases", default="", help="comma-separated substrings of case names to run")
     p.add_argument("--contenders", default="", help="comma-separated substrings of contender names")
     p.add_argument("--plan-benchmark", help="the plan_benchmark binary, run once at the end")
+    p.add_argument("--rerender", action="store_true",
+                   help="rebuild results.md/json and chart.dat in --out from its results.json and logs/, "
+                        "running nothing (after a change to the report)")
     a = p.parse_args()
+    if a.rerender:
+        rerender(a.out)
+        return 0
     t_start = time.time()
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     os.makedirs(a.out, exist_ok=True)
@@ -636,7 +737,7 @@ def main():
                 log(f"r{repeat} {case['name']:22s} {c.name:24s} {rec['seconds']:7.2f} s "
                     f"{'ok' if not rec['error'] else rec['error']}")
 
-    rows = summarize(cases, conts, runs, floor, ref, a.repeats)
+    rows = summarize(cases, conts, runs, floor, ref.nbytes)
     commands = []
     for c in conts:
         first = next((r for r in runs if r["contender"] == c.name), None)
@@ -652,12 +753,7 @@ def main():
         meta["plan_benchmark"] = run_plan_benchmark(a.plan_benchmark, a.out)
     meta["load_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
     meta["total_minutes"] = (time.time() - t_start) / 60
-    md = markdown(rows, cases, conts, rates, floor, meta)
-    open(os.path.join(a.out, "results.md"), "w").write(md)
-    json.dump({"meta": meta, "cases": cases, "floor_rates": rates, "floor": floor, "rows": rows, "runs": runs},
-              open(os.path.join(a.out, "results.json"), "w"), indent=1, default=str)
-    chart_data(os.path.join(a.out, "chart.dat"), rows, cases, conts)
-    print(md)
+    print(write_results(a.out, meta, cases, conts, rates, floor, rows, runs))
     bad = [r for r in runs if r["error"]]
     if bad:
         log(f"{len(bad)} runs failed or gave wrong output; see the notes and {logs}")

@@ -53,14 +53,29 @@ std::uint64_t batch_footprint(const ArraySpec& s, const Shape& batch, int worker
   return grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), worker_bytes(s, workers));
 }
 
+namespace {
+
+/// The memory a batch may use: memory_limit, or for an uncompressed source no more than
+/// kPreferredBatchBytes (unless one chunk alone needs more). Such a source reads any part
+/// of its chunks at the same cost per byte, so a bigger batch buys nothing but resident
+/// memory and first-touch page faults; a compressed one decodes whole source chunks, and
+/// the largest batch that fits decodes each of them the fewest times.
+std::uint64_t batch_limit(const ArraySpec& s, const PlanOptions& options) {
+  if (s.source_compressed) return options.memory_limit;
+  const std::uint64_t one_chunk = batch_footprint(s, Shape(s.shape.size(), 1), options.workers);
+  return std::min(options.memory_limit, std::max(kPreferredBatchBytes, one_chunk));
+}
+
+}  // namespace
+
 Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   const ArraySpec& s = a.spec;
-  const std::uint64_t limit = options.memory_limit;
   a.batch_chunks = grid::chunks_per_unit(a);
   if (grid::num_units(a) == 0) {
     a.batch_footprint = 0;
     return {};
   }
+  const std::uint64_t limit = batch_limit(s, options);
   Shape& batch = a.batch_chunks;
   const std::uint64_t fixed = worker_bytes(s, options.workers);
   for (std::size_t d = 0; d < batch.size() && batch_footprint(s, batch, options.workers) > limit; ++d) {
@@ -77,7 +92,8 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
     break;
   }
   a.batch_footprint = batch_footprint(s, batch, options.workers);
-  if (a.batch_footprint > limit) return usage_error(too_low_message(limit, s.name, a.batch_footprint));
+  if (a.batch_footprint > limit)
+    return usage_error(too_low_message(options.memory_limit, s.name, a.batch_footprint));
   return {};
 }
 

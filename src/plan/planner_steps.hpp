@@ -37,7 +37,8 @@ void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs);
 std::uint64_t batch_footprint(const ArraySpec& spec, const Shape& batch, int workers);
 
 /// Sets a.batch_chunks to the largest box of chunks inside a unit that fits
-/// memory_limit, shrinking the outermost dims first, and a.batch_footprint to its
+/// memory_limit (and, for an uncompressed source, kPreferredBatchBytes unless one chunk
+/// needs more), shrinking the outermost dims first, and a.batch_footprint to its
 /// footprint. kUsage error when one chunk alone does not fit. An array without units
 /// (a zero-length dim) runs no batch: its batch is one unit and its footprint 0.
 /// "memory_limit X is too low: one batch of array A needs Y", Y never rounded below `need`.

@@ -61,6 +61,11 @@ struct PlanOptions {
   bool operator==(const PlanOptions&) const = default;
 };
 
+/// The most one batch of an uncompressed source holds when memory_limit allows more
+/// (unless one chunk needs more): such a source reads any part of its chunks at the same
+/// cost, so a bigger batch is no faster and only holds more memory.
+inline constexpr std::uint64_t kPreferredBatchBytes = 256'000'000;
+
 /// Upper bound of the encoded size of `n` raw bytes for every codec zpmpi has.
 std::uint64_t max_encoded_size(std::uint64_t n);
 

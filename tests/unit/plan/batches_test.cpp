@@ -145,6 +145,37 @@ TEST(SizeBatches, CompressedSourcesCountTheDecoderBuffers) {
   EXPECT_FALSE(make_plan({zipped}, opts(1, 1, a->max_batch_footprint)).ok());
 }
 
+TEST(SizeBatches, UncompressedSourcesStopAtThePreferredSize) {
+  // ERA5-like re-chunk: a row of 5 x 5 chunks of 168 x 145 x 288 floats is 700MB. With
+  // 2GB to spare, an uncompressed source still takes one latitude band (5 chunks, 140MB +
+  // two 28MB buffers); a compressed one takes the whole row, so that no source chunk of
+  // 24 x 721 x 1440 is decoded more than once.
+  auto plain = spec("t2m", {336, 721, 1440}, {168, 145, 288}, {24, 721, 1440});
+  auto zipped = plain;
+  zipped.source_compressed = true;
+  auto a = make_plan({plain}, opts(2, 2));
+  auto b = make_plan({zipped}, opts(2, 2));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->arrays[0].batch_chunks, (Shape{1, 1, 5}));
+  EXPECT_LE(a->max_batch_footprint, kPreferredBatchBytes);
+  EXPECT_GT(interior_footprint(plain, {1, 2, 5}, 1), kPreferredBatchBytes);
+  EXPECT_EQ(b->arrays[0].batch_chunks, (Shape{1, 5, 5}));
+  expect_exact_cover(*a);
+  // A lower memory_limit still decides.
+  auto c = make_plan({plain}, opts(2, 2, 150'000'000));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->arrays[0].batch_chunks, (Shape{1, 1, 3}));
+}
+
+TEST(SizeBatches, OneChunkAboveThePreferredSizeStillRuns) {
+  // One 24 x 721 x 1440 chunk needs 300MB with its buffers: more than the preferred size,
+  // within memory_limit, so the batch is that one chunk, not an error.
+  auto p = make_plan({spec("t2m", {48, 721, 1440}, {24, 721, 1440}, {24, 721, 1440})}, opts(1, 1));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{1, 1, 1}));
+  EXPECT_GT(p->max_batch_footprint, kPreferredBatchBytes);
+}
+
 TEST(SizeBatches, TooLowNamesTheLargestNeedNeverRoundedDown) {
   // Two arrays that both fail: the message names the larger need, and the figure printed
   // is enough when passed back as memory_limit.
