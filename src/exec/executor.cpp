@@ -225,10 +225,12 @@ class RankExecutor {
     return {};
   }
 
-  /// Adds the source chunk bytes a read touches (its decode cost) to the stats.
+  /// Adds the source bytes a read costs to the stats: the whole chunks it touches when they
+  /// are compressed (each is decoded whole), else the elements read, since HDF5 reads a
+  /// part of an uncompressed chunk straight from the file.
   void count_decoded(const plan::ArraySpec& spec, const Box& source_box, const Shape& stride) {
     const std::size_t esize = model::dtype_size(spec.dtype);
-    if (!spec.source_chunked) {
+    if (!spec.source_chunked || !spec.source_compressed) {
       stats_.bytes_decoded += source_box.num_elements() * esize;
       return;
     }

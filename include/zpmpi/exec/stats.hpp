@@ -11,7 +11,7 @@ namespace zpmpi::exec {
 struct Stats {
   std::uint64_t chunks = 0;          ///< chunk files written
   std::uint64_t bytes_needed = 0;    ///< source bytes the batches needed (hyperslab bytes)
-  std::uint64_t bytes_decoded = 0;   ///< bytes of the source chunks those reads touch (upper bound of decoding)
+  std::uint64_t bytes_decoded = 0;   ///< bytes those reads cost: whole compressed source chunks touched, else the bytes read
   std::uint64_t bytes_raw = 0;       ///< uncompressed chunk bytes encoded (edge chunks padded)
   std::uint64_t bytes_written = 0;   ///< chunk file bytes written
   std::uint64_t peak_buffer = 0;     ///< most buffer memory one rank held at once (max over ranks)

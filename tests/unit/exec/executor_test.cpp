@@ -186,6 +186,33 @@ TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
       << stats.error().message;
 }
 
+TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
+  // The 7 x 5 source is one chunk; one output chunk per batch (3 x 2 elements) reads a part
+  // of it. Compressed, every such read decodes the whole chunk; uncompressed, it reads
+  // just its part, so nothing is amplified.
+  for (bool compressed : {false, true}) {
+    plan::ArraySpec spec = seven_by_five();
+    spec.source_chunked = true;
+    spec.source_compressed = compressed;
+    auto plan = plan_of(spec, compressed ? 1100 + 2 * 7 * 5 * 4 : 1100, 1);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    ASSERT_EQ(plan->arrays[0].batch_chunks, (Shape{1, 1}));
+    const fs::path store = fresh_dir(compressed ? "amplification_zip" : "amplification_raw");
+    ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+    FakeSource source(spec.shape);
+    std::uint64_t needed = 0, decoded = 0, batches = 0;
+    for (int rank = 0; rank < 2; ++rank) {
+      auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kNone, 1, 1}, rank});
+      ASSERT_TRUE(stats.ok()) << stats.error().message;
+      needed += stats->bytes_needed;
+      decoded += stats->bytes_decoded;
+      batches += stats->chunks;
+    }
+    EXPECT_EQ(needed, 7u * 5u * 4u);
+    EXPECT_EQ(decoded, compressed ? batches * 7 * 5 * 4 : needed) << (compressed ? "compressed" : "uncompressed");
+  }
+}
+
 TEST(TouchedElements, CountsWholeSourceChunks) {
   // Shape 10 x 10 in 4 x 4 chunks: reading rows 3..5, cols 0..9 touches chunk rows 0 and 1
   // (8 rows) across all columns.
