@@ -18,6 +18,7 @@
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/mpi/comm.hpp"
 #include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/store.hpp"
 
@@ -163,6 +164,7 @@ std::string stage_times(const exec::Stats& s, int workers) {
 }
 
 int run(int argc, char** argv) {
+  source::keep_decode_buffers_resident();
   mpi::Session session(&argc, &argv);
   const int rank = session.rank();
   log::init(rank, 1);
