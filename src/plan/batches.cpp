@@ -26,13 +26,13 @@ Index extent(const ArraySpec& s, const Shape& batch, std::size_t d) {
 std::uint64_t copies(const ArraySpec& s) { return s.map.is_identity() ? 1 : 2; }
 
 /// Bytes that do not depend on the batch: per worker, one padded chunk and its encoding;
-/// for a compressed source, HDF5's buffers for one stored and one decoded source chunk.
+/// for a compressed source, HDF5's decode buffers (kDecodeChunkBuffers source chunks).
 std::uint64_t worker_bytes(const ArraySpec& s, int workers) {
   std::uint64_t chunk = model::dtype_size(s.dtype);
   for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
   std::uint64_t decode = 0;
   if (s.source_compressed) {
-    decode = 2 * model::dtype_size(s.dtype);
+    decode = kDecodeChunkBuffers * model::dtype_size(s.dtype);
     for (Index c : s.source_var_chunks) decode = grid::sat_mul(decode, c);
   }
   return grid::sat_add(decode, grid::sat_mul(static_cast<std::uint64_t>(workers),

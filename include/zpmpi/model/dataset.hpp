@@ -48,7 +48,7 @@ struct Variable {
   /// must be decoded whole; false for contiguous storage, where any hyperslab is cheap.
   bool chunked = false;
   /// True when the chunks pass through a filter (zlib, szip, ...) on the way out: decoding
-  /// one needs a buffer for the stored bytes and one for the decoded chunk.
+  /// one holds several chunk-sized buffers (see plan::kDecodeChunkBuffers).
   bool compressed = false;
   std::vector<Attribute> attributes;
   /// The `_FillValue` attribute converted to dtype, if the variable has one.

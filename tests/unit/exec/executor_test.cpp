@@ -194,7 +194,7 @@ TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
     plan::ArraySpec spec = seven_by_five();
     spec.source_chunked = true;
     spec.source_compressed = compressed;
-    auto plan = plan_of(spec, compressed ? 1100 + 2 * 7 * 5 * 4 : 1100, 1);
+    auto plan = plan_of(spec, compressed ? 1100 + plan::kDecodeChunkBuffers * 7 * 5 * 4 : 1100, 1);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     ASSERT_EQ(plan->arrays[0].batch_chunks, (Shape{1, 1}));
     const fs::path store = fresh_dir(compressed ? "amplification_zip" : "amplification_raw");
