@@ -4,6 +4,8 @@
 
 #include <climits>
 
+#include "zpmpi/mpi/launch.hpp"
+
 namespace zpmpi::mpi {
 namespace {
 
@@ -20,6 +22,7 @@ void broadcast_bytes(char* data, std::size_t size, int root) {
 }  // namespace
 
 Session::Session(int* argc, char*** argv) {
+  prefer_local_messaging();  // see launch.hpp: 0.2 s less start-up on one node
   MPI_Init(argc, argv);
   // Errors come back as return codes instead of aborting the job without a message.
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
