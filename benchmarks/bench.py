@@ -44,9 +44,8 @@ TIMEOUT = 3600  # seconds per run
 
 # --- cases -------------------------------------------------------------------------------
 # A chunking maps the time length to the output chunks ("auto" = the source chunks).
-# Selection (sel/isel on time, latitude, longitude) and tiling cases come later: add them
-# here as further entries (and, if they need job keys beyond "chunks", in the contenders'
-# command builders below, which receive the whole case).
+# Tiling cases come later: add them here as further entries (and, if they need job keys
+# beyond "chunks", in the contenders' command builders below, which receive the whole case).
 CHUNKINGS = {
     "copy": lambda nt: "auto",                                                     # (a)
     "rechunk": lambda nt: {"time": min(168, nt), "latitude": 145, "longitude": 288},  # (b)
@@ -54,18 +53,52 @@ CHUNKINGS = {
 }
 SOURCES = ("raw", "zlib")  # uncompressed and zlib(1)+shuffle netCDF-4
 CODECS = ("zstd1", "lz4", "none")
+# (d) a region and a week: `sel` of latitude 60..-30 and longitude 40..100 (361 x 241 points
+# at 0.25 degrees) and of up to 168 hours from the start of the second day (source-chunk
+# aligned in time), one output chunk per day of the region.
+SEL_LABELS = {"latitude": [60, -30], "longitude": [40, 100]}
+SEL_INDEX = {"latitude": [120, 481], "longitude": [160, 401]}  # the same points as indices
 
 
-def make_cases(nt):
+def sel_case_fields(times):
+    """The `sel` of case (d) over the source's decoded `times`: labels for the job, the index
+    box it selects (for the reference) and its output chunks."""
+    t0 = SOURCE_CHUNK_HOURS if len(times) > SOURCE_CHUNK_HOURS else 0
+    t1 = min(len(times), t0 + 168)
+    label = lambda t: np.datetime_as_string(t, unit="m").replace("T", " ")
+    index = {"time": [t0, t1], **SEL_INDEX}
+    return {"sel": {"time": [label(times[t0]), label(times[t1 - 1])], **SEL_LABELS}, "index": index,
+            "chunks": {"time": min(24, t1 - t0), "latitude": 361, "longitude": 241}}
+
+
+def make_cases(times):
+    nt = len(times)
     cases = []
-    for ch, fn in CHUNKINGS.items():
+    for ch, fn in [*CHUNKINGS.items(), ("sel", None)]:
         for src in SOURCES:
             for codec in CODECS:
-                chunks = fn(nt)
-                out = [SOURCE_CHUNK_HOURS, NLAT, NLON] if chunks == "auto" else [chunks[d] for d in DIMS]
-                cases.append({"name": f"{ch}/{src}/{codec}", "chunking": ch, "source": src,
-                              "codec": codec, "chunks": chunks, "out_chunks": [min(c, n) for c, n in zip(out, (nt, NLAT, NLON))]})
+                case = {"name": f"{ch}/{src}/{codec}", "chunking": ch, "source": src, "codec": codec}
+                if fn is None:
+                    case.update(sel_case_fields(times))
+                    case["out_chunks"] = [case["chunks"][d] for d in DIMS]
+                    case["nbytes"] = len(DATA_VARS) * 4 * int(np.prod([b - a for a, b in case["index"].values()]))
+                else:
+                    chunks = case["chunks"] = fn(nt)
+                    out = [SOURCE_CHUNK_HOURS, NLAT, NLON] if chunks == "auto" else [chunks[d] for d in DIMS]
+                    case["out_chunks"] = [min(c, n) for c, n in zip(out, (nt, NLAT, NLON))]
+                cases.append(case)
     return cases
+
+
+def case_box(case):
+    """The index box of the source a case writes (everything unless it selects)."""
+    if "index" not in case:
+        return (slice(None),) * len(DIMS)
+    return tuple(slice(*case["index"][d]) for d in DIMS)
+
+
+def case_nbytes(case, ref):
+    return case.get("nbytes", ref.nbytes)
 
 
 # --- small helpers -----------------------------------------------------------------------
@@ -160,11 +193,12 @@ def verify(out, case, ref):
         if not expected_compressor_ok(meta.get("compressor"), case["codec"]):
             return f"{v} compressor {meta.get('compressor')} is not {case['codec']}"
     consolidated = os.path.exists(os.path.join(out, ".zmetadata"))
+    box = case_box(case)
     with xr.open_zarr(out, consolidated=consolidated, chunks=None) as ds:
         for v in DATA_VARS:
-            if not np.array_equal(ds[v].values, ref.values[v]):
+            if not np.array_equal(ds[v].values, ref.values[v][box]):
                 return f"{v} values differ from the source"
-        if not np.array_equal(ds["time"].values, ref.time):
+        if not np.array_equal(ds["time"].values, ref.time[box[0]]):
             return "time differs from the source"
     return None
 
@@ -233,6 +267,8 @@ class Zpmpi(Contender):
                "compressor": {"zstd1": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1},
                               "none": None}[case["codec"]],
                "overwrite": True, "log_level": 2}
+        if "sel" in case:
+            job["preprocessors"] = [{"type": "sel", **case["sel"]}]
         job_path = os.path.join(run_dir, "job.json")
         json.dump(job, open(job_path, "w"))
         # Each rank under its own /usr/bin/time, for the per-rank peak RSS (summed later).
@@ -269,7 +305,8 @@ class Xarray(Contender):
         return [PY, os.path.join(BENCH, "xr_convert.py"), src, out,
                 "--source-chunks", json.dumps(source_chunks),
                 "--chunks", json.dumps(source_chunks if chunks == "auto" else chunks),
-                "--codec", case["codec"], "--scheduler", self.scheduler, "--workers", str(self.workers)]
+                "--codec", case["codec"], "--scheduler", self.scheduler, "--workers", str(self.workers)] + (
+                    ["--sel", json.dumps(case["sel"])] if "sel" in case else [])
 
     def extra(self, proc, run_dir):
         for line in reversed(proc.stdout.splitlines()):
@@ -327,6 +364,8 @@ class Nccopy(Contender):
         return None
 
     def unsupported(self, case):
+        if "sel" in case:
+            return "unsupported: nccopy has no label selection"
         return self.support.get(case["codec"])
 
 
@@ -344,15 +383,19 @@ def median_time(fn, repeats):
     return statistics.median(times)
 
 
-def read_seconds(path, repeats):
-    """Median seconds of one core reading t2m and d2m through netCDF-C, chunk by chunk."""
+def read_seconds(path, repeats, index=None):
+    """Median seconds of one core reading t2m and d2m through netCDF-C, chunk by chunk in
+    time; only the box `index` (dim -> [start, stop]) when given."""
     def read():
         with netCDF4.Dataset(path) as ds:
             for v in DATA_VARS:
                 var = ds[v]
                 var.set_auto_maskandscale(False)
-                for t0 in range(0, var.shape[0], SOURCE_CHUNK_HOURS):
-                    var[t0:t0 + SOURCE_CHUNK_HOURS]
+                (t_start, t_stop), rest = (index or {}).get("time", (0, var.shape[0])), ()
+                if index:
+                    rest = tuple(slice(*index[d]) for d in DIMS[1:])
+                for t0 in range(t_start, t_stop, SOURCE_CHUNK_HOURS):
+                    var[(slice(t0, min(t0 + SOURCE_CHUNK_HOURS, t_stop)),) + rest]
     return median_time(read, repeats)
 
 
@@ -363,11 +406,11 @@ def read_seconds(path, repeats):
 RESIDENT_HEAP_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1)}
 
 
-def read_rate(path, nbytes, repeats):
+def read_rate(path, nbytes, repeats, index=None):
     """Uncompressed bytes/s of one core reading the source (read_seconds, in a child process
-    with RESIDENT_HEAP_ENV)."""
+    with RESIDENT_HEAP_ENV); `nbytes` are the bytes of `index`, when given."""
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--read-probe", path,
-                          "--repeats", str(repeats)],
+                          "--repeats", str(repeats)] + (["--read-index", json.dumps(index)] if index else []),
                          env=dict(os.environ, **RESIDENT_HEAP_ENV), check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     return nbytes / float(out.split()[-1])
@@ -380,7 +423,7 @@ def encode_rate(ref, case, repeats):
         return float("inf")
     c = case["out_chunks"]
     pieces = [np.ascontiguousarray(a[t:t + c[0], y:y + c[1], x:x + c[2]])
-              for a in ref.values.values()
+              for a in (v[case_box(case)] for v in ref.values.values())
               for t in range(0, a.shape[0], c[0])
               for y in range(0, a.shape[1], c[1])
               for x in range(0, a.shape[2], c[2])]
@@ -388,7 +431,7 @@ def encode_rate(ref, case, repeats):
     def encode():
         for p in pieces:
             codec.encode(p)
-    return ref.nbytes / median_time(encode, repeats)
+    return case_nbytes(case, ref) / median_time(encode, repeats)
 
 
 def cp_rate(path, repeats):
@@ -429,12 +472,17 @@ def measure_floor(size, ref, cases, repeats):
         if key not in rates["encode"]:
             rates["encode"][key] = encode_rate(ref, case, repeats)
             log(f"floor: encode {key} {rates['encode'][key] / 1e6:.0f} MB/s per core")
-        r, e = rates["read"][case["source"]], rates["encode"][key]
+        read_key = case["source"] if "index" not in case else f"{case['source']}, {case['chunking']}"
+        if read_key not in rates["read"]:  # a selection reads (and decodes) its own chunks
+            rates["read"][read_key] = read_rate(source_path(size, case["source"]), case_nbytes(case, ref),
+                                                repeats, case["index"])
+            log(f"floor: read {read_key} {rates['read'][read_key] / 1e6:.0f} MB/s per core")
+        r, e = rates["read"][read_key], rates["encode"][key]
         compute = cores / (1 / r + 1 / e)
         tp = min(rates["cp"], compute)
         floor[case["name"]] = {"read": r, "encode": e, "cp": rates["cp"], "throughput": tp,
                                "bound": "cp" if rates["cp"] <= compute else "read+encode",
-                               "seconds": ref.nbytes / tp}
+                               "seconds": case_nbytes(case, ref) / tp}
     log(f"floor: cp {rates['cp'] / 1e6:.0f} MB/s")
     return rates, floor
 
@@ -515,7 +563,7 @@ def summarize(cases, conts, runs, floor, nbytes):
                 med = statistics.median(secs)
                 mid = min(ok, key=lambda r: abs(r["seconds"] - med))  # the run reported below
                 sums = [r.get("rss_sum_kb") for r in ok if r.get("rss_sum_kb")]
-                row.update(seconds=med, best=secs[0], mbps=nbytes / 1e6 / med,
+                row.update(seconds=med, best=secs[0], mbps=case.get("nbytes", nbytes) / 1e6 / med,
                            rss_max_mb=max(r["rss_max_kb"] or 0 for r in ok) * 1024 / 1e6,
                            rss_sum_mb=max(sums) * 1024 / 1e6 if sums else None,
                            output_bytes=mid["output_bytes"], files=mid["files"],
@@ -545,7 +593,7 @@ def markdown(rows, cases, conts, rates, floor, meta):
              f"median seconds. Warm page cache (the sources are read once before, and fit in memory); "
              f"outputs are not fsynced. Every run's output is checked against the source (t2m, d2m "
              f"and time values, chunks and codec) before its time counts. Total {meta['total_minutes']:.1f} min.\n")
-    L.append("MB/s = uncompressed t2m+d2m bytes (1 MB = 1e6 B) / median seconds; best s = the fastest repeat. `vs -n 2` = median "
+    L.append("MB/s = uncompressed t2m+d2m bytes written (for `sel` cases the selection; 1 MB = 1e6 B) / median seconds; best s = the fastest repeat. `vs -n 2` = median "
              "seconds / zpmpi -n 2's (above 1 = slower). RSS max = largest single process (for mpirun "
              "the largest rank); RSS sum = all ranks / workers + client. Output bytes and files "
              "include the metadata files.\n")
@@ -700,7 +748,8 @@ def rerender(out):
     conts = [Recorded(n, {r["case"]: r["note"] for r in data["rows"] if r["contender"] == n
                           and r.get("seconds") is None and not r.get("note", "").startswith("failed")})
              for n in names]
-    timed = next(r for r in data["rows"] if r["contender"] != "floor" and r.get("seconds"))
+    whole = {c["name"] for c in data["cases"] if "nbytes" not in c}
+    timed = next(r for r in data["rows"] if r["contender"] != "floor" and r.get("seconds") and r["case"] in whole)
     nbytes = timed["mbps"] * 1e6 * timed["seconds"]
     rows = summarize(data["cases"], conts, data["runs"], data["floor"], nbytes)
     write_results(out, data["meta"], data["cases"], conts, data["floor_rates"], data["floor"], rows, data["runs"])
@@ -720,9 +769,10 @@ def main():
                         "running nothing (after a change to the report)")
     p.add_argument("--read-probe", metavar="PATH",
                    help="print the median seconds of one core reading PATH (the floor's read stage)")
+    p.add_argument("--read-index", help="with --read-probe: JSON dim -> [start, stop] to read")
     a = p.parse_args()
     if a.read_probe:
-        print(read_seconds(a.read_probe, a.repeats))
+        print(read_seconds(a.read_probe, a.repeats, json.loads(a.read_index) if a.read_index else None))
         return 0
     if not a.out:
         p.error("--out is required")
@@ -741,12 +791,13 @@ def main():
     for src in SOURCES:
         warm(source_path(a.size, src))
     ref = Reference(a.size)
-    cases = [c for c in make_cases(ref.nt) if not a.cases or any(s in c["name"] for s in a.cases.split(","))]
+    cases = [c for c in make_cases(ref.time) if not a.cases or any(s in c["name"] for s in a.cases.split(","))]
     conts = [c for c in contenders() if not a.contenders or any(s in c.name for s in a.contenders.split(","))]
     for c in conts:
         c.skip = c.available()
         log(f"contender {c.name}: {c.skip or 'available'}")
-    log(f"{len(cases)} cases, {ref.nbytes / 1e6:.1f} MB of t2m+d2m per case, {a.repeats} repeats")
+    log(f"{len(cases)} cases, {ref.nbytes / 1e6:.1f} MB of t2m+d2m per case (sel cases: their selection), "
+        f"{a.repeats} repeats")
 
     rates, floor = measure_floor(a.size, ref, cases, a.repeats)
     runs = []

@@ -8,7 +8,7 @@ worker processes). Prints one JSON line on stdout: {"rss_sum_kb": ...} (the sum 
 peak RSS of this process and, under distributed, of every worker).
 
 usage: xr_convert.py SRC OUT --source-chunks JSON --chunks JSON --codec zstd1|lz4|none
-                     [--scheduler threads|distributed] [--workers N]
+                     [--scheduler threads|distributed] [--workers N] [--sel JSON]
 """
 import argparse
 import json
@@ -31,6 +31,8 @@ def peak_rss_kb():
 
 def convert(a):
     ds = xr.open_dataset(a.src, chunks=json.loads(a.source_chunks))
+    if a.sel:  # label-inclusive slices, as the job's "sel" preprocessor
+        ds = ds.sel({d: slice(*bounds) for d, bounds in json.loads(a.sel).items()})
     out_chunks = json.loads(a.chunks)
     ds = ds.chunk(out_chunks)
     encoding = {v: {"compressor": compressor(a.codec)} for v in DATA_VARS if v in ds}
@@ -47,6 +49,7 @@ def main():
     p.add_argument("--codec", choices=("zstd1", "lz4", "none"), required=True)
     p.add_argument("--scheduler", choices=("threads", "distributed"), default="threads")
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--sel", help="JSON dim -> [start, stop] labels to select first")
     a = p.parse_args()
 
     if a.scheduler == "threads":
