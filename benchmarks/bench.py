@@ -391,9 +391,8 @@ def read_seconds(path, repeats, index=None):
             for v in DATA_VARS:
                 var = ds[v]
                 var.set_auto_maskandscale(False)
-                (t_start, t_stop), rest = (index or {}).get("time", (0, var.shape[0])), ()
-                if index:
-                    rest = tuple(slice(*index[d]) for d in DIMS[1:])
+                t_start, t_stop = index["time"] if index else (0, var.shape[0])
+                rest = tuple(slice(*index[d]) for d in DIMS[1:]) if index else ()
                 for t0 in range(t_start, t_stop, SOURCE_CHUNK_HOURS):
                     var[(slice(t0, min(t0 + SOURCE_CHUNK_HOURS, t_stop)),) + rest]
     return median_time(read, repeats)
@@ -463,19 +462,18 @@ def measure_floor(size, ref, cases, repeats):
     if os.access(ZPMPI, os.X_OK):
         rates["zpmpi_startup"] = {n: zpmpi_startup(n, max(repeats, 3)) for n in (1, 2)}
         log(f"zpmpi start-up (mpirun -n 1/2 zpmpi --version): {rates['zpmpi_startup']}")
-    for src in SOURCES:
-        rates["read"][src] = read_rate(source_path(size, src), ref.nbytes, repeats)
-        log(f"floor: read {src} {rates['read'][src] / 1e6:.0f} MB/s per core")
     floor = {}
     for case in cases:
         key = f"{case['chunking']}/{case['codec']}"
         if key not in rates["encode"]:
             rates["encode"][key] = encode_rate(ref, case, repeats)
             log(f"floor: encode {key} {rates['encode'][key] / 1e6:.0f} MB/s per core")
+        # Measured once per source, for the cases that need it; a selection reads (and
+        # decodes) its own chunks.
         read_key = case["source"] if "index" not in case else f"{case['source']}, {case['chunking']}"
-        if read_key not in rates["read"]:  # a selection reads (and decodes) its own chunks
+        if read_key not in rates["read"]:
             rates["read"][read_key] = read_rate(source_path(size, case["source"]), case_nbytes(case, ref),
-                                                repeats, case["index"])
+                                                repeats, case.get("index"))
             log(f"floor: read {read_key} {rates['read'][read_key] / 1e6:.0f} MB/s per core")
         r, e = rates["read"][read_key], rates["encode"][key]
         compute = cores / (1 / r + 1 / e)
