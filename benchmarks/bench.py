@@ -746,9 +746,12 @@ def rerender(out):
     conts = [Recorded(n, {r["case"]: r["note"] for r in data["rows"] if r["contender"] == n
                           and r.get("seconds") is None and not r.get("note", "").startswith("failed")})
              for n in names]
+    # The bytes of a whole-source case, from one of its rows (sel cases carry their own;
+    # a run of sel cases only has none).
     whole = {c["name"] for c in data["cases"] if "nbytes" not in c}
-    timed = next(r for r in data["rows"] if r["contender"] != "floor" and r.get("seconds") and r["case"] in whole)
-    nbytes = timed["mbps"] * 1e6 * timed["seconds"]
+    timed = next((r for r in data["rows"] if r["contender"] != "floor" and r.get("seconds") and r["case"] in whole),
+                 None)
+    nbytes = timed["mbps"] * 1e6 * timed["seconds"] if timed else None
     rows = summarize(data["cases"], conts, data["runs"], data["floor"], nbytes)
     write_results(out, data["meta"], data["cases"], conts, data["floor_rates"], data["floor"], rows, data["runs"])
     log(f"rebuilt {out}/results.md from results.json and logs/")
