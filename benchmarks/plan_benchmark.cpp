@@ -20,17 +20,17 @@ using namespace zpmpi;
 
 constexpr int kRanks = 4096;
 
-std::vector<plan::ArraySpec> specs() {
-  plan::ArraySpec s;
-  s.name = s.source_name = "t2m";
+std::vector<model::ArrayLayout> specs() {
+  model::ArrayLayout s;
+  s.name = s.source.name = "t2m";
   s.dtype = model::DType::f4;
   s.shape = {1000, 1000, 1000};
   s.chunks = {1, 1, 1000};
-  s.source_chunks = {1, 1, 1000};
-  s.source_chunked = true;
-  s.map = transform::IndexMap::identity(s.shape);
-  s.source_var_shape = s.shape;
-  s.source_var_chunks = s.source_chunks;
+  s.alignment = {1, 1, 1000};
+  s.source.chunked = true;
+  s.map = model::IndexMap::identity(s.shape);
+  s.source.shape = s.shape;
+  s.source.chunks = s.alignment;
   return {s};
 }
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "zpmpi/codec/codec.hpp"
+#include "zpmpi/plan/output_chunks.hpp"
 
 namespace zpmpi::app {
 
@@ -19,6 +19,16 @@ Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Sour
       values.push_back(std::visit([](auto x) { return static_cast<double>(x); }, model::load_scalar(v.dtype, &raw[i * esize])));
   }
   return coords;
+}
+
+std::vector<model::ArrayLayout> JobArrays::layouts() const {
+  return {arrays.begin(), arrays.end()};
+}
+
+std::vector<zarr::ArrayMeta> JobArrays::metadata() const {
+  std::vector<zarr::ArrayMeta> out;
+  for (const auto& a : arrays) out.push_back({a, a.attributes});
+  return out;
 }
 
 Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
@@ -43,33 +53,9 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
     }
   }
 
-  const boost::json::value compressor = codec::compressor_json(config.compressor);
-  for (const auto& a : job.arrays) {
-    plan::ArraySpec spec;
-    spec.name = a.name;
-    spec.source_name = a.source_name;
-    spec.dtype = a.dtype;
-    spec.shape = a.shape;
-    spec.source_chunks = a.source_chunks;
-    spec.source_chunked = a.source_chunked;
-    spec.source_compressed = a.source_compressed;
-    spec.source_var_shape = a.source_var_shape;
-    spec.source_var_chunks = a.source_var_chunks;
-    spec.fill_value = a.fill_value;
-    spec.map = a.map;
-    for (std::size_t d = 0; d < a.shape.size(); ++d) {
-      const model::Index cap = std::max<model::Index>(a.shape[d], 1);
-      model::Index size = std::min(a.source_chunks[d], cap);
-      if (a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name) {
-        size = cap;
-      } else if (auto it = config.chunks.sizes.find(a.dims[d]); it != config.chunks.sizes.end()) {
-        size = std::min<model::Index>(it->second, cap);
-      }
-      spec.chunks.push_back(std::max<model::Index>(size, 1));
-    }
-    job.metadata.push_back(zarr::ArrayMeta{a.name, a.dtype, a.shape, spec.chunks, a.fill_value,
-                                           compressor, a.dims, a.attributes});
-    job.specs.push_back(std::move(spec));
+  for (auto& a : job.arrays) {
+    const bool dimension_coordinate = a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name;
+    a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);
   }
 
   job.group_attrs = zarr::attrs_json(dataset.attributes);

@@ -71,11 +71,11 @@ struct Rank0State {
 
 void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
   for (std::size_t i = 0; i < p.arrays.size(); ++i) {
-    const auto& a = p.arrays[i];
-    log::info("array " + a.spec.name + ": " + std::string(model::dtype_name(a.spec.dtype)) + " " +
-              model::to_string(a.spec.shape) + ", chunks " + model::to_string(a.spec.chunks) +
-              " (source chunks " + model::to_string(a.spec.source_chunks) + "), batch of " +
-              model::to_string(a.batch_chunks) + " chunks" +
+    const auto& a = p.arrays[i].layout;
+    log::info("array " + a.name + ": " + std::string(model::dtype_name(a.dtype)) + " " +
+              model::to_string(a.shape) + ", chunks " + model::to_string(a.chunks) +
+              " (source chunks " + model::to_string(a.source.chunks) + "), batch of " +
+              model::to_string(p.arrays[i].batch_chunks) + " chunks" +
               (job.arrays[i].is_coordinate ? ", coordinate" : ""));
   }
   log::info("plan: " + std::to_string(p.regions.size()) + " regions over " +
@@ -113,7 +113,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.num_jobs = config.num_jobs.value_or(num_ranks);
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
-  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.specs, options));
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options));
   describe_plan(plan, state.job);
   if (cli.plan_only) return std::string();  // nothing to write
   if (!state.job.recommendations.empty() && config.recommendations == "halt")
@@ -219,7 +219,8 @@ int run(int argc, char** argv) {
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
-      return zarr::write_metadata(state.config.store, state.job.group_attrs, state.job.metadata);
+      return zarr::write_metadata(state.config.store, state.job.group_attrs, state.job.metadata(),
+                                  codec::compressor_json(state.config.compressor));
     });
   }
   status = session.agree(status);

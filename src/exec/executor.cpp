@@ -83,7 +83,7 @@ class RankExecutor {
   }
 
   Status run_batch(const plan::Batch& batch) {
-    const plan::ArraySpec& spec = plan_.arrays[batch.array].spec;
+    const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.dtype);
 
     const auto t0 = Clock::now();
@@ -152,7 +152,7 @@ class RankExecutor {
   /// Chunk `n` (C order inside the batch's chunk box): gather it from the hyperslab
   /// (padding edge chunks with the fill value), encode it and write its file.
   Status write_chunk(Worker& worker, const plan::Batch& batch, const std::byte* hyper, Index n) {
-    const plan::ArraySpec& spec = plan_.arrays[batch.array].spec;
+    const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     const std::size_t esize = model::dtype_size(spec.dtype);
     const Shape& hyper_shape = batch.elements.count;
     const std::size_t rank = spec.shape.size();
@@ -207,16 +207,16 @@ class RankExecutor {
 
   /// Fills `hyper` (the batch's output box, C order) from the source: straight in for an
   /// identity map, else piece by piece through a staging buffer, reversing where needed.
-  Status read_hyperslab(const plan::ArraySpec& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
+  Status read_hyperslab(const model::ArrayLayout& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
     const std::size_t esize = model::dtype_size(spec.dtype);
     if (spec.map.is_identity()) {
       count_decoded(spec, out, Shape(out.rank(), 1));
-      return source_.read(spec.source_name, out, {hyper, hyper_bytes});
+      return source_.read(spec.source.name, out, {hyper, hyper_bytes});
     }
-    for (const transform::ReadPiece& piece : spec.map.pieces(out)) {
+    for (const model::ReadPiece& piece : spec.map.pieces(out)) {
       const std::size_t bytes = piece.source.num_elements() * esize;
       std::byte* staging = staging_.get(bytes);
-      ZPMPI_RETURN_IF_ERROR(source_.read(spec.source_name, piece.source, {staging, bytes}, piece.stride));
+      ZPMPI_RETURN_IF_ERROR(source_.read(spec.source.name, piece.source, {staging, bytes}, piece.stride));
       count_decoded(spec, piece.source, piece.stride);
       Shape dst_start(out.rank());
       for (std::size_t d = 0; d < out.rank(); ++d) dst_start[d] = piece.output.start[d];
@@ -228,16 +228,16 @@ class RankExecutor {
   /// Adds the source bytes a read costs to the stats: the whole chunks it touches when they
   /// are compressed (each is decoded whole), else the elements read, since HDF5 reads a
   /// part of an uncompressed chunk straight from the file.
-  void count_decoded(const plan::ArraySpec& spec, const Box& source_box, const Shape& stride) {
+  void count_decoded(const model::ArrayLayout& spec, const Box& source_box, const Shape& stride) {
     const std::size_t esize = model::dtype_size(spec.dtype);
-    if (!spec.source_chunked || !spec.source_compressed) {
+    if (!spec.source.chunked || !spec.source.compressed) {
       stats_.bytes_decoded += source_box.num_elements() * esize;
       return;
     }
     Box span = source_box;
     for (std::size_t d = 0; d < span.rank(); ++d)
       if (span.count[d] > 0) span.count[d] = (span.count[d] - 1) * stride[d] + 1;
-    stats_.bytes_decoded += touched_elements(span, spec.source_var_shape, spec.source_var_chunks) * esize;
+    stats_.bytes_decoded += touched_elements(span, spec.source.shape, spec.source.chunks) * esize;
   }
 
   const plan::RegionPlan& plan_;

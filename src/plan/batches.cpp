@@ -18,29 +18,29 @@ namespace steps {
 namespace {
 
 /// Elements along d of `batch` chunks, clipped to the dim (the interior case: the largest).
-Index extent(const ArraySpec& s, const Shape& batch, std::size_t d) {
+Index extent(const model::ArrayLayout& s, const Shape& batch, std::size_t d) {
   return std::min(grid::sat_mul(batch[d], s.chunks[d]), std::max<Index>(s.shape[d], 1));
 }
 
 /// Staged reads hold the hyperslab twice (see batch_footprint).
-std::uint64_t copies(const ArraySpec& s) { return s.map.is_identity() ? 1 : 2; }
+std::uint64_t copies(const model::ArrayLayout& s) { return s.map.is_identity() ? 1 : 2; }
 
 /// Bytes that do not depend on the batch: per worker, one padded chunk and its encoding;
 /// for a compressed source, HDF5's decode buffers (kDecodeChunkBuffers source chunks).
-std::uint64_t worker_bytes(const ArraySpec& s, int workers) {
+std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
   std::uint64_t chunk = model::dtype_size(s.dtype);
   for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
   std::uint64_t decode = 0;
-  if (s.source_compressed) {
+  if (s.source.compressed) {
     decode = kDecodeChunkBuffers * model::dtype_size(s.dtype);
-    for (Index c : s.source_var_chunks) decode = grid::sat_mul(decode, c);
+    for (Index c : s.source.chunks) decode = grid::sat_mul(decode, c);
   }
   return grid::sat_add(decode, grid::sat_mul(static_cast<std::uint64_t>(workers),
                                              grid::sat_add(chunk, max_encoded_size(chunk))));
 }
 
 /// copies * dtype size * the elements of `batch` along every dim except `skip`.
-std::uint64_t hyperslab_bytes_without(const ArraySpec& s, const Shape& batch, std::size_t skip) {
+std::uint64_t hyperslab_bytes_without(const model::ArrayLayout& s, const Shape& batch, std::size_t skip) {
   std::uint64_t bytes = copies(s) * model::dtype_size(s.dtype);
   for (std::size_t d = 0; d < batch.size(); ++d)
     if (d != skip) bytes = grid::sat_mul(bytes, extent(s, batch, d));
@@ -49,7 +49,7 @@ std::uint64_t hyperslab_bytes_without(const ArraySpec& s, const Shape& batch, st
 
 }  // namespace
 
-std::uint64_t batch_footprint(const ArraySpec& s, const Shape& batch, int workers) {
+std::uint64_t batch_footprint(const model::ArrayLayout& s, const Shape& batch, int workers) {
   return grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), worker_bytes(s, workers));
 }
 
@@ -60,8 +60,8 @@ namespace {
 /// of its chunks at the same cost per byte, so a bigger batch buys nothing but resident
 /// memory and first-touch page faults; a compressed one decodes whole source chunks, and
 /// the largest batch that fits decodes each of them the fewest times.
-std::uint64_t batch_limit(const ArraySpec& s, const PlanOptions& options) {
-  if (s.source_compressed) return options.memory_limit;
+std::uint64_t batch_limit(const model::ArrayLayout& s, const PlanOptions& options) {
+  if (s.source.compressed) return options.memory_limit;
   const std::uint64_t one_chunk = batch_footprint(s, Shape(s.shape.size(), 1), options.workers);
   return std::min(options.memory_limit, std::max(kPreferredBatchBytes, one_chunk));
 }
@@ -69,7 +69,7 @@ std::uint64_t batch_limit(const ArraySpec& s, const PlanOptions& options) {
 }  // namespace
 
 Status size_batches(ArrayPlan& a, const PlanOptions& options) {
-  const ArraySpec& s = a.spec;
+  const model::ArrayLayout& s = a.layout;
   a.batch_chunks = grid::chunks_per_unit(a);
   if (grid::num_units(a) == 0) {
     a.batch_footprint = 0;

@@ -21,28 +21,28 @@ Shape chunk_counts(const Shape& shape, const Shape& chunks) {
 
 Shape chunks_per_unit(const ArrayPlan& a) {
   Shape n(a.unit.size());
-  for (std::size_t d = 0; d < n.size(); ++d) n[d] = ceil_div(a.unit[d], a.spec.chunks[d]);
+  for (std::size_t d = 0; d < n.size(); ++d) n[d] = ceil_div(a.unit[d], a.layout.chunks[d]);
   return n;
 }
 
 void set_units(ArrayPlan& a, const Shape& per_unit) {
-  const std::size_t rank = a.spec.shape.size();
+  const std::size_t rank = a.layout.shape.size();
   a.unit.resize(rank);
   a.unit_grid.resize(rank);
   for (std::size_t d = 0; d < rank; ++d) {
     // Capped at the dim length: a unit reaching the end covers the dim, partial chunk included.
-    const Index dim = std::max<Index>(a.spec.shape[d], 1);
-    a.unit[d] = std::clamp<Index>(sat_mul(per_unit[d], a.spec.chunks[d]), 1, dim);
-    a.unit_grid[d] = ceil_div(a.spec.shape[d], a.unit[d]);
+    const Index dim = std::max<Index>(a.layout.shape[d], 1);
+    a.unit[d] = std::clamp<Index>(sat_mul(per_unit[d], a.layout.chunks[d]), 1, dim);
+    a.unit_grid[d] = ceil_div(a.layout.shape[d], a.unit[d]);
   }
 }
 
 Index num_units(const ArrayPlan& a) { return model::num_elements(a.unit_grid); }
 
 std::uint64_t unit_bytes(const ArrayPlan& a, const Shape& index) {
-  std::uint64_t n = model::dtype_size(a.spec.dtype);
+  std::uint64_t n = model::dtype_size(a.layout.dtype);
   for (std::size_t d = 0; d < index.size(); ++d)
-    n *= std::min(a.unit[d], a.spec.shape[d] - index[d] * a.unit[d]);
+    n *= std::min(a.unit[d], a.layout.shape[d] - index[d] * a.unit[d]);
   return n;
 }
 

@@ -2,10 +2,14 @@
 //
 //   {"options": {"num_jobs": 5, "num_ranks": 2, "memory_limit": 50000, "workers": 1},
 //    "total_bytes": ..., "max_batch_footprint": ...,
-//    "arrays": [{"spec": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
-//                         "map": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}]},
+//    "arrays": [{"layout": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
+//                           "source": {"name": "t2m", "dims": [...], ...},
+//                           "map": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}]},
 //                "unit": [...], "unit_grid": [...], "batch_chunks": [...], "batch_footprint": ...}],
-//    "regions": [[array, unit_begin, unit_end, job, rank, bytes], ...]}
+//    "regions": [{"array": 0, "unit_begin": 0, "unit_end": 3, "job": 0, "rank": 0, "bytes": ...}]}
+//
+// Each struct's fields are listed once (the `fields` functions below), and that one list
+// both writes and reads them, so the two directions cannot drift apart.
 //
 // Integers are JSON integers (Boost.JSON keeps int64 and uint64 exact). A fill value keeps
 // its kind: {"i": -32767}, {"u": 18446744073709551615} or {"f": "<double>"}. Doubles are
@@ -17,6 +21,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <string>
 
 #include <boost/json.hpp>
@@ -81,7 +86,7 @@ std::optional<model::Scalar> scalar_from(const json::value& v) {
   return model::Scalar{double_from(o.at("f").as_string())};
 }
 
-json::array map_json(const transform::IndexMap& map) {
+json::array map_json(const model::IndexMap& map) {
   json::array dims;
   for (const auto& d : map.dims) {
     if (d.fixed) {
@@ -95,10 +100,10 @@ json::array map_json(const transform::IndexMap& map) {
   return dims;
 }
 
-transform::IndexMap map_from(const json::value& v) {
-  transform::IndexMap map;
+model::IndexMap map_from(const json::value& v) {
+  model::IndexMap map;
   for (const auto& d : v.as_array()) {
-    transform::DimMap m;
+    model::DimMap m;
     if (const auto* fixed = d.as_object().if_contains("fixed")) {
       m.fixed = fixed->to_number<Index>();
     } else {
@@ -115,88 +120,110 @@ transform::IndexMap map_from(const json::value& v) {
   return map;
 }
 
-json::object spec_json(const ArraySpec& s) {
-  return json::object{{"name", s.name},
-                      {"source_name", s.source_name},
-                      {"dtype", model::dtype_name(s.dtype)},
-                      {"shape", shape_json(s.shape)},
-                      {"chunks", shape_json(s.chunks)},
-                      {"source_chunks", shape_json(s.source_chunks)},
-                      {"source_chunked", s.source_chunked},
-                      {"source_compressed", s.source_compressed},
-                      {"source_var_shape", shape_json(s.source_var_shape)},
-                      {"source_var_chunks", shape_json(s.source_var_chunks)},
-                      {"fill_value", scalar_json(s.fill_value)},
-                      {"map", map_json(s.map)}};
+// One field list per struct, visited by a Writer (struct -> JSON) or a Reader (JSON -> struct).
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::SourceLayout> {
+  io("name", s.name), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
+  io("chunked", s.chunked), io("compressed", s.compressed);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ArrayLayout> {
+  io("name", s.name), io("dtype", s.dtype), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
+  io("fill_value", s.fill_value), io("source", s.source), io("alignment", s.alignment), io("map", s.map);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, ArrayPlan> {
+  io("layout", s.layout), io("unit", s.unit), io("unit_grid", s.unit_grid);
+  io("batch_chunks", s.batch_chunks), io("batch_footprint", s.batch_footprint);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, PlanOptions> {
+  io("num_jobs", s.num_jobs), io("num_ranks", s.num_ranks), io("memory_limit", s.memory_limit);
+  io("workers", s.workers);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, Region> {
+  io("array", s.array), io("unit_begin", s.unit_begin), io("unit_end", s.unit_end), io("job", s.job);
+  io("rank", s.rank), io("bytes", s.bytes);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, RegionPlan> {
+  io("options", s.options), io("total_bytes", s.total_bytes), io("max_batch_footprint", s.max_batch_footprint);
+  io("arrays", s.arrays), io("regions", s.regions);
 }
 
-ArraySpec spec_from(const json::object& o) {
-  ArraySpec s;
-  s.name = o.at("name").as_string();
-  s.source_name = o.at("source_name").as_string();
-  const auto dtype = model::dtype_from_name(o.at("dtype").as_string());
-  if (!dtype) throw BadPlan("unknown dtype \"" + std::string(o.at("dtype").as_string()) + "\"");
-  s.dtype = *dtype;
-  s.shape = shape_from(o.at("shape"));
-  s.chunks = shape_from(o.at("chunks"));
-  s.source_chunks = shape_from(o.at("source_chunks"));
-  s.source_chunked = o.at("source_chunked").as_bool();
-  s.source_compressed = o.at("source_compressed").as_bool();
-  s.source_var_shape = shape_from(o.at("source_var_shape"));
-  s.source_var_chunks = shape_from(o.at("source_var_chunks"));
-  s.fill_value = scalar_from(o.at("fill_value"));
-  s.map = map_from(o.at("map"));
-  return s;
-}
+struct Probe {
+  template <class V> void operator()(const char*, V&) {}
+};
+template <class T>
+concept HasFields = requires(T& t, Probe& p) { fields(t, p); };
 
-ArrayPlan array_from(const json::object& o) {
-  ArrayPlan a{spec_from(o.at("spec").as_object()), shape_from(o.at("unit")), shape_from(o.at("unit_grid")),
-              shape_from(o.at("batch_chunks")), o.at("batch_footprint").to_number<std::uint64_t>()};
-  // for_each_batch divides by and indexes with these: they must fit the shape.
-  const std::size_t rank = a.spec.shape.size();
-  if (a.unit.size() != rank || a.unit_grid.size() != rank || a.batch_chunks.size() != rank)
-    throw BadPlan("array " + a.spec.name + ": unit, unit grid and batch differ in rank from the shape");
-  for (std::size_t d = 0; d < rank; ++d)
-    if (a.unit[d] == 0 || a.batch_chunks[d] == 0 || a.unit_grid[d] != grid::ceil_div(a.spec.shape[d], a.unit[d]))
-      throw BadPlan("array " + a.spec.name + ": inconsistent unit grid");
+json::value to_json(const std::string& s) { return json::string(s); }
+json::value to_json(bool b) { return b; }
+json::value to_json(model::DType t) { return json::string(model::dtype_name(t)); }
+json::value to_json(const std::optional<model::Scalar>& fill) { return scalar_json(fill); }
+json::value to_json(const model::IndexMap& map) { return map_json(map); }
+template <class T> requires std::is_integral_v<T>
+json::value to_json(T n) { return n; }
+template <class T> json::value to_json(const std::vector<T>& list);
+template <class T> requires HasFields<const T>
+json::value to_json(const T& s) {
+  json::object o;
+  auto io = [&](const char* key, const auto& v) { o[key] = to_json(v); };
+  fields(s, io);
+  return o;
+}
+template <class T> json::value to_json(const std::vector<T>& list) {
+  json::array a;
+  for (const auto& x : list) a.push_back(to_json(x));
   return a;
 }
 
-Region region_from(const json::value& v, const RegionPlan& plan) {
-  const auto& r = v.as_array();
-  if (r.size() != 6) throw BadPlan("a region must have 6 numbers");
-  const Region region{r[0].to_number<std::uint32_t>(), r[1].to_number<Index>(), r[2].to_number<Index>(),
-                      r[3].to_number<int>(), r[4].to_number<int>(), r[5].to_number<std::uint64_t>()};
+void from_json(const json::value& v, std::string& s) { s = v.as_string(); }
+void from_json(const json::value& v, bool& b) { b = v.as_bool(); }
+void from_json(const json::value& v, model::DType& t) {
+  const auto dtype = model::dtype_from_name(v.as_string());
+  if (!dtype) throw BadPlan("unknown dtype \"" + std::string(v.as_string()) + "\"");
+  t = *dtype;
+}
+void from_json(const json::value& v, std::optional<model::Scalar>& fill) { fill = scalar_from(v); }
+void from_json(const json::value& v, model::IndexMap& map) { map = map_from(v); }
+template <class T> requires std::is_integral_v<T>
+void from_json(const json::value& v, T& n) { n = v.to_number<T>(); }  // throws when out of range
+template <class T> void from_json(const json::value& v, std::vector<T>& list);
+template <class T> requires HasFields<T>
+void from_json(const json::value& v, T& s) {
+  const json::object& o = v.as_object();
+  std::size_t seen = 0;
+  auto io = [&](const char* key, auto& field) { from_json(o.at(key), field), ++seen; };
+  fields(s, io);
+  if (seen != o.size()) throw BadPlan("an object has keys the plan does not know");
+}
+template <class T> void from_json(const json::value& v, std::vector<T>& list) {
+  list.clear();
+  for (const auto& x : v.as_array()) from_json(x, list.emplace_back());
+}
+
+/// The checks for_each_batch relies on: it divides by and indexes with these.
+void check_array(const ArrayPlan& a) {
+  const std::size_t rank = a.layout.shape.size();
+  if (a.unit.size() != rank || a.unit_grid.size() != rank || a.batch_chunks.size() != rank)
+    throw BadPlan("array " + a.layout.name + ": unit, unit grid and batch differ in rank from the shape");
+  for (std::size_t d = 0; d < rank; ++d)
+    if (a.unit[d] == 0 || a.batch_chunks[d] == 0 || a.unit_grid[d] != grid::ceil_div(a.layout.shape[d], a.unit[d]))
+      throw BadPlan("array " + a.layout.name + ": inconsistent unit grid");
+}
+
+void check_region(const Region& region, const RegionPlan& plan) {
   if (region.array >= plan.arrays.size() || region.unit_begin >= region.unit_end ||
       region.unit_end > grid::num_units(plan.arrays[region.array]) || region.rank < 0 ||
       region.rank >= plan.options.num_ranks)
     throw BadPlan("region of array " + std::to_string(region.array) + " is out of range");
-  return region;
 }
 
 }  // namespace
 
-std::string plan_to_json(const RegionPlan& plan) {
-  json::array arrays;
-  for (const auto& a : plan.arrays) {
-    arrays.push_back(json::object{{"spec", spec_json(a.spec)},
-                                  {"unit", shape_json(a.unit)},
-                                  {"unit_grid", shape_json(a.unit_grid)},
-                                  {"batch_chunks", shape_json(a.batch_chunks)},
-                                  {"batch_footprint", a.batch_footprint}});
-  }
-  json::array regions;
-  for (const auto& r : plan.regions)
-    regions.push_back(json::array{r.array, r.unit_begin, r.unit_end, r.job, r.rank, r.bytes});
-  const auto& o = plan.options;
-  return json::serialize(json::object{
-      {"options", json::object{{"num_jobs", o.num_jobs}, {"num_ranks", o.num_ranks},
-                               {"memory_limit", o.memory_limit}, {"workers", o.workers}}},
-      {"total_bytes", plan.total_bytes},
-      {"max_batch_footprint", plan.max_batch_footprint},
-      {"arrays", std::move(arrays)},
-      {"regions", std::move(regions)}});
-}
+std::string plan_to_json(const RegionPlan& plan) { return json::serialize(to_json(plan)); }
 
 Result<RegionPlan> plan_from_json(std::string_view text) {
   json::error_code ec;
@@ -204,22 +231,15 @@ Result<RegionPlan> plan_from_json(std::string_view text) {
   if (ec) return runtime_error("plan: malformed JSON (" + ec.message() + ")");
   RegionPlan plan;
   try {
-    const auto& o = v.as_object();
-    const auto& opts = o.at("options").as_object();
-    plan.options.num_jobs = opts.at("num_jobs").to_number<int>();
-    plan.options.num_ranks = opts.at("num_ranks").to_number<int>();
-    plan.options.memory_limit = opts.at("memory_limit").to_number<std::uint64_t>();
-    plan.options.workers = opts.at("workers").to_number<int>();
-    plan.total_bytes = o.at("total_bytes").to_number<std::uint64_t>();
-    plan.max_batch_footprint = o.at("max_batch_footprint").to_number<std::uint64_t>();
-    std::vector<ArraySpec> specs;
-    for (const auto& a : o.at("arrays").as_array()) {
-      plan.arrays.push_back(array_from(a.as_object()));
-      specs.push_back(plan.arrays.back().spec);
+    from_json(v, plan);
+    std::vector<model::ArrayLayout> layouts;
+    for (const auto& a : plan.arrays) {
+      check_array(a);
+      layouts.push_back(a.layout);
     }
     // The same checks make_plan made, so a plan from elsewhere cannot index out of range.
-    if (auto st = steps::validate(specs, plan.options); !st.ok()) throw BadPlan(st.error().message);
-    for (const auto& r : o.at("regions").as_array()) plan.regions.push_back(region_from(r, plan));
+    if (auto st = steps::validate(layouts, plan.options); !st.ok()) throw BadPlan(st.error().message);
+    for (const auto& r : plan.regions) check_region(r, plan);
   } catch (const std::exception& e) {
     // Boost.JSON reports a missing key or a wrong type by throwing; so do the checks above.
     return runtime_error(std::string("plan: unexpected content (") + e.what() + ")");

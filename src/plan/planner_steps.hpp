@@ -14,15 +14,15 @@
 namespace zpmpi::plan::steps {
 
 /// kUsage errors for: num_jobs, num_ranks or workers < 1; a spec whose shape, chunks,
-/// source_chunks and map output disagree in rank (or whose map's output shape is not
-/// `shape`); source_var_shape/source_var_chunks not of the map's source rank; a chunk or
+/// alignment and map output disagree in rank (or whose map's output shape is not
+/// `shape`); source.shape/source.chunks not of the map's source rank; a chunk or
 /// source chunk of 0; an empty or repeated array name; more arrays than 2^32; an array, or
 /// all arrays together, of more than 2^64 - 1 bytes.
-Status validate(const std::vector<ArraySpec>& arrays, const PlanOptions& options);
+Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions& options);
 
-/// The array with its lcm-aligned units: unit[d] = min(lcm(chunks[d], source_chunks[d]),
+/// The array with its lcm-aligned units: unit[d] = min(lcm(chunks[d], alignment[d]),
 /// max(shape[d], 1)). A unit that reaches the dim length covers the whole dim.
-ArrayPlan aligned_units(ArraySpec spec);
+ArrayPlan aligned_units(model::ArrayLayout spec);
 
 /// While the arrays have fewer units than `jobs` in total, halves (rounding up) the chunks
 /// per unit of the array with the largest units, on its outermost dim with more than one
@@ -34,7 +34,7 @@ void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs);
 /// where the hyperslab is the batch's elements clipped to the shape and copies is 2 when
 /// the index map is not the identity (reads are staged, then reversed or reassembled).
 /// Saturates at UINT64_MAX.
-std::uint64_t batch_footprint(const ArraySpec& spec, const Shape& batch, int workers);
+std::uint64_t batch_footprint(const model::ArrayLayout& spec, const Shape& batch, int workers);
 
 /// Sets a.batch_chunks to the largest box of chunks inside a unit that fits
 /// memory_limit (and, for an uncompressed source, kPreferredBatchBytes unless one chunk

@@ -12,12 +12,12 @@
 
 namespace zpmpi::plan {
 
-Result<RegionPlan> make_plan(std::vector<ArraySpec> arrays, const PlanOptions& options) {
+Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options) {
   ZPMPI_RETURN_IF_ERROR(steps::validate(arrays, options));
   RegionPlan plan;
   plan.options = options;
   plan.arrays.reserve(arrays.size());
-  for (ArraySpec& spec : arrays) {
+  for (model::ArrayLayout& spec : arrays) {
     plan.total_bytes += model::num_elements(spec.shape) * model::dtype_size(spec.dtype);
     plan.arrays.push_back(steps::aligned_units(std::move(spec)));
   }
@@ -29,14 +29,14 @@ Result<RegionPlan> make_plan(std::vector<ArraySpec> arrays, const PlanOptions& o
     if (!steps::size_batches(a, options).ok() && (!worst || a.batch_footprint > worst->batch_footprint)) worst = &a;
     plan.max_batch_footprint = std::max(plan.max_batch_footprint, a.batch_footprint);
   }
-  if (worst) return usage_error(steps::too_low_message(options.memory_limit, worst->spec.name, worst->batch_footprint));
+  if (worst) return usage_error(steps::too_low_message(options.memory_limit, worst->layout.name, worst->batch_footprint));
   plan.regions = steps::balance(plan.arrays, options, plan.total_bytes);
   return plan;
 }
 
 void for_each_batch(const RegionPlan& plan, const Region& region, const std::function<void(const Batch&)>& fn) {
   const ArrayPlan& a = plan.arrays[region.array];
-  const ArraySpec& s = a.spec;
+  const model::ArrayLayout& s = a.layout;
   const std::size_t rank = s.shape.size();
   const Shape counts = grid::chunk_counts(s.shape, s.chunks);
   const Shape per_unit = grid::chunks_per_unit(a);

@@ -11,16 +11,16 @@
 
 namespace zpmpi::plan::steps {
 
-ArrayPlan aligned_units(ArraySpec spec) {
+ArrayPlan aligned_units(model::ArrayLayout spec) {
   ArrayPlan a;
-  a.spec = std::move(spec);
-  const std::size_t rank = a.spec.shape.size();
+  a.layout = std::move(spec);
+  const std::size_t rank = a.layout.shape.size();
   a.unit.resize(rank);
   a.unit_grid.resize(rank);
   for (std::size_t d = 0; d < rank; ++d) {
-    const Index dim = std::max<Index>(a.spec.shape[d], 1);
-    a.unit[d] = grid::lcm_capped(a.spec.chunks[d], a.spec.source_chunks[d], dim);
-    a.unit_grid[d] = grid::ceil_div(a.spec.shape[d], a.unit[d]);
+    const Index dim = std::max<Index>(a.layout.shape[d], 1);
+    a.unit[d] = grid::lcm_capped(a.layout.chunks[d], a.layout.alignment[d], dim);
+    a.unit_grid[d] = grid::ceil_div(a.layout.shape[d], a.unit[d]);
   }
   return a;
 }

@@ -11,23 +11,23 @@
 namespace zpmpi::plan::steps {
 namespace {
 
-Status validate_spec(const ArraySpec& a) {
+Status validate_spec(const model::ArrayLayout& a) {
   const std::string where = "array " + a.name + ": ";
   const std::size_t rank = a.shape.size();
-  if (a.chunks.size() != rank || a.source_chunks.size() != rank || a.map.output_rank() != rank)
+  if (a.chunks.size() != rank || a.alignment.size() != rank || a.map.output_rank() != rank)
     return usage_error(where + "shape " + model::to_string(a.shape) + ", chunks " + model::to_string(a.chunks) +
-                       ", source chunks " + model::to_string(a.source_chunks) + " and index map (" +
+                       ", alignment " + model::to_string(a.alignment) + " and index map (" +
                        std::to_string(a.map.output_rank()) + " output dims) differ in rank");
   if (a.map.output_shape() != a.shape)
     return usage_error(where + "the index map's output shape " + model::to_string(a.map.output_shape()) +
                        " is not the shape " + model::to_string(a.shape));
-  if (a.source_var_shape.size() != a.map.dims.size() || a.source_var_chunks.size() != a.map.dims.size())
+  if (a.source.shape.size() != a.map.dims.size() || a.source.chunks.size() != a.map.dims.size())
     return usage_error(where + "the source variable's shape and chunks must have one entry per source dim (" +
                        std::to_string(a.map.dims.size()) + ")");
   for (std::size_t d = 0; d < rank; ++d)
-    if (a.chunks[d] == 0 || a.source_chunks[d] == 0)
+    if (a.chunks[d] == 0 || a.alignment[d] == 0)
       return usage_error(where + "chunk sizes must be positive, got chunks " + model::to_string(a.chunks) +
-                         " and source chunks " + model::to_string(a.source_chunks));
+                         " and alignment " + model::to_string(a.alignment));
   std::uint64_t bytes = model::dtype_size(a.dtype);
   for (Index n : a.shape) bytes = grid::sat_mul(bytes, n);
   if (bytes == grid::kSaturated)
@@ -37,7 +37,7 @@ Status validate_spec(const ArraySpec& a) {
 
 }  // namespace
 
-Status validate(const std::vector<ArraySpec>& arrays, const PlanOptions& options) {
+Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions& options) {
   if (options.num_jobs < 1) return usage_error("num_jobs must be at least 1, got " + std::to_string(options.num_jobs));
   if (options.num_ranks < 1)
     return usage_error("the number of ranks must be at least 1, got " + std::to_string(options.num_ranks));
@@ -46,7 +46,7 @@ Status validate(const std::vector<ArraySpec>& arrays, const PlanOptions& options
     return usage_error("too many arrays (" + std::to_string(arrays.size()) + ")");
   std::set<std::string> names;
   std::uint64_t total = 0;
-  for (const ArraySpec& a : arrays) {
+  for (const model::ArrayLayout& a : arrays) {
     ZPMPI_RETURN_IF_ERROR(validate_spec(a));
     // Two arrays of one name would write the same chunk files.
     if (!names.insert(a.name).second) return usage_error("array " + a.name + " is listed twice");

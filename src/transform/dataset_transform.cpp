@@ -233,22 +233,22 @@ void apply_dim_states(std::vector<OutputArray>& arrays, const DimStates& states)
     IndexMap map;
     std::vector<std::string> dims;
     model::Shape shape, align;
-    for (std::size_t d = 0; d < a.source_dims.size(); ++d) {
-      const DimState* s = states.find(a.source_dims[d]);
-      const DimMap m = s ? s->map : DimMap::identity(a.source_var_shape[d]);
+    for (std::size_t d = 0; d < a.source.dims.size(); ++d) {
+      const DimState* s = states.find(a.source.dims[d]);
+      const DimMap m = s ? s->map : DimMap::identity(a.source.shape[d]);
       if (!m.fixed) {
-        dims.push_back(a.source_dims[d]);
+        dims.push_back(a.source.dims[d]);
         shape.push_back(m.length());
         const bool unit_steps = std::all_of(m.segments.begin(), m.segments.end(),
                                             [](const Segment& g) { return g.stride == 1 || g.stride == -1; });
-        align.push_back(unit_steps ? a.source_var_chunks[d] : 1);
+        align.push_back(unit_steps ? a.source.chunks[d] : 1);
       }
       map.dims.push_back(m);
     }
-    if (a.is_coordinate && dims.empty() && !a.source_dims.empty()) scalar_coords.push_back(a.name);
+    if (a.is_coordinate && dims.empty() && !a.source.dims.empty()) scalar_coords.push_back(a.name);
     a.dims = std::move(dims);
     a.shape = std::move(shape);
-    a.source_chunks = std::move(align);
+    a.alignment = std::move(align);
     a.map = std::move(map);
   }
   if (scalar_coords.empty()) return;
@@ -269,14 +269,14 @@ std::vector<Recommendation> recommendations(const std::vector<OutputArray>& arra
   std::vector<Recommendation> out;
   std::set<std::pair<std::string, Index>> seen;
   for (const auto& a : arrays) {
-    if (a.is_coordinate || !a.source_chunked) continue;
+    if (a.is_coordinate || !a.source.chunked) continue;
     for (std::size_t d = 0; d < a.map.dims.size(); ++d) {
       const DimMap& m = a.map.dims[d];
-      const DimState* s = states.find(a.source_dims[d]);
+      const DimState* s = states.find(a.source.dims[d]);
       if (!s || !s->selected || m.fixed || m.segments.size() != 1) continue;
       const Segment& g = m.segments[0];
       if (g.stride != 1 && g.stride != -1) continue;
-      const Index k = a.source_var_chunks[d], length = a.source_var_shape[d];
+      const Index k = a.source.chunks[d], length = a.source.shape[d];
       if (k >= length) continue;
       const auto lo = static_cast<Index>(std::min(g.src_start, g.src_start + g.stride * static_cast<std::int64_t>(g.length - 1)));
       const Index hi = lo + g.length;  // exclusive

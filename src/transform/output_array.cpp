@@ -9,19 +9,14 @@ namespace {
 OutputArray from_variable(const model::Variable& v, bool is_coordinate) {
   OutputArray a;
   a.name = v.name;
-  a.source_name = v.name;
   a.dtype = v.dtype;
   a.dims = v.dims;
-  a.source_dims = v.dims;
   a.shape = v.shape;
-  a.source_chunks = v.source_chunks;
-  a.source_chunked = v.chunked;
-  a.source_compressed = v.compressed;
-  a.source_var_shape = v.shape;
-  a.source_var_chunks = v.source_chunks;
-  a.attributes = v.attributes;
   a.fill_value = v.fill_value;
+  a.source = {v.name, v.dims, v.shape, v.source_chunks, v.chunked, v.compressed};
+  a.alignment = v.source_chunks;
   a.map = IndexMap::identity(v.shape);
+  a.attributes = v.attributes;
   a.is_coordinate = is_coordinate;
   return a;
 }

@@ -42,10 +42,10 @@ json::object attrs_json(const std::vector<model::Attribute>& attributes) {
   return o;
 }
 
-json::object zarray_json(const ArrayMeta& array) {
+json::object zarray_json(const model::ArrayLayout& array, const json::value& compressor) {
   return json::object{
       {"chunks", shape_json(array.chunks)},
-      {"compressor", array.compressor},
+      {"compressor", compressor},
       {"dimension_separator", "."},
       {"dtype", typestr(array.dtype)},
       {"fill_value", fill_value_json(array.dtype, array.fill_value)},
@@ -59,16 +59,17 @@ json::object zarray_json(const ArrayMeta& array) {
 json::object array_zattrs_json(const ArrayMeta& array) {
   json::object o = attrs_json(array.attributes);
   json::array dims;
-  for (const auto& d : array.dims) dims.push_back(json::string(d));
+  for (const auto& d : array.layout.dims) dims.push_back(json::string(d));
   o["_ARRAY_DIMENSIONS"] = std::move(dims);
   return o;
 }
 
-json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays) {
+json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
+                           const json::value& compressor) {
   json::object metadata{{".zgroup", json::object{{"zarr_format", 2}}}, {".zattrs", group_attrs}};
   for (const auto& a : arrays) {
-    metadata[a.name + "/.zarray"] = zarray_json(a);
-    metadata[a.name + "/.zattrs"] = array_zattrs_json(a);
+    metadata[a.layout.name + "/.zarray"] = zarray_json(a.layout, compressor);
+    metadata[a.layout.name + "/.zattrs"] = array_zattrs_json(a);
   }
   return json::object{{"metadata", std::move(metadata)}, {"zarr_consolidated_format", 1}};
 }

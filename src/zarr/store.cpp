@@ -121,15 +121,16 @@ Status write_chunk(const fs::path& store, const std::string& array, const std::s
 }
 
 Status write_metadata(const fs::path& store, const boost::json::object& group_attrs,
-                      const std::vector<ArrayMeta>& arrays) {
+                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor) {
   ZPMPI_RETURN_IF_ERROR(write_document(store / ".zgroup", boost::json::object{{"zarr_format", 2}}));
   ZPMPI_RETURN_IF_ERROR(write_document(store / ".zattrs", group_attrs));
   for (const auto& a : arrays) {
-    ZPMPI_RETURN_IF_ERROR(write_document(store / a.name / ".zarray", zarray_json(a)));
-    ZPMPI_RETURN_IF_ERROR(write_document(store / a.name / ".zattrs", array_zattrs_json(a)));
+    const fs::path dir = store / a.layout.name;
+    ZPMPI_RETURN_IF_ERROR(write_document(dir / ".zarray", zarray_json(a.layout, compressor)));
+    ZPMPI_RETURN_IF_ERROR(write_document(dir / ".zattrs", array_zattrs_json(a)));
   }
   // Last: a store with .zmetadata is complete.
-  return write_document(store / ".zmetadata", zmetadata_json(group_attrs, arrays));
+  return write_document(store / ".zmetadata", zmetadata_json(group_attrs, arrays, compressor));
 }
 
 Status remove_store(const fs::path& store) {

@@ -552,6 +552,15 @@ def case_chains(r, a):
             xr.testing.assert_identical(got.load(), expected.load())
         except AssertionError as e:
             sys.exit(f"FAIL chain {i} {json.dumps(chain)}:\n{e}")
+        # Dims not named in chunks keep the source chunk, also when a step maps them
+        # (isel longitude [1, 70, 5] once gave chunks of 1 along longitude).
+        for name in variables:
+            with open(os.path.join(store, name, ".zarray")) as f:
+                chunks = tuple(json.load(f)["chunks"])
+            want = oracle.expected_chunks(source, name, name, got[name].dims, got[name].shape,
+                                          {"time": 4, "latitude": 8})
+            if chunks != want:
+                sys.exit(f"FAIL chain {i} {json.dumps(chain)}: {name} chunks {chunks}, expected {want}")
         print(f"ok chain {i}: {dict(got.sizes)} {json.dumps(chain)}")
 
 

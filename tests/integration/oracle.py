@@ -73,28 +73,29 @@ def _load_json(path):
         return json.load(f)  # accepts NaN/Infinity, as zarr-python writes them
 
 
-def source_chunks(source, name, shape):
-    """The chunk shape the source stores `name` in: netCDF-4 chunks, else the whole variable
-    (one record along a netCDF-3 record dim)."""
+def source_chunks(source, name):
+    """The chunk shape the source stores `name` in, by dim name: netCDF-4 chunks, else the
+    whole variable (one record along a netCDF-3 record dim)."""
     import netCDF4
     with netCDF4.Dataset(source) as ds:
         var = ds.variables[name]
         nc4 = ds.data_model.startswith("NETCDF4")
         chunking = var.chunking() if nc4 else "contiguous"
         if chunking != "contiguous":
-            return tuple(min(c, max(s, 1)) for c, s in zip(chunking, shape))
-        return tuple(1 if not nc4 and ds.dimensions[d].isunlimited() else max(s, 1)
-                     for d, s in zip(var.dimensions, shape))
+            return dict(zip(var.dimensions, chunking))
+        return {d: 1 if not nc4 and ds.dimensions[d].isunlimited() else max(s, 1)
+                for d, s in zip(var.dimensions, var.shape)}
 
 
 def expected_chunks(source, source_name, name, dims, shape, chunks):
     """The design's rule: a dimension coordinate is one chunk; otherwise a dim named in
-    `chunks` takes that size, any other dim the source chunk; all capped at the dim length."""
+    `chunks` takes that size, any other dim the source chunk of that dim (also when a step,
+    a reversal or a dropped dim changed the array); all capped at the dim length."""
     if len(dims) == 1 and dims[0] == name:
         return (max(shape[0], 1),)
-    base = source_chunks(source, source_name, shape)
+    base = source_chunks(source, source_name)
     sizes = chunks if isinstance(chunks, dict) else {}
-    return tuple(max(1, min(sizes.get(d, base[i]), max(shape[i], 1))) for i, d in enumerate(dims))
+    return tuple(max(1, min(sizes.get(d, base[d]), max(shape[i], 1))) for i, d in enumerate(dims))
 
 
 def check_files(store, arrays):

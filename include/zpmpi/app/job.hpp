@@ -17,20 +17,22 @@
 namespace zpmpi::app {
 
 struct JobArrays {
-  std::vector<transform::OutputArray> arrays;
-  std::vector<plan::ArraySpec> specs;    ///< same order as arrays
-  std::vector<zarr::ArrayMeta> metadata;  ///< same order as arrays
-  boost::json::object group_attrs;       ///< root .zattrs
+  std::vector<transform::OutputArray> arrays;  ///< output chunks decided
+  boost::json::object group_attrs;             ///< root .zattrs
   std::vector<transform::Recommendation> recommendations;
+
+  /// The arrays' layouts, for the planner.
+  std::vector<model::ArrayLayout> layouts() const;
+  /// Views of the arrays for the metadata writer (valid while this object lives).
+  std::vector<zarr::ArrayMeta> metadata() const;
 };
 
 /// The values of every 1-D dimension coordinate, as doubles (what `sel` compares labels to).
 Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Source& source);
 
 /// Chooses and renames the arrays, applies the preprocessors (`coords` from
-/// read_coordinates), resolves output chunks and builds the metadata.
-/// Output chunks: data arrays take chunks.sizes[dim], else the source chunk, capped at the
-/// dim length; dimension coordinates are one chunk. Errors (kUsage) name the config key,
+/// read_coordinates) and decides the output chunks (plan::choose_output_chunks with
+/// chunks.sizes; dimension coordinates are one chunk). Errors (kUsage) name the config key,
 /// e.g. "chunks.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)".
 Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
                                    const std::map<std::string, std::vector<double>>& coords);

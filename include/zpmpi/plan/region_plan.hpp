@@ -27,31 +27,13 @@
 #include "zpmpi/model/box.hpp"
 #include "zpmpi/model/dtype.hpp"
 #include "zpmpi/model/result.hpp"
-#include "zpmpi/transform/index_map.hpp"
+#include "zpmpi/model/array_layout.hpp"
 
 namespace zpmpi::plan {
 
 using model::Box;
 using model::Index;
 using model::Shape;
-
-/// One output array as the planner sees it.
-struct ArraySpec {
-  std::string name;         ///< output (zarr) array name
-  std::string source_name;  ///< variable in the source
-  model::DType dtype = model::DType::f4;
-  Shape shape;              ///< output shape
-  Shape chunks;             ///< output chunk shape (each >= 1, <= max(shape, 1))
-  Shape source_chunks;      ///< source chunk extents along the output dims (1 where a
-                            ///< strided map makes source chunks irrelevant to alignment)
-  bool source_chunked = false;  ///< source chunks must be decoded whole (see Variable::chunked)
-  bool source_compressed = false;  ///< decoding a source chunk needs kDecodeChunkBuffers chunk-sized buffers
-  Shape source_var_shape;   ///< the source variable's shape (source rank)
-  Shape source_var_chunks;  ///< its chunk shape (source rank), for read-cost accounting
-  std::optional<model::Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros
-  transform::IndexMap map;  ///< output index -> source index, one DimMap per source dim
-  bool operator==(const ArraySpec&) const = default;
-};
 
 struct PlanOptions {
   int num_jobs = 1;   ///< >= 1
@@ -77,7 +59,7 @@ inline constexpr std::uint64_t kDecodeChunkBuffers = 4;
 std::uint64_t max_encoded_size(std::uint64_t n);
 
 struct ArrayPlan {
-  ArraySpec spec;
+  model::ArrayLayout layout;  ///< chunks decided (choose_output_chunks); the rest as transform left it
   Shape unit;          ///< unit extent in elements per dim (a multiple of chunks, or the dim length)
   Shape unit_grid;     ///< number of units per dim
   Shape batch_chunks;  ///< output chunks per batch per dim (within one unit)
@@ -108,7 +90,7 @@ struct RegionPlan {
 /// Builds the plan. Errors (ExitCode::kUsage) when an option is out of range, a spec is
 /// inconsistent (ranks differ, a chunk is 0), or when one output chunk alone does not fit:
 ///   "memory_limit 100MB is too low: one batch of array t2m needs 310MB"
-Result<RegionPlan> make_plan(std::vector<ArraySpec> arrays, const PlanOptions& options);
+Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options);
 
 /// One batch: a box of output chunks of one array, and the elements it covers.
 struct Batch {

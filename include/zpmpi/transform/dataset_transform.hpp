@@ -10,7 +10,7 @@
 
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/model/result.hpp"
-#include "zpmpi/transform/index_map.hpp"
+#include "zpmpi/model/index_map.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/transform/preprocessor.hpp"
 

@@ -13,26 +13,19 @@
 
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/model/result.hpp"
-#include "zpmpi/transform/index_map.hpp"
+#include "zpmpi/model/array_layout.hpp"
 
 namespace zpmpi::transform {
 
-/// One array of the output dataset and where its elements come from.
-struct OutputArray {
-  std::string name;         ///< zarr array name
-  std::string source_name;  ///< variable in the source
-  model::DType dtype = model::DType::f4;
-  std::vector<std::string> dims;         ///< output dims
-  std::vector<std::string> source_dims;  ///< the source variable's dims
-  model::Shape shape;
-  model::Shape source_chunks;  ///< along the output dims (see plan::ArraySpec)
-  bool source_chunked = false;
-  bool source_compressed = false;
-  model::Shape source_var_shape;   ///< the source variable's shape and chunks (source rank)
-  model::Shape source_var_chunks;
+using model::DimMap;
+using model::Index;
+using model::IndexMap;
+using model::Segment;
+
+/// One array of the output dataset: its layout (output side, source side, index map; the
+/// descriptor every module shares) and what only the metadata needs.
+struct OutputArray : model::ArrayLayout {
   std::vector<model::Attribute> attributes;
-  std::optional<model::Scalar> fill_value;
-  IndexMap map;  ///< output index -> source index
   bool is_coordinate = false;
 };
 

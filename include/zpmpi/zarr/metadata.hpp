@@ -20,6 +20,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "zpmpi/model/array_layout.hpp"
 #include "zpmpi/model/dataset.hpp"
 
 namespace zpmpi::zarr {
@@ -36,23 +37,20 @@ boost::json::value attr_json(const model::AttrValue& value);
 /// Attributes as a JSON object, in order, skipping `_FillValue`.
 boost::json::object attrs_json(const std::vector<model::Attribute>& attributes);
 
+/// What one array's documents are made of: its layout (name, dtype, shape, chunks, fill,
+/// dims) and its attributes. A view: both stay owned by the caller.
 struct ArrayMeta {
-  std::string name;
-  model::DType dtype = model::DType::f4;
-  model::Shape shape;
-  model::Shape chunks;
-  std::optional<model::Scalar> fill_value;
-  boost::json::value compressor;  ///< codec::compressor_json(...)
-  std::vector<std::string> dims;  ///< -> _ARRAY_DIMENSIONS
-  std::vector<model::Attribute> attributes;
+  const model::ArrayLayout& layout;
+  const std::vector<model::Attribute>& attributes;
 };
 
-boost::json::object zarray_json(const ArrayMeta& array);
+/// .zarray; `compressor` is codec::compressor_json(...) (null for none).
+boost::json::object zarray_json(const model::ArrayLayout& array, const boost::json::value& compressor);
 boost::json::object array_zattrs_json(const ArrayMeta& array);
 
 /// The consolidated document for a group with `group_attrs` and `arrays`.
-boost::json::object zmetadata_json(const boost::json::object& group_attrs,
-                                   const std::vector<ArrayMeta>& arrays);
+boost::json::object zmetadata_json(const boost::json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
+                                   const boost::json::value& compressor);
 
 /// Serialises like Python's json.dumps(indent=4, sort_keys=True): non-finite doubles become
 /// the bare tokens NaN, Infinity, -Infinity (which zarr-python and json.loads accept), and

@@ -38,7 +38,7 @@ Status write_chunk(const std::filesystem::path& store, const std::string& array,
 
 /// Writes .zgroup, the root .zattrs, each array's .zarray and .zattrs, then .zmetadata.
 Status write_metadata(const std::filesystem::path& store, const boost::json::object& group_attrs,
-                      const std::vector<ArrayMeta>& arrays);
+                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor);
 
 /// Removes a store this run created and could not complete; no-op if absent.
 Status remove_store(const std::filesystem::path& store);

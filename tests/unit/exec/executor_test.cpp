@@ -95,23 +95,23 @@ struct Case {
 class ExecutorTest : public ::testing::TestWithParam<Case> {};
 
 /// The 7 x 5 int32 array "v" in 3 x 2 chunks (edge chunks padded), fill value -9.
-plan::ArraySpec seven_by_five() {
+model::ArrayLayout seven_by_five() {
   const Shape shape{7, 5}, chunks{3, 2};
-  plan::ArraySpec spec;
+  model::ArrayLayout spec;
   spec.name = "v";
-  spec.source_name = "v";
+  spec.source.name = "v";
   spec.dtype = model::DType::i4;
   spec.shape = shape;
   spec.chunks = chunks;
-  spec.source_chunks = shape;
+  spec.alignment = shape;
   spec.fill_value = model::Scalar{std::int64_t{-9}};
-  spec.map = transform::IndexMap::identity(shape);
-  spec.source_var_shape = shape;
-  spec.source_var_chunks = shape;
+  spec.map = model::IndexMap::identity(shape);
+  spec.source.shape = shape;
+  spec.source.chunks = shape;
   return spec;
 }
 
-Result<plan::RegionPlan> plan_of(const plan::ArraySpec& spec, std::uint64_t memory_limit, int workers) {
+Result<plan::RegionPlan> plan_of(const model::ArrayLayout& spec, std::uint64_t memory_limit, int workers) {
   plan::PlanOptions options;
   options.num_jobs = 3;
   options.num_ranks = 2;
@@ -121,7 +121,7 @@ Result<plan::RegionPlan> plan_of(const plan::ArraySpec& spec, std::uint64_t memo
 }
 
 TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
-  const plan::ArraySpec spec = seven_by_five();
+  const model::ArrayLayout spec = seven_by_five();
   const Shape shape = spec.shape, chunks = spec.chunks;
   auto plan = plan_of(spec, GetParam().memory_limit, GetParam().workers);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
@@ -157,7 +157,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(Executor, PeakBuffersStayWithinThePlan) {
-  const plan::ArraySpec spec = seven_by_five();
+  const model::ArrayLayout spec = seven_by_five();
   for (int workers : {1, 2, 4}) {
     auto plan = plan_of(spec, 1'000'000, workers);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
@@ -172,7 +172,7 @@ TEST(Executor, PeakBuffersStayWithinThePlan) {
 }
 
 TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
-  const plan::ArraySpec spec = seven_by_five();
+  const model::ArrayLayout spec = seven_by_five();
   auto plan = plan_of(spec, 1'000'000, 3);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   const fs::path store = fresh_dir("worker_error");
@@ -191,9 +191,9 @@ TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
   // of it. Compressed, every such read decodes the whole chunk; uncompressed, it reads
   // just its part, so nothing is amplified.
   for (bool compressed : {false, true}) {
-    plan::ArraySpec spec = seven_by_five();
-    spec.source_chunked = true;
-    spec.source_compressed = compressed;
+    model::ArrayLayout spec = seven_by_five();
+    spec.source.chunked = true;
+    spec.source.compressed = compressed;
     auto plan = plan_of(spec, compressed ? 1100 + plan::kDecodeChunkBuffers * 7 * 5 * 4 : 1100, 1);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     ASSERT_EQ(plan->arrays[0].batch_chunks, (Shape{1, 1}));

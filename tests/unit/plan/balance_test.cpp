@@ -134,7 +134,7 @@ TEST(BigPlan, AMillionChunksOn4096Ranks) {
 
 TEST(BigPlan, ManyArraysNarrowedForManyJobs) {
   // 200 one-unit arrays of 64 x 64 chunks for 4096 jobs: narrowing runs thousands of rounds.
-  std::vector<ArraySpec> specs;
+  std::vector<model::ArrayLayout> specs;
   for (int i = 0; i < 200; ++i)
     specs.push_back(spec(std::string("v").append(std::to_string(i)), {64, 64 * 8}, {1, 8}, {64, 64 * 8}));
   auto p = make_plan(specs, opts(4096, 512));

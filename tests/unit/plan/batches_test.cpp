@@ -22,7 +22,7 @@ TEST(Batches, WholeUnitWhenItFits) {
   auto p = make_plan({spec("v", {96, 200, 300}, {4, 50, 50}, {24, 200, 300})}, opts(2, 2));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{6, 4, 6}));
-  EXPECT_EQ(p->arrays[0].batch_footprint, interior_footprint(p->arrays[0].spec, {6, 4, 6}, 1));
+  EXPECT_EQ(p->arrays[0].batch_footprint, interior_footprint(p->arrays[0].layout, {6, 4, 6}, 1));
 }
 
 TEST(Batches, FitTheMemoryLimitShrinkingOutermostFirst) {
@@ -34,9 +34,9 @@ TEST(Batches, FitTheMemoryLimitShrinkingOutermostFirst) {
   // 4 do not, and the inner dims stay whole.
   EXPECT_EQ(a.batch_chunks, (Shape{3, 4, 6}));
   EXPECT_LE(a.batch_footprint, limit);
-  EXPECT_GT(interior_footprint(a.spec, {4, 4, 6}, 1), limit);
+  EXPECT_GT(interior_footprint(a.layout, {4, 4, 6}, 1), limit);
   EXPECT_LE(p->max_batch_footprint, limit);
-  for (const auto& b : all_batches(*p)) EXPECT_LE(footprint_of(a.spec, b, 1), a.batch_footprint);
+  for (const auto& b : all_batches(*p)) EXPECT_LE(footprint_of(a.layout, b, 1), a.batch_footprint);
   expect_exact_cover(*p);
 }
 
@@ -136,7 +136,7 @@ TEST(Batches, FootprintOfEveryBatchIsWithinTheLimit) {
 TEST(SizeBatches, CompressedSourcesCountTheDecoderBuffers) {
   auto plain = spec("v", {48, 100, 100}, {24, 100, 100}, {24, 100, 100});
   auto zipped = plain;
-  zipped.source_compressed = true;
+  zipped.source.compressed = true;
   auto a = make_plan({plain}, opts(1, 1));
   auto b = make_plan({zipped}, opts(1, 1));
   ASSERT_TRUE(a.ok() && b.ok());
@@ -152,7 +152,7 @@ TEST(SizeBatches, UncompressedSourcesStopAtThePreferredSize) {
   // 24 x 721 x 1440 is decoded more than once.
   auto plain = spec("t2m", {336, 721, 1440}, {168, 145, 288}, {24, 721, 1440});
   auto zipped = plain;
-  zipped.source_compressed = true;
+  zipped.source.compressed = true;
   auto a = make_plan({plain}, opts(2, 2));
   auto b = make_plan({zipped}, opts(2, 2));
   ASSERT_TRUE(a.ok() && b.ok());

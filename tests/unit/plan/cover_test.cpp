@@ -56,7 +56,7 @@ TEST(Cover, RandomizedProperties) {
   const model::DType dtypes[] = {model::DType::u1, model::DType::i2, model::DType::f4, model::DType::f8};
   int planned = 0, too_low = 0;
   for (int trial = 0; trial < 5000; ++trial) {
-    std::vector<ArraySpec> specs;
+    std::vector<model::ArrayLayout> specs;
     const Index n_arrays = pick(1, 3);
     for (Index i = 0; i < n_arrays; ++i) {
       const Index rank = pick(0, 3);
@@ -67,7 +67,7 @@ TEST(Cover, RandomizedProperties) {
         chunks.push_back(pick(1, cap));
         source.push_back(pick(1, cap));
       }
-      ArraySpec s = spec(std::string("a").append(std::to_string(i)), shape, chunks, source, dtypes[pick(0, 3)]);
+      model::ArrayLayout s = spec(std::string("a").append(std::to_string(i)), shape, chunks, source, dtypes[pick(0, 3)]);
       if (rank > 0 && shape[0] > 0 && pick(0, 3) == 0) s = reversed_spec(s.name, shape, chunks, source);
       specs.push_back(s);
     }
@@ -96,7 +96,7 @@ TEST(Cover, RandomizedProperties) {
     Index total_units = 0;
     for (const ArrayPlan& a : p->arrays) total_units += model::num_elements(a.unit_grid);
     for (const ArrayPlan& a : p->arrays) {
-      const ArraySpec& s = a.spec;
+      const model::ArrayLayout& s = a.layout;
       const std::size_t rank = s.shape.size();
       Shape per_unit(rank);
       bool one_chunk_units = true;
@@ -115,7 +115,7 @@ TEST(Cover, RandomizedProperties) {
       }
       if (model::num_elements(s.shape) == 0) continue;
       for (const auto& b : all_batches(*p)) {
-        if (p->arrays[b.array].spec.name == s.name) {
+        if (p->arrays[b.array].layout.name == s.name) {
           ASSERT_LE(footprint_of(s, b, workers), a.batch_footprint);
         }
       }

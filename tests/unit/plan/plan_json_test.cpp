@@ -20,11 +20,11 @@ Result<RegionPlan> sample_plan() {
   u.fill_value = model::Scalar{std::uint64_t{18446744073709551615ULL}};
   auto rolled = spec("sst", {30, 72}, {10, 72}, {10, 72}, model::DType::f8);
   rolled.map.dims[1].segments = {{0, 36, 36, 1}, {36, 36, 0, 1}};
-  rolled.map.dims.insert(rolled.map.dims.begin(), transform::DimMap::at(3));
-  rolled.source_var_shape = {5, 30, 72};
-  rolled.source_var_chunks = {1, 10, 72};
-  rolled.source_chunked = false;
-  rolled.source_name = "sea_surface_temperature";
+  rolled.map.dims.insert(rolled.map.dims.begin(), model::DimMap::at(3));
+  rolled.source.shape = {5, 30, 72};
+  rolled.source.chunks = {1, 10, 72};
+  rolled.source.chunked = false;
+  rolled.source.name = "sea_surface_temperature";
   rolled.fill_value = model::Scalar{-0.0};
   return make_plan({s, packed, u, rolled, spec("scalar", {}, {}, {}), spec("empty", {0, 3}, {1, 3}, {1, 3})},
                    opts(5, 2, 50'000, 2));
@@ -39,7 +39,7 @@ TEST(PlanJson, RoundTripsExactly) {
   EXPECT_EQ(*back, *a);
   EXPECT_EQ(plan_to_json(*back), text);
   // -0.0 == 0.0, so check the sign bit of the round-tripped fill by hand.
-  EXPECT_TRUE(std::signbit(std::get<double>(*back->arrays[3].spec.fill_value)));
+  EXPECT_TRUE(std::signbit(std::get<double>(*back->arrays[3].layout.fill_value)));
 }
 
 TEST(PlanJson, IsCompactAndKeepsFillKinds) {
@@ -73,7 +73,7 @@ TEST(PlanJson, NonFiniteAndAwkwardDoubles) {
     ASSERT_TRUE(p.ok());
     auto back = plan_from_json(plan_to_json(*p));
     ASSERT_TRUE(back.ok()) << back.error().message;
-    const double w = std::get<double>(*back->arrays[0].spec.fill_value);
+    const double w = std::get<double>(*back->arrays[0].layout.fill_value);
     if (std::isnan(v)) {
       EXPECT_TRUE(std::isnan(w));
     } else {
@@ -115,10 +115,11 @@ TEST(PlanJson, MalformedInputIsARuntimeError) {
       replaced(R"("num_jobs":5)", R"("num_jobs":"5")"),
       replaced(R"({"i":-32767})", R"({"q":1})"),
       replaced(R"({"f":"9.969209968386869e+36"})", R"({"f":"nine"})"),
-      replaced(R"("regions":[[)", R"("regions":[[9,0,1,0,0,1],[)"),
-      replaced(R"("regions":[[0,0,)", R"("regions":[[0,0,0,0,0,0],[0,0,)"),
-      replaced(R"("regions":[[0,0,)", R"("regions":[[0,0,1,0,7,0],[0,0,)"),
-      replaced(R"("regions":[[0,0,)", R"("regions":[[0,0,99999,0,0,0],[0,0,)"),
+      replaced(R"("regions":[{)", R"("regions":[{"array":9,"unit_begin":0,"unit_end":1,"job":0,"rank":0,"bytes":1},{)"),
+      replaced(R"("regions":[{)", R"("regions":[{"array":0,"unit_begin":0,"unit_end":0,"job":0,"rank":0,"bytes":0},{)"),
+      replaced(R"("regions":[{)", R"("regions":[{"array":0,"unit_begin":0,"unit_end":1,"job":0,"rank":7,"bytes":0},{)"),
+      replaced(R"("regions":[{)", R"("regions":[{"array":0,"unit_begin":0,"unit_end":99999,"job":0,"rank":0,"bytes":0},{)"),
+      replaced(R"("regions":[{)", R"("regions":[{"extra":1,)"),
       replaced(R"("unit":[)", R"("unit":[0,)"),
       replaced(R"("batch_chunks":[)", R"("batch_chunks":[1,)"),
       replaced(R"("name":"t2m")", R"("name":"d2m")"),

@@ -19,25 +19,25 @@ namespace zpmpi::plan::testing {
 inline Index ceil_div(Index a, Index b) { return (a + b - 1) / b; }
 
 /// An identity-mapped array whose source variable has the output's shape.
-inline ArraySpec spec(std::string name, Shape shape, Shape chunks, Shape source_chunks,
+inline model::ArrayLayout spec(std::string name, Shape shape, Shape chunks, Shape source_chunks,
                       model::DType dtype = model::DType::f4) {
-  ArraySpec s;
+  model::ArrayLayout s;
   s.name = name;
-  s.source_name = std::move(name);
+  s.source.name = std::move(name);
   s.dtype = dtype;
-  s.map = transform::IndexMap::identity(shape);
-  s.source_var_shape = shape;
-  s.source_var_chunks = source_chunks;
+  s.map = model::IndexMap::identity(shape);
+  s.source.shape = shape;
+  s.source.chunks = source_chunks;
   s.shape = std::move(shape);
   s.chunks = std::move(chunks);
-  s.source_chunks = std::move(source_chunks);
-  s.source_chunked = true;
+  s.alignment = std::move(source_chunks);
+  s.source.chunked = true;
   return s;
 }
 
 /// The same array read reversed along dim 0 (a non-identity map: reads are staged).
-inline ArraySpec reversed_spec(std::string name, Shape shape, Shape chunks, Shape source_chunks) {
-  ArraySpec s = spec(std::move(name), shape, std::move(chunks), std::move(source_chunks));
+inline model::ArrayLayout reversed_spec(std::string name, Shape shape, Shape chunks, Shape source_chunks) {
+  model::ArrayLayout s = spec(std::move(name), shape, std::move(chunks), std::move(source_chunks));
   s.map.dims[0].segments = {{0, shape[0], static_cast<std::int64_t>(shape[0]) - 1, -1}};
   return s;
 }
@@ -57,14 +57,14 @@ inline std::vector<Batch> all_batches(const RegionPlan& p) {
   return out;
 }
 
-inline Index num_chunks(const ArraySpec& s) {
+inline Index num_chunks(const model::ArrayLayout& s) {
   Index n = 1;
   for (std::size_t d = 0; d < s.shape.size(); ++d) n *= ceil_div(s.shape[d], s.chunks[d]);
   return n;
 }
 
 /// Bytes a batch really needs (its own element box): the bound the executor lives in.
-inline std::uint64_t footprint_of(const ArraySpec& s, const Batch& b, int workers) {
+inline std::uint64_t footprint_of(const model::ArrayLayout& s, const Batch& b, int workers) {
   const std::uint64_t esize = model::dtype_size(s.dtype);
   const std::uint64_t chunk = model::num_elements(s.chunks) * esize;
   const std::uint64_t copies = s.map.is_identity() ? 1 : 2;
@@ -72,7 +72,7 @@ inline std::uint64_t footprint_of(const ArraySpec& s, const Batch& b, int worker
 }
 
 /// The interior footprint of `batch` chunks per dim (what the planner sizes with).
-inline std::uint64_t interior_footprint(const ArraySpec& s, const Shape& batch, int workers) {
+inline std::uint64_t interior_footprint(const model::ArrayLayout& s, const Shape& batch, int workers) {
   const std::uint64_t esize = model::dtype_size(s.dtype);
   std::uint64_t hyper = esize * (s.map.is_identity() ? 1 : 2);
   for (std::size_t d = 0; d < batch.size(); ++d)
@@ -85,10 +85,10 @@ inline std::uint64_t interior_footprint(const ArraySpec& s, const Shape& batch, 
 /// its chunk box clipped to the shape, starting on a chunk boundary, inside one unit.
 inline void expect_exact_cover(const RegionPlan& p) {
   std::vector<std::vector<int>> seen(p.arrays.size());
-  for (std::size_t i = 0; i < p.arrays.size(); ++i) seen[i].assign(num_chunks(p.arrays[i].spec), 0);
+  for (std::size_t i = 0; i < p.arrays.size(); ++i) seen[i].assign(num_chunks(p.arrays[i].layout), 0);
   for (const auto& b : all_batches(p)) {
     const ArrayPlan& a = p.arrays[b.array];
-    const ArraySpec& s = a.spec;
+    const model::ArrayLayout& s = a.layout;
     const std::size_t rank = s.shape.size();
     ASSERT_EQ(b.chunks.rank(), rank);
     ASSERT_EQ(b.elements.rank(), rank);
@@ -117,7 +117,7 @@ inline void expect_exact_cover(const RegionPlan& p) {
   }
   for (std::size_t i = 0; i < seen.size(); ++i)
     for (std::size_t c = 0; c < seen[i].size(); ++c)
-      ASSERT_EQ(seen[i][c], 1) << "array " << p.arrays[i].spec.name << " chunk #" << c;
+      ASSERT_EQ(seen[i][c], 1) << "array " << p.arrays[i].layout.name << " chunk #" << c;
 }
 
 /// Bytes per job (jobs without regions have 0).
@@ -130,15 +130,15 @@ inline std::vector<std::uint64_t> job_bytes(const RegionPlan& p) {
 /// Bytes of every unit, recomputed from the unit grid, in plan order.
 inline std::vector<std::uint64_t> unit_bytes(const ArrayPlan& a) {
   std::vector<std::uint64_t> out;
-  const std::size_t rank = a.spec.shape.size();
+  const std::size_t rank = a.layout.shape.size();
   const Index n = model::num_elements(a.unit_grid);
   for (Index u = 0; u < n; ++u) {
     Index rem = u;
-    std::uint64_t bytes = model::dtype_size(a.spec.dtype);
+    std::uint64_t bytes = model::dtype_size(a.layout.dtype);
     for (std::size_t d = rank; d-- > 0;) {
       const Index i = rem % a.unit_grid[d];
       rem /= a.unit_grid[d];
-      bytes *= std::min(a.unit[d], a.spec.shape[d] - i * a.unit[d]);
+      bytes *= std::min(a.unit[d], a.layout.shape[d] - i * a.unit[d]);
     }
     out.push_back(bytes);
   }
@@ -156,7 +156,7 @@ inline std::uint64_t max_unit_bytes(const RegionPlan& p) {
 /// non-empty, bytes that match their units, rank = job % num_ranks, totals that add up.
 inline void expect_well_formed(const RegionPlan& p) {
   std::uint64_t sum = 0, total = 0;
-  for (const auto& a : p.arrays) total += model::num_elements(a.spec.shape) * model::dtype_size(a.spec.dtype);
+  for (const auto& a : p.arrays) total += model::num_elements(a.layout.shape) * model::dtype_size(a.layout.dtype);
   EXPECT_EQ(p.total_bytes, total);
   std::vector<Index> next_unit(p.arrays.size(), 0);
   std::vector<std::vector<std::uint64_t>> units_of(p.arrays.size());

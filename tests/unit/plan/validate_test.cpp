@@ -29,25 +29,25 @@ TEST(Validate, RanksMustAgree) {
   expect_usage_error(make_plan({spec("v", {4}, {2, 2}, {4})}, opts(1, 1)), "differ in rank");
   expect_usage_error(make_plan({spec("v", {4}, {2}, {4, 4})}, opts(1, 1)), "differ in rank");
   auto s = spec("v", {4, 4}, {2, 2}, {4, 4});
-  s.map = transform::IndexMap::identity({4});
+  s.map = model::IndexMap::identity({4});
   expect_usage_error(make_plan({s}, opts(1, 1)), "differ in rank");
   s = spec("v", {4, 4}, {2, 2}, {4, 4});
-  s.source_var_chunks = {4};
+  s.source.chunks = {4};
   expect_usage_error(make_plan({s}, opts(1, 1)), "one entry per source dim (2)");
 }
 
 TEST(Validate, MapMustProduceTheShape) {
   auto s = spec("v", {4, 4}, {2, 2}, {4, 4});
-  s.map = transform::IndexMap::identity({4, 5});
+  s.map = model::IndexMap::identity({4, 5});
   expect_usage_error(make_plan({s}, opts(1, 1)), "output shape [4, 5] is not the shape [4, 4]");
 }
 
 TEST(Validate, DroppedSourceDimsAreFine) {
   // A scalar selection drops a source dim: source rank 2, output rank 1.
   auto s = spec("v", {4}, {2}, {4});
-  s.map.dims.insert(s.map.dims.begin(), transform::DimMap::at(7));
-  s.source_var_shape = {10, 4};
-  s.source_var_chunks = {1, 4};
+  s.map.dims.insert(s.map.dims.begin(), model::DimMap::at(7));
+  s.source.shape = {10, 4};
+  s.source.chunks = {1, 4};
   auto p = make_plan({s}, opts(2, 2));
   ASSERT_TRUE(p.ok()) << p.error().message;
   expect_exact_cover(*p);

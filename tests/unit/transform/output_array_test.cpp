@@ -50,7 +50,7 @@ TEST(ChooseArrays, NamedVariablesBringTheCoordinatesWithinTheirDims) {
   // station_height (latitude, longitude) lies within t2m's dims, as in xarray's ds[["t2m"]].
   EXPECT_EQ(names(*arrays), (std::vector<std::string>{"temp2m", "time", "latitude", "longitude",
                                                       "station_height"}));
-  EXPECT_EQ((*arrays)[0].source_name, "t2m");
+  EXPECT_EQ((*arrays)[0].source.name, "t2m");
   auto bounds = choose_arrays(era5_like(), std::vector<VariableChoice>{{"lat_bnds", ""}});
   ASSERT_TRUE(bounds.ok());
   EXPECT_EQ(names(*bounds), (std::vector<std::string>{"lat_bnds", "latitude"}));

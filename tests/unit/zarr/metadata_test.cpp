@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "layout_util.hpp"
+
 namespace zpmpi::zarr {
 namespace {
 
@@ -66,19 +68,16 @@ TEST(AttrsJson, KeepsAllButFillValue) {
 })");
 }
 
-ArrayMeta t2m() {
-  return ArrayMeta{"t2m",
-                   DType::f4,
-                   {48, 721, 1440},
-                   {24, 145, 288},
-                   model::Scalar{std::nan("")},
-                   json::object{{"id", "zstd"}, {"level", 1}},
-                   {"time", "latitude", "longitude"},
-                   {{"units", text("K")}, {"_FillValue", numbers<double>({std::nan("")}, DType::f4)}}};
-}
+const json::value kZstd = json::object{{"id", "zstd"}, {"level", 1}};
+const model::ArrayLayout kT2m = testing::layout("t2m", DType::f4, {48, 721, 1440}, {24, 145, 288},
+                                                 model::Scalar{std::nan("")}, {"time", "latitude", "longitude"});
+const std::vector<model::Attribute> kT2mAttrs = {{"units", text("K")},
+                                                 {"_FillValue", numbers<double>({std::nan("")}, DType::f4)}};
+ArrayMeta t2m() { return {kT2m, kT2mAttrs}; }
+const std::vector<model::Attribute> kNoAttrs;
 
 TEST(Zarray, EveryKeyAsZarrPythonWritesIt) {
-  EXPECT_EQ(dump_json(zarray_json(t2m())), R"({
+  EXPECT_EQ(dump_json(zarray_json(kT2m, kZstd)), R"({
     "chunks": [
         24,
         145,
@@ -103,8 +102,7 @@ TEST(Zarray, EveryKeyAsZarrPythonWritesIt) {
 }
 
 TEST(Zarray, ScalarArrayNoCompressorNoFill) {
-  ArrayMeta a{"x", DType::i8, {}, {}, std::nullopt, nullptr, {}, {}};
-  const auto z = zarray_json(a);
+  const auto z = zarray_json(testing::layout("x", DType::i8, {}, {}, std::nullopt, {}), nullptr);
   EXPECT_EQ(z.at("shape"), json::array{});
   EXPECT_EQ(z.at("chunks"), json::array{});
   EXPECT_TRUE(z.at("compressor").is_null());
@@ -121,29 +119,30 @@ TEST(ArrayZattrs, DimensionsAndAttributesWithoutFillValue) {
     ],
     "units": "K"
 })");
-  ArrayMeta scalar{"s", DType::f8, {}, {}, std::nullopt, nullptr, {}, {}};
-  EXPECT_EQ(dump_json(array_zattrs_json(scalar)), "{\n    \"_ARRAY_DIMENSIONS\": []\n}");
+  const auto scalar = testing::layout("s", DType::f8, {}, {}, std::nullopt, {});
+  EXPECT_EQ(dump_json(array_zattrs_json({scalar, kNoAttrs})), "{\n    \"_ARRAY_DIMENSIONS\": []\n}");
 }
 
 TEST(Zmetadata, HoldsEveryDocumentByPath) {
-  ArrayMeta time{"time", DType::i8, {48}, {48}, std::nullopt, nullptr, {"time"},
-                 {{"units", text("hours since 1900-01-01")}}};
+  const auto time_layout = testing::layout("time", DType::i8, {48}, {48}, std::nullopt, {"time"});
+  const std::vector<model::Attribute> time_attrs = {{"units", text("hours since 1900-01-01")}};
+  const ArrayMeta time{time_layout, time_attrs};
   const json::object group{{"title", "ERA5"}};
-  const auto meta = zmetadata_json(group, {t2m(), time});
+  const auto meta = zmetadata_json(group, {t2m(), time}, kZstd);
   EXPECT_EQ(meta.size(), 2u);
   EXPECT_EQ(meta.at("zarr_consolidated_format"), json::value(1));
   const auto& m = meta.at("metadata").as_object();
   EXPECT_EQ(m.size(), 6u);
   EXPECT_EQ(m.at(".zgroup"), (json::value(json::object{{"zarr_format", 2}})));
   EXPECT_EQ(m.at(".zattrs"), json::value(group));
-  EXPECT_EQ(m.at("t2m/.zarray"), json::value(zarray_json(t2m())));
+  EXPECT_EQ(m.at("t2m/.zarray"), json::value(zarray_json(kT2m, kZstd)));
   EXPECT_EQ(m.at("t2m/.zattrs"), json::value(array_zattrs_json(t2m())));
-  EXPECT_EQ(m.at("time/.zarray"), json::value(zarray_json(time)));
+  EXPECT_EQ(m.at("time/.zarray"), json::value(zarray_json(time_layout, kZstd)));
   EXPECT_EQ(m.at("time/.zattrs"), json::value(array_zattrs_json(time)));
 }
 
 TEST(Zmetadata, EmptyGroup) {
-  EXPECT_EQ(dump_json(zmetadata_json({}, {})), R"({
+  EXPECT_EQ(dump_json(zmetadata_json({}, {}, nullptr)), R"({
     "metadata": {
         ".zattrs": {},
         ".zgroup": {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "layout_util.hpp"
+
 namespace zpmpi::zarr {
 namespace {
 
@@ -169,25 +171,26 @@ TEST(WriteChunk, ErrorsNameTheFileAndLeaveNoTemporaries) {
   EXPECT_EQ(listing(store / "v"), (std::vector<std::string>{"0.0"}));
 }
 
-ArrayMeta array(const std::string& name) {
-  return ArrayMeta{name, model::DType::i2, {4}, {2}, model::Scalar{std::int64_t{-1}}, nullptr, {"x"},
-                   {{"units", {std::string("m"), std::nullopt}}}};
+model::ArrayLayout array(const std::string& name) {
+  return testing::layout(name, model::DType::i2, {4}, {2}, model::Scalar{std::int64_t{-1}}, {"x"});
 }
+const std::vector<model::Attribute> kUnits = {{"units", {std::string("m"), std::nullopt}}};
 
 TEST(WriteMetadata, WritesEveryDocumentAsDumpJson) {
   const fs::path store = fresh("meta") / "s.zarr";
   ASSERT_TRUE(prepare_store(store, false, {"v", "w"}).ok());
   const boost::json::object group{{"title", "t"}};
-  const std::vector<ArrayMeta> arrays = {array("v"), array("w")};
-  ASSERT_TRUE(write_metadata(store, group, arrays).ok());
+  const auto v = array("v"), w = array("w");
+  const std::vector<ArrayMeta> arrays = {{v, kUnits}, {w, kUnits}};
+  ASSERT_TRUE(write_metadata(store, group, arrays, nullptr).ok());
   EXPECT_EQ(slurp(store / ".zgroup"), "{\n    \"zarr_format\": 2\n}");
   EXPECT_EQ(slurp(store / ".zattrs"), dump_json(group));
   for (const auto& a : arrays) {
-    EXPECT_EQ(slurp(store / a.name / ".zarray"), dump_json(zarray_json(a)));
-    EXPECT_EQ(slurp(store / a.name / ".zattrs"), dump_json(array_zattrs_json(a)));
-    EXPECT_EQ(listing(store / a.name), (std::vector<std::string>{".zarray", ".zattrs"}));
+    EXPECT_EQ(slurp(store / a.layout.name / ".zarray"), dump_json(zarray_json(a.layout, nullptr)));
+    EXPECT_EQ(slurp(store / a.layout.name / ".zattrs"), dump_json(array_zattrs_json(a)));
+    EXPECT_EQ(listing(store / a.layout.name), (std::vector<std::string>{".zarray", ".zattrs"}));
   }
-  EXPECT_EQ(slurp(store / ".zmetadata"), dump_json(zmetadata_json(group, arrays)));
+  EXPECT_EQ(slurp(store / ".zmetadata"), dump_json(zmetadata_json(group, arrays, nullptr)));
   EXPECT_EQ(listing(store), (std::vector<std::string>{".zattrs", ".zgroup", ".zmetadata", "v", "w"}));
 }
 
@@ -196,7 +199,8 @@ TEST(WriteMetadata, ZmetadataIsWrittenLast) {
   // look complete.
   const fs::path store = fresh("meta_last") / "s.zarr";
   ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
-  auto st = write_metadata(store, {}, {array("v"), array("gone")});
+  const auto v = array("v"), gone = array("gone");
+  auto st = write_metadata(store, {}, {{v, kUnits}, {gone, kUnits}}, nullptr);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().message,
             "cannot write " + (store / "gone" / ".zarray").string() + ": No such file or directory");

@@ -13,6 +13,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "layout_util.hpp"
+
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::zarr {
@@ -87,17 +89,18 @@ TEST(ZarrPython, ReadsTheStoreAndAgreesOnEveryByteOfMetadata) {
   fs::remove_all(base);
   const fs::path store = base / "s.zarr";
 
-  const std::vector<ArrayMeta> arrays = {
-      {"t", DType::f4, {5, 7}, {2, 3}, model::Scalar{std::nan("")}, nullptr, {"y", "x"},
-       {{"units", text("\xc2\xb0" "C")},
+  const auto t = testing::layout("t", DType::f4, {5, 7}, {2, 3}, model::Scalar{std::nan("")}, {"y", "x"});
+  const auto n = testing::layout("n", DType::i2, {3}, {3}, model::Scalar{std::int64_t{-32767}}, {"n"});
+  const auto s = testing::layout("s", DType::f8, {}, {}, std::nullopt, {});
+  const std::vector<model::Attribute> t_attrs = {
+       {"units", text("\xc2\xb0" "C")},
         {"valid_min", {std::vector<double>{static_cast<double>(0.1f)}, DType::f4}},
         {"valid_range", {std::vector<std::int64_t>{-100, 100}, DType::i2}},
         {"long_name", text("2 metre \"temperature\"\n(line 2)")},
         {"flag", {std::vector<double>{std::nan("")}, DType::f8}},
-        {"_FillValue", {std::vector<double>{std::nan("")}, DType::f4}}}},
-      {"n", DType::i2, {3}, {3}, model::Scalar{std::int64_t{-32767}}, nullptr, {"n"}, {}},
-      {"s", DType::f8, {}, {}, std::nullopt, nullptr, {}, {}},
-  };
+        {"_FillValue", {std::vector<double>{std::nan("")}, DType::f4}}};
+  const std::vector<model::Attribute> none;
+  const std::vector<ArrayMeta> arrays = {{t, t_attrs}, {n, none}, {s, none}};
   ASSERT_TRUE(prepare_store(store, false, {"t", "n", "s"}).ok());
 
   // t: 3 x 3 chunks of 2 x 3, edge chunks padded with the fill value.
@@ -119,7 +122,7 @@ TEST(ZarrPython, ReadsTheStoreAndAgreesOnEveryByteOfMetadata) {
                                   {"values", boost::json::array{1e16, 0.0001, 1.0, 5e-324}},
                                   {"big", std::numeric_limits<std::uint64_t>::max()},
                                   {"nan", std::nan("")}};
-  ASSERT_TRUE(write_metadata(store, group, arrays).ok());
+  ASSERT_TRUE(write_metadata(store, group, arrays, nullptr).ok());
 
   const std::string command = "/usr/bin/python3 -c '" + std::string(kScript) + "' '" + store.string() + "'";
   EXPECT_EQ(std::system(command.c_str()), 0);

@@ -18,9 +18,8 @@
 
 #include "zpmpi/model/box.hpp"
 
-namespace zpmpi::transform {
+namespace zpmpi::model {
 
-using model::Index;
 
 struct Segment {
   Index out_start = 0;
@@ -68,4 +67,4 @@ struct IndexMap {
   bool operator==(const IndexMap&) const = default;
 };
 
-}  // namespace zpmpi::transform
+}  // namespace zpmpi::model

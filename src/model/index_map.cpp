@@ -1,9 +1,9 @@
-#include "zpmpi/transform/index_map.hpp"
+#include "zpmpi/model/index_map.hpp"
 
 #include <algorithm>
 #include <cassert>
 
-namespace zpmpi::transform {
+namespace zpmpi::model {
 namespace {
 
 /// floor(a / b) and ceil(a / b) for b > 0 with a of any sign.
@@ -159,4 +159,4 @@ std::vector<ReadPiece> IndexMap::pieces(const model::Box& out) const {
   }
 }
 
-}  // namespace zpmpi::transform
+}  // namespace zpmpi::model

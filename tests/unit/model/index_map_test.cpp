@@ -1,10 +1,10 @@
-#include "zpmpi/transform/index_map.hpp"
+#include "zpmpi/model/index_map.hpp"
 
 #include <numeric>
 
 #include <gtest/gtest.h>
 
-namespace zpmpi::transform {
+namespace zpmpi::model {
 namespace {
 
 /// Brute force: the source index of every output index of `m`.
@@ -136,4 +136,4 @@ TEST(IndexMap, StridedPiecesReadUpwards) {
 }
 
 }  // namespace
-}  // namespace zpmpi::transform
+}  // namespace zpmpi::model

@@ -1,0 +1,53 @@
+// One output array, described once: what is written (dtype, dims, shape, chunks, fill) and
+// where its elements come from (the source variable and the index map between them).
+//
+// Every module holds this one descriptor rather than a copy of some of its fields:
+// transform fills in the output side and the map, plan decides `chunks` and plans batches
+// over it, exec reads `source` through `map`, and zarr writes .zarray from it.
+//
+// Example: t2m(time 48, latitude 721, longitude 1440), chunks (24, 721, 1440) in the
+// source, after isel(longitude=slice(1, 70, 5)): shape (48, 721, 14), alignment
+// (24, 721, 1) (a stepped dim has no source chunk boundaries worth aligning to), and
+// output chunks by default min(source chunk, length) = (24, 721, 14).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "zpmpi/model/box.hpp"
+#include "zpmpi/model/dtype.hpp"
+#include "zpmpi/model/index_map.hpp"
+
+namespace zpmpi::model {
+
+/// The source variable an array reads, in the source's own rank and dim order.
+struct SourceLayout {
+  std::string name;               ///< variable in the source
+  std::vector<std::string> dims;
+  Shape shape;
+  Shape chunks;                   ///< the source's chunk shape (see Variable::source_chunks)
+  bool chunked = false;           ///< chunks must be decoded whole (see Variable::chunked)
+  bool compressed = false;        ///< decoding a chunk holds several chunk-sized buffers
+  bool operator==(const SourceLayout&) const = default;
+};
+
+struct ArrayLayout {
+  std::string name;               ///< zarr array name
+  DType dtype = DType::f4;
+  std::vector<std::string> dims;  ///< output dims
+  Shape shape;                    ///< output shape
+  Shape chunks;                   ///< output chunk shape; set by plan::choose_output_chunks
+  std::optional<Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros
+  SourceLayout source;
+  /// Source chunk extents along the output dims, for aligning regions to source chunks:
+  /// 1 where a strided map makes source chunk boundaries irrelevant. Not a chunk size.
+  Shape alignment;
+  IndexMap map;                   ///< output index -> source index, one DimMap per source dim
+
+  /// The source dim that output dim `d` runs along (the map's d-th dim that is not fixed).
+  std::size_t source_dim_of(std::size_t d) const;
+  bool operator==(const ArrayLayout&) const = default;
+};
+
+}  // namespace zpmpi::model
