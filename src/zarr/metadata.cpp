@@ -64,11 +64,16 @@ json::object array_zattrs_json(const ArrayMeta& array) {
   return o;
 }
 
-json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays) {
+json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
+                            const std::vector<TextArrayMeta>& text_arrays) {
   json::object metadata{{".zgroup", json::object{{"zarr_format", 2}}}, {".zattrs", group_attrs}};
   for (const auto& a : arrays) {
     metadata[a.name + "/.zarray"] = zarray_json(a);
     metadata[a.name + "/.zattrs"] = array_zattrs_json(a);
+  }
+  for (const auto& t : text_arrays) {
+    metadata[t.name + "/.zarray"] = text_zarray_json(t);
+    metadata[t.name + "/.zattrs"] = text_zattrs_json(t);
   }
   return json::object{{"metadata", std::move(metadata)}, {"zarr_consolidated_format", 1}};
 }
