@@ -65,8 +65,10 @@ Status parse_source(const json::value& v, Config& config) {
         ZPMPI_ASSIGN_OR_RETURN(config.engine, get_string(value, key));
         if (config.engine != "netcdf")
           return key_error(key, "engine '" + config.engine + "' is not supported (supported: netcdf)");
+      } else if (k == "group") {
+        ZPMPI_ASSIGN_OR_RETURN(config.source_group, get_string(value, key));
       } else {
-        return key_error("source", "unknown key '" + std::string(k) + "' (known: uri, engine)");
+        return key_error("source", "unknown key '" + std::string(k) + "' (known: uri, engine, group)");
       }
     }
   } else {

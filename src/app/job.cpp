@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "zpmpi/codec/codec.hpp"
+#include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/plan/output_chunks.hpp"
+#include "zpmpi/transform/require_data.hpp"
 
 namespace zpmpi::app {
 
@@ -10,7 +13,7 @@ Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Sour
   std::map<std::string, std::vector<double>> coords;
   const model::Dataset& dataset = source.dataset();
   for (const auto& v : dataset.variables) {
-    if (!dataset.is_dimension_coordinate(v)) continue;
+    if (!dataset.is_dimension_coordinate(v) || v.text) continue;
     const std::size_t esize = model::dtype_size(v.dtype);
     std::vector<std::byte> raw(v.shape[0] * esize);
     ZPMPI_RETURN_IF_ERROR(source.read(v.name, model::Box{{0}, {v.shape[0]}}, raw));
@@ -35,6 +38,7 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
                                    const std::map<std::string, std::vector<double>>& coords) {
   JobArrays job;
   ZPMPI_ASSIGN_OR_RETURN(job.arrays, transform::choose_arrays(dataset, config.variables));
+  ZPMPI_RETURN_IF_ERROR(transform::require_data_variable(job.arrays, dataset));
   for (const Rename& r : config.renames) {
     if (auto st = transform::rename_array(job.arrays, r.var_id, r.new_name); !st.ok())
       return st.error().with_context(r.key);
@@ -42,6 +46,9 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
 
   ZPMPI_ASSIGN_OR_RETURN(transform::DimStates states, transform::apply_preprocessors(dataset, coords, config.steps));
   transform::apply_dim_states(job.arrays, states);
+  job.text_arrays = transform::take_text_arrays(job.arrays, dataset);
+  ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
+  job.text_metadata = exec::text_metadata(job.text_arrays, config.compressor);
   job.recommendations = transform::recommendations(job.arrays, states);
 
   for (const auto& [dim, size] : config.chunks.sizes) {

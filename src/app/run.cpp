@@ -15,6 +15,7 @@
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/exec/executor.hpp"
+#include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/mpi/comm.hpp"
 #include "zpmpi/plan/region_plan.hpp"
@@ -31,6 +32,7 @@ using Clock = std::chrono::steady_clock;
 /// What rank 0 decides and every rank needs, sent as one JSON message.
 struct JobMessage {
   std::string source;
+  std::string source_group;
   std::string store;
   codec::CodecSpec codec;
   int log_level = 1;
@@ -40,6 +42,7 @@ struct JobMessage {
 std::string encode(const JobMessage& m) {
   json::object o;
   o["source"] = m.source;
+  o["source_group"] = m.source_group;
   o["store"] = m.store;
   o["compressor"] = codec::compressor_json(m.codec);
   o["log_level"] = m.log_level;
@@ -54,6 +57,7 @@ Result<JobMessage> decode(const std::string& text) {
   const auto& o = v.get_object();
   JobMessage m;
   m.source = std::string(o.at("source").get_string());
+  m.source_group = std::string(o.at("source_group").get_string());
   m.store = std::string(o.at("store").get_string());
   ZPMPI_ASSIGN_OR_RETURN(m.codec, codec::codec_spec_from_json(o.at("compressor")));
   m.log_level = static_cast<int>(o.at("log_level").get_int64());
@@ -92,11 +96,11 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   const Config& config = state.config;
   log::init(0, config.log_level);
 
-  ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_netcdf(config.source_uri));
+  ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_netcdf(config.source_uri, config.source_group));
   const model::Dataset& dataset = state.source->dataset();
-  for (const auto& s : dataset.skipped) log::warn("skipping non-numeric variable " + s);
+  for (const auto& s : dataset.skipped) log::warn("skipping " + s);
   log::info("source " + config.source_uri + ": " + std::to_string(dataset.variables.size()) +
-            " numeric variables, " + std::to_string(dataset.dims.size()) + " dims");
+            " variables, " + std::to_string(dataset.dims.size()) + " dims");
 
   std::map<std::string, std::vector<double>> coords;
   if (!config.steps.empty()) {
@@ -127,8 +131,8 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   for (const auto& a : state.job.arrays) names.push_back(a.name);
   ZPMPI_RETURN_IF_ERROR(zarr::prepare_store(config.store, config.overwrite, names));
   state.store_created = true;
-  return encode(JobMessage{config.source_uri, config.store, config.compressor, config.log_level,
-                           std::move(plan)});
+  return encode(JobMessage{config.source_uri, config.source_group, config.store, config.compressor,
+                           config.log_level, std::move(plan)});
 }
 
 template <class F>
@@ -202,11 +206,16 @@ int run(int argc, char** argv) {
       std::unique_ptr<source::Source> own;
       source::Source* source = state.source.get();
       if (!source) {
-        ZPMPI_ASSIGN_OR_RETURN(own, source::open_netcdf(message->source));
+        ZPMPI_ASSIGN_OR_RETURN(own, source::open_netcdf(message->source, message->source_group));
         source = own.get();
       }
-      return exec::run_rank(message->plan, *source,
-                            exec::ExecOptions{message->store, message->codec, rank});
+      auto numeric = exec::run_rank(message->plan, *source,
+                                    exec::ExecOptions{message->store, message->codec, rank});
+      if (numeric.ok() && rank == 0) {  // text arrays: one chunk each, from rank 0's source
+        auto text = exec::write_text_arrays(state.job.text_arrays, *source, message->store, message->codec, rank);
+        if (!text.ok()) return text.error();
+      }
+      return numeric;
     });
   } else {
     stats = message.error();
@@ -220,7 +229,7 @@ int run(int argc, char** argv) {
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
       return zarr::write_metadata(state.config.store, state.job.group_attrs, state.job.metadata(),
-                                  codec::compressor_json(state.config.compressor));
+                                  codec::compressor_json(state.config.compressor), state.job.text_metadata);
     });
   }
   status = session.agree(status);

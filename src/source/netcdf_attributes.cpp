@@ -5,8 +5,10 @@
 #include <cstdint>
 #include <string>
 #include <type_traits>
+#include <variant>
 
 #include "netcdf_types.hpp"
+#include "utf8.hpp"
 
 namespace zpmpi::source {
 namespace {
@@ -19,9 +21,7 @@ Result<std::string> read_text(int ncid, int varid, const char* name, std::size_t
   std::string text(len, '\0');
   if (int rc = nc_get_att_text(ncid, varid, name, text.data()); rc != NC_NOERR)
     return attribute_error(name, rc);
-  // netCDF-3 writers often count the C string terminator in the length.
-  while (!text.empty() && text.back() == '\0') text.pop_back();
-  return text;
+  return decode_char_attribute(text);
 }
 
 /// One string is text; several stay a list, as xarray reads them.
@@ -30,7 +30,8 @@ Result<model::AttrValue> read_strings(int ncid, int varid, const char* name, std
   if (int rc = nc_get_att_string(ncid, varid, name, strings.data()); rc != NC_NOERR)
     return attribute_error(name, rc);
   std::vector<std::string> values;
-  for (std::size_t i = 0; i < len; ++i) values.emplace_back(strings[i] ? strings[i] : "");
+  for (std::size_t i = 0; i < len; ++i)
+    values.push_back(utf8_replace_invalid(strings[i] ? strings[i] : ""));
   nc_free_string(len, strings.data());
   if (values.size() == 1) return model::AttrValue{std::move(values[0]), std::nullopt};
   return model::AttrValue{std::move(values), std::nullopt};
@@ -67,8 +68,30 @@ Result<model::AttrValue> read_numeric(int ncid, int varid, const char* name, std
   return value;
 }
 
-/// One attribute; nullopt for user-defined types, which have no JSON form.
-Result<std::optional<model::Attribute>> read_attribute(int ncid, int varid, const char* name) {
+/// An enum-typed attribute: its values in the base type (netCDF-C does not convert enums).
+Result<model::AttrValue> read_enum(int ncid, int varid, const char* name, std::size_t len,
+                                   model::DType base) {
+  const std::size_t size = model::dtype_size(base);
+  std::vector<std::byte> raw(len * size);
+  if (int rc = nc_get_att(ncid, varid, name, raw.data()); rc != NC_NOERR) return attribute_error(name, rc);
+  model::AttrValue value;
+  value.dtype = base;
+  std::vector<std::int64_t> signed_values;
+  std::vector<std::uint64_t> unsigned_values;
+  for (std::size_t i = 0; i < len; ++i) {
+    const model::Scalar x = model::load_scalar(base, &raw[i * size]);
+    if (const auto* u = std::get_if<std::uint64_t>(&x)) unsigned_values.push_back(*u);
+    else signed_values.push_back(std::get<std::int64_t>(x));
+  }
+  if (model::is_signed_integer(base)) value.data = std::move(signed_values);
+  else value.data = std::move(unsigned_values);
+  return value;
+}
+
+/// One attribute; nullopt for compound, vlen and opaque types, which have no JSON form
+/// (their "name (kind)" is added to `skipped`).
+Result<std::optional<model::Attribute>> read_attribute(int ncid, int varid, const char* name,
+                                                       std::vector<std::string>& skipped) {
   nc_type type = NC_NAT;
   std::size_t len = 0;
   if (int rc = nc_inq_att(ncid, varid, name, &type, &len); rc != NC_NOERR)
@@ -80,7 +103,10 @@ Result<std::optional<model::Attribute>> read_attribute(int ncid, int varid, cons
     ZPMPI_ASSIGN_OR_RETURN(attr.value, read_strings(ncid, varid, name, len));
   } else if (const auto dtype = dtype_of(type)) {
     ZPMPI_ASSIGN_OR_RETURN(attr.value, read_numeric(ncid, varid, name, len, *dtype));
+  } else if (const auto base = numeric_dtype(ncid, type)) {
+    ZPMPI_ASSIGN_OR_RETURN(attr.value, read_enum(ncid, varid, name, len, *base));
   } else {
+    skipped.push_back(std::string(name) + " (" + unsupported_type_name(ncid, type) + ")");
     return std::optional<model::Attribute>{};
   }
   return std::optional<model::Attribute>{std::move(attr)};
@@ -99,7 +125,8 @@ Result<model::Scalar> first_as(int ncid, int varid, const char* name, std::size_
 
 }  // namespace
 
-Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid) {
+Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid,
+                                                     std::vector<std::string>& skipped) {
   int natts = 0;
   const int rc =
       varid == NC_GLOBAL ? nc_inq_natts(ncid, &natts) : nc_inq_varnatts(ncid, varid, &natts);
@@ -109,7 +136,7 @@ Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid) {
     char name[NC_MAX_NAME + 1] = {};
     if (int rc_name = nc_inq_attname(ncid, varid, i, name); rc_name != NC_NOERR)
       return runtime_error(std::string("attribute names: ") + nc_strerror(rc_name));
-    ZPMPI_ASSIGN_OR_RETURN(auto attr, read_attribute(ncid, varid, name));
+    ZPMPI_ASSIGN_OR_RETURN(auto attr, read_attribute(ncid, varid, name, skipped));
     if (attr) attrs.push_back(std::move(*attr));
   }
   return attrs;
@@ -121,9 +148,16 @@ Result<std::optional<model::Scalar>> read_fill_value(int ncid, int varid, model:
   nc_type type = NC_NAT;
   std::size_t len = 0;
   const int rc = nc_inq_att(ncid, varid, name, &type, &len);
-  if (rc == NC_ENOTATT || (rc == NC_NOERR && (len == 0 || !dtype_of(type))))
+  if (rc == NC_ENOTATT || (rc == NC_NOERR && (len == 0 || !numeric_dtype(ncid, type))))
     return std::optional<model::Scalar>{};
   if (rc != NC_NOERR) return attribute_error(name, rc);
+  if (!dtype_of(type)) {  // an enum variable's fill: a member's value, in the base type
+    const model::DType base = *numeric_dtype(ncid, type);
+    std::vector<std::byte> raw(len * model::dtype_size(base));
+    if (int rc_get = nc_get_att(ncid, varid, name, raw.data()); rc_get != NC_NOERR)
+      return attribute_error(name, rc_get);
+    return std::optional<model::Scalar>{model::load_scalar(base, raw.data())};
+  }
   // The typed getters convert to the variable's C type and report NC_ERANGE when the value
   // does not fit, so the Scalar is exactly what a fill element of the variable holds.
   Result<model::Scalar> fill = [&]() -> Result<model::Scalar> {

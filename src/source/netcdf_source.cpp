@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <variant>
 #include <vector>
 
 #include "netcdf_attributes.hpp"
@@ -32,12 +33,13 @@ Status check_readable_file(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> open_netcdf(const std::string& path) {
-  ZPMPI_ASSIGN_OR_RETURN(auto source, NetcdfSource::open(path));
+Result<std::unique_ptr<Source>> open_netcdf(const std::string& path, const std::string& group) {
+  ZPMPI_ASSIGN_OR_RETURN(auto source, NetcdfSource::open(path, group));
   return std::unique_ptr<Source>(std::move(source));
 }
 
-Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path) {
+Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path,
+                                                         const std::string& group) {
   ZPMPI_RETURN_IF_ERROR(check_readable_file(path));
   int ncid = -1;
   if (int rc = nc_open(path.c_str(), NC_NOWRITE, &ncid); rc != NC_NOERR) {
@@ -47,6 +49,7 @@ Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path
   }
   // Owned from here on, so the handle is closed on every error below.
   std::unique_ptr<NetcdfSource> source(new NetcdfSource(path, ncid));
+  ZPMPI_RETURN_IF_ERROR(source->select_group(group));
   ZPMPI_RETURN_IF_ERROR(source->describe());
   return source;
 }
@@ -57,22 +60,57 @@ Error NetcdfSource::file_error(const std::string& what) const {
   return runtime_error(path_ + ": " + what);
 }
 
+namespace {
+
+/// CF flags for an enum variable: flag_values (in the base type) and flag_meanings (the
+/// member names, blanks replaced by '_', space-separated), unless the variable has either.
+Status add_enum_flags(int grpid, nc_type type, model::Variable& v) {
+  if (v.find_attribute("flag_values") || v.find_attribute("flag_meanings")) return {};
+  ZPMPI_ASSIGN_OR_RETURN(auto members, enum_members(grpid, type));
+  model::AttrValue values;
+  values.dtype = v.dtype;
+  std::vector<std::int64_t> signed_values;
+  std::vector<std::uint64_t> unsigned_values;
+  std::string meanings;
+  for (const auto& m : members) {
+    if (const auto* u = std::get_if<std::uint64_t>(&m.value)) unsigned_values.push_back(*u);
+    else signed_values.push_back(std::get<std::int64_t>(m.value));
+    std::string word = m.name;
+    std::replace(word.begin(), word.end(), ' ', '_');
+    meanings += (meanings.empty() ? "" : " ") + word;
+  }
+  if (model::is_signed_integer(v.dtype)) values.data = std::move(signed_values);
+  else values.data = std::move(unsigned_values);
+  v.attributes.push_back({"flag_values", std::move(values)});
+  v.attributes.push_back({"flag_meanings", model::AttrValue{meanings, std::nullopt}});
+  return {};
+}
+
+}  // namespace
+
 Status NetcdfSource::describe() {
   dataset_.uri = path_;
-  int format = 0, ndims = 0, nvars = 0, nunlimited = 0;
+  int format = 0, ndims = 0, nvars = 0;
   if (int rc = nc_inq_format(ncid_, &format); rc != NC_NOERR) return file_error(nc_strerror(rc));
-  if (int rc = nc_inq(ncid_, &ndims, &nvars, nullptr, nullptr); rc != NC_NOERR)
-    return file_error(nc_strerror(rc));
+  if (int rc = nc_inq_nvars(grpid_, &nvars); rc != NC_NOERR) return file_error(nc_strerror(rc));
   const bool netcdf4 = is_netcdf4_format(format);
 
-  // Root-group dims in id order; netCDF-4 dim ids need not be 0..ndims-1.
+  // The dims visible in the group (its own, then its parents'), in id order; netCDF-4 dim
+  // ids need not be 0..ndims-1.
+  if (int rc = nc_inq_dimids(grpid_, &ndims, nullptr, 1); rc != NC_NOERR)
+    return file_error(nc_strerror(rc));
   std::vector<int> dimids(static_cast<std::size_t>(ndims));
-  std::vector<int> unlimited(dimids.size());
-  if (int rc = nc_inq_dimids(ncid_, &ndims, dimids.data(), 0); rc != NC_NOERR)
+  if (int rc = nc_inq_dimids(grpid_, &ndims, dimids.data(), 1); rc != NC_NOERR)
     return file_error(nc_strerror(rc));
-  if (int rc = nc_inq_unlimdims(ncid_, &nunlimited, unlimited.data()); rc != NC_NOERR)
-    return file_error(nc_strerror(rc));
-  unlimited.resize(static_cast<std::size_t>(nunlimited));
+  std::vector<int> unlimited;
+  for (int g = grpid_;;) {  // unlimited dims of the group and of each parent
+    int n = 0;
+    if (int rc = nc_inq_unlimdims(g, &n, nullptr); rc != NC_NOERR) return file_error(nc_strerror(rc));
+    std::vector<int> ids(static_cast<std::size_t>(n));
+    if (n > 0) nc_inq_unlimdims(g, &n, ids.data());
+    unlimited.insert(unlimited.end(), ids.begin(), ids.end());
+    if (g == ncid_ || nc_inq_grp_parent(g, &g) != NC_NOERR) break;
+  }
   auto is_unlimited = [&](int id) {
     return std::find(unlimited.begin(), unlimited.end(), id) != unlimited.end();
   };
@@ -81,35 +119,42 @@ Status NetcdfSource::describe() {
   for (int id : dimids) {
     char name[NC_MAX_NAME + 1] = {};
     std::size_t length = 0;
-    if (int rc = nc_inq_dim(ncid_, id, name, &length); rc != NC_NOERR)
+    if (int rc = nc_inq_dim(grpid_, id, name, &length); rc != NC_NOERR)
       return file_error(nc_strerror(rc));
+    if (dataset_.find_dim(name)) continue;  // a parent's dim shadowed by the group's own
     dataset_.dims.push_back({name, length, is_unlimited(id)});
     dim_by_id[id] = &dataset_.dims.back();  // stable: reserved above
   }
 
-  auto global = read_attributes(ncid_, NC_GLOBAL);
+  std::vector<std::string> skipped_attrs;
+  auto global = read_attributes(grpid_, NC_GLOBAL, skipped_attrs);
   if (!global.ok()) return global.error().with_context(path_);
   dataset_.attributes = std::move(global).value();
+  for (const auto& a : skipped_attrs) dataset_.skipped.push_back("global attribute " + a);
 
-  for (int varid = 0; varid < nvars; ++varid) {
+  std::vector<int> varids(static_cast<std::size_t>(nvars));
+  if (int rc = nc_inq_varids(grpid_, &nvars, varids.data()); rc != NC_NOERR)
+    return file_error(nc_strerror(rc));
+  for (int varid : varids) {
     char name[NC_MAX_NAME + 1] = {};
     nc_type type = NC_NAT;
     int rank = 0;
-    if (int rc = nc_inq_var(ncid_, varid, name, &type, &rank, nullptr, nullptr); rc != NC_NOERR)
+    if (int rc = nc_inq_var(grpid_, varid, name, &type, &rank, nullptr, nullptr); rc != NC_NOERR)
       return file_error(nc_strerror(rc));
-    const auto dtype = dtype_of(type);
-    if (!dtype) {
-      dataset_.skipped.push_back(std::string(name) + " (" + unsupported_type_name(ncid_, type) +
-                                 ")");
+    const bool text = type == NC_CHAR || type == NC_STRING;
+    const auto dtype = numeric_dtype(grpid_, type);
+    if (!dtype && !text) {
+      dataset_.skipped.push_back("variable " + std::string(name) + " (" +
+                                 unsupported_type_name(grpid_, type) + ")");
       continue;
     }
     model::Variable v;
     v.name = name;
-    v.dtype = *dtype;
+    if (dtype) v.dtype = *dtype;
     auto var_error = [&](const Error& e) { return e.with_context(path_ + ": " + v.name); };
 
     std::vector<int> var_dimids(static_cast<std::size_t>(rank));
-    if (int rc = nc_inq_vardimid(ncid_, varid, var_dimids.data()); rc != NC_NOERR)
+    if (int rc = nc_inq_vardimid(grpid_, varid, var_dimids.data()); rc != NC_NOERR)
       return var_error(runtime_error(nc_strerror(rc)));
     std::vector<bool> record_dims;
     for (int id : var_dimids) {
@@ -121,15 +166,25 @@ Status NetcdfSource::describe() {
       record_dims.push_back(dim->second->unlimited);
     }
 
-    auto attrs = read_attributes(ncid_, varid);
+    skipped_attrs.clear();
+    auto attrs = read_attributes(grpid_, varid, skipped_attrs);
     if (!attrs.ok()) return var_error(attrs.error());
     v.attributes = std::move(attrs).value();
-    auto fill = read_fill_value(ncid_, varid, v.dtype);
-    if (!fill.ok()) return var_error(fill.error());
-    v.fill_value = fill.value();
+    for (const auto& a : skipped_attrs) dataset_.skipped.push_back("attribute " + v.name + ":" + a);
 
-    if (auto s = describe_chunking(ncid_, varid, netcdf4, record_dims, v); !s.ok())
-      return var_error(s.error());
+    if (text) {
+      bool skip = false;
+      if (auto st = describe_text(varid, type, v, skip); !st.ok()) return var_error(st.error());
+      if (skip) continue;
+    } else {
+      auto fill = read_fill_value(grpid_, varid, v.dtype);
+      if (!fill.ok()) return var_error(fill.error());
+      v.fill_value = fill.value();
+      if (is_enum(grpid_, type))
+        if (auto st = add_enum_flags(grpid_, type, v); !st.ok()) return var_error(st.error());
+      if (auto st = describe_chunking(grpid_, varid, netcdf4, record_dims, v); !st.ok())
+        return var_error(st.error());
+    }
     varids_.emplace(v.name, varid);
     dataset_.variables.push_back(std::move(v));
   }
@@ -143,7 +198,7 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
   };
   const auto id = varids_.find(variable);
   const model::Variable* v = dataset_.find_variable(variable);
-  if (id == varids_.end() || !v) return fail("no such numeric variable");
+  if (id == varids_.end() || !v || v->text) return fail("no such numeric variable");
   const std::size_t rank = v->shape.size();
   if (box.start.size() != rank || box.count.size() != rank)
     return fail("box of rank " + std::to_string(box.start.size()) + "/" +
@@ -170,16 +225,16 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
   // Untyped reads: values arrive in the variable's own type, native byte order.
   int rc = NC_NOERR;
   if (rank == 0) {
-    rc = nc_get_var(ncid_, id->second, out.data());
+    rc = nc_get_var(grpid_, id->second, out.data());
   } else {
     const std::vector<std::size_t> start(box.start.begin(), box.start.end());
     const std::vector<std::size_t> count(box.count.begin(), box.count.end());
     const bool unit_stride = std::all_of(stride.begin(), stride.end(), [](model::Index s) { return s == 1; });
     if (unit_stride) {
-      rc = nc_get_vara(ncid_, id->second, start.data(), count.data(), out.data());
+      rc = nc_get_vara(grpid_, id->second, start.data(), count.data(), out.data());
     } else {
       const std::vector<std::ptrdiff_t> step(stride.begin(), stride.end());
-      rc = nc_get_vars(ncid_, id->second, start.data(), count.data(), step.data(), out.data());
+      rc = nc_get_vars(grpid_, id->second, start.data(), count.data(), step.data(), out.data());
     }
   }
   if (rc != NC_NOERR) return fail(nc_strerror(rc));

@@ -1,12 +1,15 @@
 // NetcdfSource: one netCDF-3 or netCDF-4/HDF5 file read through netCDF-C (its MPI build,
 // but opened with plain nc_open: every rank holds its own handle and reads on its own, with
-// no collective calls and nothing shared between ranks). Only the root group is read.
+// no collective calls and nothing shared between ranks). One group is read (the root by
+// default); the others are named in Dataset::skipped.
 // netCDF-C is not thread-safe: one NetcdfSource is used by one thread at a time.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <unordered_map>
+
+#include <netcdf.h>
 
 #include "zpmpi/source/source.hpp"
 
@@ -15,7 +18,8 @@ namespace zpmpi::source {
 class NetcdfSource final : public Source {
  public:
   /// Opens and describes `path`; see open_netcdf() for the errors.
-  static Result<std::unique_ptr<NetcdfSource>> open(const std::string& path);
+  static Result<std::unique_ptr<NetcdfSource>> open(const std::string& path,
+                                                     const std::string& group = "");
 
   ~NetcdfSource() override;
   NetcdfSource(const NetcdfSource&) = delete;
@@ -24,19 +28,25 @@ class NetcdfSource final : public Source {
   const model::Dataset& dataset() const override { return dataset_; }
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
               const model::Shape& stride) override;
+  Result<std::vector<std::string>> read_text(const std::string& variable) override;
 
  private:
-  NetcdfSource(std::string path, int ncid) : path_(std::move(path)), ncid_(ncid) {}
+  NetcdfSource(std::string path, int ncid) : path_(std::move(path)), ncid_(ncid), grpid_(ncid) {}
 
+  /// Sets grpid_ to `group` (see open_netcdf) and lists the other groups in dataset_.
+  Status select_group(const std::string& group);
   /// Fills dataset_ and varids_ from the open file.
   Status describe();
+  /// Describes a char or string variable (text set, char dim folded) or skips it.
+  Status describe_text(int varid, nc_type type, model::Variable& v, bool& skip);
   /// Errors of the whole file: "<path>: <what>".
   Error file_error(const std::string& what) const;
 
   std::string path_;
   int ncid_;
+  int grpid_;  ///< the group the variables come from (ncid_ for the root)
   model::Dataset dataset_;
-  /// netCDF variable id of each numeric variable, by name.
+  /// netCDF variable id of each numeric or text variable, by name.
   std::unordered_map<std::string, int> varids_;
 };
 

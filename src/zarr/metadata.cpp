@@ -65,11 +65,15 @@ json::object array_zattrs_json(const ArrayMeta& array) {
 }
 
 json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
-                           const json::value& compressor) {
+                           const json::value& compressor, const std::vector<TextArrayMeta>& text_arrays) {
   json::object metadata{{".zgroup", json::object{{"zarr_format", 2}}}, {".zattrs", group_attrs}};
   for (const auto& a : arrays) {
     metadata[a.layout.name + "/.zarray"] = zarray_json(a.layout, compressor);
     metadata[a.layout.name + "/.zattrs"] = array_zattrs_json(a);
+  }
+  for (const auto& t : text_arrays) {
+    metadata[t.name + "/.zarray"] = text_zarray_json(t);
+    metadata[t.name + "/.zattrs"] = text_zattrs_json(t);
   }
   return json::object{{"metadata", std::move(metadata)}, {"zarr_consolidated_format", 1}};
 }

@@ -14,6 +14,10 @@ CASE:
   renames             variables-dict rename + preprocessors rename, checked by the oracle
   cli                 --help, --version, bad flags, --store/--memory-limit/--num-jobs overrides
   chains | recommendations | bad_preprocessors   preprocessors against xarray's own isel/sel/roll
+  text                char, string and enum variables (text sample): oracle, warnings for what is
+                      skipped, and isel along the station dim against xarray
+  groups              a file whose data live in a group: an error without source.group, the
+                      group with it, warnings naming the groups not converted
 Every mpirun has a timeout: a hang fails the case.
 """
 import argparse
@@ -420,8 +424,8 @@ def case_bad_inputs(r, a):
         bad("no_source", 2, "source: is required", text=json.dumps({"store": store}))
     elif a.group == "dataset":  # exit 2: the job does not fit the source
         bad("unknown_variable", 2, "variables: 'u10' is not a numeric variable of", variables=["t2m", "u10"])
-        bad("char_variable", 2, "variables: 'station' is not a numeric variable of", source=r.sample("nc3"),
-            variables=["station"])
+        bad("compound_variable", 2, "variables: 'pairs' is not a numeric variable of", source=r.sample("text"),
+            variables=["pairs"])
         bad("chunks_unknown_dim", 2, "chunks.lat: 'lat' is not a dimension of", chunks={"lat": 10})
         bad("memory_limit_too_low", 2, "memory_limit 1kB is too low: one batch of array", memory_limit="1kB",
             in_job=False)
@@ -627,7 +631,71 @@ def case_bad_preprocessors(r, a):
         assert not os.path.exists(store), f"{name}: store left behind"
 
 
-CASES = ["convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
+TEXT_CHAINS = [
+    [{"type": "isel", "station": [4, 0, -2]}],
+    [{"type": "isel", "station": 2}],
+    [{"type": "reverse_axis", "dim": "station"}, {"type": "isel", "time": [1, 3]}],
+    [{"type": "roll", "dim": "station", "shifts": 2}],
+]
+TEXT_SKIPPED = ["skipping variable pairs (compound)", "skipping variable ragged (vlen)",
+                "skipping attribute obs:calibration (compound)"]
+
+
+def case_text(r, a):
+    import xarray as xr
+    source = r.sample("text")
+    store = r.store("text.zarr")
+    job = r.job("job", source=source, store=store, chunks={"time": 3})
+    p = r.run(a.ranks, "--config", job)
+    expect_ok(p, "text")
+    for warning in TEXT_SKIPPED:
+        assert f"zpmpi: warning: {warning}" in p.stderr, f"no warning {warning!r} in:\n{p.stderr}"
+    oracle_check(source, store, chunks={"time": 3})
+    print(f"ok text sample -n {a.ranks}: char, string and enum variables; warned: {TEXT_SKIPPED}")
+    for i, chain in enumerate(TEXT_CHAINS):
+        store = r.store(f"chain{i}.zarr")
+        job = r.job(f"chain{i}", source=source, store=store, preprocessors=chain)
+        expect_ok(r.run(a.ranks, "--config", job), f"text chain {i}: {json.dumps(chain)}")
+        expected = xarray_chain(oracle.xarray_view(source).load(), chain)
+        got = xr.open_zarr(store, consolidated=True)
+        try:
+            xr.testing.assert_identical(got.load(), expected.load())
+        except AssertionError as e:
+            sys.exit(f"FAIL text chain {i} {json.dumps(chain)}:\n{e}")
+        print(f"ok text chain {i}: {dict(got.sizes)} station_name {got['station_name'].values} {json.dumps(chain)}")
+    # ds[["obs"]]: the station_name coordinate comes along, crs (a data variable) does not.
+    store = r.store("obs.zarr")
+    job = r.job("obs", source=source, store=store, variables=["obs", "label"])
+    expect_ok(r.run(a.ranks, "--config", job), "variables obs, label")
+    oracle_check(source, store, variables=["obs", "label"])
+    print("ok variables [obs, label] keep the station_name coordinate")
+
+
+def case_groups(r, a):
+    source = r.sample("groups")
+    store = r.store("groups.zarr")
+    job = r.job("root", source=source, store=store)
+    p = r.run(a.ranks, "--config", job)
+    expect_error(p, "data only in groups", 2, "no data variable to convert in group / (other groups: /g1, /g1/g2, /other)")
+    for g in ("/g1/g2", "/other"):
+        assert f"zpmpi: warning: skipping group {g} (" in p.stderr, f"group {g} not named:\n{p.stderr}"
+    assert not os.path.exists(store), "a store was left by a job with no data variable"
+    for spelling in ("g1/g2", "/g1/g2/"):
+        store = r.store("groups.zarr")
+        job = r.job("g2", source={"uri": source, "engine": "netcdf", "group": spelling}, store=store)
+        p = r.run(a.ranks, "--config", job)
+        expect_ok(p, f"group {spelling}")
+        for g in ("/", "/other"):
+            assert f"zpmpi: warning: skipping group {g} (" in p.stderr, f"group {g} not named:\n{p.stderr}"
+        assert "skipping group /g1 (" not in p.stderr, f"the way to the group is named:\n{p.stderr}"
+        oracle_check(source, store, group="g1/g2")
+        print(f"ok group {spelling!r}: warned about / and /other")
+    job = r.job("nogroup", source={"uri": source, "group": "g9"}, store=store, overwrite=True)
+    expect_error(r.run(a.ranks, "--config", job), "unknown group", 2,
+                 "source.group: " + source + " has no group '/g9' (groups: /, /g1, /g1/g2, /other)")
+
+
+CASES = ["text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
          "cli", "chains", "recommendations", "bad_preprocessors"]
 
 

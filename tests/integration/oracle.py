@@ -12,8 +12,15 @@ Three independent looks at the store:
           int16), the raw values, fill_value = the source _FillValue, the raw attributes
           (scale_factor, add_offset, ...), dims, chunks and compressor as the job asked
 
+Text (char -> "|S<n>", char with _Encoding utf-8 and NC_STRING -> "|O" with the vlen-utf8
+filter) and enum variables (their base integer type) are compared like the others. Where
+zpmpi deliberately differs from xarray's view, the expectation is adjusted (see
+unsupported_names and enum_flags): compound, vlen and opaque variables and attributes are
+left out (zarr cannot hold them), and an enum variable carries CF flag_values/flag_meanings.
+
 usage: oracle.py SOURCE STORE [JSON]
   JSON (optional) has any of: "variables": [source names], "renames": {source: store name},
+  "group": the netCDF-4 group read (xarray's open_dataset(group=...)),
   "attrs": {extra root attrs}, "chunks": {dim: size} | "auto" | {},
   "compressor": {"id": ...} | null (default {"id": "zstd", "level": 1})
   Exits 0 when the store matches, 1 with the first difference otherwise.
@@ -73,27 +80,87 @@ def _load_json(path):
         return json.load(f)  # accepts NaN/Infinity, as zarr-python writes them
 
 
-def source_chunks(source, name):
+def source_chunks(source, name, group=None):
     """The chunk shape the source stores `name` in, by dim name: netCDF-4 chunks, else the
     whole variable (one record along a netCDF-3 record dim)."""
     import netCDF4
-    with netCDF4.Dataset(source) as ds:
+    with netCDF4.Dataset(source) as root:
+        ds = _group(root, group)
         var = ds.variables[name]
         nc4 = ds.data_model.startswith("NETCDF4")
         chunking = var.chunking() if nc4 else "contiguous"
         if chunking != "contiguous":
             return dict(zip(var.dimensions, chunking))
-        return {d: 1 if not nc4 and ds.dimensions[d].isunlimited() else max(s, 1)
-                for d, s in zip(var.dimensions, var.shape)}
+        return {dim.name: 1 if not nc4 and dim.isunlimited() else max(s, 1)
+                for dim, s in zip(var.get_dims(), var.shape)}
 
 
-def expected_chunks(source, source_name, name, dims, shape, chunks):
+def _group(ds, group):
+    for part in (group or "").strip("/").split("/"):
+        if part:
+            ds = ds.groups[part]
+    return ds
+
+
+def unsupported_names(source, group=None):
+    """What zpmpi skips (with a warning) because Zarr v2 cannot hold it: compound, vlen (not
+    str) and opaque variables, and attributes of such types ({variable or None: {attr}})."""
+    import netCDF4
+    variables, attrs = set(), {}
+    with netCDF4.Dataset(source) as root:
+        ds = _group(root, group)
+        for name, var in ds.variables.items():
+            if isinstance(var.datatype, (netCDF4.CompoundType, netCDF4.VLType)) and var.datatype.dtype is not str:
+                variables.add(name)
+        for owner, obj in [(None, ds)] + list(ds.variables.items()):
+            for k in obj.ncattrs():
+                v = obj.getncattr(k)
+                if isinstance(v, np.void) or isinstance(v, np.ndarray) and v.dtype.fields:
+                    attrs.setdefault(owner, set()).add(k)
+    return variables, attrs
+
+
+def enum_flags(source, group=None):
+    """{variable: (flag_values, flag_meanings)} for enum variables without flags of their own:
+    zpmpi records the enum's members as CF flags (xarray 2023.01 shows nothing of them)."""
+    import netCDF4
+    out = {}
+    with netCDF4.Dataset(source) as root:
+        for name, var in _group(root, group).variables.items():
+            if isinstance(var.datatype, netCDF4.EnumType) and not {"flag_values", "flag_meanings"} & set(var.ncattrs()):
+                members = var.datatype.enum_dict
+                values = np.array(list(members.values()), dtype=var.datatype.dtype)
+                out[name] = (values, " ".join(k.replace(" ", "_") for k in members))
+    return out
+
+
+def xarray_view(source, group=None, **open_kwargs):
+    """xr.open_dataset(source, group=group) as zpmpi must reproduce it: without what Zarr v2
+    cannot hold (unsupported_names) and with the flags of enum variables (enum_flags)."""
+    skipped_vars, skipped_attrs = unsupported_names(source, group)
+    ds = xr.open_dataset(source, group=group, **open_kwargs).drop_vars(skipped_vars)
+    for owner, names in skipped_attrs.items():
+        target = ds.attrs if owner is None else ds[owner].attrs if owner in ds.variables else {}
+        for k in names:
+            target.pop(k, None)
+    for name, (values, meanings) in enum_flags(source, group).items():
+        if name in ds.variables:
+            ds[name].attrs.update(flag_values=values, flag_meanings=meanings)
+    return ds
+
+
+def is_text(dtype):
+    return np.dtype(dtype).kind in "SUO"
+
+
+def expected_chunks(source, source_name, name, dims, shape, chunks, dtype=None, group=None):
     """The design's rule: a dimension coordinate is one chunk; otherwise a dim named in
     `chunks` takes that size, any other dim the source chunk of that dim (also when a step,
-    a reversal or a dropped dim changed the array); all capped at the dim length."""
-    if len(dims) == 1 and dims[0] == name:
-        return (max(shape[0], 1),)
-    base = source_chunks(source, source_name)
+    a reversal or a dropped dim changed the array); all capped at the dim length.
+    A text array is one chunk."""
+    if len(dims) == 1 and dims[0] == name or dtype is not None and is_text(dtype):
+        return tuple(max(s, 1) for s in shape)
+    base = source_chunks(source, source_name, group)
     sizes = chunks if isinstance(chunks, dict) else {}
     return tuple(max(1, min(sizes.get(d, base[d]), max(shape[i], 1))) for i, d in enumerate(dims))
 
@@ -127,7 +194,8 @@ def check_files(store, arrays):
         za = meta.get(f"{name}/.zarray")
         if za is None:
             fail(f"{store}: no array {name}")
-        for key, want in (("zarr_format", 2), ("order", "C"), ("filters", None)):
+        filters = [{"id": "vlen-utf8"}] if za.get("dtype") == "|O" else None
+        for key, want in (("zarr_format", 2), ("order", "C"), ("filters", filters)):
             if za.get(key) != want:
                 fail(f"{name}/.zarray: {key} is {za.get(key)!r}, expected {want!r}")
         if za.get("dimension_separator", ".") != ".":
@@ -148,24 +216,25 @@ def check_files(store, arrays):
     return meta
 
 
-def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=None, compressor="zstd"):
+def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=None, compressor="zstd",
+          group=None):
     """Raises Mismatch (an AssertionError) naming the first difference.
 
     variables: source data variables chosen (None = all numeric ones); renames: source name ->
     store name; extra_attrs: root attributes added by the job (add_attrs, cache_label);
     chunks: the job's "chunks" ({} / None / "auto" = source chunks); compressor: the job's
-    compressor JSON, or one of "zstd" / "lz4" / "none" for the default settings."""
+    compressor JSON, or one of "zstd" / "lz4" / "none" for the default settings; group: the
+    netCDF-4 group converted (None = the root)."""
     renames = renames or {}
     if isinstance(compressor, str):
         compressor = {"zstd": DEFAULT_COMPRESSOR, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}[compressor]
     if not os.path.isdir(store):
         fail(f"{store}: no store")
 
-    # What xarray makes of the source: the numeric data variables (zpmpi skips the others).
-    expected = xr.open_dataset(source)
-    raw = xr.open_dataset(source, mask_and_scale=False, decode_times=False)
-    chosen = list(variables) if variables is not None else \
-        [v for v in raw.data_vars if raw[v].dtype.kind in "iuf"]
+    # What xarray makes of the source, less what Zarr v2 cannot hold (zpmpi skips it).
+    expected = xarray_view(source, group)
+    raw = xarray_view(source, group, mask_and_scale=False, decode_times=False)
+    chosen = list(variables) if variables is not None else list(raw.data_vars)
     expected = expected[chosen]
     expected = expected.rename({k: v for k, v in renames.items() if k in expected.variables})
     expected.attrs.update(extra_attrs or {})
@@ -192,19 +261,19 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
         fail("the store read without .zmetadata differs from the consolidated view")
 
     # The raw arrays, as zarr-python sees them.
-    group = zarr.open_consolidated(store, mode="r")
-    if sorted(group.array_keys()) != sorted(arrays):
-        fail(f"zarr arrays {sorted(group.array_keys())} != {sorted(arrays)}")
+    zgroup = zarr.open_consolidated(store, mode="r")
+    if sorted(zgroup.array_keys()) != sorted(arrays):
+        fail(f"zarr arrays {sorted(zgroup.array_keys())} != {sorted(arrays)}")
     root_attrs = dict(raw.attrs)
     root_attrs.update(extra_attrs or {})
-    if set(group.attrs) != set(root_attrs):
-        fail(f"root attrs {sorted(group.attrs)} != {sorted(root_attrs)}")
+    if set(zgroup.attrs) != set(root_attrs):
+        fail(f"root attrs {sorted(zgroup.attrs)} != {sorted(root_attrs)}")
     for k, v in root_attrs.items():
-        if not _same_value(_plain(group.attrs[k]), _plain(v)):
-            fail(f"root attr {k}: {group.attrs[k]!r} != {v!r}")
+        if not _same_value(_plain(zgroup.attrs[k]), _plain(v)):
+            fail(f"root attr {k}: {zgroup.attrs[k]!r} != {v!r}")
     for name in arrays:
         source_name = to_source.get(name, name)
-        array = group[name]
+        array = zgroup[name]
         var = raw[source_name]
         if array.dtype != var.dtype:
             fail(f"{name}: dtype {array.dtype} != source {var.dtype}")
@@ -225,12 +294,14 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
         if dims != list(var.dims):
             fail(f"{name}: _ARRAY_DIMENSIONS {dims} != {list(var.dims)}")
         want_attrs = {k: v for k, v in var.attrs.items() if k != "_FillValue"}
+        if "coordinates" in var.encoding:  # xarray moves it out of attrs; the store keeps it
+            want_attrs["coordinates"] = var.encoding["coordinates"]
         if set(attrs) != set(want_attrs):
             fail(f"{name}: attrs {sorted(attrs)} != source {sorted(want_attrs)}")
         for k, v in want_attrs.items():
             if not _same_value(_plain(attrs[k]), _plain(v)):
                 fail(f"{name}: attr {k}: {attrs[k]!r} != source {v!r}")
-        want_chunks = expected_chunks(source, source_name, name, var.dims, var.shape, chunks)
+        want_chunks = expected_chunks(source, source_name, name, var.dims, var.shape, chunks, var.dtype, group)
         if array.chunks != want_chunks:
             fail(f"{name}: chunks {array.chunks} != expected {want_chunks}")
         za = meta[f"{name}/.zarray"]
@@ -243,13 +314,13 @@ def main():
     if len(sys.argv) not in (3, 4) or sys.argv[1] in ("-h", "--help"):
         sys.exit(__doc__)
     opts = json.loads(sys.argv[3]) if len(sys.argv) == 4 else {}
-    unknown = set(opts) - {"variables", "renames", "attrs", "chunks", "compressor"}
+    unknown = set(opts) - {"variables", "renames", "attrs", "chunks", "compressor", "group"}
     if unknown:
         sys.exit(f"oracle: unknown option(s) {sorted(unknown)}")
     try:
         check(sys.argv[1], sys.argv[2], variables=opts.get("variables"), renames=opts.get("renames"),
               extra_attrs=opts.get("attrs"), chunks=opts.get("chunks"),
-              compressor=opts.get("compressor", DEFAULT_COMPRESSOR))
+              compressor=opts.get("compressor", DEFAULT_COMPRESSOR), group=opts.get("group"))
     except Mismatch as e:
         print(f"oracle: MISMATCH {sys.argv[2]} vs {sys.argv[1]}:\n{e}", file=sys.stderr)
         sys.exit(1)

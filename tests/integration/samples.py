@@ -5,11 +5,18 @@ latitude, NaN fills, a CF time axis, a dim of length 1, every numeric dtype, chu
 not divide the dims, attributes of every kind.
 
   nc4      netCDF-4/HDF5, record time dim, chunked and zlib-compressed variables
-  nc3      netCDF-3 (64-bit offset), record time dim, the netCDF-3 types, a char variable
+  nc3      netCDF-3 (64-bit offset), record time dim, the netCDF-3 types, a 1-D char variable
+           (xarray: a 0-d |S8)
   edge     netCDF-4 corner cases: scalar variable, noleap double time with bounds, a dim
            without coordinate, a zero-length dim, 64-bit fill values, missing_value,
            NC_STRING / unicode / NaN / empty attributes
   strlist  a variable with a multi-valued NC_STRING attribute (xarray reads a list of str)
+  text     CF text: scalar char grid mappings (crs, rotated_pole), a char station_name(station,
+           strlen) auxiliary coordinate, a char variable with _Encoding utf-8, an NC_STRING
+           variable, an enum variable, a compound and a vlen variable and a compound
+           attribute (skipped with a warning), latin-1 bytes in char attributes
+  groups   netCDF-4 with its data in group /g1/g2 (using a dim of the root), another group
+           /other, and only a coordinate in the root
 
 usage: samples.py DIR [KIND ...]   (writes DIR/<name>.nc, prints the paths; default: all kinds)
 """
@@ -156,7 +163,7 @@ def make_nc3(path, rng):
     tcw = rng.uniform(0, 60, (NT, 1, NLAT, NLON))
     tcw[5, 0, 10, 10:15] = -1.0
     w[:] = tcw
-    # A char variable: not numeric, so zpmpi skips it (with a warning) and so does the oracle.
+    # A 1-D char variable: xarray folds its only dim, giving a 0-d |S8 data variable.
     ds.createDimension("nchar", 8)
     s = ds.createVariable("station", "S1", ("nchar",))
     s[:] = netCDF4.stringtoarr("ERA5", 8)
@@ -223,8 +230,99 @@ def make_strlist(path, rng):
     ds.close()
 
 
+NST, STRLEN = 5, 8
+STATIONS = [b"Reading", b"Oxford", b"Ab", b"Lerwick1", b"Z\xfcrich"]  # a latin-1 byte, kept as bytes
+
+
+def _chars(names, width):
+    return np.array(names, dtype=f"S{width}").view("S1").reshape(len(names), width)
+
+
+def make_text(path, rng):
+    ds = netCDF4.Dataset(path, "w", format="NETCDF4")
+    ds.Conventions = "CF-1.8"
+    ds.setncattr("institution", b"M\xe9t\xe9o-France")  # latin-1: U+FFFD for xarray
+    ds.createDimension("time", 4)
+    ds.createDimension("station", NST)
+    ds.createDimension("strlen", STRLEN)
+    ds.createDimension("rlat", 3)
+    ds.createDimension("rlon", 4)
+    t = ds.createVariable("time", "f8", ("time",))
+    t.units = "hours since 2000-01-01"
+    t[:] = 6.0 * np.arange(4)
+    crs = ds.createVariable("crs", "S1", ())
+    crs.grid_mapping_name = "latitude_longitude"
+    crs.semi_major_axis = 6371000.0
+    crs.inverse_flattening = 0.0
+    pole = ds.createVariable("rotated_pole", "S1", ())
+    pole.grid_mapping_name = "rotated_latitude_longitude"
+    pole.grid_north_pole_latitude = 39.25
+    pole.grid_north_pole_longitude = -162.0
+    name = ds.createVariable("station_name", "S1", ("station", "strlen"))
+    name.long_name = "station name"
+    name.cf_role = "timeseries_id"
+    name[:] = _chars(STATIONS, STRLEN)
+    utf8 = ds.createVariable("station_label", "S1", ("station", "strlen"))
+    utf8._Encoding = "utf-8"
+    utf8.set_auto_chartostring(False)
+    utf8[:] = _chars(["Zürich".encode(), b"", b"abcdefgh", "γάμ".encode(), b"x"], STRLEN)
+    obs = ds.createVariable("obs", "f4", ("time", "station"), fill_value=np.float32(-999))
+    obs.coordinates = "station_name"
+    obs.grid_mapping = "crs"
+    obs.units = "K"
+    obs.setncattr("comment", b"r\xe9sum\xe9 \xe2\x82 ok")  # latin-1 and a truncated UTF-8 sequence
+    values = rng.normal(280, 5, (4, NST)).astype(np.float32)
+    values[1, 2] = -999
+    obs[:] = values
+    field = ds.createVariable("field", "f4", ("time", "rlat", "rlon"))
+    field.grid_mapping = "rotated_pole"
+    field[:] = rng.normal(0, 1, (4, 3, 4)).astype(np.float32)
+    label = ds.createVariable("label", str, ("station",))
+    label.long_name = "an NC_STRING variable"
+    label[:] = np.array(["alpha", "", "γάμμα", "d", "e" * 20], dtype=object)
+    cloud_t = ds.createEnumType(np.uint8, "cloud_t", {"clear": 0, "partly cloudy": 1, "overcast": 2,
+                                                      "missing": 255})
+    cloud = ds.createVariable("cloud", cloud_t, ("time", "station"), fill_value=255)
+    cloud[:] = np.array([[0, 1, 2, 255, 1]] * 4, dtype=np.uint8)
+    pair_t = ds.createCompoundType(np.dtype([("a", "i4"), ("b", "f8")]), "pair_t")
+    pairs = ds.createVariable("pairs", pair_t, ("station",))
+    pairs[:] = np.zeros(NST, dtype=[("a", "i4"), ("b", "f8")])
+    obs.setncattr("calibration", np.array([(1, 2.5)], dtype=pair_t.dtype))
+    ragged_t = ds.createVLType(np.int32, "ragged_t")
+    ragged = ds.createVariable("ragged", ragged_t, ("station",))
+    ragged[0] = np.arange(3, dtype=np.int32)
+    ds.close()
+
+
+def make_groups(path, rng):
+    ds = netCDF4.Dataset(path, "w", format="NETCDF4")
+    ds.title = "data in groups"
+    ds.createDimension("time", 3)
+    t = ds.createVariable("time", "i4", ("time",))
+    t.units = "days since 2000-01-01"
+    t[:] = [0, 1, 2]
+    g2 = ds.createGroup("g1").createGroup("g2")
+    g2.summary = "the data"
+    g2.createDimension("x", 6)
+    g2.createDimension("nchar", 4)
+    x = g2.createVariable("x", "f8", ("x",))
+    x[:] = np.arange(6) * 0.5
+    v = g2.createVariable("v", "f4", ("time", "x"), chunksizes=(2, 4))
+    v.units = "m"
+    v.coordinates = "site"
+    v[:] = rng.normal(0, 1, (3, 6)).astype(np.float32)
+    site = g2.createVariable("site", "S1", ("x", "nchar"))
+    site[:] = _chars([b"a", b"bb", b"ccc", b"dddd", b"e", b"f"], 4)
+    other = ds.createGroup("other")
+    other.createDimension("y", 2)
+    w = other.createVariable("w", "i2", ("y",))
+    w[:] = [1, 2]
+    ds.close()
+
+
 SAMPLES = {"nc4": ("era5_nc4.nc", make_nc4), "nc3": ("era5_nc3.nc", make_nc3), "edge": ("edge_nc4.nc", make_edge),
-           "strlist": ("strlist_nc4.nc", make_strlist)}
+           "strlist": ("strlist_nc4.nc", make_strlist), "text": ("text_nc4.nc", make_text),
+           "groups": ("groups_nc4.nc", make_groups)}
 
 
 def _version():

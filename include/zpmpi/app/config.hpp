@@ -37,6 +37,7 @@ struct Config {
   std::string path;        ///< the job file, for messages
   std::string source_uri;  ///< as written; relative paths are relative to the working directory
   std::string engine = "netcdf";
+  std::string source_group;  ///< source.group: the netCDF-4 group to convert ("" = the root)
   std::optional<std::vector<transform::VariableChoice>> variables;  ///< nullopt = all data variables
   std::vector<Rename> renames;  ///< applied in order after variable choice
   std::vector<transform::Step> steps;  ///< isel / sel / reverse_axis / roll, in order

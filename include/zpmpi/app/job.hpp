@@ -12,12 +12,16 @@
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/transform/dataset_transform.hpp"
 #include "zpmpi/transform/output_array.hpp"
+#include "zpmpi/transform/text_array.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 
 namespace zpmpi::app {
 
 struct JobArrays {
   std::vector<transform::OutputArray> arrays;  ///< output chunks decided
+  /// Char and string arrays: written whole by rank 0 (exec/text_arrays.hpp), not planned.
+  std::vector<transform::TextArray> text_arrays;
+  std::vector<zarr::TextArrayMeta> text_metadata;  ///< same order as text_arrays
   boost::json::object group_attrs;             ///< root .zattrs
   std::vector<transform::Recommendation> recommendations;
 

@@ -10,6 +10,7 @@
 
 #include "zpmpi/model/box.hpp"
 #include "zpmpi/model/dtype.hpp"
+#include "zpmpi/model/text.hpp"
 
 namespace zpmpi::model {
 
@@ -38,7 +39,13 @@ struct Attribute {
 
 struct Variable {
   std::string name;
+  /// The element type of a numeric variable (an enum variable: its base integer type).
+  /// Meaningless when `text` is set.
   DType dtype = DType::f4;
+  /// Set for a text variable (netCDF char or string). Its dims and shape are xarray's: a
+  /// char variable's last dim is folded into the element (char name(station, strlen) has
+  /// dims {station}); source_chunks equal the shape, chunked and compressed are false.
+  std::optional<TextType> text;
   std::vector<std::string> dims;
   Shape shape;
   /// Source chunk shape. Contiguous netCDF-4 and netCDF-3 variables report the whole dim,
@@ -62,8 +69,14 @@ struct Dataset {
   std::vector<Dimension> dims;
   std::vector<Variable> variables;
   std::vector<Attribute> attributes;  ///< global attributes
-  /// Variables the source holds but zarr cannot (text, strings, compound): name + reason.
+  /// The group the variables come from: "/" (the root) or a path such as "/g1/g2".
+  std::string group = "/";
+  /// What the source holds and zpmpi does not convert, one phrase each for a warning:
+  /// "variable pairs (compound)", "attribute obs:cmp (compound)", "group /other (...)".
   std::vector<std::string> skipped;
+  /// The groups of the file that are not converted (an ancestor of `group` only if it has variables)
+  /// (full paths, e.g. "/g1"), for the error of a job that would write no data variable.
+  std::vector<std::string> other_groups;
 
   const Variable* find_variable(std::string_view name) const;
   const Dimension* find_dim(std::string_view name) const;

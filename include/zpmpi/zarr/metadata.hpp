@@ -22,6 +22,7 @@
 
 #include "zpmpi/model/array_layout.hpp"
 #include "zpmpi/model/dataset.hpp"
+#include "zpmpi/zarr/text_array.hpp"
 
 namespace zpmpi::zarr {
 
@@ -48,9 +49,10 @@ struct ArrayMeta {
 boost::json::object zarray_json(const model::ArrayLayout& array, const boost::json::value& compressor);
 boost::json::object array_zattrs_json(const ArrayMeta& array);
 
-/// The consolidated document for a group with `group_attrs` and `arrays`.
+/// The consolidated document for a group with `group_attrs`, `arrays` and `text_arrays`.
 boost::json::object zmetadata_json(const boost::json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
-                                   const boost::json::value& compressor);
+                                   const boost::json::value& compressor,
+                                   const std::vector<TextArrayMeta>& text_arrays = {});
 
 /// Serialises like Python's json.dumps(indent=4, sort_keys=True): non-finite doubles become
 /// the bare tokens NaN, Infinity, -Infinity (which zarr-python and json.loads accept), and

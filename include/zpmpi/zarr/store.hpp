@@ -36,9 +36,11 @@ Status prepare_store(const std::filesystem::path& path, bool overwrite,
 Status write_chunk(const std::filesystem::path& store, const std::string& array,
                    const std::string& key, std::span<const std::byte> bytes, int writer_id);
 
-/// Writes .zgroup, the root .zattrs, each array's .zarray and .zattrs, then .zmetadata.
+/// Writes .zgroup, the root .zattrs, each array's (and text array's) .zarray and .zattrs,
+/// then .zmetadata.
 Status write_metadata(const std::filesystem::path& store, const boost::json::object& group_attrs,
-                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor);
+                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor,
+                      const std::vector<TextArrayMeta>& text_arrays = {});
 
 /// Removes a store this run created and could not complete; no-op if absent.
 Status remove_store(const std::filesystem::path& store);

@@ -168,3 +168,21 @@ TEST(Cli, Errors) {
 
 }  // namespace
 }  // namespace zpmpi::app
+
+namespace zpmpi::app {
+namespace {
+
+TEST(Config, SourceGroup) {
+  auto c = parse(R"({"source": {"uri": "a.nc", "group": "g1/g2"}, "store": "a.zarr"})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->source_group, "g1/g2");
+  auto plain = parse(R"({"source": "a.nc", "store": "a.zarr"})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->source_group, "");
+  auto bad = parse(R"({"source": {"uri": "a.nc", "group": 3}, "store": "a.zarr"})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("source.group"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace zpmpi::app

@@ -306,7 +306,7 @@ TEST_F(NetcdfDescribeTest, Netcdf3FillValue) {
   EXPECT_EQ(variable(open(p), "d").fill_value, model::Scalar{-9999.5});
 }
 
-TEST_F(NetcdfDescribeTest, TextStringAndUserTypeVariablesAreSkipped) {
+TEST_F(NetcdfDescribeTest, TextVariablesAreDescribedAndUserTypesSkipped) {
   const std::string p = path("skipped.nc");
   int ncid, x, len, name, label, comp, num;
   NC_OK(nc_create(p.c_str(), NC_CLOBBER | NC_NETCDF4, &ncid));
@@ -324,25 +324,35 @@ TEST_F(NetcdfDescribeTest, TextStringAndUserTypeVariablesAreSkipped) {
   NC_OK(nc_close(ncid));
 
   const model::Dataset& ds = open(p);
-  ASSERT_EQ(ds.variables.size(), 1u);
-  EXPECT_EQ(ds.variables[0].name, "number");
-  EXPECT_EQ(ds.skipped, (std::vector<std::string>{"station_name (char)", "label (string)",
-                                                  "pairs (compound)"}));
+  ASSERT_EQ(ds.variables.size(), 3u);
+  const model::Variable& names = variable(ds, "station_name");
+  EXPECT_EQ(names.text, (model::TextType{model::TextType::Kind::fixed_bytes, 8}));
+  EXPECT_EQ(names.dims, std::vector<std::string>{"x"});  // the char dim is folded
+  EXPECT_EQ(names.shape, Shape{2});
+  EXPECT_EQ(variable(ds, "label").text, (model::TextType{model::TextType::Kind::utf8, 0}));
+  EXPECT_FALSE(variable(ds, "number").text);
+  EXPECT_EQ(ds.skipped, std::vector<std::string>{"variable pairs (compound)"});
 }
 
-TEST_F(NetcdfDescribeTest, Netcdf3CharVariableIsSkipped) {
+TEST_F(NetcdfDescribeTest, Netcdf3CharVariableIsAZeroDimensionalString) {
   const std::string p = path("char3.nc");
   int ncid, len, name, num;
   NC_OK(nc_create(p.c_str(), NC_CLOBBER | NC_CLASSIC_MODEL, &ncid));
   NC_OK(nc_def_dim(ncid, "len", 8, &len));
   NC_OK(nc_def_var(ncid, "name", NC_CHAR, 1, &len, &name));
   NC_OK(nc_def_var(ncid, "n", NC_FLOAT, 0, nullptr, &num));
+  NC_OK(nc_enddef(ncid));
+  NC_OK(nc_put_var_text(ncid, name, "ERA5\0\0\0\0"));
   NC_OK(nc_close(ncid));
 
   const model::Dataset& ds = open(p);
-  EXPECT_EQ(ds.skipped, std::vector<std::string>{"name (char)"});
-  ASSERT_EQ(ds.variables.size(), 1u);
-  EXPECT_EQ(ds.variables[0].name, "n");
+  EXPECT_TRUE(ds.skipped.empty());
+  const model::Variable& v = variable(ds, "name");
+  EXPECT_TRUE(v.dims.empty());
+  EXPECT_EQ(v.text, (model::TextType{model::TextType::Kind::fixed_bytes, 8}));
+  auto values = source_->read_text("name");
+  ASSERT_TRUE(values.ok()) << values.error().message;
+  EXPECT_EQ(*values, std::vector<std::string>{std::string("ERA5\0\0\0\0", 8)});
 }
 
 }  // namespace
