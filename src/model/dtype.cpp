@@ -1,8 +1,11 @@
 #include "zpmpi/model/dtype.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace zpmpi::model {
 namespace {
@@ -85,6 +88,61 @@ Scalar load_scalar(DType t, const std::byte* in) {
     case DType::f8: return load_as<double>(in);
   }
   return std::int64_t{0};
+}
+
+namespace {
+
+/// The value as T, when T holds it exactly.
+template <class T>
+std::optional<Scalar> exact_as(const Scalar& value) {
+  return std::visit(
+      [](auto v) -> std::optional<Scalar> {
+        using V = decltype(v);
+        if constexpr (std::is_floating_point_v<T>) {
+          if constexpr (std::is_floating_point_v<V>) {
+            if (std::isnan(v)) return Scalar{v};
+            if (static_cast<double>(static_cast<T>(v)) != v) return std::nullopt;
+            return Scalar{static_cast<double>(v)};
+          } else {
+            const auto t = static_cast<T>(v);
+            // An integer too large for the float's mantissa does not come back.
+            if (!std::isfinite(t) || t >= std::ldexp(1.0, 64) || static_cast<V>(t) != v) return std::nullopt;
+            return Scalar{static_cast<double>(t)};
+          }
+        } else {
+          using Wide = std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>;
+          if constexpr (std::is_floating_point_v<V>) {
+            // Compare in double: the range ends of T are powers of two (exact), NaN fails both.
+            if (!(v >= static_cast<double>(std::numeric_limits<T>::min()) &&
+                  v < std::ldexp(1.0, std::numeric_limits<T>::digits)))
+              return std::nullopt;
+            if (std::trunc(v) != v) return std::nullopt;
+            return Scalar{static_cast<Wide>(static_cast<T>(v))};
+          } else {
+            if (!std::in_range<T>(v)) return std::nullopt;
+            return Scalar{static_cast<Wide>(static_cast<T>(v))};
+          }
+        }
+      },
+      value);
+}
+
+}  // namespace
+
+std::optional<Scalar> exact_in(DType t, const Scalar& value) {
+  switch (t) {
+    case DType::i1: return exact_as<std::int8_t>(value);
+    case DType::u1: return exact_as<std::uint8_t>(value);
+    case DType::i2: return exact_as<std::int16_t>(value);
+    case DType::u2: return exact_as<std::uint16_t>(value);
+    case DType::i4: return exact_as<std::int32_t>(value);
+    case DType::u4: return exact_as<std::uint32_t>(value);
+    case DType::i8: return exact_as<std::int64_t>(value);
+    case DType::u8: return exact_as<std::uint64_t>(value);
+    case DType::f4: return exact_as<float>(value);
+    case DType::f8: return exact_as<double>(value);
+  }
+  return std::nullopt;
 }
 
 }  // namespace zpmpi::model

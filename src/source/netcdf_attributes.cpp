@@ -112,17 +112,6 @@ Result<std::optional<model::Attribute>> read_attribute(int ncid, int varid, cons
   return std::optional<model::Attribute>{std::move(attr)};
 }
 
-/// The first value of attribute `name`, converted by netCDF-C to T with its range check.
-template <class T, class Get>
-Result<model::Scalar> first_as(int ncid, int varid, const char* name, std::size_t len, Get get) {
-  ZPMPI_ASSIGN_OR_RETURN(auto values, read_numbers<T>(ncid, varid, name, len, get));
-  // The Scalar alternative of T's kind: double, int64 or uint64.
-  using Wide = std::conditional_t<std::is_floating_point_v<T>, double,
-                                  std::conditional_t<std::is_signed_v<T>, std::int64_t,
-                                                     std::uint64_t>>;
-  return model::Scalar{static_cast<Wide>(values[0])};
-}
-
 }  // namespace
 
 Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid,
@@ -143,7 +132,6 @@ Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid,
 }
 
 Result<std::optional<model::Scalar>> read_fill_value(int ncid, int varid, model::DType dtype) {
-  using model::DType;
   const char* name = _FillValue;
   nc_type type = NC_NAT;
   std::size_t len = 0;
@@ -158,26 +146,23 @@ Result<std::optional<model::Scalar>> read_fill_value(int ncid, int varid, model:
       return attribute_error(name, rc_get);
     return std::optional<model::Scalar>{model::load_scalar(base, raw.data())};
   }
-  // The typed getters convert to the variable's C type and report NC_ERANGE when the value
-  // does not fit, so the Scalar is exactly what a fill element of the variable holds.
-  Result<model::Scalar> fill = [&]() -> Result<model::Scalar> {
-    switch (dtype) {
-      case DType::i1: return first_as<signed char>(ncid, varid, name, len, nc_get_att_schar);
-      case DType::u1: return first_as<unsigned char>(ncid, varid, name, len, nc_get_att_uchar);
-      case DType::i2: return first_as<short>(ncid, varid, name, len, nc_get_att_short);
-      case DType::u2: return first_as<unsigned short>(ncid, varid, name, len, nc_get_att_ushort);
-      case DType::i4: return first_as<int>(ncid, varid, name, len, nc_get_att_int);
-      case DType::u4: return first_as<unsigned int>(ncid, varid, name, len, nc_get_att_uint);
-      case DType::i8: return first_as<long long>(ncid, varid, name, len, nc_get_att_longlong);
-      case DType::u8:
-        return first_as<unsigned long long>(ncid, varid, name, len, nc_get_att_ulonglong);
-      case DType::f4: return first_as<float>(ncid, varid, name, len, nc_get_att_float);
-      case DType::f8: return first_as<double>(ncid, varid, name, len, nc_get_att_double);
-    }
-    return runtime_error("attribute _FillValue: unknown dtype");
-  }();
-  if (!fill.ok()) return fill.error();
-  return std::optional<model::Scalar>{std::move(fill).value()};
+  // Read in the attribute's own type, then kept only if an element of the variable can
+  // hold it exactly. NaN on a short (seen in packed reanalysis files) cannot: no element
+  // is ever missing, so xarray masks nothing, and zarr must have no fill_value (a fill
+  // converted to 0 would turn every genuine 0 into a missing value).
+  ZPMPI_ASSIGN_OR_RETURN(const model::AttrValue value, read_numeric(ncid, varid, name, len, *dtype_of(type)));
+  const model::Scalar first = std::visit(
+      [](const auto& data) -> model::Scalar {
+        if constexpr (std::is_same_v<std::decay_t<decltype(data)>, std::vector<std::int64_t>> ||
+                      std::is_same_v<std::decay_t<decltype(data)>, std::vector<std::uint64_t>> ||
+                      std::is_same_v<std::decay_t<decltype(data)>, std::vector<double>>) {
+          return data.front();
+        } else {
+          return std::int64_t{0};  // unreachable: read_numeric gives numbers
+        }
+      },
+      value.data);
+  return model::exact_in(dtype, first);
 }
 
 }  // namespace zpmpi::source

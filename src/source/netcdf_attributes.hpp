@@ -25,10 +25,11 @@ namespace zpmpi::source {
 Result<std::vector<model::Attribute>> read_attributes(int ncid, int varid,
                                                      std::vector<std::string>& skipped);
 
-/// The `_FillValue` attribute of `varid` converted by netCDF-C to `dtype` (the variable's
-/// own type), as a Scalar of that kind. nullopt when there is no numeric `_FillValue`:
-/// netCDF's default fill values are deliberately not reported, as xarray does not mask
-/// them either. A value that does not fit `dtype` is an error.
+/// The `_FillValue` attribute of `varid` as an element of `dtype` (the variable's own type)
+/// holds it, a Scalar of that kind (model::exact_in). nullopt when there is no numeric
+/// `_FillValue` (netCDF's default fill values are deliberately not reported, as xarray does
+/// not mask them either) and when no element of `dtype` equals it (NaN on a short): then
+/// no element is missing, as xarray reads it.
 Result<std::optional<model::Scalar>> read_fill_value(int ncid, int varid, model::DType dtype);
 
 }  // namespace zpmpi::source

@@ -66,6 +66,16 @@ def _same_value(a, b):
     return bool(np.array_equal(a, b))
 
 
+def _holds(dtype, value):
+    """Whether an element of `dtype` can equal `value` exactly (NaN on an integer cannot)."""
+    with np.errstate(all="ignore"):
+        if np.issubdtype(dtype, np.integer):
+            info = np.iinfo(dtype)
+            return bool(np.isfinite(value) and float(value).is_integer() and info.min <= value <= info.max)
+        cast = np.array(value).astype(dtype)
+        return bool(np.isnan(value) or cast == value) if np.issubdtype(dtype, np.floating) else True
+
+
 def _plain(v):
     """An attribute as zarr's JSON holds it (a 1-element netCDF attribute is a scalar)."""
     if isinstance(v, np.ndarray):
@@ -284,6 +294,8 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
         except AssertionError as e:
             fail(str(e))
         source_fill = var.attrs.get("_FillValue")
+        if source_fill is not None and not _holds(var.dtype, source_fill):
+            source_fill = None  # NaN on a short: no element is missing, so no fill_value
         if source_fill is None:
             if array.fill_value is not None:
                 fail(f"{name}: fill_value {array.fill_value!r}, but the source has no _FillValue")

@@ -320,9 +320,36 @@ def make_groups(path, rng):
     ds.close()
 
 
+def _fill_of_another_type(path, var):
+    """Gives `var` a _FillValue of another type than its own, as files written by other tools
+    have (NaN on a packed short). netCDF-C refuses that on put and at define time, so the
+    attribute is written under a name of the same length and renamed in data mode."""
+    with netCDF4.Dataset(path, "a") as ds:
+        ds.variables[var].renameAttribute("_FillValu_", "_FillValue")
+
+
+def make_fillnan(path, rng):
+    ds = netCDF4.Dataset(path, "w", format="NETCDF3_CLASSIC")
+    ds.createDimension("time", 6)
+    ds.createDimension("x", 5)
+    packed = ds.createVariable("packed", "i2", ("time", "x"))
+    packed.scale_factor = 0.5
+    packed.add_offset = 0.0
+    packed.setncattr("_FillValu_", np.float64("nan"))
+    values = rng.integers(-100, 100, (6, 5)).astype(np.int16)
+    values[0, :] = 0  # genuine zeros: a fill of 0 would read them back as missing
+    packed[:] = values
+    counts = ds.createVariable("counts", "i4", ("time", "x"))
+    counts.setncattr("_FillValu_", np.float64(1e20))  # beyond int32: nothing is missing either
+    counts[:] = np.arange(30, dtype=np.int32).reshape(6, 5)
+    ds.close()
+    _fill_of_another_type(path, "packed")
+    _fill_of_another_type(path, "counts")
+
+
 SAMPLES = {"nc4": ("era5_nc4.nc", make_nc4), "nc3": ("era5_nc3.nc", make_nc3), "edge": ("edge_nc4.nc", make_edge),
            "strlist": ("strlist_nc4.nc", make_strlist), "text": ("text_nc4.nc", make_text),
-           "groups": ("groups_nc4.nc", make_groups)}
+           "groups": ("groups_nc4.nc", make_groups), "fillnan": ("fillnan_nc3.nc", make_fillnan)}
 
 
 def _version():

@@ -30,4 +30,10 @@ void store_scalar(DType t, const Scalar& value, std::byte* out);
 /// Reads one element of type `t` from `in`.
 Scalar load_scalar(DType t, const std::byte* in);
 
+/// `value` as an element of `t` holds it (in the Scalar kind of `t`), or nullopt when no
+/// element of `t` equals it: NaN, infinities or fractions for an integer type, a value out
+/// of range, a double that float32 rounds. A _FillValue of NaN on a short variable is such
+/// a value: no element can be missing, so there is no fill to write.
+std::optional<Scalar> exact_in(DType t, const Scalar& value);
+
 }  // namespace zpmpi::model

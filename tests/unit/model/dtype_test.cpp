@@ -41,3 +41,41 @@ TEST(DType, StoreAndLoadScalars) {
 
 }  // namespace
 }  // namespace zpmpi::model
+
+namespace zpmpi::model {
+namespace {
+
+TEST(ExactIn, IntegersTakeOnlyIntegralValuesInRange) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_FALSE(exact_in(DType::i2, Scalar{nan}).has_value());
+  EXPECT_FALSE(exact_in(DType::i2, Scalar{0.5}).has_value());
+  EXPECT_FALSE(exact_in(DType::i2, Scalar{32768.0}).has_value());
+  EXPECT_FALSE(exact_in(DType::i2, Scalar{std::int64_t{-32769}}).has_value());
+  EXPECT_EQ(exact_in(DType::i2, Scalar{-32768.0}), Scalar{std::int64_t{-32768}});
+  EXPECT_EQ(exact_in(DType::u1, Scalar{std::int64_t{255}}), Scalar{std::uint64_t{255}});
+  EXPECT_FALSE(exact_in(DType::u1, Scalar{std::int64_t{-1}}).has_value());
+  EXPECT_FALSE(exact_in(DType::u8, Scalar{std::int64_t{-1}}).has_value());
+  EXPECT_FALSE(exact_in(DType::i8, Scalar{9223372036854775808.0}).has_value());
+  EXPECT_EQ(exact_in(DType::i8, Scalar{-9223372036854775808.0}), Scalar{std::numeric_limits<std::int64_t>::min()});
+  EXPECT_FALSE(exact_in(DType::i8, Scalar{std::numeric_limits<std::uint64_t>::max()}).has_value());
+  EXPECT_EQ(exact_in(DType::u8, Scalar{std::numeric_limits<std::uint64_t>::max()}),
+            Scalar{std::numeric_limits<std::uint64_t>::max()});
+}
+
+TEST(ExactIn, FloatsTakeWhatTheyRoundTrip) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  ASSERT_TRUE(exact_in(DType::f4, Scalar{nan}).has_value());
+  EXPECT_TRUE(std::isnan(std::get<double>(*exact_in(DType::f4, Scalar{nan}))));
+  EXPECT_EQ(exact_in(DType::f4, Scalar{9.969209968386869e+36}), Scalar{9.969209968386869e+36});
+  EXPECT_FALSE(exact_in(DType::f4, Scalar{0.1}).has_value());
+  EXPECT_FALSE(exact_in(DType::f4, Scalar{1e300}).has_value());
+  EXPECT_EQ(exact_in(DType::f8, Scalar{0.1}), Scalar{0.1});
+  EXPECT_EQ(exact_in(DType::f4, Scalar{std::int64_t{-32767}}), Scalar{-32767.0});
+  EXPECT_FALSE(exact_in(DType::f4, Scalar{std::int64_t{16777217}}).has_value());
+  EXPECT_FALSE(exact_in(DType::f8, Scalar{std::numeric_limits<std::int64_t>::max()}).has_value());
+  EXPECT_EQ(exact_in(DType::f8, Scalar{std::numeric_limits<std::uint64_t>::max() - 2047}),
+            Scalar{18446744073709549568.0});
+}
+
+}  // namespace
+}  // namespace zpmpi::model
