@@ -191,7 +191,8 @@ std::string plan_to_json(const RegionPlan& plan) {
   const auto& o = plan.options;
   return json::serialize(json::object{
       {"options", json::object{{"num_jobs", o.num_jobs}, {"num_ranks", o.num_ranks},
-                               {"memory_limit", o.memory_limit}, {"workers", o.workers}}},
+                               {"memory_limit", o.memory_limit}, {"workers", o.workers},
+                               {"max_chunks", o.max_chunks}}},
       {"total_bytes", plan.total_bytes},
       {"max_batch_footprint", plan.max_batch_footprint},
       {"arrays", std::move(arrays)},
@@ -210,6 +211,7 @@ Result<RegionPlan> plan_from_json(std::string_view text) {
     plan.options.num_ranks = opts.at("num_ranks").to_number<int>();
     plan.options.memory_limit = opts.at("memory_limit").to_number<std::uint64_t>();
     plan.options.workers = opts.at("workers").to_number<int>();
+    plan.options.max_chunks = opts.at("max_chunks").to_number<std::uint64_t>();
     plan.total_bytes = o.at("total_bytes").to_number<std::uint64_t>();
     plan.max_batch_footprint = o.at("max_batch_footprint").to_number<std::uint64_t>();
     std::vector<ArraySpec> specs;
