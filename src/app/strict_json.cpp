@@ -105,15 +105,24 @@ class Checker {
     std::string p;
     for (std::size_t i = 0; i + skip < frames_.size(); ++i) {
       const Frame& f = frames_[i];
-      if (f.object) p += (p.empty() ? "" : ".") + printable(f.key);
-      else p += "[" + std::to_string(f.index) + "]";
+      if (f.object) {
+        if (!p.empty()) p += '.';
+        p += printable(f.key);
+      } else {
+        p += '[';
+        p += std::to_string(f.index);
+        p += ']';
+      }
     }
     return p;
   }
   /// A key for a message: a NUL (only in a key being refused) as \u0000.
   static std::string printable(const std::string& key) {
     std::string out;
-    for (char c : key) out += c == '\0' ? std::string("\\u0000") : std::string(1, c);
+    for (char c : key) {
+      if (c == '\0') out += "\\u0000";
+      else out += c;
+    }
     return out;
   }
 
