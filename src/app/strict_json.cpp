@@ -139,7 +139,8 @@ Result<json::value> parse_strict_json(std::string_view text) {
   const std::size_t used = checker.write_some(false, text.data(), text.size(), ec);
   const std::string& problem = checker.handler().problem;
   if (!problem.empty())
-    return usage_error(problem + (checker.handler().wants_position() ? " (again at " + position(text, used) + ")" : ""));
+    return usage_error(problem +
+                       (checker.handler().wants_position() ? " (again at " + position(text, used) + ")" : ""));
   if (ec) return usage_error(position(text, used) + ": malformed JSON (" + ec.message() + ")");
   json::value v = json::parse(text, ec);
   if (ec) return usage_error("malformed JSON (" + ec.message() + ")");  // the check above saw it first

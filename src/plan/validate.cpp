@@ -56,8 +56,8 @@ Status check_chunk_count(const std::vector<ArraySpec>& arrays, std::uint64_t max
     }
   }
   if (total <= max_chunks) return {};
-  return usage_error("the plan has " + std::to_string(total) + " chunks, more than max_chunks " + std::to_string(max_chunks) +
-                     " (array " + largest->name + ": " +
+  return usage_error("the plan has " + std::to_string(total) + " chunks, more than max_chunks " +
+                     std::to_string(max_chunks) + " (array " + largest->name + ": " +
                      model::to_string(grid::chunk_counts(largest->shape, largest->chunks)) + " chunks of " +
                      model::to_string(largest->chunks) +
                      "); choose larger chunks, or raise max_chunks if that many files are intended");

@@ -90,7 +90,9 @@ Result<DateTime> parse_datetime(std::string_view text) {
   const std::string_view s = trim(text);
   auto bad = [&] { return usage_error("cannot read '" + std::string(text) + "' as a date (expected YYYY-MM-DD[ hh[:mm[:ss]]])"); };
   auto invalid = [&](const std::string& why) {
-    return usage_error("'" + std::string(text) + "' is not a valid date-time (" + why + ")");
+    std::string message = "'";  // appended, not "'" + ...: GCC 12 warns falsely (-Wrestrict)
+    message.append(text).append("' is not a valid date-time (").append(why).append(")");
+    return usage_error(std::move(message));
   };
   // Digits are read whole, then range-checked: a field that overflows 64 bits, or is out
   // of range (month 13, hour 24, a year above kMaxYear), is refused, never wrapped.
@@ -128,7 +130,8 @@ Result<DateTime> parse_datetime(std::string_view text) {
         const auto [end, ec] = std::from_chars(s.data() + start, s.data() + pos, t.second, std::chars_format::fixed);
         // The whole run of digits and dots must be one number ("1.2.3" is not).
         if (pos == start || ec != std::errc() || end != s.data() + pos) return bad();
-        if (!(t.second >= 0 && t.second < 60)) return invalid("second " + std::string(s.substr(start, pos - start)) + " is not in [0, 60)");
+        if (!(t.second >= 0 && t.second < 60))
+          return invalid("second " + std::string(s.substr(start, pos - start)) + " is not in [0, 60)");
       }
     }
   }
