@@ -1,5 +1,6 @@
 #include "zpmpi/app/cli.hpp"
 
+#include <charconv>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -11,7 +12,7 @@ namespace po = boost::program_options;
 
 Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   CliOptions cli;
-  std::string store, memory_limit;
+  std::string store, memory_limit, max_chunks;
   int log_level = 1, num_jobs = 0, workers = 0;
   po::options_description desc(
       "Usage: zpmpi [plan] --config job.json [options]\n"
@@ -29,7 +30,9 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
       ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store")
       ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)")
       ("workers", po::value<int>(&workers)->value_name("N"),
-       "encode/write threads per rank (overrides \"workers\"; default 1)");
+       "encode/write threads per rank (overrides \"workers\"; default 1)")
+      ("max-chunks", po::value<std::string>(&max_chunks)->value_name("N"),
+       "most output chunks (files) in all (overrides \"max_chunks\"; default 10000000)");
   std::vector<std::string> commands;
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(&commands));
@@ -65,6 +68,14 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
     if (num_jobs < 1) return usage_error("--num-jobs must be a positive integer");
     cli.num_jobs = num_jobs;
   }
+  if (vm.count("max-chunks")) {
+    // Read as text: program_options would take "-1" as 2^64 - 1 for an unsigned type.
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(max_chunks.data(), max_chunks.data() + max_chunks.size(), n);
+    if (max_chunks.empty() || ec != std::errc() || end != max_chunks.data() + max_chunks.size() || n < 1)
+      return usage_error("--max-chunks must be a positive integer, got '" + max_chunks + "'");
+    cli.max_chunks = n;
+  }
   if (vm.count("workers")) {
     if (workers < 1 || workers > kMaxWorkers)
       return usage_error("--workers must be between 1 and " + std::to_string(kMaxWorkers));
@@ -85,6 +96,7 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   if (cli.overwrite) config.overwrite = true;
   if (cli.num_jobs) config.num_jobs = *cli.num_jobs;
   if (cli.workers) config.workers = *cli.workers;
+  if (cli.max_chunks) config.max_chunks = *cli.max_chunks;
   if (config.store.empty())
     return usage_error(config.path + ": store: is required (or pass --store)");
   return {};

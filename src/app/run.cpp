@@ -18,6 +18,7 @@
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/mpi/comm.hpp"
+#include "zpmpi/plan/chunk_warnings.hpp"
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
@@ -52,7 +53,8 @@ std::string encode(const JobMessage& m) {
 
 Result<JobMessage> decode(const std::string& text) {
   json::error_code ec;
-  json::value v = json::parse(text, ec);
+  // Paths from argv are bytes (POSIX), not always UTF-8, and serialize() copies them as-is.
+  json::value v = json::parse(text, ec, {}, json::parse_options{.allow_invalid_utf8 = true});
   if (ec || !v.is_object()) return runtime_error("internal: malformed job message");
   const auto& o = v.get_object();
   JobMessage m;
@@ -117,7 +119,9 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.num_jobs = config.num_jobs.value_or(num_ranks);
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
+  options.max_chunks = config.max_chunks;
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options));
+  for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
   describe_plan(plan, state.job);
   if (cli.plan_only) return std::string();  // nothing to write
   if (!state.job.recommendations.empty() && config.recommendations == "halt")

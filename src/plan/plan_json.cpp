@@ -1,6 +1,7 @@
 // The plan as compact JSON (rank 0 broadcasts it, `zpmpi plan` prints it).
 //
-//   {"options": {"num_jobs": 5, "num_ranks": 2, "memory_limit": 50000, "workers": 1},
+//   {"options": {"num_jobs": 5, "num_ranks": 2, "memory_limit": 50000, "workers": 1,
+//                "max_chunks": 10000000},
 //    "total_bytes": ..., "max_batch_footprint": ...,
 //    "arrays": [{"layout": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
 //                           "source": {"name": "t2m", "dims": [...], ...},
@@ -139,7 +140,7 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, PlanOptions> {
   io("num_jobs", s.num_jobs), io("num_ranks", s.num_ranks), io("memory_limit", s.memory_limit);
-  io("workers", s.workers);
+  io("workers", s.workers), io("max_chunks", s.max_chunks);
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, Region> {

@@ -1,5 +1,6 @@
 // The stages of make_plan, one file each (region_plan.cpp runs them in this order):
-//   validate.cpp  options and specs in range, ranks consistent, sizes within 64 bits
+//   validate.cpp  options and specs in range, ranks consistent, sizes within 64 bits,
+//                 at most max_chunks chunks
 //   units.cpp     lcm-aligned units per array; narrowing when there are fewer than jobs
 //   batches.cpp   the largest batch inside a unit that fits memory_limit
 //   balance.cpp   units cut into num_jobs runs of nearly equal bytes -> Regions
@@ -17,17 +18,22 @@ namespace zpmpi::plan::steps {
 /// alignment and map output disagree in rank (or whose map's output shape is not
 /// `shape`); source.shape/source.chunks not of the map's source rank; a chunk or
 /// source chunk of 0; an empty or repeated array name; more arrays than 2^32; an array, or
-/// all arrays together, of more than 2^64 - 1 bytes.
+/// all arrays together, of more than 2^64 - 1 bytes; max_chunks < 1, or more output chunks
+/// in all than max_chunks (counted from shapes and chunks, O(arrays), so a huge plan is
+/// refused before anything loops over its units).
 Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions& options);
 
 /// The array with its lcm-aligned units: unit[d] = min(lcm(chunks[d], alignment[d]),
 /// max(shape[d], 1)). A unit that reaches the dim length covers the whole dim.
 ArrayPlan aligned_units(model::ArrayLayout spec);
 
-/// While the arrays have fewer units than `jobs` in total, halves (rounding up) the chunks
-/// per unit of the array with the largest units, on its outermost dim with more than one
-/// chunk per unit. Stops when there are enough units or every unit is one chunk.
-void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs);
+/// While the arrays have fewer units than `jobs` in total, or the largest unit that can
+/// still be narrowed holds more than a job's share (total_bytes / jobs), halves (rounding
+/// up) the chunks per unit of the array with the largest units, on its outermost dim with
+/// more than one chunk per unit. Stops when both hold or every unit is one chunk. Then no
+/// multi-chunk unit exceeds a share, so balance() gives every job work and none more than
+/// two shares (when chunks are small against the share).
+void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t total_bytes);
 
 /// Bytes one batch of `batch` output chunks per dim needs at most (its interior case):
 ///   copies * hyperslab + workers * (padded chunk + max_encoded_size(padded chunk)),

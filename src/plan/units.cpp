@@ -1,7 +1,7 @@
 // Units: the boxes that are planned as a whole. Aligned to lcm(source chunk, output chunk)
 // a unit decodes each of its source chunks once and writes each of its output chunks once;
 // narrowing gives up that alignment (some source chunks are then decoded by two units)
-// only when there would otherwise be idle jobs.
+// only when there would otherwise be idle or overloaded jobs.
 #include <algorithm>
 #include <queue>
 #include <utility>
@@ -25,10 +25,18 @@ ArrayPlan aligned_units(model::ArrayLayout spec) {
   return a;
 }
 
-void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs) {
+void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t total_bytes) {
   Index total = 0;
   for (const ArrayPlan& a : arrays) total = grid::sat_add(total, grid::num_units(a));
-  if (total >= jobs) return;
+
+  // A unit bigger than a job's share (total_bytes / jobs) leaves some job short however the
+  // cuts fall: one unit of a contiguous source's variable beside its three one-chunk
+  // coordinates is 4 units for 4 ranks, and used to put the whole variable on one rank.
+  // Counting units alone is not enough; their bytes decide.
+  using U128 = unsigned __int128;
+  auto over_share = [&](std::uint64_t unit) {
+    return static_cast<U128>(unit) * static_cast<U128>(jobs) > static_cast<U128>(total_bytes);
+  };
 
   // Largest units first (ties: the earlier array), so narrowing also evens out unit sizes.
   // Each round halves one array's chunks per unit along one dim, so there are at most
@@ -47,7 +55,7 @@ void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs) {
   };
   for (std::size_t i = 0; i < arrays.size(); ++i) push(i);
 
-  while (total < jobs && !queue.empty()) {
+  while (!queue.empty() && (total < jobs || over_share(queue.top().first))) {
     const std::size_t i = queue.top().second;
     queue.pop();
     ArrayPlan& a = arrays[i];

@@ -35,6 +35,34 @@ Status validate_spec(const model::ArrayLayout& a) {
   return {};
 }
 
+/// Output chunks of one array: prod ceil(shape / chunks), saturating.
+std::uint64_t chunk_count(const model::ArrayLayout& a) {
+  std::uint64_t n = 1;
+  for (std::size_t d = 0; d < a.shape.size(); ++d) n = grid::sat_mul(n, grid::ceil_div(a.shape[d], a.chunks[d]));
+  return n;
+}
+
+/// O(arrays x rank) arithmetic, before any stage that loops over units or chunks. (The
+/// count cannot saturate: every chunk has a byte, and the bytes were checked above.)
+Status check_chunk_count(const std::vector<model::ArrayLayout>& arrays, std::uint64_t max_chunks) {
+  std::uint64_t total = 0, most = 0;
+  const model::ArrayLayout* largest = nullptr;
+  for (const model::ArrayLayout& a : arrays) {
+    const std::uint64_t n = chunk_count(a);
+    total = grid::sat_add(total, n);
+    if (!largest || n > most) {
+      most = n;
+      largest = &a;
+    }
+  }
+  if (total <= max_chunks) return {};
+  return usage_error("the plan has " + std::to_string(total) + " chunks, more than max_chunks " +
+                     std::to_string(max_chunks) + " (array " + largest->name + ": " +
+                     model::to_string(grid::chunk_counts(largest->shape, largest->chunks)) + " chunks of " +
+                     model::to_string(largest->chunks) +
+                     "); choose larger chunks, or raise max_chunks if that many files are intended");
+}
+
 }  // namespace
 
 Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions& options) {
@@ -42,6 +70,7 @@ Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions
   if (options.num_ranks < 1)
     return usage_error("the number of ranks must be at least 1, got " + std::to_string(options.num_ranks));
   if (options.workers < 1) return usage_error("workers must be at least 1, got " + std::to_string(options.workers));
+  if (options.max_chunks < 1) return usage_error("max_chunks must be at least 1, got 0");
   if (arrays.size() > std::numeric_limits<std::uint32_t>::max())
     return usage_error("too many arrays (" + std::to_string(arrays.size()) + ")");
   std::set<std::string> names;
@@ -53,7 +82,7 @@ Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions
     total = grid::sat_add(total, model::num_elements(a.shape) * model::dtype_size(a.dtype));
   }
   if (total == grid::kSaturated) return usage_error("the arrays together have more than 2^64 bytes");
-  return {};
+  return check_chunk_count(arrays, options.max_chunks);
 }
 
 }  // namespace zpmpi::plan::steps

@@ -72,12 +72,15 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-/// Reads an unsigned integer at `pos`; false if there is none.
-bool read_int(std::string_view s, std::size_t& pos, std::int64_t& out) {
+/// Reads an unsigned decimal integer at `pos` into `out` if it is in [lo, hi]; false if
+/// there are no digits, or the number overflows or is out of range (`out` is then unset).
+bool read_int(std::string_view s, std::size_t& pos, std::int64_t lo, std::int64_t hi, std::int64_t& out) {
   const std::size_t start = pos;
   while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) ++pos;
-  if (pos == start) return false;
-  std::from_chars(s.data() + start, s.data() + pos, out);
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data() + start, s.data() + pos, n);
+  if (pos == start || ec != std::errc() || end != s.data() + pos || n < lo || n > hi) return false;
+  out = n;
   return true;
 }
 
@@ -86,39 +89,55 @@ bool read_int(std::string_view s, std::size_t& pos, std::int64_t& out) {
 Result<DateTime> parse_datetime(std::string_view text) {
   const std::string_view s = trim(text);
   auto bad = [&] { return usage_error("cannot read '" + std::string(text) + "' as a date (expected YYYY-MM-DD[ hh[:mm[:ss]]])"); };
+  auto invalid = [&](const std::string& why) {
+    std::string message = "'";  // appended, not "'" + ...: GCC 12 warns falsely (-Wrestrict)
+    message.append(text).append("' is not a valid date-time (").append(why).append(")");
+    return usage_error(std::move(message));
+  };
+  // Digits are read whole, then range-checked: a field that overflows 64 bits, or is out
+  // of range (month 13, hour 24, a year above kMaxYear), is refused, never wrapped.
+  auto field = [&](const char* name, std::size_t& pos, std::int64_t lo, std::int64_t hi, std::int64_t& out) -> Status {
+    const std::size_t start = pos;
+    if (read_int(s, pos, lo, hi, out)) return {};
+    if (pos == start) return bad();
+    return invalid(std::string(name) + " " + std::string(s.substr(start, pos - start)) + " is not in " +
+                   std::to_string(lo) + ".." + std::to_string(hi));
+  };
   DateTime t;
   std::size_t pos = 0;
-  std::int64_t y, mo, d;
-  if (!read_int(s, pos, y) || pos >= s.size() || s[pos++] != '-') return bad();
-  if (!read_int(s, pos, mo) || pos >= s.size() || s[pos++] != '-') return bad();
-  if (!read_int(s, pos, d)) return bad();
+  std::int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0;
+  ZPMPI_RETURN_IF_ERROR(field("year", pos, 0, kMaxYear, y));
+  if (pos >= s.size() || s[pos++] != '-') return bad();
+  ZPMPI_RETURN_IF_ERROR(field("month", pos, 1, 12, mo));
+  if (pos >= s.size() || s[pos++] != '-') return bad();
+  ZPMPI_RETURN_IF_ERROR(field("day", pos, 1, 31, d));
   t.year = y;
   t.month = static_cast<int>(mo);
   t.day = static_cast<int>(d);
   if (pos < s.size() && (s[pos] == ' ' || s[pos] == 'T')) {
     ++pos;
     while (pos < s.size() && s[pos] == ' ') ++pos;
-    std::int64_t h = 0, mi = 0;
-    if (!read_int(s, pos, h)) return bad();
+    ZPMPI_RETURN_IF_ERROR(field("hour", pos, 0, 23, h));
     t.hour = static_cast<int>(h);
     if (pos < s.size() && s[pos] == ':') {
       ++pos;
-      if (!read_int(s, pos, mi)) return bad();
+      ZPMPI_RETURN_IF_ERROR(field("minute", pos, 0, 59, mi));
       t.minute = static_cast<int>(mi);
       if (pos < s.size() && s[pos] == ':') {
         ++pos;
         const std::size_t start = pos;
         while (pos < s.size() && (std::isdigit(static_cast<unsigned char>(s[pos])) || s[pos] == '.')) ++pos;
-        if (std::from_chars(s.data() + start, s.data() + pos, t.second).ec != std::errc() || pos == start) return bad();
+        const auto [end, ec] = std::from_chars(s.data() + start, s.data() + pos, t.second, std::chars_format::fixed);
+        // The whole run of digits and dots must be one number ("1.2.3" is not).
+        if (pos == start || ec != std::errc() || end != s.data() + pos) return bad();
+        if (!(t.second >= 0 && t.second < 60))
+          return invalid("second " + std::string(s.substr(start, pos - start)) + " is not in [0, 60)");
       }
     }
   }
   std::string_view rest = trim(s.substr(pos));
   if (rest == "Z" || lower(rest) == "utc" || rest == "+00:00" || rest == "+0000") rest = {};
   if (!rest.empty()) return bad();
-  if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > 31 || t.hour > 23 || t.minute > 59 || t.second < 0 ||
-      t.second >= 60)
-    return usage_error("'" + std::string(text) + "' is not a valid date-time");
   return t;
 }
 

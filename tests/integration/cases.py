@@ -30,6 +30,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import netCDF4  # noqa: E402
 import oracle  # noqa: E402
 import samples  # noqa: E402
 
@@ -59,7 +60,7 @@ class Runner:
     def run(self, ranks, *args, env=None, timeout=120):
         cmd = [self.mpirun, "-n", str(ranks), "--oversubscribe", self.zpmpi, *args]
         try:
-            p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True,
+            p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True, errors="replace",
                                timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as e:
             sys.exit(f"FAIL: {' '.join(cmd)} did not finish in {timeout} s (a hang)\n"
@@ -422,6 +423,29 @@ def case_bad_inputs(r, a):
         bad("log_level_bad", 2, "log_level: must be 0, 1 or 2", log_level=7)
         bad("empty_source", 2, "source.uri: is required", source="")
         bad("no_source", 2, "source: is required", text=json.dumps({"store": store}))
+        # Issue 10, defect 1: the check and the removal saw "plain_dir" and emptied it.
+        plain = os.path.join(r.work, "plain_dir")
+        os.makedirs(plain, exist_ok=True)
+        with open(os.path.join(plain, "precious.txt"), "w") as f:
+            f.write("keep me")
+        bad("nul_in_store", 2, "store: contains a NUL byte", store=plain + "\0", overwrite=True)
+        assert sorted(os.listdir(plain)) == ["precious.txt"], os.listdir(plain)
+        bad("nul_in_source", 2, "source: contains a NUL byte", source=source + "\0/etc/passwd")
+        bad("nul_in_source_uri", 2, "source.uri: contains a NUL byte", source={"uri": source + "\0x"})
+        bad("nul_in_variable", 2, "variables[0]: contains a NUL byte", variables=["t2m\0"])
+        bad("nul_in_rename", 2, "preprocessors[0].new_name: contains a NUL byte",
+            preprocessors=[{"type": "rename", "var_id": "t2m", "new_name": "a\0b"}])
+        bad("nul_in_chunks_dim", 2, "chunks: a key contains a NUL byte", chunks={"time\0": 2})
+        bad("nul_in_add_attrs", 2, "add_attrs.a: contains a NUL byte", add_attrs={"a": "\0"})
+        bad("lone_surrogate", 2, "malformed JSON",
+            text=json.dumps({"source": source, "store": store})[:-1] + ', "cache_label": "\\ud800"}')
+        bad("duplicate_key", 2, "store: is given twice",
+            text=json.dumps({"source": source, "store": store})[:-1] + ', "store": "/elsewhere"}')
+        bad("duplicate_nested_key", 2, "chunks.time: is given twice",
+            text=json.dumps({"source": source, "store": store})[:-1] + ', "chunks": {"time": 2, "time": 3}}')
+        bad("too_large", 2, "the job file is larger than the limit of 16 MiB",
+            text=json.dumps({"source": source, "store": store}) + " " * (16 << 20))
+        bad("max_chunks_zero", 2, "max_chunks: must be a positive integer, got 0", max_chunks=0)
     elif a.group == "dataset":  # exit 2: the job does not fit the source
         bad("unknown_variable", 2, "variables: 'u10' is not a numeric variable of", variables=["t2m", "u10"])
         bad("compound_variable", 2, "variables: 'pairs' is not a numeric variable of", source=r.sample("text"),
@@ -435,6 +459,44 @@ def case_bad_inputs(r, a):
             preprocessors=[{"type": "rename", "var_id": "u10", "new_name": "wind"}])
         bad("rename_coordinate", 2, "renaming coordinate 'latitude' is not supported",
             preprocessors=[{"type": "rename", "var_id": "latitude", "new_name": "lat"}])
+        # Issue 10, defect 7: a plan over max_chunks is refused at once (from the shapes).
+        bad("max_chunks", 2, "chunks, more than max_chunks 100000 (array ",
+            chunks={"time": 1, "latitude": 1, "longitude": 1}, in_job=False, max_chunks=100000)
+        bad("max_chunks_flag", 2, "the plan has 224 chunks, more than max_chunks 100 (array", args=("--max-chunks", "100"),
+            in_job=False)
+        huge = os.path.join(r.work, "huge.nc")
+        with netCDF4.Dataset(huge, "w") as ds:  # 2^28 x 2^28, no data written: a few kB
+            ds.createDimension("y", 1 << 28)
+            ds.createDimension("x", 1 << 28)
+            ds.createVariable("v", "u1", ("y", "x"), chunksizes=(1024, 1024))
+        job = r.job("huge", source=huge, store=store, chunks={"y": 1024, "x": 1024})
+        p = r.run(2, "plan", "--config", job, timeout=60)
+        expect_error(p, "huge_chunk_count", 2, "the plan has 68719476736 chunks, more than max_chunks 10000000")
+        # Many small chunk files are allowed, with a warning naming array, size and count.
+        job = r.job("small_chunks", source=source, store=store, chunks={"time": 1, "latitude": 1, "longitude": 1})
+        p = r.run(2, "plan", "--config", job)
+        expect_ok(p, "small chunks")
+        warning = "array t2m: 79920 chunk files of 4 bytes each (uncompressed, chunks [1, 1, 1])"
+        assert warning in p.stderr, p.stderr
+        assert "array time:" not in p.stderr, p.stderr
+        print("ok small chunks: " + warning)
+        # Issue 10, defect 13: dates whose year overflows 64 bits were read uninitialised.
+        bad("sel_year_overflow", 2, "'99999999999999999999-01-01' is not a valid date-time (year "
+            "99999999999999999999 is not in 0..9999999)",
+            preprocessors=[{"type": "sel", "time": ["99999999999999999999-01-01", "1900-01-02"]}])
+        bad("sel_month_13", 2, "'2000-13-01' is not a valid date-time (month 13 is not in 1..12)",
+            preprocessors=[{"type": "sel", "time": "2000-13-01"}])
+        bad("sel_trailing_garbage", 2, "cannot read '2000-01-01x' as a date",
+            preprocessors=[{"type": "sel", "time": "2000-01-01x"}])
+        bad_units = os.path.join(r.work, "bad_units.nc")
+        with netCDF4.Dataset(bad_units, "w") as ds:
+            ds.createDimension("time", 3)
+            t = ds.createVariable("time", "f8", ("time",))
+            t.units = "days since 99999999999999999999-01-01"
+            t[:] = [0, 1, 2]
+            ds.createVariable("v", "f4", ("time",))[:] = [1, 2, 3]
+        bad("units_year_overflow", 2, "'99999999999999999999-01-01' is not a valid date-time",
+            source=bad_units, preprocessors=[{"type": "sel", "time": "2000-01-01"}])
     elif a.group == "source":  # exit 1: the source cannot be read
         bad("missing_source", 1, "nope.nc: no such file", source="/nonexistent/nope.nc", in_job=False)
         notnc = os.path.join(r.work, "not_netcdf.nc")
@@ -498,6 +560,15 @@ def case_bad_inputs(r, a):
         else:
             expect_error(p, "overwrite_empty_dir", 1, "not a zarr store")
             assert os.path.isdir(empty_dir) and not os.listdir(empty_dir)
+        # A --store path that is not UTF-8 (legal on POSIX) is taken byte for byte; it used to
+        # break the job message every rank decodes ("internal: malformed job message").
+        latin1 = os.path.join(r.work, "caf\udce9.zarr")  # b"caf\xe9.zarr" on disk
+        shutil.rmtree(latin1, ignore_errors=True)
+        job = r.job("latin1", source=source)
+        expect_ok(r.run(2, "--config", job, "--store", latin1), "non-UTF-8 --store")
+        assert b"caf\xe9.zarr" in os.listdir(os.fsencode(r.work)), os.listdir(os.fsencode(r.work))
+        oracle_check(source, latin1)
+        print("ok a non-UTF-8 --store path is written byte for byte")
     else:
         sys.exit(f"unknown --group {a.group!r} (config, dataset, source, store)")
 

@@ -1,5 +1,6 @@
 // Command line: zpmpi [plan] --config job.json [--store PATH] [--memory-limit 2GB]
-//               [--log-level 0|1|2] [--overwrite] [--num-jobs N] | --help | --version
+//               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
+//               [--max-chunks N] | --help | --version
 // "zpmpi plan ..." prints the plan and the recommendations and writes nothing.
 // Every flag that matches a config key overrides the job file's value.
 #pragma once
@@ -25,6 +26,7 @@ struct CliOptions {
   bool overwrite = false;
   std::optional<int> num_jobs;
   std::optional<int> workers;
+  std::optional<std::uint64_t> max_chunks;
 };
 
 /// Parses argv; errors are ExitCode::kUsage with Program_options' reason.

@@ -3,6 +3,11 @@
 //   job.json: chunks.latitude: must be a positive integer, got -3
 //   job.json: line 4, column 12: syntax error (expected '}')
 //   job.json: unknown key 'chunk' (known: source, variables, ...)
+//   job.json: chunks.time: is given twice (again at line 5, column 9)
+//   job.json: store: contains a NUL byte
+// No string of a job (key or value, anywhere) may contain a NUL byte, and the text must be
+// valid UTF-8 without lone surrogate escapes (see src/app/strict_json.hpp); a job file is
+// at most kMaxJobFileBytes.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +20,7 @@
 
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/transform/preprocessor.hpp"
 
@@ -55,10 +61,16 @@ struct Config {
   /// them). More than 1 pays where a file's creation waits on the file system (Lustre,
   /// GPFS, NFS with small chunks) or cores outnumber ranks.
   int workers = 1;
+  /// The most output chunks (files) the plan may have; a typo guard (see plan::kDefaultMaxChunks).
+  std::uint64_t max_chunks = plan::kDefaultMaxChunks;
 };
 
 /// The most workers a rank may run (a typo guard: 1000 threads would only thrash).
 inline constexpr int kMaxWorkers = 64;
+
+/// The largest job file read: a job is a few kB; the limit keeps a runaway file (a 100 MB
+/// add_attrs list took 5.7 GB to parse) from exhausting rank 0's memory.
+inline constexpr std::uint64_t kMaxJobFileBytes = 16 * 1024 * 1024;
 
 /// Parses the text of a job file; `path` is only used in messages.
 Result<Config> parse_config(std::string_view text, const std::string& path);

@@ -4,8 +4,10 @@
 // is lcm(source chunk, output chunk) (capped at the dim length). A unit holds whole
 // output chunks and whole source chunks, so reading a unit decodes each source chunk once
 // and writes each output chunk once, with no other rank touching either. If there are
-// fewer units than jobs, units are narrowed along output chunk boundaries (outermost dim
-// first) until every job can have work; this trades some read amplification for balance.
+// fewer units than jobs, or a unit holds more than a job's share of the bytes (a
+// contiguous source's variable is one unit, however small its output chunks), units are
+// narrowed along output chunk boundaries (outermost dim first) until every job can have
+// its share; this trades some read amplification for balance.
 //
 // The units of all arrays, in array order then C order, are cut into `num_jobs` contiguous
 // runs of nearly equal bytes; each run (split at array boundaries) is a Region, and job j
@@ -35,11 +37,19 @@ using model::Box;
 using model::Index;
 using model::Shape;
 
+/// The most output chunks (= chunk files) a plan may have unless PlanOptions::max_chunks
+/// says otherwise. 10^7 admits the largest jobs seen (ERA5 hourly 1940-2024, one step per
+/// chunk: 745k chunks per variable, 7.5M for ten) and refuses, before any work, a typo
+/// such as 1024^2 chunks of a 2^28 x 2^28 variable (2^36 files): 10^7 files already take
+/// hours of file creation on a parallel file system and are a whole inode quota.
+inline constexpr std::uint64_t kDefaultMaxChunks = 10'000'000;
+
 struct PlanOptions {
   int num_jobs = 1;   ///< >= 1
   int num_ranks = 1;  ///< >= 1
   std::uint64_t memory_limit = 2'000'000'000;  ///< bytes per rank
   int workers = 1;    ///< encode/write workers per rank (each holds one chunk + one compressed buffer)
+  std::uint64_t max_chunks = kDefaultMaxChunks;  ///< >= 1; more output chunks in all is an error
   bool operator==(const PlanOptions&) const = default;
 };
 
@@ -88,7 +98,10 @@ struct RegionPlan {
 };
 
 /// Builds the plan. Errors (ExitCode::kUsage) when an option is out of range, a spec is
-/// inconsistent (ranks differ, a chunk is 0), or when one output chunk alone does not fit:
+/// inconsistent (ranks differ, a chunk is 0), when the arrays have more than max_chunks
+/// output chunks in all (checked first, from the shapes alone, so refusing is instant):
+///   "the plan has 68719476736 chunks, more than max_chunks 10000000 (array v: ...)"
+/// or when one output chunk alone does not fit:
 ///   "memory_limit 100MB is too low: one batch of array t2m needs 310MB"
 Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options);
 

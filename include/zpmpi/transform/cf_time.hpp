@@ -20,9 +20,17 @@ namespace zpmpi::transform {
 
 enum class Calendar { kStandard, kProlepticGregorian, kNoLeap, kAllLeap, k360Day, kJulian };
 
+/// The largest year a date may have: its seconds since year 1 (< 3.2e14) stay whole
+/// numbers in a double (exact to 2^53 = 9.0e15), and day counts cannot overflow.
+inline constexpr std::int64_t kMaxYear = 9'999'999;
+
 /// A date-time label: "YYYY-MM-DD", "YYYY-MM-DD HH:MM", "YYYY-MM-DD HH:MM:SS(.fff)", with
-/// "T" accepted in place of the space, and an optional trailing "Z"; years of 1 to 4+
-/// digits (e.g. "1-01-01"). Errors (kUsage) quote the text.
+/// "T" accepted in place of the space, and an optional trailing "Z"; years of 1 to 7
+/// digits (0 to kMaxYear, e.g. "1-01-01"). Errors (kUsage) quote the text: a missing or
+/// empty field, or anything after the date ("cannot read ... as a date"); a field out of
+/// range, including one too long for 64 bits (month 1..12, day 1..31, hour 0..23, minute
+/// 0..59, second [0, 60), year 0..kMaxYear: "... is not a valid date-time (month 13 is
+/// not in 1..12)"). Whether the day exists in a calendar is seconds_since_epoch's check.
 struct DateTime {
   std::int64_t year = 1970;
   int month = 1, day = 1, hour = 0, minute = 0;

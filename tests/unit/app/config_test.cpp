@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
 #include "zpmpi/app/cli.hpp"
 
 namespace zpmpi::app {
@@ -75,7 +79,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "chunk": {}})",
                "job.json: unknown key 'chunk' (known: source, variables, preprocessors, chunks, "
                "store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
-               "resume, recommendations, log_level, workers)");
+               "resume, recommendations, log_level, workers, max_chunks)");
   expect_error("{" + base + R"(, "chunks": {"latitude": -3}})",
                "job.json: chunks.latitude: must be a positive integer, got -3");
   expect_error("{" + base + R"(, "chunks": {"latitude": 0}})",
@@ -113,6 +117,107 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error(R"({"source": {"uri": "a.nc", "engine": "zarr"}, "store": "x"})",
                "job.json: source.engine: engine 'zarr' is not supported (supported: netcdf)");
   expect_error("[1, 2]", "job.json: the job must be a JSON object");
+}
+
+// Issue 10, defect 1: "/data/run\u0000" was checked and removed as "/data/run", and
+// "a.nc\u0000/etc/passwd" opened a.nc. A NUL anywhere in the job is refused, with its key.
+TEST(Config, NulBytesAreRefusedWhereverTheyAre) {
+  const std::string base = R"("source": "a.nc", "store": "a.zarr")";
+  expect_error(R"({"source": "a.nc", "store": "/data/run\u0000", "overwrite": true})",
+               "job.json: store: contains a NUL byte");
+  expect_error(R"({"source": "a.nc\u0000/etc/passwd", "store": "a.zarr"})", "job.json: source: contains a NUL byte");
+  expect_error(R"({"source": {"uri": "a.nc\u0000x"}, "store": "a.zarr"})",
+               "job.json: source.uri: contains a NUL byte");
+  expect_error("{" + base + R"(, "variables": ["t2m", "d2\u0000m"]})", "job.json: variables[1]: contains a NUL byte");
+  expect_error("{" + base + R"(, "variables": {"t2\u0000m": []}})", "job.json: variables: a key contains a NUL byte");
+  expect_error("{" + base + R"(, "variables": {"t2m": [{"type": "rename", "new_name": "\u0000"}]}})",
+               "job.json: variables.t2m[0].new_name: contains a NUL byte");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "rename", "var_id": "t2m", "new_name": "x\u0000"}]})",
+               "job.json: preprocessors[0].new_name: contains a NUL byte");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time\u0000": 1}]})",
+               "job.json: preprocessors[0]: a key contains a NUL byte");
+  expect_error("{" + base + R"(, "preprocessors": [{}, {"type": "sel", "time": ["2000-01-01", "2000\u0000"]}]})",
+               "job.json: preprocessors[1].time[1]: contains a NUL byte");
+  expect_error("{" + base + R"(, "chunks": {"lat\u0000": 3}})", "job.json: chunks: a key contains a NUL byte");
+  expect_error("{" + base + R"(, "cache_label": "v\u00001"})", "job.json: cache_label: contains a NUL byte");
+  expect_error("{" + base + R"(, "add_attrs": {"a\u0000": 1}})", "job.json: add_attrs: a key contains a NUL byte");
+  expect_error("{" + base + R"(, "add_attrs": {"a": [[1, {"b": "\u0000"}]]}})",
+               "job.json: add_attrs.a[0][1].b: contains a NUL byte");
+  expect_error(R"({"\u0000": 1})", "job.json: the document: a key contains a NUL byte");
+  // Other escapes of control characters are strings like any other.
+  EXPECT_TRUE(parse("{" + base + R"(, "add_attrs": {"a": "tab\there\u0001"}})").ok());
+}
+
+// Boost.JSON 1.81 itself refuses invalid UTF-8 and lone surrogate escapes; this pins it.
+TEST(Config, InvalidUtf8AndLoneSurrogatesAreMalformed) {
+  for (const std::string& store : {std::string("a\xff.zarr"), std::string("a\xc3.zarr"), std::string("\\ud800"),
+                                   std::string("\\udc00x"), std::string("\\ud800\\u0041")}) {
+    auto c = parse(R"({"source": "a.nc", "store": ")" + store + R"("})");
+    ASSERT_FALSE(c.ok()) << store;
+    EXPECT_NE(c.error().message.find("job.json: line 1, column "), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("malformed JSON"), std::string::npos) << c.error().message;
+  }
+  auto ok = parse(R"({"source": "a.nc", "store": "\ud83d\ude00-\u00e9t\u00e9.zarr"})");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->store, "\xf0\x9f\x98\x80-\xc3\xa9t\xc3\xa9.zarr");
+}
+
+// Issue 10, defect 7: Boost.JSON kept the last of two equal keys without a word.
+TEST(Config, DuplicateKeysAreRefusedWithTheirPath) {
+  expect_error("{\"source\": \"a.nc\",\n \"store\": \"a.zarr\",\n \"store\": \"/home\"}",
+               "job.json: store: is given twice (again at line 3, column 8)");
+  expect_error(R"({"source": "a.nc", "store": "s", "chunks": {"time": 4, "lat": 2, "time": 8}})",
+               "job.json: chunks.time: is given twice (again at line 1, column 71)");
+  expect_error(R"({"source": "a.nc", "store": "s", "preprocessors": [{"type": "roll", "dim": "x", "type": "sel"}]})",
+               "job.json: preprocessors[0].type: is given twice (again at line 1, column 86)");
+  expect_error(R"({"source": "a.nc", "store": "s", "add_attrs": {"a": {"b": 1, "b": 1}}})",
+               "job.json: add_attrs.a.b: is given twice (again at line 1, column 64)");
+  // The same key in two different objects is fine.
+  EXPECT_TRUE(parse(R"({"source": "a.nc", "store": "s", "add_attrs": {"a": {"b": 1}, "c": {"b": 1}}})").ok());
+}
+
+TEST(Config, JobFilesOverTheLimitAreRefusedUnread) {
+  const std::string dir = ::testing::TempDir();
+  const std::string path = dir + "/zpmpi_big_job.json";
+  {
+    // A valid job padded with spaces to one byte over the limit.
+    std::ofstream out(path, std::ios::binary);
+    const std::string job = R"({"source": "a.nc", "store": "a.zarr"})";
+    out << job << std::string(kMaxJobFileBytes + 1 - job.size(), ' ');
+  }
+  auto c = load_config(path);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, path + ": the job file is larger than the limit of 16 MiB (16777216 bytes): 16777217 bytes");
+  EXPECT_EQ(c.error().code, ExitCode::kUsage);
+  std::filesystem::resize_file(path, kMaxJobFileBytes);
+  auto at_limit = load_config(path);
+  EXPECT_TRUE(at_limit.ok()) << at_limit.error().message;
+  std::remove(path.c_str());
+  auto text = parse(R"({"source": "a.nc", "store": "a.zarr"})" + std::string(kMaxJobFileBytes, ' '));
+  ASSERT_FALSE(text.ok());
+  EXPECT_NE(text.error().message.find("job.json: the job file is larger than the limit of 16 MiB"), std::string::npos);
+}
+
+TEST(Config, MaxChunks) {
+  auto c = parse(R"({"source": "a.nc", "store": "s", "max_chunks": 20000000})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->max_chunks, 20'000'000u);
+  EXPECT_EQ(parse(R"({"source": "a.nc", "store": "s"})")->max_chunks, plan::kDefaultMaxChunks);
+  expect_error(R"({"source": "a.nc", "store": "s", "max_chunks": 0})",
+               "job.json: max_chunks: must be a positive integer, got 0");
+  expect_error(R"({"source": "a.nc", "store": "s", "max_chunks": 1e9})",
+               "job.json: max_chunks: must be a positive integer, got 1000000000.0");
+  const char* argv[] = {"zpmpi", "--config", "job.json", "--max-chunks", "123"};
+  auto cli = parse_cli(5, argv);
+  ASSERT_TRUE(cli.ok()) << cli.error().message;
+  ASSERT_TRUE(apply_cli(*cli, *c).ok());
+  EXPECT_EQ(c->max_chunks, 123u);
+  for (const char* bad : {"0", "-1", "1e6", "", "12x", "99999999999999999999"}) {
+    const char* args[] = {"zpmpi", "--config", "job.json", "--max-chunks", bad};
+    auto b = parse_cli(5, args);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_EQ(b.error().message, "--max-chunks must be a positive integer, got '" + std::string(bad) + "'");
+  }
 }
 
 TEST(Config, CompressorErrorsCarryTheKey) {

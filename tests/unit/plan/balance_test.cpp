@@ -132,6 +132,50 @@ TEST(BigPlan, AMillionChunksOn4096Ranks) {
   EXPECT_EQ(*back, *p);
 }
 
+// Issue 10, defect 7: a variable read from a contiguous source is one unit (its source
+// "chunk" is the whole variable), and its one-chunk coordinates are one unit each. With
+// at least as many units as jobs nothing was narrowed, so one job got the whole variable:
+// 10^6 chunk files on one rank, the others idle with a coordinate each.
+std::vector<model::ArrayLayout> contiguous_variable_and_coordinates(Index n) {
+  return {spec("v", {n, 1000, 1000}, {1, 1, 1000}, {n, 1000, 1000}), spec("time", {n}, {n}, {n}, model::DType::f8),
+          spec("lat", {1000}, {1000}, {1000}, model::DType::f8), spec("lon", {1000}, {1000}, {1000}, model::DType::f8)};
+}
+
+void expect_every_rank_has_its_share(const RegionPlan& p) {
+  const double share = static_cast<double>(p.total_bytes) / p.options.num_jobs;
+  std::vector<std::uint64_t> rank_bytes(static_cast<std::size_t>(p.options.num_ranks), 0);
+  for (const auto& r : p.regions) rank_bytes.at(static_cast<std::size_t>(r.rank)) += r.bytes;
+  const auto [lo, hi] = min_max(job_bytes(p));
+  EXPECT_GT(lo, share / 2) << "a job has less than half its share";
+  EXPECT_LT(hi, share * 2) << "a job has more than twice its share";
+  for (std::size_t r = 0; r < rank_bytes.size(); ++r) EXPECT_GT(rank_bytes[r], 0u) << "rank " << r << " is idle";
+}
+
+TEST(Balance, AContiguousVariableIsSharedByEveryRank) {
+  for (int ranks : {2, 3, 4}) {
+    auto p = make_plan(contiguous_variable_and_coordinates(1000), opts(ranks, ranks));
+    ASSERT_TRUE(p.ok()) << p.error().message;
+    expect_every_rank_has_its_share(*p);
+    expect_well_formed(*p);
+  }
+}
+
+TEST(BigPlan, AMillionTinyChunksOfOneUnitOn4096Ranks) {
+  // The same on paper sizes: 10^6 chunks of 4 kB in one unit, beside an array of 8192
+  // one-chunk units that alone would have satisfied a count of units.
+  auto specs = contiguous_variable_and_coordinates(1000);
+  specs.push_back(spec("time_bnds", {8192, 2}, {1, 2}, {1, 2}, model::DType::f8));
+  auto p = make_plan(specs, opts(4096, 4096));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  expect_every_rank_has_its_share(*p);
+  std::uint64_t sum = 0;
+  for (const auto& r : p->regions) sum += r.bytes;
+  EXPECT_EQ(sum, p->total_bytes);
+  auto back = plan_from_json(plan_to_json(*p));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, *p);
+}
+
 TEST(BigPlan, ManyArraysNarrowedForManyJobs) {
   // 200 one-unit arrays of 64 x 64 chunks for 4096 jobs: narrowing runs thousands of rounds.
   std::vector<model::ArrayLayout> specs;

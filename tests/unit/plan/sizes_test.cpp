@@ -36,9 +36,10 @@ TEST(Sizes, OneChunkOver4GiB) {
 }
 
 TEST(Sizes, EdgeUnitsBeyond2To32Elements) {
-  // 5e9 elements in units of 2^32: the last unit is 5e9 - 2^32 elements.
+  // 5e9 elements in units of 2^32: the last unit is 5e9 - 2^32 elements. (Units of one
+  // chunk: a unit above a job's share that could be narrowed would be.)
   const Index dim = 5'000'000'000ULL, unit = 1ULL << 32;
-  auto p = make_plan({spec("v", {dim}, {1ULL << 28}, {unit}, model::DType::u1)}, opts(2, 2, 1ULL << 40));
+  auto p = make_plan({spec("v", {dim}, {unit}, {unit}, model::DType::u1)}, opts(2, 2, 1ULL << 40));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->arrays[0].unit, (Shape{unit}));
   ASSERT_EQ(p->regions.size(), 2u);

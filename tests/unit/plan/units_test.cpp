@@ -125,8 +125,9 @@ TEST(Narrowing, MovesInwardWhenTheOuterDimIsOneChunkPerUnit) {
 }
 
 TEST(Narrowing, OddChunkCountsRoundUp) {
-  // 3 chunks per unit -> 2: units of 2 chunks and a last unit of 1.
-  auto p = make_plan({spec("v", {30}, {10}, {30})}, opts(2, 2));
+  // 3 chunks per unit -> 2: units of 2 chunks and a last unit of 1. "w" makes a job's share
+  // (160 bytes / 2 jobs) exactly a unit of 2 chunks, so narrowing stops there.
+  auto p = make_plan({spec("v", {30}, {10}, {30}), spec("w", {10}, {1}, {1})}, opts(2, 2));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->arrays[0].unit, (Shape{20}));
   EXPECT_EQ(p->arrays[0].unit_grid, (Shape{2}));
@@ -144,12 +145,27 @@ TEST(Narrowing, PartialLastChunkStaysWhole) {
 }
 
 TEST(Narrowing, LargestUnitsFirst) {
-  // "small" has 2 units already; "big" is one unit 64x bigger and is narrowed first.
+  // "small" has 2 units already; "big" is one unit 256x bigger and is narrowed first, until
+  // its units hold at most a job's share (16448 / 4 bytes): 4 units of 4096 bytes.
   auto p = make_plan({spec("small", {2, 8}, {1, 8}, {1, 8}), spec("big", {64, 64}, {8, 8}, {64, 64})}, opts(4, 4));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->arrays[0].unit, (Shape{1, 8}));
-  EXPECT_EQ(p->arrays[1].unit_grid, (Shape{2, 1}));
+  EXPECT_EQ(p->arrays[1].unit_grid, (Shape{4, 1}));
   expect_exact_cover(*p);
+}
+
+TEST(Narrowing, UnitsAboveAJobsShareAreNarrowedEvenWhenThereAreEnough) {
+  // 1 + 4 units for 4 jobs, but the first holds 99% of the bytes: narrowed to 4 units.
+  auto p = make_plan({spec("big", {64, 64}, {8, 8}, {64, 64}), spec("small", {4, 8}, {1, 8}, {1, 8})}, opts(4, 4));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->arrays[0].unit_grid, (Shape{4, 1}));
+  EXPECT_EQ(p->arrays[1].unit_grid, (Shape{4, 1}));
+  std::set<int> ranks;
+  for (const auto& r : p->regions)
+    if (r.array == 0) ranks.insert(r.rank);
+  EXPECT_EQ(ranks.size(), 4u);
+  expect_exact_cover(*p);
+  expect_well_formed(*p);
 }
 
 TEST(Narrowing, StopsAtOneChunkPerUnit) {

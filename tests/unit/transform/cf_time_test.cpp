@@ -79,5 +79,64 @@ TEST(CfTime, Errors) {
   EXPECT_FALSE(noleap->value_of("2000-02-29").ok());
 }
 
+// Issue 10, defect 13: a year too long for 64 bits was read uninitialised and accepted;
+// fields wider than int wrapped ("2000-4294967297-01" was January); "1.2.3" seconds read as
+// 1.2. Every field is now read whole and range-checked, in labels and in units alike.
+TEST(CfTime, MalformedDatesAreRefusedInLabelsAndUnits) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"99999999999999999999-01-01", "(year 99999999999999999999 is not in 0..9999999)"},
+      {"10000000-01-01", "(year 10000000 is not in 0..9999999)"},
+      {"2000-4294967297-01", "(month 4294967297 is not in 1..12)"},
+      {"2000-13-01", "(month 13 is not in 1..12)"},
+      {"2000-00-10", "(month 00 is not in 1..12)"},
+      {"2000-01-32", "(day 32 is not in 1..31)"},
+      {"2000-01-01 24:00", "(hour 24 is not in 0..23)"},
+      {"2000-01-01 4294967296:00", "(hour 4294967296 is not in 0..23)"},
+      {"2000-01-01 12:60", "(minute 60 is not in 0..59)"},
+      {"2000-01-01 12:00:60", "(second 60 is not in [0, 60))"},
+      {"-01-01", "as a date"},
+      {"2000--01", "as a date"},
+      {"2000-01-", "as a date"},
+      {"2000-01-01 :00", "as a date"},
+      {"2000-01-01 12:", "as a date"},
+      {"2000-01-01 12:00:", "as a date"},
+      {"2000-01-01 12:00:1.2.3", "as a date"},
+      {"2000-01-01 12:00:.", "as a date"},
+      {"2000-01-01x", "as a date"},
+      {"2000-01-01 12:00 junk", "as a date"},
+      {"2000-01-01\u00a0", "as a date"},
+  };
+  auto units = CfTimeUnits::parse("days since 2000-01-01", "standard");
+  ASSERT_TRUE(units.ok());
+  for (const auto& [date, message] : cases) {
+    auto label = units->value_of(date);
+    ASSERT_FALSE(label.ok()) << "label " << date << " was accepted: " << label.value();
+    EXPECT_NE(label.error().message.find(message), std::string::npos) << label.error().message;
+    EXPECT_EQ(label.error().code, ExitCode::kUsage);
+    auto u = CfTimeUnits::parse(std::string("days since ") + date, "360_day");
+    ASSERT_FALSE(u.ok()) << "units 'days since " << date << "' were accepted";
+    EXPECT_NE(u.error().message.find(message), std::string::npos) << u.error().message;
+  }
+}
+
+TEST(CfTime, DaysThatOnlySomeCalendarsHave) {
+  auto standard = CfTimeUnits::parse("days since 2000-01-01", "standard");
+  ASSERT_TRUE(standard.ok());
+  EXPECT_EQ(standard->value_of("2001-02-30").error().message, "2001-2-30 does not exist in this calendar");
+  EXPECT_FALSE(standard->value_of("2001-04-31").ok());
+  EXPECT_FALSE(CfTimeUnits::parse("days since 2001-02-30", "standard").ok());
+  auto day360 = CfTimeUnits::parse("days since 2001-02-30", "360_day");
+  ASSERT_TRUE(day360.ok()) << day360.error().message;
+  EXPECT_EQ(day360->value_of("2001-03-01").value(), 1);
+}
+
+TEST(CfTime, LargestYearAndLongFieldsStillParse) {
+  auto units = CfTimeUnits::parse("days since 0001-01-01", "360_day");
+  ASSERT_TRUE(units.ok());
+  EXPECT_EQ(units->value_of("9999999-12-30").value(), 360.0 * 9999998 + 359);
+  // Leading zeros are digits like any other: the value, not the width, is checked.
+  EXPECT_EQ(units->value_of("0000000000000000000000002-001-01 00:00:00.000").value(), 360);
+}
+
 }  // namespace
 }  // namespace zpmpi::transform
