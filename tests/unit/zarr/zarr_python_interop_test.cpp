@@ -98,7 +98,7 @@ TEST(ZarrPython, ReadsTheStoreAndAgreesOnEveryByteOfMetadata) {
       {"n", DType::i2, {3}, {3}, model::Scalar{std::int64_t{-32767}}, nullptr, {"n"}, {}},
       {"s", DType::f8, {}, {}, std::nullopt, nullptr, {}, {}},
   };
-  ASSERT_TRUE(prepare_store(store, false, {"t", "n", "s"}).ok());
+  ASSERT_TRUE(create_store(store, {"t", "n", "s"}).ok());
 
   // t: 3 x 3 chunks of 2 x 3, edge chunks padded with the fill value.
   for (model::Index ci = 0; ci < 3; ++ci) {
