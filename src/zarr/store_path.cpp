@@ -10,7 +10,9 @@ fs::path real_path(const fs::path& path, const fs::path& cwd) {
   const fs::path absolute = path.is_absolute() ? path : cwd / path;
   std::error_code ec;
   fs::path real = fs::weakly_canonical(absolute, ec);
-  if (ec) return absolute.lexically_normal();
+  if (ec) real = absolute.lexically_normal();
+  // A normalised missing tail may end in a separator ("/a/missing/.." -> "/a/").
+  if (!real.has_filename() && real != real.root_path()) real = real.parent_path();
   return real;
 }
 

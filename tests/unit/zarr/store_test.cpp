@@ -42,21 +42,6 @@ TEST(ChunkKey, DotSeparated) {
   EXPECT_EQ(chunk_key({}), "0");
 }
 
-TEST(IsZarrStore, NeedsADirectoryWithAZarrDocument) {
-  const fs::path base = fresh("is_store");
-  for (const char* doc : {".zgroup", ".zarray", ".zmetadata"}) {
-    fs::create_directories(base / doc / "d");
-    std::ofstream(base / doc / "d" / doc) << "{}";
-    EXPECT_TRUE(is_zarr_store(base / doc / "d")) << doc;
-  }
-  fs::create_directories(base / "plain");
-  std::ofstream(base / "plain" / ".zattrs") << "{}";  // attributes alone are not a store
-  EXPECT_FALSE(is_zarr_store(base / "plain"));
-  std::ofstream(base / "file") << "x";
-  EXPECT_FALSE(is_zarr_store(base / "file"));
-  EXPECT_FALSE(is_zarr_store(base / "missing"));
-}
-
 TEST(CreateStore, CreatesDirectoryGroupAndArrays) {
   const fs::path store = fresh("create") / "deeper" / "out.zarr";  // missing parents too
   ASSERT_TRUE(create_store(store, {"t2m", "time"}).ok());
