@@ -12,6 +12,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace zpmpi::zarr {
 namespace fs = std::filesystem;
@@ -132,16 +133,25 @@ ProcessIdentity parse_lock_record(const std::string& text) {
   return who;
 }
 
-std::string process_start_time(long pid) {
+namespace {
+
+/// The fields of /proc/PID/stat from field 3 (state) on; empty if the process does not exist.
+std::vector<std::string> stat_fields(long pid) {
   const std::string stat = read_small_file("/proc/" + std::to_string(pid) + "/stat");
-  // "pid (comm) state ppid ...": comm may hold spaces and ')', so count after the last ')'.
+  // "pid (comm) state ppid ...": comm may hold spaces and ')', so split after the last ')'.
   const auto close = stat.rfind(')');
-  if (close == std::string::npos) return "";
-  std::istringstream fields(stat.substr(close + 1));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i)
-    if (i == 22) return field;
-  return "";
+  std::vector<std::string> fields;
+  if (close == std::string::npos) return fields;
+  std::istringstream in(stat.substr(close + 1));
+  for (std::string f; in >> f;) fields.push_back(f);
+  return fields;
+}
+
+}  // namespace
+
+std::string process_start_time(long pid) {
+  const auto fields = stat_fields(pid);
+  return fields.size() > 19 ? fields[19] : "";  // field 22
 }
 
 HolderState holder_state(const ProcessIdentity& holder) {
@@ -150,7 +160,10 @@ HolderState holder_state(const ProcessIdentity& holder) {
   if (!holder.boot_id.empty() && !me.boot_id.empty() && holder.boot_id != me.boot_id) return HolderState::kGone;
   // kill(pid, 0) sees processes /proc may hide (hidepid); EPERM means it exists.
   if (::kill(static_cast<pid_t>(holder.pid), 0) != 0 && errno == ESRCH) return HolderState::kGone;
-  const std::string start = process_start_time(holder.pid);
+  const auto fields = stat_fields(holder.pid);
+  // A killed process its parent has not reaped yet (a zombie) writes nothing any more.
+  if (!fields.empty() && (fields[0] == "Z" || fields[0] == "X")) return HolderState::kGone;
+  const std::string start = fields.size() > 19 ? fields[19] : "";
   if (!start.empty() && !holder.start_time.empty() && start != holder.start_time) return HolderState::kGone;
   return HolderState::kRunning;
 }
@@ -164,7 +177,12 @@ std::string shell_quote(const std::string& path) {
   return quoted + "'";
 }
 
-fs::path lock_path(const StorePath& store) { return store.parent() / ("." + store.name() + ".zpmpi-lock"); }
+fs::path lock_path(const StorePath& store) {
+  std::string name = ".";  // built by appending: GCC 12 warns (-Wrestrict) on "." + string
+  name += store.name();
+  name += ".zpmpi-lock";
+  return store.parent() / name;
+}
 
 Result<StoreLock> StoreLock::acquire(const StorePath& store) {
   const fs::path lock = lock_path(store);

@@ -15,7 +15,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string copy_prefix(const StorePath& store, const char* kind) {
-  return "." + store.name() + ".zpmpi-" + kind + "-";
+  std::string prefix = ".";  // built by appending: GCC 12 warns (-Wrestrict) on "." + string
+  prefix += store.name();
+  return prefix + ".zpmpi-" + kind + "-";
 }
 
 /// The file system cannot do this rename flag (Lustre, NFS, older kernels): use rename().

@@ -24,6 +24,13 @@ long gone_pid() {
   return child;
 }
 
+/// The state letter of /proc/PID/stat ("R", "S", "Z", ...).
+std::string stat_state(pid_t pid) {
+  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = stat.rfind(')');
+  return close == std::string::npos ? "" : stat.substr(close + 2, 1);
+}
+
 void write_lock(const fs::path& dir, ProcessIdentity who) { spit(dir / ".s.zarr.zpmpi-lock", lock_record(who, dir / "s.zarr")); }
 
 TEST(ProcessIdentity, SelfAndItsRecordRoundTrip) {
@@ -61,6 +68,16 @@ TEST(HolderState, RunningGoneOrUnknown) {
   ProcessIdentity gone = me;
   gone.pid = gone_pid();
   EXPECT_EQ(holder_state(gone), HolderState::kGone);
+  // Killed but not reaped (an orphan whose reaper is slow): a zombie holds nothing.
+  const pid_t zombie = ::fork();
+  if (zombie == 0) ::_exit(0);
+  while (stat_state(zombie) != "Z") ::usleep(1000);
+  ProcessIdentity dead = me;
+  dead.pid = zombie;
+  dead.start_time = process_start_time(zombie);
+  EXPECT_EQ(holder_state(dead), HolderState::kGone);
+  int status = 0;
+  ::waitpid(zombie, &status, 0);
   ProcessIdentity elsewhere = me;
   elsewhere.host = "another-node";
   EXPECT_EQ(holder_state(elsewhere), HolderState::kUnknown);
