@@ -79,12 +79,17 @@ Result<Swapped> swap_into_place(const fs::path& built, const StorePath& store, c
     fs::remove_all(target / kMarkerName, ec);
     return Swapped{};
   }
-  // The new store takes the old one's permissions, as an in-place rewrite would keep them.
+  // The new store takes the old one's permissions, as an in-place rewrite would keep them
+  // (set once the marker has left it, in case they deny writing).
   struct stat old{};
-  if (::lstat(target.c_str(), &old) == 0) ::chmod(built.c_str(), old.st_mode & 07777);
+  const bool keep_mode = ::lstat(target.c_str(), &old) == 0;
+  const auto take_mode = [&] {
+    if (keep_mode) ::chmod(target.c_str(), old.st_mode & 07777);
+  };
   if (allow_exchange) {
     if (::renameat2(AT_FDCWD, built.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
       hand_marker_over(target, built);
+      take_mode();
       return Swapped{built};
     }
     if (!unsupported(errno))
@@ -103,6 +108,7 @@ Result<Swapped> swap_into_place(const fs::path& built, const StorePath& store, c
     return runtime_error(why);
   }
   hand_marker_over(target, aside);
+  take_mode();
   return Swapped{aside};
 }
 

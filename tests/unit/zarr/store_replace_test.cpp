@@ -94,9 +94,14 @@ TEST(SwapIntoPlace, TheNewStoreTakesTheOldOnesPermissions) {
   const fs::path base = fresh_dir("replace_mode");
   const StorePath store{"s.zarr", base / "s.zarr"};
   make_store(store.path);
-  fs::permissions(store.path, fs::perms(0750));
-  ASSERT_TRUE(swap_into_place(built_copy(store), store, aside_path(store, who()), true).ok());
-  EXPECT_EQ(fs::status(store.path).permissions() & fs::perms::mask, fs::perms(0750));
+  for (bool exchange : {true, false}) {
+    fs::permissions(store.path, fs::perms(exchange ? 0750 : 0705));
+    auto swapped = swap_into_place(built_copy(store), store, aside_path(store, who()), true, exchange);
+    ASSERT_TRUE(swapped.ok());
+    EXPECT_EQ(fs::status(store.path).permissions() & fs::perms::mask, fs::perms(exchange ? 0750 : 0705));
+    EXPECT_FALSE(fs::exists(store.path / kMarkerName));
+    fs::remove_all(swapped->old_store);
+  }
 }
 
 TEST(FindLeftovers, OnlyDirectoriesNamedLikeACopyOfThisStore) {
