@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include <boost/json.hpp>
 
@@ -23,6 +24,7 @@
 #include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_transaction.hpp"
 
 namespace zpmpi::app {
 namespace json = boost::json;
@@ -72,7 +74,7 @@ struct Rank0State {
   Config config;
   JobArrays job;
   std::unique_ptr<source::Source> source;
-  bool store_created = false;
+  std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
 };
 
 void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
@@ -133,9 +135,13 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
 
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
-  ZPMPI_RETURN_IF_ERROR(zarr::prepare_store(config.store, config.overwrite, names));
-  state.store_created = true;
-  return encode(JobMessage{config.source_uri, config.source_group, config.store, config.compressor,
+  // Ranks write into a copy beside the store; commit() swaps it in at the end.
+  ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store,
+                         zarr::StoreTransaction::begin({config.store, config.overwrite, names,
+                                                        {{"the source", config.source_uri}, {"the job file", config.path}},
+                                                        {}, [](const std::string& m) { log::warn(m); }}));
+  state.store.emplace(std::move(store));
+  return encode(JobMessage{config.source_uri, config.source_group, state.store->build_path().string(), config.compressor,
                            config.log_level, std::move(plan)});
 }
 
@@ -232,16 +238,22 @@ int run(int argc, char** argv) {
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
-      return zarr::write_metadata(state.config.store, state.job.group_attrs, state.job.metadata(),
-                                  codec::compressor_json(state.config.compressor), state.job.text_metadata);
+      ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(state.store->build_path(), state.job.group_attrs,
+                                                 state.job.metadata(), codec::compressor_json(state.config.compressor),
+                                                 state.job.text_metadata));
+      return state.store->commit();
     });
   }
   status = session.agree(status);
   if (!status.ok()) {
     if (rank == 0) {
       log::error(status.error().message);
-      if (state.store_created && zarr::remove_store(state.config.store).ok())
-        log::warn("removed the incomplete store " + state.config.store);
+      if (state.store) {  // only this run's copy: the store itself is as it was
+        const Status removed = state.store->abandon();
+        log::warn(removed.ok() ? "removed the incomplete copy " + state.store->build_path().string() + "; " +
+                                     state.store->path().string() + " is unchanged"
+                               : removed.error().message);
+      }
     }
     return static_cast<int>(status.error().code);
   }

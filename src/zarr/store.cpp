@@ -1,4 +1,4 @@
-// The directory store: safe creation and replacement, atomic chunk and metadata writes.
+// The directory store: its skeleton, atomic chunk and metadata writes.
 #include "zpmpi/zarr/store.hpp"
 
 #include <fcntl.h>
@@ -20,14 +20,6 @@ std::string chunk_key(const model::Shape& chunk_index) {
     key += std::to_string(chunk_index[d]);
   }
   return key;
-}
-
-bool is_zarr_store(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::is_directory(path, ec)) return false;
-  for (const char* name : {".zgroup", ".zarray", ".zmetadata"})
-    if (fs::exists(path / name, ec)) return true;
-  return false;
 }
 
 namespace {
@@ -74,31 +66,17 @@ Status write_document(const fs::path& path, const boost::json::value& doc) {
                           text.size());
 }
 
-/// An array name becomes one directory level of the store: it may not be empty, hold a
-/// '/', or be "." or "..", which would place chunks outside their array's directory.
+}  // namespace
+
 Status check_array_name(const fs::path& store, const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
     return runtime_error("cannot create store " + store.string() + ": invalid array name '" + name + "'");
   return {};
 }
 
-}  // namespace
-
-Status prepare_store(const fs::path& path, bool overwrite, const std::vector<std::string>& array_names) {
+Status create_store(const fs::path& path, const std::vector<std::string>& array_names) {
   for (const auto& name : array_names) ZPMPI_RETURN_IF_ERROR(check_array_name(path, name));
   std::error_code ec;
-  const auto status = fs::symlink_status(path, ec);
-  if (fs::exists(status)) {
-    if (!overwrite)
-      return runtime_error("store " + path.string() +
-                           " exists; pass --overwrite (or \"overwrite\": true) to replace it");
-    // A symlink is refused even if it points at a store: remove_all would delete the
-    // link, not the store, and the user asked to replace what the link names.
-    if (fs::is_symlink(status) || !is_zarr_store(path))
-      return runtime_error("refusing to overwrite " + path.string() + ": not a zarr store");
-    fs::remove_all(path, ec);
-    if (ec) return runtime_error("cannot remove old store " + path.string() + ": " + ec.message());
-  }
   // Missing parents are created too, so "cache/era5.zarr" works in a fresh directory.
   fs::create_directories(path, ec);
   if (ec) return runtime_error("cannot create store " + path.string() + ": " + ec.message());
@@ -106,8 +84,7 @@ Status prepare_store(const fs::path& path, bool overwrite, const std::vector<std
     fs::create_directory(path / name, ec);
     if (ec) return runtime_error("cannot create " + (path / name).string() + ": " + ec.message());
   }
-  // .zgroup now: it proves the store is writable before any rank spends time reading, and
-  // marks the directory as a zarr store that a later --overwrite may replace if this run dies.
+  // .zgroup now: it proves the store is writable before any rank spends time reading.
   return write_document(path / ".zgroup", boost::json::object{{"zarr_format", 2}});
 }
 
@@ -136,13 +113,6 @@ Status write_metadata(const fs::path& store, const boost::json::object& group_at
   }
   // Last: a store with .zmetadata is complete.
   return write_document(store / ".zmetadata", zmetadata_json(group_attrs, arrays, compressor, text_arrays));
-}
-
-Status remove_store(const fs::path& store) {
-  std::error_code ec;
-  fs::remove_all(store, ec);
-  if (ec) return runtime_error("cannot remove " + store.string() + ": " + ec.message());
-  return {};
 }
 
 }  // namespace zpmpi::zarr

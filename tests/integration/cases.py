@@ -18,6 +18,8 @@ CASE:
                       skipped, and isel along the station dim against xarray
   groups              a file whose data live in a group: an error without source.group, the
                       group with it, warnings naming the groups not converted
+  store_safety_*      paths (s.zarr/., ., links), fail_rank, kill, concurrent, stray_zgroup: a refused,
+                      failed or killed run leaves the old store byte-identical; one writer per store
 Every mpirun has a timeout: a hang fails the case.
 """
 import argparse
@@ -767,7 +769,266 @@ def case_groups(r, a):
 
 
 CASES = ["text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
+# --- Store safety (issue 10): a run that is refused, fails or is killed leaves the old
+# store as it was; one writer per store; only Zarr stores are ever deleted.
+
+def _snapshot(path):
+    """Every entry below `path` (relative path -> kind and bytes): a tree compared before and
+    after must be the same files with the same bytes."""
+    out = {}
+    for root, dirs, files in os.walk(path):
+        for name in dirs + files:
+            full = os.path.join(root, name)
+            rel = os.path.relpath(full, path)
+            if os.path.islink(full):
+                out[rel] = ("link", os.readlink(full))
+            elif os.path.isdir(full):
+                out[rel] = ("dir",)
+            else:
+                with open(full, "rb") as f:
+                    out[rel] = ("file", f.read())
+    return out
+
+
+def _expect_unchanged(before, path, what):
+    after = _snapshot(path)
+    if after != before:
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        sys.exit(f"FAIL {what}: {path} changed: {len(changed)} entries differ, e.g. {changed[:8]}")
+    print(f"ok {what}: {path} unchanged ({len(before)} entries, same bytes)")
+
+
+def _zpmpi_entries(parent, name):
+    """The copies and the lock zpmpi keeps beside store `name`."""
+    return sorted(e for e in os.listdir(parent) if e.startswith(f".{name}.zpmpi"))
+
+
+def _run_in(r, cwd, ranks, *args, env=None, timeout=120):
+    """Runner.run with another working directory."""
+    cmd = [r.mpirun, "-n", str(ranks), "--oversubscribe", r.zpmpi, *args]
+    try:
+        p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True, timeout=timeout,
+                           stdin=subprocess.DEVNULL, cwd=cwd)
+    except subprocess.TimeoutExpired as e:
+        sys.exit(f"FAIL: {' '.join(cmd)} (in {cwd}) did not finish in {timeout} s\nstderr:\n{e.stderr}")
+    p.cmd = f"(cd {cwd} && {' '.join(cmd)})"
+    return p
+
+
+def _old_store(store):
+    """A small finished store written by hand (an int32 array "old" of 4 values, no
+    compressor), to be replaced or kept: quicker than a run, and readable by zarr."""
+    shutil.rmtree(store, ignore_errors=True)
+    zarray = {"zarr_format": 2, "shape": [4], "chunks": [4], "dtype": "<i4", "compressor": None, "fill_value": 0,
+              "order": "C", "filters": None}
+    docs = {".zgroup": {"zarr_format": 2}, ".zattrs": {"title": "old"}, "old/.zarray": zarray,
+            "old/.zattrs": {"_ARRAY_DIMENSIONS": ["x"]}}
+    docs[".zmetadata"] = {"zarr_consolidated_format": 1, "metadata": dict(docs)}
+    os.makedirs(os.path.join(store, "old"))
+    for name, doc in docs.items():
+        with open(os.path.join(store, name), "w") as f:
+            json.dump(doc, f)
+    with open(os.path.join(store, "old", "0"), "wb") as f:
+        f.write(bytes(range(16)))
+    return _snapshot(store)
+
+
+def _start(r, ranks, job, env=None, name="bg"):
+    """A run in the background, in a session of its own (mpirun and its ranks)."""
+    err = open(os.path.join(r.work, name + ".stderr"), "w")
+    return subprocess.Popen([r.mpirun, "-n", str(ranks), "--oversubscribe", r.zpmpi, "--config", job],
+                            env=dict(ENV, **(env or {})), stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                            start_new_session=True)
+
+
+def _session_members(sid):
+    members = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):  # field 6: session
+            members.append(int(pid))
+    return members
+
+
+def _kill_session(p):
+    """SIGKILL to mpirun and every rank (the way a scheduler ends a job: a killed mpirun
+    alone leaves its ranks running), then wait until none is left."""
+    import signal
+    import time
+    for _ in range(500):
+        members = _session_members(p.pid)
+        if not members:
+            break
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    else:
+        sys.exit(f"FAIL: processes of the killed run are still alive: {_session_members(p.pid)}")
+    p.wait()
+
+
+def _wait_for(what, condition, p, timeout=60):
+    """Polls `condition` until it holds; fails if the background run `p` ends first."""
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        if p.poll() is not None:
+            sys.exit(f"FAIL: the background run ended (exit {p.returncode}) before {what}")
+        time.sleep(0.005)
+    sys.exit(f"FAIL: no {what} after {timeout} s")
+
+
+def case_store_safety_paths(r, a):
+    """Issue 10.2: "s.zarr/." is the store s.zarr (replaced correctly); "." from inside the
+    store and a link to a store ("l.zarr/") are refused, the store left as it was."""
+    source = r.sample("nc4")
+    store = r.store("s.zarr")
+    _old_store(store)
+    job = r.job("dot", source=source, store="s.zarr/.", overwrite=True)
+    expect_ok(_run_in(r, r.work, 2, "--config", job), '"store": "s.zarr/."')
+    oracle_check(source, store)
+    assert _zpmpi_entries(r.work, "s.zarr") == [], _zpmpi_entries(r.work, "s.zarr")
+    print('ok "s.zarr/." replaced s.zarr')
+    link = os.path.join(r.work, "l.zarr")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(store, link)
+    inside = r.job("inside", source=source, store=".", overwrite=True)
+    links = {spec: r.job(f"link{i}", source=source, store=spec, overwrite=True)
+             for i, spec in enumerate(("l.zarr/", "l.zarr"))}
+    before = _snapshot(r.work)
+    expect_error(_run_in(r, store, 1, "--config", inside), '"store": "." inside the store', 1,
+                 f"refusing to write store {store}: it is the working directory")
+    for spec, job in links.items():
+        expect_error(_run_in(r, r.work, 1, "--config", job), f'"store": "{spec}" (a link)', 1,
+                     f"refusing to write store {link} through a symbolic link (to {store})")
+    _expect_unchanged(before, r.work, "refused runs")
+
+
+def case_store_safety_fail_rank(r, a):
+    """Issue 10.3: a run that fails on a rank leaves the old store byte-identical and removes
+    only its own copy; a failed new store leaves nothing."""
+    source = r.sample("nc4")
+    store = r.store("old.zarr")
+    before = _old_store(store)
+    job = r.job("fail", source=source, store=store, overwrite=True, chunks={"time": 2})
+    p = r.run(2, "--config", job, env={"ZPMPI_TEST_FAIL_RANK": "1"}, timeout=60)
+    expect_error(p, "fail rank 1 of 2 with overwrite", 1, "rank 1: injected failure")
+    assert "removed the incomplete copy" in p.stderr and f"{store} is unchanged" in p.stderr, p.stderr
+    _expect_unchanged(before, store, "failed overwrite")
+    assert _zpmpi_entries(r.work, "old.zarr") == [], _zpmpi_entries(r.work, "old.zarr")
+    new = r.store("new.zarr")
+    job = r.job("fail_new", source=source, store=new, chunks={"time": 2})
+    expect_error(r.run(2, "--config", job, env={"ZPMPI_TEST_FAIL_RANK": "0"}, timeout=60), "fail rank 0, new store",
+                 1, "error: injected failure")
+    assert not os.path.lexists(new) and _zpmpi_entries(r.work, "new.zarr") == [], os.listdir(r.work)
+    print("ok a failed run left no copy, no lock, and no store where there was none")
+
+
+def case_store_safety_kill(r, a):
+    """Issue 10.3/10.5: kill -9 of a run mid-write leaves the old store byte-identical; the
+    next run is refused by the stale lock (naming the rm command), and after that rm it
+    succeeds and removes the killed run's copy."""
+    source = r.sample("nc4")
+    store = r.store("kill.zarr")
+    before = _old_store(store)
+    lock = os.path.join(r.work, ".kill.zarr.zpmpi-lock")
+    # Tiny chunks: tens of thousands of files, so the kill lands while chunks are written.
+    slow = r.job("slow", source=source, store=store, overwrite=True, chunks={"time": 1, "latitude": 1, "longitude": 2})
+    p = _start(r, 2, slow, name="killed")
+
+    def copy_with_chunks():
+        for e in _zpmpi_entries(r.work, "kill.zarr"):
+            copy = os.path.join(r.work, e)
+            if "-new-" in e and any(f[0].isdigit() for f in os.listdir(os.path.join(copy, "t2m"))):
+                return copy
+        return None
+
+    copy = _wait_for("chunk files in the run's copy", copy_with_chunks, p)
+    _kill_session(p)
+    print(f"killed the run while it wrote {copy}")
+    _expect_unchanged(before, store, "kill -9 mid-write")
+    assert os.path.isdir(copy) and os.path.exists(lock), _zpmpi_entries(r.work, "kill.zarr")
+    fast = r.job("fast", source=source, store=store, overwrite=True)
+    p = r.run(2, "--config", fast)
+    expect_error(p, "the next run meets the stale lock", 1, f"has a stale lock {lock} of a zpmpi run that is gone")
+    m = re.search(r"remove it: (rm .+)$", error_lines(p)[0])
+    assert m and m.group(1) == f"rm {lock}", error_lines(p)[0]
+    _expect_unchanged(before, store, "refused by the stale lock")
+    subprocess.run(m.group(1), shell=True, check=True)
+    p = r.run(2, "--config", fast)
+    expect_ok(p, "the run after rm")
+    assert f"removed {copy}, the unfinished copy of a zpmpi run that did not end" in p.stderr, p.stderr
+    assert _zpmpi_entries(r.work, "kill.zarr") == [], _zpmpi_entries(r.work, "kill.zarr")
+    oracle_check(source, store)
+    print("ok the next run removed the killed run's copy and replaced the store")
+
+
+def case_store_safety_concurrent(r, a):
+    """Issue 10.5: two runs on one store (overwrite, different sources): the second is refused
+    naming the first's host and pid, the first succeeds, the store is the first's source."""
+    source, other = r.sample("nc4"), r.sample("nc3")
+    store = r.store("both.zarr")
+    _old_store(store)
+    lock = os.path.join(r.work, ".both.zarr.zpmpi-lock")
+    release = os.path.join(r.work, "release")
+    if os.path.exists(release):
+        os.remove(release)
+    first = r.job("first", source=source, store=store, overwrite=True)
+    # The test hook holds the first run just after it took the lock, until `release` exists.
+    p = _start(r, 2, first, env={"ZPMPI_TEST_HOLD_STORE_LOCK": release}, name="first")
+    try:
+        text = _wait_for("the first run's lock", lambda: os.path.exists(lock) and open(lock).read(), p)
+        holder = dict(line.split("=", 1) for line in text.splitlines()[1:])
+        second = r.job("second", source=other, store=store, overwrite=True)
+        expect_error(r.run(2, "--config", second), "the second run", 1,
+                     f"is being written by another zpmpi run (host {holder['host']}, pid {holder['pid']}")
+    finally:
+        open(release, "w").close()
+    p.wait(timeout=120)
+    with open(os.path.join(r.work, "first.stderr")) as f:
+        log = f.read()
+    assert p.returncode == 0 and "error:" not in log, f"the first run failed (exit {p.returncode}):\n{log}"
+    oracle_check(source, store)
+    assert _zpmpi_entries(r.work, "both.zarr") == [], _zpmpi_entries(r.work, "both.zarr")
+    print("ok one run wrote the store, the other was refused naming it")
+
+
+def case_store_safety_stray_zgroup(r, a):
+    """Issue 10.4: a directory holding the source and a stray .zgroup is not a store to delete."""
+    work = r.store("project")
+    os.makedirs(work)
+    source = os.path.join(work, "era5.nc")
+    shutil.copyfile(r.sample("nc4"), source)
+    with open(os.path.join(work, ".zgroup"), "w") as f:
+        f.write('{"zarr_format": 2}')
+    before = _snapshot(work)
+    job = r.job("stray", source=source, store=work, overwrite=True)
+    expect_error(r.run(1, "--config", job), "store holding the source", 1,
+                 f"refusing to overwrite {work}: it holds the source {source}")
+    _expect_unchanged(before, work, "the directory with the source")
+    with open(os.path.join(work, "notes.txt"), "w") as f:
+        f.write("mine")
+    before = _snapshot(work)
+    job = r.job("stray_other", source=r.sample("nc4"), store=work, overwrite=True)
+    expect_error(r.run(1, "--config", job), "store holding other files", 1, f"refusing to overwrite {work}: it holds ")
+    _expect_unchanged(before, work, "the directory with other files")
+
+
+CASES = ["convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
          "cli", "chains", "recommendations", "bad_preprocessors"]
+CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
+          "store_safety_stray_zgroup"]
 
 
 def main():

@@ -3,7 +3,8 @@
 // Chunk files are named by chunk index joined with "." ("0.3.1"; "0" for a rank-0 array),
 // written to a temporary name in the array's directory and renamed into place, so a chunk
 // file that exists is complete. .zmetadata is written last, so a store without it is
-// known to be incomplete.
+// known to be incomplete. Creating, replacing and removing whole stores safely is
+// StoreTransaction's (store_transaction.hpp); this file writes into a store.
 #pragma once
 
 #include <filesystem>
@@ -16,21 +17,25 @@
 #include "zpmpi/model/box.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/zarr/metadata.hpp"
+#include "zpmpi/zarr/store_contents.hpp"
 
 namespace zpmpi::zarr {
 
 /// "i.j.k" for a chunk index; "0" for rank 0.
 std::string chunk_key(const model::Shape& chunk_index);
 
-/// True when `path` is a directory holding .zgroup, .zarray or .zmetadata.
-bool is_zarr_store(const std::filesystem::path& path);
+/// An array name becomes one directory level of the store: it may not be empty, hold a
+/// '/', or be "." or "..", which would place chunks outside their array's directory.
+/// The error names `store`: "cannot create store S: invalid array name 'N'".
+Status check_array_name(const std::filesystem::path& store, const std::string& name);
 
-/// Makes `path` an empty store: the directory, its .zgroup and one sub-directory per array.
-/// If `path` exists: with `overwrite` false it is an error ("store exists; pass
-/// --overwrite ..."); with `overwrite` true it is deleted only if is_zarr_store(path),
-/// otherwise refused and left untouched. Errors name the path.
-Status prepare_store(const std::filesystem::path& path, bool overwrite,
-                     const std::vector<std::string>& array_names);
+/// Writes the skeleton of an empty store into `path`: the directory (and missing parents)
+/// if needed, one sub-directory per array, and .zgroup. It does not judge what `path`
+/// already holds: whether a path may be written or replaced is StoreTransaction's decision
+/// (store_transaction.hpp), which calls this on its own fresh copy.
+/// Errors (naming the path): an array name that is empty, ".", ".." or holds '/' (it would
+/// place chunks outside the array's directory); a directory or .zgroup that cannot be made.
+Status create_store(const std::filesystem::path& path, const std::vector<std::string>& array_names);
 
 /// Writes one chunk file atomically (temporary name unique to `writer_id`, then rename).
 Status write_chunk(const std::filesystem::path& store, const std::string& array,
@@ -41,8 +46,5 @@ Status write_chunk(const std::filesystem::path& store, const std::string& array,
 Status write_metadata(const std::filesystem::path& store, const boost::json::object& group_attrs,
                       const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor,
                       const std::vector<TextArrayMeta>& text_arrays = {});
-
-/// Removes a store this run created and could not complete; no-op if absent.
-Status remove_store(const std::filesystem::path& store);
 
 }  // namespace zpmpi::zarr

@@ -127,7 +127,7 @@ TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
   ASSERT_TRUE(plan.ok()) << plan.error().message;
 
   const fs::path store = fresh_dir(GetParam().name);
-  ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
   FakeSource source(shape);
   std::uint64_t chunks_written = 0, bytes_needed = 0;
   for (int rank = 0; rank < 2; ++rank) {
@@ -162,7 +162,7 @@ TEST(Executor, PeakBuffersStayWithinThePlan) {
     auto plan = plan_of(spec, 1'000'000, workers);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     const fs::path store = fresh_dir("peak_" + std::to_string(workers));
-    ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
     FakeSource source(spec.shape);
     auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
     ASSERT_TRUE(stats.ok()) << stats.error().message;
@@ -176,7 +176,7 @@ TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
   auto plan = plan_of(spec, 1'000'000, 3);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   const fs::path store = fresh_dir("worker_error");
-  ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
   fs::remove_all(store / "v");  // every chunk write now fails
   FakeSource source(spec.shape);
   auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
@@ -198,7 +198,7 @@ TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     ASSERT_EQ(plan->arrays[0].batch_chunks, (Shape{1, 1}));
     const fs::path store = fresh_dir(compressed ? "amplification_zip" : "amplification_raw");
-    ASSERT_TRUE(zarr::prepare_store(store, false, {"v"}).ok());
+    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
     FakeSource source(spec.shape);
     std::uint64_t needed = 0, decoded = 0, batches = 0;
     for (int rank = 0; rank < 2; ++rank) {

@@ -93,7 +93,7 @@ TEST(TextArrays, FilesEqualWhatXarrayWrites) {
                                                  array("label", {TextType::Kind::utf8, 0}, {3}),
                                                  array("crs", {TextType::Kind::fixed_bytes, 1}, {})};
   const codec::CodecSpec none{codec::CodecId::kNone};
-  ASSERT_TRUE(zarr::prepare_store(ours, false, {}).ok());
+  ASSERT_TRUE(zarr::create_store(ours, {}).ok());
   auto written = write_text_arrays(arrays, source, ours, none, 0);
   ASSERT_TRUE(written.ok()) << written.error().message;
   EXPECT_EQ(*written, 12u + (4 + 9 + 4 + 8) + 1u);

@@ -1,4 +1,4 @@
-// The directory store: creation rules, atomic chunk writes, metadata order.
+// The directory store: its skeleton, atomic chunk writes, metadata order.
 #include "zpmpi/zarr/store.hpp"
 
 #include <filesystem>
@@ -44,95 +44,39 @@ TEST(ChunkKey, DotSeparated) {
   EXPECT_EQ(chunk_key({}), "0");
 }
 
-TEST(IsZarrStore, NeedsADirectoryWithAZarrDocument) {
-  const fs::path base = fresh("is_store");
-  for (const char* doc : {".zgroup", ".zarray", ".zmetadata"}) {
-    fs::create_directories(base / doc / "d");
-    std::ofstream(base / doc / "d" / doc) << "{}";
-    EXPECT_TRUE(is_zarr_store(base / doc / "d")) << doc;
-  }
-  fs::create_directories(base / "plain");
-  std::ofstream(base / "plain" / ".zattrs") << "{}";  // attributes alone are not a store
-  EXPECT_FALSE(is_zarr_store(base / "plain"));
-  std::ofstream(base / "file") << "x";
-  EXPECT_FALSE(is_zarr_store(base / "file"));
-  EXPECT_FALSE(is_zarr_store(base / "missing"));
-}
-
-TEST(PrepareStore, CreatesDirectoryGroupAndArrays) {
+TEST(CreateStore, CreatesDirectoryGroupAndArrays) {
   const fs::path store = fresh("create") / "deeper" / "out.zarr";  // missing parents too
-  ASSERT_TRUE(prepare_store(store, false, {"t2m", "time"}).ok());
+  ASSERT_TRUE(create_store(store, {"t2m", "time"}).ok());
   EXPECT_EQ(listing(store), (std::vector<std::string>{".zgroup", "t2m", "time"}));
   EXPECT_TRUE(listing(store / "t2m").empty());
   EXPECT_EQ(slurp(store / ".zgroup"), "{\n    \"zarr_format\": 2\n}");
   EXPECT_TRUE(is_zarr_store(store));
 }
 
-TEST(PrepareStore, ExistingPathWithoutOverwriteIsAnError) {
-  const fs::path base = fresh("exists");
-  const fs::path store = base / "out.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"a"}).ok());
-  std::ofstream(store / "a" / "0") << "old";
-  fs::create_directories(base / "other");
-  std::ofstream(base / "file") << "f";
-  for (const fs::path& p : {store, base / "other", base / "file"}) {
-    auto st = prepare_store(p, false, {"a"});
-    ASSERT_FALSE(st.ok()) << p;
-    EXPECT_EQ(st.error().message,
-              "store " + p.string() + " exists; pass --overwrite (or \"overwrite\": true) to replace it");
-    EXPECT_EQ(st.error().code, ExitCode::kRuntime);
-  }
-  EXPECT_EQ(slurp(store / "a" / "0"), "old");
-  EXPECT_EQ(slurp(base / "file"), "f");
+TEST(CreateStore, WritesIntoAnExistingDirectoryKeepingItsEntries) {
+  // StoreTransaction creates the copy and its marker first, then the skeleton inside.
+  const fs::path store = fresh("create_existing") / "copy";
+  fs::create_directories(store / ".zpmpi");
+  ASSERT_TRUE(create_store(store, {"a"}).ok());
+  EXPECT_EQ(listing(store), (std::vector<std::string>{".zgroup", ".zpmpi", "a"}));
 }
 
-TEST(PrepareStore, OverwriteReplacesAStore) {
-  const fs::path store = fresh("overwrite") / "out.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"a"}).ok());
-  std::ofstream(store / "a" / "0") << "old";
-  std::ofstream(store / ".zmetadata") << "{}";
-  ASSERT_TRUE(prepare_store(store, true, {"b"}).ok());
-  EXPECT_EQ(listing(store), (std::vector<std::string>{".zgroup", "b"}));
-}
-
-TEST(PrepareStore, OverwriteNeverDeletesWhatIsNotAStore) {
-  const fs::path base = fresh("refuse");
-  fs::create_directories(base / "data");
-  std::ofstream(base / "data" / "precious.nc") << "x";
-  std::ofstream(base / "file.txt") << "y";
-  fs::create_directories(base / "empty");
-  // A link to a store: replacing it would delete the link's target's contents or the link.
-  ASSERT_TRUE(prepare_store(base / "real.zarr", false, {"a"}).ok());
-  fs::create_directory_symlink(base / "real.zarr", base / "link.zarr");
-  for (const char* name : {"data", "file.txt", "empty", "link.zarr"}) {
-    auto st = prepare_store(base / name, true, {"a"});
-    ASSERT_FALSE(st.ok()) << name;
-    EXPECT_EQ(st.error().message, "refusing to overwrite " + (base / name).string() + ": not a zarr store");
-    EXPECT_EQ(st.error().code, ExitCode::kRuntime);
-  }
-  EXPECT_EQ(listing(base / "data"), (std::vector<std::string>{"precious.nc"}));
-  EXPECT_EQ(slurp(base / "file.txt"), "y");
-  EXPECT_TRUE(listing(base / "empty").empty());
-  EXPECT_TRUE(fs::is_symlink(base / "link.zarr"));
-  EXPECT_EQ(listing(base / "real.zarr"), (std::vector<std::string>{".zgroup", "a"}));
-}
-
-TEST(PrepareStore, UncreatableLocationIsAnError) {
+TEST(CreateStore, UncreatableLocationIsAnError) {
   // Tests may run as root, who can write anywhere: a regular file as parent still fails.
   const fs::path base = fresh("uncreatable");
   std::ofstream(base / "plain") << "z";
   const fs::path store = base / "plain" / "out.zarr";
-  auto st = prepare_store(store, false, {"a"});
+  auto st = create_store(store, {"a"});
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().message, "cannot create store " + store.string() + ": Not a directory");
   EXPECT_EQ(st.error().code, ExitCode::kRuntime);
   EXPECT_EQ(slurp(base / "plain"), "z");
 }
 
-TEST(PrepareStore, RefusesArrayNamesOutsideTheStore) {
+TEST(CreateStore, RefusesArrayNamesOutsideTheStore) {
   const fs::path base = fresh("names");
   for (const char* name : {"", ".", "..", "a/b"}) {
-    auto st = prepare_store(base / "s.zarr", false, {"ok", name});
+    auto st = create_store(base / "s.zarr", {"ok", name});
     ASSERT_FALSE(st.ok()) << name;
     EXPECT_EQ(st.error().message,
               "cannot create store " + (base / "s.zarr").string() + ": invalid array name '" + name + "'");
@@ -142,7 +86,7 @@ TEST(PrepareStore, RefusesArrayNamesOutsideTheStore) {
 
 TEST(WriteChunk, WritesTheBytesAndLeavesNoTemporaries) {
   const fs::path store = fresh("chunk") / "s.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
+  ASSERT_TRUE(create_store(store, {"v"}).ok());
   std::string big(8 << 20, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 4096);
   ASSERT_TRUE(write_chunk(store, "v", "1.2", as_bytes(big), 3).ok());
@@ -157,7 +101,7 @@ TEST(WriteChunk, WritesTheBytesAndLeavesNoTemporaries) {
 
 TEST(WriteChunk, ErrorsNameTheFileAndLeaveNoTemporaries) {
   const fs::path store = fresh("chunk_errors") / "s.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
+  ASSERT_TRUE(create_store(store, {"v"}).ok());
   auto missing = write_chunk(store, "nope", "0", as_bytes(std::string("x")), 0);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "cannot write " + (store / "nope" / "0").string() + ": No such file or directory");
@@ -178,7 +122,7 @@ const std::vector<model::Attribute> kUnits = {{"units", {std::string("m"), std::
 
 TEST(WriteMetadata, WritesEveryDocumentAsDumpJson) {
   const fs::path store = fresh("meta") / "s.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"v", "w"}).ok());
+  ASSERT_TRUE(create_store(store, {"v", "w"}).ok());
   const boost::json::object group{{"title", "t"}};
   const auto v = array("v"), w = array("w");
   const std::vector<ArrayMeta> arrays = {{v, kUnits}, {w, kUnits}};
@@ -198,7 +142,7 @@ TEST(WriteMetadata, ZmetadataIsWrittenLast) {
   // An array whose directory is missing makes a document fail: the store must then not
   // look complete.
   const fs::path store = fresh("meta_last") / "s.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
+  ASSERT_TRUE(create_store(store, {"v"}).ok());
   const auto v = array("v"), gone = array("gone");
   auto st = write_metadata(store, {}, {{v, kUnits}, {gone, kUnits}}, nullptr);
   ASSERT_FALSE(st.ok());
@@ -206,15 +150,6 @@ TEST(WriteMetadata, ZmetadataIsWrittenLast) {
             "cannot write " + (store / "gone" / ".zarray").string() + ": No such file or directory");
   EXPECT_TRUE(fs::exists(store / "v" / ".zarray"));
   EXPECT_FALSE(fs::exists(store / ".zmetadata"));
-}
-
-TEST(RemoveStore, RemovesAndToleratesAbsence) {
-  const fs::path store = fresh("remove") / "s.zarr";
-  ASSERT_TRUE(prepare_store(store, false, {"v"}).ok());
-  ASSERT_TRUE(write_chunk(store, "v", "0", as_bytes(std::string("x")), 0).ok());
-  ASSERT_TRUE(remove_store(store).ok());
-  EXPECT_FALSE(fs::exists(store));
-  EXPECT_TRUE(remove_store(store).ok());
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ TEST(ZarrPython, ReadsTheStoreAndAgreesOnEveryByteOfMetadata) {
         {"_FillValue", {std::vector<double>{std::nan("")}, DType::f4}}};
   const std::vector<model::Attribute> none;
   const std::vector<ArrayMeta> arrays = {{t, t_attrs}, {n, none}, {s, none}};
-  ASSERT_TRUE(prepare_store(store, false, {"t", "n", "s"}).ok());
+  ASSERT_TRUE(create_store(store, {"t", "n", "s"}).ok());
 
   // t: 3 x 3 chunks of 2 x 3, edge chunks padded with the fill value.
   for (model::Index ci = 0; ci < 3; ++ci) {

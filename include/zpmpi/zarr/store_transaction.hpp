@@ -1,0 +1,84 @@
+// Writing a store so that a run that fails, or is killed, never costs the user the old one.
+//
+//   begin()   rank 0, before anything touches the store:
+//               resolve the path once (store_path.hpp) and refuse what cannot be replaced
+//               safely - a symbolic link (named with its target), the working directory
+//               or a directory holding it, a store holding the source or the job file;
+//               take the store's lock (store_lock.hpp: one writer per store);
+//               under the lock: an existing path needs `overwrite`, must be a Zarr store
+//               with nothing foreign in it (store_contents.hpp) and not a mount point;
+//               remove copies killed runs left (marked ones only; each one is reported);
+//               create this run's copy PARENT/.NAME.zpmpi-new-HOST-PID with its marker and
+//               the empty store skeleton (store_replace.hpp).
+//   build_path()  where every rank writes chunks and rank 0 the metadata.
+//   commit()  after .zmetadata is written and every rank agreed: swap the copy in, remove
+//             the old store (only its Zarr entries), release the lock.
+//   abandon() on any failure (also from the destructor): remove this run's copy only,
+//             release the lock. The store path is left exactly as it was.
+// Every refusal is an error with exit code 1 naming the path and the reason.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/zarr/store_lock.hpp"
+#include "zpmpi/zarr/store_path.hpp"
+
+namespace zpmpi::zarr {
+
+/// A file the store must not hold, e.g. {"the source", "era5.nc"}.
+struct ProtectedPath {
+  std::string what;
+  std::filesystem::path path;
+};
+
+struct StoreRequest {
+  std::string store;                         ///< as configured
+  bool overwrite = false;                    ///< an existing store may be replaced
+  std::vector<std::string> array_names;      ///< one sub-directory each
+  std::vector<ProtectedPath> protect;        ///< the source, the job file (relative to cwd)
+  std::filesystem::path cwd;                 ///< empty: the process's working directory
+  std::function<void(const std::string&)> notify;  ///< leftovers removed or kept, an old store left
+};
+
+class StoreTransaction {
+ public:
+  /// See above. Test hook: with ZPMPI_TEST_HOLD_STORE_LOCK=FILE in the environment, begin()
+  /// waits (at most 300 s) after taking the lock until FILE exists, so the integration
+  /// tests can hold a store's lock while a second run tries it.
+  static Result<StoreTransaction> begin(StoreRequest request);
+
+  StoreTransaction(StoreTransaction&& other) noexcept;
+  StoreTransaction& operator=(StoreTransaction&&) = delete;
+  StoreTransaction(const StoreTransaction&) = delete;
+  ~StoreTransaction();
+
+  const std::filesystem::path& path() const { return store_.path; }
+  const std::filesystem::path& build_path() const { return build_; }
+
+  /// Puts the complete copy in place (see store_replace.hpp). Errors leave the store path
+  /// as it was and the copy where it is (the caller then abandons). A failure to remove the
+  /// old store after the swap is not an error: the new store is in place; it is notified.
+  Status commit();
+
+  /// Removes this run's copy (only if not committed) and releases the lock. Idempotent.
+  /// Errors: the copy could not be removed completely (the message names what is left).
+  Status abandon();
+
+ private:
+  StoreTransaction(StorePath store, StoreLock lock, std::filesystem::path build, std::filesystem::path aside,
+                   bool existed, std::function<void(const std::string&)> notify);
+
+  StorePath store_;
+  StoreLock lock_;
+  std::filesystem::path build_;
+  std::filesystem::path aside_;
+  bool existed_ = false;  ///< an old store was at the path when the lock was taken
+  bool active_ = true;    ///< the copy is ours to remove
+  std::function<void(const std::string&)> notify_;
+};
+
+}  // namespace zpmpi::zarr

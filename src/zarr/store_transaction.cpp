@@ -1,0 +1,188 @@
+// Writing a store beside the old one and swapping it in: see store_transaction.hpp.
+#include "zpmpi/zarr/store_transaction.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/store_replace.hpp"
+
+namespace zpmpi::zarr {
+namespace fs = std::filesystem;
+namespace {
+
+std::string and_others(std::size_t count) {
+  return count > 1 ? " (and " + std::to_string(count - 1) + " other such entries)" : "";
+}
+
+/// A link is refused whatever it points at: replacing "the store" through it would either
+/// replace the link (not what the user named) or rename inside another directory.
+Error refuse_link(const StorePath& store) {
+  std::error_code ec;
+  const fs::path target = fs::read_symlink(store.path, ec);
+  const fs::path real = real_path(store.path, store.parent());
+  return runtime_error("refusing to write store " + store.path.string() + " through a symbolic link (to " +
+                       target.string() + "): zpmpi does not replace a store through a link; name the directory "
+                       "itself (\"store\": \"" + real.string() + "\") or remove the link");
+}
+
+/// What may not be replaced whatever the lock says: the working directory or a directory
+/// holding it (a rename cannot move a process's working directory), or a store that holds
+/// the source or the job file.
+Status refuse_holders(const StorePath& store, const fs::path& cwd, const std::vector<ProtectedPath>& protect) {
+  const std::string& s = store.path.string();
+  if (is_within(cwd, store.path))
+    return runtime_error("refusing to write store " + s + ": it " +
+                         (cwd == store.path ? std::string("is the working directory")
+                                            : "holds the working directory " + cwd.string()) +
+                         "; run zpmpi from another directory");
+  for (const auto& p : protect) {
+    if (p.path.empty()) continue;
+    const fs::path lexical = (p.path.is_absolute() ? p.path : cwd / p.path).lexically_normal();
+    if (is_within(lexical, store.path) || is_within(real_path(p.path, cwd), store.path))
+      return runtime_error("refusing to overwrite " + s + ": it holds " + p.what + " " + p.path.string());
+  }
+  return {};
+}
+
+/// Under the lock: may the existing `store` be replaced at all?
+Status check_replaceable(const StorePath& store) {
+  const std::string& s = store.path.string();
+  struct stat st{}, parent{};
+  if (::lstat(store.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || !is_zarr_store(store.path))
+    return runtime_error("refusing to overwrite " + s + ": not a zarr store");
+  if (::stat(store.parent().c_str(), &parent) == 0 && parent.st_dev != st.st_dev)
+    return runtime_error("refusing to overwrite " + s +
+                         ": it is a mount point, and a store is replaced by renaming a new one over it");
+  const ForeignEntries foreign = find_foreign_entries(store.path);
+  if (foreign.count > 0)
+    return runtime_error("refusing to overwrite " + s + ": it holds " + foreign.first.string() +
+                         ", which is not part of a Zarr store" + and_others(foreign.count) +
+                         "; zpmpi deletes only Zarr stores");
+  return {};
+}
+
+void remove_leftovers(const StorePath& store, const std::function<void(const std::string&)>& notify) {
+  for (const Leftover& left : find_leftovers(store)) {
+    if (!left.marked) {
+      notify("left " + left.path.string() + " in place: it is named like a zpmpi copy of " + store.path.string() +
+             " but has no " + kMarkerName + " marker; if it is the old store moved aside by a run killed while "
+             "swapping, `mv " + shell_quote(left.path.string()) + " " + shell_quote(store.path.string()) +
+             "` restores it, otherwise remove it");
+      continue;
+    }
+    const Status removed = remove_zarr_tree(left.path);
+    notify(removed.ok() ? "removed " + left.path.string() + ", the unfinished copy of a zpmpi run that did not end"
+                        : "could not remove the unfinished copy of an earlier run: " + removed.error().message);
+  }
+}
+
+void hold_for_tests() {
+  const char* hold = std::getenv("ZPMPI_TEST_HOLD_STORE_LOCK");
+  if (!hold || !*hold) return;
+  for (int i = 0; i < 300 * 50 && !fs::exists(hold); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+}  // namespace
+
+Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
+  std::error_code ec;
+  fs::path cwd = request.cwd.empty() ? fs::current_path(ec) : request.cwd;
+  if (ec) return runtime_error("cannot read the working directory: " + ec.message());
+  cwd = real_path(cwd, "/");
+  ZPMPI_ASSIGN_OR_RETURN(StorePath store, resolve_store_path(request.store, cwd));
+  for (const auto& name : request.array_names) ZPMPI_RETURN_IF_ERROR(check_array_name(store.path, name));
+  const auto notify = request.notify ? request.notify : [](const std::string&) {};
+
+  if (fs::is_symlink(fs::symlink_status(store.path, ec))) return refuse_link(store);
+  ZPMPI_RETURN_IF_ERROR(refuse_holders(store, cwd, request.protect));
+  // Missing parents are created, so "cache/era5.zarr" works in a fresh directory; the
+  // lock lives there too.
+  fs::create_directories(store.parent(), ec);
+  if (ec) return runtime_error("cannot create store " + store.path.string() + ": " + ec.message());
+  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
+
+  // Under the lock, the path is ours to judge: another zpmpi run cannot change it now.
+  const fs::file_status st = fs::symlink_status(store.path, ec);
+  const bool existed = fs::exists(st);
+  if (existed) {
+    if (!request.overwrite)
+      return runtime_error("store " + store.path.string() +
+                           " exists; pass --overwrite (or \"overwrite\": true) to replace it");
+    if (fs::is_symlink(st)) return refuse_link(store);
+    ZPMPI_RETURN_IF_ERROR(check_replaceable(store));
+  }
+  remove_leftovers(store, notify);
+
+  const ProcessIdentity me = ProcessIdentity::self();
+  const fs::path build = build_copy_path(store, me);
+  if (!fs::create_directory(build, ec) || ec)
+    return runtime_error("cannot create " + build.string() + " for store " + store.path.string() + ": " +
+                         (ec ? ec.message() : "it exists"));
+  // From here the transaction owns the copy: a failure below removes it.
+  StoreTransaction tx(store, std::move(lock), build, aside_path(store, me), existed, notify);
+  // The marker first, so a copy killed at any later point is recognisable as zpmpi's.
+  fs::create_directory(build / kMarkerName, ec);
+  if (ec) return runtime_error("cannot create " + (build / kMarkerName).string() + ": " + ec.message());
+  std::ofstream(build / kMarkerName / "owner") << lock_record(me, store.path);
+  ZPMPI_RETURN_IF_ERROR(create_store(build, request.array_names));
+  hold_for_tests();
+  return tx;
+}
+
+StoreTransaction::StoreTransaction(StorePath store, StoreLock lock, fs::path build, fs::path aside, bool existed,
+                                   std::function<void(const std::string&)> notify)
+    : store_(std::move(store)),
+      lock_(std::move(lock)),
+      build_(std::move(build)),
+      aside_(std::move(aside)),
+      existed_(existed),
+      notify_(std::move(notify)) {}
+
+StoreTransaction::StoreTransaction(StoreTransaction&& other) noexcept
+    : store_(std::move(other.store_)),
+      lock_(std::move(other.lock_)),
+      build_(std::move(other.build_)),
+      aside_(std::move(other.aside_)),
+      existed_(other.existed_),
+      active_(other.active_),
+      notify_(std::move(other.notify_)) {
+  other.active_ = false;
+}
+
+StoreTransaction::~StoreTransaction() { (void)abandon(); }
+
+Status StoreTransaction::commit() {
+  if (!active_) return runtime_error("internal: store " + store_.path.string() + " committed twice or abandoned");
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(store_.path, ec)) != existed_)
+    return runtime_error("store " + store_.path.string() + " was " + (existed_ ? "removed" : "created") +
+                         " by something else while this run was writing it; not replacing it");
+  ZPMPI_ASSIGN_OR_RETURN(Swapped swapped, swap_into_place(build_, store_, aside_, existed_));
+  active_ = false;  // the copy is the store now
+  if (!swapped.old_store.empty()) {
+    const Status removed = remove_zarr_tree(swapped.old_store);
+    if (!removed.ok())
+      notify_("the new store is in place, but the old one was not removed completely: " + removed.error().message);
+  }
+  lock_.release();
+  return {};
+}
+
+Status StoreTransaction::abandon() {
+  Status removed;
+  if (active_) {
+    active_ = false;
+    removed = remove_zarr_tree(build_);
+  }
+  lock_.release();
+  return removed;
+}
+
+}  // namespace zpmpi::zarr
