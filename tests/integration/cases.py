@@ -768,7 +768,6 @@ def case_groups(r, a):
                  "source.group: " + source + " has no group '/g9' (groups: /, /g1, /g1/g2, /other)")
 
 
-CASES = ["text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
 # --- Store safety (issue 10): a run that is refused, fails or is killed leaves the old
 # store as it was; one writer per store; only Zarr stores are ever deleted.
 
@@ -1025,8 +1024,8 @@ def case_store_safety_stray_zgroup(r, a):
     _expect_unchanged(before, work, "the directory with other files")
 
 
-CASES = ["convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank", "renames",
-         "cli", "chains", "recommendations", "bad_preprocessors"]
+CASES = ["text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
+         "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 
