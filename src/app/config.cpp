@@ -12,6 +12,7 @@
 #include "strict_json.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/zarr/metadata.hpp"
+#include "zpmpi/zarr/names.hpp"
 
 namespace zpmpi::app {
 namespace json = boost::json;
@@ -41,6 +42,13 @@ std::string too_big(std::uint64_t size) {
 
 Error key_error(const std::string& key, const std::string& message) {
   return usage_error(key + ": " + message);
+}
+
+/// A rename target becomes a directory of the store: zarr::check_name must accept it.
+Status check_array_name(const std::string& name, const std::string& key) {
+  if (auto st = zarr::check_name(name); !st.ok())
+    return key_error(key, "'" + name + "' cannot name a Zarr array: it " + st.error().message);
+  return {};
 }
 
 Result<std::string> get_string(const json::value& v, const std::string& key) {
@@ -103,7 +111,7 @@ Result<std::string> parse_variable_transforms(const json::value& v, const std::s
       if (k == "type") continue;
       if (k != "new_name") return key_error(item_key, "unknown key '" + std::string(k) + "' (known: type, new_name)");
       ZPMPI_ASSIGN_OR_RETURN(new_name, get_string(value, item_key + ".new_name"));
-      if (new_name.empty()) return key_error(item_key + ".new_name", "must not be empty");
+      ZPMPI_RETURN_IF_ERROR(check_array_name(new_name, item_key + ".new_name"));
     }
     if (!t.contains("new_name")) return key_error(item_key, "rename needs \"new_name\"");
   }
@@ -214,6 +222,7 @@ Status parse_preprocessors(const json::value& v, Config& config) {
       ZPMPI_RETURN_IF_ERROR(only({"var_id", "new_name"}));
       ZPMPI_ASSIGN_OR_RETURN(std::string var_id, required_string("var_id"));
       ZPMPI_ASSIGN_OR_RETURN(std::string new_name, required_string("new_name"));
+      ZPMPI_RETURN_IF_ERROR(check_array_name(new_name, key + ".new_name"));
       config.renames.push_back({key, var_id, new_name});
     } else if (type_name == "isel" || type_name == "sel" || type_name == "subset") {
       std::vector<transform::DimIndexer> dims;

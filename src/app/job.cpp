@@ -1,10 +1,13 @@
 #include "zpmpi/app/job.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/plan/output_chunks.hpp"
+#include "zpmpi/transform/coordinates_attribute.hpp"
+#include "zpmpi/zarr/names.hpp"
 #include "zpmpi/transform/require_data.hpp"
 
 namespace zpmpi::app {
@@ -23,6 +26,33 @@ Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Sour
   }
   return coords;
 }
+
+namespace {
+
+/// Every array and dim name will be a key of the store (zarr/names.hpp): checked before
+/// anything is created. Renames were checked with their keys when the job was read; what
+/// fails here came from the source.
+Status check_names(const JobArrays& job, const model::Dataset& dataset) {
+  auto check = [&](const std::string& what, const std::string& name) -> Status {
+    if (auto st = zarr::check_name(name); !st.ok())
+      return usage_error(dataset.uri + ": " + what + " '" + name + "' cannot be written to Zarr: it " +
+                         st.error().message + (what == "variable" ? " (rename it in \"variables\")" : ""));
+    return {};
+  };
+  std::set<std::string> dims;
+  for (const auto& a : job.arrays) {
+    ZPMPI_RETURN_IF_ERROR(check("variable", a.name));
+    dims.insert(a.dims.begin(), a.dims.end());
+  }
+  for (const auto& t : job.text_arrays) {
+    ZPMPI_RETURN_IF_ERROR(check("variable", t.name));
+    dims.insert(t.dims.begin(), t.dims.end());
+  }
+  for (const auto& d : dims) ZPMPI_RETURN_IF_ERROR(check("dimension", d));
+  return {};
+}
+
+}  // namespace
 
 std::vector<model::ArrayLayout> JobArrays::layouts() const {
   return {arrays.begin(), arrays.end()};
@@ -47,6 +77,11 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   ZPMPI_ASSIGN_OR_RETURN(transform::DimStates states, transform::apply_preprocessors(dataset, coords, config.steps));
   transform::apply_dim_states(job.arrays, states);
   job.text_arrays = transform::take_text_arrays(job.arrays, dataset);
+  ZPMPI_RETURN_IF_ERROR(check_names(job, dataset));
+  std::vector<transform::CoordinatesView> views;
+  for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
+  for (auto& t : job.text_arrays) views.push_back({t.name, t.dims, t.is_coordinate, t.attributes});
+  const std::string global_coordinates = transform::encode_coordinates(views);
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
   job.text_metadata = exec::text_metadata(job.text_arrays, config.compressor);
   job.recommendations = transform::recommendations(job.arrays, states);
@@ -66,6 +101,7 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   }
 
   job.group_attrs = zarr::attrs_json(dataset.attributes);
+  if (!global_coordinates.empty()) job.group_attrs["coordinates"] = global_coordinates;
   if (config.cache_label) job.group_attrs["cache_label"] = *config.cache_label;
   for (const auto& [k, v] : config.add_attrs) job.group_attrs[k] = v;
   return job;

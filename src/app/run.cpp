@@ -14,6 +14,7 @@
 #include "zpmpi/app/cli.hpp"
 #include "zpmpi/app/config.hpp"
 #include "zpmpi/app/job.hpp"
+#include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/exec/executor.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
@@ -31,43 +32,6 @@ namespace json = boost::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-/// What rank 0 decides and every rank needs, sent as one JSON message.
-struct JobMessage {
-  std::string source;
-  std::string source_group;
-  std::string store;
-  codec::CodecSpec codec;
-  int log_level = 1;
-  plan::RegionPlan plan;
-};
-
-std::string encode(const JobMessage& m) {
-  json::object o;
-  o["source"] = m.source;
-  o["source_group"] = m.source_group;
-  o["store"] = m.store;
-  o["compressor"] = codec::compressor_json(m.codec);
-  o["log_level"] = m.log_level;
-  o["plan"] = plan::plan_to_json(m.plan);
-  return json::serialize(o);
-}
-
-Result<JobMessage> decode(const std::string& text) {
-  json::error_code ec;
-  // Paths from argv are bytes (POSIX), not always UTF-8, and serialize() copies them as-is.
-  json::value v = json::parse(text, ec, {}, json::parse_options{.allow_invalid_utf8 = true});
-  if (ec || !v.is_object()) return runtime_error("internal: malformed job message");
-  const auto& o = v.get_object();
-  JobMessage m;
-  m.source = std::string(o.at("source").get_string());
-  m.source_group = std::string(o.at("source_group").get_string());
-  m.store = std::string(o.at("store").get_string());
-  ZPMPI_ASSIGN_OR_RETURN(m.codec, codec::codec_spec_from_json(o.at("compressor")));
-  m.log_level = static_cast<int>(o.at("log_level").get_int64());
-  ZPMPI_ASSIGN_OR_RETURN(m.plan, plan::plan_from_json(o.at("plan").get_string()));
-  return m;
-}
 
 /// Rank 0's state between planning and the metadata it writes at the end.
 struct Rank0State {
@@ -141,7 +105,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
                                                         {{"the source", config.source_uri}, {"the job file", config.path}},
                                                         {}, [](const std::string& m) { log::warn(m); }}));
   state.store.emplace(std::move(store));
-  return encode(JobMessage{config.source_uri, config.source_group, state.store->build_path().string(), config.compressor,
+  return encode_job_message(JobMessage{config.source_uri, config.source_group, state.store->build_path().string(), config.compressor,
                            config.log_level, std::move(plan)});
 }
 
@@ -205,7 +169,7 @@ int run(int argc, char** argv) {
   }
   if (cli->plan_only) return 0;
 
-  Result<JobMessage> message = decode(wire.value());
+  Result<JobMessage> message = decode_job_message(wire.value());
   Result<exec::Stats> stats = exec::Stats{};
   if (message.ok()) {
     log::init(rank, message->log_level);

@@ -57,7 +57,7 @@ Result<std::vector<OutputArray>> choose_arrays(
     if (!v) {
       std::vector<std::string> all;
       for (const auto& var : dataset.variables) all.push_back(var.name);
-      return usage_error("variables: '" + c.name + "' is not a numeric variable of " + dataset.uri +
+      return usage_error("variables: '" + c.name + "' is not a variable of " + dataset.uri + " that zpmpi can write" +
                          " (it has: " + join(all) + ")");
     }
     OutputArray a = from_variable(*v, is_coordinate(*v));

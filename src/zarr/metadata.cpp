@@ -58,6 +58,12 @@ json::object zarray_json(const model::ArrayLayout& array, const json::value& com
 
 json::object array_zattrs_json(const ArrayMeta& array) {
   json::object o = attrs_json(array.attributes);
+  // A _FillValue no element can hold (NaN on a short) is no fill_value, but xarray still
+  // decodes by it (an int becomes float64, nothing masked): it stays an attribute, which
+  // xarray's zarr reader takes when fill_value is null.
+  if (!array.layout.fill_value)
+    for (const auto& a : array.attributes)
+      if (a.name == "_FillValue") o["_FillValue"] = attr_json(a.value);
   json::array dims;
   for (const auto& d : array.layout.dims) dims.push_back(json::string(d));
   o["_ARRAY_DIMENSIONS"] = std::move(dims);

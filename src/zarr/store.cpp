@@ -1,6 +1,8 @@
 // The directory store: its skeleton, atomic chunk and metadata writes.
 #include "zpmpi/zarr/store.hpp"
 
+#include "zpmpi/zarr/names.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -69,7 +71,7 @@ Status write_document(const fs::path& path, const boost::json::value& doc) {
 }  // namespace
 
 Status check_array_name(const fs::path& store, const std::string& name) {
-  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+  if (auto st = check_name(name); !st.ok())
     return runtime_error("cannot create store " + store.string() + ": invalid array name '" + name + "'");
   return {};
 }

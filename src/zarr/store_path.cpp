@@ -18,6 +18,8 @@ fs::path real_path(const fs::path& path, const fs::path& cwd) {
 
 Result<StorePath> resolve_store_path(const std::string& spec, const fs::path& cwd) {
   if (spec.empty()) return runtime_error("store: the path is empty");
+  // Every system call below would see the path cut at a NUL: it would name another directory.
+  if (spec.find('\0') != std::string::npos) return runtime_error("store: the path contains a NUL byte");
   const fs::path absolute = fs::path(spec).is_absolute() ? fs::path(spec) : cwd / spec;
   // Drop trailing "" (a trailing '/') and "." components: "s.zarr/./" is "s.zarr".
   std::vector<fs::path> parts(absolute.begin(), absolute.end());

@@ -400,6 +400,8 @@ def case_bad_inputs(r, a):
         p = r.run(2, "--config", job, *args)
         expect_error(p, name, code, message, job=job if in_job else None)
         assert not os.path.exists(store), f"{name}: store left behind"
+        leftovers = [e for e in os.listdir(r.work) if e.startswith(".bad.zarr")]
+        assert not leftovers, f"{name}: left {leftovers} beside the store"
         return job
 
     if a.group == "config":  # exit 2: the job file itself is wrong; the file and key are named
@@ -448,9 +450,14 @@ def case_bad_inputs(r, a):
         bad("too_large", 2, "the job file is larger than the limit of 16 MiB",
             text=json.dumps({"source": source, "store": store}) + " " * (16 << 20))
         bad("max_chunks_zero", 2, "max_chunks: must be a positive integer, got 0", max_chunks=0)
+        # Issue 10, defect 6: names that cannot be store keys are refused before anything exists.
+        bad("rename_to_zgroup", 2, "variables.t2m[0].new_name: '.zgroup' cannot name a Zarr array: it is a Zarr "
+            "metadata key", variables={"t2m": [{"type": "rename", "new_name": ".zgroup"}]})
+        bad("rename_too_long", 2, "preprocessors[0].new_name: '" + "n" * 300 + "' cannot name a Zarr array: it is "
+            "300 bytes long", preprocessors=[{"type": "rename", "var_id": "t2m", "new_name": "n" * 300}])
     elif a.group == "dataset":  # exit 2: the job does not fit the source
-        bad("unknown_variable", 2, "variables: 'u10' is not a numeric variable of", variables=["t2m", "u10"])
-        bad("compound_variable", 2, "variables: 'pairs' is not a numeric variable of", source=r.sample("text"),
+        bad("unknown_variable", 2, "variables: 'u10' is not a variable of", variables=["t2m", "u10"])
+        bad("compound_variable", 2, "variables: 'pairs' is not a variable of", source=r.sample("text"),
             variables=["pairs"])
         bad("chunks_unknown_dim", 2, "chunks.lat: 'lat' is not a dimension of", chunks={"lat": 10})
         bad("memory_limit_too_low", 2, "memory_limit 1kB is too low: one batch of array", memory_limit="1kB",
@@ -712,6 +719,20 @@ TEXT_CHAINS = [
 ]
 TEXT_SKIPPED = ["skipping variable pairs (compound)", "skipping variable ragged (vlen)",
                 "skipping attribute obs:calibration (compound)"]
+
+
+def case_coordinates(r, a):
+    """Issue 10, defect 12: a "coordinates" attribute names only arrays that are written, else
+    xarray turns none of them into coordinates. ds[["packed"]] drops zone (dim y), which
+    packed's attribute names beside lat_x."""
+    source = r.sample("fillnan")
+    for variables in (None, ["packed"], ["counts"]):
+        store = r.store("coords.zarr")
+        keys = {"variables": variables} if variables else {}
+        job = r.job("coords", source=source, store=store, chunks={}, **keys)
+        expect_ok(r.run(a.ranks, "--config", job), f"variables {variables}")
+        oracle_check(source, store, variables=variables, chunks={})
+        print(f"ok coordinates with variables {variables}")
 
 
 def case_text(r, a):
@@ -1024,7 +1045,7 @@ def case_store_safety_stray_zgroup(r, a):
     _expect_unchanged(before, work, "the directory with other files")
 
 
-CASES = ["text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
+CASES = ["coordinates", "text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]

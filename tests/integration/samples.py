@@ -332,7 +332,13 @@ def make_fillnan(path, rng):
     ds = netCDF4.Dataset(path, "w", format="NETCDF3_CLASSIC")
     ds.createDimension("time", 6)
     ds.createDimension("x", 5)
+    ds.createDimension("y", 2)
+    lat = ds.createVariable("lat_x", "f4", ("x",))  # an auxiliary coordinate
+    lat[:] = np.linspace(-10, 10, 5, dtype=np.float32)
+    zone = ds.createVariable("zone", "i4", ("y",))  # one on a dim ds[["packed"]] drops
+    zone[:] = [3, 4]
     packed = ds.createVariable("packed", "i2", ("time", "x"))
+    packed.coordinates = "lat_x zone"
     packed.scale_factor = 0.5
     packed.add_offset = 0.0
     packed.setncattr("_FillValu_", np.float64("nan"))

@@ -8,7 +8,9 @@
 // size: "<f4", "<i2", "|u1". A float fill_value that is not finite is the string "NaN",
 // "Infinity" or "-Infinity"; a missing fill value is null.
 // .zattrs of an array is its attributes plus "_ARRAY_DIMENSIONS" (xarray's dim names);
-// _FillValue is not repeated there (xarray reads it from fill_value).
+// _FillValue is not repeated there (xarray reads it from fill_value), except when the
+// array has no fill_value because no element can equal the source's _FillValue (NaN on a
+// short): then .zattrs keeps it, so that xarray decodes the store as it decodes the source.
 // .zmetadata holds every document under "metadata", keyed by path, with
 // "zarr_consolidated_format": 1.
 #pragma once

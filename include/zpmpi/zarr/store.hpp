@@ -24,9 +24,10 @@ namespace zpmpi::zarr {
 /// "i.j.k" for a chunk index; "0" for rank 0.
 std::string chunk_key(const model::Shape& chunk_index);
 
-/// An array name becomes one directory level of the store: it may not be empty, hold a
-/// '/', or be "." or "..", which would place chunks outside their array's directory.
-/// The error names `store`: "cannot create store S: invalid array name 'N'".
+/// An array name becomes one directory level of the store: check_name (names.hpp) must
+/// accept it. The job checks names with their config keys before anything is created;
+/// this is the last guard. The error names `store`: "cannot create store S: invalid array
+/// name 'N'".
 Status check_array_name(const std::filesystem::path& store, const std::string& name);
 
 /// Writes the skeleton of an empty store into `path`: the directory (and missing parents)

@@ -34,7 +34,7 @@ struct StorePath {
 };
 
 /// Resolves `spec` against `cwd` (an absolute directory) as described above.
-/// Errors: an empty spec; a spec naming the root directory "/".
+/// Errors: an empty spec; a spec with a NUL byte; a spec naming the root directory "/".
 Result<StorePath> resolve_store_path(const std::string& spec, const std::filesystem::path& cwd);
 
 /// True when `inner` is `outer` or lies below it, compared component by component on

@@ -96,6 +96,16 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "workers": 0})", "job.json: workers: must be a positive integer, got 0");
   expect_error("{" + base + R"(, "workers": 65})", "job.json: workers: must be at most 64, got 65");
   expect_error("{" + base + R"(, "log_level": 5})", "job.json: log_level: must be 0, 1 or 2, got 5");
+  // Rename targets become store directories: checked with their key before anything exists.
+  expect_error("{" + base + R"(, "variables": {"t": [{"type": "rename", "new_name": ".zgroup"}]}})",
+               "job.json: variables.t[0].new_name: '.zgroup' cannot name a Zarr array: it is a Zarr metadata key");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "rename", "var_id": "t", "new_name": ")" +
+                   std::string(256, 'n') + R"("}]})",
+               "job.json: preprocessors[0].new_name: '" + std::string(256, 'n') +
+                   "' cannot name a Zarr array: it is 256 bytes long; a file name holds at most 255");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "rename", "var_id": "t", "new_name": "a/b"}]})",
+               "job.json: preprocessors[0].new_name: 'a/b' cannot name a Zarr array: it contains '/', which "
+               "Zarr reads as a group separator");
   expect_error("{" + base + R"(, "resume": true})",
                "job.json: resume: resuming an incomplete store is not supported by this version");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "tiled", "time": 4}]})",

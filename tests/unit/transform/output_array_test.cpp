@@ -60,7 +60,7 @@ TEST(ChooseArrays, Errors) {
   auto missing = choose_arrays(era5_like(), std::vector<VariableChoice>{{"u10", ""}});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message,
-            "variables: 'u10' is not a numeric variable of era5.nc (it has: time, latitude, "
+            "variables: 'u10' is not a variable of era5.nc that zpmpi can write (it has: time, latitude, "
             "longitude, t2m, d2m, station_height, lat_bnds)");
   EXPECT_EQ(missing.error().code, ExitCode::kUsage);
   auto clash = choose_arrays(era5_like(), std::vector<VariableChoice>{{"t2m", "d2m"}, {"d2m", ""}});

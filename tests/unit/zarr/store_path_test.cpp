@@ -27,6 +27,13 @@ TEST(ResolveStorePath, TrailingSlashesAndDotsNameTheEntryItself) {
   EXPECT_EQ(r->spec, "s.zarr/.");
 }
 
+TEST(ResolveStorePath, ANulByteIsRefused) {
+  // The last guard (the job file refuses it first): every system call would see "run".
+  auto r = resolve_store_path(std::string("run\0/x", 6), fresh_dir("path_nul"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "store: the path contains a NUL byte");
+}
+
 TEST(ResolveStorePath, DotIsTheWorkingDirectory) {
   const fs::path base = fresh_dir("path_dot");
   fs::create_directories(base / "s.zarr");

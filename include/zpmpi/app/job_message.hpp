@@ -1,0 +1,31 @@
+// What rank 0 decides and every rank needs, broadcast as one JSON message:
+//   {"source": "era5.nc", "source_group": "", "store": "/data/.era5.zarr.zpmpi-new-n1-42",
+//    "compressor": {"id": "zstd", "level": 1}, "log_level": 1, "plan": "<plan_to_json>"}
+// Its fields are listed once (job_message.cpp) for both directions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "zpmpi/codec/codec.hpp"
+#include "zpmpi/model/result.hpp"
+#include "zpmpi/plan/region_plan.hpp"
+
+namespace zpmpi::app {
+
+struct JobMessage {
+  std::string source;
+  std::string source_group;
+  std::string store;  ///< where ranks write: the store transaction's copy
+  codec::CodecSpec codec;
+  int log_level = 1;
+  plan::RegionPlan plan;
+};
+
+std::string encode_job_message(const JobMessage& message);
+
+/// Paths are bytes (POSIX), not always UTF-8: they come back as they were sent. Errors
+/// (runtime, "internal: ...") for anything malformed; never throws.
+Result<JobMessage> decode_job_message(std::string_view text);
+
+}  // namespace zpmpi::app

@@ -1,0 +1,75 @@
+#include "zpmpi/app/job_message.hpp"
+
+#include <exception>
+
+#include <boost/json.hpp>
+
+namespace zpmpi::app {
+namespace json = boost::json;
+namespace {
+
+/// The one list of fields, visited by the writer and the reader below.
+template <class Self, class Io>
+void fields(Self& m, Io& io) {
+  io("source", m.source), io("source_group", m.source_group), io("store", m.store);
+  io("compressor", m.codec), io("log_level", m.log_level), io("plan", m.plan);
+}
+
+json::value to_json(const std::string& s) { return json::string(s); }
+json::value to_json(int n) { return n; }
+json::value to_json(const codec::CodecSpec& c) { return codec::compressor_json(c); }
+json::value to_json(const plan::RegionPlan& p) { return json::string(plan::plan_to_json(p)); }
+
+Status from_json(const json::value& v, std::string& s) {
+  if (!v.is_string()) return runtime_error("not a string");
+  s = std::string(v.get_string());
+  return {};
+}
+Status from_json(const json::value& v, int& n) {
+  if (!v.is_int64()) return runtime_error("not an integer");
+  n = static_cast<int>(v.get_int64());
+  return {};
+}
+Status from_json(const json::value& v, codec::CodecSpec& c) {
+  ZPMPI_ASSIGN_OR_RETURN(c, codec::codec_spec_from_json(v));
+  return {};
+}
+Status from_json(const json::value& v, plan::RegionPlan& p) {
+  if (!v.is_string()) return runtime_error("not a string");
+  ZPMPI_ASSIGN_OR_RETURN(p, plan::plan_from_json(v.get_string()));
+  return {};
+}
+
+}  // namespace
+
+std::string encode_job_message(const JobMessage& message) {
+  json::object o;
+  auto io = [&](const char* key, const auto& field) { o[key] = to_json(field); };
+  fields(message, io);
+  return json::serialize(o);
+}
+
+Result<JobMessage> decode_job_message(std::string_view text) {
+  json::error_code ec;
+  // Paths from argv may hold bytes that are not UTF-8; serialize() copied them as they are.
+  const json::value v = json::parse(text, ec, {}, json::parse_options{.allow_invalid_utf8 = true});
+  if (ec || !v.is_object()) return runtime_error("internal: malformed job message");
+  const json::object& o = v.get_object();
+  JobMessage m;
+  Status status;
+  auto io = [&](const char* key, auto& field) {
+    if (!status.ok()) return;
+    const json::value* value = o.if_contains(key);
+    if (!value) {
+      status = runtime_error(std::string("internal: the job message has no ") + key);
+    } else if (Status st = from_json(*value, field); !st.ok()) {
+      status = runtime_error(std::string("internal: job message ") + key + ": " + st.error().message);
+    }
+  };
+  fields(m, io);
+  if (!status.ok()) return status.error();
+  if (o.size() != 6) return runtime_error("internal: the job message has unknown keys");
+  return m;
+}
+
+}  // namespace zpmpi::app

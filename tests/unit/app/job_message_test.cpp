@@ -1,0 +1,58 @@
+#include "zpmpi/app/job_message.hpp"
+
+#include <gtest/gtest.h>
+
+namespace zpmpi::app {
+namespace {
+
+JobMessage sample() {
+  JobMessage m;
+  m.source = "/data/era5 2000.nc";
+  m.source_group = "/g1/g2";
+  m.store = "/data/.caf\xe9.zarr.zpmpi-new-n1-42";  // a latin-1 byte: a path, not UTF-8
+  m.codec.id = codec::CodecId::kLz4;
+  m.codec.acceleration = 3;
+  m.log_level = 2;
+  plan::PlanOptions options;
+  options.num_jobs = 2;
+  options.num_ranks = 2;
+  model::ArrayLayout a;
+  a.name = "v";
+  a.shape = {4};
+  a.chunks = {2};
+  a.alignment = {4};
+  a.source = {"v", {"x"}, {4}, {4}, false, false};
+  a.map = model::IndexMap::identity({4});
+  auto plan = plan::make_plan({a}, options);
+  EXPECT_TRUE(plan.ok());
+  m.plan = std::move(plan).value();
+  return m;
+}
+
+TEST(JobMessage, RoundTripsEveryField) {
+  const JobMessage m = sample();
+  auto back = decode_job_message(encode_job_message(m));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->source, m.source);
+  EXPECT_EQ(back->source_group, m.source_group);
+  EXPECT_EQ(back->store, m.store);
+  EXPECT_EQ(back->codec.id, codec::CodecId::kLz4);
+  EXPECT_EQ(back->codec.acceleration, 3);
+  EXPECT_EQ(back->log_level, 2);
+  EXPECT_EQ(back->plan, m.plan);
+}
+
+TEST(JobMessage, MalformedIsAnErrorNotAThrow) {
+  const std::string good = encode_job_message(sample());
+  for (const std::string& text : {std::string(), std::string("[]"), std::string(R"({"source": "a"})"),
+                                  good.substr(0, good.size() - 1) + R"(,"extra":1})",
+                                  std::string(R"({"source":1,"source_group":"","store":"s","compressor":null,)"
+                                              R"("log_level":1,"plan":"{}"})")}) {
+    auto m = decode_job_message(text);
+    ASSERT_FALSE(m.ok()) << text;
+    EXPECT_EQ(m.error().message.rfind("internal: ", 0), 0u) << m.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace zpmpi::app
