@@ -204,33 +204,20 @@ def verify(out, case, ref):
 
 
 # --- contenders --------------------------------------------------------------------------
-ZPMPI_STAGE = re.compile(r"zpmpi(?:\[rank (\d+)\])?: this rank: read ([\d.]+) s, "
-                         r"gather ([\d.]+) s, encode ([\d.]+) s, write ([\d.]+) s")
-ZPMPI_PLAN = re.compile(r"zpmpi: plan: .* at most ([\d.]+[kMGT]?B) of buffers per rank \(memory_limit ([\d.]+[kMGT]?B)\)")
-ZPMPI_PEAK = re.compile(r"zpmpi: slowest rank per stage: .*; peak buffers ([\d.]+[kMGT]?B) per rank")
-ZPMPI_AMPLIFICATION = re.compile(r"zpmpi: done: .* \(amplification ([\d.]+)\)")
+ZPMPI_STAGES = ("seconds_read", "seconds_gather", "seconds_encode", "seconds_write")
 
 
-def parse_bytes(text):
-    """zpmpi's format_bytes ("414.8MB", "2GB": decimal units) as a number of bytes."""
-    m = re.fullmatch(r"([\d.]+)([kMGT]?)B", text)
-    return float(m.group(1)) * 1000 ** " kMGT".index(m.group(2) or " ")
-
-
-def zpmpi_figures(text):
-    """Per-rank stage seconds, the plan's buffer estimate and memory_limit, the peak buffers and
-    the read amplification, from one zpmpi run's --log-level 2 output."""
-    stages = {}
-    for m in ZPMPI_STAGE.finditer(text):
-        stages[int(m.group(1) or 0)] = [float(m.group(i)) for i in range(2, 6)]
-    fig = {"stages": [stages[r] for r in sorted(stages)]}
-    if m := ZPMPI_PLAN.search(text):
-        fig["plan_buffers_mb"] = parse_bytes(m.group(1)) / 1e6
-        fig["memory_limit_mb"] = parse_bytes(m.group(2)) / 1e6
-    if m := ZPMPI_PEAK.search(text):
-        fig["peak_buffers_mb"] = parse_bytes(m.group(1)) / 1e6
-    if m := ZPMPI_AMPLIFICATION.search(text):
-        fig["amplification"] = float(m.group(1))
+def zpmpi_figures(stats):
+    """Per-rank stage seconds, the plan's buffer bound and memory_limit, the peak buffers and
+    the read amplification, from one zpmpi run's --stats JSON (README.md, "Run statistics")."""
+    if not stats or stats.get("chunks") is None:
+        return {}
+    fig = {"stages": [[r[k] for k in ZPMPI_STAGES] for r in stats["per_rank"]],
+           "peak_buffers_mb": stats["peak_buffer"] / 1e6,
+           "amplification": stats["read_amplification"]}
+    if stats.get("plan"):
+        fig["plan_buffers_mb"] = stats["plan"]["buffers_per_rank"] / 1e6
+        fig["memory_limit_mb"] = stats["plan"]["memory_limit"] / 1e6
     return fig
 
 
@@ -274,7 +261,8 @@ class Zpmpi(Contender):
         # Each rank under its own /usr/bin/time, for the per-rank peak RSS (summed later).
         rss = 'exec /usr/bin/time -f %M -o "$0.$OMPI_COMM_WORLD_RANK" "$@"'
         return ["mpirun", "-n", str(self.ranks), "--oversubscribe",
-                "sh", "-c", rss, os.path.join(run_dir, "rss"), ZPMPI, "--config", job_path]
+                "sh", "-c", rss, os.path.join(run_dir, "rss"), ZPMPI, "--config", job_path,
+                "--stats", os.path.join(run_dir, "stats.json")]
 
     def extra(self, proc, run_dir):
         rss = []
@@ -283,8 +271,14 @@ class Zpmpi(Contender):
                 rss.append(int(open(os.path.join(run_dir, f"rss.{r}")).read().split()[-1]))
             except (OSError, ValueError, IndexError):
                 pass
-        return {"rss_sum_kb": sum(rss) if len(rss) == self.ranks else None,
-                **zpmpi_figures(proc.stderr + proc.stdout)}
+        try:
+            with open(os.path.join(run_dir, "stats.json")) as f:
+                stats = json.load(f)
+        except (OSError, ValueError):
+            stats = None  # a run that died before writing it: no figures
+        # The whole summary is kept in results.json, so --rerender can derive the figures again.
+        return {"rss_sum_kb": sum(rss) if len(rss) == self.ranks else None, "zpmpi_stats": stats,
+                **zpmpi_figures(stats)}
 
 
 class Xarray(Contender):
@@ -634,7 +628,7 @@ def markdown(rows, cases, conts, rates, floor, meta):
     for case in cases:
         f = floor[case["name"]]
         L.append(f"| {case['name']} | {f['throughput'] / 1e6:.0f} | {f['seconds']:.2f} | {f['bound']} |")
-    L.append("\n## zpmpi stage timers (per rank, seconds, from the median run; --log-level 2)\n")
+    L.append("\n## zpmpi stage timers (per rank, seconds, from the median run; --stats)\n")
     L.append("| contender | case | wall s | rank | read | gather | encode | write |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
@@ -739,9 +733,8 @@ class Recorded(Contender):
 def rerender(out):
     data = json.load(open(os.path.join(out, "results.json")))
     for r in data["runs"]:
-        log_path = os.path.join(out, "logs", run_slug(r["contender"], r["case"], r["repeat"]) + ".log")
-        if r["contender"].startswith("zpmpi") and os.path.exists(log_path):
-            r.update(zpmpi_figures(open(log_path).read()))
+        if r.get("zpmpi_stats"):  # runs recorded before --stats keep the figures they have
+            r.update(zpmpi_figures(r["zpmpi_stats"]))
     names = list(dict.fromkeys(r["contender"] for r in data["rows"] if r["contender"] != "floor"))
     conts = [Recorded(n, {r["case"]: r["note"] for r in data["rows"] if r["contender"] == n
                           and r.get("seconds") is None and not r.get("note", "").startswith("failed")})

@@ -12,7 +12,7 @@ namespace po = boost::program_options;
 
 Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   CliOptions cli;
-  std::string store, memory_limit, max_chunks;
+  std::string store, memory_limit, max_chunks, stats;
   int log_level = 1, num_jobs = 0, workers = 0;
   po::options_description desc(
       "Usage: zpmpi [plan] --config job.json [options]\n"
@@ -32,7 +32,9 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
       ("workers", po::value<int>(&workers)->value_name("N"),
        "encode/write threads per rank (overrides \"workers\"; default 1)")
       ("max-chunks", po::value<std::string>(&max_chunks)->value_name("N"),
-       "most output chunks (files) in all (overrides \"max_chunks\"; default 10000000)");
+       "most output chunks (files) in all (overrides \"max_chunks\"; default 10000000)")
+      ("stats", po::value<std::string>(&stats)->value_name("FILE"),
+       "write the run's summary as JSON to FILE, also when it fails (overrides \"stats\")");
   std::vector<std::string> commands;
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(&commands));
@@ -60,6 +62,10 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   if (cli.config_path.empty()) return usage_error("--config FILE is required (see --help)");
   if (vm.count("store")) cli.store = store;
   if (vm.count("memory-limit")) cli.memory_limit = memory_limit;
+  if (vm.count("stats")) {
+    if (stats.empty()) return usage_error("--stats needs a file name");
+    cli.stats = stats;
+  }
   if (vm.count("log-level")) {
     if (log_level < 0 || log_level > 2) return usage_error("--log-level must be 0, 1 or 2");
     cli.log_level = log_level;
@@ -97,6 +103,7 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   if (cli.num_jobs) config.num_jobs = *cli.num_jobs;
   if (cli.workers) config.workers = *cli.workers;
   if (cli.max_chunks) config.max_chunks = *cli.max_chunks;
+  if (cli.stats) config.stats = *cli.stats;
   if (config.store.empty())
     return usage_error(config.path + ": store: is required (or pass --store)");
   return {};

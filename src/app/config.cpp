@@ -21,7 +21,7 @@ namespace {
 const std::vector<std::string> kKnownKeys = {
     "source", "variables", "preprocessors", "chunks", "store", "cache_label", "add_attrs",
     "compressor", "memory_limit", "num_jobs", "overwrite", "resume", "recommendations",
-    "log_level", "workers", "max_chunks"};
+    "log_level", "workers", "max_chunks", "stats"};
 
 std::string join(const std::vector<std::string>& names) {
   std::string s;
@@ -278,6 +278,11 @@ Status parse_key(const std::string& key, const json::value& v, Config& config) {
   if (key == "store") {
     ZPMPI_ASSIGN_OR_RETURN(config.store, get_string(v, key));
     if (config.store.empty()) return key_error(key, "must not be empty");
+    return {};
+  }
+  if (key == "stats") {
+    ZPMPI_ASSIGN_OR_RETURN(config.stats, get_string(v, key));
+    if (config.stats.empty()) return key_error(key, "must not be empty");
     return {};
   }
   if (key == "cache_label") {

@@ -16,6 +16,8 @@
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
+#include "zpmpi/app/rank_stats.hpp"
+#include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/exec/executor.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
@@ -141,11 +143,36 @@ std::string stage_times(const exec::Stats& s, int workers) {
   return line;
 }
 
+/// The value of a collective that worked, else (MPI itself failed, and the ranks can no
+/// longer agree on anything) this rank prints the MPI error and ends every rank with its
+/// code: MPI_Abort is the only way to be sure no rank waits forever (see mpi/comm.hpp).
+template <class T>
+T collective(const mpi::Session& session, Result<T> r) {
+  if (!r.ok()) {
+    log::error(r.error().message);
+    session.abort(static_cast<int>(r.error().code));
+  }
+  return std::move(r).value();
+}
+
+void collective(const mpi::Session& session, const Status& s) {
+  if (!s.ok()) {
+    log::error(s.error().message);
+    session.abort(static_cast<int>(s.error().code));
+  }
+}
+
 int run(int argc, char** argv) {
   source::keep_decode_buffers_resident();
   mpi::Session session(&argc, &argv);
   const int rank = session.rank();
   log::init(rank, 1);
+  if (!session.status().ok()) {
+    if (session.must_abort()) collective(session, session.status());
+    // Every rank failed alike (e.g. the thread level): rank 0 speaks, all return.
+    if (rank == 0) log::error(session.status().error().message);
+    return static_cast<int>(session.status().error().code);
+  }
 
   // Every rank parses the same argv, so every rank reaches the same verdict.
   auto cli = parse_cli(argc, argv);
@@ -160,19 +187,41 @@ int run(int argc, char** argv) {
 
   const auto t0 = Clock::now();
   Rank0State state;
+  // Rank 0's --stats file: written on every way out below, with what is known by then.
+  RunSummary report;
+  report.ranks = session.size();
+  auto write_report = [&](const Status& outcome) -> Status {
+    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    if (rank != 0 || path.empty()) return {};
+    report.outcome = outcome;
+    report.source = state.config.source_uri;
+    report.store = state.config.store;
+    report.arrays = state.job.arrays.size() + state.job.text_arrays.size();
+    report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return write_summary(path, report);
+  };
+  auto stop = [&](const Error& error) {
+    if (rank == 0) {
+      log::error(error.message);
+      if (const Status written = write_report(error); !written.ok()) log::warn(written.error().message);
+    }
+    return static_cast<int>(error.code);
+  };
+
   Result<std::string> prepared = std::string();
   if (rank == 0) prepared = guarded([&] { return prepare(*cli, session.size(), state); });
-  auto wire = session.broadcast(prepared);
-  if (!wire.ok()) {
-    if (rank == 0) log::error(wire.error().message);
-    return static_cast<int>(wire.error().code);
-  }
+  auto wire = collective(session, session.broadcast(prepared));
+  if (!wire.ok()) return stop(wire.error());
   if (cli->plan_only) return 0;
 
   Result<JobMessage> message = decode_job_message(wire.value());
   Result<exec::Stats> stats = exec::Stats{};
   if (message.ok()) {
     log::init(rank, message->log_level);
+    const auto& p = message->plan;
+    report.workers = p.options.workers;
+    report.plan = PlanFigures{p.regions.size(), static_cast<std::uint64_t>(p.options.num_jobs), p.options.memory_limit,
+                              p.max_batch_footprint, p.total_bytes};
     stats = guarded([&]() -> Result<exec::Stats> {
       // Test hook: the integration tests make one rank fail to prove no rank hangs.
       if (const char* fail = std::getenv("ZPMPI_TEST_FAIL_RANK"); fail && std::atoi(fail) == rank)
@@ -188,16 +237,19 @@ int run(int argc, char** argv) {
       if (numeric.ok() && rank == 0) {  // text arrays: one chunk each, from rank 0's source
         auto text = exec::write_text_arrays(state.job.text_arrays, *source, message->store, message->codec, rank);
         if (!text.ok()) return text.error();
+        for (const auto& a : state.job.text_arrays) numeric->chunks += transform::num_elements(a.shape) > 0 ? 1 : 0;
+        numeric->bytes_written += *text;
       }
       return numeric;
     });
   } else {
     stats = message.error();
   }
-  Status status = session.agree(stats.ok() ? Status{} : Status{stats.error()});
-  exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
-  exec::Stats totals = exec::Stats::from(session.sum(local.counters()), session.max(local.maxima()));
-  const int workers = message.ok() ? message->plan.options.workers : 1;
+  Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
+  const exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  report.totals = collective(session, combine_over_ranks(session, local));
+  report.per_rank = collective(session, gather_per_rank(session, local));
+  const int workers = report.workers;
   if (stats.ok()) log::debug("this rank: " + stage_times(local, workers));
 
   if (status.ok() && rank == 0) {
@@ -208,23 +260,34 @@ int run(int argc, char** argv) {
       return state.store->commit();
     });
   }
-  status = session.agree(status);
+  status = collective(session, session.agree(status));
   if (!status.ok()) {
-    if (rank == 0) {
+    if (rank == 0 && state.store) {  // only this run's copy: the store itself is as it was
       log::error(status.error().message);
-      if (state.store) {  // only this run's copy: the store itself is as it was
-        const Status removed = state.store->abandon();
-        log::warn(removed.ok() ? "removed the incomplete copy " + state.store->build_path().string() + "; " +
-                                     state.store->path().string() + " is unchanged"
-                               : removed.error().message);
-      }
+      const Status removed = state.store->abandon();
+      log::warn(removed.ok() ? "removed the incomplete copy " + state.store->build_path().string() + "; " +
+                                   state.store->path().string() + " is unchanged"
+                             : removed.error().message);
+      if (const Status written = write_report(status); !written.ok()) log::warn(written.error().message);
+      return static_cast<int>(status.error().code);
     }
-    return static_cast<int>(status.error().code);
+    return stop(status.error());
   }
+  Status reported;
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    log::info("slowest rank per stage: " + stage_times(totals, workers) + " per rank");
-    log::info(summary(totals, state.job.arrays.size(), seconds) + " -> " + state.config.store);
+    log::info("slowest rank per stage: " + stage_times(*report.totals, workers) + " per rank");
+    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size(), seconds) + " -> " + state.config.store);
+    reported = write_report(Status{});
+    if (!reported.ok())
+      reported = Error{reported.error().message + " (the store " + state.config.store + " is complete)",
+                       reported.error().code};
+  }
+  // A --stats file that could not be written fails the run on every rank alike.
+  status = collective(session, session.agree(reported));
+  if (!status.ok()) {
+    if (rank == 0) log::error(status.error().message);
+    return static_cast<int>(status.error().code);
   }
   return 0;
 }

@@ -13,6 +13,10 @@ CASE:
   fail_rank           ZPMPI_TEST_FAIL_RANK: every rank exits 1, message once, store removed
   renames             variables-dict rename + preprocessors rename, checked by the oracle
   cli                 --help, --version, bad flags, --store/--memory-limit/--num-jobs overrides
+  stats               --stats FILE (and the job's "stats"): the JSON summary against the store it
+                      describes; written on failure too, with the error and what is known
+  mpi_failure         ZPMPI_TEST_MPI_FAIL makes one MPI call fail on one rank: one error line
+                      naming the call and MPI's text, a non-zero exit, no hang, the old store intact
   chains | recommendations | bad_preprocessors   preprocessors against xarray's own isel/sel/roll
   text                char, string and enum variables (text sample): oracle, warnings for what is
                       skipped, and isel along the station dim against xarray
@@ -39,6 +43,7 @@ import samples  # noqa: E402
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
 ENV.pop("ZPMPI_TEST_FAIL_RANK", None)
+ENV.pop("ZPMPI_TEST_MPI_FAIL", None)
 COMPRESSORS = {"zstd": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}
 EDGE_CHUNKS = {"time": 4, "latitude": 10, "longitude": 20}  # divide neither the dims nor the source chunks
 
@@ -1045,8 +1050,130 @@ def case_store_safety_stray_zgroup(r, a):
     _expect_unchanged(before, work, "the directory with other files")
 
 
+def _chunk_files(store):
+    """{array: [chunk file sizes]} of a store (files not starting with "." in array dirs)."""
+    out = {}
+    for name in sorted(os.listdir(store)):
+        d = os.path.join(store, name)
+        if os.path.isfile(os.path.join(d, ".zarray")):
+            out[name] = [os.path.getsize(os.path.join(d, f)) for f in os.listdir(d) if not f.startswith(".")]
+    return out
+
+
+def _load_stats(path):
+    leftovers = [f for f in os.listdir(os.path.dirname(path)) if f.startswith(os.path.basename(path) + ".tmp")]
+    assert not leftovers, f"temporary stats files left behind: {leftovers}"
+    with open(path) as f:
+        return json.load(f)
+
+
+def case_stats(r, a):
+    source = r.sample(a.sample)
+    store = r.store("stats.zarr")
+    path = os.path.join(r.work, "stats.json")
+    for stale in (path,):
+        if os.path.exists(stale):
+            os.remove(stale)
+    job = r.job("job", source=source, store=store, chunks=EDGE_CHUNKS, memory_limit="300kB", workers=2)
+    p = r.run(a.ranks, "--config", job, "--stats", path)
+    expect_ok(p, "--stats")
+    s = _load_stats(path)
+    chunks = _chunk_files(store)
+    problems = []
+
+    def same(what, got, want):
+        if got != want:
+            problems.append(f"{what}: {got!r} in the stats, {want!r} in the store/run")
+
+    same("ok", s["ok"], True)
+    same("exit_code", s["exit_code"], 0)
+    same("error", s["error"], None)
+    same("store", s["store"], store)
+    same("source", s["source"], source)
+    same("ranks", s["ranks"], a.ranks)
+    same("workers", s["workers"], 2)
+    same("arrays", s["arrays"], len(chunks))
+    same("chunks", s["chunks"], sum(len(v) for v in chunks.values()))
+    same("bytes_written", s["bytes_written"], sum(sum(v) for v in chunks.values()))
+    same("plan.memory_limit", s["plan"]["memory_limit"], 300000)
+    same("len(per_rank)", len(s["per_rank"]), a.ranks)
+    for key, how in s["combine"].items():
+        per = [x[key] for x in s["per_rank"]]
+        same(f"{key} ({how} over ranks)", s[key], sum(per) if how == "sum" else max(per))
+    same("combine of seconds_read", s["combine"]["seconds_read"], "max")
+    same("combine of chunks", s["combine"]["chunks"], "sum")
+    if not (s["bytes_raw"] >= s["bytes_needed"] > 0 and s["peak_buffer"] > 0 and s["seconds"] > 0):
+        problems.append(f"implausible figures: {s}")
+    if abs(s["mb_per_s"] - s["bytes_needed"] / 1e6 / s["seconds"]) > 1e-6 * s["mb_per_s"]:
+        problems.append(f"mb_per_s {s['mb_per_s']} is not bytes_needed / 1e6 / seconds")
+    if not s["plan"]["buffers_per_rank"] >= s["peak_buffer"]:
+        problems.append(f"peak buffers {s['peak_buffer']} above the plan's {s['plan']['buffers_per_rank']}")
+    if f"done: {len(chunks)} arrays, {s['chunks']} chunks" not in p.stdout:
+        problems.append(f"the summary line disagrees with the stats:\n{p.stdout}")
+    if problems:
+        sys.exit("FAIL: --stats:\n  " + "\n  ".join(problems) + f"\n{json.dumps(s, indent=1)}")
+    print(f"ok --stats matches the store: {s['chunks']} chunks, {s['bytes_written']} bytes, {a.ranks} ranks")
+
+    # The job's "stats" key, and a failure on a rank: written with the error and the totals.
+    os.remove(path)
+    store = r.store("stats_fail.zarr")
+    job = r.job("fail", source=source, store=store, chunks=EDGE_CHUNKS, stats=path)
+    p = r.run(2, "--config", job, env={"ZPMPI_TEST_FAIL_RANK": "1"}, timeout=60)
+    expect_error(p, "fail rank 1 with stats", 1, "rank 1: injected failure")
+    s = _load_stats(path)
+    assert s["ok"] is False and s["exit_code"] == 1 and "rank 1: injected failure" in s["error"], s
+    assert s["chunks"] is not None and len(s["per_rank"]) == 2 and s["per_rank"][1]["chunks"] == 0, s
+    assert s["plan"] is not None, s
+    print("ok the job's \"stats\" key; a failed run's stats carry its error and totals")
+
+    # A job that fails before any plan: the error and exit code, nothing else known.
+    os.remove(path)
+    job = r.job("bad", source=source, store=store, chunks={"time": -3})
+    p = r.run(2, "--config", job, "--stats", path)
+    expect_error(p, "bad job with stats", 2, "chunks.time")
+    s = _load_stats(path)
+    assert s["ok"] is False and s["exit_code"] == 2 and "chunks.time" in s["error"], s
+    assert s["chunks"] is None and s["plan"] is None and s["per_rank"] == [] and s["ranks"] == 2, s
+    print("ok a job refused before planning still writes its stats (error, exit code)")
+
+    # A stats file that cannot be written fails the run, on every rank, naming the path.
+    store = r.store("stats_nowrite.zarr")
+    job = r.job("nowrite", source=source, store=store, chunks=EDGE_CHUNKS)
+    bad = os.path.join(r.work, "no_such_dir", "stats.json")
+    p = r.run(2, "--config", job, "--stats", bad)
+    expect_error(p, "unwritable --stats", 1, f"--stats {bad}: cannot create")
+    print("ok an unwritable --stats path is an error")
+
+
+def case_mpi_failure(r, a):
+    """A failed MPI call (injected: it returns MPI_ERR_OTHER without running) on one rank:
+    that rank prints one line naming the call and MPI's text and MPI_Abort ends every rank
+    with exit 1 -- the other ranks, waiting inside the collective, must not hang. The old
+    store is left as it was (like a killed run, the build copy and lock stay behind)."""
+    source = r.sample("nc4")
+    for call, rank, ranks in (("MPI_Bcast", 0, 2), ("MPI_Allreduce", 1, 2), ("MPI_Gather", 2, 3),
+                              ("MPI_Comm_dup", 1, 2)):
+        name = f"mpi_{call}_{rank}.zarr"
+        for e in _zpmpi_entries(r.work, name):  # what an aborted earlier run of this case left
+            path = os.path.join(r.work, e)
+            shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+        store = r.store(name)
+        before = _old_store(store)
+        job = r.job(f"mpi_{call}", source=source, store=store, overwrite=True, chunks={"time": 2})
+        p = r.run(ranks, "--config", job, env={"ZPMPI_TEST_MPI_FAIL": f"{call}@{rank}"}, timeout=60)
+        lines = error_lines(p)
+        prefix = "zpmpi: error: " if rank == 0 else f"zpmpi[rank {rank}]: error: "
+        want = f"{prefix}{call} failed: MPI_ERR_OTHER"
+        if p.returncode != 1 or len(lines) != 1 or not lines[0].startswith(want):
+            sys.exit(f"FAIL: {call} failing on rank {rank} of {ranks}: exit {p.returncode} (want 1), "
+                     f"error lines {lines} (want one starting {want!r})\nstdout:\n{p.stdout}\nstderr:\n{p.stderr}")
+        _expect_unchanged(before, store, f"a run whose {call} failed")
+        print(f"ok {call} failing on rank {rank} of {ranks}: {lines[0]}")
+
+
 CASES = ["coordinates", "text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
+CASES += ["stats", "mpi_failure"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 

@@ -1,6 +1,6 @@
 // Command line: zpmpi [plan] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
-//               [--max-chunks N] | --help | --version
+//               [--max-chunks N] [--stats FILE] | --help | --version
 // "zpmpi plan ..." prints the plan and the recommendations and writes nothing.
 // Every flag that matches a config key overrides the job file's value.
 #pragma once
@@ -27,6 +27,7 @@ struct CliOptions {
   std::optional<int> num_jobs;
   std::optional<int> workers;
   std::optional<std::uint64_t> max_chunks;
+  std::optional<std::string> stats;  ///< --stats FILE: the run's summary as JSON
 };
 
 /// Parses argv; errors are ExitCode::kUsage with Program_options' reason.

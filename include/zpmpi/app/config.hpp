@@ -63,6 +63,8 @@ struct Config {
   int workers = 1;
   /// The most output chunks (files) the plan may have; a typo guard (see plan::kDefaultMaxChunks).
   std::uint64_t max_chunks = plan::kDefaultMaxChunks;
+  /// Where rank 0 writes the run's summary as JSON (see app/run_summary.hpp); empty = nowhere.
+  std::string stats;
 };
 
 /// The most workers a rank may run (a typo guard: 1000 threads would only thrash).

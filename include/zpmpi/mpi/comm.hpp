@@ -1,47 +1,116 @@
 // The only door to MPI. Everything else in zpmpi is plain C++ that unit tests run without
-// mpirun; this layer moves strings, statuses and counters between ranks.
+// mpirun; this layer moves strings, statuses and numbers between ranks.
 //
 // Failure agreement: every rank calls agree() with its own status at the same points of
 // the run (after planning, after writing chunks, after metadata); every rank gets back the
 // same answer, the error of the lowest failing rank if any, so all ranks stop together
 // and rank 0 prints the cause once. No rank ever waits on a rank that gave up.
+//
+// MPI failures: every MPI call's return code is checked (errors return, MPI_ERRORS_RETURN,
+// instead of aborting without a word). A failed call becomes an Error naming the call and
+// carrying MPI's own text ("MPI_Allreduce failed: MPI_ERR_OTHER: known error not in
+// list"). A collective that failed on one rank leaves the others inside it or out of step,
+// so no further collective can be trusted: the caller prints the error and calls abort(),
+// which ends every rank (MPI_Abort) with that exit code. That is the last resort and the
+// only way to be sure no rank hangs; the collectives therefore return Result<...> whose
+// error means "MPI failed", apart from the answer (itself a Status) they carry.
+//
+// All of zpmpi's traffic goes over its own communicator (a duplicate of MPI_COMM_WORLD,
+// freed before MPI_Finalize), so a library that also uses MPI cannot mix its messages
+// with ours. MPI is initialised at MPI_THREAD_FUNNELED: worker threads never call MPI,
+// only the main thread does (src/exec/executor.cpp's threads encode and write files).
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "zpmpi/model/result.hpp"
 
 namespace zpmpi::mpi {
 
-/// MPI_Init on construction, MPI_Finalize on destruction (once per process).
+/// MPI's thread support levels, in increasing order (MPI_THREAD_SINGLE ... MULTIPLE).
+enum class ThreadLevel { kSingle, kFunneled, kSerialized, kMultiple };
+
+/// The level zpmpi needs: only the main thread calls MPI.
+inline constexpr ThreadLevel kRequiredThreadLevel = ThreadLevel::kFunneled;
+
+/// "MPI_THREAD_FUNNELED" etc.
+std::string_view thread_level_name(ThreadLevel level);
+
+/// Ok when `provided` is at least kRequiredThreadLevel, else an error naming both levels.
+Status check_thread_level(ThreadLevel provided);
+
+/// The one-line error text of a failed MPI call: "<operation> failed: <MPI's text>", with
+/// MPI's text on one line (its line breaks become spaces, surrounding blanks trimmed;
+/// "error code N" when MPI gave no text).
+std::string mpi_failure_text(std::string_view operation, int code, std::string_view mpi_text);
+
+/// How a value of a reduction combines over ranks.
+enum class Op { kSum, kMax };
+
+/// One value of a reduction: where it lives (replaced in place by the result) and how it
+/// combines. Built from a field list (see exec::fields(Stats&)): the MPI layer knows no struct.
+struct ReduceField {
+  std::variant<std::uint64_t*, double*> value;
+  Op op = Op::kSum;
+};
+
+/// MPI_Init_thread on construction, MPI_Finalize on destruction (once per process).
 class Session {
  public:
+  /// Never throws: a failure to start is reported by status().
   Session(int* argc, char*** argv);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
+  /// Ok when MPI started with the thread level zpmpi needs and its communicator exists.
+  const Status& status() const { return status_; }
+  /// True when status() failed in a way other ranks may not share (e.g. MPI_Comm_dup, a
+  /// collective): the caller must abort() rather than return. False for a failure every
+  /// rank sees alike (the thread level), where returning is clean.
+  bool must_abort() const { return must_abort_; }
+
   int rank() const { return rank_; }
   int size() const { return size_; }
 
   /// Sends `value` from `root` to every rank (in place on the others).
-  void broadcast(std::string& value, int root = 0) const;
-  /// Broadcasts a Result<std::string> computed on `root`: all ranks get the value or the error.
-  Result<std::string> broadcast(const Result<std::string>& value, int root = 0) const;
+  Status broadcast(std::string& value, int root = 0) const;
+  /// Broadcasts a Result<std::string> computed on `root`: all ranks get the value or the
+  /// error. The outer Result fails only when MPI did.
+  Result<Result<std::string>> broadcast(const Result<std::string>& value, int root = 0) const;
   /// The collective status: ok if every rank is ok, else the lowest failing rank's error
-  /// (its message, prefixed "rank N: " when N != 0, and its exit code).
-  Status agree(const Status& local) const;
-  /// Element-wise sums and maxima over all ranks (every rank gets the result).
-  std::vector<std::uint64_t> sum(const std::vector<std::uint64_t>& values) const;
-  std::vector<double> max(const std::vector<double>& values) const;
+  /// (its message, prefixed "rank N: " when N != 0, and its exit code). The outer Result
+  /// fails only when MPI did.
+  Result<Status> agree(const Status& local) const;
+  /// Combines every field over all ranks in place (every rank gets the result): sums and
+  /// maxima of uint64 and double values, one MPI_Allreduce per kind present. Every rank
+  /// must pass the same list (same kinds and ops in the same order).
+  Status reduce(std::span<const ReduceField> fields) const;
+  /// Every rank's `values` (the same count on each), concatenated in rank order on `root`;
+  /// empty on the other ranks.
+  Result<std::vector<std::uint64_t>> gather(std::span<const std::uint64_t> values, int root = 0) const;
+  Result<std::vector<double>> gather(std::span<const double> values, int root = 0) const;
   /// A name for where this process runs (MPI_Get_processor_name), for logs.
-  std::string processor_name() const;
+  Result<std::string> processor_name() const;
+
+  /// Ends every rank of the job with `code` (MPI_Abort): the last resort after an MPI
+  /// failure, when the ranks can no longer agree. Does not return.
+  [[noreturn]] void abort(int code) const;
 
  private:
+  Status status_;
+  bool must_abort_ = false;
+  bool initialized_ = false;
   int rank_ = 0;
   int size_ = 1;
+  struct Comm;                  ///< holds the duplicated MPI_Comm (kept out of this header)
+  std::unique_ptr<Comm> comm_;  ///< null until MPI_Comm_dup succeeded
 };
 
 }  // namespace zpmpi::mpi

@@ -79,7 +79,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "chunk": {}})",
                "job.json: unknown key 'chunk' (known: source, variables, preprocessors, chunks, "
                "store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
-               "resume, recommendations, log_level, workers, max_chunks)");
+               "resume, recommendations, log_level, workers, max_chunks, stats)");
   expect_error("{" + base + R"(, "chunks": {"latitude": -3}})",
                "job.json: chunks.latitude: must be a positive integer, got -3");
   expect_error("{" + base + R"(, "chunks": {"latitude": 0}})",
@@ -228,6 +228,24 @@ TEST(Config, MaxChunks) {
     ASSERT_FALSE(b.ok()) << bad;
     EXPECT_EQ(b.error().message, "--max-chunks must be a positive integer, got '" + std::string(bad) + "'");
   }
+}
+
+TEST(Config, StatsFileFromTheJobOrTheFlag) {
+  auto c = parse(R"({"source": "a.nc", "store": "s", "stats": "run.json"})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->stats, "run.json");
+  EXPECT_EQ(parse(R"({"source": "a.nc", "store": "s"})")->stats, "");
+  expect_error(R"({"source": "a.nc", "store": "s", "stats": ""})", "job.json: stats: must not be empty");
+  const char* argv[] = {"zpmpi", "--config", "job.json", "--stats", "other.json"};
+  auto cli = parse_cli(5, argv);
+  ASSERT_TRUE(cli.ok()) << cli.error().message;
+  ASSERT_TRUE(apply_cli(*cli, *c).ok());
+  EXPECT_EQ(c->stats, "other.json");
+  const char* empty[] = {"zpmpi", "--config", "job.json", "--stats", ""};
+  auto e = parse_cli(5, empty);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().message, "--stats needs a file name");
+  EXPECT_EQ(e.error().code, ExitCode::kUsage);
 }
 
 TEST(Config, CompressorErrorsCarryTheKey) {
