@@ -61,6 +61,7 @@ std::vector<model::ArrayLayout> JobArrays::layouts() const {
 std::vector<zarr::ArrayMeta> JobArrays::metadata() const {
   std::vector<zarr::ArrayMeta> out;
   for (const auto& a : arrays) out.push_back({a, a.attributes});
+  for (const auto& t : text_arrays) out.push_back({t, t.attributes});
   return out;
 }
 
@@ -76,14 +77,13 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
 
   ZPMPI_ASSIGN_OR_RETURN(transform::DimStates states, transform::apply_preprocessors(dataset, coords, config.steps));
   transform::apply_dim_states(job.arrays, states);
-  job.text_arrays = transform::take_text_arrays(job.arrays, dataset);
+  job.text_arrays = transform::take_text_arrays(job.arrays);
   ZPMPI_RETURN_IF_ERROR(check_names(job, dataset));
   std::vector<transform::CoordinatesView> views;
   for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
   for (auto& t : job.text_arrays) views.push_back({t.name, t.dims, t.is_coordinate, t.attributes});
   const std::string global_coordinates = transform::encode_coordinates(views);
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
-  job.text_metadata = exec::text_metadata(job.text_arrays, config.compressor);
   job.recommendations = transform::recommendations(job.arrays, states);
 
   for (const auto& [dim, size] : config.chunks.sizes) {
@@ -95,6 +95,7 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
     }
   }
 
+  for (auto& t : job.text_arrays) t.chunks = plan::choose_output_chunks(t, {}, true);  // one chunk
   for (auto& a : job.arrays) {
     const bool dimension_coordinate = a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name;
     a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);

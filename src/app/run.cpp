@@ -255,8 +255,7 @@ int run(int argc, char** argv) {
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
       ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(state.store->build_path(), state.job.group_attrs,
-                                                 state.job.metadata(), codec::compressor_json(state.config.compressor),
-                                                 state.job.text_metadata));
+                                                 state.job.metadata(), codec::compressor_json(state.config.compressor)));
       return state.store->commit();
     });
   }

@@ -19,22 +19,14 @@ Error too_big(const std::string& name, std::size_t bytes) {
 
 }  // namespace
 
-Status check_text_sizes(const std::vector<transform::TextArray>& arrays) {
+Status check_text_sizes(const std::vector<transform::OutputArray>& arrays) {
   for (const auto& a : arrays) {
     const std::size_t n = transform::num_elements(a.shape);
     // Known exactly for fixed-width bytes; a lower bound (the length fields) for utf8.
-    const std::size_t bytes = a.type.kind == model::TextType::Kind::fixed_bytes ? n * a.type.width : 4 + 4 * n;
+    const std::size_t bytes = a.text->kind == model::TextType::Kind::fixed_bytes ? n * a.text->width : 4 + 4 * n;
     if (bytes > kMaxTextArrayBytes) return too_big(a.name, bytes);
   }
   return {};
-}
-
-std::vector<zarr::TextArrayMeta> text_metadata(const std::vector<transform::TextArray>& arrays,
-                                               const codec::CodecSpec& codec) {
-  std::vector<zarr::TextArrayMeta> meta;
-  for (const auto& a : arrays)
-    meta.push_back(zarr::TextArrayMeta{a.name, a.type, a.shape, codec::compressor_json(codec), a.dims, a.attributes});
-  return meta;
 }
 
 Result<std::vector<std::byte>> text_chunk_bytes(const model::TextType& type, std::span<const std::string> values) {
@@ -47,7 +39,7 @@ Result<std::vector<std::byte>> text_chunk_bytes(const model::TextType& type, std
   return out;
 }
 
-Result<std::size_t> write_text_arrays(const std::vector<transform::TextArray>& arrays, source::Source& source,
+Result<std::size_t> write_text_arrays(const std::vector<transform::OutputArray>& arrays, source::Source& source,
                                       const std::filesystem::path& store, const codec::CodecSpec& codec,
                                       int writer_id) {
   const auto coder = codec::make_codec(codec);
@@ -59,16 +51,16 @@ Result<std::size_t> write_text_arrays(const std::vector<transform::TextArray>& a
     if (ec) return runtime_error("cannot create " + (store / a.name).string() + ": " + ec.message());
     const std::size_t n = transform::num_elements(a.shape);
     if (n == 0) continue;  // zarr: no chunk file for an empty array
-    auto values = source.read_text(a.source_name);
+    auto values = source.read_text(a.source.name);
     if (!values.ok()) return context(values.error());
-    if (values->size() != transform::num_elements(a.source_shape))
+    if (values->size() != transform::num_elements(a.source.shape))
       return context(runtime_error("the source returned " + std::to_string(values->size()) + " elements, expected " +
-                                   std::to_string(transform::num_elements(a.source_shape))));
+                                   std::to_string(transform::num_elements(a.source.shape))));
     const std::vector<std::string> out = transform::gather_text(a, *values);
     values = std::vector<std::string>{};  // release the source copy
-    if (a.type.kind == model::TextType::Kind::utf8 && codec::vlen_utf8_size(out) > kMaxTextArrayBytes)
+    if (a.text->kind == model::TextType::Kind::utf8 && codec::vlen_utf8_size(out) > kMaxTextArrayBytes)
       return too_big(a.name, codec::vlen_utf8_size(out));
-    auto raw = text_chunk_bytes(a.type, out);
+    auto raw = text_chunk_bytes(*a.text, out);
     if (!raw.ok()) return context(raw.error());
     std::vector<std::byte> encoded(coder->max_encoded_size(raw->size()));
     auto size = coder->encode(*raw, encoded);

@@ -129,6 +129,7 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ArrayLayout> {
+  // `text` is not listed: validate() keeps text arrays out of every plan.
   io("name", s.name), io("dtype", s.dtype), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
   io("fill_value", s.fill_value), io("source", s.source), io("alignment", s.alignment), io("map", s.map);
 }

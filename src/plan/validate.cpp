@@ -13,6 +13,7 @@ namespace {
 
 Status validate_spec(const model::ArrayLayout& a) {
   const std::string where = "array " + a.name + ": ";
+  if (a.text) return usage_error(where + "is a text array, written whole by rank 0, never planned");
   const std::size_t rank = a.shape.size();
   if (a.chunks.size() != rank || a.alignment.size() != rank || a.map.output_rank() != rank)
     return usage_error(where + "shape " + model::to_string(a.shape) + ", chunks " + model::to_string(a.chunks) +

@@ -10,6 +10,7 @@ OutputArray from_variable(const model::Variable& v, bool is_coordinate) {
   OutputArray a;
   a.name = v.name;
   a.dtype = v.dtype;
+  a.text = v.text;
   a.dims = v.dims;
   a.shape = v.shape;
   a.fill_value = v.fill_value;

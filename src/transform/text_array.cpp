@@ -8,30 +8,21 @@ std::size_t num_elements(const model::Shape& shape) {
   return n;
 }
 
-std::vector<TextArray> take_text_arrays(std::vector<OutputArray>& arrays, const model::Dataset& dataset) {
-  std::vector<TextArray> text;
-  std::vector<OutputArray> numeric;
-  for (auto& a : arrays) {
-    const model::Variable* v = dataset.find_variable(a.source.name);
-    if (!v || !v->text) {
-      numeric.push_back(std::move(a));
-      continue;
-    }
-    text.push_back(TextArray{a.name, a.source.name, *v->text, a.dims, a.shape, v->shape, a.map, a.attributes,
-                             a.is_coordinate});
-  }
+std::vector<OutputArray> take_text_arrays(std::vector<OutputArray>& arrays) {
+  std::vector<OutputArray> text, numeric;
+  for (auto& a : arrays) (a.text ? text : numeric).push_back(std::move(a));
   arrays = std::move(numeric);
   return text;
 }
 
-std::vector<std::string> gather_text(const TextArray& array, const std::vector<std::string>& source_values) {
+std::vector<std::string> gather_text(const model::ArrayLayout& array, const std::vector<std::string>& source_values) {
   const std::size_t n = num_elements(array.shape);
   std::vector<std::string> out;
   out.reserve(n);
   // Source strides (C order) of the source variable.
-  const std::size_t rank = array.source_shape.size();
+  const std::size_t rank = array.source.shape.size();
   std::vector<std::size_t> stride(rank, 1);
-  for (std::size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * array.source_shape[d];
+  for (std::size_t d = rank; d-- > 1;) stride[d - 1] = stride[d] * array.source.shape[d];
   std::vector<model::Index> index(array.shape.size(), 0);  // output index, odometer
   for (std::size_t k = 0; k < n; ++k) {
     std::size_t at = 0, o = 0;

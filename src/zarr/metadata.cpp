@@ -1,6 +1,7 @@
 // .zarray, .zattrs and .zmetadata documents (see metadata.hpp).
 #include "zpmpi/zarr/metadata.hpp"
 
+#include <algorithm>
 #include <type_traits>
 #include <variant>
 
@@ -43,6 +44,21 @@ json::object attrs_json(const std::vector<model::Attribute>& attributes) {
 }
 
 json::object zarray_json(const model::ArrayLayout& array, const json::value& compressor) {
+  if (array.text) {
+    json::value filters = nullptr;
+    if (array.text->kind == model::TextType::Kind::utf8) filters = json::array{json::object{{"id", "vlen-utf8"}}};
+    return json::object{
+        {"chunks", shape_json(array.chunks)},
+        {"compressor", compressor},
+        {"dimension_separator", "."},
+        {"dtype", model::text_typestr(*array.text)},
+        {"fill_value", nullptr},
+        {"filters", std::move(filters)},
+        {"order", "C"},
+        {"shape", shape_json(array.shape)},
+        {"zarr_format", 2},
+    };
+  }
   return json::object{
       {"chunks", shape_json(array.chunks)},
       {"compressor", compressor},
@@ -61,7 +77,7 @@ json::object array_zattrs_json(const ArrayMeta& array) {
   // A _FillValue no element can hold (NaN on a short) is no fill_value, but xarray still
   // decodes by it (an int becomes float64, nothing masked): it stays an attribute, which
   // xarray's zarr reader takes when fill_value is null.
-  if (!array.layout.fill_value)
+  if (!array.layout.fill_value && !array.layout.text)
     for (const auto& a : array.attributes)
       if (a.name == "_FillValue") o["_FillValue"] = attr_json(a.value);
   json::array dims;
@@ -71,15 +87,11 @@ json::object array_zattrs_json(const ArrayMeta& array) {
 }
 
 json::object zmetadata_json(const json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
-                           const json::value& compressor, const std::vector<TextArrayMeta>& text_arrays) {
+                           const json::value& compressor) {
   json::object metadata{{".zgroup", json::object{{"zarr_format", 2}}}, {".zattrs", group_attrs}};
   for (const auto& a : arrays) {
     metadata[a.layout.name + "/.zarray"] = zarray_json(a.layout, compressor);
     metadata[a.layout.name + "/.zattrs"] = array_zattrs_json(a);
-  }
-  for (const auto& t : text_arrays) {
-    metadata[t.name + "/.zarray"] = text_zarray_json(t);
-    metadata[t.name + "/.zattrs"] = text_zattrs_json(t);
   }
   return json::object{{"metadata", std::move(metadata)}, {"zarr_consolidated_format", 1}};
 }

@@ -100,8 +100,7 @@ Status write_chunk(const fs::path& store, const std::string& array, const std::s
 }
 
 Status write_metadata(const fs::path& store, const boost::json::object& group_attrs,
-                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor,
-                      const std::vector<TextArrayMeta>& text_arrays) {
+                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor) {
   ZPMPI_RETURN_IF_ERROR(write_document(store / ".zgroup", boost::json::object{{"zarr_format", 2}}));
   ZPMPI_RETURN_IF_ERROR(write_document(store / ".zattrs", group_attrs));
   for (const auto& a : arrays) {
@@ -109,12 +108,8 @@ Status write_metadata(const fs::path& store, const boost::json::object& group_at
     ZPMPI_RETURN_IF_ERROR(write_document(dir / ".zarray", zarray_json(a.layout, compressor)));
     ZPMPI_RETURN_IF_ERROR(write_document(dir / ".zattrs", array_zattrs_json(a)));
   }
-  for (const auto& t : text_arrays) {
-    ZPMPI_RETURN_IF_ERROR(write_document(store / t.name / ".zarray", text_zarray_json(t)));
-    ZPMPI_RETURN_IF_ERROR(write_document(store / t.name / ".zattrs", text_zattrs_json(t)));
-  }
   // Last: a store with .zmetadata is complete.
-  return write_document(store / ".zmetadata", zmetadata_json(group_attrs, arrays, compressor, text_arrays));
+  return write_document(store / ".zmetadata", zmetadata_json(group_attrs, arrays, compressor));
 }
 
 }  // namespace zpmpi::zarr

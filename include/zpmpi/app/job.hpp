@@ -20,14 +20,14 @@ namespace zpmpi::app {
 struct JobArrays {
   std::vector<transform::OutputArray> arrays;  ///< output chunks decided
   /// Char and string arrays: written whole by rank 0 (exec/text_arrays.hpp), not planned.
-  std::vector<transform::TextArray> text_arrays;
-  std::vector<zarr::TextArrayMeta> text_metadata;  ///< same order as text_arrays
+  std::vector<transform::OutputArray> text_arrays;
   boost::json::object group_attrs;             ///< root .zattrs
   std::vector<transform::Recommendation> recommendations;
 
   /// The arrays' layouts, for the planner.
   std::vector<model::ArrayLayout> layouts() const;
-  /// Views of the arrays for the metadata writer (valid while this object lives).
+  /// Views of the arrays, text arrays last, for the metadata writer (valid while this
+  /// object lives).
   std::vector<zarr::ArrayMeta> metadata() const;
 };
 

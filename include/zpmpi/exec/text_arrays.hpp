@@ -18,7 +18,6 @@
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/transform/text_array.hpp"
-#include "zpmpi/zarr/text_array.hpp"
 
 namespace zpmpi::exec {
 
@@ -26,11 +25,7 @@ inline constexpr std::size_t kMaxTextArrayBytes = std::size_t{256} << 20;  // 25
 
 /// Errors (ExitCode::kUsage) for an array known before reading to exceed the cap:
 /// "text array 'names' needs 300 MiB as one chunk, more than 256 MiB; leave it out with \"variables\"".
-Status check_text_sizes(const std::vector<transform::TextArray>& arrays);
-
-/// The .zarray/.zattrs descriptions of `arrays` with the job's compressor.
-std::vector<zarr::TextArrayMeta> text_metadata(const std::vector<transform::TextArray>& arrays,
-                                               const codec::CodecSpec& codec);
+Status check_text_sizes(const std::vector<transform::OutputArray>& arrays);
 
 /// The raw chunk of a text array holding `values` (C order): for fixed_bytes each value
 /// padded with NULs (or cut) to the width, concatenated; for utf8 the vlen-utf8 encoding.
@@ -39,7 +34,7 @@ Result<std::vector<std::byte>> text_chunk_bytes(const model::TextType& type, std
 /// Reads, gathers, encodes and writes the one chunk of each array into `store` (creating
 /// the array's directory if needed; no chunk file for an array with no elements).
 /// Returns the bytes written. Errors name the array.
-Result<std::size_t> write_text_arrays(const std::vector<transform::TextArray>& arrays, source::Source& source,
+Result<std::size_t> write_text_arrays(const std::vector<transform::OutputArray>& arrays, source::Source& source,
                                       const std::filesystem::path& store, const codec::CodecSpec& codec,
                                       int writer_id);
 

@@ -18,6 +18,7 @@
 #include "zpmpi/model/box.hpp"
 #include "zpmpi/model/dtype.hpp"
 #include "zpmpi/model/index_map.hpp"
+#include "zpmpi/model/text.hpp"
 
 namespace zpmpi::model {
 
@@ -34,7 +35,10 @@ struct SourceLayout {
 
 struct ArrayLayout {
   std::string name;               ///< zarr array name
-  DType dtype = DType::f4;
+  DType dtype = DType::f4;         ///< the element type, unless `text` is set
+  /// Set for a char or string array (model/text.hpp): its elements are text, `dtype` is
+  /// unused, and rank 0 writes it whole as one chunk (exec/text_arrays.hpp), never planned.
+  std::optional<TextType> text;
   std::vector<std::string> dims;  ///< output dims
   Shape shape;                    ///< output shape
   Shape chunks;                   ///< output chunk shape; set by plan::choose_output_chunks

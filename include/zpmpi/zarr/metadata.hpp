@@ -24,7 +24,6 @@
 
 #include "zpmpi/model/array_layout.hpp"
 #include "zpmpi/model/dataset.hpp"
-#include "zpmpi/zarr/text_array.hpp"
 
 namespace zpmpi::zarr {
 
@@ -47,14 +46,21 @@ struct ArrayMeta {
   const std::vector<model::Attribute>& attributes;
 };
 
-/// .zarray; `compressor` is codec::compressor_json(...) (null for none).
+/// .zarray; `compressor` is codec::compressor_json(...) (null for none). A text array
+/// (ArrayLayout::text) is spelled as xarray's to_zarr (zarr-python 2) writes what
+/// open_dataset reads; it is one chunk, the whole array (plan::choose_output_chunks with
+/// `whole`: extents at least 1, as zarr needs):
+///   char station_name(station=5, strlen=8): "dtype": "|S8", "shape": [5], "chunks": [5],
+///     "fill_value": null, "filters": null
+///   string label(station=5): "dtype": "|O", "filters": [{"id": "vlen-utf8"}] (chunk bytes:
+///     codec/vlen_utf8.hpp, then the compressor)
+///   char crs (0-d): "dtype": "|S1", "shape": [], "chunks": []
 boost::json::object zarray_json(const model::ArrayLayout& array, const boost::json::value& compressor);
 boost::json::object array_zattrs_json(const ArrayMeta& array);
 
-/// The consolidated document for a group with `group_attrs`, `arrays` and `text_arrays`.
+/// The consolidated document for a group with `group_attrs` and `arrays`.
 boost::json::object zmetadata_json(const boost::json::object& group_attrs, const std::vector<ArrayMeta>& arrays,
-                                   const boost::json::value& compressor,
-                                   const std::vector<TextArrayMeta>& text_arrays = {});
+                                   const boost::json::value& compressor);
 
 /// Serialises like Python's json.dumps(indent=4, sort_keys=True): non-finite doubles become
 /// the bare tokens NaN, Infinity, -Infinity (which zarr-python and json.loads accept), and

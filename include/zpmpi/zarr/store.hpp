@@ -42,10 +42,9 @@ Status create_store(const std::filesystem::path& path, const std::vector<std::st
 Status write_chunk(const std::filesystem::path& store, const std::string& array,
                    const std::string& key, std::span<const std::byte> bytes, int writer_id);
 
-/// Writes .zgroup, the root .zattrs, each array's (and text array's) .zarray and .zattrs,
+/// Writes .zgroup, the root .zattrs, each array's (text arrays too) .zarray and .zattrs,
 /// then .zmetadata.
 Status write_metadata(const std::filesystem::path& store, const boost::json::object& group_attrs,
-                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor,
-                      const std::vector<TextArrayMeta>& text_arrays = {});
+                      const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor);
 
 }  // namespace zpmpi::zarr

@@ -49,11 +49,12 @@ class TextSource : public source::Source {
   model::Dataset dataset_;
 };
 
-transform::TextArray array(const std::string& name, TextType type, model::Shape shape) {
-  transform::TextArray a;
-  a.name = a.source_name = name;
-  a.type = type;
-  a.shape = a.source_shape = shape;
+transform::OutputArray array(const std::string& name, TextType type, model::Shape shape) {
+  transform::OutputArray a;
+  a.name = a.source.name = name;
+  a.text = type;
+  a.shape = a.source.shape = shape;
+  for (model::Index n : shape) a.chunks.push_back(std::max<model::Index>(n, 1));  // one chunk, as the job sets
   a.map = model::IndexMap::identity(shape);
   if (!shape.empty()) a.dims = {"station"};
   return a;
@@ -89,7 +90,7 @@ TEST(TextArrays, FilesEqualWhatXarrayWrites) {
   const fs::path dir = fresh("text_arrays");
   const fs::path ours = dir / "ours.zarr", theirs = dir / "theirs.zarr";
   TextSource source;
-  const std::vector<transform::TextArray> arrays{array("names", {TextType::Kind::fixed_bytes, 4}, {3}),
+  const std::vector<transform::OutputArray> arrays{array("names", {TextType::Kind::fixed_bytes, 4}, {3}),
                                                  array("label", {TextType::Kind::utf8, 0}, {3}),
                                                  array("crs", {TextType::Kind::fixed_bytes, 1}, {})};
   const codec::CodecSpec none{codec::CodecId::kNone};
@@ -97,7 +98,9 @@ TEST(TextArrays, FilesEqualWhatXarrayWrites) {
   auto written = write_text_arrays(arrays, source, ours, none, 0);
   ASSERT_TRUE(written.ok()) << written.error().message;
   EXPECT_EQ(*written, 12u + (4 + 9 + 4 + 8) + 1u);
-  ASSERT_TRUE(zarr::write_metadata(ours, {}, {}, nullptr, text_metadata(arrays, none)).ok());
+  std::vector<zarr::ArrayMeta> meta;
+  for (const auto& a : arrays) meta.push_back({a, a.attributes});
+  ASSERT_TRUE(zarr::write_metadata(ours, {}, meta, nullptr).ok());
   {
     std::ofstream(dir / "check.py") << kScript;
   }

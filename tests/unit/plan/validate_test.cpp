@@ -25,6 +25,12 @@ TEST(Validate, ChunksMustBePositive) {
   expect_usage_error(make_plan({spec("v", {4, 4}, {1, 1}, {4, 0})}, opts(1, 1)), "chunk sizes must be positive");
 }
 
+TEST(Validate, TextArraysAreNeverPlanned) {
+  auto s = spec("names", {4}, {4}, {4});
+  s.text = model::TextType{model::TextType::Kind::fixed_bytes, 8};
+  expect_usage_error(make_plan({s}, opts(1, 1)), "array names: is a text array, written whole by rank 0, never planned");
+}
+
 TEST(Validate, RanksMustAgree) {
   expect_usage_error(make_plan({spec("v", {4}, {2, 2}, {4})}, opts(1, 1)), "differ in rank");
   expect_usage_error(make_plan({spec("v", {4}, {2}, {4, 4})}, opts(1, 1)), "differ in rank");

@@ -9,11 +9,11 @@ namespace {
 
 using model::TextType;
 
-TextArray array_2d() {
-  TextArray a;
-  a.name = a.source_name = "names";
-  a.type = {TextType::Kind::fixed_bytes, 2};
-  a.source_shape = {2, 3};
+OutputArray array_2d() {
+  OutputArray a;
+  a.name = a.source.name = "names";
+  a.text = TextType{TextType::Kind::fixed_bytes, 2};
+  a.source.shape = {2, 3};
   a.map = IndexMap::identity({2, 3});
   a.shape = {2, 3};
   return a;
@@ -24,7 +24,7 @@ const std::vector<std::string> kSource{"a0", "a1", "a2", "b0", "b1", "b2"};
 TEST(GatherText, IdentityKeepsCOrder) { EXPECT_EQ(gather_text(array_2d(), kSource), kSource); }
 
 TEST(GatherText, ReversedAndSteppedDims) {
-  TextArray a = array_2d();
+  OutputArray a = array_2d();
   a.map.dims[0].segments = {Segment{0, 2, 1, -1}};  // reverse rows
   a.map.dims[1].segments = {Segment{0, 2, 2, -2}};  // columns 2, 0
   a.shape = {2, 2};
@@ -32,7 +32,7 @@ TEST(GatherText, ReversedAndSteppedDims) {
 }
 
 TEST(GatherText, FixedDimIsDropped) {
-  TextArray a = array_2d();
+  OutputArray a = array_2d();
   a.map.dims[1] = DimMap::at(1);
   a.shape = {2};
   EXPECT_EQ(gather_text(a, kSource), (std::vector<std::string>{"a1", "b1"}));
@@ -42,7 +42,7 @@ TEST(GatherText, FixedDimIsDropped) {
 }
 
 TEST(GatherText, RollWrapsAround) {
-  TextArray a = array_2d();
+  OutputArray a = array_2d();
   a.map.dims[1].segments = {Segment{0, 1, 2, 1}, Segment{1, 2, 0, 1}};  // roll by 1
   EXPECT_EQ(gather_text(a, kSource), (std::vector<std::string>{"a2", "a0", "a1", "b2", "b0", "b1"}));
 }
@@ -67,13 +67,15 @@ TEST(TakeTextArrays, MovesTextArraysOutInOrder) {
   arrays[1].dims = {"station"};
   arrays[1].map = IndexMap::identity({3});
   arrays[1].is_coordinate = true;
-  const auto text = take_text_arrays(arrays, ds);
+  arrays[1].text = ds.variables[1].text;
+  arrays[1].source.shape = {3};
+  const auto text = take_text_arrays(arrays);
   ASSERT_EQ(arrays.size(), 1u);
   EXPECT_EQ(arrays[0].name, "obs");
   ASSERT_EQ(text.size(), 1u);
   EXPECT_EQ(text[0].name, "renamed");
-  EXPECT_EQ(text[0].type.width, 8u);
-  EXPECT_EQ(text[0].source_shape, model::Shape{3});
+  EXPECT_EQ(text[0].text->width, 8u);
+  EXPECT_EQ(text[0].source.shape, model::Shape{3});
   EXPECT_TRUE(text[0].is_coordinate);
 }
 
