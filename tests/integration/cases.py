@@ -27,6 +27,7 @@ import filecmp
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,9 @@ import samples  # noqa: E402
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
-ENV.pop("ZPMPI_TEST_FAIL_RANK", None)
+# The test hooks only where a case sets them (a caller's environment may hold any).
+for _hook in [k for k in ENV if k.startswith("ZPMPI_TEST_")]:
+    del ENV[_hook]
 COMPRESSORS = {"zstd": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}
 EDGE_CHUNKS = {"time": 4, "latitude": 10, "longitude": 20}  # divide neither the dims nor the source chunks
 
@@ -55,19 +58,20 @@ class Runner:
 
     def job(self, name, **keys):
         path = os.path.join(self.work, name + ".json")
-        with open(path, "w") as f:
+        with open(path, "w", encoding="utf-8") as f:
             f.write(keys.pop("_text") if "_text" in keys else json.dumps(keys, indent=1))
         return path
 
     def run(self, ranks, *args, env=None, timeout=120):
         cmd = [self.mpirun, "-n", str(ranks), "--oversubscribe", self.zpmpi, *args]
         try:
-            p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True, errors="replace",
-                               timeout=timeout, stdin=subprocess.DEVNULL)
+            # zpmpi writes UTF-8 whatever the caller's locale: decode it as such.
+            p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, encoding="utf-8",
+                               errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired as e:
             sys.exit(f"FAIL: {' '.join(cmd)} did not finish in {timeout} s (a hang)\n"
                      f"stdout:\n{e.stdout}\nstderr:\n{e.stderr}")
-        p.cmd = " ".join(cmd)
+        p.cmd = shlex.join(cmd)
         return p
 
     def store(self, name):
@@ -806,11 +810,11 @@ def _run_in(r, cwd, ranks, *args, env=None, timeout=120):
     """Runner.run with another working directory."""
     cmd = [r.mpirun, "-n", str(ranks), "--oversubscribe", r.zpmpi, *args]
     try:
-        p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, text=True, timeout=timeout,
-                           stdin=subprocess.DEVNULL, cwd=cwd)
+        p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, encoding="utf-8",
+                           errors="replace", timeout=timeout, stdin=subprocess.DEVNULL, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         sys.exit(f"FAIL: {' '.join(cmd)} (in {cwd}) did not finish in {timeout} s\nstderr:\n{e.stderr}")
-    p.cmd = f"(cd {cwd} && {' '.join(cmd)})"
+    p.cmd = f"(cd {shlex.quote(cwd)} && {shlex.join(cmd)})"
     return p
 
 
@@ -962,7 +966,8 @@ def case_store_safety_kill(r, a):
     p = r.run(2, "--config", fast)
     expect_error(p, "the next run meets the stale lock", 1, f"has a stale lock {lock} of a zpmpi run that is gone")
     m = re.search(r"remove it: (rm .+)$", error_lines(p)[0])
-    assert m and m.group(1) == f"rm {lock}", error_lines(p)[0]
+    # A command to paste into a shell: the lock's path, quoted where it needs it (spaces).
+    assert m and shlex.split(m.group(1)) == ["rm", lock], error_lines(p)[0]
     _expect_unchanged(before, store, "refused by the stale lock")
     subprocess.run(m.group(1), shell=True, check=True)
     p = r.run(2, "--config", fast)

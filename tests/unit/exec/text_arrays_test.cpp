@@ -3,11 +3,11 @@
 // compressor, equal .zarray documents), and the size cap.
 #include "zpmpi/exec/text_arrays.hpp"
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include <gtest/gtest.h>
+
+#include "../common/run_python.hpp"
 
 #include "zpmpi/zarr/store.hpp"
 
@@ -98,12 +98,7 @@ TEST(TextArrays, FilesEqualWhatXarrayWrites) {
   ASSERT_TRUE(written.ok()) << written.error().message;
   EXPECT_EQ(*written, 12u + (4 + 9 + 4 + 8) + 1u);
   ASSERT_TRUE(zarr::write_metadata(ours, {}, {}, nullptr, text_metadata(arrays, none)).ok());
-  {
-    std::ofstream(dir / "check.py") << kScript;
-  }
-  const std::string cmd =
-      "/usr/bin/python3 " + (dir / "check.py").string() + " " + ours.string() + " " + theirs.string();
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  EXPECT_EQ(zpmpi::testing::run_python(kScript, {ours.string(), theirs.string()}), 0) << ours << " vs " << theirs;
 }
 
 TEST(TextArrays, ChunkBytesPadFixedWidth) {
