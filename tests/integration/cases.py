@@ -48,7 +48,8 @@ EDGE_CHUNKS = {"time": 4, "latitude": 10, "longitude": 20}  # divide neither the
 
 class Runner:
     def __init__(self, args):
-        self.zpmpi, self.mpirun, self.work = args.zpmpi, args.mpirun, os.path.abspath(args.workdir)
+        # Absolute: some cases run zpmpi from another working directory.
+        self.zpmpi, self.mpirun, self.work = os.path.abspath(args.zpmpi), args.mpirun, os.path.abspath(args.workdir)
         # Shared by all cases of the build; samples.sample() generates each once, atomically.
         self.samples = os.path.join(os.path.dirname(self.work.rstrip("/")), "samples")
         os.makedirs(self.work, exist_ok=True)
@@ -951,10 +952,16 @@ def case_store_safety_kill(r, a):
     p = _start(r, 2, slow, name="killed")
 
     def copy_with_chunks():
+        # ".kill.zarr.zpmpi-new-HOST-PID": matched from the start, as a host name may hold
+        # "-new-" itself; the copy's t2m/ may not be there yet.
         for e in _zpmpi_entries(r.work, "kill.zarr"):
             copy = os.path.join(r.work, e)
-            if "-new-" in e and any(f[0].isdigit() for f in os.listdir(os.path.join(copy, "t2m"))):
-                return copy
+            if e.startswith(".kill.zarr.zpmpi-new-") and os.path.isdir(os.path.join(copy, "t2m")):
+                try:
+                    if any(f[0].isdigit() for f in os.listdir(os.path.join(copy, "t2m"))):
+                        return copy
+                except FileNotFoundError:
+                    pass
         return None
 
     copy = _wait_for("chunk files in the run's copy", copy_with_chunks, p)
