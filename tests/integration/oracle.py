@@ -86,7 +86,7 @@ def _plain(v):
 
 
 def _load_json(path):
-    with open(path) as f:
+    with open(path, encoding="utf-8") as f:
         return json.load(f)  # accepts NaN/Infinity, as zarr-python writes them
 
 

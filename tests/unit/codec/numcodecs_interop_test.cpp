@@ -1,13 +1,13 @@
 // The chunks decode with numcodecs, the library zarr-python and xarray use, and numcodecs'
 // chunks decode with ours. Runs Debian's /usr/bin/python3 (python3-numcodecs is a test
 // dependency of this project, so a missing module fails the test rather than skipping it).
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include <gtest/gtest.h>
 
+#include "../common/run_python.hpp"
 #include "codec_test_util.hpp"
 
 namespace zpmpi::codec {
@@ -27,8 +27,6 @@ std::vector<std::byte> read_file(const fs::path& p) {
   for (std::size_t i = 0; i < c.size(); ++i) v[i] = static_cast<std::byte>(c[i]);
   return v;
 }
-
-int run_python(const std::string& script) { return std::system(("/usr/bin/python3 -c '" + script + "'").c_str()); }
 
 struct Case {
   std::string name;
@@ -63,17 +61,18 @@ TEST(Numcodecs, DecodesOurChunks) {
       const auto raw = testing::sample(n);
       write_file(stem + ".raw", raw);
       write_file(stem + ".enc", testing::encode(*make_codec(c.spec), raw));
-      checks += "check(" + c.numcodecs + ", \"" + stem + "\")\n";
+      checks += "check(" + c.numcodecs + ", \"" + c.name + "_" + std::to_string(n) + "\")\n";
     }
   }
   const std::string script =
-      "import numcodecs, sys\n"
-      "def check(codec, stem):\n"
+      "import numcodecs, os, sys\n"
+      "def check(codec, name):\n"
+      "    stem = os.path.join(sys.argv[1], name)\n"
       "    raw = open(stem + \".raw\", \"rb\").read()\n"
       "    got = bytes(codec.decode(open(stem + \".enc\", \"rb\").read()))\n"
       "    if got != raw: sys.exit(stem + \": decoded bytes differ\")\n" +
       checks + "print(\"numcodecs decoded\", " + std::to_string(kCases.size() * kSizes.size()) + ", \"chunks\")\n";
-  EXPECT_EQ(run_python(script), 0);
+  EXPECT_EQ(zpmpi::testing::run_python(script, {dir.string()}), 0) << dir;
 }
 
 TEST(Numcodecs, WeDecodeItsChunks) {
@@ -83,15 +82,16 @@ TEST(Numcodecs, WeDecodeItsChunks) {
     for (std::size_t n : kSizes) {
       const std::string stem = (dir / (c.name + "_" + std::to_string(n))).string();
       write_file(stem + ".raw", testing::sample(n));
-      encodes += "enc(" + c.numcodecs + ", \"" + stem + "\")\n";
+      encodes += "enc(" + c.numcodecs + ", \"" + c.name + "_" + std::to_string(n) + "\")\n";
     }
   }
   const std::string script =
-      "import numcodecs\n"
-      "def enc(codec, stem):\n"
+      "import numcodecs, os, sys\n"
+      "def enc(codec, name):\n"
+      "    stem = os.path.join(sys.argv[1], name)\n"
       "    open(stem + \".enc\", \"wb\").write(codec.encode(open(stem + \".raw\", \"rb\").read()))\n" +
       encodes;
-  ASSERT_EQ(run_python(script), 0);
+  ASSERT_EQ(zpmpi::testing::run_python(script, {dir.string()}), 0) << dir;
   for (const auto& c : kCases) {
     for (std::size_t n : kSizes) {
       const fs::path stem = dir / (c.name + "_" + std::to_string(n));

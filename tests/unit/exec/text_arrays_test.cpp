@@ -3,11 +3,11 @@
 // compressor, equal .zarray documents), and the size cap.
 #include "zpmpi/exec/text_arrays.hpp"
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 #include <gtest/gtest.h>
+
+#include "../common/run_python.hpp"
 
 #include "zpmpi/zarr/store.hpp"
 
@@ -101,12 +101,7 @@ TEST(TextArrays, FilesEqualWhatXarrayWrites) {
   std::vector<zarr::ArrayMeta> meta;
   for (const auto& a : arrays) meta.push_back({a, a.attributes});
   ASSERT_TRUE(zarr::write_metadata(ours, {}, meta, nullptr).ok());
-  {
-    std::ofstream(dir / "check.py") << kScript;
-  }
-  const std::string cmd =
-      "/usr/bin/python3 " + (dir / "check.py").string() + " " + ours.string() + " " + theirs.string();
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  EXPECT_EQ(zpmpi::testing::run_python(kScript, {ours.string(), theirs.string()}), 0) << ours << " vs " << theirs;
 }
 
 TEST(TextArrays, ChunkBytesPadFixedWidth) {

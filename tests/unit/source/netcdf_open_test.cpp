@@ -1,11 +1,13 @@
 // open_netcdf: the file-level errors a user meets first, each naming the path.
+#include <grp.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <fstream>
-
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "netcdf_fixture.hpp"
 #include "zpmpi/source/source.hpp"
@@ -48,32 +50,89 @@ TEST_F(NetcdfOpenTest, DirectoryIsRejected) {
   EXPECT_EQ(source.error().message, dir_.string() + ": is a directory, not a netCDF file");
 }
 
+/// A private directory for a file user "nobody" must reach but not read: mkdtemp under
+/// /tmp (not under the build tree, nor $TMPDIR, which may sit below a directory other
+/// users cannot enter, as home and project directories often do), opened to others for
+/// traversal only (0711). Removed with its contents when the test ends.
+class TraversableDir {
+ public:
+  TraversableDir() {
+    char name[] = "/tmp/zpmpi-unreadable.XXXXXX";
+    if (::mkdtemp(name) != nullptr && ::chmod(name, 0711) == 0) path_ = name;
+  }
+  ~TraversableDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }  ///< empty if it could not be made
+
+ private:
+  std::string path_;
+};
+
+/// What open_netcdf(path) says as user "nobody" (uid/gid 65534), from a child process:
+/// the message and the exit code, or why it could not be asked.
+struct AsNobody {
+  std::string failure;  ///< non-empty: the check itself could not run
+  std::string message;
+  int code = 0;
+};
+
+AsNobody open_as_nobody(const std::string& path) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {"pipe: " + std::string(std::strerror(errno))};
+  const pid_t child = ::fork();
+  if (child < 0) return {"fork: " + std::string(std::strerror(errno))};
+  if (child == 0) {
+    ::close(fds[0]);
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
+    // The directories on the way must let nobody through, or the test proves nothing.
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0) ::_exit(3);
+    auto source = open_netcdf(path);
+    const std::string out = source.ok() ? std::string("opened") : source.error().message;
+    if (::write(fds[1], out.data(), out.size()) != static_cast<ssize_t>(out.size())) ::_exit(4);
+    ::_exit(source.ok() ? 0 : 10 + static_cast<int>(source.error().code));
+  }
+  ::close(fds[1]);
+  AsNobody result;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) result.message.append(buffer, n);
+  ::close(fds[0]);
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return {"the child did not exit normally"};
+  switch (WEXITSTATUS(status)) {
+    case 2: return {"cannot become user nobody (no CAP_SETUID/CAP_SETGID?)"};
+    case 3: return {"user nobody cannot reach " + path + " (a directory on the way is closed to others)"};
+    case 4: return {"the child could not report its result"};
+    default: break;
+  }
+  result.code = WEXITSTATUS(status) >= 10 ? WEXITSTATUS(status) - 10 : 0;
+  return result;
+}
+
 TEST_F(NetcdfOpenTest, UnreadableFileSaysSo) {
-  const std::string p = path("secret.nc");
+  // Root reads anything: then the check runs as user "nobody", who must reach the file.
+  const bool root = ::geteuid() == 0;
+  TraversableDir private_dir;
+  if (root) ASSERT_FALSE(private_dir.path().empty()) << "mkdtemp/chmod in /tmp: " << std::strerror(errno);
+  const std::string p = root ? private_dir.path() + "/secret.nc" : path("secret.nc");
   int ncid;
   NC_OK(nc_create(p.c_str(), NC_CLOBBER, &ncid));
   NC_OK(nc_close(ncid));
   ASSERT_EQ(::chmod(p.c_str(), 0), 0);
   const std::string expected = p + ": cannot read: " + std::strerror(EACCES);
-  auto refused = [&] {
+  if (!root) {
     auto source = open_netcdf(p);
-    return !source.ok() && source.error().code == ExitCode::kRuntime && source.error().message == expected;
-  };
-  if (::geteuid() != 0) {
-    EXPECT_TRUE(refused()) << expected;
+    ASSERT_FALSE(source.ok());
+    EXPECT_EQ(source.error().code, ExitCode::kRuntime);
+    EXPECT_EQ(source.error().message, expected);
     return;
   }
-  // Root reads anything: check as user "nobody" in a child process.
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-    ::_exit(refused() ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "as nobody, expected: " << expected;
+  const AsNobody nobody = open_as_nobody(p);
+  ASSERT_EQ(nobody.failure, "");
+  EXPECT_EQ(nobody.code, static_cast<int>(ExitCode::kRuntime));
+  EXPECT_EQ(nobody.message, expected);
 }
 
 TEST_F(NetcdfOpenTest, UriIsThePath) {

@@ -4,6 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include "store_test_util.hpp"
@@ -33,10 +35,19 @@ std::string stat_state(pid_t pid) {
 
 void write_lock(const fs::path& dir, ProcessIdentity who) { spit(dir / ".s.zarr.zpmpi-lock", lock_record(who, dir / "s.zarr")); }
 
+/// A host name that is not this machine's, whatever this machine is called.
+std::string other_host(const std::string& preferred) {
+  return ProcessIdentity::self().host == preferred ? preferred + "-other" : preferred;
+}
+
 TEST(ProcessIdentity, SelfAndItsRecordRoundTrip) {
+  // Inside a SLURM job the variable is set already: put it back as it was.
+  const char* outer = std::getenv("SLURM_JOB_ID");
+  const std::string saved = outer ? outer : "";
   ::setenv("SLURM_JOB_ID", "998877", 1);
   const ProcessIdentity me = ProcessIdentity::self();
-  ::unsetenv("SLURM_JOB_ID");
+  if (outer) ::setenv("SLURM_JOB_ID", saved.c_str(), 1);
+  else ::unsetenv("SLURM_JOB_ID");
   EXPECT_FALSE(me.host.empty());
   EXPECT_EQ(me.pid, ::getpid());
   EXPECT_FALSE(me.start_time.empty());
@@ -79,7 +90,7 @@ TEST(HolderState, RunningGoneOrUnknown) {
   int status = 0;
   ::waitpid(zombie, &status, 0);
   ProcessIdentity elsewhere = me;
-  elsewhere.host = "another-node";
+  elsewhere.host = other_host("another-node");
   EXPECT_EQ(holder_state(elsewhere), HolderState::kUnknown);
   EXPECT_EQ(holder_state(ProcessIdentity{}), HolderState::kUnknown);
 }
@@ -126,26 +137,27 @@ TEST(StoreLock, AStaleLockIsReportedWithTheRmCommandAndKept) {
                    gone.describe()),
             std::string::npos)
       << m;
-  EXPECT_EQ(m.substr(m.size() - (dir / ".s.zarr.zpmpi-lock").string().size() - 3),
-            "rm " + (dir / ".s.zarr.zpmpi-lock").string());
+  // The command to copy: the path quoted for the shell where it needs it (spaces).
+  const std::string rm = "rm " + shell_quote((dir / ".s.zarr.zpmpi-lock").string());
+  EXPECT_EQ(m.substr(m.size() - rm.size()), rm);
   EXPECT_EQ(slurp(dir / ".s.zarr.zpmpi-lock"), before);  // never removed automatically
 }
 
 TEST(StoreLock, ALockFromAnotherHostNamesItsHolderAndTheRmCommand) {
   const fs::path dir = fresh_dir("lock_other_host");
   ProcessIdentity other = ProcessIdentity::self();
-  other.host = "node042";
+  other.host = other_host("node042");
   other.pid = 81234;
   other.slurm_job_id = "4711";
   write_lock(dir, other);
   auto r = StoreLock::acquire(store_in(dir));
   ASSERT_FALSE(r.ok());
   const std::string& m = r.error().message;
-  EXPECT_NE(m.find("is locked by a zpmpi run on another host (host node042, pid 81234, SLURM job 4711, since "),
+  EXPECT_NE(m.find("is locked by a zpmpi run on another host (host " + other.host + ", pid 81234, SLURM job 4711, since "),
             std::string::npos)
       << m;
   EXPECT_NE(m.find("if that run has ended (squeue -j 4711), remove the lock: rm " +
-                   (dir / ".s.zarr.zpmpi-lock").string()),
+                   shell_quote((dir / ".s.zarr.zpmpi-lock").string())),
             std::string::npos)
       << m;
 }
@@ -158,7 +170,7 @@ TEST(StoreLock, AnUnreadableLockStillRefusesAndSaysHowToClearIt) {
   EXPECT_EQ(r.error().message, "store " + (dir / "s.zarr").string() + " is locked by " +
                                    (dir / ".s.zarr.zpmpi-lock").string() +
                                    ", which does not say who holds it; if no zpmpi run is writing this store, "
-                                   "remove the lock: rm " + (dir / ".s.zarr.zpmpi-lock").string());
+                                   "remove the lock: rm " + shell_quote((dir / ".s.zarr.zpmpi-lock").string()));
 }
 
 TEST(StoreLock, ReleaseLeavesALockThatIsNoLongerItsOwn) {

@@ -8,6 +8,7 @@
 
 #include "store_test_util.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_lock.hpp"
 #include "zpmpi/zarr/store_replace.hpp"
 
 namespace zpmpi::zarr {
@@ -244,8 +245,8 @@ TEST(StoreTransaction, MarkedLeftoversOfKilledRunsAreRemovedUnmarkedOnesKept) {
   std::sort(begin.notes.begin(), begin.notes.end());
   EXPECT_EQ(begin.notes[0], "left " + unmarked.string() + " in place: it is named like a zpmpi copy of " +
                                 (base / "s.zarr").string() + " but has no .zpmpi marker; if it is the old store "
-                                "moved aside by a run killed while swapping, `mv " + unmarked.string() + " " +
-                                (base / "s.zarr").string() + "` restores it, otherwise remove it");
+                                "moved aside by a run killed while swapping, `mv " + shell_quote(unmarked.string()) + " " +
+                                shell_quote((base / "s.zarr").string()) + "` restores it, otherwise remove it");
   EXPECT_EQ(begin.notes[1], "removed " + killed.string() + ", the unfinished copy of a zpmpi run that did not end");
 }
 

@@ -4,7 +4,6 @@
 // to what Python's json.dumps writes for the same document, and that .zmetadata equals
 // what zarr.consolidate_metadata builds from our .zarray/.zattrs files.
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -13,6 +12,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "../common/run_python.hpp"
 #include "layout_util.hpp"
 
 #include "zpmpi/zarr/store.hpp"
@@ -124,8 +124,7 @@ TEST(ZarrPython, ReadsTheStoreAndAgreesOnEveryByteOfMetadata) {
                                   {"nan", std::nan("")}};
   ASSERT_TRUE(write_metadata(store, group, arrays, nullptr).ok());
 
-  const std::string command = "/usr/bin/python3 -c '" + std::string(kScript) + "' '" + store.string() + "'";
-  EXPECT_EQ(std::system(command.c_str()), 0);
+  EXPECT_EQ(zpmpi::testing::run_python(kScript, {store.string()}), 0) << store;
 }
 
 }  // namespace
