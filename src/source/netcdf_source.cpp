@@ -23,6 +23,10 @@ Status check_readable_file(const std::string& path) {
   const auto status = std::filesystem::status(path, ec);
   if (status.type() == std::filesystem::file_type::not_found)
     return runtime_error(path + ": no such file");
+  // EACCES from the lookup: a directory on the way (often a 0700 home or project directory)
+  // does not let this user through; the file itself may be readable.
+  if (ec == std::errc::permission_denied)
+    return runtime_error(path + ": cannot reach (a directory on the way is closed to this user): " + ec.message());
   if (ec) return runtime_error(path + ": " + ec.message());
   if (std::filesystem::is_directory(status))
     return runtime_error(path + ": is a directory, not a netCDF file");

@@ -78,7 +78,7 @@ struct AsNobody {
   int code = 0;
 };
 
-AsNobody open_as_nobody(const std::string& path) {
+AsNobody open_as_nobody(const std::string& path, bool must_reach = true) {
   int fds[2];
   if (::pipe(fds) != 0) return {"pipe: " + std::string(std::strerror(errno))};
   const pid_t child = ::fork();
@@ -88,7 +88,7 @@ AsNobody open_as_nobody(const std::string& path) {
     if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
     // The directories on the way must let nobody through, or the test proves nothing.
     struct stat st{};
-    if (::stat(path.c_str(), &st) != 0) ::_exit(3);
+    if (must_reach && ::stat(path.c_str(), &st) != 0) ::_exit(3);
     auto source = open_netcdf(path);
     const std::string out = source.ok() ? std::string("opened") : source.error().message;
     if (::write(fds[1], out.data(), out.size()) != static_cast<ssize_t>(out.size())) ::_exit(4);
@@ -133,6 +133,25 @@ TEST_F(NetcdfOpenTest, UnreadableFileSaysSo) {
   ASSERT_EQ(nobody.failure, "");
   EXPECT_EQ(nobody.code, static_cast<int>(ExitCode::kRuntime));
   EXPECT_EQ(nobody.message, expected);
+}
+
+TEST_F(NetcdfOpenTest, AClosedDirectoryOnTheWaySaysSo) {
+  // As a user whom a 0700 directory above the file keeps out: the file is fine, the path
+  // is not, and the message says which (it was a bare "Permission denied").
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as user nobody";
+  TraversableDir private_dir;
+  ASSERT_FALSE(private_dir.path().empty());
+  const std::string p = private_dir.path() + "/data.nc";
+  int ncid;
+  NC_OK(nc_create(p.c_str(), NC_CLOBBER, &ncid));
+  NC_OK(nc_close(ncid));
+  ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(private_dir.path().c_str(), 0700), 0);
+  const AsNobody nobody = open_as_nobody(p, false);
+  ASSERT_EQ(nobody.failure, "");
+  EXPECT_EQ(nobody.code, static_cast<int>(ExitCode::kRuntime));
+  EXPECT_EQ(nobody.message,
+            p + ": cannot reach (a directory on the way is closed to this user): " + std::strerror(EACCES));
 }
 
 TEST_F(NetcdfOpenTest, UriIsThePath) {
