@@ -14,22 +14,8 @@ using model::Shape;
 using testing::attribute;
 using testing::NetcdfTest;
 
-class NetcdfDescribeTest : public NetcdfTest {
- protected:
-  const model::Dataset& open(const std::string& p) {
-    auto source = open_netcdf(p);
-    if (!source.ok()) throw std::runtime_error(source.error().message);
-    source_ = std::move(source).value();
-    return source_->dataset();
-  }
-  std::unique_ptr<Source> source_;
-};
-
-const model::Variable& variable(const model::Dataset& ds, const std::string& name) {
-  const model::Variable* v = ds.find_variable(name);
-  if (!v) throw std::runtime_error("no variable " + name);
-  return *v;
-}
+class NetcdfDescribeTest : public NetcdfTest {};
+using testing::variable;
 
 TEST_F(NetcdfDescribeTest, DimensionsInOrderWithUnlimited) {
   const std::string p = path("dims.nc");

@@ -27,9 +27,7 @@ class NetcdfFillTest : public NetcdfTest {
     EXPECT_EQ(nc_open(p.c_str(), NC_WRITE, &ncid), NC_NOERR);
     EXPECT_EQ(nc_rename_att(ncid, v, "_FillValu_", "_FillValue"), NC_NOERR);  // same length: data mode
     EXPECT_EQ(nc_close(ncid), NC_NOERR);
-    auto source = open_netcdf(p);
-    if (!source.ok()) throw std::runtime_error(source.error().message);
-    return (*source)->dataset().find_variable("v")->fill_value;
+    return testing::variable(open(p), "v").fill_value;
   }
 };
 

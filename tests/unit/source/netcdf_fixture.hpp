@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "zpmpi/model/dataset.hpp"
+#include "zpmpi/source/source.hpp"
 
 /// Fails the current (void) test function when a netCDF call fails.
 #define NC_OK(expr)                                                      \
@@ -34,9 +35,23 @@ class NetcdfTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
   }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  /// Opens `p` (its `group`) as the test's source, kept until the next open; throws on error.
+  const model::Dataset& open(const std::string& p, const std::string& group = "") {
+    auto source = open_netcdf(p, group);
+    if (!source.ok()) throw std::runtime_error(source.error().message);
+    source_ = std::move(source).value();
+    return source_->dataset();
+  }
 
   std::filesystem::path dir_;
+  std::unique_ptr<Source> source_;
 };
+
+inline const model::Variable& variable(const model::Dataset& ds, const std::string& name) {
+  const model::Variable* v = ds.find_variable(name);
+  if (!v) throw std::runtime_error("no variable " + name);
+  return *v;
+}
 
 inline std::span<std::byte> bytes_of(auto& vec) { return std::as_writable_bytes(std::span(vec)); }
 

@@ -76,13 +76,15 @@ struct AsNobody {
   std::string failure;  ///< non-empty: the check itself could not run
   std::string message;
   int code = 0;
+
+  static AsNobody failed(std::string why) { return AsNobody{std::move(why), "", 0}; }
 };
 
 AsNobody open_as_nobody(const std::string& path, bool must_reach = true) {
   int fds[2];
-  if (::pipe(fds) != 0) return {"pipe: " + std::string(std::strerror(errno))};
+  if (::pipe(fds) != 0) return AsNobody::failed("pipe: " + std::string(std::strerror(errno)));
   const pid_t child = ::fork();
-  if (child < 0) return {"fork: " + std::string(std::strerror(errno))};
+  if (child < 0) return AsNobody::failed("fork: " + std::string(std::strerror(errno)));
   if (child == 0) {
     ::close(fds[0]);
     if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
@@ -100,11 +102,11 @@ AsNobody open_as_nobody(const std::string& path, bool must_reach = true) {
   for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) result.message.append(buffer, n);
   ::close(fds[0]);
   int status = 0;
-  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return {"the child did not exit normally"};
+  if (::waitpid(child, &status, 0) != child || !WIFEXITED(status)) return AsNobody::failed("the child did not exit normally");
   switch (WEXITSTATUS(status)) {
-    case 2: return {"cannot become user nobody (no CAP_SETUID/CAP_SETGID?)"};
-    case 3: return {"user nobody cannot reach " + path + " (a directory on the way is closed to others)"};
-    case 4: return {"the child could not report its result"};
+    case 2: return AsNobody::failed("cannot become user nobody (no CAP_SETUID/CAP_SETGID?)");
+    case 3: return AsNobody::failed("user nobody cannot reach " + path + " (a directory on the way is closed to others)");
+    case 4: return AsNobody::failed("the child could not report its result");
     default: break;
   }
   result.code = WEXITSTATUS(status) >= 10 ? WEXITSTATUS(status) - 10 : 0;
@@ -115,7 +117,9 @@ TEST_F(NetcdfOpenTest, UnreadableFileSaysSo) {
   // Root reads anything: then the check runs as user "nobody", who must reach the file.
   const bool root = ::geteuid() == 0;
   TraversableDir private_dir;
-  if (root) ASSERT_FALSE(private_dir.path().empty()) << "mkdtemp/chmod in /tmp: " << std::strerror(errno);
+  if (root) {
+    ASSERT_FALSE(private_dir.path().empty()) << "mkdtemp/chmod in /tmp: " << std::strerror(errno);
+  }
   const std::string p = root ? private_dir.path() + "/secret.nc" : path("secret.nc");
   int ncid;
   NC_OK(nc_create(p.c_str(), NC_CLOBBER, &ncid));

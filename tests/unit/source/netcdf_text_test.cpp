@@ -13,25 +13,13 @@ using testing::NetcdfTest;
 
 class NetcdfTextTest : public NetcdfTest {
  protected:
-  const model::Dataset& open(const std::string& p, const std::string& group = "") {
-    auto source = open_netcdf(p, group);
-    if (!source.ok()) throw std::runtime_error(source.error().message);
-    source_ = std::move(source).value();
-    return source_->dataset();
-  }
   std::vector<std::string> text(const std::string& name) {
     auto values = source_->read_text(name);
     if (!values.ok()) throw std::runtime_error(values.error().message);
     return *values;
   }
-  std::unique_ptr<Source> source_;
 };
-
-const model::Variable& variable(const model::Dataset& ds, const std::string& name) {
-  const model::Variable* v = ds.find_variable(name);
-  if (!v) throw std::runtime_error("no variable " + name);
-  return *v;
-}
+using testing::variable;
 
 TEST_F(NetcdfTextTest, CharArraysFoldTheirLastDimAndKeepTheirBytes) {
   const std::string p = path("chars.nc");
