@@ -40,18 +40,6 @@ struct BadPlan : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-json::array shape_json(const Shape& s) {
-  json::array a;
-  for (Index n : s) a.push_back(n);
-  return a;
-}
-
-Shape shape_from(const json::value& v) {
-  Shape s;
-  for (const auto& n : v.as_array()) s.push_back(n.to_number<Index>());
-  return s;
-}
-
 std::string double_text(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "inf" : "-inf";

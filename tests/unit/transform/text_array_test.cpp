@@ -50,8 +50,11 @@ TEST(GatherText, RollWrapsAround) {
 model::Dataset dataset() {
   model::Dataset ds;
   ds.uri = "f.nc";
-  model::Variable obs{.name = "obs", .dims = {"station"}, .shape = {3}};
-  model::Variable names{.name = "names", .dims = {"station"}, .shape = {3}};
+  model::Variable obs, names;
+  obs.name = "obs";
+  names.name = "names";
+  obs.dims = names.dims = {"station"};
+  obs.shape = names.shape = {3};
   names.text = TextType{TextType::Kind::fixed_bytes, 8};
   ds.variables = {obs, names};
   return ds;
