@@ -4,15 +4,18 @@
 
 namespace zpmpi::zarr {
 
+bool is_metadata_key(std::string_view name) {
+  return name == ".zarray" || name == ".zattrs" || name == ".zgroup" || name == ".zmetadata";
+}
+
 Status check_name(std::string_view name) {
   if (name.empty()) return usage_error("is empty");
   if (name.find('\0') != std::string_view::npos) return usage_error("contains a NUL byte");
   if (name.find('/') != std::string_view::npos)
     return usage_error("contains '/', which Zarr reads as a group separator");
   if (name == "." || name == "..") return usage_error("is '" + std::string(name) + "', which names no directory of its own");
-  for (std::string_view key : {".zarray", ".zattrs", ".zgroup", ".zmetadata"})
-    if (name == key) return usage_error("is a Zarr metadata key");
-  if (name.starts_with(".zpmpi")) return usage_error("starts with .zpmpi, which is kept for zpmpi's own files");
+  if (is_metadata_key(name)) return usage_error("is a Zarr metadata key");
+  if (is_own_name(name)) return usage_error("starts with .zpmpi, which is kept for zpmpi's own files");
   if (name.size() > kMaxNameBytes)
     return usage_error("is " + std::to_string(name.size()) + " bytes long; a file name holds at most " +
                        std::to_string(kMaxNameBytes));

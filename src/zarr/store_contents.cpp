@@ -1,6 +1,8 @@
 // What zpmpi may delete: see store_contents.hpp.
 #include "zpmpi/zarr/store_contents.hpp"
 
+#include "zpmpi/zarr/names.hpp"
+
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -26,13 +28,9 @@ bool is_chunk_key(std::string_view s) {
   }
 }
 
-bool is_metadata(std::string_view s) {
-  return s == ".zgroup" || s == ".zattrs" || s == ".zarray" || s == ".zmetadata";
-}
-
 /// ".zarray.tmp": write_document's temporary.
 bool is_metadata_tmp(std::string_view s) {
-  return s.size() > 4 && s.substr(s.size() - 4) == ".tmp" && is_metadata(s.substr(0, s.size() - 4));
+  return s.size() > 4 && s.substr(s.size() - 4) == ".tmp" && is_metadata_key(s.substr(0, s.size() - 4));
 }
 
 /// ".0.3.tmp12": write_chunk's temporary.
@@ -81,7 +79,7 @@ class Walker {
     const fs::file_status st = e.symlink_status(ec);
     if (ec) return foreign(e.path());
     if (fs::is_directory(st)) {
-      if (root && name.rfind(".zpmpi", 0) == 0) return remove_all_own(e.path());
+      if (root && is_own_name(name)) return remove_all_own(e.path());
       if (kind == Kind::kGroup && !name.empty() && name[0] != '.') {
         walk(e.path(), kind_of_subdir(e.path()), false);
         return rmdir(e.path());
@@ -95,9 +93,9 @@ class Walker {
     if (!fs::is_regular_file(st)) return foreign(e.path());  // links, fifos, devices
     const bool ok = kind == Kind::kChunkDir
                         ? all_digits(name) || is_chunk_tmp(name)
-                        : is_metadata(name) || is_metadata_tmp(name) ||
+                        : is_metadata_key(name) || is_metadata_tmp(name) ||
                               (kind == Kind::kArray && (is_chunk_key(name) || is_chunk_tmp(name))) ||
-                              (root && name.rfind(".zpmpi", 0) == 0);
+                              (root && is_own_name(name));
     if (!ok) return foreign(e.path());
     if (remove_ && !fs::remove(e.path(), ec) && ec) failed(e.path(), ec);
   }

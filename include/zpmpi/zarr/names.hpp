@@ -14,6 +14,14 @@
 namespace zpmpi::zarr {
 
 inline constexpr std::size_t kMaxNameBytes = 255;
+/// Names zpmpi keeps for its own files (markers, locks): never an array's.
+inline constexpr std::string_view kOwnPrefix = ".zpmpi";
+
+/// ".zarray", ".zattrs", ".zgroup" or ".zmetadata".
+bool is_metadata_key(std::string_view name);
+
+/// Starts with kOwnPrefix.
+inline bool is_own_name(std::string_view name) { return name.starts_with(kOwnPrefix); }
 
 /// Ok, or a kUsage error whose message is the reason alone, for the caller to prefix
 /// with what the name is: "is a Zarr metadata key", "contains '/' (...)".
