@@ -6,9 +6,12 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <utility>
 
 #include <boost/json.hpp>
+
+#include "zpmpi/zarr/file_write.hpp"
 
 namespace zpmpi::app {
 namespace json = boost::json;
@@ -68,17 +71,13 @@ Status write_summary(const std::string& path, const RunSummary& s) {
   // The temporary file is beside the target (same file system: rename is atomic) and
   // named by this process, so two runs never share one.
   const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  auto fail = [&](const std::string& what, int err) {
-    std::remove(tmp.c_str());
-    return Status{runtime_error("--stats " + path + ": cannot " + what + ": " + std::strerror(err))};
-  };
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return fail("create " + tmp, errno);
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const int write_errno = errno;
-  if (std::fclose(f) != 0 || !written) return fail("write " + tmp, written ? errno : write_errno);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename " + tmp + " to it", errno);
-  return {};
+  const auto failure = zarr::write_file_atomically(path, tmp, std::as_bytes(std::span(text)));
+  if (!failure) return {};
+  using Step = zarr::FileWriteFailure::Step;
+  const std::string what = failure->step == Step::kCreate  ? "create " + tmp
+                           : failure->step == Step::kWrite ? "write " + tmp
+                                                           : "rename " + tmp + " to it";
+  return runtime_error("--stats " + path + ": cannot " + what + ": " + std::strerror(failure->error));
 }
 
 }  // namespace zpmpi::app

@@ -1,6 +1,7 @@
 // The directory store: its skeleton, atomic chunk and metadata writes.
 #include "zpmpi/zarr/store.hpp"
 
+#include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/names.hpp"
 
 #include <fcntl.h>
@@ -28,36 +29,13 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-/// Writes `size` bytes to `tmp`, then renames it to `path`, so `path` is never seen
-/// half-written. On failure `tmp` is removed and the error names `path`.
+/// write_file_atomically, with errors that name `path` (and `tmp` for the rename).
 Status write_atomically(const fs::path& path, const fs::path& tmp, const void* bytes, std::size_t size) {
-  const auto fail = [&](int err) {
-    ::unlink(tmp.c_str());
-    return runtime_error("cannot write " + path.string() + ": " + errno_text(err));
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return runtime_error("cannot write " + path.string() + ": " + errno_text(errno));
-  const auto* p = static_cast<const char*>(bytes);
-  std::size_t left = size;
-  while (left > 0) {  // write() may be partial on parallel file systems and after signals
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      return fail(err);
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  // close() is where NFS and Lustre report deferred write errors (e.g. quota).
-  if (::close(fd) != 0) return fail(errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + errno_text(err));
-  }
-  return {};
+  const auto failure = write_file_atomically(path, tmp, {static_cast<const std::byte*>(bytes), size});
+  if (!failure) return {};
+  if (failure->step == FileWriteFailure::Step::kRename)
+    return runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + errno_text(failure->error));
+  return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
 }
 
 /// Metadata documents are written by one process (rank 0), so a fixed temporary name

@@ -1,6 +1,8 @@
 // The one-writer lock of a store: see store_lock.hpp.
 #include "zpmpi/zarr/store_lock.hpp"
 
+#include "zpmpi/zarr/file_write.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,17 +35,10 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 int create_with(const fs::path& path, const std::string& text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return errno;
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return err;
-    }
-    done += static_cast<std::size_t>(n);
+  if (const int err = write_all(fd, std::as_bytes(std::span(text)))) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return err;
   }
   if (::close(fd) != 0) {
     const int err = errno;
