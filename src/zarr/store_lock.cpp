@@ -142,12 +142,12 @@ std::vector<std::string> stat_fields(long pid) {
   return fields;
 }
 
+/// The start time (field 22) among stat_fields; empty if absent.
+std::string start_time_of(const std::vector<std::string>& fields) { return fields.size() > 19 ? fields[19] : ""; }
+
 }  // namespace
 
-std::string process_start_time(long pid) {
-  const auto fields = stat_fields(pid);
-  return fields.size() > 19 ? fields[19] : "";  // field 22
-}
+std::string process_start_time(long pid) { return start_time_of(stat_fields(pid)); }
 
 HolderState holder_state(const ProcessIdentity& holder) {
   const ProcessIdentity me = ProcessIdentity::self();
@@ -158,7 +158,7 @@ HolderState holder_state(const ProcessIdentity& holder) {
   const auto fields = stat_fields(holder.pid);
   // A killed process its parent has not reaped yet (a zombie) writes nothing any more.
   if (!fields.empty() && (fields[0] == "Z" || fields[0] == "X")) return HolderState::kGone;
-  const std::string start = fields.size() > 19 ? fields[19] : "";
+  const std::string start = start_time_of(fields);
   if (!start.empty() && !holder.start_time.empty() && start != holder.start_time) return HolderState::kGone;
   return HolderState::kRunning;
 }
