@@ -237,7 +237,7 @@ int run(int argc, char** argv) {
       if (numeric.ok() && rank == 0) {  // text arrays: one chunk each, from rank 0's source
         auto text = exec::write_text_arrays(state.job.text_arrays, *source, message->store, message->codec, rank);
         if (!text.ok()) return text.error();
-        for (const auto& a : state.job.text_arrays) numeric->chunks += transform::num_elements(a.shape) > 0 ? 1 : 0;
+        for (const auto& a : state.job.text_arrays) numeric->chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
         numeric->bytes_written += *text;
       }
       return numeric;

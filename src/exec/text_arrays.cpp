@@ -21,7 +21,7 @@ Error too_big(const std::string& name, std::size_t bytes) {
 
 Status check_text_sizes(const std::vector<transform::OutputArray>& arrays) {
   for (const auto& a : arrays) {
-    const std::size_t n = transform::num_elements(a.shape);
+    const std::size_t n = model::num_elements(a.shape);
     // Known exactly for fixed-width bytes; a lower bound (the length fields) for utf8.
     const std::size_t bytes = a.text->kind == model::TextType::Kind::fixed_bytes ? n * a.text->width : 4 + 4 * n;
     if (bytes > kMaxTextArrayBytes) return too_big(a.name, bytes);
@@ -49,13 +49,13 @@ Result<std::size_t> write_text_arrays(const std::vector<transform::OutputArray>&
     std::error_code ec;
     std::filesystem::create_directories(store / a.name, ec);
     if (ec) return runtime_error("cannot create " + (store / a.name).string() + ": " + ec.message());
-    const std::size_t n = transform::num_elements(a.shape);
+    const std::size_t n = model::num_elements(a.shape);
     if (n == 0) continue;  // zarr: no chunk file for an empty array
     auto values = source.read_text(a.source.name);
     if (!values.ok()) return context(values.error());
-    if (values->size() != transform::num_elements(a.source.shape))
+    if (values->size() != model::num_elements(a.source.shape))
       return context(runtime_error("the source returned " + std::to_string(values->size()) + " elements, expected " +
-                                   std::to_string(transform::num_elements(a.source.shape))));
+                                   std::to_string(model::num_elements(a.source.shape))));
     const std::vector<std::string> out = transform::gather_text(a, *values);
     values = std::vector<std::string>{};  // release the source copy
     if (a.text->kind == model::TextType::Kind::utf8 && codec::vlen_utf8_size(out) > kMaxTextArrayBytes)

@@ -2,12 +2,6 @@
 
 namespace zpmpi::transform {
 
-std::size_t num_elements(const model::Shape& shape) {
-  std::size_t n = 1;
-  for (model::Index e : shape) n *= e;
-  return n;
-}
-
 std::vector<OutputArray> take_text_arrays(std::vector<OutputArray>& arrays) {
   std::vector<OutputArray> text, numeric;
   for (auto& a : arrays) (a.text ? text : numeric).push_back(std::move(a));
@@ -16,7 +10,7 @@ std::vector<OutputArray> take_text_arrays(std::vector<OutputArray>& arrays) {
 }
 
 std::vector<std::string> gather_text(const model::ArrayLayout& array, const std::vector<std::string>& source_values) {
-  const std::size_t n = num_elements(array.shape);
+  const std::size_t n = model::num_elements(array.shape);
   std::vector<std::string> out;
   out.reserve(n);
   // Source strides (C order) of the source variable.

@@ -17,9 +17,6 @@
 
 namespace zpmpi::transform {
 
-/// Number of elements of a shape (1 for a scalar).
-std::size_t num_elements(const model::Shape& shape);
-
 /// Moves the text arrays (ArrayLayout::text set) out of `arrays` (after apply_dim_states),
 /// keeping the order of both.
 std::vector<OutputArray> take_text_arrays(std::vector<OutputArray>& arrays);
