@@ -261,16 +261,14 @@ int run(int argc, char** argv) {
   }
   status = collective(session, session.agree(status));
   if (!status.ok()) {
+    const int code = stop(status.error());
     if (rank == 0 && state.store) {  // only this run's copy: the store itself is as it was
-      log::error(status.error().message);
       const Status removed = state.store->abandon();
       log::warn(removed.ok() ? "removed the incomplete copy " + state.store->build_path().string() + "; " +
                                    state.store->path().string() + " is unchanged"
                              : removed.error().message);
-      if (const Status written = write_report(status); !written.ok()) log::warn(written.error().message);
-      return static_cast<int>(status.error().code);
     }
-    return stop(status.error());
+    return code;
   }
   Status reported;
   if (rank == 0) {
