@@ -37,13 +37,37 @@ void store_as(const Scalar& value, std::byte* out) {
   std::memcpy(out, &v, sizeof v);
 }
 
+/// `v` in the Scalar alternative of its kind (int64, uint64 or double).
+template <class T>
+Scalar widen(T v) {
+  if constexpr (std::is_floating_point_v<T>) return static_cast<double>(v);
+  else if constexpr (std::is_signed_v<T>) return static_cast<std::int64_t>(v);
+  else return static_cast<std::uint64_t>(v);
+}
+
 template <class T>
 Scalar load_as(const std::byte* in) {
   T v;
   std::memcpy(&v, in, sizeof v);
-  if constexpr (std::is_floating_point_v<T>) return static_cast<double>(v);
-  else if constexpr (std::is_signed_v<T>) return static_cast<std::int64_t>(v);
-  else return static_cast<std::uint64_t>(v);
+  return widen(v);
+}
+
+/// Calls f(std::type_identity<T>{}) with the C type T of `t`: the one switch over DType.
+template <class F>
+decltype(auto) with_type(DType t, F&& f) {
+  switch (t) {
+    case DType::i1: return f(std::type_identity<std::int8_t>{});
+    case DType::u1: return f(std::type_identity<std::uint8_t>{});
+    case DType::i2: return f(std::type_identity<std::int16_t>{});
+    case DType::u2: return f(std::type_identity<std::uint16_t>{});
+    case DType::i4: return f(std::type_identity<std::int32_t>{});
+    case DType::u4: return f(std::type_identity<std::uint32_t>{});
+    case DType::i8: return f(std::type_identity<std::int64_t>{});
+    case DType::u8: return f(std::type_identity<std::uint64_t>{});
+    case DType::f4: return f(std::type_identity<float>{});
+    case DType::f8: break;
+  }
+  return f(std::type_identity<double>{});
 }
 
 }  // namespace
@@ -60,34 +84,11 @@ std::optional<DType> dtype_from_name(std::string_view name) {
 }
 
 void store_scalar(DType t, const Scalar& value, std::byte* out) {
-  switch (t) {
-    case DType::i1: return store_as<std::int8_t>(value, out);
-    case DType::u1: return store_as<std::uint8_t>(value, out);
-    case DType::i2: return store_as<std::int16_t>(value, out);
-    case DType::u2: return store_as<std::uint16_t>(value, out);
-    case DType::i4: return store_as<std::int32_t>(value, out);
-    case DType::u4: return store_as<std::uint32_t>(value, out);
-    case DType::i8: return store_as<std::int64_t>(value, out);
-    case DType::u8: return store_as<std::uint64_t>(value, out);
-    case DType::f4: return store_as<float>(value, out);
-    case DType::f8: return store_as<double>(value, out);
-  }
+  with_type(t, [&](auto type) { store_as<typename decltype(type)::type>(value, out); });
 }
 
 Scalar load_scalar(DType t, const std::byte* in) {
-  switch (t) {
-    case DType::i1: return load_as<std::int8_t>(in);
-    case DType::u1: return load_as<std::uint8_t>(in);
-    case DType::i2: return load_as<std::int16_t>(in);
-    case DType::u2: return load_as<std::uint16_t>(in);
-    case DType::i4: return load_as<std::int32_t>(in);
-    case DType::u4: return load_as<std::uint32_t>(in);
-    case DType::i8: return load_as<std::int64_t>(in);
-    case DType::u8: return load_as<std::uint64_t>(in);
-    case DType::f4: return load_as<float>(in);
-    case DType::f8: return load_as<double>(in);
-  }
-  return std::int64_t{0};
+  return with_type(t, [&](auto type) { return load_as<typename decltype(type)::type>(in); });
 }
 
 namespace {
@@ -104,23 +105,25 @@ std::optional<Scalar> exact_as(const Scalar& value) {
             if (static_cast<double>(static_cast<T>(v)) != v) return std::nullopt;
             return Scalar{static_cast<double>(v)};
           } else {
-            const auto t = static_cast<T>(v);
-            // An integer too large for the float's mantissa does not come back.
-            if (!std::isfinite(t) || t >= std::ldexp(1.0, 64) || static_cast<V>(t) != v) return std::nullopt;
-            return Scalar{static_cast<double>(t)};
+            // An integer beyond the float's mantissa rounds: it must come back unchanged, and
+            // the rounded value is range-checked before the cast back (2^63 is no int64).
+            const auto d = static_cast<double>(static_cast<T>(v));
+            const bool in_range = d >= static_cast<double>(std::numeric_limits<V>::min()) &&
+                                  d < std::ldexp(1.0, std::numeric_limits<V>::digits);
+            if (!in_range || static_cast<V>(d) != v) return std::nullopt;
+            return Scalar{d};
           }
         } else {
-          using Wide = std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>;
           if constexpr (std::is_floating_point_v<V>) {
             // Compare in double: the range ends of T are powers of two (exact), NaN fails both.
             if (!(v >= static_cast<double>(std::numeric_limits<T>::min()) &&
                   v < std::ldexp(1.0, std::numeric_limits<T>::digits)))
               return std::nullopt;
             if (std::trunc(v) != v) return std::nullopt;
-            return Scalar{static_cast<Wide>(static_cast<T>(v))};
+            return widen(static_cast<T>(v));
           } else {
             if (!std::in_range<T>(v)) return std::nullopt;
-            return Scalar{static_cast<Wide>(static_cast<T>(v))};
+            return widen(static_cast<T>(v));
           }
         }
       },
@@ -130,19 +133,7 @@ std::optional<Scalar> exact_as(const Scalar& value) {
 }  // namespace
 
 std::optional<Scalar> exact_in(DType t, const Scalar& value) {
-  switch (t) {
-    case DType::i1: return exact_as<std::int8_t>(value);
-    case DType::u1: return exact_as<std::uint8_t>(value);
-    case DType::i2: return exact_as<std::int16_t>(value);
-    case DType::u2: return exact_as<std::uint16_t>(value);
-    case DType::i4: return exact_as<std::int32_t>(value);
-    case DType::u4: return exact_as<std::uint32_t>(value);
-    case DType::i8: return exact_as<std::int64_t>(value);
-    case DType::u8: return exact_as<std::uint64_t>(value);
-    case DType::f4: return exact_as<float>(value);
-    case DType::f8: return exact_as<double>(value);
-  }
-  return std::nullopt;
+  return with_type(t, [&](auto type) { return exact_as<typename decltype(type)::type>(value); });
 }
 
 }  // namespace zpmpi::model
