@@ -113,6 +113,16 @@ TEST(RegionsOfRank, RoundRobinJobs) {
   EXPECT_EQ(all, p->regions.size());
 }
 
+/// The regions cover every byte once, and the plan survives the broadcast format.
+void expect_whole_and_broadcastable(const RegionPlan& p) {
+  std::uint64_t sum = 0;
+  for (const auto& r : p.regions) sum += r.bytes;
+  EXPECT_EQ(sum, p.total_bytes);
+  auto back = plan_from_json(plan_to_json(p));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(*back, p);
+}
+
 TEST(BigPlan, AMillionChunksOn4096Ranks) {
   // 1000 x 1000 chunks; timings belong to the benchmarks, this proves it completes.
   auto p = make_plan({spec("v", {1000, 1000, 1000}, {1, 1, 1000}, {1, 1, 1000})}, opts(4096, 4096));
@@ -123,13 +133,7 @@ TEST(BigPlan, AMillionChunksOn4096Ranks) {
   EXPECT_GT(lo, 0u);
   EXPECT_LE(hi - lo, 4000u);  // one unit
   EXPECT_GE(p->regions.size(), 4096u);
-  std::uint64_t sum = 0;
-  for (const auto& r : p->regions) sum += r.bytes;
-  EXPECT_EQ(sum, p->total_bytes);
-  // And it survives the broadcast format.
-  auto back = plan_from_json(plan_to_json(*p));
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(*back, *p);
+  expect_whole_and_broadcastable(*p);
 }
 
 // Issue 10, defect 7: a variable read from a contiguous source is one unit (its source
@@ -168,12 +172,7 @@ TEST(BigPlan, AMillionTinyChunksOfOneUnitOn4096Ranks) {
   auto p = make_plan(specs, opts(4096, 4096));
   ASSERT_TRUE(p.ok()) << p.error().message;
   expect_every_rank_has_its_share(*p);
-  std::uint64_t sum = 0;
-  for (const auto& r : p->regions) sum += r.bytes;
-  EXPECT_EQ(sum, p->total_bytes);
-  auto back = plan_from_json(plan_to_json(*p));
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(*back, *p);
+  expect_whole_and_broadcastable(*p);
 }
 
 TEST(BigPlan, ManyArraysNarrowedForManyJobs) {
