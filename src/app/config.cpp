@@ -68,28 +68,56 @@ Result<std::uint64_t> get_positive(const json::value& v, const std::string& key)
   return key_error(key, "must be a positive integer, got " + show(v));
 }
 
-Status parse_source(const json::value& v, Config& config) {
+/// source.uri: one path or url, or a non-empty list of them.
+Status parse_uris(const json::value& v, const std::string& key, std::vector<std::string>& uris) {
   if (v.is_string()) {
-    config.source_uri = std::string(v.get_string());
+    uris = {std::string(v.get_string())};
+  } else if (v.is_array() && !v.get_array().empty()) {
+    for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+      ZPMPI_ASSIGN_OR_RETURN(uris.emplace_back(), get_string(v.get_array()[i], key + "[" + std::to_string(i) + "]"));
+    }
+  } else {
+    return key_error(key, "must be a path or a non-empty list of paths, got " + show(v));
+  }
+  if (uris.size() == 1 && uris[0].empty()) return key_error("source.uri", "is required");
+  for (std::size_t i = 0; i < uris.size(); ++i)
+    if (uris[i].empty()) return key_error(key + "[" + std::to_string(i) + "]", "is empty");
+  return {};
+}
+
+Status parse_source(const json::value& v, Config& config) {
+  source::SourceSpec& spec = config.source;
+  bool engine_given = false;
+  if (v.is_string()) {
+    ZPMPI_RETURN_IF_ERROR(parse_uris(v, "source", spec.uris));
   } else if (v.is_object()) {
     for (const auto& [k, value] : v.get_object()) {
       const std::string key = "source." + std::string(k);
       if (k == "uri") {
-        ZPMPI_ASSIGN_OR_RETURN(config.source_uri, get_string(value, key));
+        ZPMPI_RETURN_IF_ERROR(parse_uris(value, key, spec.uris));
       } else if (k == "engine") {
-        ZPMPI_ASSIGN_OR_RETURN(config.engine, get_string(value, key));
-        if (config.engine != "netcdf")
-          return key_error(key, "engine '" + config.engine + "' is not supported (supported: netcdf)");
+        ZPMPI_ASSIGN_OR_RETURN(spec.engine, get_string(value, key));
+        if (spec.engine != "netcdf" && spec.engine != "kerchunk")
+          return key_error(key, "engine '" + spec.engine + "' is not supported (supported: netcdf, kerchunk)");
+        engine_given = true;
       } else if (k == "group") {
-        ZPMPI_ASSIGN_OR_RETURN(config.source_group, get_string(value, key));
+        ZPMPI_ASSIGN_OR_RETURN(spec.group, get_string(value, key));
+      } else if (k == "concat_dim") {
+        ZPMPI_ASSIGN_OR_RETURN(spec.concat_dim, get_string(value, key));
       } else {
-        return key_error("source", "unknown key '" + std::string(k) + "' (known: uri, engine, group)");
+        return key_error("source", "unknown key '" + std::string(k) + "' (known: uri, engine, group, concat_dim)");
       }
     }
   } else {
     return key_error("source", "must be an object {\"uri\": ...} or a path, got " + show(v));
   }
-  if (config.source_uri.empty()) return key_error("source.uri", "is required");
+  if (spec.uris.empty()) return key_error("source.uri", "is required");
+  // The Python package's default engine is kerchunk; a reference set is a .json file.
+  if (!engine_given && spec.uris.size() == 1 && spec.uris[0].ends_with(".json")) spec.engine = "kerchunk";
+  if (spec.engine == "kerchunk" && spec.uris.size() != 1)
+    return key_error("source.uri", "a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
+  if (spec.engine == "kerchunk" && !spec.group.empty())
+    return key_error("source.group", "applies to netCDF sources only, not to a kerchunk reference set");
   return {};
 }
 
@@ -382,7 +410,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
       if (auto st = parse_key(key, *v, config); !st.ok()) return in_file(st.error());
     }
   }
-  if (config.source_uri.empty()) return in_file(usage_error("source: is required"));
+  if (config.source.uris.empty()) return in_file(usage_error("source: is required"));
   return config;
 }
 

@@ -11,13 +11,18 @@ namespace {
 /// The one list of fields, visited by the writer and the reader below.
 template <class Self, class Io>
 void fields(Self& m, Io& io) {
-  io("source", m.source), io("source_group", m.source_group), io("store", m.store);
+  io("source", m.source), io("store", m.store);
   io("compressor", m.codec), io("log_level", m.log_level), io("plan", m.plan);
 }
 
 json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(int n) { return n; }
 json::value to_json(const codec::CodecSpec& c) { return codec::compressor_json(c); }
+json::value to_json(const source::SourceSpec& s) {
+  json::array uris;
+  for (const std::string& u : s.uris) uris.emplace_back(json::string(u));
+  return json::object{{"uris", std::move(uris)}, {"engine", s.engine}, {"group", s.group}, {"concat_dim", s.concat_dim}};
+}
 json::value to_json(const plan::RegionPlan& p) { return json::string(plan::plan_to_json(p)); }
 
 Status from_json(const json::value& v, std::string& s) {
@@ -32,6 +37,17 @@ Status from_json(const json::value& v, int& n) {
 }
 Status from_json(const json::value& v, codec::CodecSpec& c) {
   ZPMPI_ASSIGN_OR_RETURN(c, codec::codec_spec_from_json(v));
+  return {};
+}
+Status from_json(const json::value& v, source::SourceSpec& s) {
+  const json::object* o = v.if_object();
+  const json::array* uris = o && o->if_contains("uris") ? o->at("uris").if_array() : nullptr;
+  if (!uris || o->size() != 4) return runtime_error("not a source object");
+  for (const json::value& u : *uris) {
+    ZPMPI_RETURN_IF_ERROR(from_json(u, s.uris.emplace_back()));
+  }
+  for (auto [key, field] : {std::pair{"engine", &s.engine}, {"group", &s.group}, {"concat_dim", &s.concat_dim}})
+    if (!o->if_contains(key) || !from_json(o->at(key), *field).ok()) return runtime_error(std::string("no ") + key);
   return {};
 }
 Status from_json(const json::value& v, plan::RegionPlan& p) {
@@ -68,7 +84,7 @@ Result<JobMessage> decode_job_message(std::string_view text) {
   };
   fields(m, io);
   if (!status.ok()) return status.error();
-  if (o.size() != 6) return runtime_error("internal: the job message has unknown keys");
+  if (o.size() != 5) return runtime_error("internal: the job message has unknown keys");
   return m;
 }
 

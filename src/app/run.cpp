@@ -39,9 +39,19 @@ using Clock = std::chrono::steady_clock;
 struct Rank0State {
   Config config;
   JobArrays job;
+  source::SourceSpec source_spec;  ///< config.source with globs expanded
   std::unique_ptr<source::Source> source;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
 };
+
+/// What the store must never hold: the source's local files and the job file.
+std::vector<zarr::ProtectedPath> protected_paths(const source::SourceSpec& source, const std::string& job_file) {
+  std::vector<zarr::ProtectedPath> paths;
+  for (const std::string& uri : source.uris)
+    if (uri.find("://") == std::string::npos) paths.push_back({"the source", uri});
+  paths.push_back({"the job file", job_file});
+  return paths;
+}
 
 void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
   for (std::size_t i = 0; i < p.arrays.size(); ++i) {
@@ -66,10 +76,11 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   const Config& config = state.config;
   log::init(0, config.log_level);
 
-  ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_netcdf(config.source_uri, config.source_group));
+  ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
+  ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
   const model::Dataset& dataset = state.source->dataset();
   for (const auto& s : dataset.skipped) log::warn("skipping " + s);
-  log::info("source " + config.source_uri + ": " + std::to_string(dataset.variables.size()) +
+  log::info("source " + dataset.uri + ": " + std::to_string(dataset.variables.size()) +
             " variables, " + std::to_string(dataset.dims.size()) + " dims");
 
   std::map<std::string, std::vector<double>> coords;
@@ -104,10 +115,10 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   // Ranks write into a copy beside the store; commit() swaps it in at the end.
   ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store,
                          zarr::StoreTransaction::begin({config.store, config.overwrite, names,
-                                                        {{"the source", config.source_uri}, {"the job file", config.path}},
+                                                        protected_paths(state.source_spec, config.path),
                                                         {}, [](const std::string& m) { log::warn(m); }}));
   state.store.emplace(std::move(store));
-  return encode_job_message(JobMessage{config.source_uri, config.source_group, state.store->build_path().string(), config.compressor,
+  return encode_job_message(JobMessage{state.source_spec, state.store->build_path().string(), config.compressor,
                            config.log_level, std::move(plan)});
 }
 
@@ -194,7 +205,7 @@ int run(int argc, char** argv) {
     const std::string path = cli->stats ? *cli->stats : state.config.stats;
     if (rank != 0 || path.empty()) return {};
     report.outcome = outcome;
-    report.source = state.config.source_uri;
+    report.source = state.source_spec.uris.empty() ? "" : state.source_spec.uris.front();
     report.store = state.config.store;
     report.arrays = state.job.arrays.size() + state.job.text_arrays.size();
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -229,7 +240,7 @@ int run(int argc, char** argv) {
       std::unique_ptr<source::Source> own;
       source::Source* source = state.source.get();
       if (!source) {
-        ZPMPI_ASSIGN_OR_RETURN(own, source::open_netcdf(message->source, message->source_group));
+        ZPMPI_ASSIGN_OR_RETURN(own, source::open_source(message->source));
         source = own.get();
       }
       auto numeric = exec::run_rank(message->plan, *source,

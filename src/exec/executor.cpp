@@ -67,6 +67,48 @@ void fill(std::byte* out, std::size_t n, model::DType dtype, const std::optional
   }
 }
 
+/// Runs tasks on `workers` threads: this one and workers - 1 started for the call (a
+/// thread start costs tens of microseconds, far below one chunk's work). Tasks are taken
+/// from an atomic counter; the first error stops the rest from starting.
+class ThreadRunner final : public source::TaskRunner {
+ public:
+  explicit ThreadRunner(int workers) : workers_(workers) {}
+  int workers() const override { return workers_; }
+
+  Status run(std::size_t n, const std::function<Status(std::size_t, int)>& task) override {
+    if (workers_ == 1 || n <= 1) {
+      for (std::size_t i = 0; i < n; ++i) ZPMPI_RETURN_IF_ERROR(task(i, 0));
+      return {};
+    }
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<Status> status(static_cast<std::size_t>(workers_));
+    const auto work = [&](int w) {
+      try {
+        for (std::size_t i = next++; i < n && !failed; i = next++) {
+          status[w] = task(i, w);
+          if (!status[w].ok()) failed = true;
+        }
+      } catch (const std::exception& e) {  // an exception leaving a thread would terminate
+        status[w] = runtime_error(std::string("unexpected failure: ") + e.what());
+        failed = true;
+      }
+    };
+    {
+      std::vector<std::jthread> threads;
+      const int used = static_cast<int>(std::min<std::size_t>(workers_, n));
+      for (int w = 1; w < used; ++w) threads.emplace_back(work, w);
+      work(0);
+    }  // joins
+    for (Status& s : status)
+      if (!s.ok()) return s;
+    return {};
+  }
+
+ private:
+  int workers_;
+};
+
 /// What one encode/write thread owns: its codec (zstd keeps a context), its buffers and
 /// its counters, so workers share nothing but the read-only hyperslab.
 struct Worker {
@@ -78,7 +120,11 @@ struct Worker {
 class RankExecutor {
  public:
   RankExecutor(const plan::RegionPlan& plan, source::Source& source, const ExecOptions& options)
-      : plan_(plan), source_(source), options_(options), workers_(std::max(plan.options.workers, 1)) {
+      : plan_(plan),
+        source_(source),
+        options_(options),
+        workers_(std::max(plan.options.workers, 1)),
+        runner_(static_cast<int>(workers_.size())) {
     for (Worker& w : workers_) w.codec = codec::make_codec(options.codec);
   }
 
@@ -115,38 +161,12 @@ class RankExecutor {
   }
 
  private:
-  /// Gathers, encodes and writes every chunk of `batch` from `hyper`. One worker runs on
-  /// this thread; more share the chunks through an atomic counter, each with its own
-  /// buffers (the plan counted them), and stop at the first error.
+  /// Gathers, encodes and writes every chunk of `batch` from `hyper`, on the workers, each
+  /// with its own buffers (the plan counted them), stopping at the first error.
   Status write_chunks(const plan::Batch& batch, const std::byte* hyper) {
-    const Index n_chunks = batch.chunks.num_elements();
-    if (workers_.size() == 1 || n_chunks == 1) {
-      for (Index n = 0; n < n_chunks; ++n) ZPMPI_RETURN_IF_ERROR(write_chunk(workers_[0], batch, hyper, n));
-      return {};
-    }
-    std::atomic<Index> next{0};
-    std::atomic<bool> failed{false};
-    std::vector<Status> status(workers_.size());
-    const auto work = [&](std::size_t w) {
-      try {
-        for (Index n = next++; n < n_chunks && !failed; n = next++) {
-          status[w] = write_chunk(workers_[w], batch, hyper, n);
-          if (!status[w].ok()) failed = true;
-        }
-      } catch (const std::exception& e) {  // an exception leaving a thread would terminate
-        status[w] = runtime_error(std::string("unexpected failure: ") + e.what());
-        failed = true;
-      }
-    };
-    {
-      std::vector<std::jthread> threads;
-      const std::size_t used = std::min<std::size_t>(workers_.size(), static_cast<std::size_t>(n_chunks));
-      for (std::size_t w = 1; w < used; ++w) threads.emplace_back(work, w);
-      work(0);
-    }  // joins
-    for (Status& s : status)
-      if (!s.ok()) return s;
-    return {};
+    return runner_.run(static_cast<std::size_t>(batch.chunks.num_elements()), [&](std::size_t n, int w) {
+      return write_chunk(workers_[static_cast<std::size_t>(w)], batch, hyper, static_cast<Index>(n));
+    });
   }
 
   /// Chunk `n` (C order inside the batch's chunk box): gather it from the hyperslab
@@ -211,12 +231,12 @@ class RankExecutor {
     const std::size_t esize = model::dtype_size(spec.dtype);
     if (spec.map.is_identity()) {
       count_decoded(spec, out, Shape(out.rank(), 1));
-      return source_.read(spec.source.name, out, {hyper, hyper_bytes});
+      return source_.read(spec.source.name, out, {hyper, hyper_bytes}, {}, &runner_);
     }
     for (const model::ReadPiece& piece : spec.map.pieces(out)) {
       const std::size_t bytes = piece.source.num_elements() * esize;
       std::byte* staging = staging_.get(bytes);
-      ZPMPI_RETURN_IF_ERROR(source_.read(spec.source.name, piece.source, {staging, bytes}, piece.stride));
+      ZPMPI_RETURN_IF_ERROR(source_.read(spec.source.name, piece.source, {staging, bytes}, piece.stride, &runner_));
       count_decoded(spec, piece.source, piece.stride);
       Shape dst_start(out.rank());
       for (std::size_t d = 0; d < out.rank(); ++d) dst_start[d] = piece.output.start[d];
@@ -244,6 +264,7 @@ class RankExecutor {
   source::Source& source_;
   const ExecOptions& options_;
   std::vector<Worker> workers_;
+  ThreadRunner runner_;  ///< runs chunk work, and a source's decoding, on the workers
   Buffer hyperslab_, staging_;
   Stats stats_;  ///< reads; chunk work is counted per worker
 };

@@ -26,13 +26,15 @@ Index extent(const model::ArrayLayout& s, const Shape& batch, std::size_t d) {
 std::uint64_t copies(const model::ArrayLayout& s) { return s.map.is_identity() ? 1 : 2; }
 
 /// Bytes that do not depend on the batch: per worker, one padded chunk and its encoding;
-/// for a compressed source, HDF5's decode buffers (kDecodeChunkBuffers source chunks).
+/// for a compressed source, the decode buffers (kDecodeChunkBuffers source chunks: HDF5's
+/// on the reading thread, or each worker's when zpmpi decodes on the workers).
 std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
   std::uint64_t chunk = model::dtype_size(s.dtype);
   for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
   std::uint64_t decode = 0;
   if (s.source.compressed) {
-    decode = kDecodeChunkBuffers * model::dtype_size(s.dtype);
+    decode = kDecodeChunkBuffers * model::dtype_size(s.dtype) *
+             static_cast<std::uint64_t>(s.source.decoded_on_workers ? workers : 1);
     for (Index c : s.source.chunks) decode = grid::sat_mul(decode, c);
   }
   return grid::sat_add(decode, grid::sat_mul(static_cast<std::uint64_t>(workers),

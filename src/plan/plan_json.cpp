@@ -113,7 +113,7 @@ model::IndexMap map_from(const json::value& v) {
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::SourceLayout> {
   io("name", s.name), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
-  io("chunked", s.chunked), io("compressed", s.compressed);
+  io("chunked", s.chunked), io("compressed", s.compressed), io("decoded_on_workers", s.decoded_on_workers);
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ArrayLayout> {

@@ -196,7 +196,7 @@ Status NetcdfSource::describe() {
 }
 
 Status NetcdfSource::read(const std::string& variable, const model::Box& box,
-                          std::span<std::byte> out, const model::Shape& stride) {
+                          std::span<std::byte> out, const model::Shape& stride, TaskRunner*) {
   auto fail = [&](const std::string& why) {
     return runtime_error(path_ + ": " + variable + ": " + why);
   };

@@ -27,7 +27,7 @@ class NetcdfSource final : public Source {
 
   const model::Dataset& dataset() const override { return dataset_; }
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
-              const model::Shape& stride) override;
+              const model::Shape& stride, TaskRunner* parallel) override;
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
 
  private:

@@ -14,7 +14,7 @@ OutputArray from_variable(const model::Variable& v, bool is_coordinate) {
   a.dims = v.dims;
   a.shape = v.shape;
   a.fill_value = v.fill_value;
-  a.source = {v.name, v.dims, v.shape, v.source_chunks, v.chunked, v.compressed};
+  a.source = {v.name, v.dims, v.shape, v.source_chunks, v.chunked, v.compressed, v.decoded_on_workers};
   a.alignment = v.source_chunks;
   a.map = IndexMap::identity(v.shape);
   a.attributes = v.attributes;

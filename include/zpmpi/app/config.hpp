@@ -19,6 +19,7 @@
 #include <boost/json/object.hpp>
 
 #include "zpmpi/codec/codec.hpp"
+#include "zpmpi/source/source.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/transform/output_array.hpp"
@@ -41,14 +42,14 @@ struct Rename {
 
 struct Config {
   std::string path;        ///< the job file, for messages
-  std::string source_uri;  ///< as written; relative paths are relative to the working directory
-  std::string engine = "netcdf";
-  std::string source_group;  ///< source.group: the netCDF-4 group to convert ("" = the root)
+  /// source: uris as written (relative to the working directory; a glob not yet expanded),
+  /// engine ("kerchunk" when not given and the one uri ends in .json), group, concat_dim.
+  source::SourceSpec source;
   std::optional<std::vector<transform::VariableChoice>> variables;  ///< nullopt = all data variables
   std::vector<Rename> renames;  ///< applied in order after variable choice
   std::vector<transform::Step> steps;  ///< isel / sel / reverse_axis / roll, in order
   ChunkSpec chunks;
-  std::string store;  ///< as written, like source_uri; empty if only --store will give it
+  std::string store;  ///< as written, like source.uris; empty if only --store will give it
   codec::CodecSpec compressor;  ///< default zstd level 1
   std::uint64_t memory_limit = 2'000'000'000;
   std::optional<int> num_jobs;  ///< nullopt = number of ranks

@@ -1,5 +1,6 @@
 // What rank 0 decides and every rank needs, broadcast as one JSON message:
-//   {"source": "era5.nc", "source_group": "", "store": "/data/.era5.zarr.zpmpi-new-n1-42",
+//   {"source": {"uris": ["era5.nc"], "engine": "netcdf", "group": "", "concat_dim": ""},
+//    "store": "/data/.era5.zarr.zpmpi-new-n1-42",
 //    "compressor": {"id": "zstd", "level": 1}, "log_level": 1, "plan": "<plan_to_json>"}
 // Its fields are listed once (job_message.cpp) for both directions.
 #pragma once
@@ -10,12 +11,12 @@
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/source/source.hpp"
 
 namespace zpmpi::app {
 
 struct JobMessage {
-  std::string source;
-  std::string source_group;
+  source::SourceSpec source;  ///< what every rank opens (globs already expanded)
   std::string store;  ///< where ranks write: the store transaction's copy
   codec::CodecSpec codec;
   int log_level = 1;

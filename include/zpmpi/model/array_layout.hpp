@@ -30,6 +30,7 @@ struct SourceLayout {
   Shape chunks;                   ///< the source's chunk shape (see Variable::source_chunks)
   bool chunked = false;           ///< chunks must be decoded whole (see Variable::chunked)
   bool compressed = false;        ///< decoding a chunk holds several chunk-sized buffers
+  bool decoded_on_workers = false;  ///< each worker decodes (see Variable::decoded_on_workers)
   bool operator==(const SourceLayout&) const = default;
 };
 

@@ -57,6 +57,10 @@ struct Variable {
   /// True when the chunks pass through a filter (zlib, szip, ...) on the way out: decoding
   /// one holds several chunk-sized buffers (see plan::kDecodeChunkBuffers).
   bool compressed = false;
+  /// True when zpmpi decodes the stored chunks itself (a kerchunk reference set): the
+  /// source fetches their bytes and decodes them on the caller's workers, each worker
+  /// holding its own decode buffers (see plan::kDecodeChunkBuffers).
+  bool decoded_on_workers = false;
   std::vector<Attribute> attributes;
   /// The `_FillValue` attribute converted to dtype, if the variable has one.
   std::optional<Scalar> fill_value;

@@ -62,7 +62,9 @@ inline constexpr std::uint64_t kPreferredBatchBytes = 256'000'000;
 /// bytes, the deflate output (grown by doubling, so up to twice the chunk, and both old and
 /// new block live during a realloc) and the unshuffled copy. Measured on ERA5-like
 /// zlib+shuffle chunks of 100MB: peak RSS 3.0-3.2 chunks above the batch and the
-/// libraries' ~30MB; 4 bounds it.
+/// libraries' ~30MB; 4 bounds it. When zpmpi decodes on the workers (a kerchunk source),
+/// each worker holds as much: the stored bytes fetched ahead for it (at most 2 chunks),
+/// the decode chain's intermediate buffer and the decoded chunk.
 inline constexpr std::uint64_t kDecodeChunkBuffers = 4;
 
 /// Upper bound of the encoded size of `n` raw bytes for every codec zpmpi has.

@@ -1,7 +1,15 @@
 // Sources of array data. A Source describes its dataset once and then reads hyperslabs of
 // its variables, in the variable's own dtype, C order, native byte order.
+//
+// Kinds (SourceSpec::engine): "netcdf" (one netCDF-3/4 file through netCDF-C, or several
+// concatenated along a dim: multi-file) and "kerchunk" (a reference set: each stored chunk
+// is a byte range of a file or url plus the codec chain that decodes it). A source whose
+// chunks are decoded by zpmpi itself fetches the stored bytes on the calling thread and
+// decodes them on the caller's workers (TaskRunner) straight into the output.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -13,6 +21,18 @@
 
 namespace zpmpi::source {
 
+/// Runs independent tasks on the caller's worker threads (the executor's encode/write
+/// workers, idle while a batch is read). run(n, task) calls task(i, worker) once for every
+/// i < n, with worker < workers() naming the thread (for per-thread scratch), possibly
+/// several at once; it returns after all are done, with the first error if any (tasks not
+/// yet started are then skipped).
+class TaskRunner {
+ public:
+  virtual ~TaskRunner() = default;
+  virtual int workers() const = 0;
+  virtual Status run(std::size_t n, const std::function<Status(std::size_t task, int worker)>& task) = 0;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -21,9 +41,11 @@ class Source {
   virtual const model::Dataset& dataset() const = 0;
   /// Reads `box` of `variable` into `out` (exactly box.num_elements() * dtype size bytes).
   /// With `stride` (one positive step per dim; empty = all 1), box.count[d] elements are
-  /// taken every stride[d] from box.start[d]. Errors name the file and the variable.
-  virtual Status read(const std::string& variable, const model::Box& box,
-                      std::span<std::byte> out, const model::Shape& stride = {}) = 0;
+  /// taken every stride[d] from box.start[d]. A source that decodes chunks itself may run
+  /// the decoding on `parallel` (nullptr: on this thread). Errors name the file (or url),
+  /// the variable and, for a stored chunk, its index.
+  virtual Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
+                      const model::Shape& stride = {}, TaskRunner* parallel = nullptr) = 0;
   /// Every element of text variable `variable`, in C order of its (folded) shape: for
   /// fixed_bytes exactly `width` bytes each, as stored (NUL padded); for utf8 valid UTF-8
   /// (invalid bytes replaced by U+FFFD, trailing NULs of a char element dropped).
@@ -32,6 +54,28 @@ class Source {
     return runtime_error(variable + ": this source has no text variables");
   }
 };
+
+/// What the job file's "source" says to open.
+struct SourceSpec {
+  /// One path or url, or several files of a multi-file dataset (a glob is expanded, sorted,
+  /// before it gets here). Relative paths are relative to the working directory.
+  std::vector<std::string> uris;
+  std::string engine = "netcdf";  ///< "netcdf" or "kerchunk"
+  std::string group;              ///< netCDF-4 group ("" = the root); netcdf only
+  /// Multi-file only: the dim the files are concatenated along ("" = the files' record
+  /// dim, else "time").
+  std::string concat_dim;
+  bool operator==(const SourceSpec&) const = default;
+};
+
+/// `spec` with its uris made definite: a glob ("era5_*.nc") expanded to the sorted files it
+/// matches (an error naming the pattern when none does). Rank 0 resolves; every rank then
+/// opens the same resolved spec.
+Result<SourceSpec> resolve_source(const SourceSpec& spec);
+
+/// Opens what `spec` describes: one netCDF file (open_netcdf), several (multi-file), or a
+/// kerchunk reference set. Errors name the uri and, for a config mistake, the key.
+Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec);
 
 /// Opens a netCDF-3 (classic, 64-bit offset, CDF5) or netCDF-4/HDF5 file with netCDF-C, in
 /// independent (non-collective) mode: every rank opens and reads on its own.

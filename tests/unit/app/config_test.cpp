@@ -30,7 +30,8 @@ TEST(Config, FullJobParses) {
     "compressor": {"id": "lz4", "acceleration": 2}, "memory_limit": "512MiB",
     "num_jobs": 8, "overwrite": true, "resume": false, "recommendations": "warn", "log_level": 2, "workers": 4})");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->source_uri, "era5.nc");
+  EXPECT_EQ(c->source.uris, std::vector<std::string>{"era5.nc"});
+  EXPECT_EQ(c->source.engine, "netcdf");
   ASSERT_TRUE(c->variables.has_value());
   ASSERT_EQ(c->variables->size(), 2u);
   EXPECT_EQ((*c->variables)[1].name, "t2m");
@@ -125,7 +126,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "variables": [3]})", "job.json: variables[0]: must be a string, got 3");
   expect_error(R"({"store": "a.zarr"})", "job.json: source: is required");
   expect_error(R"({"source": {"uri": "a.nc", "engine": "zarr"}, "store": "x"})",
-               "job.json: source.engine: engine 'zarr' is not supported (supported: netcdf)");
+               "job.json: source.engine: engine 'zarr' is not supported (supported: netcdf, kerchunk)");
   expect_error("[1, 2]", "job.json: the job must be a JSON object");
 }
 
@@ -305,13 +306,41 @@ TEST(Cli, Errors) {
 namespace zpmpi::app {
 namespace {
 
+TEST(Config, SourceUrisEngineAndConcatDim) {
+  auto many = parse(R"({"source": {"uri": ["a.nc", "b.nc"], "concat_dim": "time"}, "store": "a.zarr"})");
+  ASSERT_TRUE(many.ok()) << many.error().message;
+  EXPECT_EQ(many->source.uris, (std::vector<std::string>{"a.nc", "b.nc"}));
+  EXPECT_EQ(many->source.concat_dim, "time");
+  EXPECT_EQ(many->source.engine, "netcdf");
+  // A .json uri is a kerchunk reference set unless the engine says otherwise.
+  auto refs = parse(R"({"source": "refs/era5.json", "store": "a.zarr"})");
+  ASSERT_TRUE(refs.ok()) << refs.error().message;
+  EXPECT_EQ(refs->source.engine, "kerchunk");
+  auto forced = parse(R"({"source": {"uri": "odd.json", "engine": "netcdf"}, "store": "a.zarr"})");
+  ASSERT_TRUE(forced.ok());
+  EXPECT_EQ(forced->source.engine, "netcdf");
+  auto expect_error = [](const std::string& text, const std::string& message) {
+    auto c = parse(text);
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_EQ(c.error().message, message);
+  };
+  expect_error(R"({"source": {"uri": []}, "store": "a.zarr"})",
+               "job.json: source.uri: must be a path or a non-empty list of paths, got []");
+  expect_error(R"({"source": {"uri": ["a.nc", 3]}, "store": "a.zarr"})", "job.json: source.uri[1]: must be a string, got 3");
+  expect_error(R"({"source": {"uri": ["a.nc", ""]}, "store": "a.zarr"})", "job.json: source.uri[1]: is empty");
+  expect_error(R"({"source": {"uri": ["a.json", "b.json"], "engine": "kerchunk"}, "store": "a.zarr"})",
+               "job.json: source.uri: a kerchunk source is one reference file, got 2");
+  expect_error(R"({"source": {"uri": "a.json", "group": "g"}, "store": "a.zarr"})",
+               "job.json: source.group: applies to netCDF sources only, not to a kerchunk reference set");
+}
+
 TEST(Config, SourceGroup) {
   auto c = parse(R"({"source": {"uri": "a.nc", "group": "g1/g2"}, "store": "a.zarr"})");
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->source_group, "g1/g2");
+  EXPECT_EQ(c->source.group, "g1/g2");
   auto plain = parse(R"({"source": "a.nc", "store": "a.zarr"})");
   ASSERT_TRUE(plain.ok());
-  EXPECT_EQ(plain->source_group, "");
+  EXPECT_EQ(plain->source.group, "");
   auto bad = parse(R"({"source": {"uri": "a.nc", "group": 3}, "store": "a.zarr"})");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("source.group"), std::string::npos) << bad.error().message;

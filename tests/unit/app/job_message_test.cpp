@@ -7,8 +7,9 @@ namespace {
 
 JobMessage sample() {
   JobMessage m;
-  m.source = "/data/era5 2000.nc";
-  m.source_group = "/g1/g2";
+  m.source.uris = {"/data/era5 2000.nc", "/data/\xe9ra5 2001.nc"};
+  m.source.group = "/g1/g2";
+  m.source.concat_dim = "time";
   m.store = "/data/.caf\xe9.zarr.zpmpi-new-n1-42";  // a latin-1 byte: a path, not UTF-8
   m.codec.id = codec::CodecId::kLz4;
   m.codec.acceleration = 3;
@@ -34,7 +35,6 @@ TEST(JobMessage, RoundTripsEveryField) {
   auto back = decode_job_message(encode_job_message(m));
   ASSERT_TRUE(back.ok()) << back.error().message;
   EXPECT_EQ(back->source, m.source);
-  EXPECT_EQ(back->source_group, m.source_group);
   EXPECT_EQ(back->store, m.store);
   EXPECT_EQ(back->codec.id, codec::CodecId::kLz4);
   EXPECT_EQ(back->codec.acceleration, 3);
@@ -46,7 +46,7 @@ TEST(JobMessage, MalformedIsAnErrorNotAThrow) {
   const std::string good = encode_job_message(sample());
   for (const std::string& text : {std::string(), std::string("[]"), std::string(R"({"source": "a"})"),
                                   good.substr(0, good.size() - 1) + R"(,"extra":1})",
-                                  std::string(R"({"source":1,"source_group":"","store":"s","compressor":null,)"
+                                  std::string(R"({"source":{"uris":"a","engine":"","group":"","concat_dim":""},"store":"s","compressor":null,)"
                                               R"("log_level":1,"plan":"{}"})")}) {
     auto m = decode_job_message(text);
     ASSERT_FALSE(m.ok()) << text;

@@ -17,7 +17,8 @@ namespace fs = std::filesystem;
 using model::Box;
 using model::Shape;
 
-/// An in-memory 2-D int32 variable "v" whose element (i, j) is i * 100 + j.
+/// An in-memory 2-D int32 variable "v" whose element (i, j) is i * 100 + j. Like a source
+/// that decodes chunks itself, it fills the rows of a read as tasks on the caller's runner.
 class FakeSource : public source::Source {
  public:
   explicit FakeSource(Shape shape) {
@@ -32,21 +33,27 @@ class FakeSource : public source::Source {
   }
   const model::Dataset& dataset() const override { return dataset_; }
   Status read(const std::string& variable, const Box& box, std::span<std::byte> out,
-              const Shape& stride) override {
+              const Shape& stride, source::TaskRunner* parallel) override {
     EXPECT_EQ(variable, "v");
     EXPECT_EQ(out.size(), box.num_elements() * 4);
+    EXPECT_NE(parallel, nullptr);
     reads.push_back(box);
     const Shape step = stride.empty() ? Shape{1, 1} : stride;
-    std::size_t n = 0;
-    for (model::Index i = 0; i < box.count[0]; ++i)
-      for (model::Index j = 0; j < box.count[1]; ++j, ++n) {
+    runner_workers = parallel->workers();
+    return parallel->run(box.count[0], [&](std::size_t i, int worker) -> Status {
+      if (worker < 0 || worker >= parallel->workers()) return runtime_error("worker id out of range");
+      if (fail_row && box.start[0] + i * step[0] == *fail_row) return runtime_error("row " + std::to_string(*fail_row));
+      for (model::Index j = 0; j < box.count[1]; ++j) {
         const std::int32_t value =
             static_cast<std::int32_t>((box.start[0] + i * step[0]) * 100 + box.start[1] + j * step[1]);
-        std::memcpy(out.data() + n * 4, &value, 4);
+        std::memcpy(out.data() + (i * box.count[1] + j) * 4, &value, 4);
       }
-    return {};
+      return {};
+    });
   }
   std::vector<Box> reads;
+  int runner_workers = 0;                 ///< workers() of the last runner given
+  std::optional<model::Index> fail_row;   ///< a row whose task fails
 
  private:
   model::Dataset dataset_;
@@ -138,6 +145,7 @@ TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
   }
   EXPECT_EQ(chunks_written, 3u * 3u);
   EXPECT_EQ(bytes_needed, 7u * 5u * 4u);  // every element read exactly once
+  EXPECT_EQ(source.runner_workers, GetParam().workers);  // reads may use every worker
   check_store(store, GetParam().codec, shape, chunks, -9);
   for (const auto& entry : fs::directory_iterator(store / "v"))
     EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
@@ -184,6 +192,22 @@ TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
   EXPECT_EQ(stats.error().code, ExitCode::kRuntime);
   EXPECT_NE(stats.error().message.find("cannot write " + (store / "v").string()), std::string::npos)
       << stats.error().message;
+}
+
+TEST(Executor, AFailingReadTaskStopsTheRankWithItsError) {
+  const model::ArrayLayout spec = seven_by_five();
+  auto plan = plan_of(spec, 1'000'000, 3);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir("read_task_error");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  FakeSource source(spec.shape);
+  source.fail_row = 4;
+  std::string message;
+  for (int rank = 0; rank < 2; ++rank) {
+    auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, rank});
+    if (!stats.ok()) message = stats.error().message;
+  }
+  EXPECT_EQ(message, "row 4");
 }
 
 TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {

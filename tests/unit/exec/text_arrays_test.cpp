@@ -35,7 +35,8 @@ class TextSource : public source::Source {
     add("crs", {TextType::Kind::fixed_bytes, 1}, {});
   }
   const model::Dataset& dataset() const override { return dataset_; }
-  Status read(const std::string&, const model::Box&, std::span<std::byte>, const model::Shape&) override {
+  Status read(const std::string&, const model::Box&, std::span<std::byte>, const model::Shape&,
+              source::TaskRunner*) override {
     return runtime_error("not numeric");
   }
   Result<std::vector<std::string>> read_text(const std::string& variable) override {

@@ -145,6 +145,20 @@ TEST(SizeBatches, CompressedSourcesCountTheDecoderBuffers) {
   EXPECT_FALSE(make_plan({zipped}, opts(1, 1, a->max_batch_footprint)).ok());
 }
 
+TEST(SizeBatches, DecodingOnWorkersCountsTheBuffersOfEveryWorker) {
+  auto zipped = spec("v", {48, 100, 100}, {24, 100, 100}, {24, 100, 100});
+  zipped.source.compressed = true;
+  auto on_workers = zipped;
+  on_workers.source.decoded_on_workers = true;
+  PlanOptions three = opts(1, 1);
+  three.workers = 3;
+  auto a = make_plan({zipped}, three);
+  auto b = make_plan({on_workers}, three);
+  ASSERT_TRUE(a.ok() && b.ok());
+  // One decoder (HDF5's, on the reading thread) against one per worker.
+  EXPECT_EQ(b->max_batch_footprint - a->max_batch_footprint, 2u * 4 * 24 * 100 * 100 * 4);
+}
+
 TEST(SizeBatches, UncompressedSourcesStopAtThePreferredSize) {
   // ERA5-like re-chunk: a row of 5 x 5 chunks of 168 x 145 x 288 floats is 700MB. With
   // 2GB to spare, an uncompressed source still takes one latitude band (5 chunks, 140MB +
