@@ -51,7 +51,10 @@ CHUNKINGS = {
     "rechunk": lambda nt: {"time": min(168, nt), "latitude": 145, "longitude": 288},  # (b)
     "smallchunks": lambda nt: {"time": 1, "latitude": 145, "longitude": 144},      # (c)
 }
-SOURCES = ("raw", "zlib")  # uncompressed and zlib(1)+shuffle netCDF-4
+# Uncompressed and zlib(1)+shuffle netCDF-4, and a kerchunk reference set into the zlib file
+# (the Python package's default engine): same bytes, decoded by zpmpi itself on its workers.
+SOURCES = ("raw", "zlib", "refs")
+MAKE_REFS = os.path.join(ROOT, "tests", "integration", "make_refs.py")
 CODECS = ("zstd1", "lz4", "none")
 # (d) a region and a week: `sel` of latitude 60..-30 and longitude 40..100 (361 x 241 points
 # at 0.25 degrees) and of up to 168 hours from the start of the second day (source-chunk
@@ -133,7 +136,14 @@ def time_v(path):
 
 
 def source_path(size, src):
+    if src == "refs":
+        return os.path.join(DATA, f"era5_{size}_zlib.json")
     return os.path.join(DATA, f"era5_{size}{'_zlib' if src == 'zlib' else ''}.nc")
+
+
+def read_source(src):
+    """The netCDF file whose bytes a source reads (a reference set reads the zlib file)."""
+    return "zlib" if src == "refs" else src
 
 
 def ensure_data(size):
@@ -144,8 +154,11 @@ def ensure_data(size):
             continue
         log(f"generating {path}")
         tmp = path + ".tmp"
-        cmd = [PY, os.path.join(ROOT, "scripts", "make_sample.py"), tmp, "--hours", str(SIZES[size])]
-        subprocess.run(cmd + (["--zlib"] if src == "zlib" else []), check=True)
+        if src == "refs":  # absolute urls: the reference file may move, the data does not
+            subprocess.run([PY, MAKE_REFS, tmp, os.path.abspath(source_path(size, "zlib"))], check=True)
+        else:
+            cmd = [PY, os.path.join(ROOT, "scripts", "make_sample.py"), tmp, "--hours", str(SIZES[size])]
+            subprocess.run(cmd + (["--zlib"] if src == "zlib" else []), check=True)
         os.replace(tmp, path)
 
 
@@ -360,6 +373,8 @@ class Nccopy(Contender):
     def unsupported(self, case):
         if "sel" in case:
             return "unsupported: nccopy has no label selection"
+        if case["source"] == "refs":
+            return "unsupported: nccopy reads no kerchunk references"
         return self.support.get(case["codec"])
 
 
@@ -464,9 +479,10 @@ def measure_floor(size, ref, cases, repeats):
             log(f"floor: encode {key} {rates['encode'][key] / 1e6:.0f} MB/s per core")
         # Measured once per source, for the cases that need it; a selection reads (and
         # decodes) its own chunks.
-        read_key = case["source"] if "index" not in case else f"{case['source']}, {case['chunking']}"
+        src = read_source(case["source"])
+        read_key = src if "index" not in case else f"{src}, {case['chunking']}"
         if read_key not in rates["read"]:
-            rates["read"][read_key] = read_rate(source_path(size, case["source"]), case_nbytes(case, ref),
+            rates["read"][read_key] = read_rate(source_path(size, src), case_nbytes(case, ref),
                                                 repeats, case.get("index"))
             log(f"floor: read {read_key} {rates['read'][read_key] / 1e6:.0f} MB/s per core")
         r, e = rates["read"][read_key], rates["encode"][key]
