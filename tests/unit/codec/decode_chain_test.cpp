@@ -363,6 +363,14 @@ TEST(DecodeChain, GzipReadsConcatenatedMembersAndZeroPadding) {
   EXPECT_EQ(decode_error(g, stored, both.size()), "gzip: corrupt or truncated data");
 }
 
+TEST(DecodeChain, ZlibIgnoresBytesAfterTheStreamAsPythonDoes) {
+  const Bytes raw = testing::sample(5000);
+  Bytes stored = deflate(raw, false);
+  stored.insert(stored.end(), {std::byte{0x42}, std::byte{0x00}, std::byte{0x17}});
+  DecodeScratch s;
+  EXPECT_EQ(decoded(chain_of(R"({"id": "zlib", "level": 1})", "null", "|u1"), stored, raw.size(), s), raw);
+}
+
 // --- memory and threads ----------------------------------------------------------------
 
 TEST(DecodeChain, UsesAtMostOneChunkSizedScratchBuffer) {
