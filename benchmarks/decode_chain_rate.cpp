@@ -6,10 +6,8 @@
 // writes filters [shuffle(4)] + compressor zlib(level=1): shuffle, then zlib level 1 with
 // libz (numcodecs.Zlib is Python's zlib, i.e. libz: the bytes are the same).
 //
-// Build and run from the checkout, after the project's build (build/):
-//   g++ -O2 -std=c++20 -Iinclude benchmarks/decode_chain_rate.cpp build/libzpmpi_codec.a
-//       build/libzpmpi_model.a -ldeflate -lblosc -lzstd -llz4 -lz -lboost_json -o build/decode_chain_rate
-//   build/decode_chain_rate [repeats]
+// Built with the benchmarks (cmake -DZPMPI_BENCHMARKS=ON; needs zlib1g-dev), then:
+//   build/benchmarks/decode_chain_rate [repeats]
 // Prints MB/s of decoded bytes (1 MB = 10^6 bytes) per second of the thread's CPU time, the
 // median of `repeats` rounds (5) that each run every variant once, for:
 //   chain      DecodeChain zlib(level=1) <- shuffle(4): libdeflate inflate + SSE2 unshuffle
