@@ -35,9 +35,10 @@ The same faults can be asked per request with a query string, which the file pat
   /a.nc?fail_first=2   the first 2 requests of /a.nc?fail_first=2 answer 503
 
   --log FILE           one line per request, written and flushed as it is answered:
-                       METHOD<TAB>PATH<TAB>RANGE (or -)<TAB>STATUS
-                       (PATH with its query string), so a test can count requests and
-                       check which ranges were merged.
+                       METHOD<TAB>PATH<TAB>RANGE (or -)<TAB>STATUS<TAB>CLIENT_PORT
+                       (PATH with its query string; CLIENT_PORT tells the connections
+                       apart), so a test can count requests and connections and check
+                       which ranges were merged.
 """
 
 import argparse
@@ -104,7 +105,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(send_body=True)
 
     def finish_request(self, status, headers=(), body=b"", send_body=True, close_after=None):
-        self.state.record("\t".join([self.command, self.path, self.headers.get("Range", "-"), str(status)]))
+        self.state.record("\t".join(
+            [self.command, self.path, self.headers.get("Range", "-"), str(status), str(self.client_address[1])]))
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)

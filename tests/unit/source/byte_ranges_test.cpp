@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -168,6 +169,21 @@ TEST(LocalRanges, ARangePastTheEndNamesPathRangeAndFileSize) {
   EXPECT_TRUE(reader->read({&exact, 1}).ok());
 }
 
+TEST(LocalRanges, AFileThatGrewAfterItWasOpenedIsReadToItsNewEnd) {
+  const fs::path dir = scratch("local_grew");
+  const std::string path = (dir / "a.bin").string();
+  write_file(path, 100, 8);
+  auto reader = make_range_reader();
+  std::vector<std::byte> buf(10);
+  const RangeRequest first{path, 0, 10, buf.data()};
+  ASSERT_TRUE(reader->read({&first, 1}).ok());  // open now, at 100 bytes
+  const auto grown = write_file(path, 200, 9);
+  const RangeRequest later{path, 150, 10, buf.data()};
+  const Status s = reader->read({&later, 1});
+  ASSERT_TRUE(s.ok()) << error_of(s);
+  EXPECT_TRUE(std::equal(buf.begin(), buf.end(), grown.begin() + 150));
+}
+
 TEST(LocalRanges, AMissingFileIsAnErrorNamingIt) {
   const fs::path dir = scratch("local_missing");
   const std::string path = (dir / "nope.nc").string();
@@ -292,7 +308,7 @@ class Server {
   }
   int port() const { return port_; }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  /// The request log: one {method, path, range, status} per request.
+  /// The request log: one {method, path, range, status, client port} per request.
   std::vector<std::vector<std::string>> log() const {
     std::vector<std::vector<std::string>> rows;
     std::ifstream in(log_);
@@ -355,7 +371,13 @@ TEST(HttpRanges, ManyRangesOfSeveralUrlsInFlight) {
   const Status s = reader->read(batch.get());
   ASSERT_TRUE(s.ok()) << error_of(s);
   EXPECT_EQ(batch.first_wrong(), -1);
-  EXPECT_EQ(server.log().size(), 200u);
+  const auto log = server.log();
+  EXPECT_EQ(log.size(), 200u);
+  // Several requests went out at once, on at most max_in_flight connections.
+  std::set<std::string> connections;
+  for (const auto& row : log) connections.insert(row.at(4));
+  EXPECT_GE(connections.size(), 2u);
+  EXPECT_LE(connections.size(), 8u);
 }
 
 TEST(HttpRanges, NearbyRangesOfOneUrlAreMergedAndSplitBack) {
