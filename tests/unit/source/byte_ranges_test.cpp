@@ -272,6 +272,9 @@ TEST(ByteRanges, IsHttpUrl) {
 class Server {
  public:
   Server(const fs::path& root, std::vector<std::string> extra) {
+    // A proxy from the environment (libcurl honours it) must not sit between us and 127.0.0.1.
+    ::setenv("no_proxy", "127.0.0.1,localhost", 1);
+    ::setenv("NO_PROXY", "127.0.0.1,localhost", 1);
     log_ = root.parent_path() / (root.filename().string() + ".log");
     std::vector<std::string> words{"/usr/bin/python3", std::string(ZPMPI_SOURCE_DIR) + "/tests/http_range_server.py",
                                    "--root", root.string(), "--log", log_.string(), "--parent-stdin"};
@@ -473,6 +476,9 @@ TEST(HttpRanges, APermanentErrorNamesUrlAndStatusWithoutRetrying) {
   auto reader = make_range_reader(fast_retries(5));
   EXPECT_EQ(error_of(reader->read({&r, 1})), server.url("/gone.nc") + ": HTTP 404 Not Found");
   EXPECT_EQ(server.requests_of("/gone.nc"), 1u);
+  const RangeRequest forbidden{server.url("/a.nc?status=403"), 0, 10, buf.data()};
+  EXPECT_EQ(error_of(reader->read({&forbidden, 1})), server.url("/a.nc?status=403") + ": HTTP 403 Forbidden");
+  EXPECT_EQ(server.requests_of("/a.nc?status=403"), 1u);
   // A file that is not there: the same, from the server's own 404.
   const RangeRequest missing{server.url("/missing.nc"), 0, 10, buf.data()};
   EXPECT_EQ(error_of(reader->read({&missing, 1})), server.url("/missing.nc") + ": HTTP 404 Not Found");
@@ -493,6 +499,11 @@ TEST(HttpRanges, A500ForeverExhaustsTheAttempts) {
   EXPECT_EQ(error_of(reader->read({&r, 1})),
             server.url("/broken.nc") + ": HTTP 500 Internal Server Error (gave up after 3 attempts)");
   EXPECT_EQ(server.requests_of("/broken.nc"), 3u);
+  // 429 is "later", not "never".
+  const RangeRequest busy{server.url("/broken.nc?status=429"), 0, 10, buf.data()};
+  EXPECT_EQ(error_of(reader->read({&busy, 1})),
+            server.url("/broken.nc?status=429") + ": HTTP 429 Too Many Requests (gave up after 3 attempts)");
+  EXPECT_EQ(server.requests_of("/broken.nc?status=429"), 3u);
 }
 
 TEST(HttpRanges, AConnectionClosedMidBodyIsRetried) {
