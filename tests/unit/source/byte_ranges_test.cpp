@@ -22,6 +22,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../../../src/source/range_merge.hpp"
+
 namespace zpmpi::source {
 namespace {
 
@@ -263,6 +265,38 @@ TEST(ByteRanges, IsHttpUrl) {
   EXPECT_FALSE(is_http_url("s3://b/k"));
   EXPECT_FALSE(is_http_url("httpx://h/x"));
   EXPECT_FALSE(is_http_url("http:/h/x"));
+}
+
+// ---- which ranges are fetched together (pure) ----------------------------------------------
+
+/// The merged groups as "offset+length:parts" strings.
+std::vector<std::string> groups(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& ranges, std::uint64_t gap,
+                                std::uint64_t max_bytes) {
+  std::vector<RangeRequest> requests;
+  for (auto [o, n] : ranges) requests.push_back({"u", o, n, nullptr});
+  std::vector<const RangeRequest*> sorted;
+  for (const auto& r : requests) sorted.push_back(&r);
+  std::vector<std::string> out;
+  for (const MergedRange& m : merge_ranges(sorted, gap, max_bytes)) {
+    out.push_back(std::to_string(m.offset) + "+" + std::to_string(m.length) + ":" + std::to_string(m.parts.size()));
+  }
+  return out;
+}
+
+TEST(RangeMerge, NearbyRangesJoinWithinTheGapAndTheSizeBound) {
+  // The example of range_merge.hpp.
+  EXPECT_EQ(groups({{0, 100}, {100, 100}, {70000, 100}}, 64 * 1024, 1 << 20),
+            (std::vector<std::string>{"0+200:2", "70000+100:1"}));
+  // A gap of exactly merge_gap_bytes is not "less than" it.
+  EXPECT_EQ(groups({{0, 100}, {200, 100}}, 100, 1 << 20), (std::vector<std::string>{"0+100:1", "200+100:1"}));
+  EXPECT_EQ(groups({{0, 100}, {199, 100}}, 100, 1 << 20), (std::vector<std::string>{"0+299:2"}));
+  // Overlapping and contained ranges join; the group ends at the furthest end.
+  EXPECT_EQ(groups({{0, 1000}, {10, 10}, {500, 600}}, 1, 1 << 20), (std::vector<std::string>{"0+1100:3"}));
+  // 0: merging off, even for adjacent ranges.
+  EXPECT_EQ(groups({{0, 100}, {100, 100}}, 0, 1 << 20), (std::vector<std::string>{"0+100:1", "100+100:1"}));
+  // No group beyond max_merged_bytes; a single larger range stays whole.
+  EXPECT_EQ(groups({{0, 100}, {100, 100}, {200, 100}, {300, 500}}, 10, 200),
+            (std::vector<std::string>{"0+200:2", "200+100:1", "300+500:1"}));
 }
 
 // ---- http --------------------------------------------------------------------------------
