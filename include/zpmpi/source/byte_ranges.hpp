@@ -49,7 +49,8 @@
 namespace zpmpi::source {
 
 /// One range to read: `length` bytes at `offset` of `url`, into `out`. A request of length
-/// 0 reads nothing (for a local file, the offset must still lie within the file).
+/// 0 reads nothing (for a local file, the offset must still lie within the file; for a url,
+/// no request is sent).
 struct RangeRequest {
   std::string url;          ///< absolute path, file://..., http(s)://...
   std::uint64_t offset = 0;
