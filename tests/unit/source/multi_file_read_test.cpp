@@ -168,5 +168,31 @@ TEST_F(MultiFileTest, AFileThatChangedLengthIsAnError) {
   EXPECT_NE(st.error().message.find("the file changed"), std::string::npos) << st.error().message;
 }
 
+TEST_F(MultiFileTest, ReadsAGroupOfEachFile) {
+  // Two files whose data live in group g, with time a dim of the root (visible in g).
+  std::vector<std::string> files;
+  for (int i = 0; i < 2; ++i) {
+    files.push_back(path("g" + std::to_string(i) + ".nc"));
+    int ncid, grp, time, v;
+    NC_OK(nc_create(files.back().c_str(), NC_CLOBBER | NC_NETCDF4, &ncid));
+    NC_OK(nc_def_dim(ncid, "time", NC_UNLIMITED, &time));
+    NC_OK(nc_def_grp(ncid, "g", &grp));
+    NC_OK(nc_def_var(grp, "v", NC_INT, 1, &time, &v));
+    NC_OK(nc_enddef(ncid));
+    const std::vector<int> values = {10 * i, 10 * i + 1, 10 * i + 2};
+    const std::size_t start = 0, count = values.size();
+    NC_OK(nc_put_vara_int(grp, v, &start, &count, values.data()));
+    NC_OK(nc_close(ncid));
+  }
+  SourceSpec spec = spec_of(files);
+  spec.group = "g";
+  auto source = open_multi(spec);
+  EXPECT_EQ(source->dataset().group, "/g");
+  std::vector<int> out(4);
+  auto st = source->read("v", {{1}, {4}}, bytes_of(out));
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(out, (std::vector<int>{1, 2, 10, 11}));
+}
+
 }  // namespace
 }  // namespace zpmpi::source
