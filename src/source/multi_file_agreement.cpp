@@ -67,9 +67,10 @@ std::optional<std::string> difference(const model::Dataset& a, const std::string
         v.compressed != w->compressed)
       return var + "is stored in chunks " + show(v.source_chunks) + (v.compressed ? " compressed" : "") + " in " +
              na + ", " + show(w->source_chunks) + (w->compressed ? " compressed" : "") + " in " + nb;
-    // Along the concat dim the chunk is capped at each file's length; otherwise it must agree.
-    if (p && v.chunked && v.source_chunks[*p] != w->source_chunks[*p] && v.source_chunks[*p] != v.shape[*p] &&
-        w->source_chunks[*p] != w->shape[*p])
+    // Along the concat dim the chunk is capped at each file's length (at least 1); otherwise
+    // it must agree.
+    if (p && v.chunked && v.source_chunks[*p] != w->source_chunks[*p] && v.source_chunks[*p] < v.shape[*p] &&
+        w->source_chunks[*p] < w->shape[*p])
       return var + "is stored in chunks " + show(v.source_chunks) + " in " + na + ", " + show(w->source_chunks) +
              " in " + nb;
     for (const char* name : kDecodingAttributes) {
@@ -158,11 +159,12 @@ Result<SourceSpec> describe_files(const SourceSpec& spec) {
     fixed.emplace_back(&v, std::move(values));
   }
   ZPMPI_ASSIGN_OR_RETURN(auto extent, concat_extent(*first_source, dim));
+  std::string extent_uri = spec.uris[0];  // the last file with concat coordinate values
   out.lengths.push_back(first.find_dim(dim)->length);
   first_source.reset();
 
   for (std::size_t i = 1; i < spec.uris.size(); ++i) {
-    const std::string& previous = spec.uris[i - 1];
+    const std::string& previous = extent_uri;
     const std::string& uri = spec.uris[i];
     ZPMPI_ASSIGN_OR_RETURN(auto source, open_netcdf(uri, spec.group));  // closed at the end of the loop
     const model::Dataset& ds = source->dataset();
@@ -191,7 +193,10 @@ Result<SourceSpec> describe_files(const SourceSpec& spec) {
                                "): a step of " + number(between) + ", the steps inside the files are at most " +
                                number(*inside));
     }
-    extent = next;
+    if (next) {  // an empty file (no values) leaves the previous extent to compare with
+      extent = next;
+      extent_uri = uri;
+    }
     out.lengths.push_back(ds.find_dim(dim)->length);
   }
   return out;

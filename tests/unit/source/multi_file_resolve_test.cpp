@@ -127,6 +127,24 @@ TEST_F(MultiFileTest, OverlappingTimesAreAnError) {
   expect_names(resolve_error({c, a}), {a + " overlaps " + c});
 }
 
+TEST_F(MultiFileTest, AnEmptyFileIsSkippedByReadsAndChecks) {
+  const auto a = write_part("a.nc", 0, 0, 3);
+  const auto empty = write_part("b.nc", 1, 3, 0);
+  const auto c = write_part("c.nc", 2, 3, 3);
+  auto resolved = resolve_source(spec_of({a, empty, c}));
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  EXPECT_EQ(resolved->lengths, (std::vector<std::uint64_t>{3, 0, 3}));
+  EXPECT_TRUE(resolved->warnings.empty());
+  auto source = open_source(*resolved);
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  std::vector<int> out(6);
+  ASSERT_TRUE((*source)->read("v", {{0, 0, 0}, {6, 1, 1}}, testing::bytes_of(out)).ok());
+  for (std::size_t t = 0; t < 6; ++t) EXPECT_EQ(out[t], v_at(t, 0, 0));
+  // An overlap across the empty file is still one, named by the files that overlap.
+  const auto d = write_part("d.nc", 2, 1, 3);
+  expect_names(resolve_error({a, empty, d}), {d + " overlaps " + a});
+}
+
 TEST_F(MultiFileTest, AGapIsAWarning) {
   const auto a = write_part("a.nc", 0, 0, 3);
   const auto b = write_part("b.nc", 1, 3, 3);  // contiguous
