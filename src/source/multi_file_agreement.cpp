@@ -73,6 +73,7 @@ std::optional<std::string> difference(const model::Dataset& a, const std::string
         w->source_chunks[*p] < w->shape[*p])
       return var + "is stored in chunks " + show(v.source_chunks) + " in " + na + ", " + show(w->source_chunks) +
              " in " + nb;
+    if (v.fill_value != w->fill_value) return var + "has another fill value in " + nb + " than in " + na;
     for (const char* name : kDecodingAttributes) {
       const model::Attribute* x = v.find_attribute(name);
       const model::Attribute* y = w->find_attribute(name);

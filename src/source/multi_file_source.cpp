@@ -36,17 +36,20 @@ model::Dataset combine_description(const model::Dataset& first, const std::strin
   ds.uri = uris.front() + " (and " + std::to_string(uris.size() - 1) + " more files along " + concat_dim + ")";
   for (auto& d : ds.dims)
     if (d.name == concat_dim) d.length = total;
+  // The file boundaries inside the dataset: the last file's end is the dataset's end, an
+  // edge chunk like any other.
+  const std::vector<std::uint64_t> inner(lengths.begin(), lengths.end() - 1);
   const auto aux = first.auxiliary_coordinate_names();
   for (auto& v : ds.variables) {
     if (const auto p = dim_position(v, concat_dim)) {
       v.shape[*p] = total;
       // Text arrays are one chunk (their whole shape); numeric ones keep every file and
       // stored-chunk boundary on a chunk boundary.
-      v.source_chunks[*p] = v.text ? std::max<std::uint64_t>(total, 1) : gcd_of(v.source_chunks[*p], lengths);
+      v.source_chunks[*p] = v.text ? std::max<std::uint64_t>(total, 1) : gcd_of(v.source_chunks[*p], inner);
     } else if (is_broadcast(first, aux, v, concat_dim)) {
       v.dims.insert(v.dims.begin(), concat_dim);
       v.shape.insert(v.shape.begin(), total);
-      v.source_chunks.insert(v.source_chunks.begin(), v.text ? std::max<std::uint64_t>(total, 1) : gcd_of(0, lengths));
+      v.source_chunks.insert(v.source_chunks.begin(), v.text ? std::max<std::uint64_t>(total, 1) : gcd_of(0, inner));
     }
   }
   return ds;

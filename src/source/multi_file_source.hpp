@@ -26,8 +26,9 @@
 // gap, reported as a warning.
 //
 // Chunks along the concat dim: the planner assumes one regular grid per variable, so the
-// source chunk reported along it is gcd(the files' chunk, every file's length): every file
-// boundary and every stored chunk boundary then falls on a reported chunk boundary. When
+// source chunk reported along it is gcd(the files' chunk, the length of every file but the
+// last): every file boundary and every stored chunk boundary then falls on a reported chunk
+// boundary (the last file's end is the dataset's, an edge chunk like any other). When
 // that gcd g is smaller than the stored chunk c (files of 744 and 720 steps with chunks of
 // 10 give g = 2), a read of one reported chunk may decode a whole stored one: up to c / g
 // times the bytes needed, which the planner's read amplification and recommendations then

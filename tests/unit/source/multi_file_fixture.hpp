@@ -23,6 +23,7 @@ struct PartOptions {
   double y_offset = 0;               ///< added to the y coordinate values
   std::optional<double> scale_factor{};  ///< an attribute of v
   double time_step = 1;              ///< step of the time coordinate inside the file
+  std::optional<int> v_fill{};       ///< the _FillValue of v (int only)
 };
 
 class MultiFileTest : public NetcdfTest {
@@ -60,6 +61,9 @@ class MultiFileTest : public NetcdfTest {
     EXPECT_EQ(nc_def_var_chunking(ncid, v, NC_CHUNKED, v_chunks), NC_NOERR);
     EXPECT_EQ(nc_def_var_deflate(ncid, v, 1, 1, 1), NC_NOERR);
     if (o.scale_factor) nc_put_att_double(ncid, v, "scale_factor", NC_DOUBLE, 1, &*o.scale_factor);
+    if (o.v_fill) {
+      EXPECT_EQ(nc_def_var_fill(ncid, v, 0, &*o.v_fill), NC_NOERR);
+    }
     const int w_dims[2] = {y, time};
     nc_def_var(ncid, "w", NC_INT, 2, w_dims, &w);
     const std::size_t w_chunks[2] = {1, o.unlimited ? 3 : std::min<std::size_t>(3, nt)};

@@ -44,6 +44,12 @@ TEST_F(MultiFileTest, ChunkAlongTheConcatDimKeepsFileBoundaries) {
   // Lengths 3, 3, 3 with chunks of 2: boundaries at 3 and 6, so the reported chunk is 1.
   auto source = open_multi(spec_of(write_parts({3, 3, 3})));
   EXPECT_EQ(testing::variable(source->dataset(), "v").source_chunks, (model::Shape{1, 3, 4}));
+  // The last file's length makes no boundary inside the dataset: 4, 4, 3 keeps chunks of 2.
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  source = open_multi(spec_of(write_parts({4, 4, 3})));
+  EXPECT_EQ(testing::variable(source->dataset(), "v").source_chunks, (model::Shape{2, 3, 4}));
+  EXPECT_EQ(testing::variable(source->dataset(), "mask").source_chunks, (model::Shape{4, 3, 4}));
 }
 
 TEST_F(MultiFileTest, ReadsAcrossBoundariesWithStrides) {

@@ -105,6 +105,7 @@ TEST_F(MultiFileTest, MismatchesNameBothFilesAndWhatDiffers) {
       {"chunking", {.time_chunk = 1}, {"variable v is stored in chunks"}},
       {"coordinate values", {.y_offset = 0.25}, {"coordinate y holds other values"}},
       {"scale_factor", {.scale_factor = 2.0}, {"variable v has scale_factor"}},
+      {"fill value", {.v_fill = -1}, {"variable v has another fill value"}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
