@@ -1,5 +1,7 @@
 #include "multi_file_source.hpp"
 
+#include <netcdf.h>
+
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -83,7 +85,16 @@ Result<Source*> MultiFileSource::file(std::size_t i) {
     return open_.front().source.get();
   }
   if (open_.size() >= max_open_files_) open_.pop_back();  // closes the least recently used
-  ZPMPI_ASSIGN_OR_RETURN(auto source, open_netcdf(spec_.uris[i], spec_.group));
+  // netCDF-C gives each variable of an open file a chunk cache (16 MiB by default) that
+  // memory_limit does not count: with 32 files open that was 512 MiB more per rank (RSS 610
+  // MB instead of 73 on 40 files of 25 MB). The open files share one default's worth.
+  std::size_t cache_size = 0, cache_slots = 0;
+  float preemption = 0;
+  const bool cache_known = nc_get_chunk_cache(&cache_size, &cache_slots, &preemption) == NC_NOERR;
+  if (cache_known) nc_set_chunk_cache(cache_size / max_open_files_, cache_slots, preemption);
+  auto opened = open_netcdf(spec_.uris[i], spec_.group);
+  if (cache_known) nc_set_chunk_cache(cache_size, cache_slots, preemption);
+  ZPMPI_ASSIGN_OR_RETURN(auto source, std::move(opened));
   ++opens_;
   // The file may have changed since rank 0 described it; reads would land in the wrong place.
   const model::Dimension* d = source->dataset().find_dim(spec_.concat_dim);

@@ -36,7 +36,11 @@
 //
 // Files are opened lazily through open_netcdf when a read needs them, at most
 // `max_open_files` (kMaxOpenFiles = 32 by default) at once, the least recently used closed
-// first, so 10 000 files never exhaust file descriptors (each netCDF-4 file holds one).
+// first, so 10 000 files never exhaust file descriptors (each netCDF-4 file holds one). The
+// open files share one file's worth of netCDF-C chunk cache (each gets the process default,
+// 16 MiB per variable, divided by max_open_files), which memory_limit does not count. A
+// rank that sweeps more files than the bound once per array reopens each for every array
+// (about 1 to 2 ms per open of a small netCDF-4 file here).
 // Not thread-safe (netCDF-C is not): one thread reads at a time.
 #pragma once
 

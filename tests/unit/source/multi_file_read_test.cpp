@@ -143,6 +143,42 @@ TEST_F(MultiFileTest, KeepsAtMostTheBoundOfFilesOpen) {
   EXPECT_EQ(source->opens(), opens);
 }
 
+/// The netCDF id under which this process has `path` open, or -1 (netCDF-C numbers its
+/// open files n << 16).
+int open_ncid(const std::string& path) {
+  for (int n = 1; n < 4096; ++n) {
+    std::size_t length = 0;
+    if (nc_inq_path(n << 16, &length, nullptr) != NC_NOERR) continue;
+    std::string p(length, '\0');
+    if (nc_inq_path(n << 16, &length, p.data()) == NC_NOERR && p == path) return n << 16;
+  }
+  return -1;
+}
+
+TEST_F(MultiFileTest, OpenFilesShareOneChunkCache) {
+  // Each variable of each open file has a chunk cache outside memory_limit: the files open
+  // at once share what one file would get (32 files kept 512 MiB per rank before).
+  std::size_t size = 0, slots = 0;
+  float preemption = 0;
+  NC_OK(nc_get_chunk_cache(&size, &slots, &preemption));
+  NC_OK(nc_set_chunk_cache(8 << 20, slots, preemption));
+  const auto files = write_parts({2, 2, 2});
+  auto source = open_multi(spec_of(files), /*max_open=*/4);
+  std::vector<int> out(1);
+  ASSERT_TRUE(source->read("v", {{3, 0, 0}, {1, 1, 1}}, bytes_of(out)).ok());
+  const int ncid = open_ncid(files[1]);
+  ASSERT_GE(ncid, 0);
+  int varid = -1;
+  NC_OK(nc_inq_varid(ncid, "v", &varid));
+  std::size_t var_size = 0;
+  NC_OK(nc_get_var_chunk_cache(ncid, varid, &var_size, nullptr, nullptr));
+  EXPECT_LE(var_size, std::size_t{2} << 20);
+  std::size_t now = 0;
+  NC_OK(nc_get_chunk_cache(&now, nullptr, nullptr));
+  EXPECT_EQ(now, std::size_t{8} << 20);  // the process default is left as it was
+  NC_OK(nc_set_chunk_cache(size, slots, preemption));
+}
+
 TEST_F(MultiFileTest, OpenSourceOfAResolvedSpecOpensOnlyTheFirstFile) {
   const auto files = write_parts({2, 2, 2});
   auto resolved = resolve_source(spec_of(files));
