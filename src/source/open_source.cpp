@@ -27,7 +27,9 @@ Result<std::vector<std::string>> expand_glob(const std::string& pattern) {
 Result<std::vector<std::string>> expand_uris(const std::vector<std::string>& uris) {
   std::vector<std::string> files;
   for (const std::string& uri : uris) {
-    if (!has_glob_characters(uri) || uri.find("://") != std::string::npos) {
+    // A file whose name holds glob characters ("t2m[K].nc") is itself, not a pattern.
+    std::error_code ec;
+    if (!has_glob_characters(uri) || uri.find("://") != std::string::npos || std::filesystem::exists(uri, ec)) {
       files.push_back(uri);
       continue;
     }

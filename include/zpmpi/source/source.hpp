@@ -78,8 +78,8 @@ struct SourceSpec {
 
 /// `spec` with its uris made definite. For the netcdf engine: each uri holding a glob
 /// character (`*`, `?`, `[`) is expanded with glob(3) to the files it matches, sorted (a
-/// pattern matching nothing is a usage error naming it); a uri without one is taken as it
-/// is; a file listed twice (after expansion, compared as canonical paths) is a usage error.
+/// pattern matching nothing is a usage error naming it); a uri without one, or naming an
+/// existing file ("t2m[K].nc"), is taken as it is; a file listed twice (after expansion, compared as canonical paths) is a usage error.
 /// Several files make a multi-file dataset: every file is described once here (rank 0,
 /// sequentially) and checked to agree with the first (see multi_file_source.hpp), and
 /// concat_dim, lengths and warnings are filled in. Rank 0 resolves; every rank then opens

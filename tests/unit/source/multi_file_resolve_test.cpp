@@ -59,6 +59,17 @@ TEST_F(MultiFileTest, APathWithoutGlobCharactersIsTakenAsItIs) {
   EXPECT_EQ(resolved->uris, spec.uris);
 }
 
+TEST_F(MultiFileTest, AFileNamedLikeAPatternIsThatFile) {
+  const auto files = write_parts({2});
+  const std::string odd = path("t2m[K].nc");  // as a pattern it would match "t2mK.nc"
+  std::filesystem::copy_file(files[0], odd);
+  SourceSpec spec;
+  spec.uris = {odd};
+  auto resolved = resolve_source(spec);
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  EXPECT_EQ(resolved->uris, spec.uris);
+}
+
 TEST_F(MultiFileTest, AFileListedTwiceIsRefused) {
   const auto files = write_parts({2, 2});
   SourceSpec spec;
