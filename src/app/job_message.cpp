@@ -19,9 +19,12 @@ json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(int n) { return n; }
 json::value to_json(const codec::CodecSpec& c) { return codec::compressor_json(c); }
 json::value to_json(const source::SourceSpec& s) {
-  json::array uris;
+  json::array uris, lengths, warnings;
   for (const std::string& u : s.uris) uris.emplace_back(json::string(u));
-  return json::object{{"uris", std::move(uris)}, {"engine", s.engine}, {"group", s.group}, {"concat_dim", s.concat_dim}};
+  for (std::uint64_t n : s.lengths) lengths.emplace_back(n);
+  for (const std::string& w : s.warnings) warnings.emplace_back(json::string(w));
+  return json::object{{"uris", std::move(uris)}, {"engine", s.engine}, {"group", s.group}, {"concat_dim", s.concat_dim},
+                      {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)}};
 }
 json::value to_json(const plan::RegionPlan& p) { return json::string(plan::plan_to_json(p)); }
 
@@ -41,10 +44,20 @@ Status from_json(const json::value& v, codec::CodecSpec& c) {
 }
 Status from_json(const json::value& v, source::SourceSpec& s) {
   const json::object* o = v.if_object();
-  const json::array* uris = o && o->if_contains("uris") ? o->at("uris").if_array() : nullptr;
-  if (!uris || o->size() != 4) return runtime_error("not a source object");
+  auto array = [&](const char* key) { return o && o->if_contains(key) ? o->at(key).if_array() : nullptr; };
+  const json::array* uris = array("uris");
+  const json::array* lengths = array("lengths");
+  const json::array* warnings = array("warnings");
+  if (!uris || !lengths || !warnings || o->size() != 6) return runtime_error("not a source object");
   for (const json::value& u : *uris) {
     ZPMPI_RETURN_IF_ERROR(from_json(u, s.uris.emplace_back()));
+  }
+  for (const json::value& n : *lengths) {
+    if (!n.is_uint64() && !(n.is_int64() && n.get_int64() >= 0)) return runtime_error("lengths: not a length");
+    s.lengths.push_back(n.is_uint64() ? n.get_uint64() : static_cast<std::uint64_t>(n.get_int64()));
+  }
+  for (const json::value& w : *warnings) {
+    ZPMPI_RETURN_IF_ERROR(from_json(w, s.warnings.emplace_back()));
   }
   for (auto [key, field] : {std::pair{"engine", &s.engine}, {"group", &s.group}, {"concat_dim", &s.concat_dim}})
     if (!o->if_contains(key) || !from_json(o->at(key), *field).ok()) return runtime_error(std::string("no ") + key);

@@ -1,12 +1,73 @@
 // Which Source a SourceSpec opens.
+#include <glob.h>
+
+#include <filesystem>
+#include <set>
+
+#include "multi_file_source.hpp"
 #include "zpmpi/source/source.hpp"
 
 namespace zpmpi::source {
+namespace {
 
-Result<SourceSpec> resolve_source(const SourceSpec& spec) { return spec; }
+bool has_glob_characters(const std::string& uri) { return uri.find_first_of("*?[") != std::string::npos; }
+
+/// `pattern` expanded by glob(3), sorted; an error naming the pattern when nothing matches.
+Result<std::vector<std::string>> expand_glob(const std::string& pattern) {
+  glob_t matches{};
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
+  std::vector<std::string> files(matches.gl_pathv, matches.gl_pathv + (rc == 0 ? matches.gl_pathc : 0));
+  ::globfree(&matches);
+  if (rc == GLOB_NOMATCH) return usage_error("source.uri: '" + pattern + "' matches no file");
+  if (rc != 0) return runtime_error("source.uri: '" + pattern + "': cannot list the files it matches (read error)");
+  return files;  // glob(3) sorts them (no GLOB_NOSORT)
+}
+
+/// The uris with their globs expanded; a file named twice is refused.
+Result<std::vector<std::string>> expand_uris(const std::vector<std::string>& uris) {
+  std::vector<std::string> files;
+  for (const std::string& uri : uris) {
+    // A file whose name holds glob characters ("t2m[K].nc") is itself, not a pattern.
+    std::error_code ec;
+    if (!has_glob_characters(uri) || uri.find("://") != std::string::npos || std::filesystem::exists(uri, ec)) {
+      files.push_back(uri);
+      continue;
+    }
+    ZPMPI_ASSIGN_OR_RETURN(auto matches, expand_glob(uri));
+    files.insert(files.end(), matches.begin(), matches.end());
+  }
+  std::set<std::filesystem::path> seen;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    auto canonical = std::filesystem::weakly_canonical(f, ec);
+    if (ec) canonical = f;
+    if (!seen.insert(canonical).second)
+      return usage_error("source.uri: " + f + " is listed twice (each file may appear once)");
+  }
+  return files;
+}
+
+}  // namespace
+
+Result<SourceSpec> resolve_source(const SourceSpec& spec) {
+  if (spec.engine != "netcdf") return spec;
+  SourceSpec resolved = spec;
+  ZPMPI_ASSIGN_OR_RETURN(resolved.uris, expand_uris(spec.uris));
+  if (resolved.uris.size() < 2) return resolved;
+  return describe_files(resolved);
+}
 
 Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec) {
   if (spec.engine == "netcdf" && spec.uris.size() == 1) return open_netcdf(spec.uris[0], spec.group);
+  if (spec.engine == "netcdf" && spec.uris.size() > 1) {
+    // A spec not resolved yet (no lengths) is described here, as rank 0 would.
+    SourceSpec resolved = spec;
+    if (spec.lengths.size() != spec.uris.size()) {
+      ZPMPI_ASSIGN_OR_RETURN(resolved, resolve_source(spec));
+    }
+    ZPMPI_ASSIGN_OR_RETURN(auto source, MultiFileSource::open(resolved));
+    return std::unique_ptr<Source>(std::move(source));
+  }
   return usage_error("source: engine '" + spec.engine + "' with " + std::to_string(spec.uris.size()) +
                      " uris is not supported yet");
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -63,14 +64,26 @@ struct SourceSpec {
   std::string engine = "netcdf";  ///< "netcdf" or "kerchunk"
   std::string group;              ///< netCDF-4 group ("" = the root); netcdf only
   /// Multi-file only: the dim the files are concatenated along ("" = the files' record
-  /// dim, else "time").
+  /// dim, else "time"); resolve_source() fills in the one it chose.
   std::string concat_dim;
+  /// Multi-file only, filled in by resolve_source(): each file's length along concat_dim,
+  /// so that the other ranks build the description from the first file alone instead of
+  /// describing every file again (10 000 files x 64 ranks would be 640 000 opens).
+  std::vector<std::uint64_t> lengths;
+  /// Multi-file only, filled in by resolve_source(): what rank 0 should warn about (a gap
+  /// in the concat coordinate between two files), one line each.
+  std::vector<std::string> warnings;
   bool operator==(const SourceSpec&) const = default;
 };
 
-/// `spec` with its uris made definite: a glob ("era5_*.nc") expanded to the sorted files it
-/// matches (an error naming the pattern when none does). Rank 0 resolves; every rank then
-/// opens the same resolved spec.
+/// `spec` with its uris made definite. For the netcdf engine: each uri holding a glob
+/// character (`*`, `?`, `[`) is expanded with glob(3) to the files it matches, sorted (a
+/// pattern matching nothing is a usage error naming it); a uri without one, or naming an
+/// existing file ("t2m[K].nc"), is taken as it is; a file listed twice (after expansion, compared as canonical paths) is a usage error.
+/// Several files make a multi-file dataset: every file is described once here (rank 0,
+/// sequentially) and checked to agree with the first (see multi_file_source.hpp), and
+/// concat_dim, lengths and warnings are filled in. Rank 0 resolves; every rank then opens
+/// the same resolved spec, which opens one file to describe the dataset.
 Result<SourceSpec> resolve_source(const SourceSpec& spec);
 
 /// Opens what `spec` describes: one netCDF file (open_netcdf), several (multi-file), or a

@@ -10,6 +10,8 @@ JobMessage sample() {
   m.source.uris = {"/data/era5 2000.nc", "/data/\xe9ra5 2001.nc"};
   m.source.group = "/g1/g2";
   m.source.concat_dim = "time";
+  m.source.lengths = {744, 0, 720, 1ULL << 40};  // what the other ranks build the description from
+  m.source.warnings = {"source: a gap along time between a.nc and b.nc"};
   m.store = "/data/.caf\xe9.zarr.zpmpi-new-n1-42";  // a latin-1 byte: a path, not UTF-8
   m.codec.id = codec::CodecId::kLz4;
   m.codec.acceleration = 3;
@@ -47,6 +49,9 @@ TEST(JobMessage, MalformedIsAnErrorNotAThrow) {
   for (const std::string& text : {std::string(), std::string("[]"), std::string(R"({"source": "a"})"),
                                   good.substr(0, good.size() - 1) + R"(,"extra":1})",
                                   std::string(R"({"source":{"uris":"a","engine":"","group":"","concat_dim":""},"store":"s","compressor":null,)"
+                                              R"("log_level":1,"plan":"{}"})"),
+                                  std::string(R"({"source":{"uris":["a"],"engine":"","group":"","concat_dim":"",)"
+                                              R"("lengths":[-1],"warnings":[]},"store":"s","compressor":null,)"
                                               R"("log_level":1,"plan":"{}"})")}) {
     auto m = decode_job_message(text);
     ASSERT_FALSE(m.ok()) << text;

@@ -1,0 +1,113 @@
+// MultiFileSource: several netCDF files read as one dataset concatenated along one dim,
+// as Debian's xarray gives it with
+//   xr.open_mfdataset(files, combine="nested", concat_dim=dim)
+// (data_vars="all", coords="different", compat="no_conflicts", combine_attrs="override"):
+//   - a variable with the concat dim is the concatenation of the files' variables;
+//   - a data variable without it (not a dimension coordinate, not named in a
+//     `coordinates` attribute: mask(lat, lon), a scalar crs) gets the concat dim prepended
+//     and each file's values repeated along that file's part, as data_vars="all" does;
+//   - a coordinate without it (lat, lon, an auxiliary coordinate) is taken from the first
+//     file, and must hold the same values in every file (xarray would outer-join indexes
+//     and concatenate differing auxiliary coordinates; zpmpi refuses instead);
+//   - attributes come from the first file (combine_attrs="override").
+// Example: a.nc time=3, b.nc time=2, both t2m(time, lat, lon) chunked (1, 4, 4) and
+// mask(lat, lon): the dataset has time=5, t2m(time, lat, lon), mask(time, lat, lon).
+//
+// Agreement (checked by describe_files, on rank 0, each file against the first; a
+// mismatch is a usage error naming both files and what differs): the dims other than the
+// concat dim (names and lengths), the variable set, each variable's dtype or text type,
+// dims, shape other than along the concat dim, chunk shape other than along the concat
+// dim, chunked and compressed; the attributes that change decoded values (scale_factor,
+// add_offset, _FillValue, missing_value, units, calendar: xarray decodes each file with its
+// own, zpmpi keeps the first file's); the values of every coordinate without the concat
+// dim. The concat coordinate (if the files have one) must increase from each file to the
+// next: the first value of a file at or below the last of the one before is an error
+// naming both files; a step between two files larger than every step inside them is a
+// gap, reported as a warning.
+//
+// Chunks along the concat dim: the planner assumes one regular grid per variable, so the
+// source chunk reported along it is gcd(the files' chunk, the length of every file but the
+// last): every file boundary and every stored chunk boundary then falls on a reported chunk
+// boundary (the last file's end is the dataset's, an edge chunk like any other). When
+// that gcd g is smaller than the stored chunk c (files of 744 and 720 steps with chunks of
+// 10 give g = 2), a read of one reported chunk may decode a whole stored one: up to c / g
+// times the bytes needed, which the planner's read amplification and recommendations then
+// show. Files whose lengths are multiples of their chunk cost nothing (g = c).
+//
+// Files are opened lazily through open_netcdf when a read needs them, at most
+// `max_open_files` (kMaxOpenFiles = 32 by default) at once, the least recently used closed
+// first, so 10 000 files never exhaust file descriptors (each netCDF-4 file holds one). The
+// open files share one file's worth of netCDF-C chunk cache (each gets the process default,
+// 16 MiB per variable, divided by max_open_files), which memory_limit does not count. A
+// rank that sweeps more files than the bound once per array reopens each for every array
+// (about 1 to 2 ms per open of a small netCDF-4 file here).
+// Not thread-safe (netCDF-C is not): one thread reads at a time.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "zpmpi/source/source.hpp"
+
+namespace zpmpi::source {
+
+/// Files a MultiFileSource keeps open at most, by default.
+inline constexpr std::size_t kMaxOpenFiles = 32;
+
+/// Describes every file of `spec` (2 or more uris, netcdf engine) once, checks they agree
+/// (see above) and returns `spec` with concat_dim (the files' record dim when not given,
+/// else "time"), lengths and warnings filled in. Errors: a file that cannot be opened
+/// (runtime), a file without the concat dim or a mismatch (usage), naming the files.
+Result<SourceSpec> describe_files(const SourceSpec& spec);
+
+/// The combined description from the first file's: see the header comment. `lengths` are
+/// the files' lengths along `concat_dim` (which `first` has).
+model::Dataset combine_description(const model::Dataset& first, const std::string& concat_dim,
+                                   const std::vector<std::uint64_t>& lengths,
+                                   const std::vector<std::string>& uris);
+
+class MultiFileSource final : public Source {
+ public:
+  /// Opens the first file of a resolved `spec` (lengths filled in) and builds the combined
+  /// description; the other files are opened when a read needs them.
+  static Result<std::unique_ptr<MultiFileSource>> open(const SourceSpec& spec,
+                                                        std::size_t max_open_files = kMaxOpenFiles);
+
+  const model::Dataset& dataset() const override { return dataset_; }
+  /// Splits `box` (and its stride) along the concat dim into one read per file, each into
+  /// its part of `out`. Errors name the file and the variable.
+  Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
+              const model::Shape& stride = {}, TaskRunner* parallel = nullptr) override;
+  /// Reads the variable from every file it spans (all of them) and concatenates.
+  Result<std::vector<std::string>> read_text(const std::string& variable) override;
+
+  /// Files open now (at most max_open_files) and files opened so far (for the tests).
+  std::size_t files_open() const { return open_.size(); }
+  std::size_t opens() const { return opens_; }
+
+ private:
+  MultiFileSource(SourceSpec spec, std::size_t max_open_files);
+  /// The open source of file `i`, opening it (and closing the least recently used one
+  /// when max_open_files are open) if needed.
+  Result<Source*> file(std::size_t i);
+  /// True for a data variable the files hold without the concat dim (see above).
+  bool broadcast(const std::string& variable) const;
+
+  struct OpenFile {
+    std::size_t index;
+    std::unique_ptr<Source> source;
+  };
+  SourceSpec spec_;
+  std::size_t max_open_files_;
+  model::Dataset dataset_;
+  /// Where each file starts along the concat dim (offsets_[i]), offsets_.back() = total.
+  std::vector<std::uint64_t> offsets_;
+  std::vector<std::string> broadcast_;  ///< the variables broadcast() is true for
+  std::list<OpenFile> open_;  ///< most recently used first
+  std::size_t opens_ = 0;
+};
+
+}  // namespace zpmpi::source

@@ -1,0 +1,149 @@
+"""Multi-file sources (issue 11): several netCDF-4 files along time, converted as one dataset.
+
+  multifile           4 generated files along time (6, 6, 5, 7 hours): the whole set with output
+                      chunks spanning files, then a `sel` spanning a file boundary, a glob source and
+                      strided selections; each store compared with
+                      xr.open_mfdataset(files, combine="nested", concat_dim="time") after the same
+                      preprocessors (loaded first); under --ranks
+  multifile_mismatch  files that do not agree (another dtype, a missing variable, overlapping
+                      times, another chunking) give one error line naming both files and no store;
+                      a gap in time is a warning
+Imported into cases.py; the helpers (Runner, expect_ok, expect_error, xarray_chain) are its own.
+"""
+import os
+import sys
+
+import netCDF4
+import numpy as np
+
+LENGTHS = [6, 6, 5, 7]  # boundaries at 6, 12, 17 (of 24)
+
+
+def _cases():
+    return sys.modules["__main__"]  # cases.py, which runs the case
+
+
+def write_part(path, index, t0, nt, dtype="f4", with_d2m=True, time_chunk=3, time_step=1):
+    """One file: time(time) hours since 2000-01-01, latitude(10), longitude(16), t2m(time, latitude,
+    longitude) zlib-chunked (3, 5, 8), d2m packed short, mask(latitude, longitude) and a scalar crs
+    (data variables without time: xarray broadcasts them), label(time) char."""
+    with netCDF4.Dataset(path, "w", format="NETCDF4") as ds:
+        ds.createDimension("time", None)
+        ds.createDimension("latitude", 10)
+        ds.createDimension("longitude", 16)
+        ds.createDimension("strlen", 5)
+        t = ds.createVariable("time", "f8", ("time",))
+        t.units, t.calendar, t.standard_name = "hours since 2000-01-01 00:00:00", "gregorian", "time"
+        t[:] = t0 + np.arange(nt) * time_step
+        lat = ds.createVariable("latitude", "f4", ("latitude",))
+        lat.units = "degrees_north"
+        lat[:] = np.linspace(45, -45, 10)
+        lon = ds.createVariable("longitude", "f4", ("longitude",))
+        lon.units = "degrees_east"
+        lon[:] = np.arange(16) * 22.5
+        v = ds.createVariable("t2m", dtype, ("time", "latitude", "longitude"), zlib=True, complevel=1,
+                              chunksizes=(time_chunk, 5, 8), fill_value=np.array(-9999, dtype=dtype))
+        v.units, v.long_name = "K", "2 metre temperature"
+        grid = np.arange(10 * 16, dtype="f8").reshape(10, 16)
+        v[:] = np.stack([250 + grid / 10 + (t0 + k) for k in range(nt)]).astype(dtype)
+        if with_d2m:
+            d = ds.createVariable("d2m", "i2", ("time", "latitude", "longitude"), fill_value=np.int16(-32767))
+            d.scale_factor, d.add_offset, d.units = 0.01, 260.0, "K"
+            d[:] = np.stack([240 + grid / 20 + (t0 + k) / 2 for k in range(nt)])
+        m = ds.createVariable("mask", "u1", ("latitude", "longitude"))
+        m[:] = (grid + index) % 3
+        c = ds.createVariable("crs", "i4", ())
+        c.grid_mapping_name = "latitude_longitude"
+        c.assignValue(index)
+        lab = ds.createVariable("label", "S1", ("time", "strlen"))
+        lab[:] = netCDF4.stringtochar(np.array([f"h{t0 + k:04d}" for k in range(nt)], dtype="S5"))
+        ds.title, ds.source = f"part {index}", "zpmpi multifile test"
+    return path
+
+
+def write_parts(work, prefix="era5_", lengths=LENGTHS, **kw):
+    files, t0 = [], 0
+    for i, n in enumerate(lengths):
+        files.append(write_part(os.path.join(work, f"{prefix}{i:02d}.nc"), i, t0, n, **kw))
+        t0 += n
+    return files
+
+
+def _compare(store, files, chain, what):
+    import xarray as xr
+    cases = _cases()
+    expected = cases.xarray_chain(xr.open_mfdataset(files, combine="nested", concat_dim="time").load(), chain)
+    got = xr.open_zarr(store, consolidated=True).load()
+    try:
+        xr.testing.assert_identical(got, expected)
+    except AssertionError as e:
+        sys.exit(f"FAIL {what}:\n{e}")
+    print(f"ok {what}: {dict(got.sizes)}")
+
+
+def case_multifile(r, a):
+    cases = _cases()
+    files = write_parts(r.work)
+    runs = [
+        # The whole set, output chunks of 8 steps spanning the boundaries at 6, 12 and 17.
+        ("whole", files, [], {"time": 8, "latitude": 5}),
+        # A selection spanning the boundary at 12 (09:00 .. 14:00), and one spanning three files.
+        ("sel", files, [{"type": "sel", "time": ["2000-01-01 09:00:00", "2000-01-01 14:00:00"]}], {"time": 4}),
+        ("sel3", files, [{"type": "sel", "time": ["2000-01-01 05:00:00", "2000-01-01 18:00:00"]},
+                         {"type": "sel", "latitude": [35, -25]}], {"time": 5}),
+        # Strides across files, reversed.
+        ("stride", files, [{"type": "isel", "time": [1, 23, 4]}, {"type": "reverse_axis", "dim": "time"}],
+         {"time": 2}),
+        # A glob source: the same files, sorted by glob(3).
+        ("glob", [os.path.join(r.work, "era5_*.nc")], [], {"time": 5}),
+    ]
+    for name, uri, chain, chunks in runs:
+        store = r.store(f"{name}.zarr")
+        job = r.job(name, source={"uri": uri, "concat_dim": "time"}, store=store, preprocessors=chain,
+                    chunks=chunks, recommendations="warn", memory_limit="300kB")
+        p = r.run(a.ranks, "--config", job)
+        cases.expect_ok(p, f"multifile {name}")
+        _compare(store, files, chain, f"multifile {name} -n {a.ranks}")
+    # Without concat_dim: the files' record dim (time).
+    store = r.store("default.zarr")
+    job = r.job("default", source={"uri": files}, store=store, chunks={"time": 7})
+    cases.expect_ok(r.run(a.ranks, "--config", job), "multifile default concat dim")
+    _compare(store, files, [], f"multifile default concat dim -n {a.ranks}")
+
+
+def case_multifile_mismatch(r, a):
+    cases = _cases()
+    good = write_parts(r.work, prefix="good_", lengths=[4, 4])
+    bad = [
+        ("dtype", dict(dtype="f8"), "variable t2m is f4 in"),
+        ("missing variable", dict(with_d2m=False), "variable d2m is missing from"),
+        ("chunking", dict(time_chunk=2), "variable t2m is stored in chunks"),
+    ]
+    for what, kw, message in bad:
+        other = write_part(os.path.join(r.work, "other.nc"), 2, 8, 4, **kw)
+        store = os.path.join(r.work, "bad.zarr")
+        job = r.job("bad", source={"uri": good + [other]}, store=store)
+        p = r.run(a.ranks, "--config", job)
+        cases.expect_error(p, f"mismatch: {what}", 2, message)
+        line = cases.error_lines(p)[0]
+        assert good[0] in line and other in line, f"both files not named in {line!r}"
+        assert not os.path.exists(store), f"{what}: a store was left"
+    # Overlapping times: the second file starts inside the first.
+    late = write_part(os.path.join(r.work, "late.nc"), 1, 2, 4)
+    store = os.path.join(r.work, "bad.zarr")
+    job = r.job("overlap", source={"uri": [good[0], late]}, store=store)
+    p = r.run(a.ranks, "--config", job)
+    cases.expect_error(p, "mismatch: overlapping times", 2, f"{late} overlaps {good[0]} along time")
+    assert not os.path.exists(store), "overlap: a store was left"
+    # A pattern matching nothing.
+    job = r.job("nomatch", source={"uri": os.path.join(r.work, "nothing_*.nc")}, store=store)
+    cases.expect_error(r.run(a.ranks, "--config", job), "a glob matching nothing", 2, "matches no file")
+    # A gap (hours 8..11 missing): converted, with a warning naming both files.
+    gap = write_part(os.path.join(r.work, "gap.nc"), 2, 12, 4)
+    store = r.store("gap.zarr")
+    job = r.job("gap", source={"uri": good + [gap]}, store=store)
+    p = r.run(a.ranks, "--config", job)
+    cases.expect_ok(p, "a gap")
+    assert f"gap along time between {good[1]}" in p.stderr and gap in p.stderr, p.stderr
+    _compare(store, good + [gap], [], "a gap")
+    print("ok multifile mismatches")
