@@ -7,7 +7,22 @@
 //
 // Codecs (numcodecs ids): zlib, gzip (inflated with libdeflate), zstd, lz4 (numcodecs'
 // 4-byte length + block framing), blosc, shuffle (elementsize), delta (dtype, astype),
-// fixedscaleoffset (offset, scale, dtype, astype), and none (compressor null).
+// fixedscaleoffset (offset, scale, dtype, astype), and none (compressor null). Any of them
+// may stand in "filters" (kerchunk's HDF5 chunks say filters [shuffle, zlib], compressor
+// null), but only the last one applied may compress: a compressed stream inside another
+// has no known size. Fields a codec only uses to encode (level, clevel, ...) are checked
+// for their type; fields this version does not know are ignored.
+//
+// Example: dtype ">f4", filters [{"id": "shuffle", "elementsize": 4}], compressor
+// {"id": "zlib", "level": 1}: decode inflates into a scratch buffer, unshuffles into `out`,
+// then swaps each 4-byte element in place: "zlib(level=1) <- shuffle(4) <- byteswap(4)".
+//
+// Memory: besides `out`, a decode uses at most one chunk-sized scratch buffer for every
+// chain of the usual kinds (a compressor, then shuffle and/or element-wise filters): each
+// step writes `out` directly when it can (a compressor without filters, delta and
+// fixedscaleoffset run in place), so only a step that cannot run in place (shuffle) goes
+// through the scratch buffer. Filters that widen the data (delta astype wider than dtype)
+// may need a second, larger one.
 #pragma once
 
 #include <cstddef>
@@ -23,7 +38,9 @@
 namespace zpmpi::codec {
 
 /// One thread's reusable state for DecodeChain::decode: intermediate buffers between
-/// steps and decompressor contexts, grown to the largest chunk seen and then reused.
+/// steps and decompressor contexts (libdeflate, zstd), made on first use, grown to the
+/// largest chunk seen and then reused for chunks of any size and any chain. Not shared
+/// between threads; a moved-from scratch may only be destroyed or assigned.
 class DecodeScratch {
  public:
   DecodeScratch();
@@ -42,9 +59,12 @@ class DecodeScratch {
 class DecodeChain {
  public:
   /// From a .zarray's "compressor" (object or null), "filters" (array or null) and "dtype"
-  /// (a numeric zarr dtype string: "<f4", ">i2", "|u1", ...). Errors (ExitCode::kUsage)
-  /// name what is not supported, e.g. "unknown codec 'bz2' (supported: zlib, gzip, ...)",
-  /// "codec shuffle: elementsize must be a positive integer"; the caller adds the variable.
+  /// (a numeric zarr dtype string: "<f4", ">i2", "|u1", "<c8", "<M8[ns]", ...). Errors
+  /// (ExitCode::kUsage) say where and what, e.g.
+  ///   "compressor: unknown codec 'bz2' (supported: zlib, gzip, zstd, lz4, blosc, ...)",
+  ///   "filters[0]: codec shuffle: elementsize: must be a positive integer, got 0",
+  ///   "filters[1]: codec delta: dtype: unsupported dtype '|O' (supported: ...)",
+  ///   "dtype: unsupported dtype '<U4' (...)"; the caller adds the variable.
   static Result<DecodeChain> from_zarr(const boost::json::value& compressor, const boost::json::value& filters,
                                        std::string_view dtype);
 
@@ -52,14 +72,18 @@ class DecodeChain {
   ~DecodeChain();
 
   /// Decodes one stored chunk into `out`, which is exactly the chunk's decoded size
-  /// (elements * dtype size), native byte order. Safe to call from several threads at once
-  /// with different scratches. A corrupt, truncated or mis-sized input is an error
-  /// ("zlib: corrupt data", "decoded 4000 bytes, expected 4096"), never silent garbage.
+  /// (elements * dtype size), native byte order; `stored` must not overlap `out`. Safe to
+  /// call from several threads at once with different scratches. A corrupt, truncated or
+  /// mis-sized input is an error (ExitCode::kRuntime) naming the codec, never silent
+  /// garbage: "zlib: corrupt or truncated data", "zlib: decoded 4000 bytes, expected 4096",
+  /// "lz4: header says 100 bytes, expected 4096", "stored chunk has 10 bytes, expected 16"
+  /// (no compressor). `out` may hold partial results after an error.
   Status decode(std::span<const std::byte> stored, std::span<std::byte> out, DecodeScratch& scratch) const;
 
   /// True when decode is a plain copy (no compressor, no filter, native order).
   bool is_identity() const;
-  /// "zlib(level=1) <- shuffle(4)" style text for logs; "none" for the identity.
+  /// The decoding steps in the order they run, for logs: "zlib(level=1) <- shuffle(4)";
+  /// "none" for the identity.
   std::string describe() const;
 
   struct Impl;
