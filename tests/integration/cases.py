@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netCDF4  # noqa: E402
 import oracle  # noqa: E402
 import samples  # noqa: E402
+from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -1185,6 +1186,7 @@ def case_mpi_failure(r, a):
 CASES = ["coordinates", "text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["stats", "mpi_failure"]
+CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 
