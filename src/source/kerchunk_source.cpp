@@ -156,6 +156,100 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
     else kerchunk::fill_box(a.fill.data(), out.data(), box_count, dst_start, count, elem);
   };
 
+  if (a.chain.is_identity()) {
+    // Uncompressed chunks: the box's rows are read straight into `out` (the planner counts
+    // no decode buffers for them); only rows taken with a step along the last dim pass
+    // through a small staging buffer. Nothing to decode, so nothing runs on the workers.
+    const std::size_t inner = rank == 0 ? 0 : rank - 1;
+    const Index inner_step = rank == 0 ? 1 : step[inner];
+    Shape chunk_strides(rank, 1), out_strides(rank, 1);
+    for (std::size_t d = rank; d-- > 1;) {
+      chunk_strides[d - 1] = chunk_strides[d] * a.chunks[d];
+      out_strides[d - 1] = out_strides[d] * box.count[d];
+    }
+    struct Pick {
+      std::byte* dst;
+      std::size_t at;
+      Index n;
+    };
+    std::vector<Pick> picks;
+    constexpr std::size_t kStaging = std::size_t{1} << 20;
+    const std::size_t row_span = rank == 0 ? elem : static_cast<std::size_t>(a.chunks[inner]) * elem;
+    if (inner_step != 1 && fetched_.size() < std::max(kStaging, row_span)) fetched_.resize(std::max(kStaging, row_span));
+    std::size_t staged = 0;
+    auto flush = [&]() -> Status {
+      if (!requests.empty())
+        if (auto st = reader_->read(requests); !st.ok()) return st.error().with_context(set_.location() + ": " + variable);
+      for (const Pick& p : picks)
+        for (Index i = 0; i < p.n; ++i) std::memcpy(p.dst + i * elem, fetched_.data() + p.at + i * inner_step * elem, elem);
+      requests.clear();
+      picks.clear();
+      staged = 0;
+      return {};
+    };
+    std::vector<Index> at(rank);
+    for (const Touch& t : touches) {
+      const ChunkRef ref = a.refs ? a.refs->table[t.chunk] : ChunkRef{};
+      if (ref.missing()) {
+        copy_out(t, nullptr);
+        continue;
+      }
+      if (ref.url == ChunkRef::kInline || ref.length == ChunkRef::kWholeFile) {
+        std::string whole_bytes;
+        std::string_view bytes;
+        if (ref.url == ChunkRef::kInline) {
+          bytes = set_.inline_bytes(ref);
+        } else {
+          auto got = reader_->read_whole(set_.url(ref.url), chunk_bytes);
+          if (!got.ok()) return got.error().with_context(where(t, ref));
+          whole_bytes = std::move(got).value();
+          bytes = whole_bytes;
+        }
+        if (bytes.size() != chunk_bytes)
+          return runtime_error(where(t, ref) + ": " + std::to_string(bytes.size()) +
+                               " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
+        copy_out(t, reinterpret_cast<const std::byte*>(bytes.data()));
+        continue;
+      }
+      if (ref.length != chunk_bytes)
+        return runtime_error(where(t, ref) + ": " + std::to_string(ref.length) +
+                             " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
+      // Every row of the box in this chunk: the outer dims' positions, the last dim's run.
+      for (std::size_t d = 0; d < rank; ++d) at[d] = ranges[t.dims_at + d].k0;
+      const Index n = rank == 0 ? 1 : ranges[t.dims_at + inner].k1 - ranges[t.dims_at + inner].k0;
+      for (;;) {
+        Index src = 0, dst = 0;
+        for (std::size_t d = 0; d < rank; ++d) {
+          const DimRange& r = ranges[t.dims_at + d];
+          src += (box.start[d] + at[d] * step[d] - r.c * a.chunks[d]) * chunk_strides[d];
+          dst += at[d] * out_strides[d];
+        }
+        std::byte* to = out.data() + dst * elem;
+        if (inner_step == 1) {
+          requests.push_back({set_.url(ref.url), ref.offset + src * elem, n * elem, to});
+        } else {
+          const std::size_t span = static_cast<std::size_t>((n - 1) * inner_step + 1) * elem;
+          if (staged + span > fetched_.size()) ZPMPI_RETURN_IF_ERROR(flush());
+          requests.push_back({set_.url(ref.url), ref.offset + src * elem, span, fetched_.data() + staged});
+          picks.push_back({to, staged, n});
+          staged += span;
+        }
+        if (requests.size() >= 4096) ZPMPI_RETURN_IF_ERROR(flush());
+        // Next row: the outer dims, last of them fastest.
+        std::size_t d = inner;
+        while (d > 0) {
+          --d;
+          if (++at[d] < ranges[t.dims_at + d].k1) break;
+          at[d] = ranges[t.dims_at + d].k0;
+          if (d == 0) d = rank;  // wrapped the first dim: done
+          if (d == rank) break;
+        }
+        if (d == rank || inner == 0) break;
+      }
+    }
+    return flush();
+  }
+
   auto run_group = [&]() -> Status {
     if (group.empty()) return {};
     if (!requests.empty()) {
@@ -174,13 +268,6 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
         stored = std::as_bytes(std::span(whole[p.at].data(), whole[p.at].size()));
       } else {
         stored = std::span<const std::byte>(fetched_.data() + p.at, p.ref.length);
-      }
-      if (a.chain.is_identity()) {
-        if (stored.size() != chunk_bytes)
-          return runtime_error(where(*p.touch, p.ref) + ": " + std::to_string(stored.size()) +
-                               " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
-        copy_out(*p.touch, stored.data());
-        return {};
       }
       WorkerState& w = workers_[static_cast<std::size_t>(worker)];
       if (w.chunk.size() != chunk_bytes) {

@@ -214,6 +214,14 @@ TEST_F(KerchunkSourceTest, RawChunksAreNotCompressed) {
   ThreadRunner runner(2);
   expect_read(*s, Box{{0, 0, 0}, {4, 4, 4}}, {}, &runner);
   expect_read(*s, Box{{1, 1, 1}, {2, 3, 2}}, {}, nullptr);
+  expect_read(*s, Box{{0, 0, 0}, {4, 2, 2}}, {1, 2, 3}, &runner);  // rows taken with a step
+  EXPECT_EQ(runner.runs, 0);  // nothing to decode: read straight into the output
+}
+
+TEST_F(KerchunkSourceTest, RawChunksWithMissingAndInlineChunks) {
+  auto s = open(write_set({5, 7, 9}, {2, 3, 4}, false, 4, 13));
+  expect_read(*s, Box{{0, 0, 0}, {5, 7, 9}}, {}, nullptr, {2, 3, 4}, {0, 1, 1});
+  expect_read(*s, Box{{0, 0, 1}, {5, 7, 4}}, {1, 1, 2}, nullptr, {2, 3, 4}, {0, 1, 1});
 }
 
 TEST_F(KerchunkSourceTest, ReadsBoxesAcrossChunksWithStridesOnWorkers) {
@@ -223,6 +231,7 @@ TEST_F(KerchunkSourceTest, ReadsBoxesAcrossChunksWithStridesOnWorkers) {
   EXPECT_GE(runner.runs, 1);
   expect_read(*s, Box{{1, 2, 3}, {3, 4, 5}}, {}, &runner);
   expect_read(*s, Box{{0, 1, 0}, {3, 2, 3}}, {2, 5, 4}, &runner);  // steps larger than a chunk
+  expect_read(*s, Box{{0, 0, 1}, {5, 4, 4}}, {1, 2, 2}, &runner);  // several strided elements per chunk
   expect_read(*s, Box{{4, 6, 8}, {1, 1, 1}}, {}, nullptr);          // the last corner, on this thread
   expect_read(*s, Box{{0, 0, 0}, {0, 7, 9}}, {}, &runner);          // empty
 }
