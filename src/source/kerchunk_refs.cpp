@@ -111,7 +111,10 @@ std::optional<ZarrayGrid> grid_of(std::string_view zarray) {
   return g;
 }
 
-std::string quoted(std::string_view key) { return "\"" + std::string(key) + "\""; }
+std::string quoted(std::string_view key) {
+  std::string q(1, '"');
+  return q.append(key).append(1, '"');
+}
 
 }  // namespace
 

@@ -136,11 +136,14 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
   std::vector<std::string> whole;  // [url] chunks of the group
 
   auto where = [&](const Touch& t, const ChunkRef& r) {
-    std::string w = set_.location() + ": " + variable + ": chunk " + set_.chunk_key(variable, t.chunk);
-    if (r.url == ChunkRef::kInline) return w + " (inline)";
-    w += " (" + set_.url(r.url);
-    if (r.length != ChunkRef::kWholeFile) w += " " + std::to_string(r.offset) + "+" + std::to_string(r.length);
-    return w + ")";
+    // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
+    std::string w = set_.location();
+    w.append(": ").append(variable).append(": chunk ").append(set_.chunk_key(variable, t.chunk));
+    if (r.url == ChunkRef::kInline) return w.append(" (inline)");
+    w.append(" (").append(set_.url(r.url));
+    if (r.length != ChunkRef::kWholeFile)
+      w.append(" ").append(std::to_string(r.offset)).append("+").append(std::to_string(r.length));
+    return w.append(")");
   };
 
   auto copy_out = [&](const Touch& t, const std::byte* chunk) {

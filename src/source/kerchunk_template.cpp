@@ -1,5 +1,6 @@
 #include "kerchunk_template.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace zpmpi::source::kerchunk {
@@ -115,10 +116,11 @@ class Expression {
       if (v->is_integer) return v->integer;
       // A text template used in arithmetic must hold an integer.
       std::int64_t n = 0;
-      if (v->text.empty()) return fail("'" + std::string(name) + "' is not an integer");
+      const bool digits = !v->text.empty() && std::all_of(v->text.begin(), v->text.end(), [](char d) {
+        return std::isdigit(static_cast<unsigned char>(d)) != 0;
+      });
+      if (!digits) return fail(std::string(name).append(" is not an integer"));
       for (char d : v->text) {
-        if (!std::isdigit(static_cast<unsigned char>(d)))
-          return fail("'" + std::string(name) + "' is not an integer");
         n = n * 10 + (d - '0');
       }
       return n;
