@@ -638,8 +638,12 @@ struct ReferenceSet::Builder {
       values.push_back(std::move(vals));
     }
     std::vector<std::size_t> at(names.size(), 0);
-    for (const auto& v : values)
+    std::uint64_t combinations = 1;
+    for (const auto& v : values) {
       if (v.empty()) return {};
+      combinations *= v.size();  // each at most 2^28: checked before it can overflow
+      if (combinations > kMaxTableChunks) return usage_error("dimensions: more than 2^28 combinations");
+    }
     TemplateLookup lookup = [&](std::string_view n) -> std::optional<TemplateValue> {
       for (std::size_t d = 0; d < names.size(); ++d)
         if (names[d] == n) return TemplateValue{"", values[d][at[d]], true};

@@ -166,6 +166,10 @@ TEST(KerchunkRefs, MalformedSetsAreClearErrors) {
             std::string::npos);
   EXPECT_NE(parse_error(R"({"version": 1, "gen": [{"url": "u", "dimensions": {}}]})").find("gen[0]: key: missing"),
             std::string::npos);
+  EXPECT_NE(parse_error(R"({"version": 1, "gen": [{"key": "t/{{i}}.{{j}}", "url": "u", "dimensions":)"
+                        R"( {"i": {"stop": 100000}, "j": {"stop": 100000}}}]})")
+                .find("gen[0]: dimensions: more than 2^28 combinations"),
+            std::string::npos);
   EXPECT_NE(parse_error(R"({"t/0": ["a", 0, 1], "version": 1})").find("in a set with version 0 references"), std::string::npos);
 }
 
