@@ -24,6 +24,9 @@ requests of that path get the fault, later ones are served normally):
                        e.g. --fail-path /gone.nc=404 --fail-path /broken.nc
   --close-early N      the first N range/file answers of each path send their full headers,
                        then half the body, then close the connection (a reset mid-body)
+  --stall N            the first N range/file answers of each path send their headers and
+                       half the body, then nothing more until the client hangs up or the
+                       server stops (a stalled connection: the client's timeout must fire)
   --short-body N       the first N range answers of each path are a consistent 206 for only
                        the first half of the asked range (Content-Range says so)
   --ignore-range       answer 200 with the whole file even when a Range is asked
@@ -32,9 +35,10 @@ The same faults can be asked per request with a query string, which the file pat
   /a.nc?fail_first=2   the first 2 requests of /a.nc?fail_first=2 answer 503
 
   --log FILE           one line per request, written and flushed as it is answered:
-                       METHOD<TAB>PATH<TAB>RANGE (or -)<TAB>STATUS
-                       (PATH with its query string), so a test can count requests and
-                       check which ranges were merged.
+                       METHOD<TAB>PATH<TAB>RANGE (or -)<TAB>STATUS<TAB>CLIENT_PORT
+                       (PATH with its query string; CLIENT_PORT tells the connections
+                       apart), so a test can count requests and connections and check
+                       which ranges were merged.
 """
 
 import argparse
@@ -49,12 +53,20 @@ import urllib.parse
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
+def read_bytes(path, start, n):
+    """Only the bytes answered: files may be large, and many requests in flight."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        return f.read(n)
+
+
 class State:
     def __init__(self, args):
         self.args = args
         self.root = os.path.realpath(args.root)
         self.lock = threading.Lock()
         self.counts = {}  # (fault, path) -> requests seen
+        self.stopping = threading.Event()
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
         self.fail_paths = {}
         for spec in args.fail_path:
@@ -93,7 +105,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(send_body=True)
 
     def finish_request(self, status, headers=(), body=b"", send_body=True, close_after=None):
-        self.state.record("\t".join([self.command, self.path, self.headers.get("Range", "-"), str(status)]))
+        self.state.record("\t".join(
+            [self.command, self.path, self.headers.get("Range", "-"), str(status), str(self.client_address[1])]))
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
@@ -137,13 +150,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if os.path.isdir(full):
             self.error(403, send_body)
             return
-        with open(full, "rb") as f:
-            data = f.read()
-        size = len(data)
+        size = os.path.getsize(full)
         header = self.headers.get("Range")
         m = RANGE_RE.match(header.strip()) if header else None
         if m is None or st.args.ignore_range or (not m.group(1) and not m.group(2)):
-            self.send_data(200, [], data, send_body, path)
+            self.send_data(200, [], read_bytes(full, 0, size), send_body, path)
             return
         if m.group(1):
             start = int(m.group(1))
@@ -156,11 +167,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if st.first_n("short_body", path, st.args.short_body) and end > start:
             end = start + (end - start + 1) // 2 - 1
-        self.send_data(206, [("Content-Range", "bytes %d-%d/%d" % (start, end, size))], data[start:end + 1],
+        self.send_data(206, [("Content-Range", "bytes %d-%d/%d" % (start, end, size))], read_bytes(full, start, end + 1 - start),
                        send_body, path)
 
     def send_data(self, status, headers, body, send_body, path):
         headers = headers + [("Content-Type", "application/octet-stream"), ("Accept-Ranges", "bytes")]
+        if send_body and len(body) > 1 and self.state.first_n("stall", path, self.state.args.stall):
+            self.finish_request(status, headers, body[:len(body) // 2], True, close_after=(len(body),))
+            self.state.stopping.wait(600)
+            return
         if send_body and len(body) > 1 and self.state.first_n("close_early", path, self.state.args.close_early):
             half = len(body) // 2
             self.finish_request(status, headers, body[:half], True, close_after=(len(body),))
@@ -186,6 +201,7 @@ def main():
     p.add_argument("--fail-first", type=int, default=0, metavar="N")
     p.add_argument("--fail-path", action="append", default=[], metavar="P[=S]")
     p.add_argument("--close-early", type=int, default=0, metavar="N")
+    p.add_argument("--stall", type=int, default=0, metavar="N")
     p.add_argument("--short-body", type=int, default=0, metavar="N")
     p.add_argument("--ignore-range", action="store_true")
     p.add_argument("--log", metavar="FILE")
@@ -197,6 +213,7 @@ def main():
     print(server.server_address[1], flush=True)
 
     def stop(*_):
+        Handler.state.stopping.set()
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

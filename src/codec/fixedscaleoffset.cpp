@@ -5,6 +5,7 @@
 // -32768..65535, or a finite float outside +-3.4e38); "<f8" in float64. Example:
 // FixedScaleOffset(offset=1000, scale=10, dtype="<f8", astype="|u1"): 00 01 0a -> 1000.0
 // 1000.1 1001.0. float16 ("<f2") is not supported (its rounding is not reproduced here).
+#include <charconv>
 #include <cmath>
 #include <string>
 
@@ -81,9 +82,9 @@ class FixedScaleOffsetStep final : public DecodeStep {
  private:
   static std::string number(const PyNumber& v) {
     if (v.is_int) return std::to_string(static_cast<long long>(v.exact_int));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v.value);
-    return buf;
+    char buf[32];  // the shortest text that reads back as the same double, as Python prints it
+    const auto end = std::to_chars(buf, buf + sizeof buf, v.value).ptr;
+    return std::string(buf, end);
   }
   PyNumber offset_, scale_;
   ElementType dtype_, astype_;

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -118,6 +119,13 @@ struct Attempt {
   bool failure_permanent = false;
 };
 
+/// When a transfer last showed life (a header or body byte), for the stall timeout. Kept
+/// apart from Attempt, which each status line resets.
+struct Liveness {
+  Clock::time_point last = Clock::now();
+  Clock::duration limit{};
+};
+
 struct Fetch {
   std::string url;
   std::uint64_t offset = 0;  ///< the range asked (not used when whole)
@@ -129,6 +137,7 @@ struct Fetch {
 
   int attempts = 0;
   Attempt a;
+  Liveness alive;
   std::array<char, CURL_ERROR_SIZE> curl_error{};
   std::uint64_t max_unranged = 0;
 
@@ -155,6 +164,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto& f = *static_cast<Fetch*>(user);
   Attempt& a = f.a;
   const std::size_t bytes = size * n;
+  f.alive.last = Clock::now();
   const std::string_view line = trim(std::string_view(data, bytes));
   if (iequals_prefix(line, "HTTP/")) {  // a new response (the first, or after a redirect)
     const std::string failure = a.failure;
@@ -209,6 +219,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto& f = *static_cast<Fetch*>(user);
   Attempt& a = f.a;
   const std::size_t bytes = size * n;
+  f.alive.last = Clock::now();
   if (a.status != 200 && a.status != 206) {  // an error page: judged by its status, never quoted
     a.received += bytes;
     return bytes;
@@ -248,6 +259,17 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     return 0;
   }
   return bytes;
+}
+
+/// Called by libcurl about once a second, and whenever data moves: fails a stalled attempt.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto& f = *static_cast<Fetch*>(user);
+  if (Clock::now() - f.alive.last <= f.alive.limit) return 0;
+  const auto seconds = std::chrono::duration<double>(f.alive.limit).count();
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", seconds);
+  fail(f.a, f.where() + ": no data for " + text + " s", false);
+  return 1;  // aborts the transfer
 }
 
 enum class Verdict { kDone, kRetry, kFail };
@@ -324,9 +346,12 @@ struct HttpRanges::Impl {
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    // A stall, not a total time: less than 1 byte/s for timeout_seconds fails the attempt.
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, std::max(1L, (timeout_ms + 999) / 1000));
+    // A stall, not a total time (on_progress): a large range on a slow link is not cut off.
+    // (CURLOPT_LOW_SPEED_TIME would notice a stall up to 5 s late: curl averages over 5 s.)
+    f.alive = Liveness{Clock::now(), std::chrono::milliseconds(timeout_ms)};
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &f);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "zpmpi/" ZPMPI_VERSION);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, f.curl_error.data());
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

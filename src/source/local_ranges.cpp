@@ -83,7 +83,12 @@ Result<LocalRanges::Open> LocalRanges::acquire(const std::string& path, const st
 Status LocalRanges::read(const std::string& path, const RangeRequest& r) {
   if (r.length > 0 && r.out == nullptr) return runtime_error(r.url + ": " + range_text(r.offset, r.length) + ": no destination buffer");
   if (r.offset > UINT64_MAX - r.length) return runtime_error(r.url + ": " + range_text(r.offset, r.length) + " overflows");
-  ZPMPI_ASSIGN_OR_RETURN(const Open open, acquire(path, r.url));
+  ZPMPI_ASSIGN_OR_RETURN(Open open, acquire(path, r.url));
+  if (r.offset + r.length > open.size) {
+    // The size is from when the file was opened: ask again before calling the range wrong.
+    struct stat st {};
+    if (::fstat(open.fd, &st) == 0) open.size = by_path_.at(path)->second.size = static_cast<std::uint64_t>(st.st_size);
+  }
   if (r.offset + r.length > open.size) {
     return runtime_error(r.url + ": " + range_text(r.offset, r.length) + " ends past the end of the file (" +
                          std::to_string(open.size) + " bytes)");

@@ -30,7 +30,7 @@ class LocalRanges {
  private:
   struct Open {
     int fd;
-    std::uint64_t size;  ///< at open; sources do not change while they are read
+    std::uint64_t size;  ///< at open, asked again when a range seems to end past it
   };
   using Lru = std::list<std::pair<std::string, Open>>;  ///< most recently used first
 

@@ -21,8 +21,11 @@
 // chain of the usual kinds (a compressor, then shuffle and/or element-wise filters): each
 // step writes `out` directly when it can (a compressor without filters, delta and
 // fixedscaleoffset run in place), so only a step that cannot run in place (shuffle) goes
-// through the scratch buffer. Filters that widen the data (delta astype wider than dtype)
-// may need a second, larger one.
+// through the scratch buffer. A filter whose encoded form is larger than the chunk (an
+// astype wider than dtype) needs scratch of that larger size, and a second such buffer
+// when a shuffle follows it (delta "|u1" <- "<i8" then shuffle(8): 16x the chunk).
+// Arithmetic follows numpy 1.24: see delta.cpp and fixedscaleoffset.cpp in src/codec;
+// float16 ("<f2") in a filter is refused.
 #pragma once
 
 #include <cstddef>

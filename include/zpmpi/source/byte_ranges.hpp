@@ -22,9 +22,10 @@
 //     sliced out and the transfer stops there. Past that bound it is a permanent error
 //     (reading gigabytes for a 64 KiB chunk would be a silent disaster).
 //   * Transient, retried after first_backoff_seconds * 2^(attempt-1) (+ up to 25 % jitter, or
-//     the server's Retry-After if longer, capped at 60 s): HTTP 5xx, 408, 429; curl's
-//     timeouts, refused or reset connections, name resolution failures; a body shorter than
-//     asked. After max_attempts such failures the error says so and names the last cause.
+//     the server's Retry-After if longer, capped at 60 s): HTTP 5xx, 408, 429; no data for
+//     timeout_seconds, refused or reset connections, name resolution failures; a body
+//     shorter than asked. After max_attempts such failures the error names the last cause:
+//     "https://h/x.nc: HTTP 503 Service Unavailable (gave up after 5 attempts)".
 //   * Permanent at once: any other 4xx ("https://h/x.nc: HTTP 404 Not Found"), TLS
 //     certificate problems, malformed urls, too many redirects.
 //   * Redirects are followed (at most 10, to http(s) only). Proxies come from the usual
@@ -48,7 +49,8 @@
 namespace zpmpi::source {
 
 /// One range to read: `length` bytes at `offset` of `url`, into `out`. A request of length
-/// 0 reads nothing (for a local file, the offset must still lie within the file).
+/// 0 reads nothing (for a local file, the offset must still lie within the file; for a url,
+/// no request is sent).
 struct RangeRequest {
   std::string url;          ///< absolute path, file://..., http(s)://...
   std::uint64_t offset = 0;

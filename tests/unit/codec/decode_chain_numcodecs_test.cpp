@@ -83,6 +83,8 @@ std::vector<Case> cases() {
   v.push_back({"null", R"([{"id": "delta", "dtype": ">i4", "astype": ">i4"}])", ">i4"});
   v.push_back({R"({"id": "zlib", "level": 1})",
                R"([{"id": "delta", "dtype": "<i8", "astype": "<i4"}, {"id": "shuffle", "elementsize": 4}])", "<i8"});
+  v.push_back({R"({"id": "zlib", "level": 1})",
+               R"([{"id": "delta", "dtype": "|u1", "astype": "<i8"}, {"id": "shuffle", "elementsize": 8}])", "|u1"});
   // fixedscaleoffset: float64 to int16 then blosc, and the other arithmetic types.
   v.push_back({R"({"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0})",
                R"([{"id": "fixedscaleoffset", "offset": 280.5, "scale": 100, "dtype": "<f8", "astype": "<i2"}])", "<f8"});

@@ -131,6 +131,11 @@ TEST(DecodeChain, DescribesStepsInDecodingOrder) {
             "blosc(cname=zstd, clevel=3, shuffle=2)");
   EXPECT_EQ(chain_of("null", R"([{"id": "delta", "dtype": "<i2", "astype": "|i1"}])", "<i2").describe(),
             "delta(dtype=<i2, astype=|i1)");
+  EXPECT_EQ(chain_of("null", R"([{"id": "fixedscaleoffset", "offset": 273.15, "scale": 100, "dtype": "<f8", )"
+                             R"("astype": "<i2"}])",
+                     "<f8")
+                .describe(),
+            "fixedscaleoffset(offset=273.15, scale=100, dtype=<f8, astype=<i2)");
 }
 
 TEST(DecodeChain, UnshufflesPlaneByPlane) {
@@ -358,6 +363,14 @@ TEST(DecodeChain, GzipReadsConcatenatedMembersAndZeroPadding) {
   EXPECT_EQ(decode_error(g, stored, both.size()), "gzip: corrupt or truncated data");
 }
 
+TEST(DecodeChain, ZlibIgnoresBytesAfterTheStreamAsPythonDoes) {
+  const Bytes raw = testing::sample(5000);
+  Bytes stored = deflate(raw, false);
+  stored.insert(stored.end(), {std::byte{0x42}, std::byte{0x00}, std::byte{0x17}});
+  DecodeScratch s;
+  EXPECT_EQ(decoded(chain_of(R"({"id": "zlib", "level": 1})", "null", "|u1"), stored, raw.size(), s), raw);
+}
+
 // --- memory and threads ----------------------------------------------------------------
 
 TEST(DecodeChain, UsesAtMostOneChunkSizedScratchBuffer) {
@@ -382,6 +395,10 @@ TEST(DecodeChain, UsesAtMostOneChunkSizedScratchBuffer) {
       // fixedscaleoffset f8 <- i2: the i2 data (a quarter) inflates into `out`, widened in place.
       {R"({"id": "blosc"})", R"([{"id": "fixedscaleoffset", "offset": 1, "scale": 10, "dtype": "<f8", "astype": "<i2"}])",
        "<f8", blosc(Bytes(raw.begin(), raw.begin() + n / 4), 2), 0},
+      // Widening filters: u1 stored as i8 steps, then shuffled, 8x the chunk twice over
+      // (the inflated bytes and the unshuffled ones, neither fits in `out`).
+      {R"({"id": "zlib"})", R"([{"id": "delta", "dtype": "|u1", "astype": "<i8"}, {"id": "shuffle", "elementsize": 8}])",
+       "|u1", deflate(shuffled(Bytes(8 * n), 8), false), 16 * n},
   };
   for (const auto& c : cases) {
     DecodeScratch s;
