@@ -133,6 +133,19 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
   };
   std::vector<Pending> group;
   std::vector<RangeRequest> requests;
+  std::vector<std::uint64_t> request_chunks;  // the chunk of each request, for errors
+  // A failed fetch names the url; the first request of that url names the chunk.
+  auto fetch = [&]() -> Status {
+    auto st = reader_->read(requests);
+    if (st.ok()) return st;
+    std::string context = set_.location() + ": " + variable;
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      if (st.error().message.find(requests[i].url) != std::string::npos) {
+        context.append(": chunk ").append(set_.chunk_key(variable, request_chunks[i]));
+        break;
+      }
+    return st.error().with_context(context);
+  };
   std::vector<std::string> whole;  // [url] chunks of the group
 
   auto where = [&](const Touch& t, const ChunkRef& r) {
@@ -182,10 +195,11 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
     std::size_t staged = 0;
     auto flush = [&]() -> Status {
       if (!requests.empty())
-        if (auto st = reader_->read(requests); !st.ok()) return st.error().with_context(set_.location() + ": " + variable);
+        ZPMPI_RETURN_IF_ERROR(fetch());
       for (const Pick& p : picks)
         for (Index i = 0; i < p.n; ++i) std::memcpy(p.dst + i * elem, fetched_.data() + p.at + i * inner_step * elem, elem);
       requests.clear();
+      request_chunks.clear();
       picks.clear();
       staged = 0;
       return {};
@@ -230,10 +244,12 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
         std::byte* to = out.data() + dst * elem;
         if (inner_step == 1) {
           requests.push_back({set_.url(ref.url), ref.offset + src * elem, n * elem, to});
+          request_chunks.push_back(t.chunk);
         } else {
           const std::size_t span = static_cast<std::size_t>((n - 1) * inner_step + 1) * elem;
           if (staged + span > fetched_.size()) ZPMPI_RETURN_IF_ERROR(flush());
           requests.push_back({set_.url(ref.url), ref.offset + src * elem, span, fetched_.data() + staged});
+          request_chunks.push_back(t.chunk);
           picks.push_back({to, staged, n});
           staged += span;
         }
@@ -259,7 +275,7 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
       // Pointers into fetched_ are set now that it has its final size.
       for (std::size_t i = 0, r = 0; i < group.size(); ++i)
         if (!group[i].whole && group[i].ref.url != ChunkRef::kInline) requests[r++].out = fetched_.data() + group[i].at;
-      if (auto st = reader_->read(requests); !st.ok()) return st.error().with_context(set_.location() + ": " + variable);
+      ZPMPI_RETURN_IF_ERROR(fetch());
     }
     auto task = [&](std::size_t i, int worker) -> Status {
       const Pending& p = group[i];
@@ -290,6 +306,7 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
     }
     group.clear();
     requests.clear();
+    request_chunks.clear();
     whole.clear();
     return st;
   };
@@ -317,6 +334,7 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
     } else if (ref.url != ChunkRef::kInline) {
       p.at = static_cast<std::size_t>(in_flight);
       requests.push_back({set_.url(ref.url), ref.offset, ref.length, nullptr});
+      request_chunks.push_back(t.chunk);
       if (fetched_.size() < in_flight + ref.length) fetched_.resize(in_flight + ref.length);
     }
     in_flight += stored;

@@ -276,7 +276,14 @@ TEST_F(KerchunkSourceTest, UnreadableChunkFileIsAnErrorNamingTheUrl) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ExitCode::kRuntime);
   EXPECT_NE(st.error().message.find((dir_ / "data.bin").string()), std::string::npos) << st.error().message;
-  EXPECT_NE(st.error().message.find(": t: "), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find(path + ": t: chunk t/0.0.0: "), std::string::npos) << st.error().message;
+  // Uncompressed chunks (read row by row) name theirs too.
+  const auto raw = write_set({4, 4, 4}, {2, 2, 2}, false);
+  std::filesystem::remove(dir_ / "data.bin");
+  auto r = open(raw);
+  st = r->read("t", Box{{0, 2, 0}, {2, 2, 2}}, std::as_writable_bytes(std::span(out)), {}, nullptr);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find(raw + ": t: chunk t/0.1.0: "), std::string::npos) << st.error().message;
 }
 
 class KerchunkOpenErrors : public KerchunkSourceTest {
