@@ -13,6 +13,7 @@ ZPMPI_PACKAGES=(
   libdeflate-dev libblosc-dev libcurl4-openssl-dev
   libgtest-dev cmake g++ make pkg-config time openssh-client
   python3-xarray python3-zarr python3-numcodecs python3-netcdf4 python3-dask netcdf-bin
+  python3-h5py python3-fsspec
 )
 
 zpmpi_install_packages() {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "multi_file_source.hpp"
+#include "zpmpi/source/kerchunk.hpp"
 #include "zpmpi/source/source.hpp"
 
 namespace zpmpi::source {
@@ -67,6 +68,11 @@ Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec) {
     }
     ZPMPI_ASSIGN_OR_RETURN(auto source, MultiFileSource::open(resolved));
     return std::unique_ptr<Source>(std::move(source));
+  }
+  if (spec.engine == "kerchunk") {
+    if (spec.uris.size() != 1)
+      return usage_error("source.uri: a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
+    return open_kerchunk(spec.uris[0]);
   }
   return usage_error("source: engine '" + spec.engine + "' with " + std::to_string(spec.uris.size()) +
                      " uris is not supported yet");

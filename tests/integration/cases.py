@@ -41,6 +41,7 @@ import netCDF4  # noqa: E402
 import oracle  # noqa: E402
 import samples  # noqa: E402
 from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E402,F401
+from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -1187,6 +1188,7 @@ CASES = ["coordinates", "text", "groups", "convert", "identical", "oracle_selfte
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]
+CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 
