@@ -14,9 +14,10 @@ cd "$root"
 packages=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libnetcdf-mpi-dev
   libboost-program-options1.81-dev libboost-json1.81-dev libzstd-dev liblz4-dev
+  libdeflate-dev libblosc-dev libcurl4-openssl-dev zlib1g-dev
   libgtest-dev libbenchmark-dev cmake g++ make pkg-config time openssh-client
   python3-xarray python3-zarr python3-numcodecs python3-netcdf4 python3-dask netcdf-bin
-  gnuplot-nox
+  python3-h5py python3-fsspec gnuplot-nox
 )
 missing=()
 for p in "${packages[@]}"; do
