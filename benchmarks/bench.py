@@ -154,8 +154,9 @@ def ensure_data(size):
             continue
         log(f"generating {path}")
         tmp = path + ".tmp"
-        if src == "refs":  # absolute urls: the reference file may move, the data does not
-            subprocess.run([PY, MAKE_REFS, tmp, os.path.abspath(source_path(size, "zlib"))], check=True)
+        if src == "refs":  # absolute urls: fsspec resolves relative ones against the working directory
+            subprocess.run([PY, MAKE_REFS, tmp, source_path(size, "zlib"), "--url-prefix", os.path.abspath(DATA) + "/"],
+                           check=True)
         else:
             cmd = [PY, os.path.join(ROOT, "scripts", "make_sample.py"), tmp, "--hours", str(SIZES[size])]
             subprocess.run(cmd + (["--zlib"] if src == "zlib" else []), check=True)

@@ -29,6 +29,13 @@ struct ElementType {
 /// Parses a numeric typestr of kind i, u or f and size 1, 2, 4 or 8 (f: 4 or 8).
 /// Errors name the string: "unsupported dtype '<U4' (numeric: <i1 ... <f8)".
 Result<ElementType> parse_element_type(std::string_view typestr);
+/// A filter's "dtype" and optional "astype" fields (astype missing or null = dtype), as
+/// delta and fixedscaleoffset take them. Errors name the field; `example` ("<i4") shows
+/// what a valid value looks like.
+struct DtypeAndAstype {
+  ElementType dtype, astype;
+};
+Result<DtypeAndAstype> dtype_and_astype(const boost::json::object& config, std::string_view example);
 /// "<f4" / ">i2" / "|u1" spelling of `t`.
 std::string element_type_name(const ElementType& t);
 

@@ -67,19 +67,8 @@ class DeltaStep final : public DecodeStep {
 }  // namespace
 
 Result<StepPtr> make_delta_step(const boost::json::object& config) {
-  const auto type_field = [&](std::string_view key) -> Result<ElementType> {
-    const auto* v = config.if_contains(key);
-    if (!v || !v->is_string()) return usage_error(std::string(key) + ": must be a dtype string such as \"<i4\"");
-    auto t = parse_element_type(v->get_string());
-    if (!t.ok()) return t.error().with_context(key);
-    return t;
-  };
-  ZPMPI_ASSIGN_OR_RETURN(const ElementType dtype, type_field("dtype"));
-  ElementType astype = dtype;
-  if (const auto* v = config.if_contains("astype"); v && !v->is_null()) {
-    ZPMPI_ASSIGN_OR_RETURN(astype, type_field("astype"));
-  }
-  return StepPtr(std::make_unique<DeltaStep>(dtype, astype));
+  ZPMPI_ASSIGN_OR_RETURN(const DtypeAndAstype types, dtype_and_astype(config, "<i4"));
+  return StepPtr(std::make_unique<DeltaStep>(types.dtype, types.astype));
 }
 
 }  // namespace zpmpi::codec

@@ -24,6 +24,23 @@ Result<ElementType> parse_element_type(std::string_view s) {
   return e;
 }
 
+Result<DtypeAndAstype> dtype_and_astype(const boost::json::object& config, std::string_view example) {
+  const auto field = [&](std::string_view key) -> Result<ElementType> {
+    const auto* v = config.if_contains(key);
+    if (!v || !v->is_string())
+      return usage_error(std::string(key) + ": must be a dtype string such as \"" + std::string(example) + "\"");
+    auto t = parse_element_type(v->get_string());
+    if (!t.ok()) return t.error().with_context(key);
+    return t;
+  };
+  ZPMPI_ASSIGN_OR_RETURN(const ElementType dtype, field("dtype"));
+  DtypeAndAstype types{dtype, dtype};
+  if (const auto* v = config.if_contains("astype"); v && !v->is_null()) {
+    ZPMPI_ASSIGN_OR_RETURN(types.astype, field("astype"));
+  }
+  return types;
+}
+
 std::string element_type_name(const ElementType& t) {
   const char order = t.size() == 1 ? '|' : t.big_endian ? '>' : '<';
   return order + std::string(model::dtype_name(t.type));

@@ -14,24 +14,7 @@
 
 namespace zpmpi::codec::elements {
 
-/// Calls f(std::type_identity<T>{}) with the C type of `t`.
-template <class F>
-decltype(auto) with_type(model::DType t, F&& f) {
-  using model::DType;
-  switch (t) {
-    case DType::i1: return f(std::type_identity<std::int8_t>{});
-    case DType::u1: return f(std::type_identity<std::uint8_t>{});
-    case DType::i2: return f(std::type_identity<std::int16_t>{});
-    case DType::u2: return f(std::type_identity<std::uint16_t>{});
-    case DType::i4: return f(std::type_identity<std::int32_t>{});
-    case DType::u4: return f(std::type_identity<std::uint32_t>{});
-    case DType::i8: return f(std::type_identity<std::int64_t>{});
-    case DType::u8: return f(std::type_identity<std::uint64_t>{});
-    case DType::f4: return f(std::type_identity<float>{});
-    case DType::f8: break;
-  }
-  return f(std::type_identity<double>{});
-}
+using model::with_type;  // the one switch from DType to its C type
 
 template <class T>
 using Bits = std::conditional_t<sizeof(T) == 1, std::uint8_t,

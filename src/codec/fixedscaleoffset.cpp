@@ -105,19 +105,8 @@ Result<PyNumber> number_of(const boost::json::object& config, std::string_view k
 Result<StepPtr> make_fixedscaleoffset_step(const boost::json::object& config) {
   ZPMPI_ASSIGN_OR_RETURN(const PyNumber offset, number_of(config, "offset"));
   ZPMPI_ASSIGN_OR_RETURN(const PyNumber scale, number_of(config, "scale"));
-  const auto type_field = [&](std::string_view key) -> Result<ElementType> {
-    const auto* v = config.if_contains(key);
-    if (!v || !v->is_string()) return usage_error(std::string(key) + ": must be a dtype string such as \"<f8\"");
-    auto t = parse_element_type(v->get_string());
-    if (!t.ok()) return t.error().with_context(key);
-    return t;
-  };
-  ZPMPI_ASSIGN_OR_RETURN(const ElementType dtype, type_field("dtype"));
-  ElementType astype = dtype;
-  if (const auto* v = config.if_contains("astype"); v && !v->is_null()) {
-    ZPMPI_ASSIGN_OR_RETURN(astype, type_field("astype"));
-  }
-  return StepPtr(std::make_unique<FixedScaleOffsetStep>(offset, scale, dtype, astype));
+  ZPMPI_ASSIGN_OR_RETURN(const DtypeAndAstype types, dtype_and_astype(config, "<f8"));
+  return StepPtr(std::make_unique<FixedScaleOffsetStep>(offset, scale, types.dtype, types.astype));
 }
 
 }  // namespace zpmpi::codec

@@ -52,23 +52,6 @@ Scalar load_as(const std::byte* in) {
   return widen(v);
 }
 
-/// Calls f(std::type_identity<T>{}) with the C type T of `t`: the one switch over DType.
-template <class F>
-decltype(auto) with_type(DType t, F&& f) {
-  switch (t) {
-    case DType::i1: return f(std::type_identity<std::int8_t>{});
-    case DType::u1: return f(std::type_identity<std::uint8_t>{});
-    case DType::i2: return f(std::type_identity<std::int16_t>{});
-    case DType::u2: return f(std::type_identity<std::uint16_t>{});
-    case DType::i4: return f(std::type_identity<std::int32_t>{});
-    case DType::u4: return f(std::type_identity<std::uint32_t>{});
-    case DType::i8: return f(std::type_identity<std::int64_t>{});
-    case DType::u8: return f(std::type_identity<std::uint64_t>{});
-    case DType::f4: return f(std::type_identity<float>{});
-    case DType::f8: break;
-  }
-  return f(std::type_identity<double>{});
-}
 
 }  // namespace
 

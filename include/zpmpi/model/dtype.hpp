@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <type_traits>
 #include <string_view>
 #include <variant>
 
@@ -20,6 +21,24 @@ bool is_signed_integer(DType t);
 std::string_view dtype_name(DType t);
 /// Inverse of dtype_name; nullopt for anything else.
 std::optional<DType> dtype_from_name(std::string_view name);
+
+/// Calls f(std::type_identity<T>{}) with the C type T of `t`: the one switch over DType.
+template <class F>
+decltype(auto) with_type(DType t, F&& f) {
+  switch (t) {
+    case DType::i1: return f(std::type_identity<std::int8_t>{});
+    case DType::u1: return f(std::type_identity<std::uint8_t>{});
+    case DType::i2: return f(std::type_identity<std::int16_t>{});
+    case DType::u2: return f(std::type_identity<std::uint16_t>{});
+    case DType::i4: return f(std::type_identity<std::int32_t>{});
+    case DType::u4: return f(std::type_identity<std::uint32_t>{});
+    case DType::i8: return f(std::type_identity<std::int64_t>{});
+    case DType::u8: return f(std::type_identity<std::uint64_t>{});
+    case DType::f4: return f(std::type_identity<float>{});
+    case DType::f8: break;
+  }
+  return f(std::type_identity<double>{});
+}
 
 /// One value of any numeric dtype, held in the widest type of its kind: signed integers
 /// as int64, unsigned as uint64, floats as double (float32 values are exact in double).
