@@ -20,6 +20,7 @@
 #include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/exec/executor.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
+#include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/mpi/comm.hpp"
 #include "zpmpi/plan/chunk_warnings.hpp"
@@ -250,6 +251,10 @@ int run(int argc, char** argv) {
         if (!text.ok()) return text.error();
         for (const auto& a : state.job.text_arrays) numeric->chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
         numeric->bytes_written += *text;
+        auto coarse = exec::write_coarse_index_arrays(state.job.coarse_arrays, message->store, message->codec, rank);
+        if (!coarse.ok()) return coarse.error();
+        numeric->chunks += state.job.coarse_arrays.size();
+        numeric->bytes_written += *coarse;
       }
       return numeric;
     });

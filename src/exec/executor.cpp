@@ -226,13 +226,16 @@ class RankExecutor {
   }
 
   /// Fills `hyper` (the batch's output box, C order) from the source: straight in for an
-  /// identity map, else piece by piece through a staging buffer, reversing where needed.
+  /// identity map, else piece by piece through a staging buffer, reversing where needed
+  /// (and with the fill value where a tile stage pads).
   Status read_hyperslab(const model::ArrayLayout& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
     const std::size_t esize = model::dtype_size(spec.dtype);
     if (spec.map.is_identity()) {
       count_decoded(spec, out, Shape(out.rank(), 1));
       return source_.read(spec.source.name, out, {hyper, hyper_bytes}, {}, &runner_);
     }
+    // Tile padding past the source end is read by no piece: it holds the fill value.
+    if (spec.map.pads(out)) fill(hyper, out.num_elements(), spec.dtype, spec.fill_value);
     for (const model::ReadPiece& piece : spec.map.pieces(out)) {
       const std::size_t bytes = piece.source.num_elements() * esize;
       std::byte* staging = staging_.get(bytes);

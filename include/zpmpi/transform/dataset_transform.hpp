@@ -29,6 +29,9 @@ struct DimState {
 
 struct DimStates {
   std::vector<DimState> dims;  ///< in the dataset's dim order
+  /// The `tiled` step, if the chain ends with one (its dims checked against `dims`);
+  /// apply_tiling (tiling.hpp) applies it to the arrays.
+  std::optional<Step> tiled;
   const DimState* find(std::string_view name) const;
 };
 
