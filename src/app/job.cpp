@@ -89,6 +89,7 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   const std::string global_coordinates = transform::encode_coordinates(views);
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
   job.recommendations = transform::recommendations(job.arrays, states);
+  for (auto& r : transform::tiling_recommendations(job.arrays, states)) job.recommendations.push_back(std::move(r));
 
   for (const auto& [dim, size] : config.chunks.sizes) {
     if (!dataset.find_dim(dim)) {

@@ -105,9 +105,9 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   describe_plan(plan, state.job);
   if (cli.plan_only) return std::string();  // nothing to write
   if (!state.job.recommendations.empty() && config.recommendations == "halt")
-    return Error{config.path + ": the selection is not aligned to the source chunks (" +
+    return Error{config.path + ": the selection or tiling is not aligned to the source chunks (" +
                      std::to_string(state.job.recommendations.size()) +
-                     " recommendation(s) above); use the aligned bounds, or set \"recommendations\": "
+                     " recommendation(s) above); use the aligned bounds or tile sizes, or set \"recommendations\": "
                      "\"warn\" to write anyway",
                  ExitCode::kHalted};
 

@@ -234,4 +234,57 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
   return coarse;
 }
 
+std::vector<Recommendation> tiling_recommendations(const std::vector<OutputArray>& arrays, const DimStates& states) {
+  std::vector<Recommendation> out;
+  if (!states.tiled) return out;
+  std::set<std::pair<std::string, Index>> seen;
+  for (const OutputArray& a : arrays) {
+    if (a.is_coordinate || !a.source.chunked || !a.map.tile) continue;
+    std::size_t pre = 0;  // pre-tile dim of source dim s
+    for (std::size_t s = 0; s < a.map.dims.size(); ++s) {
+      const DimMap& m = a.map.dims[s];
+      if (m.fixed) continue;
+      const std::size_t d = pre++;
+      if (a.map.tile->axis[d] < 0 || m.segments.size() != 1) continue;
+      const Segment& g = m.segments[0];
+      if (g.stride != 1 && g.stride != -1) continue;
+      const Index k = a.source.chunks[s], length = a.source.shape[s], tile = a.map.tile->tile[d];
+      if (k >= length || tile % k == 0 || k % tile == 0) continue;
+      if (!seen.insert({a.source.dims[s], tile}).second) continue;
+      // Amplification: each tile decodes the source chunks its rows fall in.
+      Index needed = 0, decoded = 0;
+      for (Index first = 0; first < g.length; first += tile) {
+        const Index n = std::min(tile, g.length - first);
+        const std::int64_t x = g.src_start + g.stride * static_cast<std::int64_t>(first);
+        const std::int64_t y = x + g.stride * static_cast<std::int64_t>(n - 1);
+        const auto lo = static_cast<Index>(std::min(x, y)), hi = static_cast<Index>(std::max(x, y)) + 1;
+        needed += n;
+        decoded += std::min(length, (hi + k - 1) / k * k) - lo / k * k;
+      }
+      // The nearest divisor of k or multiple of k.
+      Index best = k;
+      auto consider = [&](Index c) {
+        const auto dist = [&](Index v) { return v > tile ? v - tile : tile - v; };
+        if (c >= 1 && (dist(c) < dist(best) || (dist(c) == dist(best) && c > best))) best = c;
+      };
+      for (Index c = 1; c <= k; ++c)
+        if (k % c == 0) consider(c);
+      consider(tile / k * k);
+      consider((tile / k + 1) * k);
+      Recommendation r;
+      r.dim = a.source.dims[s];
+      r.chunk = k;
+      r.tile = tile;
+      r.aligned_tile = best;
+      r.amplification = static_cast<double>(decoded) / static_cast<double>(needed);
+      char amp[32];
+      std::snprintf(amp, sizeof amp, "%.2f", r.amplification);
+      r.text = r.dim + ": tiles of " + std::to_string(tile) + " cut source chunks of " + std::to_string(k) +
+               " (read amplification " + amp + "); nearest aligned tile size: " + std::to_string(best);
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 }  // namespace zpmpi::transform

@@ -105,9 +105,26 @@ def case_tiled_guards(r, a):
         job = r.job(name, source=source, variables=variables, store=store, preprocessors=chain, **extra)
         expect_error(r.run(2, "--config", job), name, 2, message)
         assert not os.path.exists(store), f"{name}: store left behind"
+    # Recommendations: a tile size cutting the source chunks halts (exit 3) with the nearest
+    # aligned size and the read amplification, writes with "warn".
+    rec = r.store("rec.zarr")
+    chain = [{"type": "tiled", "time": 5, "latitude": 10, "longitude": 16}]  # t2m chunks (7, 10, 16)
+    job = r.job("rec_halt", source=source, variables=["t2m"], store=rec, preprocessors=chain)
+    p = r.run(2, "--config", job)
+    expect_error(p, "misaligned tiles halt", 3, "not aligned to the source chunks")
+    want = ("recommendation: time: tiles of 5 cut source chunks of 7 (read amplification 2.17); "
+            "nearest aligned tile size: 7")
+    assert want in p.stderr, p.stderr
+    assert "latitude: tiles" not in p.stderr and "longitude: tiles" not in p.stderr, p.stderr
+    assert not os.path.exists(rec), "a halted run wrote a store"
+    job = r.job("rec_warn", source=source, variables=["t2m"], store=rec, preprocessors=chain,
+                recommendations="warn")
+    p = r.run(2, "--config", job)
+    expect_ok(p, "misaligned tiles with warn")
+    assert want in p.stderr, p.stderr
     # An integer variable pads fine when the tiles divide its dims.
     ok = r.store("int.zarr")
     job = r.job("int_ok", source=source, variables=["i4v"], store=ok,
-                preprocessors=[{"type": "tiled", "time": 6, "longitude": 24}])
+                preprocessors=[{"type": "tiled", "time": 6, "longitude": 24}], recommendations="warn")
     expect_ok(r.run(2, "--config", job), "integer variable, tiles dividing its dims")
     print("ok tiled guards")

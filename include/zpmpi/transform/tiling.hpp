@@ -51,4 +51,13 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
                                                    const std::vector<OutputArray>& text_arrays,
                                                    const DimStates& states);
 
+/// The recommendations for the tile sizes of states.tiled (none without one): per tiled dim
+/// of a chunked data array whose tile is neither a multiple nor a divisor of the source
+/// chunk, the nearest size that is (a divisor of the chunk or a multiple of it, the larger
+/// when two are as near) and the read amplification along the dim (source elements of the
+/// chunks the tiles touch / elements the tiles need), e.g.
+///   "latitude: tiles of 10 cut source chunks of 16 (read amplification 1.60); nearest aligned tile size: 8"
+/// Call after apply_tiling.
+std::vector<Recommendation> tiling_recommendations(const std::vector<OutputArray>& arrays, const DimStates& states);
+
 }  // namespace zpmpi::transform

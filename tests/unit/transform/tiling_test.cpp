@@ -42,19 +42,25 @@ std::map<std::string, std::vector<double>> coords() {
           {"level", {850}}};
 }
 
+struct Tiling;
+Result<Tiling> tile(std::vector<std::string> variables, std::vector<Step> steps,
+                    const model::Dataset& ds = dataset());
+
 struct Tiling {
   std::vector<OutputArray> arrays;
   std::vector<CoarseIndexArray> coarse;
+  std::vector<Recommendation> recommendations;
 };
 
-Result<Tiling> tile(std::vector<std::string> variables, std::vector<Step> steps) {
+Result<Tiling> tile(std::vector<std::string> variables, std::vector<Step> steps, const model::Dataset& ds) {
   std::vector<VariableChoice> choice;
   for (auto& v : variables) choice.push_back({v, ""});
   Tiling t;
-  ZPMPI_ASSIGN_OR_RETURN(t.arrays, choose_arrays(dataset(), choice));
-  ZPMPI_ASSIGN_OR_RETURN(DimStates states, apply_preprocessors(dataset(), coords(), steps));
+  ZPMPI_ASSIGN_OR_RETURN(t.arrays, choose_arrays(ds, choice));
+  ZPMPI_ASSIGN_OR_RETURN(DimStates states, apply_preprocessors(ds, coords(), steps));
   apply_dim_states(t.arrays, states);
   ZPMPI_ASSIGN_OR_RETURN(t.coarse, apply_tiling(t.arrays, {}, states));
+  t.recommendations = tiling_recommendations(t.arrays, states);
   return t;
 }
 
@@ -172,6 +178,30 @@ TEST(Tiling, Guards) {
   expect_error(tile({"t2m"}, {{"preprocessors[0]", Isel{{{"time", std::int64_t{0}}}}},
                               {"preprocessors[1]", sizes({{"time", 2}})}}),
                "preprocessors[1].time: the dim was dropped by an earlier selection");
+}
+
+TEST(Tiling, RecommendsTileSizesAlignedToSourceChunks) {
+  model::Dataset ds = dataset();
+  ds.variables[4].chunked = true;
+  ds.variables[4].source_chunks = {5, 7, 4};  // t2m
+  auto t = tile({"t2m"}, {{"p[0]", sizes({{"time", 2}, {"latitude", 3}, {"longitude", 3}})}}, ds);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->recommendations.size(), 2u);  // latitude: one chunk along it, nothing to cut
+  // time: tiles [0,2) [2,4) [4,6) [6,8) [8,10) decode 5+5+10+5+5 = 30 rows for 10.
+  EXPECT_EQ(t->recommendations[0].text,
+            "time: tiles of 2 cut source chunks of 5 (read amplification 3.00); nearest aligned tile size: 1");
+  EXPECT_EQ(t->recommendations[0].aligned_tile, 1u);
+  // longitude: [0,3) [3,6) [6,8) decode 4+8+4 = 16 for 8; 2 and 4 are as near: the larger.
+  EXPECT_EQ(t->recommendations[1].text,
+            "longitude: tiles of 3 cut source chunks of 4 (read amplification 2.00); nearest aligned tile size: 4");
+  // Multiples and divisors of the chunk are aligned.
+  auto aligned = tile({"t2m"}, {{"p[0]", sizes({{"time", 10}, {"longitude", 2}})}}, ds);
+  ASSERT_TRUE(aligned.ok());
+  EXPECT_TRUE(aligned->recommendations.empty());
+  // Not for an unchunked variable.
+  auto contiguous = tile({"t2m"}, {{"p[0]", sizes({{"time", 2}})}});
+  ASSERT_TRUE(contiguous.ok());
+  EXPECT_TRUE(contiguous->recommendations.empty());
 }
 
 }  // namespace
