@@ -84,6 +84,30 @@ std::optional<model::Scalar> unused_value(model::DType t, const std::vector<doub
   return std::nullopt;
 }
 
+/// How many consecutive tiles the planner keeps in one unit: the tiles along the innermost
+/// grid axes whose tiles share source chunks (a chunk larger than the tile, or a tile that
+/// is not a multiple of the chunk), so that a batch reads them together and decodes each
+/// chunk once (exec reads the union of a batch's tiles). ERA5-like chunks of a whole day
+/// (24, 721, 1440) under tiles (24, 200, 400): latitude and longitude share, time does
+/// not: the 4 x 4 tiles of a day. 1 for an unchunked source (any read is as cheap).
+Index tiles_sharing_chunks(const OutputArray& a, const model::TileStage& stage) {
+  if (!a.source.chunked) return 1;
+  Index group = 1;
+  for (std::size_t axis = stage.grid.size(); axis-- > 0;) {
+    std::optional<std::pair<std::size_t, std::size_t>> dim;  // (source dim, pre-tile dim) along `axis`
+    for (std::size_t s = 0, pre = 0; s < a.map.dims.size(); ++s) {
+      if (a.map.dims[s].fixed) continue;
+      if (stage.axis[pre] == static_cast<std::int64_t>(axis)) dim = {s, pre};
+      ++pre;
+    }
+    if (!dim) break;  // broadcast along this axis: stop grouping
+    const Index k = a.source.chunks[dim->first], tile = stage.tile[dim->second];
+    if (k <= tile && tile % k == 0) break;  // tiles hold whole chunks along it
+    group *= stage.grid[axis];
+  }
+  return group;
+}
+
 model::Attribute text_list(std::string name, std::vector<std::string> values) {
   return {std::move(name), model::AttrValue{std::move(values), std::nullopt}};
 }
@@ -201,6 +225,7 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
                              " out");
       }
     }
+    alignment[0] = tiles_sharing_chunks(a, stage);
     a.map.tile = std::move(stage);
     a.dims = std::move(dims);
     a.shape = a.map.output_shape();

@@ -194,6 +194,12 @@ TEST(Tiling, RecommendsTileSizesAlignedToSourceChunks) {
   // longitude: [0,3) [3,6) [6,8) decode 4+8+4 = 16 for 8; 2 and 4 are as near: the larger.
   EXPECT_EQ(t->recommendations[1].text,
             "longitude: tiles of 3 cut source chunks of 4 (read amplification 2.00); nearest aligned tile size: 4");
+  // A unit of the plan holds the tiles that share source chunks: along longitude (tiles of
+  // 2 in chunks of 4) the 4 tiles of a row; latitude (one tile of 7 = the chunk) ends it.
+  auto grouped = tile({"t2m"}, {{"p[0]", sizes({{"time", 5}, {"latitude", 7}, {"longitude", 2}})}}, ds);
+  ASSERT_TRUE(grouped.ok());
+  EXPECT_EQ(find(*grouped, "t2m").alignment, (model::Shape{4, 5, 7, 2}));
+  EXPECT_EQ(find(*t, "t2m").alignment[0], 45u);  // every tile shares: the whole 5 x 3 x 3 grid
   // Multiples and divisors of the chunk are aligned.
   auto aligned = tile({"t2m"}, {{"p[0]", sizes({{"time", 10}, {"longitude", 2}})}}, ds);
   ASSERT_TRUE(aligned.ok());
