@@ -122,6 +122,16 @@ def case_tiled_guards(r, a):
     p = r.run(2, "--config", job)
     expect_ok(p, "misaligned tiles with warn")
     assert want in p.stderr, p.stderr
+    # A batch decodes each source chunk once: d2m's zlib chunks (5, 37, 72) under tiles
+    # (6, 37, 24) are shared by the 3 tiles of a time step (a read per tile decoded 5.0
+    # times the bytes needed; once per batch 1.67 at most).
+    stats = os.path.join(r.work, "stats.json")
+    job = r.job("decode_once", source=source, variables=["d2m"], store=r.store("once.zarr"), recommendations="warn",
+                preprocessors=[{"type": "tiled", "time": 6, "latitude": 37, "longitude": 24}])
+    expect_ok(r.run(1, "--config", job, "--stats", stats), "decode once per batch")
+    with open(stats) as f:
+        amplification = json.load(f)["read_amplification"]
+    assert amplification < 1.7, f"read amplification {amplification}: shared source chunks decoded per tile"
     # An integer variable pads fine when the tiles divide its dims.
     ok = r.store("int.zarr")
     job = r.job("int_ok", source=source, variables=["i4v"], store=ok,
