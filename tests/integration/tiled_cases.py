@@ -99,9 +99,13 @@ def case_tiled_guards(r, a):
         ("unknown_dim", ["t2m"], [{"type": "tiled", "height": 4}], "preprocessors[0]: no dimension 'height'"),
         ("chunks", ["t2m"], [{"type": "tiled", "time": 5}],
          "chunks.time: a tiled array is written one tile per chunk; leave time out of \"chunks\""),
+        ("memory", ["d2m"], [{"type": "tiled", "time": 5, "latitude": 37, "longitude": 8}],
+         "memory_limit 20kB is too low: one tile of array d2m needs 119.5kB (the tile of 3kB twice, 106.6kB for "
+         "the source chunks being decoded, and the output chunk buffers)"),
     ]
+    extras = {"chunks": {"chunks": {"time": 3}}, "memory": {"memory_limit": "20kB", "recommendations": "warn"}}
     for name, variables, chain, message in cases:
-        extra = {"chunks": {"time": 3}} if name == "chunks" else {}
+        extra = extras.get(name, {})
         job = r.job(name, source=source, variables=variables, store=store, preprocessors=chain, **extra)
         expect_error(r.run(2, "--config", job), name, 2, message)
         assert not os.path.exists(store), f"{name}: store left behind"
