@@ -208,7 +208,7 @@ int run(int argc, char** argv) {
     report.outcome = outcome;
     report.source = state.source_spec.uris.empty() ? "" : state.source_spec.uris.front();
     report.store = state.config.store;
-    report.arrays = state.job.arrays.size() + state.job.text_arrays.size();
+    report.arrays = state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size();
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return write_summary(path, report);
   };
@@ -290,7 +290,7 @@ int run(int argc, char** argv) {
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     log::info("slowest rank per stage: " + stage_times(*report.totals, workers) + " per rank");
-    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size(), seconds) + " -> " + state.config.store);
+    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size(), seconds) + " -> " + state.config.store);
     reported = write_report(Status{});
     if (!reported.ok())
       reported = Error{reported.error().message + " (the store " + state.config.store + " is complete)",

@@ -146,6 +146,11 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
         g.tiles = g.length / g.tile;
         break;
     }
+    // xarray's coarsen refuses a dim the (chosen part of the) dataset does not have.
+    if (std::none_of(arrays.begin(), arrays.end(), [&](const OutputArray& a) {
+          return std::find(a.dims.begin(), a.dims.end(), s.name) != a.dims.end();
+        }))
+      return usage_error(where + ": no array to write has the dim " + s.name);
     if (op.validate_axis_order) ZPMPI_RETURN_IF_ERROR(check_axis_order(key, g));
     for (const auto& [dim, period] : op.discontinuity_periods)
       if (dim == s.name) ZPMPI_RETURN_IF_ERROR(check_discontinuity(key, g, period));

@@ -173,6 +173,8 @@ TEST(Tiling, Guards) {
                "_FillValue (xarray would turn it into floats with NaN padding); use tile sizes that divide the dims, "
                "boundary \"trim\", or leave n out");
   EXPECT_TRUE(tile({"n"}, {{"p[0]", sizes({{"time", 5}})}}).ok());
+  expect_error(tile({"lsm"}, {{"preprocessors[0]", sizes({{"time", 2}})}}),
+               "preprocessors[0].time: no array to write has the dim time");
   expect_error(tile({"t2m"}, {{"preprocessors[0]", sizes({{"height", 2}})}}),
                "preprocessors[0]: no dimension 'height' (dims: time, latitude, longitude, level)");
   expect_error(tile({"t2m"}, {{"preprocessors[0]", Isel{{{"time", std::int64_t{0}}}}},
