@@ -43,6 +43,10 @@ TILED_CHAINS = [
     ([ "t2m", "d2m"], [{"type": "reverse_axis", "dim": "latitude"},
                        {"type": "sel", "latitude": [-30, 60], "longitude": [40, 200]},
                        {"type": "tiled", "latitude": 8, "longitude": 12, "validate_axis_order": True}]),
+    # after a roll (0..355 -> 180..355, 0..175: each tile one side of the seam; a tile reads
+    # two pieces, a batch their union)
+    (["t2m", "d2m"], [{"type": "roll", "dim": "longitude", "shifts": 36},
+                      {"type": "tiled", "latitude": 10, "longitude": 36}]),
     # trim, and a tiled dim of length 1 (level) in the 4-D variable
     (["q"], [{"type": "isel", "time": [2, 29]},
              {"type": "tiled", "time": 5, "level": 1, "latitude": 16, "longitude": 20, "boundary": "trim"}]),
