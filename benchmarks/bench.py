@@ -63,6 +63,23 @@ SEL_LABELS = {"latitude": [60, -30], "longitude": [40, 100]}
 SEL_INDEX = {"latitude": [120, 481], "longitude": [160, 401]}  # the same points as indices
 
 
+# (e) tiles for ML batches: the `tiled` preprocessor, tiles of (24, 200, 400) (the issue's
+# example; latitude and longitude padded with NaN: 721 = 3 x 200 + 121, 1440 = 3 x 400 + 240),
+# one tile per chunk file; xarray+dask runs the same coarsen/construct/stack expression.
+TILE = {"time": 24, "latitude": 200, "longitude": 400}
+
+
+def tiled_reference(values):
+    """A source array (time, latitude, longitude) as the tiled store holds it: padded with
+    NaN to whole tiles, then (batch_dim, time_fine, latitude_fine, longitude_fine), the batch
+    index running over (time, latitude, longitude) tiles in C order."""
+    tiles = [-(-n // TILE[d]) for n, d in zip(values.shape, DIMS)]
+    padded = np.full([t * TILE[d] for t, d in zip(tiles, DIMS)], np.nan, dtype=values.dtype)
+    padded[tuple(slice(0, n) for n in values.shape)] = values
+    shaped = padded.reshape(tiles[0], TILE["time"], tiles[1], TILE["latitude"], tiles[2], TILE["longitude"])
+    return shaped.transpose(0, 2, 4, 1, 3, 5).reshape(-1, *(TILE[d] for d in DIMS))
+
+
 def sel_case_fields(times):
     """The `sel` of case (d) over the source's decoded `times`: labels for the job, the index
     box it selects (for the reference) and its output chunks."""
@@ -77,11 +94,15 @@ def sel_case_fields(times):
 def make_cases(times):
     nt = len(times)
     cases = []
-    for ch, fn in [*CHUNKINGS.items(), ("sel", None)]:
+    for ch, fn in [*CHUNKINGS.items(), ("sel", None), ("tiled", None)]:
         for src in SOURCES:
             for codec in CODECS:
                 case = {"name": f"{ch}/{src}/{codec}", "chunking": ch, "source": src, "codec": codec}
-                if fn is None:
+                if ch == "tiled":
+                    case["tiled"] = TILE
+                    case["chunks"] = "auto"  # a tiled array is one tile per chunk; "chunks" may not name its dims
+                    case["out_chunks"] = [1] + [TILE[d] for d in DIMS]
+                elif fn is None:
                     case.update(sel_case_fields(times))
                     case["out_chunks"] = [case["chunks"][d] for d in DIMS]
                     case["nbytes"] = len(DATA_VARS) * 4 * int(np.prod([b - a for a, b in case["index"].values()]))
@@ -209,6 +230,14 @@ def verify(out, case, ref):
     consolidated = os.path.exists(os.path.join(out, ".zmetadata"))
     box = case_box(case)
     with xr.open_zarr(out, consolidated=consolidated, chunks=None) as ds:
+        if "tiled" in case:
+            for v in DATA_VARS:
+                if not np.array_equal(ds[v].values, tiled_reference(ref.values[v]), equal_nan=True):
+                    return f"{v} values differ from the tiled source"
+            if not np.array_equal(ds["time_coarse"].values, np.repeat(np.arange(-(-ref.nt // TILE["time"])),
+                                                                       -(-NLAT // TILE["latitude"]) * -(-NLON // TILE["longitude"]))):
+                return "time_coarse differs from the tile grid"
+            return None
         for v in DATA_VARS:
             if not np.array_equal(ds[v].values, ref.values[v][box]):
                 return f"{v} values differ from the source"
@@ -270,6 +299,9 @@ class Zpmpi(Contender):
                "overwrite": True, "log_level": 2}
         if "sel" in case:
             job["preprocessors"] = [{"type": "sel", **case["sel"]}]
+        if "tiled" in case:
+            job["preprocessors"] = [{"type": "tiled", **case["tiled"]}]
+            job["recommendations"] = "warn"  # tiles of 200 x 400 in chunks of 721 x 1440: noted, not halted
         job_path = os.path.join(run_dir, "job.json")
         json.dump(job, open(job_path, "w"))
         # Each rank under its own /usr/bin/time, for the per-rank peak RSS (summed later).
@@ -314,7 +346,8 @@ class Xarray(Contender):
                 "--source-chunks", json.dumps(source_chunks),
                 "--chunks", json.dumps(source_chunks if chunks == "auto" else chunks),
                 "--codec", case["codec"], "--scheduler", self.scheduler, "--workers", str(self.workers)] + (
-                    ["--sel", json.dumps(case["sel"])] if "sel" in case else [])
+                    ["--sel", json.dumps(case["sel"])] if "sel" in case else []) + (
+                    ["--tiled", json.dumps(case["tiled"])] if "tiled" in case else [])
 
     def extra(self, proc, run_dir):
         for line in reversed(proc.stdout.splitlines()):
@@ -374,6 +407,8 @@ class Nccopy(Contender):
     def unsupported(self, case):
         if "sel" in case:
             return "unsupported: nccopy has no label selection"
+        if "tiled" in case:
+            return "unsupported: nccopy cannot tile"
         if case["source"] == "refs":
             return "unsupported: nccopy reads no kerchunk references"
         return self.support.get(case["codec"])

@@ -9,7 +9,7 @@ worker processes). Prints one JSON line on stdout: {"rss_sum_kb": ...} (the sum 
 peak RSS of this process and, under distributed, of every worker).
 
 usage: xr_convert.py SRC OUT --source-chunks JSON --chunks JSON --codec zstd1|lz4|none
-                     [--scheduler threads|distributed] [--workers N] [--sel JSON]
+                     [--scheduler threads|distributed] [--workers N] [--sel JSON] [--tiled JSON]
 """
 import argparse
 import json
@@ -38,8 +38,14 @@ def convert(a):
         ds = xr.open_dataset(a.src, chunks=json.loads(a.source_chunks))
     if a.sel:  # label-inclusive slices, as the job's "sel" preprocessor
         ds = ds.sel({d: slice(*bounds) for d, bounds in json.loads(a.sel).items()})
-    out_chunks = json.loads(a.chunks)
-    ds = ds.chunk(out_chunks)
+    if a.tiled:  # the `tiled` preprocessor's expression, one tile per chunk
+        sizes = json.loads(a.tiled)
+        order = [d for d in ds[DATA_VARS[0]].dims if d in sizes]
+        ds = ds.coarsen(sizes, boundary="pad").construct({d: (d + "_coarse", d + "_fine") for d in sizes})
+        ds = ds.stack(batch_dim=[d + "_coarse" for d in order]).reset_index("batch_dim")
+        ds = ds.transpose("batch_dim", ...).chunk({"batch_dim": 1})
+    else:
+        ds = ds.chunk(json.loads(a.chunks))
     encoding = {v: {"compressor": compressor(a.codec)} for v in DATA_VARS if v in ds}
     ds.to_zarr(a.out, mode="w", consolidated=True, encoding=encoding)
     ds.close()
@@ -55,6 +61,7 @@ def main():
     p.add_argument("--scheduler", choices=("threads", "distributed"), default="threads")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--sel", help="JSON dim -> [start, stop] labels to select first")
+    p.add_argument("--tiled", help="JSON dim -> tile size: the tiled preprocessor's expression instead of --chunks")
     a = p.parse_args()
 
     if a.scheduler == "threads":

@@ -219,6 +219,39 @@ Result<transform::DimIndexer> parse_sel_dim(const std::string& dim, const json::
   return transform::DimIndexer{dim, transform::LabelRange{start, stop}};
 }
 
+/// tiled: dim -> tile size (positive integers), "boundary" ("pad", "trim" or "exact"),
+/// "validate_axis_order" (bool), "discontinuity_periods" (object dim -> positive number).
+Result<transform::Tiled> parse_tiled(const json::object& p, const std::string& key) {
+  transform::Tiled t;
+  for (const auto& [k, value] : p) {
+    const std::string name(k), where = key + "." + name;
+    if (name == "type") continue;
+    if (name == "boundary") {
+      ZPMPI_ASSIGN_OR_RETURN(std::string b, get_string(value, where));
+      if (b == "pad") t.boundary = transform::TileBoundary::kPad;
+      else if (b == "trim") t.boundary = transform::TileBoundary::kTrim;
+      else if (b == "exact") t.boundary = transform::TileBoundary::kExact;
+      else return key_error(where, "must be \"pad\", \"trim\" or \"exact\", got " + show(value));
+    } else if (name == "validate_axis_order") {
+      ZPMPI_ASSIGN_OR_RETURN(t.validate_axis_order, get_bool(value, where));
+    } else if (name == "discontinuity_periods") {
+      if (!value.is_object()) return key_error(where, "must be an object dim -> period, got " + show(value));
+      t.discontinuity_periods.clear();
+      for (const auto& [dim, period] : value.get_object()) {
+        if (!period.is_number() || !(period.to_number<double>() > 0))
+          return key_error(where + "." + std::string(dim), "must be a positive number, got " + show(period));
+        t.discontinuity_periods.emplace_back(std::string(dim), period.to_number<double>());
+      }
+    } else {
+      ZPMPI_ASSIGN_OR_RETURN(std::uint64_t size, get_positive(value, where));
+      if (size > static_cast<std::uint64_t>(INT64_MAX)) return key_error(where, "is too large");
+      t.sizes.emplace_back(name, static_cast<std::int64_t>(size));
+    }
+  }
+  if (t.sizes.empty()) return key_error(key, "tiled names no dimension");
+  return t;
+}
+
 Status parse_preprocessors(const json::value& v, Config& config) {
   if (!v.is_array()) return key_error("preprocessors", "must be a list, got " + show(v));
   const auto& list = v.get_array();
@@ -246,6 +279,11 @@ Status parse_preprocessors(const json::value& v, Config& config) {
       if (!value) return key_error(key, type_name + " needs \"" + name + "\"");
       return get_string(*value, key + "." + name);
     };
+    // Tiling acts on whole arrays after every per-dim step: nothing but renames may follow it.
+    if (!config.steps.empty() && std::holds_alternative<transform::Tiled>(config.steps.back().op) &&
+        type_name != "rename")
+      return key_error(key, type_name + " after tiled (" + config.steps.back().key +
+                                "): tiled must come last, after isel, sel, reverse_axis and roll");
     if (type_name == "rename") {
       ZPMPI_RETURN_IF_ERROR(only({"var_id", "new_name"}));
       ZPMPI_ASSIGN_OR_RETURN(std::string var_id, required_string("var_id"));
@@ -276,9 +314,12 @@ Status parse_preprocessors(const json::value& v, Config& config) {
       if (!shifts) return key_error(key, "roll needs \"shifts\"");
       ZPMPI_ASSIGN_OR_RETURN(std::int64_t n, get_integer(*shifts, key + ".shifts"));
       config.steps.push_back({key, transform::Roll{dim, n}});
+    } else if (type_name == "tiled") {
+      ZPMPI_ASSIGN_OR_RETURN(transform::Tiled tiled, parse_tiled(p, key));
+      config.steps.push_back({key, std::move(tiled)});
     } else {
       return key_error(key + ".type", "unknown preprocessor '" + type_name +
-                                          "' (known: isel, sel, subset, reverse_axis, roll, rename)");
+                                          "' (known: isel, sel, subset, reverse_axis, roll, tiled, rename)");
     }
   }
   return {};

@@ -48,6 +48,7 @@ Status check_names(const JobArrays& job, const model::Dataset& dataset) {
     ZPMPI_RETURN_IF_ERROR(check("variable", t.name));
     dims.insert(t.dims.begin(), t.dims.end());
   }
+  for (const auto& c : job.coarse_arrays) ZPMPI_RETURN_IF_ERROR(check("variable", c.array.name));
   for (const auto& d : dims) ZPMPI_RETURN_IF_ERROR(check("dimension", d));
   return {};
 }
@@ -62,6 +63,7 @@ std::vector<zarr::ArrayMeta> JobArrays::metadata() const {
   std::vector<zarr::ArrayMeta> out;
   for (const auto& a : arrays) out.push_back({a, a.attributes});
   for (const auto& t : text_arrays) out.push_back({t, t.attributes});
+  for (const auto& c : coarse_arrays) out.push_back({c.array, c.array.attributes});
   return out;
 }
 
@@ -78,13 +80,16 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   ZPMPI_ASSIGN_OR_RETURN(transform::DimStates states, transform::apply_preprocessors(dataset, coords, config.steps));
   transform::apply_dim_states(job.arrays, states);
   job.text_arrays = transform::take_text_arrays(job.arrays);
+  ZPMPI_ASSIGN_OR_RETURN(job.coarse_arrays, transform::apply_tiling(job.arrays, job.text_arrays, states));
   ZPMPI_RETURN_IF_ERROR(check_names(job, dataset));
   std::vector<transform::CoordinatesView> views;
   for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
   for (auto& t : job.text_arrays) views.push_back({t.name, t.dims, t.is_coordinate, t.attributes});
+  for (auto& c : job.coarse_arrays) views.push_back({c.array.name, c.array.dims, true, c.array.attributes});
   const std::string global_coordinates = transform::encode_coordinates(views);
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
   job.recommendations = transform::recommendations(job.arrays, states);
+  for (auto& r : transform::tiling_recommendations(job.arrays, states)) job.recommendations.push_back(std::move(r));
 
   for (const auto& [dim, size] : config.chunks.sizes) {
     if (!dataset.find_dim(dim)) {
@@ -97,6 +102,15 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
 
   for (auto& t : job.text_arrays) t.chunks = plan::choose_output_chunks(t, {}, true);  // one chunk
   for (auto& a : job.arrays) {
+    if (a.map.tile) {
+      // One tile per chunk file for data; a tiled coordinate is small and read whole.
+      for (const auto& dim : a.source.dims)
+        if (config.chunks.sizes.count(dim) && !a.is_coordinate)
+          return usage_error("chunks." + dim + ": a tiled array is written one tile per chunk; leave " + dim +
+                             " out of \"chunks\"");
+      a.chunks = plan::choose_output_chunks(a, {}, a.is_coordinate);
+      continue;
+    }
     const bool dimension_coordinate = a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name;
     a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);
   }

@@ -20,6 +20,7 @@
 #include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/exec/executor.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
+#include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/mpi/comm.hpp"
 #include "zpmpi/plan/chunk_warnings.hpp"
@@ -105,9 +106,9 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   describe_plan(plan, state.job);
   if (cli.plan_only) return std::string();  // nothing to write
   if (!state.job.recommendations.empty() && config.recommendations == "halt")
-    return Error{config.path + ": the selection is not aligned to the source chunks (" +
+    return Error{config.path + ": the selection or tiling is not aligned to the source chunks (" +
                      std::to_string(state.job.recommendations.size()) +
-                     " recommendation(s) above); use the aligned bounds, or set \"recommendations\": "
+                     " recommendation(s) above); use the aligned bounds or tile sizes, or set \"recommendations\": "
                      "\"warn\" to write anyway",
                  ExitCode::kHalted};
 
@@ -208,7 +209,7 @@ int run(int argc, char** argv) {
     report.outcome = outcome;
     report.source = state.source_spec.uris.empty() ? "" : state.source_spec.uris.front();
     report.store = state.config.store;
-    report.arrays = state.job.arrays.size() + state.job.text_arrays.size();
+    report.arrays = state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size();
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return write_summary(path, report);
   };
@@ -251,6 +252,10 @@ int run(int argc, char** argv) {
         if (!text.ok()) return text.error();
         for (const auto& a : state.job.text_arrays) numeric->chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
         numeric->bytes_written += *text;
+        auto coarse = exec::write_coarse_index_arrays(state.job.coarse_arrays, message->store, message->codec, rank);
+        if (!coarse.ok()) return coarse.error();
+        numeric->chunks += state.job.coarse_arrays.size();
+        numeric->bytes_written += *coarse;
       }
       return numeric;
     });
@@ -286,7 +291,7 @@ int run(int argc, char** argv) {
   if (rank == 0) {
     const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     log::info("slowest rank per stage: " + stage_times(*report.totals, workers) + " per rank");
-    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size(), seconds) + " -> " + state.config.store);
+    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size(), seconds) + " -> " + state.config.store);
     reported = write_report(Status{});
     if (!reported.ok())
       reported = Error{reported.error().message + " (the store " + state.config.store + " is complete)",

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -226,14 +227,26 @@ class RankExecutor {
   }
 
   /// Fills `hyper` (the batch's output box, C order) from the source: straight in for an
-  /// identity map, else piece by piece through a staging buffer, reversing where needed.
+  /// identity map, else piece by piece through a staging buffer, reversing where needed
+  /// (and with the fill value where a tile stage pads).
   Status read_hyperslab(const model::ArrayLayout& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
     const std::size_t esize = model::dtype_size(spec.dtype);
     if (spec.map.is_identity()) {
       count_decoded(spec, out, Shape(out.rank(), 1));
       return source_.read(spec.source.name, out, {hyper, hyper_bytes}, {}, &runner_);
     }
-    for (const model::ReadPiece& piece : spec.map.pieces(out)) {
+    // Tile padding past the source end is read by no piece: it holds the fill value.
+    if (spec.map.pads(out)) fill(hyper, out.num_elements(), spec.dtype, spec.fill_value);
+    const std::vector<model::ReadPiece> pieces = spec.map.pieces(out);
+    if (spec.map.tile && pieces.size() > 1) {
+      // The tiles of a batch often share source chunks (tiles of 200 x 400 in chunks of a
+      // whole 721 x 1440 field): one read of their union decodes each chunk once, where a
+      // read per tile would decode it once per tile. Taken when the union is no larger
+      // than the batch (the staging the plan counts) and every read has unit steps.
+      const std::optional<Box> all = union_box(pieces);
+      if (all && all->num_elements() <= out.num_elements()) return read_union(spec, out, hyper, pieces, *all);
+    }
+    for (const model::ReadPiece& piece : pieces) {
       const std::size_t bytes = piece.source.num_elements() * esize;
       std::byte* staging = staging_.get(bytes);
       ZPMPI_RETURN_IF_ERROR(source_.read(spec.source.name, piece.source, {staging, bytes}, piece.stride, &runner_));
@@ -243,6 +256,91 @@ class RankExecutor {
       model::copy_reversed(staging, piece.output.count, hyper, out.count, dst_start, piece.reversed, esize);
     }
     return {};
+  }
+
+  /// The bounding box of the pieces' source boxes, or nullopt when one has a step > 1.
+  static std::optional<Box> union_box(const std::vector<model::ReadPiece>& pieces) {
+    Box u = pieces.front().source;
+    Shape end(u.rank());
+    for (std::size_t d = 0; d < u.rank(); ++d) end[d] = u.start[d] + u.count[d];
+    for (const model::ReadPiece& p : pieces) {
+      for (std::size_t d = 0; d < u.rank(); ++d) {
+        if (p.stride[d] != 1 && p.source.count[d] > 1) return std::nullopt;
+        u.start[d] = std::min(u.start[d], p.source.start[d]);
+        end[d] = std::max(end[d], p.source.start[d] + p.source.count[d]);
+      }
+    }
+    for (std::size_t d = 0; d < u.rank(); ++d) u.count[d] = end[d] - u.start[d];
+    return u;
+  }
+
+  /// Reads `all` (the union of `pieces`) once into staging and places each piece in
+  /// `hyper` (the output box `out`), reversed where the piece says.
+  Status read_union(const model::ArrayLayout& spec, const Box& out, std::byte* hyper,
+                    const std::vector<model::ReadPiece>& pieces, const Box& all) {
+    const std::size_t esize = model::dtype_size(spec.dtype);
+    const std::size_t bytes = all.num_elements() * esize;
+    std::byte* staging = staging_.get(bytes);
+    ZPMPI_RETURN_IF_ERROR(source_.read(spec.source.name, all, {staging, bytes}, {}, &runner_));
+    count_decoded(spec, all, Shape(all.rank(), 1));
+    // One batch row of `hyper` (a tile) in source rank: dims a scalar selection fixed are 1.
+    const std::size_t rank = all.rank();
+    Shape row_shape(rank, 1);
+    std::vector<std::size_t> out_dim(rank, 0);  // output dim of source dim d (0: fixed)
+    for (std::size_t d = 0, od = 1; d < rank; ++d)
+      if (!spec.map.dims[d].fixed) out_dim[d] = od++;
+    for (std::size_t d = 0; d < rank; ++d)
+      if (out_dim[d]) row_shape[d] = out.count[out_dim[d]];
+    const std::size_t row_bytes = model::num_elements(row_shape) * esize;
+    for (const model::ReadPiece& p : pieces) {
+      Shape src_start(rank), dst_start(rank, 0);
+      std::vector<bool> reversed(rank, false);
+      for (std::size_t d = 0; d < rank; ++d) {
+        src_start[d] = p.source.start[d] - all.start[d];
+        if (!out_dim[d]) continue;
+        dst_start[d] = p.output.start[out_dim[d]];
+        reversed[d] = p.reversed[out_dim[d]];
+      }
+      copy_sub_box(staging, all.count, src_start, hyper + p.output.start[0] * row_bytes, row_shape, dst_start,
+                   p.source.count, reversed, esize);
+    }
+    return {};
+  }
+
+  /// Copies the `count` box at `src_start` of a C-order array of `src_shape` to the box at
+  /// `dst_start` of one of `dst_shape` (same rank), mirrored along the dims `reversed` marks.
+  static void copy_sub_box(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
+                           const Shape& dst_shape, const Shape& dst_start, const Shape& count,
+                           const std::vector<bool>& reversed, std::size_t esize) {
+    const std::size_t rank = count.size();
+    if (rank == 0 || model::num_elements(count) == 0) {
+      if (rank == 0) std::memcpy(dst, src, esize);
+      return;
+    }
+    Shape idx(rank, 0);  // position inside `count`, innermost dim handled as a run
+    const std::size_t last = rank - 1;
+    for (;;) {
+      Index s = 0, t = 0;
+      for (std::size_t d = 0; d < rank; ++d) {
+        const Index i = d == last ? 0 : idx[d];
+        s = s * src_shape[d] + src_start[d] + i;
+        t = t * dst_shape[d] + dst_start[d] + (reversed[d] && d != last ? count[d] - 1 - i : i);
+      }
+      if (!reversed[last]) {
+        std::memcpy(dst + t * esize, src + s * esize, count[last] * esize);
+      } else {
+        for (Index i = 0; i < count[last]; ++i)
+          std::memcpy(dst + (t + count[last] - 1 - i) * esize, src + (s + i) * esize, esize);
+      }
+      std::size_t d = last;
+      while (d > 0) {
+        --d;
+        if (++idx[d] < count[d]) break;
+        idx[d] = 0;
+        if (d == 0) return;
+      }
+      if (last == 0) return;
+    }
   }
 
   /// Adds the source bytes a read costs to the stats: the whole chunks it touches when they

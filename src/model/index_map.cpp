@@ -82,31 +82,10 @@ DimMap DimMap::after(const std::vector<Segment>& outer) const {
   return result;
 }
 
-IndexMap IndexMap::identity(const model::Shape& source_shape) {
-  IndexMap m;
-  for (Index n : source_shape) m.dims.push_back(DimMap::identity(n));
-  return m;
-}
+namespace {
 
-bool IndexMap::is_identity() const {
-  return std::all_of(dims.begin(), dims.end(), [](const DimMap& d) {
-    return !d.fixed && d.segments.size() <= 1 &&
-           (d.segments.empty() || (d.segments[0].src_start == 0 && d.segments[0].stride == 1));
-  });
-}
-
-std::size_t IndexMap::output_rank() const {
-  return static_cast<std::size_t>(std::count_if(dims.begin(), dims.end(), [](const DimMap& d) { return !d.fixed; }));
-}
-
-model::Shape IndexMap::output_shape() const {
-  model::Shape shape;
-  for (const auto& d : dims)
-    if (!d.fixed) shape.push_back(d.length());
-  return shape;
-}
-
-std::vector<ReadPiece> IndexMap::pieces(const model::Box& out) const {
+/// The reads that fill box `out` of the per-dim maps' output (no tile stage).
+std::vector<ReadPiece> per_dim_pieces(const std::vector<DimMap>& dims, const model::Box& out) {
   // Per source dim, the parts of the output range each segment serves.
   struct Part {
     Index out_offset, count;
@@ -157,6 +136,107 @@ std::vector<ReadPiece> IndexMap::pieces(const model::Box& out) const {
     }
     if (dims.empty()) return result;
   }
+}
+
+
+}  // namespace
+
+Index TileStage::batch_length() const {
+  Index n = 1;
+  for (Index g : grid) n *= g;
+  return n;
+}
+
+Shape TileStage::grid_index(Index b) const {
+  Shape index(grid.size());
+  for (std::size_t a = grid.size(); a-- > 0;) {
+    index[a] = b % grid[a];
+    b /= grid[a];
+  }
+  return index;
+}
+
+IndexMap IndexMap::identity(const model::Shape& source_shape) {
+  IndexMap m;
+  for (Index n : source_shape) m.dims.push_back(DimMap::identity(n));
+  return m;
+}
+
+bool IndexMap::is_identity() const {
+  return !tile && std::all_of(dims.begin(), dims.end(), [](const DimMap& d) {
+    return !d.fixed && d.segments.size() <= 1 &&
+           (d.segments.empty() || (d.segments[0].src_start == 0 && d.segments[0].stride == 1));
+  });
+}
+
+std::size_t IndexMap::output_rank() const {
+  return static_cast<std::size_t>(std::count_if(dims.begin(), dims.end(), [](const DimMap& d) { return !d.fixed; })) +
+         (tile ? 1 : 0);
+}
+
+namespace {
+
+/// The output shape of the per-dim maps (before a tile stage).
+model::Shape pre_tile_shape(const std::vector<DimMap>& dims) {
+  model::Shape shape;
+  for (const auto& d : dims)
+    if (!d.fixed) shape.push_back(d.length());
+  return shape;
+}
+
+/// The pre-tile box of tile `b` that output box `out` covers, clipped to the pre-tile
+/// shape; nullopt when it is all padding.
+std::optional<Box> tile_box(const TileStage& tile, const model::Shape& pre, const Box& out, Index b) {
+  const Shape g = tile.grid_index(b);
+  Box box{Shape(pre.size()), Shape(pre.size())};
+  for (std::size_t d = 0; d < pre.size(); ++d) {
+    Index first = out.start[d + 1];
+    if (tile.axis[d] >= 0) first += g[static_cast<std::size_t>(tile.axis[d])] * tile.tile[d];
+    const Index end = std::min(first + out.count[d + 1], pre[d]);
+    if (first >= end) return std::nullopt;
+    box.start[d] = first;
+    box.count[d] = end - first;
+  }
+  return box;
+}
+
+}  // namespace
+
+model::Shape IndexMap::output_shape() const {
+  model::Shape shape = pre_tile_shape(dims);
+  if (!tile) return shape;
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (tile->axis[d] >= 0) shape[d] = tile->tile[d];
+  shape.insert(shape.begin(), tile->batch_length());
+  return shape;
+}
+
+std::vector<ReadPiece> IndexMap::pieces(const model::Box& out) const {
+  if (!tile) return per_dim_pieces(dims, out);
+  const model::Shape pre = pre_tile_shape(dims);
+  std::vector<ReadPiece> result;
+  for (Index b = out.start[0]; b < out.start[0] + out.count[0]; ++b) {
+    const std::optional<Box> box = tile_box(*tile, pre, out, b);
+    if (!box) continue;
+    for (ReadPiece& p : per_dim_pieces(dims, *box)) {
+      // Offsets inside the tile's box are offsets inside `out` along the fine dims.
+      p.output.start.insert(p.output.start.begin(), b - out.start[0]);
+      p.output.count.insert(p.output.count.begin(), 1);
+      p.reversed.insert(p.reversed.begin(), false);
+      result.push_back(std::move(p));
+    }
+  }
+  return result;
+}
+
+bool IndexMap::pads(const model::Box& out) const {
+  if (!tile || out.num_elements() == 0) return false;
+  const model::Shape pre = pre_tile_shape(dims);
+  for (Index b = out.start[0]; b < out.start[0] + out.count[0]; ++b) {
+    const std::optional<Box> box = tile_box(*tile, pre, out, b);
+    if (!box || box->count != Shape(out.count.begin() + 1, out.count.end())) return true;
+  }
+  return false;
 }
 
 }  // namespace zpmpi::model

@@ -95,14 +95,24 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   }
   a.batch_footprint = batch_footprint(s, batch, options.workers);
   if (a.batch_footprint > limit)
-    return usage_error(too_low_message(options.memory_limit, s.name, a.batch_footprint));
+    return usage_error(too_low_message(options.memory_limit, s, a.batch_footprint));
   return {};
 }
 
-std::string too_low_message(std::uint64_t limit, const std::string& array, std::uint64_t need) {
+std::string too_low_message(std::uint64_t limit, const model::ArrayLayout& array, std::uint64_t need) {
   // Rounded up, so that the figure printed is always enough when passed back.
-  return "memory_limit " + model::format_bytes(limit) + " is too low: one batch of array " + array + " needs " +
-         model::format_bytes_up(need);
+  const std::string head = "memory_limit " + model::format_bytes(limit) + " is too low: ";
+  if (!array.map.tile) return head + "one batch of array " + array.name + " needs " + model::format_bytes_up(need);
+  std::uint64_t decode = 0;
+  if (array.source.compressed) {
+    decode = kDecodeChunkBuffers * model::dtype_size(array.dtype);
+    for (Index c : array.source.chunks) decode = grid::sat_mul(decode, c);
+  }
+  std::uint64_t tile = model::dtype_size(array.dtype);
+  for (std::size_t d = 1; d < array.shape.size(); ++d) tile = grid::sat_mul(tile, array.shape[d]);
+  return head + "one tile of array " + array.name + " needs " + model::format_bytes_up(need) + " (the tile of " +
+         model::format_bytes_up(tile) + " twice, " + model::format_bytes_up(decode) +
+         " for the source chunks being decoded, and the output chunk buffers)";
 }
 
 }  // namespace steps

@@ -10,7 +10,9 @@ model::Shape choose_output_chunks(const model::ArrayLayout& array,
   for (std::size_t d = 0; d < array.shape.size(); ++d) {
     const model::Index cap = std::max<model::Index>(array.shape[d], 1);
     model::Index size = cap;
-    if (!whole) {
+    if (array.map.tile) {
+      if (d == 0 && !whole) size = 1;  // the batch dim: one tile per chunk
+    } else if (!whole) {
       if (auto it = requested.find(array.dims[d]); it != requested.end()) {
         size = it->second;
       } else if (const std::size_t s = array.source_dim_of(d); s < array.source.chunks.size()) {

@@ -5,7 +5,8 @@
 //    "total_bytes": ..., "max_batch_footprint": ...,
 //    "arrays": [{"layout": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
 //                           "source": {"name": "t2m", "dims": [...], ...},
-//                           "map": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}]},
+//                           "map": {"dims": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}],
+//                                   "tile": null}},
 //                "unit": [...], "unit_grid": [...], "batch_chunks": [...], "batch_footprint": ...}],
 //    "regions": [{"array": 0, "unit_begin": 0, "unit_end": 3, "job": 0, "rank": 0, "bytes": ...}]}
 //
@@ -111,6 +112,10 @@ model::IndexMap map_from(const json::value& v) {
 
 // One field list per struct, visited by a Writer (struct -> JSON) or a Reader (JSON -> struct).
 template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::TileStage> {
+  io("grid", s.grid), io("axis", s.axis), io("tile", s.tile);
+}
+template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::SourceLayout> {
   io("name", s.name), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
   io("chunked", s.chunked), io("compressed", s.compressed), io("decoded_on_workers", s.decoded_on_workers);
@@ -152,7 +157,7 @@ json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(bool b) { return b; }
 json::value to_json(model::DType t) { return json::string(model::dtype_name(t)); }
 json::value to_json(const std::optional<model::Scalar>& fill) { return scalar_json(fill); }
-json::value to_json(const model::IndexMap& map) { return map_json(map); }
+json::value to_json(const model::IndexMap& map);  // below: its tile stage uses the template
 template <class T> requires std::is_integral_v<T>
 json::value to_json(T n) { return n; }
 template <class T> json::value to_json(const std::vector<T>& list);
@@ -162,6 +167,9 @@ json::value to_json(const T& s) {
   auto io = [&](const char* key, const auto& v) { o[key] = to_json(v); };
   fields(s, io);
   return o;
+}
+json::value to_json(const model::IndexMap& map) {
+  return json::object{{"dims", map_json(map)}, {"tile", map.tile ? to_json(*map.tile) : json::value(nullptr)}};
 }
 template <class T> json::value to_json(const std::vector<T>& list) {
   json::array a;
@@ -177,7 +185,7 @@ void from_json(const json::value& v, model::DType& t) {
   t = *dtype;
 }
 void from_json(const json::value& v, std::optional<model::Scalar>& fill) { fill = scalar_from(v); }
-void from_json(const json::value& v, model::IndexMap& map) { map = map_from(v); }
+void from_json(const json::value& v, model::IndexMap& map);  // below, likewise
 template <class T> requires std::is_integral_v<T>
 void from_json(const json::value& v, T& n) { n = v.to_number<T>(); }  // throws when out of range
 template <class T> void from_json(const json::value& v, std::vector<T>& list);
@@ -188,6 +196,12 @@ void from_json(const json::value& v, T& s) {
   auto io = [&](const char* key, auto& field) { from_json(o.at(key), field), ++seen; };
   fields(s, io);
   if (seen != o.size()) throw BadPlan("an object has keys the plan does not know");
+}
+void from_json(const json::value& v, model::IndexMap& map) {
+  const json::object& o = v.as_object();
+  if (o.size() != 2) throw BadPlan("an index map has the keys dims and tile");
+  map = map_from(o.at("dims"));
+  if (const json::value& tile = o.at("tile"); !tile.is_null()) from_json(tile, map.tile.emplace());
 }
 template <class T> void from_json(const json::value& v, std::vector<T>& list) {
   list.clear();

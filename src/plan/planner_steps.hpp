@@ -47,8 +47,10 @@ std::uint64_t batch_footprint(const model::ArrayLayout& spec, const Shape& batch
 /// needs more), shrinking the outermost dims first, and a.batch_footprint to its
 /// footprint. kUsage error when one chunk alone does not fit. An array without units
 /// (a zero-length dim) runs no batch: its batch is one unit and its footprint 0.
-/// "memory_limit X is too low: one batch of array A needs Y", Y never rounded below `need`.
-std::string too_low_message(std::uint64_t limit, const std::string& array, std::uint64_t need);
+/// "memory_limit X is too low: one batch of array A needs Y", Y never rounded below `need`;
+/// for a tiled array "one tile of array A needs Y (the tile twice, and Z of source
+/// chunks being decoded)", since its source footprint, not the tile, is what does not fit.
+std::string too_low_message(std::uint64_t limit, const model::ArrayLayout& array, std::uint64_t need);
 
 Status size_batches(ArrayPlan& a, const PlanOptions& options);
 

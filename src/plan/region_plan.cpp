@@ -29,7 +29,7 @@ Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanO
     if (!steps::size_batches(a, options).ok() && (!worst || a.batch_footprint > worst->batch_footprint)) worst = &a;
     plan.max_batch_footprint = std::max(plan.max_batch_footprint, a.batch_footprint);
   }
-  if (worst) return usage_error(steps::too_low_message(options.memory_limit, worst->layout.name, worst->batch_footprint));
+  if (worst) return usage_error(steps::too_low_message(options.memory_limit, worst->layout, worst->batch_footprint));
   plan.regions = steps::balance(plan.arrays, options, plan.total_bytes);
   return plan;
 }

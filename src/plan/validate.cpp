@@ -11,9 +11,34 @@
 namespace zpmpi::plan::steps {
 namespace {
 
+/// A tile stage that output_shape() and pieces() can index: one axis and tile per
+/// pre-tile dim, axes inside the grid, a positive tile exactly where tiled, tiles >= 1,
+/// and a batch length within 64 bits.
+Status validate_tile(const model::ArrayLayout& a, const std::string& where) {
+  const model::TileStage& t = *a.map.tile;
+  std::size_t pre = 0;
+  for (const auto& d : a.map.dims) pre += d.fixed ? 0 : 1;
+  if (t.axis.size() != pre || t.tile.size() != pre)
+    return usage_error(where + "the tile stage needs one axis and one tile per dim of the index map (" +
+                       std::to_string(pre) + ")");
+  std::uint64_t batches = 1;
+  for (Index g : t.grid) {
+    if (g == 0) return usage_error(where + "the tile grid " + model::to_string(t.grid) + " has an empty axis");
+    batches = grid::sat_mul(batches, g);
+  }
+  if (batches == grid::kSaturated) return usage_error(where + "the tile grid has more than 2^64 tiles");
+  for (std::size_t d = 0; d < pre; ++d) {
+    const bool tiled = t.axis[d] >= 0;
+    if (t.axis[d] < -1 || (tiled && static_cast<std::size_t>(t.axis[d]) >= t.grid.size()) || tiled != (t.tile[d] > 0))
+      return usage_error(where + "the tile stage's dim " + std::to_string(d) + " is inconsistent");
+  }
+  return {};
+}
+
 Status validate_spec(const model::ArrayLayout& a) {
   const std::string where = "array " + a.name + ": ";
   if (a.text) return usage_error(where + "is a text array, written whole by rank 0, never planned");
+  if (a.map.tile) ZPMPI_RETURN_IF_ERROR(validate_tile(a, where));
   const std::size_t rank = a.shape.size();
   if (a.chunks.size() != rank || a.alignment.size() != rank || a.map.output_rank() != rank)
     return usage_error(where + "shape " + model::to_string(a.shape) + ", chunks " + model::to_string(a.chunks) +

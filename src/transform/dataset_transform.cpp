@@ -180,6 +180,17 @@ class Chain {
     return {};
   }
 
+  /// Tiling acts on whole arrays (tiling.hpp), after every per-dim step: here its dims are
+  /// checked and the step kept for apply_tiling.
+  Status apply(const std::string& key, const Tiled& op) {
+    for (const auto& [name, size] : op.sizes) {
+      auto s = dim(key, name);
+      if (!s.ok()) return s.error();
+    }
+    states_.tiled = Step{key, op};
+    return {};
+  }
+
   void narrow(DimState& s, const std::vector<Segment>& outer) {
     if (outer.size() == 1 && outer[0].length == s.map.length() && outer[0].src_start == 0 && outer[0].stride == 1)
       return;

@@ -42,6 +42,7 @@ import oracle  # noqa: E402
 import samples  # noqa: E402
 from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E402,F401
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
+from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -430,8 +431,8 @@ def case_bad_inputs(r, a):
         bad("memory_limit_negative", 2, "memory_limit: must be a size", memory_limit=-5)
         bad("memory_limit_zero", 2, "memory_limit: cannot parse '0GB'", memory_limit="0GB")
         bad("num_jobs_zero", 2, "num_jobs: must be a positive integer, got 0", num_jobs=0)
-        bad("unsupported_preprocessor", 2, "preprocessors[0].type: unknown preprocessor 'tiled'",
-            preprocessors=[{"type": "tiled", "time": 4}])
+        bad("unsupported_preprocessor", 2, "preprocessors[0].type: unknown preprocessor 'tile'",
+            preprocessors=[{"type": "tile", "time": 4}])
         bad("compressor_unknown", 2, "unknown compressor 'gzip'", compressor={"id": "gzip"})
         bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")
         bad("resume_true", 2, "resume: resuming an incomplete store is not supported", resume=True)
@@ -696,7 +697,7 @@ def case_bad_preprocessors(r, a):
     store = os.path.join(r.work, "badp.zarr")
     cases = [
         ("unknown_dim", [{"type": "isel", "height": 0}], "preprocessors[0]: no dimension 'height'"),
-        ("unknown_type", [{"type": "tiled", "time": 4}], "preprocessors[0].type: unknown preprocessor 'tiled'"),
+        ("unknown_type", [{"type": "tile", "time": 4}], "preprocessors[0].type: unknown preprocessor 'tile'"),
         ("index_out_of_range", [{"type": "isel", "time": 30}],
          "preprocessors[0].time: index 30 is out of range for length 30"),
         ("slice_out_of_range", [{"type": "isel", "latitude": [0, 99]}],
@@ -1189,6 +1190,7 @@ CASES = ["coordinates", "text", "groups", "convert", "identical", "oracle_selfte
 CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
+CASES += ["tiled", "tiled_guards"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 

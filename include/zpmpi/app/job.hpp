@@ -13,6 +13,7 @@
 #include "zpmpi/transform/dataset_transform.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/transform/text_array.hpp"
+#include "zpmpi/transform/tiling.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 
 namespace zpmpi::app {
@@ -21,13 +22,16 @@ struct JobArrays {
   std::vector<transform::OutputArray> arrays;  ///< output chunks decided
   /// Char and string arrays: written whole by rank 0 (exec/text_arrays.hpp), not planned.
   std::vector<transform::OutputArray> text_arrays;
+  /// A tiled dataset's "{dim}_coarse" coordinates: computed and written by rank 0
+  /// (exec/tile_index_arrays.hpp), not planned.
+  std::vector<transform::CoarseIndexArray> coarse_arrays;
   boost::json::object group_attrs;             ///< root .zattrs
   std::vector<transform::Recommendation> recommendations;
 
   /// The arrays' layouts, for the planner.
   std::vector<model::ArrayLayout> layouts() const;
-  /// Views of the arrays, text arrays last, for the metadata writer (valid while this
-  /// object lives).
+  /// Views of the arrays, then text and coarse index arrays, for the metadata writer
+  /// (valid while this object lives).
   std::vector<zarr::ArrayMeta> metadata() const;
 };
 
@@ -36,7 +40,8 @@ Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Sour
 
 /// Chooses and renames the arrays, applies the preprocessors (`coords` from
 /// read_coordinates) and decides the output chunks (plan::choose_output_chunks with
-/// chunks.sizes; dimension coordinates are one chunk). Errors (kUsage) name the config key,
+/// chunks.sizes; dimension coordinates are one chunk; a tiled data array one tile per chunk,
+/// a tiled coordinate one chunk). Errors (kUsage) name the config key,
 /// e.g. "chunks.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)".
 Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
                                    const std::map<std::string, std::vector<double>>& coords);

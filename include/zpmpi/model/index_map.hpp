@@ -10,6 +10,11 @@
 // Example: latitude 721 reversed then sliced to output 0..120 is one segment
 // {out_start 0, length 121, src_start 720, stride -1}; longitude 1440 rolled by 720 is
 // {0, 720, 720, 1} and {720, 720, 0, 1}.
+//
+// Tiling (xarray's coarsen(...).construct(...).stack(batch_dim=...)) is not separable per
+// dim: the batch index unravels over the tile grid of several dims. It is an optional
+// stage after the per-dim maps (TileStage): output (batch, fine / untiled dims) -> the
+// per-dim maps' output positions -> source indices.
 #pragma once
 
 #include <cstdint>
@@ -53,8 +58,32 @@ struct ReadPiece {
   std::vector<bool> reversed; ///< per output dim: the source runs backwards along it
 };
 
+/// Tiling after the per-dim maps, as xarray's
+///   coarsen(d=tile, boundary=...).construct(d=("d_coarse", "d_fine")) then
+///   stack(batch_dim=[tiled dims' "_coarse", in the dataset's dim order]).
+/// The output is (batch, then per output dim of the per-dim maps ("pre-tile dims"): its
+/// tile extent when tiled, else its length). Batch b unravels in C order over `grid`, the
+/// tiles along every tiled dim of the dataset (dims this array lacks too: xarray broadcasts
+/// the array along them). Fine index f of pre-tile dim d (tiled along grid axis a) is
+/// pre-tile position grid_index[a] * tile[d] + f; a position at or past the dim's length
+/// is padding (boundary "pad"), which no read fills: the caller fills it.
+/// Example: latitude 37 tiled by 10 and longitude 72 by 16 (pad): grid [4, 5], axis
+/// [0, 1], tile [10, 16]; batch 7 is tile (1, 2): latitude 10..19, longitude 32..47;
+/// batch 19 is tile (3, 4): latitude 30..39 of which 37..39 pad, longitude 64..79 (72.. pad).
+struct TileStage {
+  Shape grid;                      ///< tiles per grid axis (the batch length is their product)
+  std::vector<std::int64_t> axis;  ///< per pre-tile dim: its grid axis, or -1 when not tiled
+  Shape tile;                      ///< per pre-tile dim: tile extent (0 when not tiled)
+
+  Index batch_length() const;                  ///< product of grid
+  /// The grid index (one per grid axis) of batch b (< batch_length()).
+  Shape grid_index(Index b) const;
+  bool operator==(const TileStage&) const = default;
+};
+
 struct IndexMap {
   std::vector<DimMap> dims;  ///< one per source dim
+  std::optional<TileStage> tile;  ///< applied after `dims` (see TileStage)
 
   static IndexMap identity(const model::Shape& source_shape);
   /// True when every dim is one segment with stride +1 starting at 0: the output is the
@@ -63,7 +92,11 @@ struct IndexMap {
   std::size_t output_rank() const;
   model::Shape output_shape() const;
   /// The source reads that fill output box `out` (output rank), in C order of pieces.
+  /// With a tile stage, one or more per tile of the box, none for its padding.
   std::vector<ReadPiece> pieces(const model::Box& out) const;
+  /// True when some element of `out` is tile padding (no source element): the caller
+  /// fills the box with the fill value before reading the pieces.
+  bool pads(const model::Box& out) const;
   bool operator==(const IndexMap&) const = default;
 };
 

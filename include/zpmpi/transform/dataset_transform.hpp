@@ -29,6 +29,9 @@ struct DimState {
 
 struct DimStates {
   std::vector<DimState> dims;  ///< in the dataset's dim order
+  /// The `tiled` step, if the chain ends with one (its dims checked against `dims`);
+  /// apply_tiling (tiling.hpp) applies it to the arrays.
+  std::optional<Step> tiled;
   const DimState* find(std::string_view name) const;
 };
 
@@ -44,12 +47,14 @@ Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
 /// in the data arrays' "coordinates" attribute, as xarray writes them.
 void apply_dim_states(std::vector<OutputArray>& arrays, const DimStates& states);
 
-/// A misaligned selection: it starts or ends inside a source chunk of a chunked dim.
+/// A misaligned selection: it starts or ends inside a source chunk of a chunked dim; or a
+/// misaligned tile size (tiling.hpp): neither a multiple nor a divisor of the source chunk.
 struct Recommendation {
   std::string dim;
   Index chunk = 0;                ///< source chunk extent along the dim
   Index start = 0, stop = 0;      ///< selected source indices [start, stop)
   Index aligned_start = 0, aligned_stop = 0;  ///< nearest chunk-aligned bounds
+  Index tile = 0, aligned_tile = 0;  ///< a tile size and the nearest aligned one (0: a selection)
   double amplification = 1;       ///< decoded / needed along this dim
   std::string text;               ///< one line for the user
 };

@@ -109,9 +109,9 @@ TEST(Config, ErrorsNameFileAndKey) {
                "Zarr reads as a group separator");
   expect_error("{" + base + R"(, "resume": true})",
                "job.json: resume: resuming an incomplete store is not supported by this version");
-  expect_error("{" + base + R"(, "preprocessors": [{"type": "tiled", "time": 4}]})",
-               "job.json: preprocessors[0].type: unknown preprocessor 'tiled' (known: isel, sel, subset, "
-               "reverse_axis, roll, rename)");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "tile", "time": 4}]})",
+               "job.json: preprocessors[0].type: unknown preprocessor 'tile' (known: isel, sel, subset, "
+               "reverse_axis, roll, tiled, rename)");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "isel", "time": [0, "a"]}]})",
                "job.json: preprocessors[0].time[1]: must be an integer, got \"a\"");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": [0, 1, 2]}]})",
@@ -132,6 +132,48 @@ TEST(Config, ErrorsNameFileAndKey) {
 
 // Issue 10, defect 1: "/data/run\u0000" was checked and removed as "/data/run", and
 // "a.nc\u0000/etc/passwd" opened a.nc. A NUL anywhere in the job is refused, with its key.
+TEST(Config, Tiled) {
+  const std::string base = R"("source": "a.nc", "store": "a.zarr", "preprocessors": )";
+  auto c = parse("{" + base + R"([{"type": "reverse_axis", "dim": "latitude"},
+      {"type": "tiled", "time": 24, "latitude": 200, "boundary": "trim", "validate_axis_order": true,
+       "discontinuity_periods": {"x": 100}}, {"type": "rename", "var_id": "t", "new_name": "u"}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->steps.size(), 2u);
+  const auto& t = std::get<transform::Tiled>(c->steps[1].op);
+  EXPECT_EQ(c->steps[1].key, "preprocessors[1]");
+  EXPECT_EQ(t.sizes, (std::vector<std::pair<std::string, std::int64_t>>{{"time", 24}, {"latitude", 200}}));
+  EXPECT_EQ(t.boundary, transform::TileBoundary::kTrim);
+  EXPECT_TRUE(t.validate_axis_order);
+  EXPECT_EQ(t.discontinuity_periods, (std::vector<std::pair<std::string, double>>{{"x", 100.0}}));
+  auto d = parse("{" + base + R"([{"type": "tiled", "lon": 8}]})");
+  ASSERT_TRUE(d.ok());
+  const auto& dt = std::get<transform::Tiled>(d->steps[0].op);
+  EXPECT_EQ(dt.boundary, transform::TileBoundary::kPad);
+  EXPECT_FALSE(dt.validate_axis_order);
+  EXPECT_EQ(dt.discontinuity_periods, (std::vector<std::pair<std::string, double>>{{"longitude", 360.0}, {"lon", 360.0}}));
+
+  expect_error("{" + base + R"([{"type": "tiled", "time": 0}]})",
+               "job.json: preprocessors[0].time: must be a positive integer, got 0");
+  expect_error("{" + base + R"([{"type": "tiled", "time": 2.5}]})",
+               "job.json: preprocessors[0].time: must be a positive integer, got 2.5");
+  expect_error("{" + base + R"([{"type": "tiled"}]})", "job.json: preprocessors[0]: tiled names no dimension");
+  expect_error("{" + base + R"([{"type": "tiled", "time": 4, "boundary": "wrap"}]})",
+               "job.json: preprocessors[0].boundary: must be \"pad\", \"trim\" or \"exact\", got \"wrap\"");
+  expect_error("{" + base + R"([{"type": "tiled", "time": 4, "validate_axis_order": 1}]})",
+               "job.json: preprocessors[0].validate_axis_order: must be true or false, got 1");
+  expect_error("{" + base + R"([{"type": "tiled", "time": 4, "discontinuity_periods": {"lon": -1}}]})",
+               "job.json: preprocessors[0].discontinuity_periods.lon: must be a positive number, got -1");
+  expect_error("{" + base + R"([{"type": "tiled", "time": 4, "discontinuity_periods": 360}]})",
+               "job.json: preprocessors[0].discontinuity_periods: must be an object dim -> period, got 360");
+  // Tiling comes last in the chain.
+  expect_error("{" + base + R"([{"type": "tiled", "time": 4}, {"type": "reverse_axis", "dim": "latitude"}]})",
+               "job.json: preprocessors[1]: reverse_axis after tiled (preprocessors[0]): tiled must come last, "
+               "after isel, sel, reverse_axis and roll");
+  expect_error("{" + base + R"([{"type": "isel", "time": 0}, {"type": "tiled", "x": 4}, {"type": "tiled", "y": 2}]})",
+               "job.json: preprocessors[2]: tiled after tiled (preprocessors[1]): tiled must come last, "
+               "after isel, sel, reverse_axis and roll");
+}
+
 TEST(Config, NulBytesAreRefusedWhereverTheyAre) {
   const std::string base = R"("source": "a.nc", "store": "a.zarr")";
   expect_error(R"({"source": "a.nc", "store": "/data/run\u0000", "overwrite": true})",

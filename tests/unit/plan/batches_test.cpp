@@ -105,6 +105,28 @@ TEST(Batches, TooLowMemoryLimitNamesTheNumbers) {
   EXPECT_EQ(p.error().code, ExitCode::kUsage);
 }
 
+TEST(Batches, TooLowForOneTileNamesItsSourceFootprint) {
+  // ERA5-like t2m(48, 721, 1440) in zlib chunks of a whole day, tiles (24, 200, 400): one
+  // tile is 7.68MB, but reading it decodes a 99.7MB source chunk (4 buffers of it).
+  auto s = spec("t2m", {32, 24, 200, 400}, {1, 24, 200, 400}, {24, 721, 1440});
+  s.map = model::IndexMap::identity({48, 721, 1440});
+  s.map.tile = model::TileStage{{2, 4, 4}, {0, 1, 2}, {24, 200, 400}};
+  s.source.shape = {48, 721, 1440};
+  s.source.compressed = true;
+  s.alignment = {16, 24, 200, 400};
+  auto p = make_plan({s}, opts(1, 1, 100'000'000));
+  ASSERT_FALSE(p.ok());
+  const std::uint64_t tile = 24ULL * 200 * 400 * 4, chunk = 24ULL * 721 * 1440 * 4;
+  EXPECT_EQ(p.error().message, "memory_limit 100MB is too low: one tile of array t2m needs " +
+                                   model::format_bytes_up(2 * tile + tile + max_encoded_size(tile) + 4 * chunk) +
+                                   " (the tile of 7.7MB twice, 398.7MB for the source chunks being decoded, and the "
+                                   "output chunk buffers)");
+  auto fits = make_plan({s}, opts(1, 1, 500'000'000));
+  ASSERT_TRUE(fits.ok()) << fits.error().message;
+  // (500MB - 398.7MB decoding - 15.4MB chunk buffers) / (2 x 7.68MB): 5 of the 16 tiles of a day.
+  EXPECT_EQ(fits->arrays[0].batch_chunks[0], 5u);
+}
+
 TEST(Batches, TooLowForTheSecondArray) {
   auto p = make_plan({spec("small", {10}, {10}, {10}), spec("big", {1000}, {1000}, {1000}, model::DType::f8)},
                      opts(1, 1, 2000));

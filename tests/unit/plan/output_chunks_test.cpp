@@ -60,3 +60,23 @@ TEST(OutputChunks, ZeroLengthAndScalar) {
 
 }  // namespace
 }  // namespace zpmpi::plan
+
+namespace zpmpi::plan {
+namespace {
+
+TEST(OutputChunks, ATiledArrayIsOneTilePerChunk) {
+  // time 10 by 4 (pad: 3 tiles), longitude 71 by 16 (5 tiles), latitude untiled.
+  auto map = model::IndexMap::identity({10, 7, 71});
+  map.tile = model::TileStage{{3, 5}, {0, -1, 1}, {4, 0, 16}};
+  auto a = t(model::IndexMap::identity({10, 7, 71}));
+  a.map = map;
+  a.shape = map.output_shape();
+  a.dims = {"batch_dim", "time_fine", "latitude", "longitude_fine"};
+  EXPECT_EQ(a.shape, (Shape{15, 4, 7, 16}));
+  EXPECT_EQ(choose_output_chunks(a, {}, false), (Shape{1, 4, 7, 16}));
+  EXPECT_EQ(choose_output_chunks(a, {{"latitude", 2}}, false), (Shape{1, 4, 7, 16}));
+  EXPECT_EQ(choose_output_chunks(a, {}, true), (Shape{15, 4, 7, 16}));  // a tiled coordinate
+}
+
+}  // namespace
+}  // namespace zpmpi::plan

@@ -26,7 +26,16 @@ Result<RegionPlan> sample_plan() {
   rolled.source.chunked = false;
   rolled.source.name = "sea_surface_temperature";
   rolled.fill_value = model::Scalar{-0.0};
-  return make_plan({s, packed, u, rolled, spec("scalar", {}, {}, {}), spec("empty", {0, 3}, {1, 3}, {1, 3})},
+  // Tiled (latitude 37 by 10 and longitude 72 by 16, padded) after a fixed time index.
+  auto tiled = spec("tiles", {20, 10, 16}, {1, 10, 16}, {1, 10, 16});
+  tiled.map = model::IndexMap::identity({30, 37, 72});
+  tiled.map.dims[0] = model::DimMap::at(2);
+  tiled.map.tile = model::TileStage{{4, 5}, {0, 1}, {10, 16}};
+  tiled.source.name = "t2m";
+  tiled.source.shape = {30, 37, 72};
+  tiled.source.chunks = {7, 10, 16};
+  tiled.fill_value = model::Scalar{-1e20};
+  return make_plan({s, packed, u, rolled, spec("scalar", {}, {}, {}), spec("empty", {0, 3}, {1, 3}, {1, 3}), tiled},
                    opts(5, 2, 50'000, 2));
 }
 
@@ -124,6 +133,12 @@ TEST(PlanJson, MalformedInputIsARuntimeError) {
       replaced(R"("batch_chunks":[)", R"("batch_chunks":[1,)"),
       replaced(R"("name":"t2m")", R"("name":"d2m")"),
       replaced(R"(,"total_bytes")", R"(,"total_bytez")"),
+      replaced(R"("tile":{"grid":[4,5])", R"("tile":{"grid":[4,0])"),
+      replaced(R"("axis":[0,1])", R"("axis":[0,2])"),
+      replaced(R"("axis":[0,1])", R"("axis":[0])"),
+      replaced(R"("tile":[10,16])", R"("tile":[10,0])"),
+      replaced(R"("tile":null)", R"("tile":{"grid":[1],"axis":[0],"tile":[1],"x":1})"),
+      replaced(R"("tile":null)", R"("tile":null,"extra":1)"),
   };
   for (const auto& text : bad) {
     auto p = plan_from_json(text);
