@@ -285,9 +285,10 @@ class Contender:
 
 
 class Zpmpi(Contender):
-    def __init__(self, ranks):
-        self.ranks = ranks
-        self.name = f"zpmpi -n {ranks}"
+    def __init__(self, ranks, workers=1):
+        self.ranks, self.workers = ranks, workers
+        # Workers: threads per rank that encode and write, and decode a kerchunk source's chunks.
+        self.name = f"zpmpi -n {ranks}" + (f" --workers {workers}" if workers > 1 else "")
 
     def available(self):
         return None if os.access(ZPMPI, os.X_OK) else f"{ZPMPI} not built"
@@ -296,7 +297,7 @@ class Zpmpi(Contender):
         job = {"source": src, "chunks": case["chunks"], "store": out,
                "compressor": {"zstd1": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1},
                               "none": None}[case["codec"]],
-               "overwrite": True, "log_level": 2}
+               "overwrite": True, "log_level": 2, "workers": self.workers}
         if "sel" in case:
             job["preprocessors"] = [{"type": "sel", **case["sel"]}]
         if "tiled" in case:
@@ -415,7 +416,7 @@ class Nccopy(Contender):
 
 
 def contenders():
-    return [Zpmpi(2), Zpmpi(1), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2), Nccopy()]
+    return [Zpmpi(2), Zpmpi(1), Zpmpi(1, workers=2), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2), Nccopy()]
 
 
 # --- stage rates for the floor -----------------------------------------------------------

@@ -171,6 +171,21 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
     if (chunk) kerchunk::copy_strided(chunk, a.chunks, src_start, src_step, out.data(), box_count, dst_start, count, elem);
     else kerchunk::fill_box(a.fill.data(), out.data(), box_count, dst_start, count, elem);
   };
+  // Where a whole chunk is one contiguous run of `out`, it is decoded straight there (no
+  // decoded-chunk buffer, no copy): every dim taken whole and unstrided, and, after the
+  // first dim the chunk spans more than one element of, the chunk as wide as the box.
+  auto direct_target = [&](const Touch& t) -> std::byte* {
+    std::size_t offset = 0;
+    bool wider = false;  // a dim of more than one element has been passed
+    for (std::size_t d = 0; d < rank; ++d) {
+      const DimRange& r = ranges[t.dims_at + d];
+      if (step[d] != 1 || r.k1 - r.k0 != a.chunks[d] || box.start[d] + r.k0 != r.c * a.chunks[d]) return nullptr;
+      if (wider && a.chunks[d] != box.count[d]) return nullptr;
+      wider = wider || a.chunks[d] > 1;
+      offset = offset * box.count[d] + r.k0;
+    }
+    return out.data() + offset * elem;
+  };
 
   if (a.chain.is_identity()) {
     // Uncompressed chunks: the box's rows are read straight into `out` (the planner counts
@@ -289,6 +304,11 @@ Status KerchunkSource::read_chunks(const std::string& variable, const ArrayReadi
         stored = std::span<const std::byte>(fetched_.data() + p.at, p.ref.length);
       }
       WorkerState& w = workers_[static_cast<std::size_t>(worker)];
+      if (std::byte* to = direct_target(*p.touch)) {
+        if (auto st = a.chain.decode(stored, {to, chunk_bytes}, w.scratch); !st.ok())
+          return runtime_error(where(*p.touch, p.ref) + ": " + st.error().message);
+        return {};
+      }
       if (w.chunk.size() != chunk_bytes) {
         w.chunk.resize(chunk_bytes);
         w.chunk.shrink_to_fit();

@@ -236,6 +236,25 @@ TEST_F(KerchunkSourceTest, ReadsBoxesAcrossChunksWithStridesOnWorkers) {
   expect_read(*s, Box{{0, 0, 0}, {0, 7, 9}}, {}, &runner);          // empty
 }
 
+TEST_F(KerchunkSourceTest, WholeChunksThatAreOneRunOfTheOutputAreDecodedInPlace) {
+  // Chunks of whole rows (2 x 4 x 8 of 6 x 4 x 8): each is one contiguous run of a box of
+  // whole rows, decoded straight to its place; a chunk missing between them still reads
+  // as the fill, and boxes that cut chunks fall back to the copy.
+  auto s = open(write_set({6, 4, 8}, {2, 4, 8}, true, 1));
+  ThreadRunner runner(2);
+  expect_read(*s, Box{{0, 0, 0}, {6, 4, 8}}, {}, &runner, {2, 4, 8}, {1, 0, 0});
+  expect_read(*s, Box{{1, 0, 0}, {5, 4, 8}}, {}, &runner, {2, 4, 8}, {1, 0, 0});  // chunk 2 in place at row 3
+  expect_read(*s, Box{{4, 0, 0}, {2, 4, 8}}, {}, nullptr);
+  expect_read(*s, Box{{0, 1, 0}, {6, 2, 8}}, {}, &runner, {2, 4, 8}, {1, 0, 0});  // chunks cut: copied
+  // Chunks of one step and half the rows: a chunk is one run of a box two steps deep.
+  auto t = open(write_set({4, 4, 8}, {1, 2, 8}, true));
+  expect_read(*t, Box{{0, 0, 0}, {4, 4, 8}}, {}, &runner);
+  expect_read(*t, Box{{1, 2, 0}, {2, 2, 8}}, {}, &runner);
+  // Two steps of half the rows: not one run of the box; decoded aside and copied.
+  auto u = open(write_set({4, 4, 8}, {2, 2, 8}, true));
+  expect_read(*u, Box{{0, 0, 0}, {4, 4, 8}}, {}, &runner);
+}
+
 TEST_F(KerchunkSourceTest, MissingChunksReadAsTheFillAndInlineChunksAsTheirBytes) {
   // Grid 3x3x3; chunk 4 = (0,1,1) missing, chunk 13 = (1,1,1) inline.
   auto s = open(write_set({5, 7, 9}, {2, 3, 4}, true, 4, 13));
