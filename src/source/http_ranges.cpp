@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "range_merge.hpp"
+#include "zpmpi/model/number_text.hpp"
 
 namespace zpmpi::source {
 namespace {
@@ -266,9 +267,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto& f = *static_cast<Fetch*>(user);
   if (Clock::now() - f.alive.last <= f.alive.limit) return 0;
   const auto seconds = std::chrono::duration<double>(f.alive.limit).count();
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", seconds);
-  fail(f.a, f.where() + ": no data for " + text + " s", false);
+  fail(f.a, f.where() + ": no data for " + model::number_text(seconds) + " s", false);
   return 1;  // aborts the transfer
 }
 

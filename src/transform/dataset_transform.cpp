@@ -6,16 +6,13 @@
 #include <cstdio>
 #include <set>
 
+#include "zpmpi/model/number_text.hpp"
 #include "zpmpi/transform/cf_time.hpp"
 
 namespace zpmpi::transform {
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+std::string fmt(double v) { return model::number_text(v); }
 
 std::string show(const Label& l) {
   return std::holds_alternative<double>(l) ? fmt(std::get<double>(l)) : "\"" + std::get<std::string>(l) + "\"";

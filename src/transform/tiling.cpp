@@ -7,14 +7,12 @@
 #include <limits>
 #include <set>
 
+#include "zpmpi/model/number_text.hpp"
+
 namespace zpmpi::transform {
 namespace {
 
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
+std::string fmt(double v) { return model::number_text(v); }
 
 /// One tiled dim of the dataset, in the dataset's dim order (= grid axis order).
 struct GridDim {
