@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include "../common/file_bytes.hpp"
 #include "../common/run_python.hpp"
 #include "zpmpi/codec/decode_chain.hpp"
 
@@ -22,13 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-std::vector<std::byte> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> v(c.size());
-  for (std::size_t i = 0; i < c.size(); ++i) v[i] = static_cast<std::byte>(c[i]);
-  return v;
-}
+using zpmpi::testing::read_file;
 
 struct Case {
   std::string compressor;  ///< JSON

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/file_bytes.hpp"
 #include "../common/run_python.hpp"
 #include "codec_test_util.hpp"
 
@@ -15,18 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void write_file(const fs::path& p, const std::vector<std::byte>& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::vector<std::byte> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::vector<char> c((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> v(c.size());
-  for (std::size_t i = 0; i < c.size(); ++i) v[i] = static_cast<std::byte>(c[i]);
-  return v;
-}
+using zpmpi::testing::read_file;
+using zpmpi::testing::write_file;
 
 struct Case {
   std::string name;

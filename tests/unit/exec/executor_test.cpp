@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/file_bytes.hpp"
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::exec {
@@ -59,13 +60,7 @@ class FakeSource : public source::Source {
   model::Dataset dataset_;
 };
 
-std::vector<std::byte> read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::byte> out(bytes.size());
-  std::memcpy(out.data(), bytes.data(), bytes.size());
-  return out;
-}
+using zpmpi::testing::read_file;
 
 fs::path fresh_dir(const std::string& name) {
   fs::path dir = fs::path(ZPMPI_TEST_TMP) / ("exec_" + name);
