@@ -139,10 +139,6 @@ Result<std::optional<model::Scalar>> fill_of(const json::value& v, model::DType 
 
 }  // namespace
 
-std::uint64_t ArrayReading::chunk_bytes() const {
-  return model::num_elements(chunks) * model::dtype_size(dtype);
-}
-
 std::optional<std::pair<model::DType, bool>> numeric_zarr_dtype(std::string_view t) {
   if (t.size() < 3) return std::nullopt;
   const char order = t[0];

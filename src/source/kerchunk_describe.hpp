@@ -7,19 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "zpmpi/codec/decode_chain.hpp"
+#include "chunk_read.hpp"
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/source/kerchunk_refs.hpp"
 
 namespace zpmpi::source::kerchunk {
 
-struct ArrayReading {
-  model::DType dtype = model::DType::f4;
-  model::Shape shape, chunks;
-  codec::DecodeChain chain;
-  std::vector<std::byte> fill;  ///< one element, native order (zeros without a fill_value)
+/// StoredArray's fill is zeros without a fill_value.
+struct ArrayReading : StoredArray {
   const ArrayRefs* refs = nullptr;  ///< nullptr: no chunk at all (every chunk is missing)
-  std::uint64_t chunk_bytes() const;
 };
 
 struct Description {

@@ -1,0 +1,325 @@
+#include "chunk_read.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kerchunk_copy.hpp"
+
+namespace zpmpi::source {
+namespace {
+
+using kerchunk::ChunkRef;
+using model::Index;
+using model::Shape;
+
+/// One chunk a box touches: its C-order number and, per dim, the box elements [k0, k1) in it.
+struct Touch {
+  std::uint64_t chunk = 0;
+  std::size_t dims_at = 0;  ///< into `ranges`: rank entries of {c, k0, k1}
+};
+
+struct DimRange {
+  Index c, k0, k1;
+};
+
+}  // namespace
+
+std::uint64_t StoredArray::chunk_bytes() const {
+  return model::num_elements(chunks) * model::dtype_size(dtype);
+}
+
+Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const model::Box& box, const Shape& stride,
+                           std::span<std::byte> out, TaskRunner* parallel) {
+  auto fail = [&](const std::string& why) { return runtime_error(locator.context() + ": " + why); };
+  const std::size_t rank = a.shape.size();
+  if (box.start.size() != rank || box.count.size() != rank)
+    return fail("box of rank " + std::to_string(box.start.size()) + "/" + std::to_string(box.count.size()) +
+                " for a variable of rank " + std::to_string(rank));
+  if (!stride.empty() && stride.size() != rank) return fail("stride of the wrong rank");
+  Shape step(rank, 1);
+  for (std::size_t d = 0; d < rank; ++d) {
+    if (!stride.empty()) step[d] = stride[d];
+    if (step[d] == 0) return fail("stride 0");
+    const Index span = box.count[d] == 0 ? 0 : (box.count[d] - 1) * step[d] + 1;
+    if (box.start[d] > a.shape[d] || span > a.shape[d] - box.start[d])
+      return fail("box start " + model::to_string(box.start) + " count " + model::to_string(box.count) +
+                  " is outside the shape " + model::to_string(a.shape));
+  }
+  const std::size_t elements = box.num_elements();
+  if (out.size() != elements * model::dtype_size(a.dtype))
+    return fail("buffer of " + std::to_string(out.size()) + " bytes for " + std::to_string(elements) +
+                " elements of " + std::string(model::dtype_name(a.dtype)));
+  if (elements == 0) return {};
+
+  const std::size_t elem = model::dtype_size(a.dtype);
+  const std::uint64_t chunk_bytes = a.chunk_bytes();
+
+  Shape grid(rank);  // chunks per dim
+  for (std::size_t d = 0; d < rank; ++d) grid[d] = a.chunks[d] == 0 ? 0 : (a.shape[d] + a.chunks[d] - 1) / a.chunks[d];
+  // Per dim, the chunks touched and the box elements in each.
+  std::vector<std::vector<DimRange>> per_dim(rank);
+  for (std::size_t d = 0; d < rank; ++d) {
+    const Index C = a.chunks[d], s = box.start[d], st = step[d], n = box.count[d];
+    const Index last = s + (n - 1) * st;
+    for (Index c = s / C; c <= last / C; ++c) {
+      const Index lo = c * C, hi = lo + C;  // chunk c covers [lo, hi)
+      const Index k0 = lo > s ? (lo - s + st - 1) / st : 0;
+      const Index k1 = std::min(n, (hi - s + st - 1) / st);
+      if (k0 < k1) per_dim[d].push_back({c, k0, k1});
+    }
+  }
+  std::vector<DimRange> ranges;
+  std::vector<Touch> touches;
+  std::vector<std::size_t> at(rank, 0);
+  for (;;) {
+    Touch t;
+    t.dims_at = ranges.size();
+    for (std::size_t d = 0; d < rank; ++d) {
+      ranges.push_back(per_dim[d][at[d]]);
+      t.chunk = t.chunk * grid[d] + per_dim[d][at[d]].c;
+    }
+    touches.push_back(t);
+    std::size_t d = rank;
+    while (d > 0 && ++at[d - 1] == per_dim[d - 1].size()) at[--d] = 0;
+    if (d == 0) break;
+  }
+
+  const int nworkers = parallel ? std::max(1, parallel->workers()) : 1;
+  if (workers_.size() < static_cast<std::size_t>(nworkers)) workers_.resize(static_cast<std::size_t>(nworkers));
+  // Stored bytes in flight: 2 chunks' worth per worker (the planner counts 4 chunk buffers
+  // per worker: these, the scratch and the decoded chunk), at least one chunk.
+  const std::uint64_t budget = 2 * chunk_bytes * static_cast<std::uint64_t>(nworkers);
+
+  const Shape& box_count = box.count;
+  struct Pending {
+    const Touch* touch;
+    ChunkRef ref;
+    std::size_t at;  ///< offset of its stored bytes in fetched_, or in whole_
+    bool whole;
+  };
+  std::vector<Pending> group;
+  std::vector<RangeRequest> requests;
+  std::vector<std::uint64_t> request_chunks;  // the chunk of each request, for errors
+  // A failed fetch names the url; the first request of that url names the chunk.
+  auto fetch = [&]() -> Status {
+    auto st = reader_.read(requests);
+    if (st.ok()) return st;
+    for (std::size_t i = 0; i < requests.size(); ++i)
+      if (st.error().message.find(requests[i].url) != std::string::npos) {
+        std::string context = locator.context();
+        context.append(": chunk ").append(locator.chunk_name(request_chunks[i]));
+        return st.error().with_context(context);
+      }
+    return st.error().with_context(locator.context());
+  };
+  std::vector<std::string> whole;  // [url] chunks of the group
+
+  auto where = [&](const Touch& t, const ChunkRef& r) { return locator.where(t.chunk, r); };
+
+  auto copy_out = [&](const Touch& t, const std::byte* chunk) {
+    Shape src_start(rank), src_step(rank), dst_start(rank), count(rank);
+    for (std::size_t d = 0; d < rank; ++d) {
+      const DimRange& r = ranges[t.dims_at + d];
+      src_start[d] = box.start[d] + r.k0 * step[d] - r.c * a.chunks[d];
+      src_step[d] = step[d];
+      dst_start[d] = r.k0;
+      count[d] = r.k1 - r.k0;
+    }
+    if (chunk) kerchunk::copy_strided(chunk, a.chunks, src_start, src_step, out.data(), box_count, dst_start, count, elem);
+    else kerchunk::fill_box(a.fill.data(), out.data(), box_count, dst_start, count, elem);
+  };
+  // Where a whole chunk is one contiguous run of `out`, it is decoded straight there (no
+  // decoded-chunk buffer, no copy): every dim taken whole and unstrided, and, after the
+  // first dim the chunk spans more than one element of, the chunk as wide as the box.
+  auto direct_target = [&](const Touch& t) -> std::byte* {
+    std::size_t offset = 0;
+    bool wider = false;  // a dim of more than one element has been passed
+    for (std::size_t d = 0; d < rank; ++d) {
+      const DimRange& r = ranges[t.dims_at + d];
+      if (step[d] != 1 || r.k1 - r.k0 != a.chunks[d] || box.start[d] + r.k0 != r.c * a.chunks[d]) return nullptr;
+      if (wider && a.chunks[d] != box.count[d]) return nullptr;
+      wider = wider || a.chunks[d] > 1;
+      offset = offset * box.count[d] + r.k0;
+    }
+    return out.data() + offset * elem;
+  };
+
+  if (a.chain.is_identity()) {
+    // Uncompressed chunks: the box's rows are read straight into `out` (the planner counts
+    // no decode buffers for them); only rows taken with a step along the last dim pass
+    // through a small staging buffer. Nothing to decode, so nothing runs on the workers.
+    const std::size_t inner = rank == 0 ? 0 : rank - 1;
+    const Index inner_step = rank == 0 ? 1 : step[inner];
+    Shape chunk_strides(rank, 1), out_strides(rank, 1);
+    for (std::size_t d = rank; d-- > 1;) {
+      chunk_strides[d - 1] = chunk_strides[d] * a.chunks[d];
+      out_strides[d - 1] = out_strides[d] * box.count[d];
+    }
+    struct Pick {
+      std::byte* dst;
+      std::size_t at;
+      Index n;
+    };
+    std::vector<Pick> picks;
+    constexpr std::size_t kStaging = std::size_t{1} << 20;
+    const std::size_t row_span = rank == 0 ? elem : static_cast<std::size_t>(a.chunks[inner]) * elem;
+    if (inner_step != 1 && fetched_.size() < std::max(kStaging, row_span)) fetched_.resize(std::max(kStaging, row_span));
+    std::size_t staged = 0;
+    auto flush = [&]() -> Status {
+      if (!requests.empty())
+        ZPMPI_RETURN_IF_ERROR(fetch());
+      for (const Pick& p : picks)
+        for (Index i = 0; i < p.n; ++i) std::memcpy(p.dst + i * elem, fetched_.data() + p.at + i * inner_step * elem, elem);
+      requests.clear();
+      request_chunks.clear();
+      picks.clear();
+      staged = 0;
+      return {};
+    };
+    std::vector<Index> at(rank);
+    for (const Touch& t : touches) {
+      ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(t.chunk));
+      if (ref.missing()) {
+        copy_out(t, nullptr);
+        continue;
+      }
+      if (ref.url == ChunkRef::kInline || ref.length == ChunkRef::kWholeFile) {
+        std::string whole_bytes;
+        std::string_view bytes;
+        if (ref.url == ChunkRef::kInline) {
+          bytes = locator.inline_bytes(ref);
+        } else {
+          auto got = reader_.read_whole(locator.url(ref.url), chunk_bytes);
+          if (!got.ok()) return got.error().with_context(where(t, ref));
+          whole_bytes = std::move(got).value();
+          bytes = whole_bytes;
+        }
+        if (bytes.size() != chunk_bytes)
+          return runtime_error(where(t, ref) + ": " + std::to_string(bytes.size()) +
+                               " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
+        copy_out(t, reinterpret_cast<const std::byte*>(bytes.data()));
+        continue;
+      }
+      if (ref.length != chunk_bytes)
+        return runtime_error(where(t, ref) + ": " + std::to_string(ref.length) +
+                             " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
+      // Every row of the box in this chunk: the outer dims' positions, the last dim's run.
+      for (std::size_t d = 0; d < rank; ++d) at[d] = ranges[t.dims_at + d].k0;
+      const Index n = rank == 0 ? 1 : ranges[t.dims_at + inner].k1 - ranges[t.dims_at + inner].k0;
+      for (;;) {
+        Index src = 0, dst = 0;
+        for (std::size_t d = 0; d < rank; ++d) {
+          const DimRange& r = ranges[t.dims_at + d];
+          src += (box.start[d] + at[d] * step[d] - r.c * a.chunks[d]) * chunk_strides[d];
+          dst += at[d] * out_strides[d];
+        }
+        std::byte* to = out.data() + dst * elem;
+        if (inner_step == 1) {
+          requests.push_back({locator.url(ref.url), ref.offset + src * elem, n * elem, to});
+          request_chunks.push_back(t.chunk);
+        } else {
+          const std::size_t span = static_cast<std::size_t>((n - 1) * inner_step + 1) * elem;
+          if (staged + span > fetched_.size()) ZPMPI_RETURN_IF_ERROR(flush());
+          requests.push_back({locator.url(ref.url), ref.offset + src * elem, span, fetched_.data() + staged});
+          request_chunks.push_back(t.chunk);
+          picks.push_back({to, staged, n});
+          staged += span;
+        }
+        if (requests.size() >= 4096) ZPMPI_RETURN_IF_ERROR(flush());
+        // Next row: the outer dims, last of them fastest.
+        std::size_t d = inner;
+        while (d > 0) {
+          --d;
+          if (++at[d] < ranges[t.dims_at + d].k1) break;
+          at[d] = ranges[t.dims_at + d].k0;
+          if (d == 0) d = rank;  // wrapped the first dim: done
+          if (d == rank) break;
+        }
+        if (d == rank || inner == 0) break;
+      }
+    }
+    return flush();
+  }
+
+  auto run_group = [&]() -> Status {
+    if (group.empty()) return {};
+    if (!requests.empty()) {
+      // Pointers into fetched_ are set now that it has its final size.
+      for (std::size_t i = 0, r = 0; i < group.size(); ++i)
+        if (!group[i].whole && group[i].ref.url != ChunkRef::kInline) requests[r++].out = fetched_.data() + group[i].at;
+      ZPMPI_RETURN_IF_ERROR(fetch());
+    }
+    auto task = [&](std::size_t i, int worker) -> Status {
+      const Pending& p = group[i];
+      std::span<const std::byte> stored;
+      if (p.ref.url == ChunkRef::kInline) {
+        const auto bytes = locator.inline_bytes(p.ref);
+        stored = std::as_bytes(std::span(bytes.data(), bytes.size()));
+      } else if (p.whole) {
+        stored = std::as_bytes(std::span(whole[p.at].data(), whole[p.at].size()));
+      } else {
+        stored = std::span<const std::byte>(fetched_.data() + p.at, p.ref.length);
+      }
+      WorkerState& w = workers_[static_cast<std::size_t>(worker)];
+      const codec::DecodeChain* chain = locator.chain_for(p.ref);
+      if (!chain) chain = &a.chain;
+      if (std::byte* to = direct_target(*p.touch)) {
+        if (auto st = chain->decode(stored, {to, chunk_bytes}, w.scratch); !st.ok())
+          return runtime_error(where(*p.touch, p.ref) + ": " + st.error().message);
+        return {};
+      }
+      if (w.chunk.size() != chunk_bytes) {
+        w.chunk.resize(chunk_bytes);
+        w.chunk.shrink_to_fit();
+      }
+      if (auto st = chain->decode(stored, w.chunk, w.scratch); !st.ok())
+        return runtime_error(where(*p.touch, p.ref) + ": " + st.error().message);
+      copy_out(*p.touch, w.chunk.data());
+      return {};
+    };
+    Status st;
+    if (parallel) {
+      st = parallel->run(group.size(), task);
+    } else {
+      for (std::size_t i = 0; i < group.size() && st.ok(); ++i) st = task(i, 0);
+    }
+    group.clear();
+    requests.clear();
+    request_chunks.clear();
+    whole.clear();
+    return st;
+  };
+
+  std::uint64_t in_flight = 0;
+  for (const Touch& t : touches) {
+    ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(t.chunk));
+    if (ref.missing()) {
+      copy_out(t, nullptr);
+      continue;
+    }
+    const bool whole_file = ref.url != ChunkRef::kInline && ref.length == ChunkRef::kWholeFile;
+    const std::uint64_t stored = ref.url == ChunkRef::kInline ? 0 : whole_file ? chunk_bytes : ref.length;
+    if (!group.empty() && (in_flight + stored > budget || group.size() >= 1024)) {
+      ZPMPI_RETURN_IF_ERROR(run_group());
+      in_flight = 0;
+    }
+    Pending p{&t, ref, 0, whole_file};
+    if (whole_file) {
+      // A whole-file chunk is at most the decoded chunk plus a codec's overhead.
+      auto bytes = reader_.read_whole(locator.url(ref.url), chunk_bytes + chunk_bytes / 8 + 65536);
+      if (!bytes.ok()) return bytes.error().with_context(where(t, ref));
+      p.at = whole.size();
+      whole.push_back(std::move(bytes).value());
+    } else if (ref.url != ChunkRef::kInline) {
+      p.at = static_cast<std::size_t>(in_flight);
+      requests.push_back({locator.url(ref.url), ref.offset, ref.length, nullptr});
+      request_chunks.push_back(t.chunk);
+      if (fetched_.size() < in_flight + ref.length) fetched_.resize(in_flight + ref.length);
+    }
+    in_flight += stored;
+    group.push_back(p);
+  }
+  return run_group();
+}
+
+}  // namespace zpmpi::source

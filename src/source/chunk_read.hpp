@@ -1,0 +1,85 @@
+// Reading a box of an array stored as chunks whose bytes zpmpi fetches and decodes itself:
+// the chunks of a kerchunk reference set, and those of a netCDF-4/HDF5 variable found
+// through HDF5's chunk index. One reader for both, so both decode the same way.
+//
+// A read walks the chunks the box touches (C order), asks the ChunkLocator where each is,
+// fetches the stored bytes on the calling thread through a RangeReader (a group at a time,
+// the bytes in flight kept within 2 chunks' worth per worker) and decodes them on the
+// caller's TaskRunner, each worker with its own DecodeScratch and decoded-chunk buffer
+// (kept across reads): the kDecodeChunkBuffers = 4 source chunks per worker the planner
+// counts for Variable::decoded_on_workers. A chunk that is one contiguous run of the output
+// is decoded straight there; a missing chunk reads as the fill element. Uncompressed chunks
+// (an identity chain) are not decoded at all: the box's rows are read straight into the
+// output.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "zpmpi/codec/decode_chain.hpp"
+#include "zpmpi/model/box.hpp"
+#include "zpmpi/model/dtype.hpp"
+#include "zpmpi/source/byte_ranges.hpp"
+#include "zpmpi/source/kerchunk_refs.hpp"
+#include "zpmpi/source/source.hpp"
+
+namespace zpmpi::source {
+
+/// What every read of one stored array needs.
+struct StoredArray {
+  model::DType dtype = model::DType::f4;
+  model::Shape shape, chunks;
+  codec::DecodeChain chain;     ///< decodes every chunk (unless the locator says otherwise)
+  std::vector<std::byte> fill;  ///< one element, native order
+  std::uint64_t chunk_bytes() const;
+};
+
+/// Where each stored chunk is. Called on the reading thread only, except chain_for, which
+/// the workers call concurrently.
+class ChunkLocator {
+ public:
+  virtual ~ChunkLocator() = default;
+  /// Chunk `index` (its C-order number over the chunk grid ceil(shape / chunks)).
+  virtual Result<kerchunk::ChunkRef> locate(std::uint64_t index) = 0;
+  virtual const std::string& url(std::uint32_t id) const = 0;
+  /// The bytes of a ChunkRef with url == kInline (only a reference set has them).
+  virtual std::string_view inline_bytes(const kerchunk::ChunkRef&) const { return {}; }
+  /// A chain other than the array's for this chunk (an HDF5 chunk with a filter skipped),
+  /// or nullptr.
+  virtual const codec::DecodeChain* chain_for(const kerchunk::ChunkRef&) const { return nullptr; }
+  /// "<file>: <variable>", the start of every message.
+  virtual std::string context() const = 0;
+  /// The chunk's name in messages: its store key ("t2m/0.3.1") or grid position.
+  virtual std::string chunk_name(std::uint64_t index) const = 0;
+  /// "<context>: chunk <name> (<where its bytes are>)", for a message about one chunk
+  /// (a failed fetch says "<context>: chunk <name>: " and the reader's own message).
+  virtual std::string where(std::uint64_t index, const kerchunk::ChunkRef& ref) const = 0;
+};
+
+/// Reads boxes of stored arrays; keeps its buffers (per worker, and the fetched bytes)
+/// across reads. Used by one thread at a time.
+class ChunkedReader {
+ public:
+  explicit ChunkedReader(RangeReader& reader) : reader_(reader) {}
+
+  /// Reads `box` (box.count[d] elements taken every stride[d]; empty stride = all 1) of
+  /// `array` into `out` (exactly box.num_elements() * dtype size bytes). Errors start with
+  /// locator.context() and, for one chunk, its where().
+  Status read(const StoredArray& array, ChunkLocator& locator, const model::Box& box, const model::Shape& stride,
+              std::span<std::byte> out, TaskRunner* parallel);
+
+ private:
+  struct WorkerState {
+    codec::DecodeScratch scratch;
+    std::vector<std::byte> chunk;
+  };
+  RangeReader& reader_;
+  std::vector<WorkerState> workers_;
+  std::vector<std::byte> fetched_;  ///< the stored bytes of one group
+};
+
+}  // namespace zpmpi::source
