@@ -104,8 +104,13 @@ Status parse_source(const json::value& v, Config& config) {
         ZPMPI_ASSIGN_OR_RETURN(spec.group, get_string(value, key));
       } else if (k == "concat_dim") {
         ZPMPI_ASSIGN_OR_RETURN(spec.concat_dim, get_string(value, key));
+      } else if (k == "decoder") {
+        ZPMPI_ASSIGN_OR_RETURN(spec.decoder, get_string(value, key));
+        if (spec.decoder != "zpmpi" && spec.decoder != "netcdf-c")
+          return key_error(key, "decoder '" + spec.decoder + "' is not supported (supported: zpmpi, netcdf-c)");
       } else {
-        return key_error("source", "unknown key '" + std::string(k) + "' (known: uri, engine, group, concat_dim)");
+        return key_error("source",
+                         "unknown key '" + std::string(k) + "' (known: uri, engine, group, concat_dim, decoder)");
       }
     }
   } else {

@@ -24,7 +24,7 @@ json::value to_json(const source::SourceSpec& s) {
   for (std::uint64_t n : s.lengths) lengths.emplace_back(n);
   for (const std::string& w : s.warnings) warnings.emplace_back(json::string(w));
   return json::object{{"uris", std::move(uris)}, {"engine", s.engine}, {"group", s.group}, {"concat_dim", s.concat_dim},
-                      {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)}};
+                      {"decoder", s.decoder}, {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)}};
 }
 json::value to_json(const plan::RegionPlan& p) { return json::string(plan::plan_to_json(p)); }
 
@@ -48,7 +48,7 @@ Status from_json(const json::value& v, source::SourceSpec& s) {
   const json::array* uris = array("uris");
   const json::array* lengths = array("lengths");
   const json::array* warnings = array("warnings");
-  if (!uris || !lengths || !warnings || o->size() != 6) return runtime_error("not a source object");
+  if (!uris || !lengths || !warnings || o->size() != 7) return runtime_error("not a source object");
   for (const json::value& u : *uris) {
     ZPMPI_RETURN_IF_ERROR(from_json(u, s.uris.emplace_back()));
   }
@@ -59,7 +59,8 @@ Status from_json(const json::value& v, source::SourceSpec& s) {
   for (const json::value& w : *warnings) {
     ZPMPI_RETURN_IF_ERROR(from_json(w, s.warnings.emplace_back()));
   }
-  for (auto [key, field] : {std::pair{"engine", &s.engine}, {"group", &s.group}, {"concat_dim", &s.concat_dim}})
+  for (auto [key, field] : {std::pair{"engine", &s.engine}, {"group", &s.group}, {"concat_dim", &s.concat_dim},
+                             {"decoder", &s.decoder}})
     if (!o->if_contains(key) || !from_json(o->at(key), *field).ok()) return runtime_error(std::string("no ") + key);
   return {};
 }

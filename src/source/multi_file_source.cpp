@@ -92,7 +92,7 @@ Result<Source*> MultiFileSource::file(std::size_t i) {
   float preemption = 0;
   const bool cache_known = nc_get_chunk_cache(&cache_size, &cache_slots, &preemption) == NC_NOERR;
   if (cache_known) nc_set_chunk_cache(cache_size / max_open_files_, cache_slots, preemption);
-  auto opened = open_netcdf(spec_.uris[i], spec_.group);
+  auto opened = open_netcdf(spec_.uris[i], spec_.group, spec_.decoder != "netcdf-c");
   if (cache_known) nc_set_chunk_cache(cache_size, cache_slots, preemption);
   ZPMPI_ASSIGN_OR_RETURN(auto source, std::move(opened));
   ++opens_;
@@ -115,6 +115,9 @@ Status MultiFileSource::read(const std::string& variable, const model::Box& box,
   auto fail = [&](const std::string& why) { return runtime_error(dataset_.uri + ": " + variable + ": " + why); };
   const model::Variable* v = dataset_.find_variable(variable);
   if (!v || v->text) return fail("no such numeric variable");
+  // The plan counted per-worker decode buffers only if the first file's variable is
+  // decoded by zpmpi; a later file must not use more (it decodes on this thread then).
+  if (!v->decoded_on_workers) parallel = nullptr;
   const auto p = dim_position(*v, spec_.concat_dim);
   if (!p) {  // a coordinate without the concat dim: the same in every file
     ZPMPI_ASSIGN_OR_RETURN(Source * first, file(0));

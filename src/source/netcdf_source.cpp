@@ -37,13 +37,13 @@ Status check_readable_file(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> open_netcdf(const std::string& path, const std::string& group) {
-  ZPMPI_ASSIGN_OR_RETURN(auto source, NetcdfSource::open(path, group));
+Result<std::unique_ptr<Source>> open_netcdf(const std::string& path, const std::string& group, bool own_decoder) {
+  ZPMPI_ASSIGN_OR_RETURN(auto source, NetcdfSource::open(path, group, own_decoder));
   return std::unique_ptr<Source>(std::move(source));
 }
 
 Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path,
-                                                         const std::string& group) {
+                                                         const std::string& group, bool own_decoder) {
   ZPMPI_RETURN_IF_ERROR(check_readable_file(path));
   int ncid = -1;
   if (int rc = nc_open(path.c_str(), NC_NOWRITE, &ncid); rc != NC_NOERR) {
@@ -55,6 +55,7 @@ Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path
   std::unique_ptr<NetcdfSource> source(new NetcdfSource(path, ncid));
   ZPMPI_RETURN_IF_ERROR(source->select_group(group));
   ZPMPI_RETURN_IF_ERROR(source->describe());
+  if (own_decoder) ZPMPI_RETURN_IF_ERROR(source->find_own_decoding());
   return source;
 }
 
@@ -196,7 +197,7 @@ Status NetcdfSource::describe() {
 }
 
 Status NetcdfSource::read(const std::string& variable, const model::Box& box,
-                          std::span<std::byte> out, const model::Shape& stride, TaskRunner*) {
+                          std::span<std::byte> out, const model::Shape& stride, TaskRunner* parallel) {
   auto fail = [&](const std::string& why) {
     return runtime_error(path_ + ": " + variable + ": " + why);
   };
@@ -225,6 +226,8 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
                 std::to_string(elements) + " elements of " +
                 std::string(model::dtype_name(v->dtype)));
   if (elements == 0) return {};
+  if (const auto own = own_.find(variable); own != own_.end())
+    return chunks_->read(own->second->array(), *own->second, box, stride, out, parallel);
 
   // Untyped reads: values arrive in the variable's own type, native byte order.
   int rc = NC_NOERR;
@@ -242,6 +245,51 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
     }
   }
   if (rc != NC_NOERR) return fail(nc_strerror(rc));
+  return {};
+}
+
+Status NetcdfSource::find_own_decoding() {
+  int format = 0;
+  if (int rc = nc_inq_format(ncid_, &format); rc != NC_NOERR) return file_error(nc_strerror(rc));
+  if (!is_netcdf4_format(format)) return {};
+  // Lines for the log, grouped by path: "decoded by zpmpi (<chain>)" or "read through netCDF-C (<why>)".
+  std::vector<std::pair<std::string, std::string>> lines;
+  auto note = [&](const std::string& how, const std::string& name) {
+    auto it = std::find_if(lines.begin(), lines.end(), [&](const auto& l) { return l.first == how; });
+    if (it == lines.end()) lines.push_back({how, name});
+    else it->second += ", " + name;
+  };
+  std::string cannot_open;
+  for (model::Variable& v : dataset_.variables) {
+    if (v.text) continue;
+    if (!v.chunked) {
+      note("read through netCDF-C (" + std::string(v.shape.empty() ? "a scalar" : "not chunked") + ")", v.name);
+      continue;
+    }
+    if (!hdf5_ && cannot_open.empty()) {
+      auto opened = Hdf5Chunks::open(path_);
+      if (opened.ok()) hdf5_ = std::move(opened).value();
+      else cannot_open = opened.error().message;
+    }
+    if (!hdf5_) {
+      note("read through netCDF-C (" + cannot_open + ")", v.name);
+      continue;
+    }
+    std::string why_not;
+    ZPMPI_ASSIGN_OR_RETURN(auto own, hdf5_->variable(dataset_.group, v, why_not));
+    if (!own) {
+      note("read through netCDF-C (" + why_not + ")", v.name);
+      continue;
+    }
+    note("decoded by zpmpi (" + own->array().chain.describe() + ")", v.name);
+    v.decoded_on_workers = true;
+    own_.emplace(v.name, std::move(own));
+  }
+  for (const auto& [how, names] : lines) dataset_.decoders.push_back(how + ": " + names);
+  if (!own_.empty()) {
+    ranges_ = make_range_reader({});
+    chunks_ = std::make_unique<ChunkedReader>(*ranges_);
+  }
   return {};
 }
 

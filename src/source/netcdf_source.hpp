@@ -2,6 +2,8 @@
 // but opened with plain nc_open: every rank holds its own handle and reads on its own, with
 // no collective calls and nothing shared between ranks). One group is read (the root by
 // default); the others are named in Dataset::skipped.
+// Chunked netCDF-4 variables with deflate/shuffle are decoded by zpmpi itself (see
+// hdf5_chunks.hpp) unless the caller asks for netCDF-C everywhere.
 // netCDF-C is not thread-safe: one NetcdfSource is used by one thread at a time.
 #pragma once
 
@@ -11,6 +13,9 @@
 
 #include <netcdf.h>
 
+#include "chunk_read.hpp"
+#include "hdf5_chunks.hpp"
+#include "zpmpi/source/byte_ranges.hpp"
 #include "zpmpi/source/source.hpp"
 
 namespace zpmpi::source {
@@ -19,7 +24,7 @@ class NetcdfSource final : public Source {
  public:
   /// Opens and describes `path`; see open_netcdf() for the errors.
   static Result<std::unique_ptr<NetcdfSource>> open(const std::string& path,
-                                                     const std::string& group = "");
+                                                     const std::string& group = "", bool own_decoder = true);
 
   ~NetcdfSource() override;
   NetcdfSource(const NetcdfSource&) = delete;
@@ -39,6 +44,8 @@ class NetcdfSource final : public Source {
   Status describe();
   /// Describes a char or string variable (text set, char dim folded) or skips it.
   Status describe_text(int varid, nc_type type, model::Variable& v, bool& skip);
+  /// Finds the variables zpmpi decodes itself (netCDF-4 only) and fills dataset_.decoders.
+  Status find_own_decoding();
   /// Errors of the whole file: "<path>: <what>".
   Error file_error(const std::string& what) const;
 
@@ -48,6 +55,11 @@ class NetcdfSource final : public Source {
   model::Dataset dataset_;
   /// netCDF variable id of each numeric or text variable, by name.
   std::unordered_map<std::string, int> varids_;
+  /// The variables zpmpi decodes itself, and what reading them needs.
+  std::unique_ptr<Hdf5Chunks> hdf5_;
+  std::unordered_map<std::string, std::unique_ptr<Hdf5ChunkedVariable>> own_;
+  std::unique_ptr<RangeReader> ranges_;
+  std::unique_ptr<ChunkedReader> chunks_;
 };
 
 }  // namespace zpmpi::source

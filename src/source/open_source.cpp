@@ -59,7 +59,7 @@ Result<SourceSpec> resolve_source(const SourceSpec& spec) {
 }
 
 Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec) {
-  if (spec.engine == "netcdf" && spec.uris.size() == 1) return open_netcdf(spec.uris[0], spec.group);
+  if (spec.engine == "netcdf" && spec.uris.size() == 1) return open_netcdf(spec.uris[0], spec.group, spec.decoder != "netcdf-c");
   if (spec.engine == "netcdf" && spec.uris.size() > 1) {
     // A spec not resolved yet (no lengths) is described here, as rank 0 would.
     SourceSpec resolved = spec;

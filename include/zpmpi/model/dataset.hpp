@@ -81,6 +81,10 @@ struct Dataset {
   /// The groups of the file that are not converted (an ancestor of `group` only if it has variables)
   /// (full paths, e.g. "/g1"), for the error of a job that would write no data variable.
   std::vector<std::string> other_groups;
+  /// How the source decodes its variables, one line each for the log, e.g.
+  /// "decoded by zpmpi (zlib(level=1) <- shuffle(4)): t2m, u10" or
+  /// "read through netCDF-C (filter szip): lsm". Empty for a source with one way.
+  std::vector<std::string> decoders;
 
   const Variable* find_variable(std::string_view name) const;
   const Dimension* find_dim(std::string_view name) const;

@@ -63,6 +63,10 @@ struct SourceSpec {
   std::vector<std::string> uris;
   std::string engine = "netcdf";  ///< "netcdf" or "kerchunk"
   std::string group;              ///< netCDF-4 group ("" = the root); netcdf only
+  /// netcdf only: "zpmpi" (default) decodes the chunks of netCDF-4 variables with zpmpi's
+  /// own decoder where it can (see hdf5_chunks.hpp), on the rank's workers; "netcdf-c"
+  /// reads every variable through netCDF-C (for comparison, and as an escape hatch).
+  std::string decoder = "zpmpi";
   /// Multi-file only: the dim the files are concatenated along ("" = the files' record
   /// dim, else "time"); resolve_source() fills in the one it chose.
   std::string concat_dim;
@@ -97,6 +101,10 @@ Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec);
 /// visible, variables of other groups are not (they are named in `skipped`).
 /// Errors (ExitCode::kRuntime) name the path: missing, unreadable, not netCDF; a group the
 /// file does not have is ExitCode::kUsage, listing the groups it has.
-Result<std::unique_ptr<Source>> open_netcdf(const std::string& path, const std::string& group = "");
+/// With `own_decoder`, chunked netCDF-4 variables whose filters zpmpi implements (deflate,
+/// shuffle) are decoded by zpmpi on the reader's workers (Variable::decoded_on_workers),
+/// the others by netCDF-C; Dataset::decoders says which took which path.
+Result<std::unique_ptr<Source>> open_netcdf(const std::string& path, const std::string& group = "",
+                                            bool own_decoder = true);
 
 }  // namespace zpmpi::source

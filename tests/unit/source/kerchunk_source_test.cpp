@@ -17,6 +17,7 @@
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/source/kerchunk.hpp"
 #include "zpmpi/source/kerchunk_refs.hpp"
+#include "../common/thread_runner.hpp"
 
 namespace zpmpi::source {
 namespace {
@@ -25,33 +26,7 @@ namespace json = boost::json;
 using model::Box;
 using model::Shape;
 
-/// Runs tasks on `n` threads, as the executor's workers do.
-class ThreadRunner : public TaskRunner {
- public:
-  explicit ThreadRunner(int n) : n_(n) {}
-  int workers() const override { return n_; }
-  Status run(std::size_t count, const std::function<Status(std::size_t, int)>& task) override {
-    std::atomic<std::size_t> next{0};
-    std::mutex m;
-    Status first;
-    std::vector<std::thread> threads;
-    for (int w = 0; w < n_; ++w)
-      threads.emplace_back([&, w] {
-        for (std::size_t i; (i = next++) < count;) {
-          auto st = task(i, w);
-          std::lock_guard lock(m);
-          if (!st.ok() && first.ok()) first = st;
-        }
-      });
-    for (auto& t : threads) t.join();
-    ++runs;
-    return first;
-  }
-  int runs = 0;
-
- private:
-  int n_;
-};
+using zpmpi::testing::ThreadRunner;
 
 class KerchunkSourceTest : public ::testing::Test {
  protected:

@@ -1,0 +1,254 @@
+#include "hdf5_chunks.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "kerchunk_describe.hpp"
+
+namespace zpmpi::source {
+namespace {
+
+using kerchunk::ChunkRef;
+namespace json = boost::json;
+
+/// Closes an HDF5 id of any kind when it goes out of scope.
+class Id {
+ public:
+  explicit Id(hid_t id = -1) : id_(id) {}
+  ~Id() {
+    if (id_ >= 0) H5Idec_ref(id_);
+  }
+  Id(const Id&) = delete;
+  Id& operator=(Id&& other) noexcept {
+    std::swap(id_, other.id_);
+    return *this;
+  }
+  hid_t get() const { return id_; }
+  hid_t release() { return std::exchange(id_, -1); }
+  bool ok() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+};
+
+/// The zarr dtype string of a stored integer, float or enum type ("<f4", ">i2", "|u1"),
+/// or "" for any other class.
+std::string zarr_dtype(hid_t type) {
+  Id base;
+  if (H5Tget_class(type) == H5T_ENUM) {
+    base = Id(H5Tget_super(type));
+    type = base.get();
+  }
+  const H5T_class_t cls = H5Tget_class(type);
+  const std::size_t size = H5Tget_size(type);
+  char kind = 0;
+  if (cls == H5T_FLOAT) kind = 'f';
+  else if (cls == H5T_INTEGER) kind = H5Tget_sign(type) == H5T_SGN_NONE ? 'u' : 'i';
+  else return "";
+  const char order = size == 1 ? '|' : H5Tget_order(type) == H5T_ORDER_BE ? '>' : '<';
+  return std::string{order, kind} + std::to_string(size);
+}
+
+/// The pipeline's filters as codec ids in encode order ("zlib", "shuffle"), or the name of
+/// the first one zpmpi does not decode in `unsupported`.
+std::vector<json::object> pipeline(hid_t dcpl, std::size_t elem, std::string& unsupported) {
+  std::vector<json::object> codecs;
+  const int n = H5Pget_nfilters(dcpl);
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, config = 0;
+    std::size_t nvalues = 8;
+    unsigned values[8] = {};
+    char name[64] = {};
+    const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &nvalues, values, sizeof name,
+                                           name, &config);
+    if (id == H5Z_FILTER_DEFLATE) {
+      codecs.push_back({{"id", "zlib"}, {"level", nvalues > 0 ? values[0] : 1}});
+    } else if (id == H5Z_FILTER_SHUFFLE) {
+      // HDF5 stores the element size it shuffled with as the first value.
+      codecs.push_back({{"id", "shuffle"}, {"elementsize", nvalues > 0 && values[0] > 0 ? values[0] : elem}});
+    } else {
+      const std::string known = id == H5Z_FILTER_SZIP           ? "szip"
+                                : id == H5Z_FILTER_FLETCHER32   ? "fletcher32"
+                                : id == H5Z_FILTER_NBIT         ? "n-bit"
+                                : id == H5Z_FILTER_SCALEOFFSET  ? "scale-offset"
+                                                                : "";
+      unsupported = "filter " + (known.empty() ? (name[0] ? std::string(name) + " " : std::string()) +
+                                                     "(HDF5 filter id " + std::to_string(id) + ")"
+                                               : known);
+      return {};
+    }
+  }
+  return codecs;
+}
+
+Result<codec::DecodeChain> chain_of(const std::vector<json::object>& codecs, unsigned mask, const std::string& dtype) {
+  json::array filters;
+  for (std::size_t i = 0; i < codecs.size(); ++i)
+    if (!(mask & (1u << i))) filters.push_back(codecs[i]);
+  return codec::DecodeChain::from_zarr(nullptr, filters, dtype);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Hdf5Chunks>> Hdf5Chunks::open(const std::string& path) {
+  // HDF5 prints its error stack on stderr unless told not to; every failure here becomes
+  // either a message of ours or the netCDF-C path.
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  if (!file.ok()) return runtime_error(path + ": HDF5 cannot open the file to find its chunks");
+  Id fcpl(H5Fget_create_plist(file.get()));
+  hsize_t user_block = 0;
+  if (!fcpl.ok() || H5Pget_userblock(fcpl.get(), &user_block) < 0)
+    return runtime_error(path + ": HDF5 cannot read the file's creation properties");
+  return std::unique_ptr<Hdf5Chunks>(new Hdf5Chunks(path, file.release(), user_block != 0));
+}
+
+Hdf5Chunks::~Hdf5Chunks() { H5Fclose(file_); }
+
+Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::string& group,
+                                                                  const model::Variable& v, std::string& why_not) {
+  using Out = std::unique_ptr<Hdf5ChunkedVariable>;
+  auto refuse = [&](std::string why) -> Result<Out> {
+    why_not = std::move(why);
+    return Out();
+  };
+  const std::size_t rank = v.shape.size();
+  if (user_block_) return refuse("the file has a user block");
+  if (rank == 0) return refuse("a scalar");
+  const std::string prefix = group == "/" || group.empty() ? "/" : group + "/";
+  // netCDF-C stores a variable named like a dim it does not use as its coordinate under
+  // this prefix; the plain name is then the dim's scale, not the variable.
+  Id dataset;
+  for (const std::string& name : {prefix + "_nc4_non_coord_" + v.name, prefix + v.name})
+    if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) > 0) {
+      dataset = Id(H5Dopen2(file_, name.c_str(), H5P_DEFAULT));
+      break;
+    }
+  if (!dataset.ok()) return refuse("no HDF5 dataset of that name");
+
+  Id dcpl(H5Dget_create_plist(dataset.get()));
+  Id space(H5Dget_space(dataset.get()));
+  Id type(H5Dget_type(dataset.get()));
+  if (!dcpl.ok() || !space.ok() || !type.ok()) return runtime_error(path_ + ": " + v.name + ": HDF5 cannot describe the dataset");
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return refuse("not chunked");
+  if (H5Pget_external_count(dcpl.get()) > 0) return refuse("external storage");
+  if (H5Sget_simple_extent_ndims(space.get()) != static_cast<int>(rank)) return refuse("HDF5 rank differs");
+  std::vector<hsize_t> extent(rank), chunk(rank);
+  H5Sget_simple_extent_dims(space.get(), extent.data(), nullptr);
+  if (H5Pget_chunk(dcpl.get(), static_cast<int>(rank), chunk.data()) != static_cast<int>(rank))
+    return runtime_error(path_ + ": " + v.name + ": HDF5 cannot tell the chunk shape");
+  for (std::size_t d = 0; d < rank; ++d) {
+    if (extent[d] != v.shape[d]) return refuse("stored extent shorter than its dims");
+    if (chunk[d] == 0) return runtime_error(path_ + ": " + v.name + ": HDF5 chunk of size 0");
+  }
+
+  const std::string dtype = zarr_dtype(type.get());
+  const auto parsed = kerchunk::numeric_zarr_dtype(dtype);
+  if (!parsed || parsed->first != v.dtype) return refuse("stored type differs from the variable's");
+  const std::size_t elem = model::dtype_size(v.dtype);
+
+  std::string unsupported;
+  auto codecs = pipeline(dcpl.get(), elem, unsupported);
+  if (!unsupported.empty()) return refuse(unsupported);
+  if (codecs.size() > 32) return refuse("more than 32 filters");
+
+  // What an unallocated chunk reads as: the fill value, unless none is written (then HDF5
+  // leaves such elements undefined and netCDF-C is the reference).
+  H5D_fill_value_t fill_status{};
+  H5D_fill_time_t fill_time{};
+  if (H5Pfill_value_defined(dcpl.get(), &fill_status) < 0 || H5Pget_fill_time(dcpl.get(), &fill_time) < 0)
+    return runtime_error(path_ + ": " + v.name + ": HDF5 cannot tell the fill value");
+  if (fill_time == H5D_FILL_TIME_NEVER) return refuse("no fill value written");
+  std::vector<std::byte> fill(elem);
+  if (fill_status != H5D_FILL_VALUE_UNDEFINED) {
+    Id native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND));
+    if (!native.ok() || H5Tget_size(native.get()) != elem || H5Pget_fill_value(dcpl.get(), native.get(), fill.data()) < 0)
+      return runtime_error(path_ + ": " + v.name + ": HDF5 cannot read the fill value");
+  }
+
+  Out out(new Hdf5ChunkedVariable());
+  out->path_ = path_;
+  out->name_ = v.name;
+  out->dtype_ = dtype;
+  out->array_.dtype = v.dtype;
+  out->array_.shape = v.shape;
+  out->array_.chunks.assign(chunk.begin(), chunk.end());
+  out->array_.fill = std::move(fill);
+  out->grid_.resize(rank);
+  for (std::size_t d = 0; d < rank; ++d) out->grid_[d] = (v.shape[d] + chunk[d] - 1) / chunk[d];
+  auto chain = chain_of(codecs, 0, dtype);
+  if (!chain.ok()) return chain.error().with_context(path_ + ": " + v.name);
+  out->array_.chain = std::move(chain).value();
+  out->filters_ = std::move(codecs);
+  out->masks_.push_back(0);
+  out->dataset_ = dataset.release();
+  return out;
+}
+
+Hdf5ChunkedVariable::~Hdf5ChunkedVariable() {
+  if (dataset_ >= 0) H5Dclose(dataset_);
+}
+
+std::string Hdf5ChunkedVariable::chunk_name(std::uint64_t index) const {
+  const std::size_t rank = grid_.size();
+  std::vector<std::uint64_t> at(rank);
+  for (std::size_t d = rank; d-- > 0;) {
+    at[d] = index % grid_[d];
+    index /= grid_[d];
+  }
+  std::string name = "(";
+  for (std::size_t d = 0; d < rank; ++d) name.append(d ? ", " : "").append(std::to_string(at[d]));
+  return name + ")";
+}
+
+std::string Hdf5ChunkedVariable::where(std::uint64_t index, const ChunkRef& ref) const {
+  std::string w = context();
+  w.append(": chunk ").append(chunk_name(index));
+  w.append(" (bytes ").append(std::to_string(ref.offset)).append("+").append(std::to_string(ref.length));
+  if (ref.url != 0 && ref.url < masks_.size()) w.append(", filter mask ").append(std::to_string(masks_[ref.url]));
+  return w.append(")");
+}
+
+Result<ChunkRef> Hdf5ChunkedVariable::locate(std::uint64_t index) {
+  const std::size_t rank = grid_.size();
+  std::vector<hsize_t> offset(rank);
+  std::uint64_t rest = index;
+  for (std::size_t d = rank; d-- > 0;) {
+    offset[d] = (rest % grid_[d]) * array_.chunks[d];
+    rest /= grid_[d];
+  }
+  unsigned mask = 0;
+  haddr_t address = HADDR_UNDEF;
+  hsize_t size = 0;
+  if (H5Dget_chunk_info_by_coord(dataset_, offset.data(), &mask, &address, &size) < 0)
+    return runtime_error(context() + ": chunk " + chunk_name(index) + ": HDF5 cannot look it up in the chunk index");
+  if (address == HADDR_UNDEF) return ChunkRef{};  // never written: reads as the fill value
+  if (size >= ChunkRef::kWholeFile)
+    return runtime_error(context() + ": chunk " + chunk_name(index) + ": stored size " + std::to_string(size) +
+                         " bytes is 4 GiB or more");
+  ChunkRef ref;
+  ref.offset = address;
+  ref.length = static_cast<std::uint32_t>(size);
+  ZPMPI_ASSIGN_OR_RETURN(ref.url, variant(mask));
+  return ref;
+}
+
+Result<std::uint32_t> Hdf5ChunkedVariable::variant(unsigned mask) {
+  const auto known = std::find(masks_.begin(), masks_.end(), mask);
+  if (known != masks_.end()) return static_cast<std::uint32_t>(known - masks_.begin());
+  auto chain = chain_of(filters_, mask, dtype_);
+  if (!chain.ok()) return chain.error().with_context(context() + ": filter mask " + std::to_string(mask));
+  const auto k = static_cast<std::uint32_t>(masks_.size());
+  chains_.emplace(k, std::move(chain).value());
+  masks_.push_back(mask);
+  return k;
+}
+
+const codec::DecodeChain* Hdf5ChunkedVariable::chain_for(const ChunkRef& ref) const {
+  if (ref.url == 0) return nullptr;
+  const auto it = chains_.find(ref.url);
+  return it == chains_.end() ? nullptr : &it->second;
+}
+
+}  // namespace zpmpi::source
