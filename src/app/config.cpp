@@ -123,6 +123,8 @@ Status parse_source(const json::value& v, Config& config) {
     return key_error("source.uri", "a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
   if (spec.engine == "kerchunk" && !spec.group.empty())
     return key_error("source.group", "applies to netCDF sources only, not to a kerchunk reference set");
+  if (spec.engine == "kerchunk" && spec.decoder != "zpmpi")
+    return key_error("source.decoder", "applies to netCDF sources only (a kerchunk reference set is always decoded by zpmpi)");
   return {};
 }
 

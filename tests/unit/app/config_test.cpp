@@ -376,6 +376,23 @@ TEST(Config, SourceUrisEngineAndConcatDim) {
                "job.json: source.group: applies to netCDF sources only, not to a kerchunk reference set");
 }
 
+TEST(Config, SourceDecoder) {
+  auto plain = parse(R"({"source": "a.nc", "store": "a.zarr"})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->source.decoder, "zpmpi");
+  auto forced = parse(R"({"source": {"uri": "a.nc", "decoder": "netcdf-c"}, "store": "a.zarr"})");
+  ASSERT_TRUE(forced.ok()) << forced.error().message;
+  EXPECT_EQ(forced->source.decoder, "netcdf-c");
+  auto bad = parse(R"({"source": {"uri": "a.nc", "decoder": "hdf5"}, "store": "a.zarr"})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "job.json: source.decoder: decoder 'hdf5' is not supported (supported: zpmpi, netcdf-c)");
+  auto refs = parse(R"({"source": {"uri": "a.json", "decoder": "netcdf-c"}, "store": "a.zarr"})");
+  ASSERT_FALSE(refs.ok());
+  EXPECT_EQ(refs.error().message, "job.json: source.decoder: applies to netCDF sources only (a kerchunk reference "
+                                  "set is always decoded by zpmpi)");
+}
+
 TEST(Config, SourceGroup) {
   auto c = parse(R"({"source": {"uri": "a.nc", "group": "g1/g2"}, "store": "a.zarr"})");
   ASSERT_TRUE(c.ok()) << c.error().message;

@@ -10,6 +10,7 @@ JobMessage sample() {
   m.source.uris = {"/data/era5 2000.nc", "/data/\xe9ra5 2001.nc"};
   m.source.group = "/g1/g2";
   m.source.concat_dim = "time";
+  m.source.decoder = "netcdf-c";
   m.source.lengths = {744, 0, 720, 1ULL << 40};  // what the other ranks build the description from
   m.source.warnings = {"source: a gap along time between a.nc and b.nc"};
   m.store = "/data/.caf\xe9.zarr.zpmpi-new-n1-42";  // a latin-1 byte: a path, not UTF-8
