@@ -33,6 +33,8 @@ DATA = os.path.join(BENCH, "data")
 # Where outputs (and the cp probe) are written: BENCH_WORK, else benchmarks/data/work.
 WORK = os.environ.get("BENCH_WORK") or os.path.join(DATA, "work")
 ZPMPI = os.path.join(ROOT, "build", "zpmpi")
+# The floor's stages with zpmpi's own library calls (benchmarks/stage_probe.cpp).
+STAGE_PROBE = os.path.join(ROOT, "build-bench", "benchmarks", "stage_probe")
 PY = "/usr/bin/python3"
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 
@@ -285,16 +287,24 @@ class Contender:
 
 
 class Zpmpi(Contender):
-    def __init__(self, ranks, workers=1):
-        self.ranks, self.workers = ranks, workers
-        # Workers: threads per rank that encode and write, and decode a kerchunk source's chunks.
-        self.name = f"zpmpi -n {ranks}" + (f" --workers {workers}" if workers > 1 else "")
+    def __init__(self, ranks, workers=1, decoder="zpmpi"):
+        self.ranks, self.workers, self.decoder = ranks, workers, decoder
+        # Workers: threads per rank that encode and write, and decode the source's chunks
+        # (netCDF-4 and kerchunk) unless the netCDF-C decoder is forced.
+        self.name = (f"zpmpi -n {ranks}" + (f" --workers {workers}" if workers > 1 else "")
+                     + (f" {decoder}" if decoder != "zpmpi" else ""))
+
+    def unsupported(self, case):
+        if self.decoder != "zpmpi" and case["source"] == "refs":
+            return "unsupported: the netCDF-C decoder reads netCDF files, not reference sets"
+        return None
 
     def available(self):
         return None if os.access(ZPMPI, os.X_OK) else f"{ZPMPI} not built"
 
     def command(self, case, src, out, run_dir):
-        job = {"source": src, "chunks": case["chunks"], "store": out,
+        job = {"source": src if self.decoder == "zpmpi" else {"uri": src, "decoder": self.decoder},
+               "chunks": case["chunks"], "store": out,
                "compressor": {"zstd1": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1},
                               "none": None}[case["codec"]],
                "overwrite": True, "log_level": 2, "workers": self.workers}
@@ -416,7 +426,7 @@ class Nccopy(Contender):
 
 
 def contenders():
-    return [Zpmpi(2), Zpmpi(1), Zpmpi(1, workers=2), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2), Nccopy()]
+    return [Zpmpi(2), Zpmpi(2, decoder="netcdf-c"), Zpmpi(1), Zpmpi(1, workers=2), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2), Nccopy()]
 
 
 # --- stage rates for the floor -----------------------------------------------------------
@@ -479,6 +489,25 @@ def encode_rate(ref, case, repeats):
     return case_nbytes(case, ref) / median_time(encode, repeats)
 
 
+def probe_rate(args, repeats):
+    """(bytes/s, output of the last pass) of one core running stage_probe `args`: the median
+    pass of `repeats` (each prints "<seconds> <bytes> ...")."""
+    passes = []
+    for _ in range(repeats):
+        out = subprocess.run([STAGE_PROBE] + [str(a) for a in args], check=True, stdout=subprocess.PIPE,
+                             text=True).stdout.split()
+        passes.append((float(out[0]), out))
+    seconds, out = sorted(passes)[len(passes) // 2]
+    return int(out[1]) / seconds, out
+
+
+def probe_box(case):
+    """stage_probe's box argument for a case: "t0:t1,y0:y1,x0:x1" or "all"."""
+    if "index" not in case:
+        return "all"
+    return ",".join(f"{a}:{b}" for a, b in (case["index"][d] for d in DIMS))
+
+
 def cp_rate(path, repeats):
     """Bytes/s of `cp` of the (uncompressed) source to the output file system."""
     dst = os.path.join(WORK, "cp-probe.nc")
@@ -504,7 +533,11 @@ def zpmpi_startup(ranks, repeats):
 
 def measure_floor(size, ref, cases, repeats):
     cores = os.cpu_count()
-    rates = {"cores": cores, "read": {}, "encode": {}, "cp": cp_rate(source_path(size, "raw"), repeats)}
+    rates = {"cores": cores, "read": {}, "encode": {}, "cp": cp_rate(source_path(size, "raw"), repeats),
+             "read_zpmpi": {}, "encode_zpmpi": {}, "write": {}}
+    probe = os.access(STAGE_PROBE, os.X_OK)
+    if not probe:
+        log(f"floor: {STAGE_PROBE} not built: no zpmpi-stage floor")
     if os.access(ZPMPI, os.X_OK):
         rates["zpmpi_startup"] = {n: zpmpi_startup(n, max(repeats, 3)) for n in (1, 2)}
         log(f"zpmpi start-up (mpirun -n 1/2 zpmpi --version): {rates['zpmpi_startup']}")
@@ -525,9 +558,41 @@ def measure_floor(size, ref, cases, repeats):
         r, e = rates["read"][read_key], rates["encode"][key]
         compute = cores / (1 / r + 1 / e)
         tp = min(rates["cp"], compute)
-        floor[case["name"]] = {"read": r, "encode": e, "cp": rates["cp"], "throughput": tp,
-                               "bound": "cp" if rates["cp"] <= compute else "read+encode",
-                               "seconds": case_nbytes(case, ref) / tp}
+        old = {"read": r, "encode": e, "cp": rates["cp"], "throughput": tp,
+               "bound": "cp" if rates["cp"] <= compute else "read+encode", "seconds": case_nbytes(case, ref) / tp}
+        if not probe:
+            floor[case["name"]] = dict(old, old=old)
+            continue
+        # The same stages with zpmpi's own calls: its decode of the source (the kerchunk set's
+        # own for refs), its codec, and the chunk files written as zpmpi writes them.
+        zkey = f"{case['source']}" + ("" if "index" not in case else f", {case['chunking']}")
+        if zkey not in rates["read_zpmpi"]:
+            rates["read_zpmpi"][zkey], _ = probe_rate(
+                ["read", source_path(size, case["source"]), "zpmpi", SOURCE_CHUNK_HOURS, probe_box(case), *DATA_VARS],
+                repeats)
+            log(f"floor: zpmpi read {zkey} {rates['read_zpmpi'][zkey] / 1e6:.0f} MB/s per core")
+        ekey = f"{key}" + ("" if "index" not in case else ", sel")
+        if ekey not in rates["encode_zpmpi"]:
+            codec = {"zstd1": '{"id": "zstd", "level": 1}', "lz4": '{"id": "lz4"}', "none": "null"}[case["codec"]]
+            chunks = case["out_chunks"] if case["chunking"] != "tiled" else [TILE[d] for d in DIMS]
+            rate, out = probe_rate(["encode", source_path(size, "raw"), codec, ",".join(map(str, chunks)),
+                                    probe_box(case), *DATA_VARS], repeats)
+            pieces, encoded = int(out[3]), int(out[2])
+            rates["encode_zpmpi"][ekey] = float("inf") if case["codec"] == "none" else rate
+            # One core creating the case's chunk files (of their encoded size) in the output
+            # file system; at most 2000 of them per pass.
+            count = min(pieces, 2000)
+            rates["write"][ekey], _ = probe_rate(["write", os.path.join(WORK, "write-probe"),
+                                                  max(1, encoded // max(pieces, 1)), count], repeats)
+            rates["write"][ekey] *= (int(out[1]) / max(encoded, 1))  # in uncompressed bytes per second
+            log(f"floor: zpmpi encode {ekey} {rates['encode_zpmpi'][ekey] / 1e6:.0f} MB/s, write "
+                f"{rates['write'][ekey] / 1e6:.0f} MB/s (uncompressed bytes) per core")
+        r2, e2, w = rates["read_zpmpi"][zkey], rates["encode_zpmpi"][ekey], rates["write"][ekey]
+        compute2 = cores / (1 / r2 + 1 / e2 + 1 / w)
+        tp2 = min(rates["cp"], compute2)
+        floor[case["name"]] = {"read": r2, "encode": e2, "write": w, "cp": rates["cp"], "throughput": tp2,
+                               "bound": "cp" if rates["cp"] <= compute2 else "read+encode+write",
+                               "seconds": case_nbytes(case, ref) / tp2, "old": old}
     log(f"floor: cp {rates['cp'] / 1e6:.0f} MB/s")
     return rates, floor
 
@@ -586,6 +651,11 @@ def fmt(x, spec, none="—"):
 ZPMPI_MEMORY_KEYS = ("plan_buffers_mb", "memory_limit_mb", "peak_buffers_mb", "amplification")
 
 
+# The floor before issue 15: netCDF-C's read (netCDF4-python) and numcodecs' encode, no write stage.
+OLD_FLOOR = "floor (netCDF-C read, numcodecs)"
+FLOORS = ["floor", OLD_FLOOR]
+
+
 def summarize(cases, conts, runs, floor, nbytes):
     rows = []
     by = {}
@@ -622,7 +692,10 @@ def summarize(cases, conts, runs, floor, nbytes):
         fl = floor[case["name"]]
         rows.append({"contender": "floor", "case": case["name"], "seconds": fl["seconds"],
                      "mbps": fl["throughput"] / 1e6, "note": f"bound: {fl['bound']}"})
-        for row in rows[-len(conts) - 1:]:
+        old = fl.get("old", fl)  # results recorded before the zpmpi-stage floor have only the old one
+        rows.append({"contender": OLD_FLOOR, "case": case["name"], "seconds": old["seconds"],
+                     "mbps": old["throughput"] / 1e6, "note": f"bound: {old['bound']}"})
+        for row in rows[-len(conts) - 2:]:
             if base and row.get("seconds"):
                 row["vs_zpmpi2"] = row["seconds"] / base
     return rows
@@ -642,8 +715,8 @@ def markdown(rows, cases, conts, rates, floor, meta):
              "seconds / zpmpi -n 2's (above 1 = slower). RSS max = largest single process (for mpirun "
              "the largest rank); RSS sum = all ranks / workers + client. Output bytes and files "
              "include the metadata files.\n")
-    L.append("## Throughput (MB/s; floor in the last column)\n")
-    names = [c.name for c in conts] + ["floor"]
+    L.append("## Throughput (MB/s; the floors in the last columns)\n")
+    names = [c.name for c in conts] + FLOORS
     L.append("| case | " + " | ".join(names) + " |")
     L.append("|---" * (len(names) + 1) + "|")
     idx = {(r["contender"], r["case"]): r for r in rows}
@@ -663,7 +736,19 @@ def markdown(rows, cases, conts, rates, floor, meta):
                  f"{fmt(r.get('vs_zpmpi2'), '.2f')} | {fmt(r.get('rss_max_mb'), '.0f')} | {fmt(r.get('rss_sum_mb'), '.0f')} | "
                  f"{fmt(r.get('output_bytes'), ',')} | {fmt(r.get('files'), 'd')} | {r.get('note', '')} |")
     L.append("\n## Floor\n")
-    L.append(f"floor MB/s = min(cp, cores / (1/read + 1/encode)), cores = {rates['cores']}; read = one core "
+    L.append(f"floor MB/s = min(cp, cores / (1/read + 1/encode + 1/write)), cores = {rates['cores']}, each stage "
+             f"one core running the library calls zpmpi makes (benchmarks/stage_probe.cpp): read = zpmpi's Source "
+             f"reading t2m and d2m one source chunk at a time on one thread (its own decode of netCDF-4 and "
+             f"kerchunk chunks); encode = zpmpi's codec on the case's output chunks; write = creating the "
+             f"case's chunk files (their encoded size; temporary file, write, rename) in the output file "
+             f"system, counted in uncompressed bytes per second; cp as below.\n")
+    for k, v in rates.get("read_zpmpi", {}).items():
+        L.append(f"- zpmpi read, {k} source: {v / 1e6:.0f} MB/s per core")
+    for k, v in rates.get("encode_zpmpi", {}).items():
+        L.append(f"- zpmpi encode {k}: " + ("no encoding" if v == float("inf") else f"{v / 1e6:.0f} MB/s per core")
+                 + f"; write {rates['write'][k] / 1e6:.0f} MB/s per core")
+    L.append("")
+    L.append(f"{OLD_FLOOR} MB/s = min(cp, cores / (1/read + 1/encode)), cores = {rates['cores']}; read = one core "
              f"reading t2m and d2m through netCDF-C (netCDF4-python, one source chunk at a time, zlib "
              f"decoding included; glibc heap kept resident, as zpmpi does); encode = one core, numcodecs, the case's output chunks; cp = `cp` of "
              f"the uncompressed source to the output file system (bytes of file per second).\n")
@@ -676,11 +761,13 @@ def markdown(rows, cases, conts, rates, floor, meta):
         L.append("- zpmpi start-up, `mpirun -n N build/zpmpi --version` (not in the floor): "
                  + ", ".join(f"-n {n}: {v:.2f} s" for n, v in rates["zpmpi_startup"].items()))
     L.append("")
-    L.append("| case | floor MB/s | floor s | bound |")
-    L.append("|---|---:|---:|---|")
+    L.append("| case | floor MB/s | floor s | bound | old floor MB/s | old bound |")
+    L.append("|---|---:|---:|---|---:|---|")
     for case in cases:
         f = floor[case["name"]]
-        L.append(f"| {case['name']} | {f['throughput'] / 1e6:.0f} | {f['seconds']:.2f} | {f['bound']} |")
+        old = f.get("old", f)
+        L.append(f"| {case['name']} | {f['throughput'] / 1e6:.0f} | {f['seconds']:.2f} | {f['bound']} | "
+                 f"{old['throughput'] / 1e6:.0f} | {old['bound']} |")
     L.append("\n## zpmpi stage timers (per rank, seconds, from the median run; --stats)\n")
     L.append("| contender | case | wall s | rank | read | gather | encode | write |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -731,7 +818,7 @@ def memory_section(rows, cases, conts):
 
 
 def chart_data(path, rows, cases, conts):
-    names = [c.name for c in conts] + ["floor"]
+    names = [c.name for c in conts] + FLOORS
     idx = {(r["contender"], r["case"]): r for r in rows}
     with open(path, "w") as f:
         f.write("case\t" + "\t".join(f'"{n}"' for n in names) + "\n")
@@ -788,14 +875,14 @@ def rerender(out):
     for r in data["runs"]:
         if r.get("zpmpi_stats"):  # runs recorded before --stats keep the figures they have
             r.update(zpmpi_figures(r["zpmpi_stats"]))
-    names = list(dict.fromkeys(r["contender"] for r in data["rows"] if r["contender"] != "floor"))
+    names = list(dict.fromkeys(r["contender"] for r in data["rows"] if r["contender"] not in FLOORS))
     conts = [Recorded(n, {r["case"]: r["note"] for r in data["rows"] if r["contender"] == n
                           and r.get("seconds") is None and not r.get("note", "").startswith("failed")})
              for n in names]
     # The bytes of a whole-source case, from one of its rows (sel cases carry their own;
     # a run of sel cases only has none).
     whole = {c["name"] for c in data["cases"] if "nbytes" not in c}
-    timed = next((r for r in data["rows"] if r["contender"] != "floor" and r.get("seconds") and r["case"] in whole),
+    timed = next((r for r in data["rows"] if r["contender"] not in FLOORS and r.get("seconds") and r["case"] in whole),
                  None)
     nbytes = timed["mbps"] * 1e6 * timed["seconds"] if timed else None
     rows = summarize(data["cases"], conts, data["runs"], data["floor"], nbytes)

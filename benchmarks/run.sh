@@ -35,7 +35,7 @@ echo "run.sh: building zpmpi (build/) and plan_benchmark (build-bench/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target zpmpi -j "$(nproc)" >/dev/null
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DZPMPI_BENCHMARKS=ON >/dev/null
-cmake --build build-bench --target plan_benchmark -j "$(nproc)" >/dev/null
+cmake --build build-bench --target plan_benchmark stage_probe -j "$(nproc)" >/dev/null
 
 # OUT_FS=loop: write outputs to a fresh journaled ext4 on a loop device (a sparse image in
 # benchmarks/data/). This machine's root file system is ext4 without a journal, where each

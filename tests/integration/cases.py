@@ -532,11 +532,17 @@ def case_bad_inputs(r, a):
         bad("source_is_directory", 1, "dir.nc: is a directory", source=unreadable, in_job=False)
         # A damaged compressed chunk: the open succeeds, a read fails on some rank mid-run.
         corrupt = _corrupt_a_zlib_chunk(r.sample("nc4"), os.path.join(r.work, "corrupt.nc"))
-        for ranks in (1, 4):
+        # zpmpi's own decoder names the chunk and its bytes; netCDF-C only says "HDF error".
+        for ranks, decoder, message in ((1, "zpmpi", "corrupt.nc: d2m: chunk (3, 0, 0) (bytes "),
+                                        (4, "zpmpi", "corrupt.nc: d2m: chunk (3, 0, 0) (bytes "),
+                                        (4, "netcdf-c", "corrupt.nc: d2m: NetCDF: HDF error")):
             shutil.rmtree(store, ignore_errors=True)
-            job = r.job(f"corrupt{ranks}", source=corrupt, store=store, chunks={"time": 5})
+            job = r.job(f"corrupt{ranks}{decoder}", source={"uri": corrupt, "decoder": decoder}, store=store,
+                        chunks={"time": 5})
             p = r.run(ranks, "--config", job, timeout=60)
-            expect_error(p, f"corrupt_chunk -n {ranks}", 1, "corrupt.nc: d2m: NetCDF: HDF error")
+            expect_error(p, f"corrupt_chunk -n {ranks} {decoder}", 1, message)
+            if decoder == "zpmpi":
+                expect_error(p, f"corrupt_chunk -n {ranks} {decoder}", 1, "zlib: corrupt or truncated data")
             assert not os.path.exists(store), f"corrupt_chunk -n {ranks}: incomplete store left behind"
     elif a.group == "store":  # exit 1: the store cannot be written, or is not ours to replace
         parent_file = os.path.join(r.work, "a_file")
