@@ -24,6 +24,10 @@ struct DimRange {
 
 }  // namespace
 
+Status ChunkLocator::read_stored(std::uint64_t index, ChunkRef&, std::span<std::byte>) {
+  return runtime_error(context() + ": chunk " + chunk_name(index) + ": not a byte range");
+}
+
 std::uint64_t StoredArray::chunk_bytes() const {
   return model::num_elements(chunks) * model::dtype_size(dtype);
 }
@@ -102,7 +106,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
   std::vector<std::uint64_t> request_chunks;  // the chunk of each request, for errors
   // A failed fetch names the url; the first request of that url names the chunk.
   auto fetch = [&]() -> Status {
-    auto st = reader_.read(requests);
+    auto st = reader_ ? reader_->read(requests) : runtime_error("no byte-range reader");
     if (st.ok()) return st;
     for (std::size_t i = 0; i < requests.size(); ++i)
       if (st.error().message.find(requests[i].url) != std::string::npos) {
@@ -145,6 +149,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
   };
 
   if (a.chain.is_identity()) {
+    // Rows are byte ranges: a locator that reads its chunks itself has none to give.
     // Uncompressed chunks: the box's rows are read straight into `out` (the planner counts
     // no decode buffers for them); only rows taken with a step along the last dim pass
     // through a small staging buffer. Nothing to decode, so nothing runs on the workers.
@@ -183,13 +188,15 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
         copy_out(t, nullptr);
         continue;
       }
+      if (ref.url == ChunkRef::kSelfRead) return fail("uncompressed chunks that are not byte ranges");
       if (ref.url == ChunkRef::kInline || ref.length == ChunkRef::kWholeFile) {
         std::string whole_bytes;
         std::string_view bytes;
         if (ref.url == ChunkRef::kInline) {
           bytes = locator.inline_bytes(ref);
         } else {
-          auto got = reader_.read_whole(locator.url(ref.url), chunk_bytes);
+          auto got = reader_ ? reader_->read_whole(locator.url(ref.url), chunk_bytes)
+                             : Result<std::string>(runtime_error("no byte-range reader"));
           if (!got.ok()) return got.error().with_context(where(t, ref));
           whole_bytes = std::move(got).value();
           bytes = whole_bytes;
@@ -246,9 +253,13 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     if (!requests.empty()) {
       // Pointers into fetched_ are set now that it has its final size.
       for (std::size_t i = 0, r = 0; i < group.size(); ++i)
-        if (!group[i].whole && group[i].ref.url != ChunkRef::kInline) requests[r++].out = fetched_.data() + group[i].at;
+        if (!group[i].whole && group[i].ref.url != ChunkRef::kInline && group[i].ref.url != ChunkRef::kSelfRead)
+          requests[r++].out = fetched_.data() + group[i].at;
       ZPMPI_RETURN_IF_ERROR(fetch());
     }
+    for (Pending& p : group)  // chunks the locator reads itself, in order, on this thread
+      if (p.ref.url == ChunkRef::kSelfRead)
+        ZPMPI_RETURN_IF_ERROR(locator.read_stored(p.touch->chunk, p.ref, {fetched_.data() + p.at, p.ref.length}));
     auto task = [&](std::size_t i, int worker) -> Status {
       const Pending& p = group[i];
       std::span<const std::byte> stored;
@@ -306,14 +317,17 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     Pending p{&t, ref, 0, whole_file};
     if (whole_file) {
       // A whole-file chunk is at most the decoded chunk plus a codec's overhead.
-      auto bytes = reader_.read_whole(locator.url(ref.url), chunk_bytes + chunk_bytes / 8 + 65536);
+      auto bytes = reader_ ? reader_->read_whole(locator.url(ref.url), chunk_bytes + chunk_bytes / 8 + 65536)
+                           : Result<std::string>(runtime_error("no byte-range reader"));
       if (!bytes.ok()) return bytes.error().with_context(where(t, ref));
       p.at = whole.size();
       whole.push_back(std::move(bytes).value());
     } else if (ref.url != ChunkRef::kInline) {
       p.at = static_cast<std::size_t>(in_flight);
-      requests.push_back({locator.url(ref.url), ref.offset, ref.length, nullptr});
-      request_chunks.push_back(t.chunk);
+      if (ref.url != ChunkRef::kSelfRead) {
+        requests.push_back({locator.url(ref.url), ref.offset, ref.length, nullptr});
+        request_chunks.push_back(t.chunk);
+      }
       if (fetched_.size() < in_flight + ref.length) fetched_.resize(in_flight + ref.length);
     }
     in_flight += stored;

@@ -10,7 +10,7 @@
 // counts for Variable::decoded_on_workers. A chunk that is one contiguous run of the output
 // is decoded straight there; a missing chunk reads as the fill element. Uncompressed chunks
 // (an identity chain) are not decoded at all: the box's rows are read straight into the
-// output.
+// output (so they must be byte ranges, not chunks the locator reads itself).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +48,9 @@ class ChunkLocator {
   virtual const std::string& url(std::uint32_t id) const = 0;
   /// The bytes of a ChunkRef with url == kInline (only a reference set has them).
   virtual std::string_view inline_bytes(const kerchunk::ChunkRef&) const { return {}; }
+  /// Reads the `ref.length` stored bytes of a chunk located with url kSelfRead into `out`,
+  /// and sets ref.url to what chain_for then takes. On the reading thread, in chunk order.
+  virtual Status read_stored(std::uint64_t index, kerchunk::ChunkRef& ref, std::span<std::byte> out);
   /// A chain other than the array's for this chunk (an HDF5 chunk with a filter skipped),
   /// or nullptr.
   virtual const codec::DecodeChain* chain_for(const kerchunk::ChunkRef&) const { return nullptr; }
@@ -64,7 +67,9 @@ class ChunkLocator {
 /// across reads. Used by one thread at a time.
 class ChunkedReader {
  public:
-  explicit ChunkedReader(RangeReader& reader) : reader_(reader) {}
+  /// `reader` fetches byte ranges; nullptr when every chunk is read by its locator
+  /// (kSelfRead).
+  explicit ChunkedReader(RangeReader* reader) : reader_(reader) {}
 
   /// Reads `box` (box.count[d] elements taken every stride[d]; empty stride = all 1) of
   /// `array` into `out` (exactly box.num_elements() * dtype size bytes). Errors start with
@@ -77,7 +82,7 @@ class ChunkedReader {
     codec::DecodeScratch scratch;
     std::vector<std::byte> chunk;
   };
-  RangeReader& reader_;
+  RangeReader* reader_;
   std::vector<WorkerState> workers_;
   std::vector<std::byte> fetched_;  ///< the stored bytes of one group
 };

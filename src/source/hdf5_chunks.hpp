@@ -1,14 +1,16 @@
 // The stored chunks of netCDF-4 variables, found through HDF5's chunk index, so that zpmpi
-// decodes them itself (chunk_read.hpp) instead of netCDF-C: the raw bytes are read with
-// pread, and inflated with libdeflate and unshuffled on every worker of the rank, straight
-// into the batch's buffer. netCDF-C decodes on one thread, through HDF5's chunk buffer.
+// decodes them itself (chunk_read.hpp) instead of netCDF-C: the raw bytes are read by HDF5,
+// then inflated with libdeflate and unshuffled on every worker of the rank, straight into
+// the batch's buffer. netCDF-C decodes on one thread, through HDF5's chunk buffer.
+// The raw bytes are read with H5Dread_chunk on the reading thread (HDF5 1.10 has no fast way
+// to learn a chunk's address: H5Dget_chunk_info_by_coord scans the index).
 //
 // A variable takes this path when all of these hold (else netCDF-C reads it, and
 // Hdf5Chunks::variable says why, for the log):
-//   * chunked storage (not contiguous or compact), no external storage, a file without a
-//     user block (chunk addresses are then file offsets);
-//   * a filter pipeline of deflate and shuffle only (in any order, either or both or
-//     none); szip, fletcher32, n-bit, scale-offset and plugin filters are not decoded here;
+//   * chunked storage (not contiguous or compact), no external storage;
+//   * a filter pipeline of deflate and shuffle only (in any order, either or both; without
+//     any filter netCDF-C already reads chunks straight into the caller's buffer); szip,
+//     fletcher32, n-bit, scale-offset and plugin filters are not decoded here;
 //   * an integer or float type of the variable's size, either byte order;
 //   * the HDF5 extent equals the netCDF shape (a variable shorter than its unlimited dim
 //     reads as fill past its end in netCDF-C);
@@ -42,7 +44,10 @@ class Hdf5ChunkedVariable final : public ChunkLocator {
 
   const StoredArray& array() const { return array_; }
 
+  /// The stored size (url kSelfRead), or missing for a chunk never written.
   Result<kerchunk::ChunkRef> locate(std::uint64_t index) override;
+  /// H5Dread_chunk: the raw bytes and the filter mask they were stored with.
+  Status read_stored(std::uint64_t index, kerchunk::ChunkRef& ref, std::span<std::byte> out) override;
   const std::string& url(std::uint32_t) const override { return path_; }
   const codec::DecodeChain* chain_for(const kerchunk::ChunkRef& ref) const override;
   std::string context() const override { return path_ + ": " + name_; }
@@ -55,6 +60,8 @@ class Hdf5ChunkedVariable final : public ChunkLocator {
   /// The chain for chunks stored with `mask` (bit i set: filter i of the pipeline skipped),
   /// made on first use; its number goes in ChunkRef::url.
   Result<std::uint32_t> variant(unsigned mask);
+  /// The first element of chunk `index` (C-order number), as HDF5 names a chunk.
+  std::vector<hsize_t> element_offset(std::uint64_t index) const;
 
   std::string path_, name_;
   hid_t dataset_ = -1;
@@ -80,10 +87,9 @@ class Hdf5Chunks {
                                                         std::string& why_not);
 
  private:
-  Hdf5Chunks(std::string path, hid_t file, bool user_block) : path_(std::move(path)), file_(file), user_block_(user_block) {}
+  Hdf5Chunks(std::string path, hid_t file) : path_(std::move(path)), file_(file) {}
   std::string path_;
   hid_t file_;
-  bool user_block_;
 };
 
 }  // namespace zpmpi::source

@@ -41,7 +41,7 @@ class RefsLocator final : public ChunkLocator {
 class KerchunkSource final : public Source {
  public:
   KerchunkSource(std::unique_ptr<RangeReader> reader, kerchunk::ReferenceSet set, kerchunk::Description d)
-      : reader_(std::move(reader)), set_(std::move(set)), desc_(std::move(d)), chunks_(*reader_) {
+      : reader_(std::move(reader)), set_(std::move(set)), desc_(std::move(d)), chunks_(reader_.get()) {
     // The description's ArrayReading::refs point into the set moved above: re-point them.
     for (auto& [name, a] : desc_.arrays) a.refs = set_.array(name);
   }

@@ -287,8 +287,7 @@ Status NetcdfSource::find_own_decoding() {
   }
   for (const auto& [how, names] : lines) dataset_.decoders.push_back(how + ": " + names);
   if (!own_.empty()) {
-    ranges_ = make_range_reader({});
-    chunks_ = std::make_unique<ChunkedReader>(*ranges_);
+    chunks_ = std::make_unique<ChunkedReader>(nullptr);  // HDF5 reads the chunks
   }
   return {};
 }

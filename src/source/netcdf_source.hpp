@@ -15,7 +15,6 @@
 
 #include "chunk_read.hpp"
 #include "hdf5_chunks.hpp"
-#include "zpmpi/source/byte_ranges.hpp"
 #include "zpmpi/source/source.hpp"
 
 namespace zpmpi::source {
@@ -58,7 +57,6 @@ class NetcdfSource final : public Source {
   /// The variables zpmpi decodes itself, and what reading them needs.
   std::unique_ptr<Hdf5Chunks> hdf5_;
   std::unordered_map<std::string, std::unique_ptr<Hdf5ChunkedVariable>> own_;
-  std::unique_ptr<RangeReader> ranges_;
   std::unique_ptr<ChunkedReader> chunks_;
 };
 
