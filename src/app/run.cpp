@@ -16,6 +16,7 @@
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
+#include "zpmpi/app/plan_report.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/exec/executor.hpp"
@@ -75,7 +76,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   ZPMPI_ASSIGN_OR_RETURN(state.config, load_config(cli.config_path));
   ZPMPI_RETURN_IF_ERROR(apply_cli(cli, state.config));
   const Config& config = state.config;
-  log::init(0, config.log_level);
+  log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
 
   ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
   ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
@@ -96,15 +97,18 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
   plan::PlanOptions options;
-  options.num_ranks = num_ranks;
-  options.num_jobs = config.num_jobs.value_or(num_ranks);
+  options.num_ranks = cli.plan_ranks.value_or(num_ranks);  // plan --ranks N
+  options.num_jobs = config.num_jobs.value_or(options.num_ranks);
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options));
   for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
+  if (cli.plan_only) {  // the report only, nothing written
+    std::cout << plan_report_output(config, dataset, state.job, plan, cli.plan_json) << std::flush;
+    return std::string();
+  }
   describe_plan(plan, state.job);
-  if (cli.plan_only) return std::string();  // nothing to write
   if (!state.job.recommendations.empty() && config.recommendations == "halt")
     return Error{config.path + ": the selection or tiling is not aligned to the source chunks (" +
                      std::to_string(state.job.recommendations.size()) +

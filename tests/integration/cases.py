@@ -44,6 +44,7 @@ from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E40
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
+from plan_cases import case_plan_matches_run  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -1192,7 +1193,7 @@ CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
-CASES += ["multinode"]
+CASES += ["multinode", "plan_matches_run"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 
