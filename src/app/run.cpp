@@ -17,6 +17,7 @@
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/plan_report.hpp"
+#include "zpmpi/app/version.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/exec/executor.hpp"
@@ -198,7 +199,7 @@ int run(int argc, char** argv) {
     return static_cast<int>(cli.error().code);
   }
   if (cli->help || cli->version) {
-    if (rank == 0) std::cout << (cli->help ? cli->usage : "zpmpi " ZPMPI_VERSION "\n") << std::flush;
+    if (rank == 0) std::cout << (cli->help ? cli->usage : version_text()) << std::flush;
     return 0;
   }
 
