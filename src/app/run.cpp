@@ -268,7 +268,8 @@ int run(int argc, char** argv) {
     stats = message.error();
   }
   Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
-  const exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  local.peak_rss = peak_rss_bytes();
   report.totals = collective(session, combine_over_ranks(session, local));
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;

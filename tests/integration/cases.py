@@ -1143,6 +1143,10 @@ def case_stats(r, a):
         problems.append(f"implausible figures: {s}")
     if abs(s["mb_per_s"] - s["bytes_needed"] / 1e6 / s["seconds"]) > 1e-6 * s["mb_per_s"]:
         problems.append(f"mb_per_s {s['mb_per_s']} is not bytes_needed / 1e6 / seconds")
+    # Issue 14: each rank's peak resident memory, above its buffers (libraries, code).
+    for i, x in enumerate(s["per_rank"]):
+        if not x["peak_rss"] > max(x["peak_buffer"], 1 << 20):
+            problems.append(f"rank {i}: peak_rss {x['peak_rss']} not above its buffers {x['peak_buffer']} and 1 MiB")
     if not s["plan"]["buffers_per_rank"] >= s["peak_buffer"]:
         problems.append(f"peak buffers {s['peak_buffer']} above the plan's {s['plan']['buffers_per_rank']}")
     if f"done: {len(chunks)} arrays, {s['chunks']} chunks" not in p.stdout:
