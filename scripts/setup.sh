@@ -14,6 +14,7 @@ ZPMPI_PACKAGES=(
   libgtest-dev cmake g++ make pkg-config time openssh-client
   python3-xarray python3-zarr python3-numcodecs python3-netcdf4 python3-dask netcdf-bin
   python3-h5py python3-fsspec
+  slurm-wlm  # the SLURM test (tests/slurm): slurmctld, slurmd, sbatch, srun
 )
 
 zpmpi_install_packages() {

@@ -13,28 +13,31 @@ namespace po = boost::program_options;
 Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   CliOptions cli;
   std::string store, memory_limit, max_chunks, stats;
-  int log_level = 1, num_jobs = 0, workers = 0;
+  int log_level = 1, num_jobs = 0, workers = 0, plan_ranks = 0;
   po::options_description desc(
-      "Usage: zpmpi [plan] --config job.json [options]\n"
-      "  (with \"plan\": print the plan and recommendations, write nothing)\n"
+      "Usage: zpmpi [run] --config job.json [options]     convert (the default command)\n"
+      "       zpmpi plan --config job.json [--ranks N] [--json] [options]\n"
+      "                                                  print what a run would do, write nothing\n"
       "Caches netCDF data into a Zarr v2 store, in parallel under MPI\n"
       "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions");
   desc.add_options()
       ("help,h", "print this help and exit")
       ("version", "print the version and exit")
-      ("config,c", po::value<std::string>(&cli.config_path)->value_name("FILE"), "job description (JSON)")
-      ("store", po::value<std::string>(&store)->value_name("PATH"), "output store (overrides \"store\")")
+      ("config,c", po::value<std::string>(&cli.config_path)->value_name("FILE"), "job description (JSON); required")
+      ("store", po::value<std::string>(&store)->value_name("PATH"), "output store (overrides \"store\"; default: the job's)")
       ("memory-limit", po::value<std::string>(&memory_limit)->value_name("SIZE"),
-       "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\")")
-      ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug")
-      ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store")
-      ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)")
+       "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\"; default 2GB)")
+      ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug (overrides \"log_level\"; default 1)")
+      ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store (overrides \"overwrite\"; default off)")
+      ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (overrides \"num_jobs\"; default: the ranks)")
       ("workers", po::value<int>(&workers)->value_name("N"),
        "encode/write threads per rank (overrides \"workers\"; default 1)")
       ("max-chunks", po::value<std::string>(&max_chunks)->value_name("N"),
        "most output chunks (files) in all (overrides \"max_chunks\"; default 10000000)")
       ("stats", po::value<std::string>(&stats)->value_name("FILE"),
-       "write the run's summary as JSON to FILE, also when it fails (overrides \"stats\")");
+       "write the run's summary as JSON to FILE, also when it fails (overrides \"stats\"; default: none)")
+      ("ranks", po::value<int>(&plan_ranks)->value_name("N"), "plan: plan for N ranks (default: the ranks it runs on)")
+      ("json", po::bool_switch(&cli.plan_json), "plan: print the report as one JSON document (default: text)");
   std::vector<std::string> commands;
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::vector<std::string>>(&commands));
@@ -53,9 +56,15 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     return usage_error(std::string(e.what()) + " (see --help)");
   }
-  if (commands.size() > 1 || (commands.size() == 1 && commands[0] != "plan"))
-    return usage_error("unknown command '" + commands.back() + "' (the only command is \"plan\"; see --help)");
-  cli.plan_only = commands.size() == 1;
+  if (commands.size() > 1 || (commands.size() == 1 && commands[0] != "plan" && commands[0] != "run"))
+    return usage_error("unknown command '" + commands.back() + "' (the commands are \"run\" and \"plan\"; see --help)");
+  cli.plan_only = commands.size() == 1 && commands[0] == "plan";
+  if (!cli.plan_only && (vm.count("ranks") || cli.plan_json))
+    return usage_error(std::string(vm.count("ranks") ? "--ranks" : "--json") + " is a flag of \"zpmpi plan\" (see --help)");
+  if (vm.count("ranks")) {
+    if (plan_ranks < 1) return usage_error("--ranks must be a positive integer");
+    cli.plan_ranks = plan_ranks;
+  }
   cli.help = vm.count("help") > 0;
   cli.version = vm.count("version") > 0;
   if (cli.help || cli.version) return cli;

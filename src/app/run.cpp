@@ -16,6 +16,8 @@
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
+#include "zpmpi/app/plan_report.hpp"
+#include "zpmpi/app/version.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/exec/executor.hpp"
@@ -75,7 +77,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   ZPMPI_ASSIGN_OR_RETURN(state.config, load_config(cli.config_path));
   ZPMPI_RETURN_IF_ERROR(apply_cli(cli, state.config));
   const Config& config = state.config;
-  log::init(0, config.log_level);
+  log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
 
   ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
   ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
@@ -97,15 +99,18 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
   plan::PlanOptions options;
-  options.num_ranks = num_ranks;
-  options.num_jobs = config.num_jobs.value_or(num_ranks);
+  options.num_ranks = cli.plan_ranks.value_or(num_ranks);  // plan --ranks N
+  options.num_jobs = config.num_jobs.value_or(options.num_ranks);
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options));
   for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
+  if (cli.plan_only) {  // the report only, nothing written
+    std::cout << plan_report_output(config, dataset, state.job, plan, cli.plan_json) << std::flush;
+    return std::string();
+  }
   describe_plan(plan, state.job);
-  if (cli.plan_only) return std::string();  // nothing to write
   if (!state.job.recommendations.empty() && config.recommendations == "halt")
     return Error{config.path + ": the selection or tiling is not aligned to the source chunks (" +
                      std::to_string(state.job.recommendations.size()) +
@@ -195,7 +200,7 @@ int run(int argc, char** argv) {
     return static_cast<int>(cli.error().code);
   }
   if (cli->help || cli->version) {
-    if (rank == 0) std::cout << (cli->help ? cli->usage : "zpmpi " ZPMPI_VERSION "\n") << std::flush;
+    if (rank == 0) std::cout << (cli->help ? cli->usage : version_text()) << std::flush;
     return 0;
   }
 
@@ -264,7 +269,8 @@ int run(int argc, char** argv) {
     stats = message.error();
   }
   Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
-  const exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  local.peak_rss = peak_rss_bytes();
   report.totals = collective(session, combine_over_ranks(session, local));
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;

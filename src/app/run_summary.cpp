@@ -1,5 +1,6 @@
 #include "zpmpi/app/run_summary.hpp"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,6 +27,12 @@ json::object stats_json(const exec::Stats& s) {
 }
 
 }  // namespace
+
+std::uint64_t peak_rss_bytes() {
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
 
 std::string summary_json(const RunSummary& s) {
   json::object o;

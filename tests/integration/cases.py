@@ -43,6 +43,9 @@ import samples  # noqa: E402
 from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E402,F401
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
+from multinode_cases import case_multinode  # noqa: E402,F401
+from plan_cases import case_plan_matches_run  # noqa: E402,F401
+from install_cases import case_install  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -313,14 +316,34 @@ def case_fail_rank(r, a):
     oracle_check(source, store)
 
 
+def help_of_flag(text, flag):
+    """The --help text of one flag (its wrapped lines joined)."""
+    m = re.search(rf"^  (?:-\w \[ )?{re.escape(flag)}\b.*?(?=^  -|\Z)", text, re.M | re.S)
+    return " ".join(m.group(0).split()) if m else ""
+
+
 def case_cli(r, a):
     # Every rank parses the command line; only rank 0 prints, so with 2 ranks: once.
     p = r.run(2, "--help")
     assert p.returncode == 0 and "--memory-limit" in p.stdout and "--config" in p.stdout, p.stdout + p.stderr
     assert p.stdout.count("--memory-limit") == 1, f"--help printed more than once:\n{p.stdout}"
     p = r.run(2, "--version")
-    assert p.returncode == 0 and re.fullmatch(r"zpmpi \d+\.\d+\.\d+\n", p.stdout), repr(p.stdout)
-    print("ok --help, --version (printed once with 2 ranks)")
+    assert p.returncode == 0 and re.match(r"zpmpi \d+\.\d+\.\d+\n", p.stdout), repr(p.stdout)
+    # Issue 14: the versions of the libraries it runs with, once each.
+    for lib in ("MPI", "HDF5", "netCDF-C", "zstd", "lz4"):
+        found = re.findall(rf"^  {re.escape(lib)}: (\S.*)$", p.stdout, re.M)
+        assert len(found) == 1 and "not loaded" not in found[0], f"{lib} version: {found}\n{p.stdout}"
+    # Every flag with its default (or "required").
+    usage = r.run(1, "--help").stdout
+    for flag in re.findall(r"^\s+(?:-\w \[ )?(--[\w-]+)", usage, re.M):
+        if flag not in ("--help", "--version"):
+            line = help_of_flag(usage, flag)
+            assert "default" in line or "required" in line, f"--help: {flag} has no default: {line!r}"
+    print("ok --help (every flag with its default), --version with the library versions (printed once with 2 ranks)")
+    expect_error(r.run(1, "--config", "x.json", "--json"), "--json without plan", 2, '--json is a flag of "zpmpi plan"')
+    expect_error(r.run(1, "--config", "x.json", "--ranks", "3"), "--ranks without plan", 2, "--ranks is a flag of")
+    expect_error(r.run(1, "plan", "--config", "x.json", "--ranks", "0"), "plan --ranks 0", 2, "--ranks must be")
+    expect_error(r.run(1, "convert", "--config", "x.json"), "unknown command", 2, "unknown command 'convert'")
     expect_error(r.run(2, "--config", "x.json", "--frobnicate"), "unknown flag", 2, "frobnicate")
     expect_error(r.run(1), "no --config", 2, "--config FILE is required")
     expect_error(r.run(2, "--config", os.path.join(r.work, "absent.json")), "missing job file", 2, "absent.json")
@@ -1126,6 +1149,10 @@ def case_stats(r, a):
         problems.append(f"implausible figures: {s}")
     if abs(s["mb_per_s"] - s["bytes_needed"] / 1e6 / s["seconds"]) > 1e-6 * s["mb_per_s"]:
         problems.append(f"mb_per_s {s['mb_per_s']} is not bytes_needed / 1e6 / seconds")
+    # Issue 14: each rank's peak resident memory, above its buffers (libraries, code).
+    for i, x in enumerate(s["per_rank"]):
+        if not x["peak_rss"] > max(x["peak_buffer"], 1 << 20):
+            problems.append(f"rank {i}: peak_rss {x['peak_rss']} not above its buffers {x['peak_buffer']} and 1 MiB")
     if not s["plan"]["buffers_per_rank"] >= s["peak_buffer"]:
         problems.append(f"peak buffers {s['peak_buffer']} above the plan's {s['plan']['buffers_per_rank']}")
     if f"done: {len(chunks)} arrays, {s['chunks']} chunks" not in p.stdout:
@@ -1197,6 +1224,7 @@ CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
+CASES += ["multinode", "plan_matches_run", "install"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 

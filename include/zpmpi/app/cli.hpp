@@ -1,7 +1,8 @@
-// Command line: zpmpi [plan] --config job.json [--store PATH] [--memory-limit 2GB]
+// Command line: zpmpi [run|plan] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
 //               [--max-chunks N] [--stats FILE] | --help | --version
-// "zpmpi plan ..." prints the plan and the recommendations and writes nothing.
+// "zpmpi plan ... [--ranks N] [--json]" prints the plan report (app/plan_report.hpp) for N
+// ranks (default: the ranks it runs on) and writes nothing; "run" (the default) converts.
 // Every flag that matches a config key overrides the job file's value.
 #pragma once
 
@@ -19,6 +20,8 @@ struct CliOptions {
   bool version = false;
   std::string usage;  ///< the --help text
   bool plan_only = false;  ///< the "plan" command
+  std::optional<int> plan_ranks;  ///< plan --ranks N: plan for N ranks, not the ranks running
+  bool plan_json = false;         ///< plan --json: the report as one JSON document on stdout
   std::string config_path;
   std::optional<std::string> store;
   std::optional<std::string> memory_limit;

@@ -5,7 +5,7 @@
 //    "source": "in.nc", "store": "out.zarr", "ranks": 2, "workers": 1, "arrays": 3,
 //    "seconds": 1.84, "mb_per_s": 212.7, "read_amplification": 1.0,
 //    "chunks": 120, "bytes_needed": ..., "bytes_decoded": ..., "bytes_raw": ..., "bytes_written": ...,
-//    "peak_buffer": ..., "seconds_read": ..., "seconds_gather": ..., "seconds_encode": ..., "seconds_write": ...,
+//    "peak_buffer": ..., "peak_rss": ..., "seconds_read": ..., "seconds_gather": ..., "seconds_encode": ..., "seconds_write": ...,
 //    "combine": {"chunks": "sum", ..., "peak_buffer": "max", "seconds_read": "max", ...},
 //    "per_rank": [{"chunks": 60, ...}, {"chunks": 60, ...}],
 //    "plan": {"regions": 4, "num_jobs": 2, "memory_limit": 2000000000, "buffers_per_rank": ..., "total_bytes": ...}}
@@ -48,6 +48,9 @@ struct RunSummary {
   std::vector<exec::Stats> per_rank;   ///< each rank's own, in rank order
   std::optional<PlanFigures> plan;
 };
+
+/// This process's peak resident set size in bytes so far (getrusage; 0 if unknown).
+std::uint64_t peak_rss_bytes();
 
 /// The JSON text of `s` (one line, newline-terminated).
 std::string summary_json(const RunSummary& s);

@@ -22,6 +22,7 @@ struct Stats {
   std::uint64_t bytes_raw = 0;       ///< uncompressed chunk bytes encoded (edge chunks padded)
   std::uint64_t bytes_written = 0;   ///< chunk file bytes written
   std::uint64_t peak_buffer = 0;     ///< most buffer memory one rank held at once (max over ranks)
+  std::uint64_t peak_rss = 0;        ///< the rank process's peak resident memory, bytes (set by the caller)
   /// Stage seconds (max over ranks); with several workers the chunk stages (gather, encode,
   /// write) are thread-seconds summed over the rank's workers.
   double seconds_read = 0, seconds_gather = 0, seconds_encode = 0, seconds_write = 0;
@@ -41,6 +42,7 @@ void fields(Self& s, Visit&& visit) {
   visit("bytes_raw", s.bytes_raw, Combine::kSum);
   visit("bytes_written", s.bytes_written, Combine::kSum);
   visit("peak_buffer", s.peak_buffer, Combine::kMax);
+  visit("peak_rss", s.peak_rss, Combine::kMax);
   visit("seconds_read", s.seconds_read, Combine::kMax);
   visit("seconds_gather", s.seconds_gather, Combine::kMax);
   visit("seconds_encode", s.seconds_encode, Combine::kMax);

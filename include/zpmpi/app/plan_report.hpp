@@ -1,0 +1,47 @@
+// `zpmpi plan`: what a run of the job would do, computed from the job, the described source
+// and the region plan, without writing anything. One JSON document (--json) and the same
+// figures as text.
+//
+// The figures are the run's own: chunks and bytes per rank come from the plan's batches
+// (plan::for_each_batch, as the executor walks them); "bytes_decoded" mirrors the
+// executor's read cost (exec::touched_elements over the same reads), so a run of the same
+// job on the same number of ranks reports equal chunks, bytes_needed, bytes_decoded and
+// bytes_raw in its --stats file (the integration case plan_matches_run holds them equal).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "zpmpi/app/config.hpp"
+#include "zpmpi/app/job.hpp"
+#include "zpmpi/model/dataset.hpp"
+#include "zpmpi/plan/region_plan.hpp"
+
+namespace zpmpi::app {
+
+/// The report as JSON:
+///   source {uri, dims {name: length}, variables [{name, dtype, dims, shape, chunks,
+///           compressed}]},
+///   arrays [{name, dtype, dims, shape, chunks, source_chunks, batch_chunks, chunks_total,
+///            bytes, coordinate, written_by}],
+///   ranks, num_jobs, workers, regions, memory_limit, peak_memory_per_rank, fits_memory_limit,
+///   chunks, bytes_needed, bytes_decoded, read_amplification, bytes_raw,
+///   files {chunks, metadata, total}, per_rank [{rank, regions, batches, chunks,
+///   bytes_needed, bytes_decoded, bytes_raw, peak_memory}], recommendations [text],
+///   warnings [text].
+/// Text and coarse index arrays (written whole by rank 0, one chunk each) count in rank 0's
+/// chunks and the files; their bytes are not estimated (they are not in bytes_raw either).
+boost::json::object plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                                const plan::RegionPlan& plan, const std::vector<std::string>& warnings);
+
+/// The same report for a terminal: a few aligned lines per section.
+std::string plan_report_text(const boost::json::object& report);
+
+/// What `zpmpi plan` prints: the report (with the plan's small-chunk warnings) as one JSON
+/// document and a newline, or as text.
+std::string plan_report_output(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                               const plan::RegionPlan& plan, bool as_json);
+
+}  // namespace zpmpi::app

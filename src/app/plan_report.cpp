@@ -1,0 +1,256 @@
+#include "zpmpi/app/plan_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+#include <sstream>
+
+#include "zpmpi/exec/executor.hpp"
+#include "zpmpi/plan/chunk_warnings.hpp"
+#include "zpmpi/model/bytes.hpp"
+#include "zpmpi/model/text.hpp"
+
+namespace zpmpi::app {
+namespace json = boost::json;
+namespace {
+
+using model::Box;
+using model::Shape;
+
+json::array shape_json(const Shape& s) {
+  json::array a;
+  for (auto v : s) a.push_back(v);
+  return a;
+}
+
+json::array names_json(const std::vector<std::string>& names) {
+  json::array a;
+  for (const auto& n : names) a.push_back(json::string(n));
+  return a;
+}
+
+/// What one read of `box` (steps `stride`) costs, as the executor counts it
+/// (count_decoded): whole source chunks when they are compressed, else the elements.
+std::uint64_t decoded_bytes(const model::ArrayLayout& spec, const Box& box, const Shape& stride) {
+  const std::uint64_t esize = model::dtype_size(spec.dtype);
+  if (!spec.source.chunked || !spec.source.compressed) return box.num_elements() * esize;
+  Box span = box;
+  for (std::size_t d = 0; d < span.rank(); ++d)
+    if (span.count[d] > 0) span.count[d] = (span.count[d] - 1) * stride[d] + 1;
+  return exec::touched_elements(span, spec.source.shape, spec.source.chunks) * esize;
+}
+
+/// The reads of one batch, as the executor's read_hyperslab makes them: the box itself for
+/// an identity map; else the map's pieces, or for tiles their union when it is no larger.
+std::uint64_t batch_decoded_bytes(const model::ArrayLayout& spec, const Box& out) {
+  if (spec.map.is_identity()) return decoded_bytes(spec, out, Shape(out.rank(), 1));
+  const std::vector<model::ReadPiece> pieces = spec.map.pieces(out);
+  if (spec.map.tile && pieces.size() > 1) {
+    std::optional<Box> all = pieces.front().source;
+    Shape end(all->rank());
+    for (std::size_t d = 0; d < all->rank(); ++d) end[d] = all->start[d] + all->count[d];
+    for (const model::ReadPiece& p : pieces) {
+      for (std::size_t d = 0; all && d < all->rank(); ++d) {
+        if (p.stride[d] != 1 && p.source.count[d] > 1) {
+          all.reset();
+          break;
+        }
+        all->start[d] = std::min(all->start[d], p.source.start[d]);
+        end[d] = std::max(end[d], p.source.start[d] + p.source.count[d]);
+      }
+      if (!all) break;
+    }
+    if (all) {
+      for (std::size_t d = 0; d < all->rank(); ++d) all->count[d] = end[d] - all->start[d];
+      if (all->num_elements() <= out.num_elements()) return decoded_bytes(spec, *all, Shape(all->rank(), 1));
+    }
+  }
+  std::uint64_t total = 0;
+  for (const model::ReadPiece& p : pieces) total += decoded_bytes(spec, p.source, p.stride);
+  return total;
+}
+
+struct RankFigures {
+  std::uint64_t regions = 0, batches = 0, chunks = 0, bytes_needed = 0, bytes_decoded = 0, bytes_raw = 0, peak = 0;
+};
+
+json::object array_json(const transform::OutputArray& a, const plan::ArrayPlan* p, const char* written_by) {
+  json::object o;
+  o["name"] = a.name;
+  o["dtype"] = a.text ? json::value(model::text_typestr(*a.text)) : json::value(model::dtype_name(a.dtype));
+  o["dims"] = names_json(a.dims);
+  o["shape"] = shape_json(a.shape);
+  o["chunks"] = shape_json(a.chunks);
+  o["source_chunks"] = a.source.chunks.empty() ? json::value(nullptr) : json::value(shape_json(a.source.chunks));
+  o["batch_chunks"] = p ? json::value(shape_json(p->batch_chunks)) : json::value(nullptr);
+  std::uint64_t chunks = 1;
+  for (std::size_t d = 0; d < a.shape.size(); ++d) chunks *= a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
+  if (!p) chunks = model::num_elements(a.shape) > 0 || a.shape.empty() ? 1 : 0;
+  o["chunks_total"] = chunks;
+  o["bytes"] = a.text ? json::value(nullptr) : json::value(model::num_elements(a.shape) * model::dtype_size(a.dtype));
+  o["coordinate"] = a.is_coordinate;
+  o["written_by"] = written_by;
+  return o;
+}
+
+std::string line(const char* format, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, format, args...);
+  return buf;
+}
+
+std::string shape_text(const json::value& v) {
+  if (v.is_null()) return "contiguous";
+  std::string s = "[";
+  for (const auto& x : v.as_array()) s += (s.size() > 1 ? ", " : "") + std::to_string(x.to_number<std::uint64_t>());
+  return s + "]";
+}
+
+std::string bytes_text(const json::value& v) { return model::format_bytes(v.to_number<std::uint64_t>()); }
+
+}  // namespace
+
+json::object plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                         const plan::RegionPlan& plan, const std::vector<std::string>& warnings) {
+  json::object r;
+  json::object source, dims;
+  source["uri"] = dataset.uri;
+  for (const auto& d : dataset.dims) dims[d.name] = d.length;
+  source["dims"] = std::move(dims);
+  json::array vars;
+  for (const auto& v : dataset.variables) {
+    vars.push_back(json::object{
+        {"name", v.name},
+        {"dtype", v.text ? json::value(model::text_typestr(*v.text)) : json::value(model::dtype_name(v.dtype))},
+        {"dims", names_json(v.dims)},
+        {"shape", shape_json(v.shape)},
+        {"chunks", v.chunked ? json::value(shape_json(v.source_chunks)) : json::value(nullptr)},
+        {"compressed", v.compressed}});
+  }
+  source["variables"] = std::move(vars);
+  r["source"] = std::move(source);
+
+  json::array arrays;
+  for (std::size_t i = 0; i < job.arrays.size(); ++i) arrays.push_back(array_json(job.arrays[i], &plan.arrays[i], "planned"));
+  for (const auto& a : job.text_arrays) arrays.push_back(array_json(a, nullptr, "rank 0"));
+  for (const auto& c : job.coarse_arrays) arrays.push_back(array_json(c.array, nullptr, "rank 0"));
+  const std::size_t num_arrays = arrays.size();
+  r["arrays"] = std::move(arrays);
+
+  const int ranks = plan.options.num_ranks;
+  std::vector<RankFigures> per(static_cast<std::size_t>(ranks));
+  for (const plan::Region& region : plan.regions) {
+    RankFigures& f = per.at(static_cast<std::size_t>(region.rank));
+    const plan::ArrayPlan& ap = plan.arrays[region.array];
+    const model::ArrayLayout& spec = ap.layout;
+    const std::uint64_t chunk_bytes = model::num_elements(spec.chunks) * model::dtype_size(spec.dtype);
+    f.regions += 1;
+    plan::for_each_batch(plan, region, [&](const plan::Batch& b) {
+      f.batches += 1;
+      f.chunks += b.chunks.num_elements();
+      f.bytes_raw += b.chunks.num_elements() * chunk_bytes;
+      f.bytes_needed += b.elements.num_elements() * model::dtype_size(spec.dtype);
+      f.bytes_decoded += batch_decoded_bytes(spec, b.elements);
+      f.peak = std::max(f.peak, ap.batch_footprint);
+    });
+  }
+  // Rank 0 writes the text and coarse index arrays whole, one chunk each.
+  for (const auto& a : job.text_arrays) per.front().chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
+  per.front().chunks += job.coarse_arrays.size();
+
+  RankFigures total;
+  json::array per_rank;
+  for (int rank = 0; rank < ranks; ++rank) {
+    const RankFigures& f = per[static_cast<std::size_t>(rank)];
+    per_rank.push_back(json::object{{"rank", rank}, {"regions", f.regions}, {"batches", f.batches},
+                                    {"chunks", f.chunks}, {"bytes_needed", f.bytes_needed},
+                                    {"bytes_decoded", f.bytes_decoded}, {"bytes_raw", f.bytes_raw},
+                                    {"peak_memory", f.peak}});
+    total.chunks += f.chunks;
+    total.bytes_needed += f.bytes_needed;
+    total.bytes_decoded += f.bytes_decoded;
+    total.bytes_raw += f.bytes_raw;
+  }
+  r["ranks"] = ranks;
+  r["num_jobs"] = plan.options.num_jobs;
+  r["workers"] = plan.options.workers;
+  r["regions"] = plan.regions.size();
+  r["memory_limit"] = plan.options.memory_limit;
+  r["peak_memory_per_rank"] = plan.max_batch_footprint;
+  r["fits_memory_limit"] = plan.max_batch_footprint <= plan.options.memory_limit;
+  r["chunks"] = total.chunks;
+  r["bytes_needed"] = total.bytes_needed;
+  r["bytes_decoded"] = total.bytes_decoded;
+  r["read_amplification"] = total.bytes_needed ? static_cast<double>(total.bytes_decoded) / total.bytes_needed : 1.0;
+  r["bytes_raw"] = total.bytes_raw;
+  // Per array .zarray and .zattrs; the group's .zgroup, .zattrs and .zmetadata.
+  const std::uint64_t metadata = 2 * num_arrays + 3;
+  r["files"] = json::object{{"chunks", total.chunks}, {"metadata", metadata}, {"total", total.chunks + metadata}};
+  r["per_rank"] = std::move(per_rank);
+  json::array recommendations;
+  for (const auto& rec : job.recommendations) recommendations.push_back(json::string(rec.text));
+  r["recommendations"] = std::move(recommendations);
+  r["warnings"] = names_json(warnings);
+  r["store"] = config.store;
+  return r;
+}
+
+std::string plan_report_text(const json::object& r) {
+  std::ostringstream out;
+  const auto& source = r.at("source").as_object();
+  out << "source " << source.at("uri").as_string().c_str() << ": " << source.at("variables").as_array().size()
+      << " variables, dims";
+  for (const auto& [name, length] : source.at("dims").as_object())
+    out << " " << std::string(name) << "=" << length.to_number<std::uint64_t>();
+  out << "\n";
+  for (const auto& v : source.at("variables").as_array()) {
+    const auto& o = v.as_object();
+    out << line("  %-16s %-5s %-22s chunks %s%s\n", o.at("name").as_string().c_str(), o.at("dtype").as_string().c_str(),
+                shape_text(o.at("shape")).c_str(), shape_text(o.at("chunks")).c_str(),
+                o.at("compressed").as_bool() ? " compressed" : "");
+  }
+  out << "output " << r.at("store").as_string().c_str() << ": " << r.at("arrays").as_array().size() << " arrays\n";
+  for (const auto& v : r.at("arrays").as_array()) {
+    const auto& o = v.as_object();
+    out << line("  %-16s %-5s %-22s chunks %-18s %8llu files, batch %s%s\n", o.at("name").as_string().c_str(),
+                o.at("dtype").as_string().c_str(), shape_text(o.at("shape")).c_str(),
+                shape_text(o.at("chunks")).c_str(),
+                static_cast<unsigned long long>(o.at("chunks_total").to_number<std::uint64_t>()),
+                o.at("batch_chunks").is_null() ? "- (written whole by rank 0)" : shape_text(o.at("batch_chunks")).c_str(),
+                o.at("coordinate").as_bool() ? ", coordinate" : "");
+  }
+  out << line("plan: %llu regions over %llu jobs on %llu ranks, %llu workers per rank\n",
+              static_cast<unsigned long long>(r.at("regions").to_number<std::uint64_t>()),
+              static_cast<unsigned long long>(r.at("num_jobs").to_number<std::uint64_t>()),
+              static_cast<unsigned long long>(r.at("ranks").to_number<std::uint64_t>()),
+              static_cast<unsigned long long>(r.at("workers").to_number<std::uint64_t>()));
+  out << "  read " << bytes_text(r.at("bytes_needed")) << " (decoded " << bytes_text(r.at("bytes_decoded"))
+      << ", amplification " << line("%.2f", r.at("read_amplification").to_number<double>()) << "), write "
+      << bytes_text(r.at("bytes_raw")) << " before compression\n";
+  const auto& files = r.at("files").as_object();
+  out << "  files: " << files.at("chunks").to_number<std::uint64_t>() << " chunks + "
+      << files.at("metadata").to_number<std::uint64_t>() << " metadata = " << files.at("total").to_number<std::uint64_t>()
+      << "\n";
+  out << "  memory per rank: at most " << bytes_text(r.at("peak_memory_per_rank")) << " of buffers, memory_limit "
+      << bytes_text(r.at("memory_limit")) << (r.at("fits_memory_limit").as_bool() ? "" : "  (ABOVE the limit)") << "\n";
+  out << "  per rank:   rank regions batches   chunks       read    decoded      write    buffers\n";
+  for (const auto& v : r.at("per_rank").as_array()) {
+    const auto& o = v.as_object();
+    auto n = [&](const char* k) { return static_cast<unsigned long long>(o.at(k).to_number<std::uint64_t>()); };
+    out << line("  %14llu %7llu %7llu %8llu %10s %10s %10s %10s\n", n("rank"), n("regions"), n("batches"), n("chunks"),
+                bytes_text(o.at("bytes_needed")).c_str(), bytes_text(o.at("bytes_decoded")).c_str(),
+                bytes_text(o.at("bytes_raw")).c_str(), bytes_text(o.at("peak_memory")).c_str());
+  }
+  // The warnings and recommendations went to stderr as the plan was made; here a count.
+  out << "  warnings: " << r.at("warnings").as_array().size() << ", recommendations: "
+      << r.at("recommendations").as_array().size() << "\n";
+  return out.str();
+}
+
+std::string plan_report_output(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                               const plan::RegionPlan& plan, bool as_json) {
+  const json::object report = plan_report(config, dataset, job, plan, plan::small_chunk_warnings(plan));
+  return as_json ? json::serialize(report) + "\n" : plan_report_text(report);
+}
+
+}  // namespace zpmpi::app
