@@ -39,6 +39,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netCDF4  # noqa: E402
 import oracle  # noqa: E402
+import processes  # noqa: E402
 import samples  # noqa: E402
 from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E402,F401
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
@@ -74,7 +75,10 @@ class Runner:
         return path
 
     def run(self, ranks, *args, env=None, timeout=120):
-        cmd = [self.mpirun, "-n", str(ranks), "--oversubscribe", self.zpmpi, *args]
+        return self.run_command([self.mpirun, "-n", str(ranks), "--oversubscribe", self.zpmpi, *args], env, timeout)
+
+    def run_command(self, cmd, env=None, timeout=120):
+        """`cmd` with ENV (and `env`), its output captured; a hang past `timeout` fails the test."""
         try:
             # zpmpi writes UTF-8 whatever the caller's locale: decode it as such.
             p = subprocess.run(cmd, env=dict(ENV, **(env or {})), capture_output=True, encoding="utf-8",
@@ -902,17 +906,7 @@ def _start(r, ranks, job, env=None, name="bg"):
                             start_new_session=True)
 
 
-def _session_members(sid):
-    members = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):  # field 6: session
-            members.append(int(pid))
-    return members
+_session_members = processes.session_members
 
 
 def _kill_session(p):

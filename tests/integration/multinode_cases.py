@@ -17,9 +17,7 @@ case multinode --ranks N (N "nodes", one rank each):
 """
 import json
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 
 LOCAL_RSH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "local_rsh")
@@ -32,16 +30,8 @@ def _mpirun(r, nodes, *cmd, env=None, timeout=90):
     for name in env or {}:
         args += ["-x", name]  # what a real remote node needs; the local agent inherits it anyway
     args += list(cmd)
-    import cases
-    try:
-        # The agent keeps each "node's" session directory here, not in /tmp.
-        p = subprocess.run(args, env=dict(cases.ENV, LOCAL_RSH_TMPDIR=r.work, **(env or {})), capture_output=True, encoding="utf-8",
-                           errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as e:
-        sys.exit(f"FAIL: {shlex.join(args)} did not finish in {timeout} s (a hang)\n"
-                 f"stdout:\n{e.stdout}\nstderr:\n{e.stderr}")
-    p.cmd = shlex.join(args)
-    return p
+    # The agent keeps each "node's" session directory here, not in /tmp.
+    return r.run_command(args, dict(env or {}, LOCAL_RSH_TMPDIR=r.work), timeout)
 
 
 def _probe(r, nodes):

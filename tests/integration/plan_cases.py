@@ -18,7 +18,7 @@ JOBS = [
                    preprocessors=[{"type": "reverse_axis", "dim": "latitude"},
                                   {"type": "sel", "latitude": [-30, 60]},
                                   {"type": "isel", "time": [1, 28, 3]}],
-                   recommendations="warn", memory_limit="200kB", workers=2)),
+                   recommendations="warn", memory_limit="300kB", workers=2)),
 ]
 
 

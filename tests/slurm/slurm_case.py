@@ -28,6 +28,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import oracle  # noqa: E402
+import processes  # noqa: E402
 import samples  # noqa: E402
 
 SKIP = 77
@@ -90,17 +91,7 @@ PartitionName=test Nodes={node} Default=YES MaxTime=INFINITE State=UP
     return conf
 
 
-def session_members(sid):
-    members = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[3]) == sid and fields[0] not in ("Z", "X"):
-            members.append(int(pid))
-    return members
+session_members = processes.session_members
 
 
 def tail(path, n=15):
