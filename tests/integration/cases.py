@@ -43,6 +43,7 @@ import samples  # noqa: E402
 from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E402,F401
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
+from xform_cases import case_xform, case_xform_guards, case_xform_memory  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -697,7 +698,7 @@ def case_bad_preprocessors(r, a):
     store = os.path.join(r.work, "badp.zarr")
     cases = [
         ("unknown_dim", [{"type": "isel", "height": 0}], "preprocessors[0]: no dimension 'height'"),
-        ("unknown_type", [{"type": "tile", "time": 4}], "preprocessors[0].type: unknown preprocessor 'tile'"),
+        ("unknown_type", [{"type": "tile", "time": 4}], "preprocessors[0].type: 'tile' is not supported"),
         ("index_out_of_range", [{"type": "isel", "time": 30}],
          "preprocessors[0].time: index 30 is out of range for length 30"),
         ("slice_out_of_range", [{"type": "isel", "latitude": [0, 99]}],
@@ -1191,6 +1192,7 @@ CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
+CASES += ["xform", "xform_guards", "xform_memory"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 
