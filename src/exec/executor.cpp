@@ -116,7 +116,7 @@ class ThreadRunner final : public source::TaskRunner {
 struct Worker {
   std::unique_ptr<codec::Codec> codec;
   Buffer chunk, encoded;
-  Buffer converted;  ///< the chunk after its value stage (model/value_stage.hpp), if any
+  Buffer row;  ///< one strided chunk row in the read type, before its value stage
   Stats stats;
 };
 
@@ -144,7 +144,7 @@ class RankExecutor {
 
     ZPMPI_RETURN_IF_ERROR(write_chunks(batch, hyper));
     std::uint64_t buffers = hyperslab_.capacity() + staging_.capacity();
-    for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity() + w.converted.capacity();
+    for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity() + w.row.capacity();
     stats_.peak_buffer = std::max<std::uint64_t>(stats_.peak_buffer, buffers);
     return {};
   }
@@ -210,24 +210,35 @@ class RankExecutor {
         raw = chunk;
       }
     } else {
-      // Gathered in the read type (dims permuted), then converted whole; the padding
-      // converts zeros, which no reader sees past the array's end.
-      std::byte* chunk = worker.chunk.get(chunk_elems * read_size);
-      if (padded) std::memset(chunk, 0, chunk_elems * read_size);
-      if (spec.map.transposed()) {
-        Shape stored_start(rank);
+      // Row by row, dims permuted, each row converted on the way (a strided row is first
+      // gathered into `row` in the read type): no chunk-sized buffer besides the output.
+      std::byte* chunk = worker.chunk.get(chunk_bytes);
+      if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
+      Shape stored_start = start_in_hyper;
+      if (spec.map.transposed())
         for (std::size_t k = 0; k < rank; ++k) stored_start[spec.map.order[k]] = start_in_hyper[k];
-        model::gather_transposed(hyper, hyper_shape, stored_start, chunk, spec.chunks, Shape(rank, 0), count,
-                                 spec.map.order, read_size);
-      } else {
-        model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count, read_size);
-      }
+      const std::size_t max_row = rank ? static_cast<std::size_t>(spec.chunks[rank - 1]) : 1;
+      std::byte* row = spec.values ? worker.row.get(max_row * read_size) : nullptr;
+      model::for_each_row(hyper_shape, stored_start, spec.chunks, Shape(rank, 0), count, spec.map.order,
+                          [&](Index s, Index step, Index t, Index m) {
+                            const std::byte* from = hyper + s * read_size;
+                            if (!spec.values && step == 1) {
+                              std::memcpy(chunk + t * esize, from, m * esize);
+                              return;
+                            }
+                            if (!spec.values) {
+                              for (Index i = 0; i < m; ++i)
+                                std::memcpy(chunk + (t + i) * esize, from + i * step * esize, esize);
+                              return;
+                            }
+                            if (step != 1) {
+                              for (Index i = 0; i < m; ++i)
+                                std::memcpy(row + i * read_size, from + i * step * read_size, read_size);
+                              from = row;
+                            }
+                            apply_values(*spec.values, spec.dtype, from, chunk + t * esize, m);
+                          });
       raw = chunk;
-      if (spec.values) {
-        std::byte* out = worker.converted.get(chunk_bytes);
-        apply_values(*spec.values, spec.dtype, chunk, out, chunk_elems);
-        raw = out;
-      }
     }
     worker.stats.seconds_gather += seconds_since(t0);
 

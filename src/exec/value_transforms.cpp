@@ -4,6 +4,7 @@
 #include "zpmpi/exec/value_transforms.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -73,20 +74,25 @@ struct Ops {
     D a, b;
     std::int64_t decimals;
   };
-  std::vector<Op> list;
+  // Fixed arrays: a converter is set up per chunk row, where a heap allocation would cost
+  // more than the row's work.
+  std::array<Op, model::kMaxValueOps> list;
+  std::size_t count = 0;
   explicit Ops(const model::ValueStage& st) {
     for (const model::ValueOp& o : st.ops) {
+      if (count == list.size()) break;  // array_steps refuses more
       Op op{};
       op.kind = o.op == "clip" ? 0 : o.op == "fillna" ? 1 : 2;
       op.has_a = o.a.has_value(), op.has_b = o.b.has_value();
       if (op.kind == 2) op.decimals = o.a ? scalar_as<std::int64_t>(*o.a) : 0;
       if (op.kind != 2 && op.has_a) op.a = scalar_as<D>(*o.a);
       if (op.kind != 2 && op.has_b) op.b = scalar_as<D>(*o.b);
-      list.push_back(op);
+      list[count++] = op;
     }
   }
   void apply(D* x, std::size_t n) const {
-    for (const Op& op : list) {
+    for (std::size_t j = 0; j < count; ++j) {
+      const Op& op = list[j];
       for (std::size_t i = 0; i < n; ++i) {
         if (op.kind == 0) {
           // np.clip = minimum(maximum(x, lo), hi): NaN stays NaN.
@@ -104,8 +110,10 @@ struct Ops {
 /// Source elements to decoded ones: mask (in M) then scale and offset (in D).
 template <class S, class M, class D>
 void decode(const model::ValueStage& st, const std::byte* src, D* x, std::size_t n) {
-  std::vector<M> mask;
-  for (const Scalar& v : st.mask) mask.push_back(scalar_as<M>(v));
+  std::array<M, model::kMaxMaskValues> mask{};
+  std::size_t masks = 0;
+  for (const Scalar& v : st.mask)
+    if (masks < mask.size()) mask[masks++] = scalar_as<M>(v);
   const bool scale = st.scale_factor.has_value(), offset = st.add_offset.has_value();
   const D sf = scale ? scalar_as<D>(*st.scale_factor) : D(1);
   const D ao = offset ? scalar_as<D>(*st.add_offset) : D(0);
@@ -114,8 +122,8 @@ void decode(const model::ValueStage& st, const std::byte* src, D* x, std::size_t
     std::memcpy(&s, src + i * sizeof(S), sizeof(S));
     M m = static_cast<M>(s);
     if constexpr (kFloat<M>) {
-      for (M f : mask)
-        if (m == f) m = std::numeric_limits<M>::quiet_NaN();
+      for (std::size_t j = 0; j < masks; ++j)
+        if (m == mask[j]) m = std::numeric_limits<M>::quiet_NaN();
     }
     D v = static_cast<D>(m);
     if (scale) v = static_cast<D>(v * sf);

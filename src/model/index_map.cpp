@@ -263,41 +263,13 @@ bool IndexMap::pads(const model::Box& out) const {
 void gather_transposed(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
                        const Shape& dst_shape, const Shape& dst_start, const Shape& count,
                        const std::vector<std::size_t>& order, std::size_t esize) {
-  const std::size_t rank = count.size();
-  if (rank == 0) {
-    std::memcpy(dst, src, esize);
-    return;
-  }
-  if (num_elements(count) == 0) return;
-  // Element strides of the source along each output dim.
-  std::vector<Index> src_stride(rank, 1), along(rank);
-  for (std::size_t d = rank - 1; d-- > 0;) src_stride[d] = src_stride[d + 1] * src_shape[d + 1];
-  Index src_base = 0;
-  for (std::size_t d = 0; d < rank; ++d) src_base += src_start[d] * src_stride[d];
-  for (std::size_t k = 0; k < rank; ++k) along[k] = src_stride[order[k]];
-  Shape idx(rank, 0);
-  const std::size_t last = rank - 1;
-  for (;;) {
-    Index s = src_base, t = 0;
-    for (std::size_t k = 0; k < rank; ++k) {
-      s += idx[k] * along[k];
-      t = t * dst_shape[k] + dst_start[k] + idx[k];
+  for_each_row(src_shape, src_start, dst_shape, dst_start, count, order, [&](Index s, Index step, Index t, Index n) {
+    if (step == 1) {
+      std::memcpy(dst + t * esize, src + s * esize, n * esize);
+      return;
     }
-    // The innermost output dim: a strided walk of the source (a run when it is stored last).
-    if (along[last] == 1) {
-      std::memcpy(dst + t * esize, src + s * esize, count[last] * esize);
-    } else {
-      for (Index i = 0; i < count[last]; ++i)
-        std::memcpy(dst + (t + i) * esize, src + (s + i * along[last]) * esize, esize);
-    }
-    std::size_t k = last;
-    for (;;) {
-      if (k == 0) return;
-      --k;
-      if (++idx[k] < count[k]) break;
-      idx[k] = 0;
-    }
-  }
+    for (Index i = 0; i < n; ++i) std::memcpy(dst + (t + i) * esize, src + (s + i * step) * esize, esize);
+  });
 }
 
 }  // namespace zpmpi::model

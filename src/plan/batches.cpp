@@ -29,10 +29,12 @@ std::uint64_t copies(const model::ArrayLayout& s) { return s.map.is_identity() ?
 /// for a compressed source, the decode buffers (kDecodeChunkBuffers source chunks: HDF5's
 /// on the reading thread, or each worker's when zpmpi decodes on the workers).
 std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
-  std::uint64_t chunk = model::dtype_size(s.dtype), elements = 1;
-  for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c), elements = grid::sat_mul(elements, c);
-  // A value stage gathers the chunk in the read type before converting it (exec/value_transforms.hpp).
-  const std::uint64_t gathered = s.values ? grid::sat_mul(elements, model::dtype_size(s.read_dtype())) : 0;
+  std::uint64_t chunk = model::dtype_size(s.dtype);
+  for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
+  // A value stage converts row by row into the chunk (in the output dtype: float16 halves
+  // it), a strided row first gathered in the read type (exec/value_transforms.hpp).
+  const std::uint64_t gathered =
+      s.values && !s.chunks.empty() ? grid::sat_mul(s.chunks.back(), model::dtype_size(s.read_dtype())) : 0;
   std::uint64_t decode = 0;
   if (s.source.compressed) {
     decode = kDecodeChunkBuffers * model::dtype_size(s.read_dtype()) *

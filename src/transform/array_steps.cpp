@@ -73,6 +73,8 @@ Result<model::ValueStage*> stage_of(OutputArray& a, const std::string& key) {
         if (!nan && std::find(st.mask.begin(), st.mask.end(), v) == st.mask.end()) st.mask.push_back(v);
       }
   }
+  if (st.mask.size() > model::kMaxMaskValues)
+    return usage_error(key + ": " + a.name + " has more than " + std::to_string(model::kMaxMaskValues) + " fill values");
   st.masked_dtype = st.mask.empty() ? a.dtype : promote_for_nan(a.dtype);
   for (auto [name, field] : {std::pair{"scale_factor", &st.scale_factor}, std::pair{"add_offset", &st.add_offset}}) {
     if (const model::Attribute* f = find_attr(a, name)) {
@@ -248,6 +250,8 @@ class Steps {
       if (!model::is_float(st->decoded_dtype))
         return usage_error(key + ": " + name + " of " + a->name + " (" + std::string(model::dtype_name(a->dtype)) +
                            ", no NaN) is not supported: only float values (decoded or after astype)");
+      if (st->ops.size() == model::kMaxValueOps)
+        return usage_error(key + ": more than " + std::to_string(model::kMaxValueOps) + " value steps on " + a->name);
       st->ops.push_back(op);
     }
     return {};

@@ -224,8 +224,8 @@ def case_xform_memory(r, a):
     d_f32 = footprint(["d2m"], [{"type": "astype", "dtype": "float32"}])
     chunk = 30 * 37 * 72
     print(f"batch footprints: t2m {t_plain}, as float16 {t_f16}; d2m {d_plain}, decoded to float32 {d_f32}")
-    # float16: the output chunk and its encoding bound shrink by 2 bytes per element, and the
-    # float32 gathered chunk is added: 4 + 2 + bound(2n) vs 4 + bound(4n).
-    assert t_f16 < t_plain, (t_f16, t_plain)
-    assert d_f32 > d_plain + 2 * chunk, (d_f32, d_plain)
+    # The output chunk and its encoding bound are 2 bytes per element fewer as float16 and
+    # 2 more for a short decoded to float32 (about 4 * chunk in all; one source row is added).
+    assert t_plain - t_f16 >= 3 * chunk, (t_f16, t_plain)
+    assert d_f32 - d_plain >= 3 * chunk, (d_f32, d_plain)
     print("ok xform memory")

@@ -116,10 +116,47 @@ struct IndexMap {
   bool operator==(const IndexMap&) const = default;
 };
 
-/// Copies the `count` box (output dims) at `src_start` (stored dims) of a C-order array of
-/// `src_shape` (stored dims) to `dst_start` of one of `dst_shape` (output dims): output dim
-/// k runs along stored dim order[k]. Example: a (2, 3) stored block with order {1, 0}
-/// lands as its (3, 2) transpose.
+/// Walks the `count` box (output dims) at `src_start` (stored dims) of a C-order array of
+/// `src_shape` (stored dims) and at `dst_start` of one of `dst_shape` (output dims), where
+/// output dim k runs along stored dim order[k] (empty `order`: the stored order), one
+/// innermost run at a time: row(src, src_step, dst, n) for n elements, the source ones at
+/// element offsets src, src + src_step, ... and the destination ones contiguous from dst.
+/// src_step is 1 when the innermost output dim is the innermost stored dim.
+template <class Row>
+void for_each_row(const Shape& src_shape, const Shape& src_start, const Shape& dst_shape, const Shape& dst_start,
+                  const Shape& count, const std::vector<std::size_t>& order, Row&& row) {
+  const std::size_t rank = count.size();
+  if (rank == 0) {
+    row(Index{0}, Index{1}, Index{0}, Index{1});
+    return;
+  }
+  if (num_elements(count) == 0) return;
+  std::vector<Index> stride(rank, 1), along(rank);  // source element strides: stored dims, output dims
+  for (std::size_t d = rank - 1; d-- > 0;) stride[d] = stride[d + 1] * src_shape[d + 1];
+  Index base = 0;
+  for (std::size_t d = 0; d < rank; ++d) base += src_start[d] * stride[d];
+  for (std::size_t k = 0; k < rank; ++k) along[k] = stride[order.empty() ? k : order[k]];
+  Shape idx(rank, 0);
+  const std::size_t last = rank - 1;
+  for (;;) {
+    Index s = base, t = 0;
+    for (std::size_t k = 0; k < rank; ++k) {
+      s += idx[k] * along[k];
+      t = t * dst_shape[k] + dst_start[k] + idx[k];
+    }
+    row(s, along[last], t, count[last]);
+    std::size_t k = last;
+    for (;;) {
+      if (k == 0) return;
+      --k;
+      if (++idx[k] < count[k]) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+/// Copies the `count` box as for_each_row walks it (`esize` bytes per element). Example: a
+/// (2, 3) stored block with order {1, 0} lands as its (3, 2) transpose.
 void gather_transposed(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
                        const Shape& dst_shape, const Shape& dst_start, const Shape& count,
                        const std::vector<std::size_t>& order, std::size_t esize);

@@ -24,6 +24,10 @@
 
 namespace zpmpi::model {
 
+/// Bounds that keep a stage small enough to set up per chunk row without allocating.
+inline constexpr std::size_t kMaxValueOps = 16;
+inline constexpr std::size_t kMaxMaskValues = 8;
+
 /// One element-wise op on decoded values.
 struct ValueOp {
   std::string op;               ///< "clip" (a = min, b = max), "fillna" (a), "round" (a = decimals)
