@@ -64,10 +64,16 @@ bool is_float(DType t) { return info(t).is_float; }
 bool is_signed_integer(DType t) { return info(t).is_signed && !info(t).is_float; }
 std::string_view dtype_name(DType t) { return info(t).name; }
 
-std::optional<DType> dtype_from_name(std::string_view name) {
+std::optional<DType> output_dtype_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kInfo.size(); ++i)
     if (kInfo[i].name == name) return static_cast<DType>(i);
   return std::nullopt;
+}
+
+std::optional<DType> dtype_from_name(std::string_view name) {
+  const auto t = output_dtype_from_name(name);
+  if (t == DType::f2) return std::nullopt;
+  return t;
 }
 
 void store_scalar(DType t, const Scalar& value, std::byte* out) {

@@ -6,7 +6,8 @@
 //    "arrays": [{"layout": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
 //                           "source": {"name": "t2m", "dims": [...], ...},
 //                           "map": {"dims": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}],
-//                                   "tile": null}},
+//                                   "tile": null, "order": []},
+//                           "values": null},
 //                "unit": [...], "unit_grid": [...], "batch_chunks": [...], "batch_footprint": ...}],
 //    "regions": [{"array": 0, "unit_begin": 0, "unit_end": 3, "job": 0, "rank": 0, "bytes": ...}]}
 //
@@ -198,7 +199,7 @@ template <class T> json::value to_json(const std::vector<T>& list) {
 void from_json(const json::value& v, std::string& s) { s = v.as_string(); }
 void from_json(const json::value& v, bool& b) { b = v.as_bool(); }
 void from_json(const json::value& v, model::DType& t) {
-  const auto dtype = model::dtype_from_name(v.as_string());
+  const auto dtype = model::output_dtype_from_name(v.as_string());
   if (!dtype) throw BadPlan("unknown dtype \"" + std::string(v.as_string()) + "\"");
   t = *dtype;
 }

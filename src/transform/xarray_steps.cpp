@@ -74,7 +74,7 @@ Result<model::DType> get_dtype(const json::value& v, const std::string& key) {
   for (const auto& [n, t] : kNames)
     if (name == n) return t;
   if (name.size() == 3 && (name[0] == '<' || name[0] == '|')) name = name.substr(1);
-  if (auto t = model::dtype_from_name(name)) return *t;
+  if (auto t = model::output_dtype_from_name(name)) return *t;
   return key_error(key, "must be one of " + list + ", got " + show(v));
 }
 

@@ -432,7 +432,7 @@ def case_bad_inputs(r, a):
         bad("memory_limit_negative", 2, "memory_limit: must be a size", memory_limit=-5)
         bad("memory_limit_zero", 2, "memory_limit: cannot parse '0GB'", memory_limit="0GB")
         bad("num_jobs_zero", 2, "num_jobs: must be a positive integer, got 0", num_jobs=0)
-        bad("unsupported_preprocessor", 2, "preprocessors[0].type: unknown preprocessor 'tile'",
+        bad("unsupported_preprocessor", 2, "preprocessors[0].type: 'tile' is not supported",
             preprocessors=[{"type": "tile", "time": 4}])
         bad("compressor_unknown", 2, "unknown compressor 'gzip'", compressor={"id": "gzip"})
         bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")

@@ -20,8 +20,11 @@ bool is_float(DType t);
 bool is_signed_integer(DType t);
 /// "i1" ... "f8".
 std::string_view dtype_name(DType t);
-/// Inverse of dtype_name; nullopt for anything else.
+/// Inverse of dtype_name for the ten types a source holds ("i1" ... "f8"); nullopt for
+/// anything else, "f2" included (no source or codec reads float16).
 std::optional<DType> dtype_from_name(std::string_view name);
+/// Inverse of dtype_name for every type zpmpi writes: also "f2" (astype's float16).
+std::optional<DType> output_dtype_from_name(std::string_view name);
 
 /// Calls f(std::type_identity<T>{}) with the C type T of `t`: the one switch over DType.
 template <class F>
