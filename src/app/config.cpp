@@ -11,6 +11,7 @@
 
 #include "strict_json.hpp"
 #include "zpmpi/model/bytes.hpp"
+#include "zpmpi/transform/xarray_steps.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 #include "zpmpi/zarr/names.hpp"
 
@@ -128,10 +129,10 @@ Status parse_source(const json::value& v, Config& config) {
   return {};
 }
 
-/// One per-variable transform list: only renaming exists so far.
-Result<std::string> parse_variable_transforms(const json::value& v, const std::string& key) {
+/// One per-variable transform list: rename (new_name) and the DataArray methods of
+/// transform/xarray_steps.hpp, into `choice`.
+Status parse_variable_transforms(const json::value& v, const std::string& key, transform::VariableChoice& choice) {
   if (!v.is_array()) return key_error(key, "must be a list of transforms, got " + show(v));
-  std::string new_name;
   const auto& list = v.get_array();
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string item_key = key + "[" + std::to_string(i) + "]";
@@ -140,26 +141,30 @@ Result<std::string> parse_variable_transforms(const json::value& v, const std::s
     const json::value* type = t.if_contains("type");
     if (!type) return key_error(item_key, "has no \"type\"");
     ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, item_key + ".type"));
-    if (type_name != "rename")
-      return key_error(item_key + ".type", "transform '" + type_name + "' is not supported (supported: rename)");
+    if (type_name != "rename") {
+      ZPMPI_ASSIGN_OR_RETURN(std::optional<transform::Step> step, transform::parse_xarray_step(type_name, t, item_key, true));
+      if (!step) return key_error(item_key + ".type", transform::unsupported_type_message(type_name, true));
+      choice.steps.push_back(std::move(*step));
+      continue;
+    }
     for (const auto& [k, value] : t) {
       if (k == "type") continue;
       if (k != "new_name") return key_error(item_key, "unknown key '" + std::string(k) + "' (known: type, new_name)");
-      ZPMPI_ASSIGN_OR_RETURN(new_name, get_string(value, item_key + ".new_name"));
-      ZPMPI_RETURN_IF_ERROR(check_array_name(new_name, item_key + ".new_name"));
+      ZPMPI_ASSIGN_OR_RETURN(choice.new_name, get_string(value, item_key + ".new_name"));
+      ZPMPI_RETURN_IF_ERROR(check_array_name(choice.new_name, item_key + ".new_name"));
     }
     if (!t.contains("new_name")) return key_error(item_key, "rename needs \"new_name\"");
   }
-  return new_name;
+  return {};
 }
 
 Status parse_variables(const json::value& v, Config& config) {
   std::vector<transform::VariableChoice> chosen;
   std::set<std::string> seen;
-  auto add = [&](const std::string& name, std::string new_name) -> Status {
-    if (name.empty()) return key_error("variables", "a variable name must not be empty");
-    if (!seen.insert(name).second) return key_error("variables", "'" + name + "' is listed twice");
-    chosen.push_back({name, std::move(new_name)});
+  auto add = [&](transform::VariableChoice choice) -> Status {
+    if (choice.name.empty()) return key_error("variables", "a variable name must not be empty");
+    if (!seen.insert(choice.name).second) return key_error("variables", "'" + choice.name + "' is listed twice");
+    chosen.push_back(std::move(choice));
     return {};
   };
   if (v.is_null()) return {};
@@ -168,13 +173,13 @@ Status parse_variables(const json::value& v, Config& config) {
     for (std::size_t i = 0; i < list.size(); ++i) {
       ZPMPI_ASSIGN_OR_RETURN(std::string name,
                              get_string(list[i], "variables[" + std::to_string(i) + "]"));
-      ZPMPI_RETURN_IF_ERROR(add(name, ""));
+      ZPMPI_RETURN_IF_ERROR(add({name, ""}));
     }
   } else if (v.is_object()) {
     for (const auto& [k, value] : v.get_object()) {
-      ZPMPI_ASSIGN_OR_RETURN(std::string new_name,
-                             parse_variable_transforms(value, "variables." + std::string(k)));
-      ZPMPI_RETURN_IF_ERROR(add(std::string(k), new_name));
+      transform::VariableChoice choice{std::string(k), ""};
+      ZPMPI_RETURN_IF_ERROR(parse_variable_transforms(value, "variables." + std::string(k), choice));
+      ZPMPI_RETURN_IF_ERROR(add(std::move(choice)));
     }
   } else {
     return key_error("variables", "must be a list of names or an object name -> transforms, got " + show(v));
@@ -291,7 +296,7 @@ Status parse_preprocessors(const json::value& v, Config& config) {
         type_name != "rename")
       return key_error(key, type_name + " after tiled (" + config.steps.back().key +
                                 "): tiled must come last, after isel, sel, reverse_axis and roll");
-    if (type_name == "rename") {
+    if (type_name == "rename" && (p.contains("var_id") || p.contains("new_name"))) {
       ZPMPI_RETURN_IF_ERROR(only({"var_id", "new_name"}));
       ZPMPI_ASSIGN_OR_RETURN(std::string var_id, required_string("var_id"));
       ZPMPI_ASSIGN_OR_RETURN(std::string new_name, required_string("new_name"));
@@ -325,8 +330,10 @@ Status parse_preprocessors(const json::value& v, Config& config) {
       ZPMPI_ASSIGN_OR_RETURN(transform::Tiled tiled, parse_tiled(p, key));
       config.steps.push_back({key, std::move(tiled)});
     } else {
-      return key_error(key + ".type", "unknown preprocessor '" + type_name +
-                                          "' (known: isel, sel, subset, reverse_axis, roll, tiled, rename)");
+      // xarray's own methods (transform/xarray_steps.hpp), else an error listing every type.
+      ZPMPI_ASSIGN_OR_RETURN(std::optional<transform::Step> step, transform::parse_xarray_step(type_name, p, key, false));
+      if (!step) return key_error(key + ".type", transform::unsupported_type_message(type_name, false));
+      config.steps.push_back(std::move(*step));
     }
   }
   return {};

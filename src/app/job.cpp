@@ -9,6 +9,7 @@
 #include "zpmpi/transform/coordinates_attribute.hpp"
 #include "zpmpi/zarr/names.hpp"
 #include "zpmpi/transform/require_data.hpp"
+#include "zpmpi/transform/array_steps.hpp"
 
 namespace zpmpi::app {
 
@@ -79,6 +80,9 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
 
   ZPMPI_ASSIGN_OR_RETURN(transform::DimStates states, transform::apply_preprocessors(dataset, coords, config.steps));
   transform::apply_dim_states(job.arrays, states);
+  ZPMPI_ASSIGN_OR_RETURN(transform::GroupAttrChanges attr_changes,
+                         transform::apply_array_steps(job.arrays, config.steps, config.variables, states));
+  ZPMPI_RETURN_IF_ERROR(transform::require_data_variable(job.arrays, dataset));  // drop_vars may have left none
   job.text_arrays = transform::take_text_arrays(job.arrays);
   ZPMPI_ASSIGN_OR_RETURN(job.coarse_arrays, transform::apply_tiling(job.arrays, job.text_arrays, states));
   ZPMPI_RETURN_IF_ERROR(check_names(job, dataset));
@@ -115,7 +119,8 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
     a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);
   }
 
-  job.group_attrs = zarr::attrs_json(dataset.attributes);
+  if (!attr_changes.drop_all) job.group_attrs = zarr::attrs_json(dataset.attributes);
+  for (const auto& [k, v] : attr_changes.assigned) job.group_attrs[k] = v;
   if (!global_coordinates.empty()) job.group_attrs["coordinates"] = global_coordinates;
   if (config.cache_label) job.group_attrs["cache_label"] = *config.cache_label;
   for (const auto& [k, v] : config.add_attrs) job.group_attrs[k] = v;

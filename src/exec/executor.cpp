@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "zpmpi/exec/value_transforms.hpp"
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::exec {
@@ -115,6 +116,7 @@ class ThreadRunner final : public source::TaskRunner {
 struct Worker {
   std::unique_ptr<codec::Codec> codec;
   Buffer chunk, encoded;
+  Buffer row;  ///< one strided chunk row in the read type, before its value stage
   Stats stats;
 };
 
@@ -131,17 +133,18 @@ class RankExecutor {
 
   Status run_batch(const plan::Batch& batch) {
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
-    const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.dtype);
+    // Read in the source's element type and dim order (transpose and values: write_chunk).
+    const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.read_dtype());
 
     const auto t0 = Clock::now();
     std::byte* hyper = hyperslab_.get(hyper_bytes);
-    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, batch.elements, hyper, hyper_bytes));
+    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, spec.map.stored_box(batch.elements), hyper, hyper_bytes));
     stats_.seconds_read += seconds_since(t0);
     stats_.bytes_needed += hyper_bytes;
 
     ZPMPI_RETURN_IF_ERROR(write_chunks(batch, hyper));
     std::uint64_t buffers = hyperslab_.capacity() + staging_.capacity();
-    for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity();
+    for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity() + w.row.capacity();
     stats_.peak_buffer = std::max<std::uint64_t>(stats_.peak_buffer, buffers);
     return {};
   }
@@ -175,13 +178,13 @@ class RankExecutor {
   Status write_chunk(Worker& worker, const plan::Batch& batch, const std::byte* hyper, Index n) {
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     const std::size_t esize = model::dtype_size(spec.dtype);
-    const Shape& hyper_shape = batch.elements.count;
+    const std::size_t read_size = model::dtype_size(spec.read_dtype());
+    const Shape hyper_shape = spec.map.stored_box(batch.elements).count;
     const std::size_t rank = spec.shape.size();
     const std::size_t chunk_elems = model::num_elements(spec.chunks);
     const std::size_t chunk_bytes = chunk_elems * esize;
     Shape chunk_index(rank), start_in_hyper(rank), count(rank);
     bool padded = false;
-    Index offset = 0;
     Index rem = n;
     for (std::size_t d = rank; d-- > 0;) {
       chunk_index[d] = batch.chunks.start[d] + rem % batch.chunks.count[d];
@@ -192,15 +195,49 @@ class RankExecutor {
       count[d] = std::min(spec.chunks[d], spec.shape[d] - first);
       padded = padded || count[d] < spec.chunks[d];
       start_in_hyper[d] = first - batch.elements.start[d];
-      offset = offset * hyper_shape[d] + start_in_hyper[d];
     }
 
     auto t0 = Clock::now();
-    const std::byte* raw = hyper + offset * esize;
-    if (padded || !is_contiguous(count, hyper_shape)) {
+    const std::byte* raw = nullptr;
+    if (!spec.map.transposed() && !spec.values) {
+      Index offset = 0;
+      for (std::size_t d = 0; d < rank; ++d) offset = offset * hyper_shape[d] + start_in_hyper[d];
+      raw = hyper + offset * esize;
+      if (padded || !is_contiguous(count, hyper_shape)) {
+        std::byte* chunk = worker.chunk.get(chunk_bytes);
+        if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
+        model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count, esize);
+        raw = chunk;
+      }
+    } else {
+      // Row by row, dims permuted, each row converted on the way (a strided row is first
+      // gathered into `row` in the read type): no chunk-sized buffer besides the output.
       std::byte* chunk = worker.chunk.get(chunk_bytes);
       if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-      model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count, esize);
+      Shape stored_start = start_in_hyper;
+      if (spec.map.transposed())
+        for (std::size_t k = 0; k < rank; ++k) stored_start[spec.map.order[k]] = start_in_hyper[k];
+      const std::size_t max_row = rank ? static_cast<std::size_t>(spec.chunks[rank - 1]) : 1;
+      std::byte* row = spec.values ? worker.row.get(max_row * read_size) : nullptr;
+      model::for_each_row(hyper_shape, stored_start, spec.chunks, Shape(rank, 0), count, spec.map.order,
+                          [&](Index s, Index step, Index t, Index m) {
+                            const std::byte* from = hyper + s * read_size;
+                            if (!spec.values && step == 1) {
+                              std::memcpy(chunk + t * esize, from, m * esize);
+                              return;
+                            }
+                            if (!spec.values) {
+                              for (Index i = 0; i < m; ++i)
+                                std::memcpy(chunk + (t + i) * esize, from + i * step * esize, esize);
+                              return;
+                            }
+                            if (step != 1) {
+                              for (Index i = 0; i < m; ++i)
+                                std::memcpy(row + i * read_size, from + i * step * read_size, read_size);
+                              from = row;
+                            }
+                            apply_values(*spec.values, spec.dtype, from, chunk + t * esize, m);
+                          });
       raw = chunk;
     }
     worker.stats.seconds_gather += seconds_since(t0);
@@ -230,13 +267,14 @@ class RankExecutor {
   /// identity map, else piece by piece through a staging buffer, reversing where needed
   /// (and with the fill value where a tile stage pads).
   Status read_hyperslab(const model::ArrayLayout& spec, const Box& out, std::byte* hyper, std::size_t hyper_bytes) {
-    const std::size_t esize = model::dtype_size(spec.dtype);
+    const std::size_t esize = model::dtype_size(spec.read_dtype());
     if (spec.map.is_identity()) {
       count_decoded(spec, out, Shape(out.rank(), 1));
       return source_.read(spec.source.name, out, {hyper, hyper_bytes}, {}, &runner_);
     }
     // Tile padding past the source end is read by no piece: it holds the fill value.
-    if (spec.map.pads(out)) fill(hyper, out.num_elements(), spec.dtype, spec.fill_value);
+    if (spec.map.pads(out))
+      fill(hyper, out.num_elements(), spec.read_dtype(), spec.values ? std::optional(pad_value(*spec.values)) : spec.fill_value);
     const std::vector<model::ReadPiece> pieces = spec.map.pieces(out);
     if (spec.map.tile && pieces.size() > 1) {
       // The tiles of a batch often share source chunks (tiles of 200 x 400 in chunks of a
@@ -278,7 +316,7 @@ class RankExecutor {
   /// `hyper` (the output box `out`), reversed where the piece says.
   Status read_union(const model::ArrayLayout& spec, const Box& out, std::byte* hyper,
                     const std::vector<model::ReadPiece>& pieces, const Box& all) {
-    const std::size_t esize = model::dtype_size(spec.dtype);
+    const std::size_t esize = model::dtype_size(spec.read_dtype());
     const std::size_t bytes = all.num_elements() * esize;
     std::byte* staging = staging_.get(bytes);
     ZPMPI_RETURN_IF_ERROR(source_.read(spec.source.name, all, {staging, bytes}, {}, &runner_));
@@ -347,7 +385,7 @@ class RankExecutor {
   /// are compressed (each is decoded whole), else the elements read, since HDF5 reads a
   /// part of an uncompressed chunk straight from the file.
   void count_decoded(const model::ArrayLayout& spec, const Box& source_box, const Shape& stride) {
-    const std::size_t esize = model::dtype_size(spec.dtype);
+    const std::size_t esize = model::dtype_size(spec.read_dtype());
     if (!spec.source.chunked || !spec.source.compressed) {
       stats_.bytes_decoded += source_box.num_elements() * esize;
       return;

@@ -17,14 +17,18 @@ struct DTypeInfo {
   bool is_signed;
 };
 
-constexpr std::array<DTypeInfo, 10> kInfo{{
+constexpr std::array<DTypeInfo, 11> kInfo{{
     {"i1", 1, false, true}, {"u1", 1, false, false}, {"i2", 2, false, true},
     {"u2", 2, false, false}, {"i4", 4, false, true}, {"u4", 4, false, false},
     {"i8", 8, false, true}, {"u8", 8, false, false}, {"f4", 4, true, true},
-    {"f8", 8, true, true},
+    {"f8", 8, true, true}, {"f2", 2, true, true},
 }};
 
 const DTypeInfo& info(DType t) { return kInfo[static_cast<std::size_t>(t)]; }
+
+/// std::is_floating_point, which libstdc++ 12 does not extend to _Float16.
+template <class T>
+constexpr bool kIsFloat = std::is_floating_point_v<T> || std::is_same_v<T, _Float16>;
 
 template <class T>
 T convert(const Scalar& value) {
@@ -40,7 +44,7 @@ void store_as(const Scalar& value, std::byte* out) {
 /// `v` in the Scalar alternative of its kind (int64, uint64 or double).
 template <class T>
 Scalar widen(T v) {
-  if constexpr (std::is_floating_point_v<T>) return static_cast<double>(v);
+  if constexpr (kIsFloat<T>) return static_cast<double>(v);
   else if constexpr (std::is_signed_v<T>) return static_cast<std::int64_t>(v);
   else return static_cast<std::uint64_t>(v);
 }
@@ -60,10 +64,16 @@ bool is_float(DType t) { return info(t).is_float; }
 bool is_signed_integer(DType t) { return info(t).is_signed && !info(t).is_float; }
 std::string_view dtype_name(DType t) { return info(t).name; }
 
-std::optional<DType> dtype_from_name(std::string_view name) {
+std::optional<DType> output_dtype_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kInfo.size(); ++i)
     if (kInfo[i].name == name) return static_cast<DType>(i);
   return std::nullopt;
+}
+
+std::optional<DType> dtype_from_name(std::string_view name) {
+  const auto t = output_dtype_from_name(name);
+  if (t == DType::f2) return std::nullopt;
+  return t;
 }
 
 void store_scalar(DType t, const Scalar& value, std::byte* out) {
@@ -82,7 +92,7 @@ std::optional<Scalar> exact_as(const Scalar& value) {
   return std::visit(
       [](auto v) -> std::optional<Scalar> {
         using V = decltype(v);
-        if constexpr (std::is_floating_point_v<T>) {
+        if constexpr (kIsFloat<T>) {
           if constexpr (std::is_floating_point_v<V>) {
             if (std::isnan(v)) return Scalar{v};
             if (static_cast<double>(static_cast<T>(v)) != v) return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
 
 namespace zpmpi::model {
 namespace {
@@ -202,8 +203,28 @@ std::optional<Box> tile_box(const TileStage& tile, const model::Shape& pre, cons
 
 }  // namespace
 
+bool IndexMap::transposed() const {
+  for (std::size_t k = 0; k < order.size(); ++k)
+    if (order[k] != k) return true;
+  return false;
+}
+
+model::Box IndexMap::stored_box(const model::Box& out) const {
+  if (!transposed()) return out;
+  model::Box box{Shape(out.rank()), Shape(out.rank())};
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    box.start[order[k]] = out.start[k];
+    box.count[order[k]] = out.count[k];
+  }
+  return box;
+}
+
 model::Shape IndexMap::output_shape() const {
   model::Shape shape = pre_tile_shape(dims);
+  if (transposed()) {
+    model::Shape stored = shape;
+    for (std::size_t k = 0; k < order.size(); ++k) shape[k] = stored[order[k]];
+  }
   if (!tile) return shape;
   for (std::size_t d = 0; d < shape.size(); ++d)
     if (tile->axis[d] >= 0) shape[d] = tile->tile[d];
@@ -237,6 +258,18 @@ bool IndexMap::pads(const model::Box& out) const {
     if (!box || box->count != Shape(out.count.begin() + 1, out.count.end())) return true;
   }
   return false;
+}
+
+void gather_transposed(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
+                       const Shape& dst_shape, const Shape& dst_start, const Shape& count,
+                       const std::vector<std::size_t>& order, std::size_t esize) {
+  for_each_row(src_shape, src_start, dst_shape, dst_start, count, order, [&](Index s, Index step, Index t, Index n) {
+    if (step == 1) {
+      std::memcpy(dst + t * esize, src + s * esize, n * esize);
+      return;
+    }
+    for (Index i = 0; i < n; ++i) std::memcpy(dst + (t + i) * esize, src + (s + i * step) * esize, esize);
+  });
 }
 
 }  // namespace zpmpi::model

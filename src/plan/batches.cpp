@@ -31,19 +31,24 @@ std::uint64_t copies(const model::ArrayLayout& s) { return s.map.is_identity() ?
 std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
   std::uint64_t chunk = model::dtype_size(s.dtype);
   for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
+  // A value stage converts row by row into the chunk (in the output dtype: float16 halves
+  // it), a strided row first gathered in the read type (exec/value_transforms.hpp).
+  const std::uint64_t gathered =
+      s.values && !s.chunks.empty() ? grid::sat_mul(s.chunks.back(), model::dtype_size(s.read_dtype())) : 0;
   std::uint64_t decode = 0;
   if (s.source.compressed) {
-    decode = kDecodeChunkBuffers * model::dtype_size(s.dtype) *
+    decode = kDecodeChunkBuffers * model::dtype_size(s.read_dtype()) *
              static_cast<std::uint64_t>(s.source.decoded_on_workers ? workers : 1);
     for (Index c : s.source.chunks) decode = grid::sat_mul(decode, c);
   }
   return grid::sat_add(decode, grid::sat_mul(static_cast<std::uint64_t>(workers),
-                                             grid::sat_add(chunk, max_encoded_size(chunk))));
+                                             grid::sat_add(grid::sat_add(chunk, gathered), max_encoded_size(chunk))));
 }
 
-/// copies * dtype size * the elements of `batch` along every dim except `skip`.
+/// copies * read dtype size * the elements of `batch` along every dim except `skip` (the
+/// hyperslab holds source elements: a packed short decoded to float32 reads 2 bytes each).
 std::uint64_t hyperslab_bytes_without(const model::ArrayLayout& s, const Shape& batch, std::size_t skip) {
-  std::uint64_t bytes = copies(s) * model::dtype_size(s.dtype);
+  std::uint64_t bytes = copies(s) * model::dtype_size(s.read_dtype());
   for (std::size_t d = 0; d < batch.size(); ++d)
     if (d != skip) bytes = grid::sat_mul(bytes, extent(s, batch, d));
   return bytes;
@@ -105,10 +110,10 @@ std::string too_low_message(std::uint64_t limit, const model::ArrayLayout& array
   if (!array.map.tile) return head + "one batch of array " + array.name + " needs " + model::format_bytes_up(need);
   std::uint64_t decode = 0;
   if (array.source.compressed) {
-    decode = kDecodeChunkBuffers * model::dtype_size(array.dtype);
+    decode = kDecodeChunkBuffers * model::dtype_size(array.read_dtype());
     for (Index c : array.source.chunks) decode = grid::sat_mul(decode, c);
   }
-  std::uint64_t tile = model::dtype_size(array.dtype);
+  std::uint64_t tile = model::dtype_size(array.read_dtype());
   for (std::size_t d = 1; d < array.shape.size(); ++d) tile = grid::sat_mul(tile, array.shape[d]);
   return head + "one tile of array " + array.name + " needs " + model::format_bytes_up(need) + " (the tile of " +
          model::format_bytes_up(tile) + " twice, " + model::format_bytes_up(decode) +

@@ -6,7 +6,8 @@
 //    "arrays": [{"layout": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
 //                           "source": {"name": "t2m", "dims": [...], ...},
 //                           "map": {"dims": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}],
-//                                   "tile": null}},
+//                                   "tile": null, "order": []},
+//                           "values": null},
 //                "unit": [...], "unit_grid": [...], "batch_chunks": [...], "batch_footprint": ...}],
 //    "regions": [{"array": 0, "unit_begin": 0, "unit_end": 3, "job": 0, "rank": 0, "bytes": ...}]}
 //
@@ -121,10 +122,21 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
   io("chunked", s.chunked), io("compressed", s.compressed), io("decoded_on_workers", s.decoded_on_workers);
 }
 template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ValueOp> {
+  io("op", s.op), io("a", s.a), io("b", s.b);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ValueStage> {
+  io("source_dtype", s.source_dtype), io("mask", s.mask), io("scale_factor", s.scale_factor);
+  io("add_offset", s.add_offset), io("masked_dtype", s.masked_dtype), io("decoded_dtype", s.decoded_dtype);
+  io("ops", s.ops);
+}
+template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ArrayLayout> {
   // `text` is not listed: validate() keeps text arrays out of every plan.
   io("name", s.name), io("dtype", s.dtype), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
   io("fill_value", s.fill_value), io("source", s.source), io("alignment", s.alignment), io("map", s.map);
+  io("values", s.values);
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, ArrayPlan> {
@@ -157,7 +169,9 @@ json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(bool b) { return b; }
 json::value to_json(model::DType t) { return json::string(model::dtype_name(t)); }
 json::value to_json(const std::optional<model::Scalar>& fill) { return scalar_json(fill); }
+json::value to_json(const model::Scalar& value) { return scalar_json(value); }
 json::value to_json(const model::IndexMap& map);  // below: its tile stage uses the template
+json::value to_json(const std::optional<model::ValueStage>& values);  // below, likewise
 template <class T> requires std::is_integral_v<T>
 json::value to_json(T n) { return n; }
 template <class T> json::value to_json(const std::vector<T>& list);
@@ -169,7 +183,12 @@ json::value to_json(const T& s) {
   return o;
 }
 json::value to_json(const model::IndexMap& map) {
-  return json::object{{"dims", map_json(map)}, {"tile", map.tile ? to_json(*map.tile) : json::value(nullptr)}};
+  return json::object{{"dims", map_json(map)},
+                      {"tile", map.tile ? to_json(*map.tile) : json::value(nullptr)},
+                      {"order", to_json(map.order)}};
+}
+json::value to_json(const std::optional<model::ValueStage>& values) {
+  return values ? to_json(*values) : json::value(nullptr);
 }
 template <class T> json::value to_json(const std::vector<T>& list) {
   json::array a;
@@ -180,12 +199,18 @@ template <class T> json::value to_json(const std::vector<T>& list) {
 void from_json(const json::value& v, std::string& s) { s = v.as_string(); }
 void from_json(const json::value& v, bool& b) { b = v.as_bool(); }
 void from_json(const json::value& v, model::DType& t) {
-  const auto dtype = model::dtype_from_name(v.as_string());
+  const auto dtype = model::output_dtype_from_name(v.as_string());
   if (!dtype) throw BadPlan("unknown dtype \"" + std::string(v.as_string()) + "\"");
   t = *dtype;
 }
 void from_json(const json::value& v, std::optional<model::Scalar>& fill) { fill = scalar_from(v); }
+void from_json(const json::value& v, model::Scalar& value) {
+  const auto s = scalar_from(v);
+  if (!s) throw BadPlan("a value must not be null");
+  value = *s;
+}
 void from_json(const json::value& v, model::IndexMap& map);  // below, likewise
+void from_json(const json::value& v, std::optional<model::ValueStage>& values);  // below, likewise
 template <class T> requires std::is_integral_v<T>
 void from_json(const json::value& v, T& n) { n = v.to_number<T>(); }  // throws when out of range
 template <class T> void from_json(const json::value& v, std::vector<T>& list);
@@ -199,9 +224,22 @@ void from_json(const json::value& v, T& s) {
 }
 void from_json(const json::value& v, model::IndexMap& map) {
   const json::object& o = v.as_object();
-  if (o.size() != 2) throw BadPlan("an index map has the keys dims and tile");
+  if (o.size() != 3) throw BadPlan("an index map has the keys dims, tile and order");
   map = map_from(o.at("dims"));
   if (const json::value& tile = o.at("tile"); !tile.is_null()) from_json(tile, map.tile.emplace());
+  from_json(o.at("order"), map.order);
+  // A permutation of the output dims, which the executor indexes with.
+  std::vector<bool> seen(map.order.size(), false);
+  for (std::size_t k : map.order) {
+    if (k >= seen.size() || seen[k]) throw BadPlan("an index map's order is not a permutation");
+    seen[k] = true;
+  }
+  if (!map.order.empty() && (map.tile || map.order.size() != map.output_rank()))
+    throw BadPlan("an index map's order does not match its output dims");
+}
+void from_json(const json::value& v, std::optional<model::ValueStage>& values) {
+  values.reset();
+  if (!v.is_null()) from_json(v, values.emplace());
 }
 template <class T> void from_json(const json::value& v, std::vector<T>& list) {
   list.clear();

@@ -177,6 +177,52 @@ class Chain {
     return {};
   }
 
+  /// ds.squeeze(dim): isel(dim=0) of each named dim, which must have length 1; without
+  /// dims, of every dim of length 1 (xarray's get_squeeze_dims).
+  Status apply(const std::string& key, const Squeeze& op) {
+    if (op.dims.empty()) {
+      for (auto& s : states_.dims)
+        if (!s.map.fixed && s.map.length() == 1) s.map = DimMap::at(static_cast<Index>(s.map.source_index(0)));
+      return {};
+    }
+    for (const auto& name : op.dims) {
+      ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, name));
+      if (s->map.length() != 1)
+        return usage_error(key + "." + name + ": cannot squeeze a dimension of length " +
+                           std::to_string(s->map.length()) + " (only length 1)");
+    }
+    for (const auto& name : op.dims) {
+      DimState* s = dim(key, name).value();
+      s->map = DimMap::at(static_cast<Index>(s->map.source_index(0)));
+    }
+    return {};
+  }
+
+  /// ds.thin(dim=step) = isel(dim=slice(None, None, step)).
+  Status apply(const std::string& key, const Thin& op) {
+    for (const auto& [name, step] : op.steps) {
+      ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, name));
+      const Index n = s->map.length();
+      if (n == 0) continue;
+      narrow(*s, affine(0, step, (n + static_cast<Index>(step) - 1) / static_cast<Index>(step)));
+    }
+    return {};
+  }
+
+  /// ds.transpose(*dims): the dims present here are kept for its check (array_steps.hpp).
+  Status apply(const std::string& key, const Transpose&) {
+    std::vector<std::string>& present = states_.dims_at[key];
+    for (const auto& s : states_.dims)
+      if (!s.map.fixed) present.push_back(s.name);
+    return {};
+  }
+
+  /// Steps on whole arrays or attributes: array_steps.hpp applies them.
+  template <class ArrayStep>
+  Status apply(const std::string&, const ArrayStep&) {
+    return {};
+  }
+
   /// Tiling acts on whole arrays (tiling.hpp), after every per-dim step: here its dims are
   /// checked and the step kept for apply_tiling.
   Status apply(const std::string& key, const Tiled& op) {

@@ -47,6 +47,7 @@ from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
 from plan_cases import case_plan_matches_run  # noqa: E402,F401
 from install_cases import case_install  # noqa: E402,F401
+from xform_cases import case_xform, case_xform_guards, case_xform_memory  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -458,7 +459,7 @@ def case_bad_inputs(r, a):
         bad("memory_limit_negative", 2, "memory_limit: must be a size", memory_limit=-5)
         bad("memory_limit_zero", 2, "memory_limit: cannot parse '0GB'", memory_limit="0GB")
         bad("num_jobs_zero", 2, "num_jobs: must be a positive integer, got 0", num_jobs=0)
-        bad("unsupported_preprocessor", 2, "preprocessors[0].type: unknown preprocessor 'tile'",
+        bad("unsupported_preprocessor", 2, "preprocessors[0].type: 'tile' is not supported",
             preprocessors=[{"type": "tile", "time": 4}])
         bad("compressor_unknown", 2, "unknown compressor 'gzip'", compressor={"id": "gzip"})
         bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")
@@ -730,7 +731,7 @@ def case_bad_preprocessors(r, a):
     store = os.path.join(r.work, "badp.zarr")
     cases = [
         ("unknown_dim", [{"type": "isel", "height": 0}], "preprocessors[0]: no dimension 'height'"),
-        ("unknown_type", [{"type": "tile", "time": 4}], "preprocessors[0].type: unknown preprocessor 'tile'"),
+        ("unknown_type", [{"type": "tile", "time": 4}], "preprocessors[0].type: 'tile' is not supported"),
         ("index_out_of_range", [{"type": "isel", "time": 30}],
          "preprocessors[0].time: index 30 is out of range for length 30"),
         ("slice_out_of_range", [{"type": "isel", "latitude": [0, 99]}],
@@ -1219,6 +1220,7 @@ CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "install"]
+CASES += ["xform", "xform_guards", "xform_memory"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 

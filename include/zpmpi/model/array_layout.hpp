@@ -19,6 +19,7 @@
 #include "zpmpi/model/dtype.hpp"
 #include "zpmpi/model/index_map.hpp"
 #include "zpmpi/model/text.hpp"
+#include "zpmpi/model/value_stage.hpp"
 
 namespace zpmpi::model {
 
@@ -49,6 +50,12 @@ struct ArrayLayout {
   /// 1 where a strided map makes source chunk boundaries irrelevant. Not a chunk size.
   Shape alignment;
   IndexMap map;                   ///< output index -> source index, one DimMap per source dim
+  /// Set when values change on the way (astype, clip, ...): the source is read as
+  /// values->source_dtype and each chunk converted to `dtype` (model/value_stage.hpp).
+  std::optional<ValueStage> values;
+
+  /// The element type reads yield: values->source_dtype, else `dtype`.
+  DType read_dtype() const { return values ? values->source_dtype : dtype; }
 
   /// The source dim that output dim `d` runs along (the map's d-th dim that is not fixed).
   std::size_t source_dim_of(std::size_t d) const;

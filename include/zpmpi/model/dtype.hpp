@@ -1,4 +1,5 @@
-// Numeric element types of the arrays zpmpi moves: the ten netCDF numeric types.
+// Numeric element types of the arrays zpmpi moves: the ten netCDF numeric types, and
+// float16 ("f2"), which only an astype preprocessor writes (no source holds it).
 // Names follow NumPy's kind+size spelling ("i2" = signed 16-bit, "f4" = float32).
 #pragma once
 
@@ -11,7 +12,7 @@
 
 namespace zpmpi::model {
 
-enum class DType : std::uint8_t { i1, u1, i2, u2, i4, u4, i8, u8, f4, f8 };
+enum class DType : std::uint8_t { i1, u1, i2, u2, i4, u4, i8, u8, f4, f8, f2 };
 
 /// Bytes per element (1, 2, 4 or 8).
 std::size_t dtype_size(DType t);
@@ -19,8 +20,11 @@ bool is_float(DType t);
 bool is_signed_integer(DType t);
 /// "i1" ... "f8".
 std::string_view dtype_name(DType t);
-/// Inverse of dtype_name; nullopt for anything else.
+/// Inverse of dtype_name for the ten types a source holds ("i1" ... "f8"); nullopt for
+/// anything else, "f2" included (no source or codec reads float16).
 std::optional<DType> dtype_from_name(std::string_view name);
+/// Inverse of dtype_name for every type zpmpi writes: also "f2" (astype's float16).
+std::optional<DType> output_dtype_from_name(std::string_view name);
 
 /// Calls f(std::type_identity<T>{}) with the C type T of `t`: the one switch over DType.
 template <class F>
@@ -35,6 +39,7 @@ decltype(auto) with_type(DType t, F&& f) {
     case DType::i8: return f(std::type_identity<std::int64_t>{});
     case DType::u8: return f(std::type_identity<std::uint64_t>{});
     case DType::f4: return f(std::type_identity<float>{});
+    case DType::f2: return f(std::type_identity<_Float16>{});  // GCC's IEEE binary16
     case DType::f8: break;
   }
   return f(std::type_identity<double>{});

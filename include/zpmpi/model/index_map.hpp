@@ -15,6 +15,13 @@
 // dim: the batch index unravels over the tile grid of several dims. It is an optional
 // stage after the per-dim maps (TileStage): output (batch, fine / untiled dims) -> the
 // per-dim maps' output positions -> source indices.
+//
+// Transposition (xarray's transpose) reorders the output dims without moving data on the
+// read side: batches are read in the per-dim maps' order (the "stored" order, the source's
+// dim order) and each output chunk is gathered from that hyperslab with its dims permuted
+// (gather_transposed), the copy every non-contiguous chunk gets anyway.
+// Example: t2m(time, latitude, longitude) transposed to (latitude, longitude, time) has
+// order {1, 2, 0}: output dim 0 is stored dim 1 (latitude), output dim 2 is time.
 #pragma once
 
 #include <cstdint>
@@ -84,20 +91,74 @@ struct TileStage {
 struct IndexMap {
   std::vector<DimMap> dims;  ///< one per source dim
   std::optional<TileStage> tile;  ///< applied after `dims` (see TileStage)
+  /// Output dim k is stored dim order[k] (a permutation of the dims that are not fixed);
+  /// empty: the stored order. Never set together with `tile`.
+  std::vector<std::size_t> order;
 
   static IndexMap identity(const model::Shape& source_shape);
-  /// True when every dim is one segment with stride +1 starting at 0: the output is the
-  /// source, and reads go straight into the output buffer.
+  /// True when every dim is one segment with stride +1 starting at 0 (and no tile stage):
+  /// the stored box is the source box, and reads go straight into the hyperslab buffer
+  /// (`order` may still permute the output dims: chunks are gathered transposed).
   bool is_identity() const;
   std::size_t output_rank() const;
   model::Shape output_shape() const;
-  /// The source reads that fill output box `out` (output rank), in C order of pieces.
+  /// True when `order` permutes the dims.
+  bool transposed() const;
+  /// The box of stored dims that output box `out` covers: `out` with its dims put back in
+  /// the stored order (`out` itself without a transposition).
+  model::Box stored_box(const model::Box& out) const;
+  /// The source reads that fill stored box `out` (see stored_box), in C order of pieces.
   /// With a tile stage, one or more per tile of the box, none for its padding.
   std::vector<ReadPiece> pieces(const model::Box& out) const;
-  /// True when some element of `out` is tile padding (no source element): the caller
-  /// fills the box with the fill value before reading the pieces.
+  /// True when some element of stored box `out` is tile padding (no source element): the
+  /// caller fills the box with the fill value before reading the pieces.
   bool pads(const model::Box& out) const;
   bool operator==(const IndexMap&) const = default;
 };
+
+/// Walks the `count` box (output dims) at `src_start` (stored dims) of a C-order array of
+/// `src_shape` (stored dims) and at `dst_start` of one of `dst_shape` (output dims), where
+/// output dim k runs along stored dim order[k] (empty `order`: the stored order), one
+/// innermost run at a time: row(src, src_step, dst, n) for n elements, the source ones at
+/// element offsets src, src + src_step, ... and the destination ones contiguous from dst.
+/// src_step is 1 when the innermost output dim is the innermost stored dim.
+template <class Row>
+void for_each_row(const Shape& src_shape, const Shape& src_start, const Shape& dst_shape, const Shape& dst_start,
+                  const Shape& count, const std::vector<std::size_t>& order, Row&& row) {
+  const std::size_t rank = count.size();
+  if (rank == 0) {
+    row(Index{0}, Index{1}, Index{0}, Index{1});
+    return;
+  }
+  if (num_elements(count) == 0) return;
+  std::vector<Index> stride(rank, 1), along(rank);  // source element strides: stored dims, output dims
+  for (std::size_t d = rank - 1; d-- > 0;) stride[d] = stride[d + 1] * src_shape[d + 1];
+  Index base = 0;
+  for (std::size_t d = 0; d < rank; ++d) base += src_start[d] * stride[d];
+  for (std::size_t k = 0; k < rank; ++k) along[k] = stride[order.empty() ? k : order[k]];
+  Shape idx(rank, 0);
+  const std::size_t last = rank - 1;
+  for (;;) {
+    Index s = base, t = 0;
+    for (std::size_t k = 0; k < rank; ++k) {
+      s += idx[k] * along[k];
+      t = t * dst_shape[k] + dst_start[k] + idx[k];
+    }
+    row(s, along[last], t, count[last]);
+    std::size_t k = last;
+    for (;;) {
+      if (k == 0) return;
+      --k;
+      if (++idx[k] < count[k]) break;
+      idx[k] = 0;
+    }
+  }
+}
+
+/// Copies the `count` box as for_each_row walks it (`esize` bytes per element). Example: a
+/// (2, 3) stored block with order {1, 0} lands as its (3, 2) transpose.
+void gather_transposed(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
+                       const Shape& dst_shape, const Shape& dst_start, const Shape& count,
+                       const std::vector<std::size_t>& order, std::size_t esize);
 
 }  // namespace zpmpi::model

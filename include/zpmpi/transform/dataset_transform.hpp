@@ -32,6 +32,9 @@ struct DimStates {
   /// The `tiled` step, if the chain ends with one (its dims checked against `dims`);
   /// apply_tiling (tiling.hpp) applies it to the arrays.
   std::optional<Step> tiled;
+  /// Per transpose step (by key): the dims not dropped at that point of the chain, which
+  /// its dims are checked against (array_steps.hpp) among the dims of the arrays written.
+  std::map<std::string, std::vector<std::string>> dims_at;
   const DimState* find(std::string_view name) const;
 };
 

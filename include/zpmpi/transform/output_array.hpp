@@ -14,6 +14,7 @@
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/model/array_layout.hpp"
+#include "zpmpi/transform/preprocessor.hpp"
 
 namespace zpmpi::transform {
 
@@ -29,10 +30,12 @@ struct OutputArray : model::ArrayLayout {
   bool is_coordinate = false;
 };
 
-/// A data variable the user asked for; an empty new_name keeps the source name.
+/// A data variable the user asked for; an empty new_name keeps the source name. `steps`:
+/// its per-variable DataArray methods (astype, clip, ...; array_steps.hpp applies them).
 struct VariableChoice {
   std::string name;
   std::string new_name;
+  std::vector<Step> steps = {};
 };
 
 /// The output arrays for `choice` (nullopt = every data variable), data variables first in

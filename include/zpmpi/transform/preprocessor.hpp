@@ -9,6 +9,17 @@
 // drops the dim; sel takes label ranges, inclusive like ds.sel(dim=slice(a, b)), or a
 // scalar that selects the nearest label and drops the dim; time labels are dates
 // resolved through the coordinate's CF units and calendar.
+//
+// xarray's own methods, with its argument names (`getattr(ds, type)(**kwargs)`; see
+// xarray_steps.hpp for the JSON and array_steps.hpp for how they apply):
+//   {"type": "transpose", "dims": ["latitude", "longitude", "..."]}   ds.transpose(*dims)
+//   {"type": "squeeze", "dim": "level"} (or no dim: every dim of length 1)
+//   {"type": "thin", "time": 6}                                        ds.thin(time=6)
+//   {"type": "drop_vars", "names": ["d2m"], "errors": "raise"}
+//   {"type": "rename", "name_dict": {"t2m": "temp"}} (or the names as keys)
+//   {"type": "astype", "dtype": "float16"}, {"type": "clip", "min": 0, "max": 1},
+//   {"type": "fillna", "value": 0}, {"type": "round", "decimals": 2}
+//   {"type": "assign_attrs", "units": "K", ...}, {"type": "drop_attrs"}
 #pragma once
 
 #include <cstdint>
@@ -16,6 +27,10 @@
 #include <string>
 #include <variant>
 #include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "zpmpi/model/dtype.hpp"
 
 namespace zpmpi::transform {
 
@@ -62,10 +77,54 @@ struct Tiled {
   std::vector<std::pair<std::string, double>> discontinuity_periods{{"longitude", 360.0}, {"lon", 360.0}};
 };
 
+/// ds.transpose(*dims): "..." stands for the dims not named, in their order.
+struct Transpose {
+  std::vector<std::string> dims;
+};
+/// ds.squeeze(dim): the named dims (each of length 1), or every dim of length 1.
+struct Squeeze {
+  std::vector<std::string> dims;  ///< empty: every dim of length 1
+};
+/// ds.thin(dim=step): every step-th element from the first.
+struct Thin {
+  std::vector<std::pair<std::string, std::int64_t>> steps;
+};
+/// ds.drop_vars(names, errors=...).
+struct DropVars {
+  std::vector<std::string> names;
+  bool ignore_missing = false;  ///< errors="ignore"
+};
+/// ds.rename(name_dict): variables only (renaming dims is not supported).
+struct RenameVars {
+  std::vector<std::pair<std::string, std::string>> names;  ///< old -> new, as listed
+};
+/// Value transforms of the data variables (per variable: of that one): astype(dtype),
+/// clip(min, max), fillna(value), round(decimals).
+struct AsType {
+  model::DType dtype = model::DType::f4;
+};
+struct Clip {
+  std::optional<double> min, max;
+};
+struct FillNa {
+  double value = 0;
+};
+struct Round {
+  std::int64_t decimals = 0;
+};
+/// ds.assign_attrs(**attrs) (the dataset's attributes; per variable: the variable's).
+struct AssignAttrs {
+  boost::json::object attrs;
+};
+/// ds.drop_attrs(): every attribute of the dataset and its variables.
+struct DropAttrs {};
+
 /// One preprocessor and where the job names it ("preprocessors[2]") for messages.
 struct Step {
   std::string key;
-  std::variant<Isel, Sel, ReverseAxis, Roll, Tiled> op;
+  std::variant<Isel, Sel, ReverseAxis, Roll, Tiled, Transpose, Squeeze, Thin, DropVars, RenameVars, AsType, Clip,
+               FillNa, Round, AssignAttrs, DropAttrs>
+      op;
 };
 
 }  // namespace zpmpi::transform

@@ -17,7 +17,13 @@ TEST(DType, NamesRoundTripAndSizes) {
     EXPECT_EQ(dtype_from_name(dtype_name(all[i])), all[i]);
     EXPECT_EQ(dtype_size(all[i]), sizes[i]);
   }
+  // float16 is written (astype), never read from a source or by a codec.
   EXPECT_FALSE(dtype_from_name("f2").has_value());
+  EXPECT_EQ(output_dtype_from_name("f2"), DType::f2);
+  EXPECT_EQ(output_dtype_from_name("f4"), DType::f4);
+  EXPECT_EQ(dtype_size(DType::f2), 2u);
+  EXPECT_TRUE(is_float(DType::f2));
+  EXPECT_FALSE(output_dtype_from_name("f16").has_value());
   EXPECT_TRUE(is_float(DType::f4));
   EXPECT_TRUE(is_signed_integer(DType::i2));
   EXPECT_FALSE(is_signed_integer(DType::u2));

@@ -1,0 +1,236 @@
+// Parsing the xarray-method preprocessors (see xarray_steps.hpp).
+#include "zpmpi/transform/xarray_steps.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include <boost/json.hpp>
+
+namespace zpmpi::transform {
+namespace json = boost::json;
+namespace {
+
+std::string show(const json::value& v) {
+  std::string s = json::serialize(v);
+  return s.size() > 40 ? s.substr(0, 37) + "..." : s;
+}
+
+Error key_error(const std::string& key, const std::string& message) { return usage_error(key + ": " + message); }
+
+/// Keys other than "type" must be among `known`.
+Status only(const json::object& p, const std::string& key, const std::string& type,
+            std::initializer_list<const char*> known) {
+  for (const auto& [k, value] : p) {
+    if (k == "type") continue;
+    if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; })) {
+      std::string names = "type";
+      for (const char* n : known) names += std::string(", ") + n;
+      return key_error(key, "unknown key '" + std::string(k) + "' for " + type + " (known: " + names + ")");
+    }
+  }
+  return {};
+}
+
+Result<std::string> get_string(const json::value& v, const std::string& key) {
+  if (!v.is_string()) return key_error(key, "must be a string, got " + show(v));
+  return std::string(v.get_string());
+}
+
+/// A name or a list of names (xarray's `str | Iterable[str]`).
+Result<std::vector<std::string>> get_names(const json::value& v, const std::string& key) {
+  if (v.is_string()) return std::vector<std::string>{std::string(v.get_string())};
+  if (!v.is_array()) return key_error(key, "must be a name or a list of names, got " + show(v));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    ZPMPI_ASSIGN_OR_RETURN(names.emplace_back(), get_string(v.get_array()[i], key + "[" + std::to_string(i) + "]"));
+  }
+  return names;
+}
+
+Result<double> get_number(const json::value& v, const std::string& key) {
+  if (!v.is_number()) return key_error(key, "must be a number, got " + show(v));
+  return v.to_number<double>();
+}
+
+Result<std::int64_t> get_integer(const json::value& v, const std::string& key) {
+  if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v.get_uint64());
+  return key_error(key, "must be an integer, got " + show(v));
+}
+
+/// NumPy's dtype names zpmpi writes: the ten netCDF numeric types and float16, spelled
+/// "float32" or "f4" (also "<f4").
+Result<model::DType> get_dtype(const json::value& v, const std::string& key) {
+  static const std::pair<const char*, model::DType> kNames[] = {
+      {"float16", model::DType::f2}, {"float32", model::DType::f4}, {"float64", model::DType::f8},
+      {"int8", model::DType::i1},    {"int16", model::DType::i2},   {"int32", model::DType::i4},
+      {"int64", model::DType::i8},   {"uint8", model::DType::u1},   {"uint16", model::DType::u2},
+      {"uint32", model::DType::u4},  {"uint64", model::DType::u8}};
+  std::string list;
+  for (const auto& [name, t] : kNames) list += (list.empty() ? "" : ", ") + std::string(name);
+  if (!v.is_string()) return key_error(key, "must be a dtype name (" + list + "), got " + show(v));
+  std::string name(v.get_string());
+  for (const auto& [n, t] : kNames)
+    if (name == n) return t;
+  if (name.size() == 3 && (name[0] == '<' || name[0] == '|')) name = name.substr(1);
+  if (auto t = model::output_dtype_from_name(name)) return *t;
+  return key_error(key, "must be one of " + list + ", got " + show(v));
+}
+
+Result<Step> parse(const std::string& type, const json::object& p, const std::string& key) {
+  auto required = [&](const char* name) -> Result<const json::value*> {
+    const json::value* v = p.if_contains(name);
+    if (!v) return key_error(key, type + " needs \"" + name + "\"");
+    return v;
+  };
+  if (type == "transpose") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dims"}));
+    Transpose t;
+    if (const json::value* v = p.if_contains("dims")) {
+      ZPMPI_ASSIGN_OR_RETURN(t.dims, get_names(*v, key + ".dims"));
+    }
+    if (std::count(t.dims.begin(), t.dims.end(), "...") > 1)
+      return key_error(key + ".dims", "\"...\" may be given only once");
+    for (std::size_t i = 0; i < t.dims.size(); ++i)
+      if (std::count(t.dims.begin(), t.dims.end(), t.dims[i]) > 1)
+        return key_error(key + ".dims", "'" + t.dims[i] + "' is given twice");
+    return Step{key, t};
+  }
+  if (type == "squeeze") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dim"}));
+    Squeeze s;
+    if (const json::value* v = p.if_contains("dim"); v && !v->is_null()) {
+      ZPMPI_ASSIGN_OR_RETURN(s.dims, get_names(*v, key + ".dim"));
+      if (s.dims.empty()) return key_error(key + ".dim", "names no dimension");
+    }
+    return Step{key, s};
+  }
+  if (type == "thin") {
+    Thin t;
+    auto add = [&](const json::object& o, const std::string& where) -> Status {
+      for (const auto& [k, v] : o) {
+        if (&o == &p && k == "type") continue;
+        ZPMPI_ASSIGN_OR_RETURN(std::int64_t step, get_integer(v, where + "." + std::string(k)));
+        if (step <= 0) return key_error(where + "." + std::string(k), "step must be positive, got " + show(v));
+        t.steps.emplace_back(std::string(k), step);
+      }
+      return {};
+    };
+    if (const json::value* v = p.if_contains("indexers")) {
+      ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"indexers"}));
+      if (!v->is_object()) return key_error(key + ".indexers", "must be an object dim -> step, got " + show(*v));
+      ZPMPI_RETURN_IF_ERROR(add(v->get_object(), key + ".indexers"));
+    } else {
+      ZPMPI_RETURN_IF_ERROR(add(p, key));
+    }
+    if (t.steps.empty()) return key_error(key, "thin names no dimension");
+    return Step{key, t};
+  }
+  if (type == "drop_vars") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"names", "errors"}));
+    DropVars d;
+    ZPMPI_ASSIGN_OR_RETURN(const json::value* names, required("names"));
+    ZPMPI_ASSIGN_OR_RETURN(d.names, get_names(*names, key + ".names"));
+    if (const json::value* e = p.if_contains("errors")) {
+      ZPMPI_ASSIGN_OR_RETURN(std::string errors, get_string(*e, key + ".errors"));
+      if (errors != "raise" && errors != "ignore")
+        return key_error(key + ".errors", "must be \"raise\" or \"ignore\", got " + show(*e));
+      d.ignore_missing = errors == "ignore";
+    }
+    return Step{key, d};
+  }
+  if (type == "rename") {
+    // ds.rename(name_dict) or ds.rename(**names).
+    RenameVars r;
+    const json::object* names = &p;
+    std::string where = key;
+    if (const json::value* v = p.if_contains("name_dict")) {
+      ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"name_dict"}));
+      if (!v->is_object()) return key_error(key + ".name_dict", "must be an object old name -> new name, got " + show(*v));
+      names = &v->get_object();
+      where = key + ".name_dict";
+    }
+    for (const auto& [k, v] : *names) {
+      if (names == &p && k == "type") continue;
+      ZPMPI_ASSIGN_OR_RETURN(std::string to, get_string(v, where + "." + std::string(k)));
+      r.names.emplace_back(std::string(k), to);
+    }
+    if (r.names.empty()) return key_error(key, "rename names no variable");
+    return Step{key, r};
+  }
+  if (type == "astype") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dtype"}));
+    ZPMPI_ASSIGN_OR_RETURN(const json::value* v, required("dtype"));
+    ZPMPI_ASSIGN_OR_RETURN(model::DType t, get_dtype(*v, key + ".dtype"));
+    return Step{key, AsType{t}};
+  }
+  if (type == "clip") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"min", "max"}));
+    Clip c;
+    for (auto [name, field] : {std::pair{"min", &c.min}, std::pair{"max", &c.max}}) {
+      const json::value* v = p.if_contains(name);
+      if (!v || v->is_null()) continue;
+      ZPMPI_ASSIGN_OR_RETURN(*field, get_number(*v, key + "." + name));
+    }
+    if (!c.min && !c.max) return key_error(key, "clip needs \"min\" or \"max\"");
+    return Step{key, c};
+  }
+  if (type == "fillna") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"value"}));
+    ZPMPI_ASSIGN_OR_RETURN(const json::value* v, required("value"));
+    ZPMPI_ASSIGN_OR_RETURN(double value, get_number(*v, key + ".value"));
+    return Step{key, FillNa{value}};
+  }
+  if (type == "round") {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"decimals"}));
+    Round r;
+    if (const json::value* v = p.if_contains("decimals")) {
+      ZPMPI_ASSIGN_OR_RETURN(r.decimals, get_integer(*v, key + ".decimals"));
+      if (r.decimals < -30 || r.decimals > 30) return key_error(key + ".decimals", "must be in -30 .. 30, got " + show(*v));
+    }
+    return Step{key, r};
+  }
+  if (type == "assign_attrs") {
+    AssignAttrs a;
+    for (const auto& [k, v] : p) {
+      if (k == "type") continue;
+      const std::string where = key + "." + std::string(k);
+      const bool number_list = v.is_array() && !v.get_array().empty() &&
+                               std::all_of(v.get_array().begin(), v.get_array().end(),
+                                           [](const json::value& x) { return x.is_number(); });
+      if (!v.is_string() && !v.is_number() && !number_list)
+        return key_error(where, "must be a string, a number or a list of numbers, got " + show(v));
+      a.attrs[k] = v;
+    }
+    return Step{key, std::move(a)};
+  }
+  // drop_attrs
+  ZPMPI_RETURN_IF_ERROR(only(p, key, type, {}));
+  return Step{key, DropAttrs{}};
+}
+
+}  // namespace
+
+std::string unsupported_type_message(const std::string& type, bool per_variable) {
+  return "'" + type + "' is not supported (zpmpi applies " +
+         (per_variable ? std::string("these DataArray methods: ") + kVariableTransformTypes
+                       : std::string("these preprocessors: ") + kPreprocessorTypes) +
+         "; xarray methods that need neighbouring values, like rolling or interp, cannot be cached chunk by chunk)";
+}
+
+Result<std::optional<Step>> parse_xarray_step(const std::string& type, const json::object& p, const std::string& key,
+                                              bool per_variable) {
+  static const char* kDataset[] = {"transpose", "squeeze", "thin",  "drop_vars",    "rename",
+                                   "astype",    "clip",    "fillna", "round", "assign_attrs", "drop_attrs"};
+  // A per-variable rename (DataArray.rename(new_name)) is the caller's.
+  static const char* kVariable[] = {"transpose", "astype", "clip", "fillna", "round", "assign_attrs"};
+  auto in = [&](const auto& list) {
+    return std::any_of(std::begin(list), std::end(list), [&](const char* n) { return type == n; });
+  };
+  if (!(per_variable ? in(kVariable) : in(kDataset))) return std::optional<Step>{};
+  ZPMPI_ASSIGN_OR_RETURN(Step step, parse(type, p, key));
+  return std::optional<Step>{std::move(step)};
+}
+
+}  // namespace zpmpi::transform
