@@ -15,8 +15,9 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   std::string store, memory_limit, max_chunks, stats;
   int log_level = 1, num_jobs = 0, workers = 0;
   po::options_description desc(
-      "Usage: zpmpi [plan] --config job.json [options]\n"
-      "  (with \"plan\": print the plan and recommendations, write nothing)\n"
+      "Usage: zpmpi [plan|verify] --config job.json [options]\n"
+      "  (with \"plan\": print the plan and recommendations, write nothing;\n"
+      "   with \"verify\": check every chunk and metadata file of the store against the job)\n"
       "Caches netCDF data into a Zarr v2 store, in parallel under MPI\n"
       "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions");
   desc.add_options()
@@ -28,6 +29,8 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
        "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\")")
       ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug")
       ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store")
+      ("resume", po::bool_switch(&cli.resume),
+       "finish the interrupted run of this job (after a signal, exit 75, or a kill)")
       ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (default: ranks)")
       ("workers", po::value<int>(&workers)->value_name("N"),
        "encode/write threads per rank (overrides \"workers\"; default 1)")
@@ -53,9 +56,10 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     return usage_error(std::string(e.what()) + " (see --help)");
   }
-  if (commands.size() > 1 || (commands.size() == 1 && commands[0] != "plan"))
-    return usage_error("unknown command '" + commands.back() + "' (the only command is \"plan\"; see --help)");
-  cli.plan_only = commands.size() == 1;
+  if (commands.size() > 1 || (commands.size() == 1 && commands[0] != "plan" && commands[0] != "verify"))
+    return usage_error("unknown command '" + commands.back() + "' (the commands are \"plan\" and \"verify\"; see --help)");
+  cli.plan_only = commands.size() == 1 && commands[0] == "plan";
+  cli.verify = commands.size() == 1 && commands[0] == "verify";
   cli.help = vm.count("help") > 0;
   cli.version = vm.count("version") > 0;
   if (cli.help || cli.version) return cli;
@@ -100,6 +104,7 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   }
   if (cli.log_level) config.log_level = *cli.log_level;
   if (cli.overwrite) config.overwrite = true;
+  if (cli.resume) config.resume = true;
   if (cli.num_jobs) config.num_jobs = *cli.num_jobs;
   if (cli.workers) config.workers = *cli.workers;
   if (cli.max_chunks) config.max_chunks = *cli.max_chunks;

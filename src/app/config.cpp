@@ -21,7 +21,7 @@ namespace {
 const std::vector<std::string> kKnownKeys = {
     "source", "variables", "preprocessors", "chunks", "store", "cache_label", "add_attrs",
     "compressor", "memory_limit", "num_jobs", "overwrite", "resume", "recommendations",
-    "log_level", "workers", "max_chunks", "stats"};
+    "log_level", "workers", "max_chunks", "stats", "fsync"};
 
 std::string join(const std::vector<std::string>& names) {
   std::string s;
@@ -399,8 +399,11 @@ Status parse_key(const std::string& key, const json::value& v, Config& config) {
     return {};
   }
   if (key == "resume") {
-    ZPMPI_ASSIGN_OR_RETURN(bool resume, get_bool(v, key));
-    if (resume) return key_error(key, "resuming an incomplete store is not supported by this version");
+    ZPMPI_ASSIGN_OR_RETURN(config.resume, get_bool(v, key));
+    return {};
+  }
+  if (key == "fsync") {
+    ZPMPI_ASSIGN_OR_RETURN(config.fsync, get_bool(v, key));
     return {};
   }
   if (key == "recommendations") {

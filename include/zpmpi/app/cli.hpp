@@ -1,7 +1,8 @@
 // Command line: zpmpi [plan] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
-//               [--max-chunks N] [--stats FILE] | --help | --version
+//               [--max-chunks N] [--stats FILE] [--resume] | --help | --version
 // "zpmpi plan ..." prints the plan and the recommendations and writes nothing.
+// "zpmpi verify ..." compares the store with what the job writes (app/verify.hpp).
 // Every flag that matches a config key overrides the job file's value.
 #pragma once
 
@@ -19,11 +20,13 @@ struct CliOptions {
   bool version = false;
   std::string usage;  ///< the --help text
   bool plan_only = false;  ///< the "plan" command
+  bool verify = false;     ///< the "verify" command: compare the store with the job's output
   std::string config_path;
   std::optional<std::string> store;
   std::optional<std::string> memory_limit;
   std::optional<int> log_level;
   bool overwrite = false;
+  bool resume = false;  ///< --resume: continue the interrupted run of this job
   std::optional<int> num_jobs;
   std::optional<int> workers;
   std::optional<std::uint64_t> max_chunks;
