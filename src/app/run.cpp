@@ -194,6 +194,11 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   // Ranks write into a copy beside the store; commit() swaps it in at the end.
   ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
   state.store.emplace(std::move(store));
+  if (state.store->complete()) {
+    log::info("nothing to resume: " + config.store + " is complete and no interrupted run of it is left" +
+              " (zpmpi verify --config " + config.path + " checks it against this job)");
+    return std::string();  // every rank: nothing to do
+  }
   if (state.store->resumed()) {
     ZPMPI_ASSIGN_OR_RETURN(state.present, list_present(plan, state.store->build_path()));
   } else if (config.resume) {
@@ -392,7 +397,7 @@ int run(int argc, char** argv) {
   if (rank == 0) prepared = guarded([&] { return prepare(*cli, session.size(), state); });
   auto wire = collective(session, session.broadcast(prepared));
   if (!wire.ok()) return stop(wire.error());
-  if (cli->plan_only) return 0;
+  if (cli->plan_only || wire->empty()) return 0;  // a plan only, or a resume with nothing left to do
 
   Result<JobMessage> message = decode_job_message(wire.value());
   // --resume: which chunks exist already (empty when none), from rank 0's one listing.

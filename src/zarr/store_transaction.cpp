@@ -138,6 +138,18 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   // Under the lock, the path is ours to judge: another zpmpi run cannot change it now.
   const fs::file_status st = fs::symlink_status(store.path, ec);
   const bool existed = fs::exists(st);
+  fs::path adopted;
+  if (request.resume) {
+    ZPMPI_ASSIGN_OR_RETURN(adopted, find_resumable(store, request.resume_record));
+    // No copy left and a complete store in place: the run being resumed ended (or was
+    // killed after its swap). There is nothing to do; the lock goes with `done`.
+    if (adopted.empty() && existed && !fs::is_symlink(st) && fs::is_regular_file(store.path / ".zmetadata", ec)) {
+      StoreTransaction done(store, std::move(lock), {}, {}, existed, notify);
+      done.active_ = false;
+      done.complete_ = true;
+      return done;
+    }
+  }
   if (existed) {
     if (!request.overwrite)
       return runtime_error("store " + store.path.string() +
@@ -147,9 +159,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   }
   const ProcessIdentity me = ProcessIdentity::self();
   const fs::path build = build_copy_path(store, me);
-  fs::path adopted;
-  if (request.resume) {
-    ZPMPI_ASSIGN_OR_RETURN(adopted, find_resumable(store, request.resume_record));
+  if (!adopted.empty()) {
     // Renamed to this run's name: the copy is this run's from now on, like a fresh one.
     if (!adopted.empty() && adopted != build && ::rename(adopted.c_str(), build.c_str()) != 0)
       return runtime_error("cannot resume store " + store.path.string() + ": cannot rename " + adopted.string() +
@@ -190,6 +200,7 @@ StoreTransaction::StoreTransaction(StoreTransaction&& other) noexcept
       existed_(other.existed_),
       active_(other.active_),
       resumed_(other.resumed_),
+      complete_(other.complete_),
       notify_(std::move(other.notify_)) {
   other.active_ = false;
 }

@@ -6,6 +6,7 @@ usage: resume_cases.py CASE --zpmpi BIN --workdir DIR [--mpirun MPIRUN] [--ranks
 CASE:
   signal      SIGTERM / SIGUSR1 / SIGINT to every rank mid-run: exit 75, one line naming
               --resume, no temporary file; then --resume completes, identical to a clean run
+  signal_mpirun  SIGUSR1 / SIGTERM to mpirun itself: passed on to the ranks; resumable
   early_stop  ZPMPI_TEST_FAIL_WRITE=1:1 (rank 1's first chunk write fails with ENOSPC after a
               short write): rank 0 stops long before its share is written, one message
   kill        SIGKILL to one rank or to all, at random points, then --resume: identical files,
@@ -174,6 +175,37 @@ def case_signal(r, a):
         print(f"ok resumed after {signal.Signals(sig).name}: identical to the uninterrupted run")
 
 
+def case_signal_mpirun(r, a):
+    """The signal sent to mpirun itself: SIGUSR1 is passed on to the ranks (exit 75);
+    SIGTERM is passed on too, but mpirun then exits with its own code (1). Either way
+    one line names --resume, no temporary file is left, and --resume finishes the job."""
+    source = make_source(os.path.join(r.work, "src.nc"))
+    ref = reference(r, source)
+    for i, (sig, code) in enumerate(((signal.SIGUSR1, RESUMABLE), (signal.SIGTERM, None))):
+        store = r.store(f"mp{i}.zarr")
+        name = os.path.basename(store)
+        cfg = job(r, f"mp{i}", source, store)
+        p = start(r, a.ranks, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name=f"mp{i}")
+        copy = wait_chunks(r, p, name, 10)
+        os.kill(p.pid, sig)
+        p.wait(timeout=60)
+        out = output(p)
+        errors = [line for line in out.splitlines() if line.startswith("zpmpi") and "error:" in line]
+        what = f"{signal.Signals(sig).name} to mpirun"
+        if (code is not None and p.returncode != code) or p.returncode == 0 or len(errors) != 1 \
+                or "--resume" not in errors[0]:
+            sys.exit(f"FAIL {what}: exit {p.returncode}, expected {code or 'non-zero'} and one line naming --resume:\n{out}")
+        if temp_files(copy):
+            sys.exit(f"FAIL {what}: temporary files left: {temp_files(copy)}")
+        print(f"ok {what}: exit {p.returncode}: {errors[0]}")
+        found = chunk_count(copy)
+        p = r.run(a.ranks, "--config", cfg, "--resume")
+        expect_ok(p, f"--resume after {what}")
+        expect_kept(p, found, f"--resume after {what}")
+        expect_same(ref, store, f"resumed after {what}")
+        print(f"ok resumed after {what}: identical to the uninterrupted run")
+
+
 def case_early_stop(r, a):
     """A fault on rank 1's first chunk write stops rank 0 long before its share is done."""
     import json
@@ -316,7 +348,7 @@ def case_verify(r, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("case", choices=["signal", "early_stop", "kill", "refuse", "verify"])
+    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "verify"])
     p.add_argument("--zpmpi", required=True)
     p.add_argument("--mpirun", default="mpirun")
     p.add_argument("--workdir", required=True)

@@ -50,7 +50,8 @@ struct StoreRequest {
   /// --resume: a stale lock of a run that is gone is replaced, and a copy a killed or
   /// interrupted run left is adopted (renamed to this run's copy) when its record equals
   /// `resume_record`; a copy with another record is refused, naming what differs. With no
-  /// copy to adopt the run starts afresh (resumed() is false).
+  /// copy to adopt: complete() when the store is there with its .zmetadata, else the run
+  /// starts afresh (resumed() is false).
   bool resume = false;
 };
 
@@ -70,6 +71,9 @@ class StoreTransaction {
   const std::filesystem::path& build_path() const { return build_; }
   /// This run adopted the copy of an interrupted run (--resume): its chunk files stay.
   bool resumed() const { return resumed_; }
+  /// --resume found no copy to adopt and a complete store (with .zmetadata) at the path:
+  /// the run being resumed has finished. No copy was made; there is nothing to write.
+  bool complete() const { return complete_; }
 
   /// Puts the complete copy in place (see store_replace.hpp). Errors leave the store path
   /// as it was and the copy where it is (the caller then abandons). A failure to remove the
@@ -95,6 +99,7 @@ class StoreTransaction {
   bool existed_ = false;  ///< an old store was at the path when the lock was taken
   bool active_ = true;    ///< the copy is ours to remove
   bool resumed_ = false;  ///< the copy was adopted from an interrupted run
+  bool complete_ = false; ///< --resume found the store complete and no copy: nothing to do
   std::function<void(const std::string&)> notify_;
 };
 

@@ -121,6 +121,29 @@ TEST(StoreTransaction, ResumeWithNothingToResumeStartsAfresh) {
   EXPECT_FALSE(tx->resumed());
 }
 
+TEST(StoreTransaction, ResumeAfterTheRunFinishedFindsTheStoreComplete) {
+  // A kill after the swap: the store is complete, no copy is left. --resume has nothing
+  // to do (it used to be refused: "exists; pass --overwrite").
+  const Resume begin{fresh_dir("tx_resume_done")};
+  {
+    auto first = begin({{"output", "d1"}}, false);
+    ASSERT_TRUE(first.ok());
+    spit(first->build_path() / ".zmetadata", "{}");
+    ASSERT_TRUE(first->commit().ok());
+  }
+  auto again = begin({{"output", "d1"}}, true);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->complete());
+  EXPECT_FALSE(again->resumed());
+  EXPECT_EQ(names_in(begin.cwd), (std::vector<std::string>{".s.zarr.zpmpi-lock", "s.zarr"}));  // no copy made
+  ASSERT_TRUE(again->abandon().ok());
+  EXPECT_EQ(names_in(begin.cwd), std::vector<std::string>{"s.zarr"});
+  EXPECT_TRUE(fs::exists(begin.cwd / "s.zarr" / ".zmetadata"));
+  // A store without .zmetadata is not complete: without overwrite it is refused as before.
+  fs::remove(begin.cwd / "s.zarr" / ".zmetadata");
+  EXPECT_FALSE(begin({{"output", "d1"}}, true).ok());
+}
+
 TEST(FileWrite, AWriteThatFillsTheDiskLeavesNeitherTheFileNorItsTemporary) {
   const fs::path dir = fresh_dir("enospc");
   const std::string bytes(1000, 'x');
