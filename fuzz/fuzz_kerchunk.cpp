@@ -9,10 +9,10 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto set = zpmpi::source::ReferenceSet::parse_text(text, "/data/refs.json");
+  auto set = zpmpi::source::kerchunk::ReferenceSet::parse_text(text, "/data/refs.json");
   if (!set.ok()) return 0;
   for (const auto& [key, value] : set->metadata_keys()) (void)value;
-  auto described = zpmpi::source::describe(*set);
+  auto described = zpmpi::source::kerchunk::describe(*set);
   (void)described;
   return 0;
 }

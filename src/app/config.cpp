@@ -266,7 +266,7 @@ Status parse_preprocessors(const json::value& v, Config& config) {
     auto only = [&](std::initializer_list<const char*> known) -> Status {
       for (const auto& [k, value] : p) {
         if (k == "type") continue;
-        if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; })) {
+        if (std::none_of(known.begin(), known.end(), [&, &k = k](const char* n) { return k == n; })) {
           std::string names = "type";
           for (const char* n : known) names += std::string(", ") + n;
           return key_error(key, "unknown key '" + std::string(k) + "' for " + type_name + " (known: " + names + ")");
