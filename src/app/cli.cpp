@@ -18,6 +18,8 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
       "Usage: zpmpi [run] --config job.json [options]     convert (the default command)\n"
       "       zpmpi plan --config job.json [--ranks N] [--json] [options]\n"
       "                                                  print what a run would do, write nothing\n"
+      "       zpmpi verify --config job.json [options]   check every chunk and metadata file of\n"
+      "                                                  the store against the job\n"
       "Caches netCDF data into a Zarr v2 store, in parallel under MPI\n"
       "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions");
   desc.add_options()
@@ -29,6 +31,8 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
        "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\"; default 2GB)")
       ("log-level", po::value<int>(&log_level)->value_name("0|1|2"), "0 warnings, 1 info, 2 debug (overrides \"log_level\"; default 1)")
       ("overwrite", po::bool_switch(&cli.overwrite), "replace an existing zarr store (overrides \"overwrite\"; default off)")
+      ("resume", po::bool_switch(&cli.resume),
+       "finish the interrupted run of this job (after a signal, exit 75, or a kill; overrides \"resume\"; default off)")
       ("num-jobs", po::value<int>(&num_jobs)->value_name("N"), "number of work parts (overrides \"num_jobs\"; default: the ranks)")
       ("workers", po::value<int>(&workers)->value_name("N"),
        "encode/write threads per rank (overrides \"workers\"; default 1)")
@@ -56,9 +60,12 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     return usage_error(std::string(e.what()) + " (see --help)");
   }
-  if (commands.size() > 1 || (commands.size() == 1 && commands[0] != "plan" && commands[0] != "run"))
-    return usage_error("unknown command '" + commands.back() + "' (the commands are \"run\" and \"plan\"; see --help)");
+  const bool known = commands.size() == 1 && (commands[0] == "plan" || commands[0] == "run" || commands[0] == "verify");
+  if (commands.size() > 1 || (commands.size() == 1 && !known))
+    return usage_error("unknown command '" + commands.back() +
+                       "' (the commands are \"run\", \"plan\" and \"verify\"; see --help)");
   cli.plan_only = commands.size() == 1 && commands[0] == "plan";
+  cli.verify = commands.size() == 1 && commands[0] == "verify";
   if (!cli.plan_only && (vm.count("ranks") || cli.plan_json))
     return usage_error(std::string(vm.count("ranks") ? "--ranks" : "--json") + " is a flag of \"zpmpi plan\" (see --help)");
   if (vm.count("ranks")) {
@@ -109,6 +116,7 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   }
   if (cli.log_level) config.log_level = *cli.log_level;
   if (cli.overwrite) config.overwrite = true;
+  if (cli.resume) config.resume = true;
   if (cli.num_jobs) config.num_jobs = *cli.num_jobs;
   if (cli.workers) config.workers = *cli.workers;
   if (cli.max_chunks) config.max_chunks = *cli.max_chunks;

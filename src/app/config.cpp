@@ -22,7 +22,7 @@ namespace {
 const std::vector<std::string> kKnownKeys = {
     "source", "variables", "preprocessors", "chunks", "store", "cache_label", "add_attrs",
     "compressor", "memory_limit", "num_jobs", "overwrite", "resume", "recommendations",
-    "log_level", "workers", "max_chunks", "stats"};
+    "log_level", "workers", "max_chunks", "stats", "fsync"};
 
 std::string join(const std::vector<std::string>& names) {
   std::string s;
@@ -278,7 +278,7 @@ Status parse_preprocessors(const json::value& v, Config& config) {
     auto only = [&](std::initializer_list<const char*> known) -> Status {
       for (const auto& [k, value] : p) {
         if (k == "type") continue;
-        if (std::none_of(known.begin(), known.end(), [&](const char* n) { return k == n; })) {
+        if (std::none_of(known.begin(), known.end(), [&, &k = k](const char* n) { return k == n; })) {
           std::string names = "type";
           for (const char* n : known) names += std::string(", ") + n;
           return key_error(key, "unknown key '" + std::string(k) + "' for " + type_name + " (known: " + names + ")");
@@ -413,8 +413,11 @@ Status parse_key(const std::string& key, const json::value& v, Config& config) {
     return {};
   }
   if (key == "resume") {
-    ZPMPI_ASSIGN_OR_RETURN(bool resume, get_bool(v, key));
-    if (resume) return key_error(key, "resuming an incomplete store is not supported by this version");
+    ZPMPI_ASSIGN_OR_RETURN(config.resume, get_bool(v, key));
+    return {};
+  }
+  if (key == "fsync") {
+    ZPMPI_ASSIGN_OR_RETURN(config.fsync, get_bool(v, key));
     return {};
   }
   if (key == "recommendations") {

@@ -12,11 +12,12 @@ namespace {
 template <class Self, class Io>
 void fields(Self& m, Io& io) {
   io("source", m.source), io("store", m.store);
-  io("compressor", m.codec), io("log_level", m.log_level), io("plan", m.plan);
+  io("compressor", m.codec), io("log_level", m.log_level), io("fsync", m.fsync), io("plan", m.plan);
 }
 
 json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(int n) { return n; }
+json::value to_json(bool b) { return b; }
 json::value to_json(const codec::CodecSpec& c) { return codec::compressor_json(c); }
 json::value to_json(const source::SourceSpec& s) {
   json::array uris, lengths, warnings;
@@ -36,6 +37,11 @@ Status from_json(const json::value& v, std::string& s) {
 Status from_json(const json::value& v, int& n) {
   if (!v.is_int64()) return runtime_error("not an integer");
   n = static_cast<int>(v.get_int64());
+  return {};
+}
+Status from_json(const json::value& v, bool& b) {
+  if (!v.is_bool()) return runtime_error("not a boolean");
+  b = v.get_bool();
   return {};
 }
 Status from_json(const json::value& v, codec::CodecSpec& c) {
@@ -98,7 +104,7 @@ Result<JobMessage> decode_job_message(std::string_view text) {
   };
   fields(m, io);
   if (!status.ok()) return status.error();
-  if (o.size() != 5) return runtime_error("internal: the job message has unknown keys");
+  if (o.size() != 6) return runtime_error("internal: the job message has unknown keys");
   return m;
 }
 

@@ -3,11 +3,17 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <algorithm>
+#include <atomic>
 #include <exception>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <thread>
+
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -19,17 +25,23 @@
 #include "zpmpi/app/plan_report.hpp"
 #include "zpmpi/app/version.hpp"
 #include "zpmpi/app/rank_stats.hpp"
+#include "zpmpi/app/resume_record.hpp"
 #include "zpmpi/app/run_summary.hpp"
+#include "zpmpi/app/verify.hpp"
 #include "zpmpi/exec/executor.hpp"
+#include "zpmpi/exec/stop_signals.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/mpi/comm.hpp"
+#include "zpmpi/mpi/run_channel.hpp"
 #include "zpmpi/plan/chunk_warnings.hpp"
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
+#include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_resume.hpp"
 #include "zpmpi/zarr/store_transaction.hpp"
 
 namespace zpmpi::app {
@@ -45,7 +57,62 @@ struct Rank0State {
   source::SourceSpec source_spec;  ///< config.source with globs expanded
   std::unique_ptr<source::Source> source;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
+  std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
 };
+
+/// Chunks per dim of an array's grid.
+model::Shape chunk_grid(const model::ArrayLayout& a) {
+  model::Shape grid(a.shape.size());
+  for (std::size_t d = 0; d < grid.size(); ++d) grid[d] = a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
+  return grid;
+}
+
+/// The present-chunk bitmaps of the plan's arrays as bytes for the broadcast: per array, its
+/// bit count (8 bytes) and the bits (LSB first). Empty: nothing is present.
+std::string encode_present(const std::vector<std::vector<bool>>& arrays) {
+  std::string wire;
+  for (const auto& bits : arrays) {
+    const std::uint64_t n = bits.size();
+    wire.append(reinterpret_cast<const char*>(&n), sizeof n);
+    std::string bytes((n + 7) / 8, '\0');
+    for (std::uint64_t i = 0; i < n; ++i)
+      if (bits[i]) bytes[i / 8] = static_cast<char>(bytes[i / 8] | (1 << (i % 8)));
+    wire += bytes;
+  }
+  return wire;
+}
+
+std::vector<std::vector<bool>> decode_present(const std::string& wire) {
+  std::vector<std::vector<bool>> arrays;
+  for (std::size_t at = 0; at + sizeof(std::uint64_t) <= wire.size();) {
+    std::uint64_t n = 0;
+    std::memcpy(&n, wire.data() + at, sizeof n);
+    at += sizeof n;
+    std::vector<bool> bits(n);
+    for (std::uint64_t i = 0; i < n && at + i / 8 < wire.size(); ++i) bits[i] = (wire[at + i / 8] >> (i % 8)) & 1;
+    at += (n + 7) / 8;
+    arrays.push_back(std::move(bits));
+  }
+  return arrays;
+}
+
+/// --resume, rank 0: one listing of each array directory of the adopted copy (stale
+/// temporary files are removed on the way); logs what was found.
+Result<std::string> list_present(const plan::RegionPlan& plan, const std::filesystem::path& copy) {
+  std::vector<std::vector<bool>> arrays;
+  std::uint64_t found = 0, total = 0, temps = 0;
+  for (const auto& a : plan.arrays) {
+    ZPMPI_ASSIGN_OR_RETURN(zarr::ChunkListing listing, zarr::list_chunks(copy / a.layout.name, chunk_grid(a.layout)));
+    found += listing.count;
+    total += listing.present.size();
+    temps += listing.removed_temps;
+    arrays.push_back(std::move(listing.present));
+  }
+  log::info("resuming " + copy.string() + ": " + std::to_string(found) + " of " + std::to_string(total) +
+            " chunks are complete and kept" +
+            (temps ? ", " + std::to_string(temps) + " stale temporary files removed" : std::string()));
+  return encode_present(arrays);
+}
 
 /// What the store must never hold: the source's local files and the job file.
 std::vector<zarr::ProtectedPath> protected_paths(const source::SourceSpec& source, const std::string& job_file) {
@@ -118,16 +185,33 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
                      "\"warn\" to write anyway",
                  ExitCode::kHalted};
 
+  if (cli.verify) {  // the store as it is: no lock, no copy, nothing written to it
+    return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level,
+                                         false, std::move(plan)});
+  }
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
+  zarr::StoreRequest request{config.store, config.overwrite, names, protected_paths(state.source_spec, config.path),
+                             {}, [](const std::string& m) { log::warn(m); }};
+  ZPMPI_ASSIGN_OR_RETURN(request.resume_record,
+                         resume_record(config.path, state.source_spec, state.job.group_attrs, state.job.metadata(),
+                                       codec::compressor_json(config.compressor)));
+  request.resume = config.resume;
   // Ranks write into a copy beside the store; commit() swaps it in at the end.
-  ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store,
-                         zarr::StoreTransaction::begin({config.store, config.overwrite, names,
-                                                        protected_paths(state.source_spec, config.path),
-                                                        {}, [](const std::string& m) { log::warn(m); }}));
+  ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
   state.store.emplace(std::move(store));
+  if (state.store->complete()) {
+    log::info("nothing to resume: " + config.store + " is complete and no interrupted run of it is left" +
+              " (zpmpi verify --config " + config.path + " checks it against this job)");
+    return std::string();  // every rank: nothing to do
+  }
+  if (state.store->resumed()) {
+    ZPMPI_ASSIGN_OR_RETURN(state.present, list_present(plan, state.store->build_path()));
+  } else if (config.resume) {
+    log::info("no interrupted run of " + config.store + " to resume: writing it from the start");
+  }
   return encode_job_message(JobMessage{state.source_spec, state.store->build_path().string(), config.compressor,
-                           config.log_level, std::move(plan)});
+                           config.log_level, config.fsync, std::move(plan)});
 }
 
 template <class F>
@@ -149,6 +233,8 @@ std::string summary(const exec::Stats& s, std::size_t arrays, double seconds) {
                 model::format_bytes(s.bytes_needed).c_str(), s.read_amplification(),
                 model::format_bytes(s.bytes_written).c_str(), model::format_bytes(s.bytes_raw).c_str(),
                 seconds, mbps);
+  if (s.chunks_present > 0)
+    return line + std::string("; kept ") + std::to_string(s.chunks_present) + " chunks of the interrupted run";
   return line;
 }
 
@@ -181,8 +267,94 @@ void collective(const mpi::Session& session, const Status& s) {
   }
 }
 
+/// Chunk files in the plan, all arrays (for the interrupted run's message).
+std::uint64_t planned_chunks(const plan::RegionPlan& p) {
+  std::uint64_t total = 0;
+  for (const auto& a : p.arrays) {
+    std::uint64_t n = 1;
+    for (std::size_t d = 0; d < a.layout.shape.size(); ++d)
+      n *= a.layout.chunks[d] ? (a.layout.shape[d] + a.layout.chunks[d] - 1) / a.layout.chunks[d] : 0;
+    total += n;
+  }
+  return total;
+}
+
+/// Test hooks read from the environment (documented in the README, "Testing hooks"):
+///   ZPMPI_TEST_FAIL_WRITE=R:N  the N-th file write of rank R's chunk work fails (half
+///                              written, then ENOSPC)
+///   ZPMPI_TEST_WRITE_DELAY_MS=M  every chunk write waits M ms first (stop/kill tests)
+/// Unset, they change nothing.
+void apply_test_hooks(int rank, exec::ExecOptions& options) {
+  if (const char* spec = std::getenv("ZPMPI_TEST_FAIL_WRITE")) {
+    const std::string s = spec;
+    const auto colon = s.find(':');
+    if (colon != std::string::npos && s.substr(0, colon) == std::to_string(rank))
+      zarr::fail_nth_write_for_tests(std::strtoull(s.c_str() + colon + 1, nullptr, 10));
+  }
+  if (const char* delay = std::getenv("ZPMPI_TEST_WRITE_DELAY_MS")) options.test_write_delay_ms = std::atoi(delay);
+}
+
+/// zpmpi verify, after every rank compared its chunks: rank 0 compares the metadata and the
+/// one-chunk arrays (written by this job into a scratch directory), gathers every rank's
+/// findings and reports them by key. Exit 0 only when nothing differs.
+int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVerifier& verifier,
+                  const exec::Stats& totals) {
+  std::string mine;
+  for (const std::string& p : verifier.problems()) mine += p + "\n";
+  Status local;
+  if (session.rank() == 0) {
+    const std::filesystem::path store = state.config.store;
+    const std::filesystem::path scratch =
+        std::filesystem::temp_directory_path() / ("zpmpi-verify-" + std::to_string(::getpid()));
+    local = guarded([&]() -> Status {
+      std::vector<std::string> names;
+      for (const auto& a : state.job.arrays) names.push_back(a.name);
+      std::error_code ec;
+      std::filesystem::remove_all(scratch, ec);
+      ZPMPI_RETURN_IF_ERROR(zarr::create_store(scratch, names));
+      const codec::CodecSpec& codec = state.config.compressor;
+      ZPMPI_RETURN_IF_ERROR(exec::write_text_arrays(state.job.text_arrays, *state.source, scratch, codec, 0));
+      ZPMPI_RETURN_IF_ERROR(exec::write_coarse_index_arrays(state.job.coarse_arrays, scratch, codec, 0));
+      ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(scratch, state.job.group_attrs, state.job.metadata(),
+                                                 codec::compressor_json(codec)));
+      for (const std::string& p : compare_files(scratch, store)) mine += p + "\n";
+      return {};
+    });
+    std::error_code ec;
+    std::filesystem::remove_all(scratch, ec);
+  }
+  const Status agreed = collective(session, session.agree(local));
+  const std::vector<std::string> all = collective(session, session.gather(mine));
+  if (!agreed.ok()) {
+    if (session.rank() == 0) log::error(agreed.error().message);
+    return static_cast<int>(agreed.error().code);
+  }
+  if (session.rank() != 0) return 0;
+  std::vector<std::string> problems;
+  for (const std::string& text : all)
+    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+      problems.push_back(text.substr(at, nl - at));
+  std::sort(problems.begin(), problems.end());
+  for (const std::string& p : problems) std::cout << "zpmpi: verify: " << p << "\n";
+  std::cout << std::flush;
+  if (problems.empty()) {
+    log::info("verify: " + state.config.store + " is exactly this job's output (" + std::to_string(totals.chunks) +
+              " chunks compared, and its metadata)");
+    return 0;
+  }
+  log::error("verify: " + state.config.store + " is not this job's output: " + std::to_string(problems.size()) +
+             " problem(s) listed above, first: " + problems.front());
+  return static_cast<int>(ExitCode::kRuntime);
+}
+
+/// What a rank stopped by another rank's failure returns from its work: not its own error
+/// (the failing rank reports the cause), so it agrees as ok.
+constexpr const char* kStoppedByPeer = "stopped: another rank failed or was interrupted";
+
 int run(int argc, char** argv) {
   source::keep_decode_buffers_resident();
+  // First: a stop signal during start-up is then recorded and honoured at the first chunk.
+  exec::install_stop_signals();
   mpi::Session session(&argc, &argv);
   const int rank = session.rank();
   log::init(rank, 1);
@@ -231,10 +403,38 @@ int run(int argc, char** argv) {
   if (rank == 0) prepared = guarded([&] { return prepare(*cli, session.size(), state); });
   auto wire = collective(session, session.broadcast(prepared));
   if (!wire.ok()) return stop(wire.error());
-  if (cli->plan_only) return 0;
+  if (cli->plan_only || wire->empty()) return 0;  // a plan only, or a resume with nothing left to do
 
   Result<JobMessage> message = decode_job_message(wire.value());
+  // --resume: which chunks exist already (empty when none), from rank 0's one listing.
+  collective(session, session.broadcast(state.present));
+  const std::vector<std::vector<bool>> present = decode_present(state.present);
   Result<exec::Stats> stats = exec::Stats{};
+  // Every rank, same point: the channel that stops all ranks when one fails (run_channel.hpp).
+  mpi::RunChannel channel = collective(session, mpi::RunChannel::open(session));
+  exec::ExecOptions::Progress progress;
+  std::atomic<bool> peer_stop{false}, channel_failed{false};
+  Status channel_error;  // an MPI failure of the channel (main thread only)
+  const auto main_thread = std::this_thread::get_id();
+  // Asked before each batch and chunk, on any worker thread; only the main thread polls MPI.
+  auto check = [&]() -> Status {
+    if (const int sig = exec::stop_signal())
+      return Error{"interrupted by " + exec::signal_name(sig), ExitCode::kInterrupted};
+    if (std::this_thread::get_id() == main_thread && !channel_failed) {
+      auto totals = channel.poll(mpi::RankState{false, false, false, progress.chunks, progress.bytes});
+      if (!totals.ok()) {
+        channel_error = totals.error();
+        channel_failed = true;
+      } else if (totals->stop()) {
+        peer_stop = true;
+      }
+    }
+    if (channel_failed) return runtime_error("the run channel failed");
+    if (peer_stop) return runtime_error(kStoppedByPeer);
+    return {};
+  };
+  std::optional<ChunkVerifier> verifier;
+  if (message.ok() && cli->verify) verifier.emplace(message->store, message->codec);
   if (message.ok()) {
     log::init(rank, message->log_level);
     const auto& p = message->plan;
@@ -251,8 +451,19 @@ int run(int argc, char** argv) {
         ZPMPI_ASSIGN_OR_RETURN(own, source::open_source(message->source));
         source = own.get();
       }
-      auto numeric = exec::run_rank(message->plan, *source,
-                                    exec::ExecOptions{message->store, message->codec, rank});
+      exec::ExecOptions options{message->store, message->codec, rank};
+      options.check = check;
+      if (verifier) {
+        options.verify_chunk = [&](const model::ArrayLayout& a, const std::string& key, std::span<const std::byte> raw) {
+          return verifier->check(a, key, raw);
+        };
+        return exec::run_rank(message->plan, *source, options);
+      }
+      options.progress = &progress;
+      options.fsync = message->fsync;
+      if (!present.empty()) options.present = &present;
+      apply_test_hooks(rank, options);
+      auto numeric = exec::run_rank(message->plan, *source, options);
       if (numeric.ok() && rank == 0) {  // text arrays: one chunk each, from rank 0's source
         auto text = exec::write_text_arrays(state.job.text_arrays, *source, message->store, message->codec, rank);
         if (!text.ok()) return text.error();
@@ -268,6 +479,21 @@ int run(int argc, char** argv) {
   } else {
     stats = message.error();
   }
+  // Out of work (done, failed or interrupted): wait, without blocking anyone, for every
+  // rank to be out too; a failure here reaches the ranks still working within a round.
+  const bool stopped_by_peer = !stats.ok() && peer_stop && stats.error().message == kStoppedByPeer;
+  const bool interrupted = !stats.ok() && stats.error().code == ExitCode::kInterrupted;
+  mpi::RankState out{!stats.ok() && !stopped_by_peer && !interrupted, interrupted, true, progress.chunks,
+                     progress.bytes};
+  if (channel_failed) collective(session, channel_error);
+  const mpi::Totals totals = collective(session, channel.finish(out));
+  if (stopped_by_peer) {  // the failing rank speaks for the job; this one counts what it did
+    exec::Stats done;
+    done.chunks = progress.chunks;
+    done.bytes_written = progress.bytes;
+    stats = done;
+  }
+  log::debug("run channel: " + std::to_string(totals.rounds) + " rounds");
   Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
   exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
   local.peak_rss = peak_rss_bytes();
@@ -275,6 +501,7 @@ int run(int argc, char** argv) {
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;
   if (stats.ok()) log::debug("this rank: " + stage_times(local, workers));
+  if (cli->verify) return status.ok() ? report_verify(session, state, *verifier, *report.totals) : stop(status.error());
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
@@ -284,6 +511,19 @@ int run(int argc, char** argv) {
     });
   }
   status = collective(session, session.agree(status));
+  if (!status.ok() && status.error().code == ExitCode::kInterrupted) {
+    // Resumable: the copy keeps every complete chunk; no temporary file is left (each rank
+    // finished the chunk in flight). The lock is released: --resume takes it again.
+    if (rank == 0 && state.store) {
+      const std::uint64_t planned = planned_chunks(message->plan);
+      state.store->keep();
+      return stop(Error{status.error().message + ": stopped after " + std::to_string(totals.chunks) +
+                            " of " + std::to_string(planned) + " chunks; the partial store is kept in " +
+                            state.store->build_path().string() + "; run the same command with --resume to finish the job",
+                        ExitCode::kInterrupted});
+    }
+    return stop(status.error());
+  }
   if (!status.ok()) {
     const int code = stop(status.error());
     if (rank == 0 && state.store) {  // only this run's copy: the store itself is as it was

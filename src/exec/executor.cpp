@@ -132,6 +132,11 @@ class RankExecutor {
   }
 
   Status run_batch(const plan::Batch& batch) {
+    if (options_.check) ZPMPI_RETURN_IF_ERROR(options_.check());
+    if (all_present(batch)) {
+      stats_.chunks_present += static_cast<std::uint64_t>(batch.chunks.num_elements());
+      return {};
+    }
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     // Read in the source's element type and dim order (transpose and values: write_chunk).
     const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.read_dtype());
@@ -155,6 +160,7 @@ class RankExecutor {
     Stats s = stats_;
     for (const Worker& w : workers_) {
       s.chunks += w.stats.chunks;
+      s.chunks_present += w.stats.chunks_present;
       s.bytes_raw += w.stats.bytes_raw;
       s.bytes_written += w.stats.bytes_written;
       s.seconds_gather += w.stats.seconds_gather;
@@ -165,6 +171,41 @@ class RankExecutor {
   }
 
  private:
+  /// Linear index of a chunk in C order of the array's chunk grid.
+  std::uint64_t linear_chunk(const model::ArrayLayout& spec, const Shape& chunk_index) const {
+    std::uint64_t n = 0;
+    for (std::size_t d = 0; d < chunk_index.size(); ++d) {
+      const Index grid = (spec.shape[d] + spec.chunks[d] - 1) / spec.chunks[d];
+      n = n * static_cast<std::uint64_t>(grid) + static_cast<std::uint64_t>(chunk_index[d]);
+    }
+    return n;
+  }
+
+  bool is_present(std::uint32_t array, const Shape& chunk_index) const {
+    if (!options_.present || array >= options_.present->size()) return false;
+    const std::vector<bool>& bits = (*options_.present)[array];
+    if (bits.empty()) return false;
+    const std::uint64_t n = linear_chunk(plan_.arrays[array].layout, chunk_index);
+    return n < bits.size() && bits[n];
+  }
+
+  /// Every chunk of `batch` exists already (resume): the batch need not be read.
+  bool all_present(const plan::Batch& batch) const {
+    if (!options_.present) return false;
+    const std::size_t rank = batch.chunks.rank();
+    const auto total = batch.chunks.num_elements();
+    Shape index(rank);
+    for (Index n = 0; n < total; ++n) {
+      Index rem = n;
+      for (std::size_t d = rank; d-- > 0;) {
+        index[d] = batch.chunks.start[d] + rem % batch.chunks.count[d];
+        rem /= batch.chunks.count[d];
+      }
+      if (!is_present(batch.array, index)) return false;
+    }
+    return true;
+  }
+
   /// Gathers, encodes and writes every chunk of `batch` from `hyper`, on the workers, each
   /// with its own buffers (the plan counted them), stopping at the first error.
   Status write_chunks(const plan::Batch& batch, const std::byte* hyper) {
@@ -196,6 +237,11 @@ class RankExecutor {
       padded = padded || count[d] < spec.chunks[d];
       start_in_hyper[d] = first - batch.elements.start[d];
     }
+    if (is_present(batch.array, chunk_index)) {
+      worker.stats.chunks_present += 1;
+      return {};
+    }
+    if (options_.check) ZPMPI_RETURN_IF_ERROR(options_.check());
 
     auto t0 = Clock::now();
     const std::byte* raw = nullptr;
@@ -241,6 +287,12 @@ class RankExecutor {
       raw = chunk;
     }
     worker.stats.seconds_gather += seconds_since(t0);
+    if (options_.verify_chunk) {
+      ZPMPI_RETURN_IF_ERROR(options_.verify_chunk(spec, zarr::chunk_key(chunk_index), {raw, chunk_bytes}));
+      worker.stats.chunks += 1;
+      worker.stats.bytes_raw += chunk_bytes;
+      return {};
+    }
 
     t0 = Clock::now();
     std::span<const std::byte> encoded{raw, chunk_bytes};
@@ -254,12 +306,19 @@ class RankExecutor {
     worker.stats.seconds_encode += seconds_since(t0);
 
     t0 = Clock::now();
+    if (options_.test_write_delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.test_write_delay_ms));
     ZPMPI_RETURN_IF_ERROR(
-        zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(chunk_index), encoded, options_.rank));
+        zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(chunk_index), encoded, options_.rank,
+                          options_.fsync));
     worker.stats.seconds_write += seconds_since(t0);
     worker.stats.chunks += 1;
     worker.stats.bytes_raw += chunk_bytes;
     worker.stats.bytes_written += encoded.size();
+    if (options_.progress) {
+      options_.progress->chunks += 1;
+      options_.progress->bytes += encoded.size();
+    }
     return {};
   }
 

@@ -238,6 +238,31 @@ Result<std::vector<double>> Session::gather(std::span<const double> values, int 
   return gather_values(values, root, rank_, size_, MPI_DOUBLE, comm_->comm);
 }
 
+Result<std::vector<std::string>> Session::gather(const std::string& value, int root) const {
+  if (value.size() > kPiece) return runtime_error("internal: a gathered text over 1 GiB");
+  const std::uint64_t mine = value.size();
+  ZPMPI_ASSIGN_OR_RETURN(std::vector<std::uint64_t> sizes, gather(std::span<const std::uint64_t>(&mine, 1), root));
+  std::vector<int> counts, displs;
+  std::string all;
+  if (rank_ == root) {
+    std::uint64_t total = 0;
+    for (std::uint64_t n : sizes) {
+      counts.push_back(static_cast<int>(n));
+      displs.push_back(static_cast<int>(total));
+      total += n;
+    }
+    if (total > kPiece) return runtime_error("internal: gathered texts over 1 GiB");
+    all.resize(total);
+  }
+  ZPMPI_RETURN_IF_ERROR(checked("MPI_Gatherv", rank_, [&] {
+    return MPI_Gatherv(value.data(), static_cast<int>(value.size()), MPI_CHAR, all.data(), counts.data(),
+                       displs.data(), MPI_CHAR, root, comm_->comm);
+  }));
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < counts.size(); ++r) out.push_back(all.substr(displs[r], counts[r]));
+  return out;
+}
+
 Result<std::string> Session::processor_name() const {
   char name[MPI_MAX_PROCESSOR_NAME];
   int len = 0;

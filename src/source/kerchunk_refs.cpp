@@ -618,7 +618,7 @@ struct ReferenceSet::Builder {
           vals.push_back(x.as_int64());
         }
       } else if (spec.is_object()) {
-        auto get = [&](const char* f, std::int64_t dflt) -> Result<std::int64_t> {
+        auto get = [&, &spec = spec](const char* f, std::int64_t dflt) -> Result<std::int64_t> {  // clang < 16 cannot capture a binding
           const auto* x = spec.as_object().if_contains(f);
           if (!x) return dflt;
           if (!x->is_int64()) return usage_error(where + "." + f + ": must be an integer");

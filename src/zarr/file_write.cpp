@@ -3,18 +3,30 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 
 namespace zpmpi::zarr {
+namespace {
+std::atomic<std::uint64_t> writes_until_failure{0};  // 0: no injected failure
+}  // namespace
+
+void fail_nth_write_for_tests(std::uint64_t nth) { writes_until_failure = nth; }
 
 int write_all(int fd, std::span<const std::byte> bytes) {
   const std::byte* p = bytes.data();
   std::size_t left = bytes.size();
+  if (writes_until_failure.load(std::memory_order_relaxed) != 0 && --writes_until_failure == 0) {
+    (void)!::write(fd, p, left / 2);  // the short write a filling disk gives, then ENOSPC
+    return ENOSPC;
+  }
   while (left > 0) {  // write() may be partial on parallel file systems and after signals
     const ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno;
+    if (n == 0) return ENOSPC;  // no progress and no errno: treat as a full device
     p += n;
     left -= static_cast<std::size_t>(n);
   }
@@ -23,7 +35,7 @@ int write_all(int fd, std::span<const std::byte> bytes) {
 
 std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
                                                       const std::filesystem::path& tmp,
-                                                      std::span<const std::byte> bytes) {
+                                                      std::span<const std::byte> bytes, bool durable) {
   using Step = FileWriteFailure::Step;
   const auto fail = [&](Step step, int err) {
     ::unlink(tmp.c_str());
@@ -35,8 +47,21 @@ std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::pat
     ::close(fd);
     return fail(Step::kWrite, err);
   }
+  if (durable && ::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return fail(Step::kWrite, err);
+  }
   if (::close(fd) != 0) return fail(Step::kWrite, errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Step::kRename, errno);
+  if (durable) {  // the rename itself is durable only once the directory is synced
+    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return FileWriteFailure{Step::kSync, errno};
+    const int err = ::fsync(dfd) == 0 ? 0 : errno;
+    ::close(dfd);
+    if (err != 0) return FileWriteFailure{Step::kSync, err};
+  }
   return std::nullopt;
 }
 

@@ -30,9 +30,12 @@ namespace {
 std::string errno_text(int err) { return std::strerror(err); }
 
 /// write_file_atomically, with errors that name `path` (and `tmp` for the rename).
-Status write_atomically(const fs::path& path, const fs::path& tmp, const void* bytes, std::size_t size) {
-  const auto failure = write_file_atomically(path, tmp, {static_cast<const std::byte*>(bytes), size});
+Status write_atomically(const fs::path& path, const fs::path& tmp, const void* bytes, std::size_t size,
+                        bool durable = false) {
+  const auto failure = write_file_atomically(path, tmp, {static_cast<const std::byte*>(bytes), size}, durable);
   if (!failure) return {};
+  if (failure->step == FileWriteFailure::Step::kSync)
+    return runtime_error("cannot sync the directory of " + path.string() + ": " + errno_text(failure->error));
   if (failure->step == FileWriteFailure::Step::kRename)
     return runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + errno_text(failure->error));
   return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
@@ -69,12 +72,12 @@ Status create_store(const fs::path& path, const std::vector<std::string>& array_
 }
 
 Status write_chunk(const fs::path& store, const std::string& array, const std::string& key,
-                   std::span<const std::byte> bytes, int writer_id) {
+                   std::span<const std::byte> bytes, int writer_id, bool durable) {
   // The temporary name is hidden (zarr-python lists only chunk keys) and unique per writer,
   // so two ranks that ever wrote the same chunk would not corrupt each other's file.
   const fs::path dir = store / array;
   return write_atomically(dir / key, dir / ("." + key + ".tmp" + std::to_string(writer_id)), bytes.data(),
-                          bytes.size());
+                          bytes.size(), durable);
 }
 
 Status write_metadata(const fs::path& store, const boost::json::object& group_attrs,

@@ -179,7 +179,29 @@ fs::path lock_path(const StorePath& store) {
   return store.parent() / name;
 }
 
-Result<StoreLock> StoreLock::acquire(const StorePath& store) {
+Result<StoreLock> StoreLock::acquire(const StorePath& store, bool replace_stale) {
+  auto taken = take(store);
+  if (taken.ok() || !replace_stale) return taken;
+  const fs::path lock = lock_path(store);
+  bool readable = false;
+  const std::string stale = read_small_file(lock, &readable);
+  const ProcessIdentity holder = parse_lock_record(stale);
+  if (!readable || holder.host.empty() || holder.pid <= 0 || holder_state(holder) != HolderState::kGone) return taken;
+  // Move it aside, then make sure what moved is the stale record (another run may have
+  // replaced it meanwhile: then put that one back) before removing it.
+  const ProcessIdentity me = ProcessIdentity::self();
+  const fs::path aside = lock.string() + ".stale." + me.host + "." + std::to_string(me.pid);
+  if (::rename(lock.c_str(), aside.c_str()) != 0) return taken;
+  if (read_small_file(aside) != stale) {
+    (void)::link(aside.c_str(), lock.c_str());
+    ::unlink(aside.c_str());
+    return taken;
+  }
+  ::unlink(aside.c_str());
+  return take(store);
+}
+
+Result<StoreLock> StoreLock::take(const StorePath& store) {
   const fs::path lock = lock_path(store);
   const ProcessIdentity me = ProcessIdentity::self();
   const std::string record = lock_record(me, store.path);

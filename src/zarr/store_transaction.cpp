@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 #include "zpmpi/zarr/store_replace.hpp"
+#include "zpmpi/zarr/store_resume.hpp"
 
 namespace zpmpi::zarr {
 namespace fs = std::filesystem;
@@ -68,8 +71,10 @@ Status check_replaceable(const StorePath& store) {
   return {};
 }
 
-void remove_leftovers(const StorePath& store, const std::function<void(const std::string&)>& notify) {
+void remove_leftovers(const StorePath& store, const std::function<void(const std::string&)>& notify,
+                      const fs::path& keep = {}) {
   for (const Leftover& left : find_leftovers(store)) {
+    if (!keep.empty() && left.path == keep) continue;
     if (!left.marked) {
       notify("left " + left.path.string() + " in place: it is named like a zpmpi copy of " + store.path.string() +
              " but has no " + kMarkerName + " marker; if it is the old store moved aside by a run killed while "
@@ -81,6 +86,28 @@ void remove_leftovers(const StorePath& store, const std::function<void(const std
     notify(removed.ok() ? "removed " + left.path.string() + ", the unfinished copy of a zpmpi run that did not end"
                         : "could not remove the unfinished copy of an earlier run: " + removed.error().message);
   }
+}
+
+/// --resume: the copy a killed or interrupted run left (marked, with a resume record), or
+/// empty when there is none. Refused when the only copies were made for another job.
+Result<fs::path> find_resumable(const StorePath& store, const boost::json::object& record) {
+  std::vector<std::string> differences;
+  fs::path other;
+  for (const Leftover& left : find_leftovers(store)) {
+    if (!left.marked || left.path.filename().string().find(".zpmpi-new-") == std::string::npos) continue;
+    const auto was = read_resume_record(left.path);
+    if (!was) continue;
+    const std::vector<std::string> diff = record_differences(*was, record);
+    if (diff.empty()) return left.path;
+    differences = diff;
+    other = left.path;
+  }
+  if (differences.empty()) return fs::path();
+  std::string list;
+  for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+  return runtime_error("cannot resume store " + store.path.string() + ": the job differs from the interrupted run's (" +
+                       other.string() + "): " + list +
+                       "; run without --resume to start again (the partial copy is then removed)");
 }
 
 void hold_for_tests() {
@@ -106,11 +133,23 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   // lock lives there too.
   fs::create_directories(store.parent(), ec);
   if (ec) return runtime_error("cannot create store " + store.path.string() + ": " + ec.message());
-  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store));
+  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, request.resume));
 
   // Under the lock, the path is ours to judge: another zpmpi run cannot change it now.
   const fs::file_status st = fs::symlink_status(store.path, ec);
   const bool existed = fs::exists(st);
+  fs::path adopted;
+  if (request.resume) {
+    ZPMPI_ASSIGN_OR_RETURN(adopted, find_resumable(store, request.resume_record));
+    // No copy left and a complete store in place: the run being resumed ended (or was
+    // killed after its swap). There is nothing to do; the lock goes with `done`.
+    if (adopted.empty() && existed && !fs::is_symlink(st) && fs::is_regular_file(store.path / ".zmetadata", ec)) {
+      StoreTransaction done(store, std::move(lock), {}, {}, existed, notify);
+      done.active_ = false;
+      done.complete_ = true;
+      return done;
+    }
+  }
   if (existed) {
     if (!request.overwrite)
       return runtime_error("store " + store.path.string() +
@@ -118,19 +157,27 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
     if (fs::is_symlink(st)) return refuse_link(store);
     ZPMPI_RETURN_IF_ERROR(check_replaceable(store));
   }
-  remove_leftovers(store, notify);
-
   const ProcessIdentity me = ProcessIdentity::self();
   const fs::path build = build_copy_path(store, me);
-  if (!fs::create_directory(build, ec) || ec)
+  if (!adopted.empty()) {
+    // Renamed to this run's name: the copy is this run's from now on, like a fresh one.
+    if (!adopted.empty() && adopted != build && ::rename(adopted.c_str(), build.c_str()) != 0)
+      return runtime_error("cannot resume store " + store.path.string() + ": cannot rename " + adopted.string() +
+                           " to " + build.string() + ": " + std::strerror(errno));
+  }
+  remove_leftovers(store, notify, adopted.empty() ? fs::path() : build);
+
+  if (adopted.empty() && (!fs::create_directory(build, ec) || ec))
     return runtime_error("cannot create " + build.string() + " for store " + store.path.string() + ": " +
                          (ec ? ec.message() : "it exists"));
   // From here the transaction owns the copy: a failure below removes it.
   StoreTransaction tx(store, std::move(lock), build, aside_path(store, me), existed, notify);
+  tx.resumed_ = !adopted.empty();
   // The marker first, so a copy killed at any later point is recognisable as zpmpi's.
   fs::create_directory(build / kMarkerName, ec);
   if (ec) return runtime_error("cannot create " + (build / kMarkerName).string() + ": " + ec.message());
   std::ofstream(build / kMarkerName / "owner") << lock_record(me, store.path);
+  ZPMPI_RETURN_IF_ERROR(write_resume_record(build, request.resume_record));
   ZPMPI_RETURN_IF_ERROR(create_store(build, request.array_names));
   hold_for_tests();
   return tx;
@@ -152,6 +199,8 @@ StoreTransaction::StoreTransaction(StoreTransaction&& other) noexcept
       aside_(std::move(other.aside_)),
       existed_(other.existed_),
       active_(other.active_),
+      resumed_(other.resumed_),
+      complete_(other.complete_),
       notify_(std::move(other.notify_)) {
   other.active_ = false;
 }
@@ -173,6 +222,11 @@ Status StoreTransaction::commit() {
   }
   lock_.release();
   return {};
+}
+
+void StoreTransaction::keep() {
+  active_ = false;  // no longer ours to remove: the next --resume adopts it
+  lock_.release();
 }
 
 Status StoreTransaction::abandon() {

@@ -463,7 +463,7 @@ def case_bad_inputs(r, a):
             preprocessors=[{"type": "tile", "time": 4}])
         bad("compressor_unknown", 2, "unknown compressor 'gzip'", compressor={"id": "gzip"})
         bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")
-        bad("resume_true", 2, "resume: resuming an incomplete store is not supported", resume=True)
+        bad("resume_not_bool", 2, "resume: must be true or false", resume="yes")
         bad("log_level_bad", 2, "log_level: must be 0, 1 or 2", log_level=7)
         bad("empty_source", 2, "source.uri: is required", source="")
         bad("no_source", 2, "source: is required", text=json.dumps({"store": store}))

@@ -54,6 +54,12 @@ struct Config {
   std::uint64_t memory_limit = 2'000'000'000;
   std::optional<int> num_jobs;  ///< nullopt = number of ranks
   bool overwrite = false;
+  /// Continue the interrupted run of this job (see zarr/store_resume.hpp): its copy's
+  /// complete chunks are kept, the rest written; refused if the job or source changed.
+  bool resume = false;
+  /// Sync each chunk file before its rename and its directory after, so that "a chunk
+  /// file that exists is complete" holds across a node crash, not only a process crash.
+  bool fsync = false;
   boost::json::object add_attrs;
   std::optional<std::string> cache_label;
   std::string recommendations = "halt";

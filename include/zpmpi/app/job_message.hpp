@@ -20,6 +20,7 @@ struct JobMessage {
   std::string store;  ///< where ranks write: the store transaction's copy
   codec::CodecSpec codec;
   int log_level = 1;
+  bool fsync = false;  ///< sync chunk files and their directory (config "fsync")
   plan::RegionPlan plan;
 };
 

@@ -3,7 +3,13 @@
 // it atomically. Plain C++: no MPI; the caller agrees on the outcome across ranks.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/exec/stats.hpp"
@@ -17,6 +23,30 @@ struct ExecOptions {
   std::filesystem::path store;
   codec::CodecSpec codec;
   int rank = 0;  ///< whose regions to run; also makes temporary chunk names unique
+  /// Asked before each batch and each chunk, from any worker thread: an error stops the
+  /// rank (chunks already started on other threads are finished, none is half-written)
+  /// and is returned by run_rank. Empty: never stop. The run uses it for stop signals and
+  /// for the run channel (a failure on another rank).
+  std::function<Status()> check{};
+  /// Live counters of chunk files written and their bytes (the run channel's progress);
+  /// may be null.
+  struct Progress {
+    std::atomic<std::uint64_t> chunks{0}, bytes{0};
+  }* progress = nullptr;
+  /// Resume: per array of the plan, which chunks already exist (by linear index in C order
+  /// of the array's chunk grid); they are not written again, and a batch whose chunks all
+  /// exist is not read. Null, or an empty vector for an array: none exists.
+  const std::vector<std::vector<bool>>* present = nullptr;
+  /// `zpmpi verify`: when set, each chunk is handed here (the array, its key, and the bytes
+  /// it must hold, decoded, edge chunks padded) instead of being encoded and written. It
+  /// may be called from several worker threads at once; an error stops the rank.
+  std::function<Status(const model::ArrayLayout&, const std::string& key, std::span<const std::byte> raw)>
+      verify_chunk{};
+  /// Sync each chunk file and its directory (the config's "fsync").
+  bool fsync = false;
+  /// Test hook (ZPMPI_TEST_WRITE_DELAY_MS): sleep this long before each chunk write, so
+  /// the integration tests can stop or kill a run of small data mid-write.
+  int test_write_delay_ms = 0;
 };
 
 /// Runs every batch of `options.rank`'s regions; stops at the first error, which names the

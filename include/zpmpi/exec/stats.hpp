@@ -17,6 +17,7 @@ enum class Combine { kSum, kMax };
 
 struct Stats {
   std::uint64_t chunks = 0;          ///< chunk files written
+  std::uint64_t chunks_present = 0;  ///< chunk files a resumed run found complete and kept
   std::uint64_t bytes_needed = 0;    ///< source bytes the batches needed (hyperslab bytes)
   std::uint64_t bytes_decoded = 0;   ///< bytes those reads cost: whole compressed source chunks touched, else the bytes read
   std::uint64_t bytes_raw = 0;       ///< uncompressed chunk bytes encoded (edge chunks padded)
@@ -37,6 +38,7 @@ template <class Self, class Visit>
   requires std::is_same_v<std::remove_const_t<Self>, Stats>
 void fields(Self& s, Visit&& visit) {
   visit("chunks", s.chunks, Combine::kSum);
+  visit("chunks_present", s.chunks_present, Combine::kSum);
   visit("bytes_needed", s.bytes_needed, Combine::kSum);
   visit("bytes_decoded", s.bytes_decoded, Combine::kSum);
   visit("bytes_raw", s.bytes_raw, Combine::kSum);

@@ -18,6 +18,7 @@ enum class ExitCode : int {
   kRuntime = 1,  ///< I/O or other failure while running a valid job
   kUsage = 2,    ///< the command line or the job file is invalid
   kHalted = 3,   ///< stopped on purpose (e.g. recommendations with "halt")
+  kInterrupted = 75,  ///< stopped by a signal (EX_TEMPFAIL): run again with --resume
 };
 
 struct Error {

@@ -96,6 +96,9 @@ class Session {
   /// empty on the other ranks.
   Result<std::vector<std::uint64_t>> gather(std::span<const std::uint64_t> values, int root = 0) const;
   Result<std::vector<double>> gather(std::span<const double> values, int root = 0) const;
+  /// Collective: every rank's `value`, in rank order, at `root` (empty elsewhere).
+  Result<std::vector<std::string>> gather(const std::string& value, int root = 0) const;
+
   /// A name for where this process runs (MPI_Get_processor_name), for logs.
   Result<std::string> processor_name() const;
 

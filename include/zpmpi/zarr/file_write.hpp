@@ -11,19 +11,26 @@ namespace zpmpi::zarr {
 
 /// Where writing a file failed, and the errno, so that each caller words its own message.
 struct FileWriteFailure {
-  enum class Step { kCreate, kWrite, kRename } step;
+  enum class Step { kCreate, kWrite, kRename, kSync } step;
   int error = 0;
 };
 
 /// Writes `bytes` to `tmp` (created or truncated, 0644), then renames it to `path`.
 /// Partial writes and EINTR are retried; close() errors count (NFS and Lustre report
-/// deferred write errors there). On failure `tmp` is removed.
+/// deferred write errors there). On failure `tmp` is removed. `durable`: fsync the file
+/// before the rename and its directory after it, so that the file, once it exists, is
+/// complete after a crash of the node too (the config's "fsync").
 std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
                                                       const std::filesystem::path& tmp,
-                                                      std::span<const std::byte> bytes);
+                                                      std::span<const std::byte> bytes, bool durable = false);
 
 /// Writes all of `bytes` to the open descriptor `fd`, retrying partial writes and EINTR.
-/// Returns 0 or the errno.
+/// Returns 0 or the errno (ENOSPC, EDQUOT, EIO...; a write() that returns 0 counts as ENOSPC).
 int write_all(int fd, std::span<const std::byte> bytes);
+
+/// Test hook (the run sets it from ZPMPI_TEST_FAIL_WRITE=RANK:N on rank RANK): the `nth`
+/// call of write_all from now on (1 = the next) writes half of its bytes and then fails
+/// with ENOSPC, as a disk that fills up mid-file does. 0 switches it off (the default).
+void fail_nth_write_for_tests(std::uint64_t nth);
 
 }  // namespace zpmpi::zarr

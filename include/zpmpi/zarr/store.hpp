@@ -38,9 +38,10 @@ Status check_array_name(const std::filesystem::path& store, const std::string& n
 /// place chunks outside the array's directory); a directory or .zgroup that cannot be made.
 Status create_store(const std::filesystem::path& path, const std::vector<std::string>& array_names);
 
-/// Writes one chunk file atomically (temporary name unique to `writer_id`, then rename).
+/// Writes one chunk file atomically (temporary name unique to `writer_id`, then rename);
+/// `durable`: synced to the device first (file_write.hpp).
 Status write_chunk(const std::filesystem::path& store, const std::string& array,
-                   const std::string& key, std::span<const std::byte> bytes, int writer_id);
+                   const std::string& key, std::span<const std::byte> bytes, int writer_id, bool durable = false);
 
 /// Writes .zgroup, the root .zattrs, each array's (text arrays too) .zarray and .zattrs,
 /// then .zmetadata.

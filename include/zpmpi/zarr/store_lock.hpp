@@ -72,7 +72,10 @@ class StoreLock {
   /// Takes the lock of `store` for this process. Errors (all exit 1): the lock is held
   /// (running, stale or unknown holder, each with its message), or the lock file cannot be
   /// created (the error names it).
-  static Result<StoreLock> acquire(const StorePath& store);
+  /// With `replace_stale` (--resume: the same job again), a lock whose holder is known to
+  /// be gone (same host, process ended) is replaced instead of refused; it is moved aside
+  /// and checked before removal, so a lock another run has just taken is never removed.
+  static Result<StoreLock> acquire(const StorePath& store, bool replace_stale = false);
 
   StoreLock(StoreLock&& other) noexcept;
   StoreLock& operator=(StoreLock&& other) noexcept;
@@ -86,6 +89,7 @@ class StoreLock {
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  static Result<StoreLock> take(const StorePath& store);  ///< one attempt, no replacing
   StoreLock(std::filesystem::path path, std::string record) : path_(std::move(path)), record_(std::move(record)) {}
   std::filesystem::path path_;
   std::string record_;

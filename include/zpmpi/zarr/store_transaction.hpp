@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/zarr/store_lock.hpp"
 #include "zpmpi/zarr/store_path.hpp"
@@ -42,6 +44,15 @@ struct StoreRequest {
   std::vector<ProtectedPath> protect;        ///< the source, the job file (relative to cwd)
   std::filesystem::path cwd;                 ///< empty: the process's working directory
   std::function<void(const std::string&)> notify;  ///< leftovers removed or kept, an old store left
+  /// What the store's content depends on (store_resume.hpp), written into the copy's
+  /// marker folder so that a later --resume can check it.
+  boost::json::object resume_record{};
+  /// --resume: a stale lock of a run that is gone is replaced, and a copy a killed or
+  /// interrupted run left is adopted (renamed to this run's copy) when its record equals
+  /// `resume_record`; a copy with another record is refused, naming what differs. With no
+  /// copy to adopt: complete() when the store is there with its .zmetadata, else the run
+  /// starts afresh (resumed() is false).
+  bool resume = false;
 };
 
 class StoreTransaction {
@@ -58,11 +69,20 @@ class StoreTransaction {
 
   const std::filesystem::path& path() const { return store_.path; }
   const std::filesystem::path& build_path() const { return build_; }
+  /// This run adopted the copy of an interrupted run (--resume): its chunk files stay.
+  bool resumed() const { return resumed_; }
+  /// --resume found no copy to adopt and a complete store (with .zmetadata) at the path:
+  /// the run being resumed has finished. No copy was made; there is nothing to write.
+  bool complete() const { return complete_; }
 
   /// Puts the complete copy in place (see store_replace.hpp). Errors leave the store path
   /// as it was and the copy where it is (the caller then abandons). A failure to remove the
   /// old store after the swap is not an error: the new store is in place; it is notified.
   Status commit();
+
+  /// An interrupted run (a stop signal): keeps this run's copy where it is, with every
+  /// complete chunk, for --resume, and releases the lock. Idempotent.
+  void keep();
 
   /// Removes this run's copy (only if not committed) and releases the lock. Idempotent.
   /// Errors: the copy could not be removed completely (the message names what is left).
@@ -78,6 +98,8 @@ class StoreTransaction {
   std::filesystem::path aside_;
   bool existed_ = false;  ///< an old store was at the path when the lock was taken
   bool active_ = true;    ///< the copy is ours to remove
+  bool resumed_ = false;  ///< the copy was adopted from an interrupted run
+  bool complete_ = false; ///< --resume found the store complete and no copy: nothing to do
   std::function<void(const std::string&)> notify_;
 };
 

@@ -80,7 +80,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "chunk": {}})",
                "job.json: unknown key 'chunk' (known: source, variables, preprocessors, chunks, "
                "store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
-               "resume, recommendations, log_level, workers, max_chunks, stats)");
+               "resume, recommendations, log_level, workers, max_chunks, stats, fsync)");
   expect_error("{" + base + R"(, "chunks": {"latitude": -3}})",
                "job.json: chunks.latitude: must be a positive integer, got -3");
   expect_error("{" + base + R"(, "chunks": {"latitude": 0}})",
@@ -107,8 +107,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "preprocessors": [{"type": "rename", "var_id": "t", "new_name": "a/b"}]})",
                "job.json: preprocessors[0].new_name: 'a/b' cannot name a Zarr array: it contains '/', which "
                "Zarr reads as a group separator");
-  expect_error("{" + base + R"(, "resume": true})",
-               "job.json: resume: resuming an incomplete store is not supported by this version");
+  expect_error("{" + base + R"(, "resume": "yes"})", "job.json: resume: must be true or false, got \"yes\"");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "tile", "time": 4}]})",
                "job.json: preprocessors[0].type: 'tile' is not supported (zpmpi applies these preprocessors: "
                "isel, sel, subset, reverse_axis, roll, tiled, rename, transpose, squeeze, thin, drop_vars, astype, "

@@ -17,6 +17,7 @@ JobMessage sample() {
   m.codec.id = codec::CodecId::kLz4;
   m.codec.acceleration = 3;
   m.log_level = 2;
+  m.fsync = true;
   plan::PlanOptions options;
   options.num_jobs = 2;
   options.num_ranks = 2;
@@ -42,6 +43,7 @@ TEST(JobMessage, RoundTripsEveryField) {
   EXPECT_EQ(back->codec.id, codec::CodecId::kLz4);
   EXPECT_EQ(back->codec.acceleration, 3);
   EXPECT_EQ(back->log_level, 2);
+  EXPECT_TRUE(back->fsync);
   EXPECT_EQ(back->plan, m.plan);
 }
 

@@ -1,5 +1,7 @@
 #include "zpmpi/exec/executor.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using model::Box;
+using model::Index;
 using model::Shape;
 
 /// An in-memory 2-D int32 variable "v" whose element (i, j) is i * 100 + j. Like a source
@@ -203,6 +206,80 @@ TEST(Executor, AFailingReadTaskStopsTheRankWithItsError) {
     if (!stats.ok()) message = stats.error().message;
   }
   EXPECT_EQ(message, "row 4");
+}
+
+/// The chunk files (not temporaries) in `dir`.
+std::vector<std::string> chunk_files(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(Executor, ResumeWritesOnlyTheMissingChunksAndReadsNoBatchThatIsComplete) {
+  const model::ArrayLayout spec = seven_by_five();  // 3 x 3 chunks
+  auto plan = plan_of(spec, 1200, 1);               // the smallest batches
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  // A batch is read unless every chunk of it exists.
+  std::size_t batches = 0, complete = 0;
+  for (const plan::Region& region : plan->regions)
+    plan::for_each_batch(*plan, region, [&](const plan::Batch& b) {
+      ++batches;
+      bool all = true;
+      for (Index i = 0; i < b.chunks.count[0]; ++i)
+        for (Index j = 0; j < b.chunks.count[1]; ++j) {
+          const Index ci = b.chunks.start[0] + i, cj = b.chunks.start[1] + j;
+          all = all && ((ci == 0 && cj == 0) || (ci == 2 && cj == 1));
+        }
+      complete += all ? 1 : 0;
+    });
+  ASSERT_GT(complete, 0u) << "the plan's batches are too large for this test";
+  const fs::path store = fresh_dir("resume_present");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  // Chunks 0.0 and 2.1 exist already (linear 0 and 7 in the 3 x 3 grid).
+  const std::vector<std::vector<bool>> present{{true, false, false, false, false, false, false, true, false}};
+  FakeSource source(spec.shape);
+  std::uint64_t written = 0, kept = 0;
+  for (int rank = 0; rank < 2; ++rank) {
+    ExecOptions options{store, {codec::CodecId::kNone, 0, 0}, rank};
+    options.present = &present;
+    auto stats = run_rank(*plan, source, options);
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+    written += stats->chunks;
+    kept += stats->chunks_present;
+  }
+  EXPECT_EQ(written, 7u);
+  EXPECT_EQ(kept, 2u);
+  EXPECT_EQ(source.reads.size(), batches - complete);  // the complete batches were not read
+  const auto names = chunk_files(store / "v");
+  EXPECT_EQ(std::count(names.begin(), names.end(), "0.0"), 0);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "2.1"), 0);
+  EXPECT_EQ(names.size(), 7u);
+}
+
+TEST(Executor, ACheckThatSaysStopEndsTheRankBetweenChunksWithItsError) {
+  const model::ArrayLayout spec = seven_by_five();
+  auto plan = plan_of(spec, 1'000'000, 2);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir("check_stops");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  FakeSource source(spec.shape);
+  std::atomic<int> calls{0};
+  ExecOptions options{store, {codec::CodecId::kZstd, 1, 1}, 0};
+  options.check = [&]() -> Status {
+    if (++calls > 3) return Error{"interrupted by SIGTERM", ExitCode::kInterrupted};
+    return {};
+  };
+  ExecOptions::Progress progress;
+  options.progress = &progress;
+  auto stats = run_rank(*plan, source, options);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.error().code, ExitCode::kInterrupted);
+  EXPECT_EQ(stats.error().message, "interrupted by SIGTERM");
+  const auto names = chunk_files(store / "v");
+  EXPECT_EQ(names.size(), progress.chunks.load());  // every chunk started was finished
+  EXPECT_LT(names.size(), 9u);
+  for (const auto& n : names) EXPECT_NE(n[0], '.') << "temporary file left: " << n;
 }
 
 TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {

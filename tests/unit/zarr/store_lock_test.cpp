@@ -198,3 +198,34 @@ TEST(ShellQuote, QuotesOnlyWhatNeedsIt) {
 
 }  // namespace
 }  // namespace zpmpi::zarr
+
+namespace zpmpi::zarr {
+namespace {
+
+TEST(StoreLock, ResumeReplacesTheStaleLockOfARunThatIsGone) {
+  const fs::path dir = fresh_dir("lock_resume_stale");
+  ProcessIdentity gone = ProcessIdentity::self();
+  gone.pid = gone_pid();
+  write_lock(dir, gone);
+  auto r = StoreLock::acquire(store_in(dir), /*replace_stale=*/true);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(parse_lock_record(slurp(dir / ".s.zarr.zpmpi-lock")).pid, ::getpid());
+  EXPECT_EQ(names_in(dir), (std::vector<std::string>{".s.zarr.zpmpi-lock"}));  // nothing aside is left
+}
+
+TEST(StoreLock, ResumeNeverReplacesALiveOrUncheckableLock) {
+  const fs::path dir = fresh_dir("lock_resume_live");
+  write_lock(dir, ProcessIdentity::self());  // running: this process
+  const std::string live = slurp(dir / ".s.zarr.zpmpi-lock");
+  EXPECT_FALSE(StoreLock::acquire(store_in(dir), true).ok());
+  EXPECT_EQ(slurp(dir / ".s.zarr.zpmpi-lock"), live);
+  ProcessIdentity elsewhere = ProcessIdentity::self();
+  elsewhere.host = other_host("another-node");
+  write_lock(dir, elsewhere);
+  const std::string remote = slurp(dir / ".s.zarr.zpmpi-lock");
+  EXPECT_FALSE(StoreLock::acquire(store_in(dir), true).ok());
+  EXPECT_EQ(slurp(dir / ".s.zarr.zpmpi-lock"), remote);
+}
+
+}  // namespace
+}  // namespace zpmpi::zarr

@@ -1,0 +1,61 @@
+// What --resume needs from a copy that an interrupted or killed run left.
+//
+// Every run writes, in its copy's marker folder, PARENT/.NAME.zpmpi-new-HOST-PID/.zpmpi/,
+// a resume record (resume.json): a JSON object whose top-level keys are what the store's
+// content depends on - the job's keys that shape the output ("config.chunks",
+// "config.preprocessors", ...), the source's files and description ("source.files",
+// "source.description") and a digest of the output metadata ("output"). --resume adopts a
+// copy only when its record equals the new run's, key by key; otherwise it is refused
+// with the keys that differ. The marker folder leaves with the old store at the swap, so a
+// finished store never holds it.
+//
+// Chunk files are written to a temporary name and renamed, so a chunk file that exists is
+// complete: a resumed run keeps every chunk file present and writes the others. It lists
+// each array directory once (rank 0), removing stale temporary files on the way: resume
+// costs one readdir of the array directory per array, not a stat per chunk.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "zpmpi/model/box.hpp"
+#include "zpmpi/model/result.hpp"
+
+namespace zpmpi::zarr {
+
+inline constexpr const char* kResumeRecordName = "resume.json";
+
+/// Writes `record` to COPY/.zpmpi/resume.json (atomically). Errors name the file.
+Status write_resume_record(const std::filesystem::path& copy, const boost::json::object& record);
+
+/// The record of `copy`, nullopt when it has none (a copy of an older zpmpi) or it is not
+/// a JSON object.
+std::optional<boost::json::object> read_resume_record(const std::filesystem::path& copy);
+
+/// One phrase per top-level key whose value differs (or is in one record only):
+/// "config.chunks (was {"time":1}, now {"time":2})"; long values are shortened. Empty
+/// when the records are equal.
+std::vector<std::string> record_differences(const boost::json::object& was, const boost::json::object& now);
+
+/// A 64-bit FNV-1a digest as 16 hex digits (stable across builds and hosts).
+std::string digest(std::string_view text);
+
+/// What one listing of an array directory found.
+struct ChunkListing {
+  std::vector<bool> present;       ///< by linear chunk index, C order of `grid`
+  std::uint64_t count = 0;         ///< chunk files found
+  std::uint64_t removed_temps = 0; ///< stale temporary files removed (".KEY.tmpN")
+};
+
+/// Lists `dir` once: removes stale temporary chunk files (".KEY.tmpN"), and marks every
+/// chunk file "i.j.k" whose index lies inside `grid` (chunks per dim; a rank-0 array has
+/// the one key "0"). A missing directory lists as empty. Errors: the directory cannot be
+/// read (named).
+Result<ChunkListing> list_chunks(const std::filesystem::path& dir, const model::Shape& grid);
+
+}  // namespace zpmpi::zarr

@@ -1,0 +1,364 @@
+#!/usr/bin/python3
+"""Issue 13 (never lose work): stop signals, failures that stop every rank, --resume after
+any kill, `zpmpi verify`. Each case runs the real binary under mpirun.
+
+usage: resume_cases.py CASE --zpmpi BIN --workdir DIR [--mpirun MPIRUN] [--ranks N] [--trials N]
+CASE:
+  signal      SIGTERM / SIGUSR1 / SIGINT to every rank mid-run: exit 75, one line naming
+              --resume, no temporary file; then --resume completes, identical to a clean run
+  signal_mpirun  SIGUSR1 to mpirun itself: passed on to the ranks; exit 75; resumable
+  early_stop  ZPMPI_TEST_FAIL_WRITE=1:1 (rank 1's first chunk write fails with ENOSPC after a
+              short write): rank 0 stops long before its share is written, one message
+  kill        SIGKILL to one rank or to all, at random points, then --resume: identical files,
+              no temporary file, consolidated metadata valid (--trials, --ranks)
+  refuse      --resume with a changed config or a changed source is refused naming what differs
+  verify      zpmpi verify: a clean store passes; a flipped byte, a truncated and a deleted
+              chunk are each reported by key
+Test hooks used (see README "Test hooks"): ZPMPI_TEST_WRITE_DELAY_MS, ZPMPI_TEST_FAIL_WRITE.
+"""
+import argparse
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases  # noqa: E402
+from cases import ENV, expect_ok, error_lines, _snapshot, _session_members, _kill_session  # noqa: E402
+
+RESUMABLE = 75
+CHUNKS = {"time": 1, "y": 5, "x": 4}
+
+
+def make_source(path, nt=12, seed=0):
+    """Small generated data: a float32 with NaNs, a packed int16, a coordinate each."""
+    import numpy as np
+    import netCDF4
+    if os.path.exists(path):
+        return path
+    rng = np.random.default_rng(seed)
+    tmp = path + ".tmp"
+    with netCDF4.Dataset(tmp, "w") as ds:
+        ds.createDimension("time", nt)
+        ds.createDimension("y", 10)
+        ds.createDimension("x", 8)
+        t = ds.createVariable("time", "f8", ("time",))
+        t.units = "hours since 2000-01-01"
+        t[:] = np.arange(nt)
+        ds.createVariable("y", "f4", ("y",))[:] = np.linspace(-45, 45, 10)
+        ds.createVariable("x", "f4", ("x",))[:] = np.arange(8) * 45.0
+        a = ds.createVariable("a", "f4", ("time", "y", "x"), chunksizes=(2, 5, 8), zlib=True)
+        data = rng.normal(size=(nt, 10, 8)).astype("f4")
+        data[data > 1.5] = np.nan
+        a[:] = data
+        b = ds.createVariable("b", "i2", ("time", "y", "x"), fill_value=-999)
+        b.scale_factor = 0.01
+        b[:] = rng.normal(size=(nt, 10, 8))
+    os.replace(tmp, path)
+    return path
+
+
+def job(r, name, source, store, **more):
+    return r.job(name, source=source, store=store, chunks=CHUNKS, **more)
+
+
+def copies(parent, store_name):
+    return [os.path.join(parent, e) for e in os.listdir(parent) if e.startswith(f".{store_name}.zpmpi-new-")]
+
+
+def temp_files(path):
+    found = []
+    for root, dirs, files in os.walk(path):
+        found += [os.path.join(root, f) for f in files if ".tmp" in f]
+    return found
+
+
+def chunk_count(path):
+    n = 0
+    for root, dirs, files in os.walk(path):
+        n += sum(1 for f in files if f[0].isdigit())
+    return n
+
+
+def start(r, ranks, args, env=None, name="bg"):
+    err = open(os.path.join(r.work, name + ".out"), "w")
+    p = subprocess.Popen([r.mpirun, "-n", str(ranks), "--oversubscribe", r.zpmpi, *args],
+                         env=dict(ENV, **(env or {})), stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                         start_new_session=True)
+    p.log = err.name
+    return p
+
+
+def output(p):
+    with open(p.log, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def ranks_of(p):
+    """The rank processes of a background mpirun (its session, not mpirun itself)."""
+    return [pid for pid in _session_members(p.pid) if pid != p.pid]
+
+
+def wait_chunks(r, p, store_name, at_least, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for c in copies(r.work, store_name):
+            if chunk_count(c) >= at_least:
+                return c
+        if p.poll() is not None:
+            sys.exit(f"FAIL: the run ended (exit {p.returncode}) before {at_least} chunks:\n{output(p)}")
+        time.sleep(0.005)
+    sys.exit(f"FAIL: fewer than {at_least} chunks after {timeout} s")
+
+
+def reference(r, source, name="ref.zarr"):
+    store = r.store(name)
+    expect_ok(r.run(2, "--config", job(r, "ref", source, store)), "uninterrupted reference run")
+    return _snapshot(store)
+
+
+def expect_same(ref, store, what):
+    got = _snapshot(store)
+    if got != ref:
+        diff = sorted(k for k in set(ref) | set(got) if ref.get(k) != got.get(k))
+        sys.exit(f"FAIL {what}: {len(diff)} entries differ from the uninterrupted run, e.g. {diff[:8]}")
+    if temp_files(store):
+        sys.exit(f"FAIL {what}: temporary files left: {temp_files(store)[:5]}")
+    import zarr
+    g = zarr.open_consolidated(store, mode="r")
+    assert sorted(g.array_keys()) == ["a", "b", "time", "x", "y"], list(g.array_keys())
+
+
+def expect_kept(p, found, what):
+    """The resumed run adopted the copy and kept exactly the chunk files found in it."""
+    m = re.search(r"resuming .*: (\d+) of (\d+) chunks are complete and kept", p.stdout + p.stderr)
+    if found == 0 and not m:
+        return
+    if not m or int(m.group(1)) != found:
+        sys.exit(f"FAIL {what}: {found} chunk files were in the copy, the resume says:\n{p.stdout}{p.stderr}")
+
+
+def case_signal(r, a):
+    source = make_source(os.path.join(r.work, "src.nc"))
+    ref = reference(r, source)
+    for i, sig in enumerate((signal.SIGTERM, signal.SIGUSR1, signal.SIGINT)):
+        store = r.store(f"sig{i}.zarr")
+        name = os.path.basename(store)
+        p = start(r, a.ranks, ["--config", job(r, f"sig{i}", source, store)],
+                  env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name=f"sig{i}")
+        copy = wait_chunks(r, p, name, 10)
+        for pid in ranks_of(p):  # as SLURM does: the signal reaches every task
+            os.kill(pid, sig)
+        p.wait(timeout=60)
+        out = output(p)
+        errors = [line for line in out.splitlines() if line.startswith("zpmpi") and "error:" in line]
+        if p.returncode != RESUMABLE or len(errors) != 1 or "--resume" not in errors[0] \
+                or signal.Signals(sig).name not in errors[0]:
+            sys.exit(f"FAIL {signal.Signals(sig).name}: exit {p.returncode}, expected {RESUMABLE} and one "
+                     f"line naming the signal and --resume:\n{out}")
+        print(f"ok {signal.Signals(sig).name}: exit {p.returncode}: {errors[0]}")
+        if temp_files(copy):
+            sys.exit(f"FAIL: temporary files left after {signal.Signals(sig).name}: {temp_files(copy)}")
+        if os.path.exists(store) or not os.path.isdir(copy):
+            sys.exit(f"FAIL: after the signal the store must not exist and the copy {copy} must be kept")
+        lock = os.path.join(r.work, f".{name}.zpmpi-lock")
+        if os.path.exists(lock):
+            sys.exit(f"FAIL: the interrupted run left its lock {lock}")
+        found = chunk_count(copy)
+        # The last one resumes with one rank more: chunks are keyed by index, not by rank.
+        p = r.run(a.ranks + (i == 2), "--config", job(r, f"sig{i}", source, store), "--resume")
+        expect_ok(p, f"--resume after {signal.Signals(sig).name}")
+        expect_kept(p, found, f"--resume after {signal.Signals(sig).name}")
+        expect_same(ref, store, f"resumed after {signal.Signals(sig).name}")
+        print(f"ok resumed after {signal.Signals(sig).name}: identical to the uninterrupted run")
+
+
+def case_signal_mpirun(r, a):
+    """SIGUSR1 sent to mpirun itself is passed on to the ranks: exit 75, one line naming
+    --resume, no temporary file, and --resume finishes the job. (A SIGTERM to mpirun is
+    mpirun's own affair: it ends the job its way and exits 1; not tested here.)"""
+    source = make_source(os.path.join(r.work, "src.nc"))
+    ref = reference(r, source)
+    for i, (sig, code) in enumerate(((signal.SIGUSR1, RESUMABLE),)):
+        store = r.store(f"mp{i}.zarr")
+        name = os.path.basename(store)
+        cfg = job(r, f"mp{i}", source, store)
+        p = start(r, a.ranks, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name=f"mp{i}")
+        copy = wait_chunks(r, p, name, 10)
+        os.kill(p.pid, sig)
+        p.wait(timeout=60)
+        out = output(p)
+        errors = [line for line in out.splitlines() if line.startswith("zpmpi") and "error:" in line]
+        what = f"{signal.Signals(sig).name} to mpirun"
+        if (code is not None and p.returncode != code) or p.returncode == 0 or len(errors) != 1 \
+                or "--resume" not in errors[0]:
+            sys.exit(f"FAIL {what}: exit {p.returncode}, expected {code or 'non-zero'} and one line naming --resume:\n{out}")
+        if temp_files(copy):
+            sys.exit(f"FAIL {what}: temporary files left: {temp_files(copy)}")
+        print(f"ok {what}: exit {p.returncode}: {errors[0]}")
+        found = chunk_count(copy)
+        p = r.run(a.ranks, "--config", cfg, "--resume")
+        expect_ok(p, f"--resume after {what}")
+        expect_kept(p, found, f"--resume after {what}")
+        expect_same(ref, store, f"resumed after {what}")
+        print(f"ok resumed after {what}: identical to the uninterrupted run")
+
+
+def case_early_stop(r, a):
+    """A fault on rank 1's first chunk write stops rank 0 long before its share is done."""
+    import json
+    source = make_source(os.path.join(r.work, "big.nc"), nt=60)
+    store = r.store("early.zarr")
+    stats = os.path.join(r.work, "early.stats.json")
+    delay_ms = 50
+    # 2 arrays x 60 x 2 x 2 chunks = 480 chunks: about 240 x 50 ms = 12 s of work for rank 0.
+    share = 240
+    t0 = time.monotonic()
+    p = r.run(2, "--config", job(r, "early", source, store), "--stats", stats,
+              env={"ZPMPI_TEST_FAIL_WRITE": "1:1", "ZPMPI_TEST_WRITE_DELAY_MS": str(delay_ms)}, timeout=120)
+    seconds = time.monotonic() - t0
+    cases.expect_error(p, "injected ENOSPC on rank 1", 1, "rank 1: cannot write")
+    line = error_lines(p)[0]
+    assert "No space left on device" in line, line
+    assert (p.stdout + p.stderr).count("No space left on device") == 1, p.stderr
+    with open(stats) as f:
+        rank0 = json.load(f)["per_rank"][0]["chunks"]
+    share_seconds = share * delay_ms / 1000
+    print(f"rank 0 stopped after {rank0} of its ~{share} chunks; the whole run took {seconds:.2f} s "
+          f"(rank 0's share alone takes >= {share_seconds:.1f} s)")
+    if rank0 > share // 10:
+        sys.exit(f"FAIL: rank 0 wrote {rank0} chunks after rank 1 failed at its first: it did not stop early")
+    if seconds > share_seconds * 0.75:  # start-up and tear-down of mpirun included
+        sys.exit(f"FAIL: the run took {seconds:.2f} s: rank 0 did not stop early")
+    if os.path.exists(store) or copies(r.work, "early.zarr"):
+        sys.exit("FAIL: the failed run left a store or a copy")
+
+
+def kill_trial(r, a, source, ref, trial, rng):
+    ranks = a.ranks
+    store = r.store(f"kill{trial}.zarr")
+    name = os.path.basename(store)
+    cfg = job(r, f"kill{trial}", source, store)
+    total = 2 * 12 * 2 * 2
+    point = rng.randrange(0, total - 10)
+    whom = rng.choice(["one", "all"])
+    p = start(r, ranks, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": str(rng.choice([2, 5, 10]))},
+              name=f"kill{trial}")
+    if point > 0:
+        wait_chunks(r, p, name, point)
+    else:
+        while not copies(r.work, name) and p.poll() is None:
+            time.sleep(0.002)
+    if whom == "one":
+        victims = ranks_of(p)
+        if victims:
+            os.kill(rng.choice(victims), signal.SIGKILL)
+        try:
+            p.wait(timeout=30)  # mpirun ends the other ranks
+        except subprocess.TimeoutExpired:
+            _kill_session(p)
+    else:
+        _kill_session(p)
+    _kill_session(p)  # nothing of it may survive
+    left = sum(chunk_count(c) for c in copies(r.work, name))
+    stale = os.path.exists(os.path.join(r.work, f".{name}.zpmpi-lock"))
+    p = r.run(ranks, "--config", cfg, "--resume", "--log-level", "2")
+    expect_ok(p, f"kill trial {trial} --resume")
+    expect_kept(p, left, f"kill trial {trial}")
+    expect_same(ref, store, f"kill trial {trial}")
+    if copies(r.work, name) or os.path.exists(os.path.join(r.work, f".{name}.zpmpi-lock")):
+        sys.exit(f"FAIL kill trial {trial}: a copy or the lock is left after the resume")
+    print(f"ok kill trial {trial}: {ranks} ranks, SIGKILL to {whom} after >= {point} chunks "
+          f"({left} kept{', stale lock replaced' if stale else ''}), resumed, identical")
+    return stale
+
+
+def case_kill(r, a):
+    source = make_source(os.path.join(r.work, "src.nc"))
+    ref = reference(r, source)
+    rng = random.Random(1300 + a.ranks)
+    stale = sum(kill_trial(r, a, source, ref, trial, rng) for trial in range(a.trials))
+    print(f"ok {a.trials} kill trials with {a.ranks} ranks: every resume matched "
+          f"({stale} replaced the stale lock of the killed run)")
+
+
+def case_refuse(r, a):
+    """--resume of a copy written for another job, or from a changed source, is refused by
+    name; without --resume the job starts again. A stale lock of the killed run is replaced."""
+    source = make_source(os.path.join(r.work, "src.nc"))
+    store = r.store("refuse.zarr")
+    cfg = job(r, "refuse", source, store)
+    p = start(r, 2, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="refuse")
+    wait_chunks(r, p, "refuse.zarr", 5)
+    _kill_session(p)
+    lock = os.path.join(r.work, ".refuse.zarr.zpmpi-lock")  # left by the kill, or released on a signal
+    other = job(r, "refuse", source, store, compressor={"id": "lz4", "acceleration": 1})
+    cases.expect_error(r.run(2, "--config", other, "--resume"), "resume with another compressor", 1,
+                       "the job differs from the interrupted run's")
+    p = r.run(2, "--config", other, "--resume")
+    line = error_lines(p)[0]
+    assert "config.compressor (not recorded by the interrupted run)" in line and "output (was" in line, line
+    assert "--resume" in line, line
+    # The source changes (same shape, new values): refused naming source.files.
+    job(r, "refuse", source, store)
+    os.utime(source, ns=(time.time_ns(), time.time_ns()))
+    cases.expect_error(r.run(2, "--config", cfg, "--resume"), "resume after the source changed", 1,
+                       "source.files (was")
+    # Without --resume: a fresh start removes the old copy and writes the whole store.
+    expect_ok(r.run(2, "--config", cfg), "a fresh run after the refusals")
+    assert not copies(r.work, "refuse.zarr") and not os.path.exists(lock)
+    cases.oracle_check(source, store, chunks=CHUNKS)
+    print("ok refused by name; a fresh run then wrote the store")
+
+
+def case_verify(r, a):
+    source = make_source(os.path.join(r.work, "src.nc"))
+    store = r.store("verify.zarr")
+    cfg = job(r, "verify", source, store)
+    expect_ok(r.run(a.ranks, "--config", cfg), "the run to verify")
+    p = r.run(a.ranks, "verify", "--config", cfg)
+    expect_ok(p, "verify of a clean store")
+    assert "is exactly this job's output" in p.stderr + p.stdout, p.stderr
+    print("ok a clean store passes")
+    a_dir = os.path.join(store, "a")
+    with open(os.path.join(a_dir, "3.1.0"), "r+b") as f:  # one flipped byte in the zstd frame
+        data = bytearray(f.read())
+        data[len(data) // 2] ^= 0x40
+        f.seek(0)
+        f.write(data)
+    with open(os.path.join(a_dir, "5.0.1"), "r+b") as f:  # truncated
+        f.truncate(7)
+    os.remove(os.path.join(store, "b", "2.1.1"))  # deleted
+    with open(os.path.join(store, "b", ".zattrs"), "a") as f:
+        f.write(" ")
+    p = r.run(a.ranks, "verify", "--config", cfg)
+    if p.returncode != 1:
+        sys.exit(f"FAIL verify of a damaged store: exit {p.returncode}\n{p.stdout}\n{p.stderr}")
+    out = p.stdout + p.stderr
+    for want in ("verify: missing b/2.1.1", "verify: corrupt a/5.0.1", "verify: differs b/.zattrs"):
+        assert want in out, f"{want!r} not in:\n{out}"
+    assert re.search(r"verify: (corrupt|differs) a/3\.1\.0", out), out
+    assert len(error_lines(p)) == 1, out
+    reported = [line for line in out.splitlines() if line.startswith("zpmpi: verify: ")]
+    assert len(reported) == 4, reported
+    print("ok the damaged store: " + "; ".join(line[len("zpmpi: verify: "):] for line in reported))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "verify"])
+    p.add_argument("--zpmpi", required=True)
+    p.add_argument("--mpirun", default="mpirun")
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--ranks", type=int, default=2)
+    p.add_argument("--trials", type=int, default=10)
+    a = p.parse_args()
+    r = cases.Runner(argparse.Namespace(zpmpi=a.zpmpi, mpirun=a.mpirun, workdir=a.workdir))
+    globals()["case_" + a.case](r, a)
+
+
+if __name__ == "__main__":
+    main()

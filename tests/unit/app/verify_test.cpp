@@ -1,0 +1,92 @@
+// zpmpi verify's comparisons (verify.hpp): each kind of damage is reported by key, and
+// NaN equals NaN in float arrays.
+#include "zpmpi/app/verify.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "zpmpi/zarr/store.hpp"
+
+namespace zpmpi::app {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path fresh(const std::string& name) {
+  std::string leaf = "verify_";  // appended: GCC 12 warns (-Wrestrict) on "literal" + string
+  leaf += name;
+  fs::path dir = fs::path(ZPMPI_TEST_TMP) / leaf;
+  fs::remove_all(dir);
+  fs::create_directories(dir / "v");
+  return dir;
+}
+
+model::ArrayLayout float_array() {
+  model::ArrayLayout a;
+  a.name.assign(1, 'v');  // not = "v": GCC 12 warns (-Wrestrict) on that assignment here
+  a.dtype = model::DType::f4;
+  a.shape = {4};
+  a.chunks = {4};
+  return a;
+}
+
+std::vector<std::byte> bytes_of(const std::vector<float>& values) {
+  std::vector<std::byte> out(values.size() * 4);
+  std::memcpy(out.data(), values.data(), out.size());
+  return out;
+}
+
+void write(const fs::path& store, const std::string& key, std::span<const std::byte> raw, const codec::CodecSpec& spec) {
+  auto codec = codec::make_codec(spec);
+  std::vector<std::byte> out(codec->max_encoded_size(raw.size()));
+  auto n = codec->encode(raw, out);
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(zarr::write_chunk(store, "v", key, {out.data(), *n}, 0).ok());
+}
+
+TEST(ChunkVerifier, ReportsMissingCorruptAndDifferingChunksByKey) {
+  const fs::path store = fresh("kinds");
+  const codec::CodecSpec zstd{codec::CodecId::kZstd, 1, 1};
+  const auto want = bytes_of({1, NAN, 3, 4});
+  write(store, "0", want, zstd);                      // equal, NaN included
+  write(store, "1", bytes_of({1, NAN, 3, 5}), zstd);  // differs at element 3
+  write(store, "2", want, zstd);
+  fs::resize_file(store / "v" / "2", 5);              // truncated: undecodable
+  ChunkVerifier verifier(store, zstd);
+  for (const char* key : {"0", "1", "2", "3"}) ASSERT_TRUE(verifier.check(float_array(), key, want).ok());
+  EXPECT_EQ(verifier.problems().size(), 3u);
+  const auto p = verifier.problems();
+  EXPECT_EQ(p[0], "differs v/1 (first at element 3)");
+  EXPECT_EQ(p[1].rfind("corrupt v/2 (cannot decode: ", 0), 0u) << p[1];
+  EXPECT_EQ(p[2], "missing v/3");
+}
+
+TEST(ChunkVerifier, WithoutACompressorAWrongSizeIsCorrupt) {
+  const fs::path store = fresh("raw");
+  const codec::CodecSpec none{codec::CodecId::kNone, 0, 0};
+  const auto want = bytes_of({1, 2, 3, 4});
+  ASSERT_TRUE(zarr::write_chunk(store, "v", "0", {want.data(), 12}, 0).ok());
+  ChunkVerifier verifier(store, none);
+  ASSERT_TRUE(verifier.check(float_array(), "0", want).ok());
+  EXPECT_EQ(verifier.problems(), std::vector<std::string>{"corrupt v/0 (12 bytes, expected 16)"});
+}
+
+TEST(CompareFiles, NamesMissingAndDifferingFiles) {
+  const fs::path expected = fresh("expected"), store = fresh("store");
+  for (const auto& [path, text] : std::vector<std::pair<fs::path, std::string>>{
+           {".zgroup", "{}"}, {"v/.zarray", "A"}, {"v/.zattrs", "B"}})
+    std::ofstream(expected / path) << text;
+  std::ofstream(store / ".zgroup") << "{}";
+  std::ofstream(store / "v" / ".zarray") << "a";
+  const auto problems = compare_files(expected, store);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(std::find(problems.begin(), problems.end(), "differs v/.zarray"), problems.end());
+  EXPECT_NE(std::find(problems.begin(), problems.end(), "missing v/.zattrs"), problems.end());
+}
+
+}  // namespace
+}  // namespace zpmpi::app
