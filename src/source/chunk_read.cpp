@@ -248,10 +248,12 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     return flush();
   }
 
+  std::uint64_t in_flight = 0;  // stored bytes of the group in fetched_
   auto run_group = [&]() -> Status {
     if (group.empty()) return {};
+    fetched_.resize(static_cast<std::size_t>(in_flight));
     if (!requests.empty()) {
-      // Pointers into fetched_ are set now that it has its final size.
+      // Pointers into fetched_ are set now that it has the group's size.
       for (std::size_t i = 0, r = 0; i < group.size(); ++i)
         if (!group[i].whole && group[i].ref.url != ChunkRef::kInline && group[i].ref.url != ChunkRef::kSelfRead)
           requests[r++].out = fetched_.data() + group[i].at;
@@ -301,7 +303,6 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     return st;
   };
 
-  std::uint64_t in_flight = 0;
   for (const Touch& t : touches) {
     ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(t.chunk));
     if (ref.missing()) {
@@ -328,7 +329,6 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
         requests.push_back({locator.url(ref.url), ref.offset, ref.length, nullptr});
         request_chunks.push_back(t.chunk);
       }
-      if (fetched_.size() < in_flight + ref.length) fetched_.resize(in_flight + ref.length);
     }
     in_flight += stored;
     group.push_back(p);
