@@ -34,12 +34,6 @@ ArrayPlan aligned_units(model::ArrayLayout spec);
 /// multi-chunk unit exceeds a share, so balance() gives every job work and none more than
 /// two shares (when chunks are small against the share).
 void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t total_bytes);
-/// For an array whose compressed source chunks the rank's workers decode (Variable::
-/// decoded_on_workers) and more than one worker: units `workers` times as long along the
-/// outermost dim that has several, so that a batch can give every worker a source chunk to
-/// decode (a unit of one source chunk is decoded by one worker while the others wait).
-/// Run before narrow_units, which splits them again where jobs would go short.
-void widen_for_workers(ArrayPlan& a, int workers);
 
 /// Bytes one batch of `batch` output chunks per dim needs at most (its interior case):
 ///   copies * hyperslab + workers * (padded chunk + max_encoded_size(padded chunk)),

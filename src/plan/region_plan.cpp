@@ -20,7 +20,6 @@ Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanO
   for (model::ArrayLayout& spec : arrays) {
     plan.total_bytes += model::num_elements(spec.shape) * model::dtype_size(spec.dtype);
     plan.arrays.push_back(steps::aligned_units(std::move(spec)));
-    steps::widen_for_workers(plan.arrays.back(), options.workers);
   }
   steps::narrow_units(plan.arrays, static_cast<Index>(options.num_jobs), plan.total_bytes);
   // Every array is sized before failing, so the message names the largest need: one

@@ -25,17 +25,6 @@ ArrayPlan aligned_units(model::ArrayLayout spec) {
   return a;
 }
 
-void widen_for_workers(ArrayPlan& a, int workers) {
-  if (workers < 2 || !a.layout.source.decoded_on_workers || !a.layout.source.compressed) return;
-  Shape per_unit = grid::chunks_per_unit(a);
-  for (std::size_t d = 0; d < per_unit.size(); ++d)
-    if (a.unit_grid[d] > 1) {
-      per_unit[d] = grid::sat_mul(per_unit[d], static_cast<Index>(workers));
-      grid::set_units(a, per_unit);
-      return;
-    }
-}
-
 void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t total_bytes) {
   Index total = 0;
   for (const ArrayPlan& a : arrays) total = grid::sat_add(total, grid::num_units(a));

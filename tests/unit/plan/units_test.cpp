@@ -52,45 +52,6 @@ TEST(Units, AlignedUnitsHoldWholeSourceAndOutputChunks) {
   expect_exact_cover(*p);
 }
 
-TEST(Units, DecodingOnWorkersGivesEachWorkerASourceChunkOfTheBatch) {
-  auto v = spec("v", {96, 100, 100}, {24, 100, 100}, {24, 100, 100});
-  v.source.compressed = true;
-  v.source.decoded_on_workers = true;
-  // One worker, or HDF5 decoding on the reading thread: units of one source chunk.
-  auto one = make_plan({v}, opts(1, 1, 2'000'000'000, 1));
-  ASSERT_TRUE(one.ok()) << one.error().message;
-  EXPECT_EQ(one->arrays[0].unit, (Shape{24, 100, 100}));
-  auto hdf5 = v;
-  hdf5.source.decoded_on_workers = false;
-  auto by_hdf5 = make_plan({hdf5}, opts(1, 1, 2'000'000'000, 2));
-  ASSERT_TRUE(by_hdf5.ok());
-  EXPECT_EQ(by_hdf5->arrays[0].unit, (Shape{24, 100, 100}));
-  // Two workers: units (and batches) of two source chunks, one for each worker.
-  auto two = make_plan({v}, opts(1, 1, 2'000'000'000, 2));
-  ASSERT_TRUE(two.ok()) << two.error().message;
-  EXPECT_EQ(two->arrays[0].unit, (Shape{48, 100, 100}));
-  EXPECT_EQ(two->arrays[0].batch_chunks, (Shape{2, 1, 1}));
-  expect_exact_cover(*two);
-  expect_well_formed(*two);
-  // Three workers: capped at the dim, a partial last unit.
-  auto three = make_plan({v}, opts(1, 1, 2'000'000'000, 3));
-  ASSERT_TRUE(three.ok());
-  EXPECT_EQ(three->arrays[0].unit, (Shape{72, 100, 100}));
-  EXPECT_EQ(three->arrays[0].unit_grid, (Shape{2, 1, 1}));
-  expect_exact_cover(*three);
-  // Four jobs need four units: narrowing splits them again.
-  auto jobs = make_plan({v}, opts(4, 4, 2'000'000'000, 2));
-  ASSERT_TRUE(jobs.ok());
-  EXPECT_EQ(jobs->arrays[0].unit, (Shape{24, 100, 100}));
-  expect_exact_cover(*jobs);
-  // A memory_limit that fits one source chunk per batch still plans (batches of one).
-  const std::uint64_t decoders = 2u * 4 * 24 * 100 * 100 * 4;  // 4 source chunks per worker
-  auto tight = make_plan({v}, opts(1, 1, interior_footprint(v, {1, 1, 1}, 2) + decoders, 2));
-  ASSERT_TRUE(tight.ok()) << tight.error().message;
-  EXPECT_EQ(tight->arrays[0].unit, (Shape{48, 100, 100}));
-  EXPECT_EQ(tight->arrays[0].batch_chunks, (Shape{1, 1, 1}));
-}
-
 TEST(Units, EdgeChunksWhenShapesDoNotDivide) {
   auto p = make_plan({spec("v", {10, 7}, {4, 3}, {4, 3})}, opts(1, 1));
   ASSERT_TRUE(p.ok());
