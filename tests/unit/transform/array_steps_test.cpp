@@ -8,6 +8,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include "test_variable.hpp"
+
 #include "zpmpi/transform/xarray_steps.hpp"
 
 namespace zpmpi::transform {
@@ -20,15 +22,7 @@ model::Dataset dataset() {
   model::Dataset ds;
   ds.uri = "x.nc";
   ds.dims = {{"time", 10, true}, {"level", 1, false}, {"latitude", 7, false}};
-  auto var = [](std::string name, std::vector<std::string> dims, model::Shape shape, model::DType t) {
-    model::Variable v;
-    v.name = std::move(name);
-    v.dims = std::move(dims);
-    v.shape = shape;
-    v.source_chunks = shape;
-    v.dtype = t;
-    return v;
-  };
+  const auto var = testing::variable;
   ds.variables = {var("time", {"time"}, {10}, model::DType::f8), var("level", {"level"}, {1}, model::DType::f8),
                   var("latitude", {"latitude"}, {7}, model::DType::f4),
                   var("t2m", {"time", "level", "latitude"}, {10, 1, 7}, model::DType::i2),

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_variable.hpp"
+
 namespace zpmpi::transform {
 namespace {
 
@@ -16,15 +18,7 @@ model::Dataset dataset() {
   model::Dataset ds;
   ds.uri = "x.nc";
   ds.dims = {{"time", 10, true}, {"latitude", 7, false}, {"longitude", 8, false}, {"level", 1, false}};
-  auto var = [](std::string name, std::vector<std::string> dims, model::Shape shape, model::DType t) {
-    model::Variable v;
-    v.name = std::move(name);
-    v.dims = std::move(dims);
-    v.shape = shape;
-    v.source_chunks = shape;
-    v.dtype = t;
-    return v;
-  };
+  const auto var = testing::variable;
   ds.variables = {var("time", {"time"}, {10}, model::DType::i4), var("latitude", {"latitude"}, {7}, model::DType::f4),
                   var("longitude", {"longitude"}, {8}, model::DType::f4), var("level", {"level"}, {1}, model::DType::i4),
                   var("t2m", {"time", "latitude", "longitude"}, {10, 7, 8}, model::DType::f4),
