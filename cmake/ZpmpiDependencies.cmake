@@ -10,6 +10,11 @@
 #   zpmpi::zstd, zpmpi::lz4, zpmpi::deflate, zpmpi::blosc:
 #                  the library's CMake config if it has one, else pkg-config, else
 #                  <NAME>_ROOT / the default paths (find_library + find_path).
+#   zpmpi::hdf5    HDF5, the library netCDF-C is built on (zpmpi reads the chunks of
+#                  netCDF-4 variables through it and decodes them itself): CMake's FindHDF5
+#                  (HDF5_ROOT; the parallel build preferred), else pkg-config (hdf5-openmpi,
+#                  hdf5-mpi, hdf5). FindHDF5 compiles a test program with the h5pcc wrapper,
+#                  which fails in a build directory whose path holds a space.
 # Boost (>= 1.81: json, program_options), MPI and libcurl come from CMake's own modules.
 include_guard(GLOBAL)
 find_package(PkgConfig QUIET)
@@ -145,3 +150,21 @@ zpmpi_find_library(deflate PACKAGE libdeflate TARGETS libdeflate::libdeflate_sha
                    PKGCONFIG libdeflate HEADER libdeflate.h LIBRARIES deflate)
 zpmpi_find_library(blosc PACKAGE Blosc TARGETS Blosc::blosc_shared Blosc::blosc_static PKGCONFIG blosc
                    HEADER blosc.h LIBRARIES blosc)
+
+set(HDF5_PREFER_PARALLEL TRUE)
+find_package(HDF5 QUIET COMPONENTS C)
+if(HDF5_FOUND AND TARGET HDF5::HDF5)
+  add_library(zpmpi::hdf5 INTERFACE IMPORTED GLOBAL)
+  target_link_libraries(zpmpi::hdf5 INTERFACE HDF5::HDF5)
+  message(STATUS "HDF5: ${HDF5_VERSION} from FindHDF5 (parallel: ${HDF5_IS_PARALLEL})")
+elseif(PKG_CONFIG_FOUND)
+  pkg_search_module(_PC_HDF5 QUIET IMPORTED_TARGET GLOBAL hdf5-openmpi hdf5-mpi hdf5)
+  if(_PC_HDF5_FOUND)
+    add_library(zpmpi::hdf5 INTERFACE IMPORTED GLOBAL)
+    target_link_libraries(zpmpi::hdf5 INTERFACE PkgConfig::_PC_HDF5)
+    message(STATUS "HDF5: ${_PC_HDF5_VERSION} from pkg-config ${_PC_HDF5_MODULE_NAME}")
+  endif()
+endif()
+if(NOT TARGET zpmpi::hdf5)
+  message(FATAL_ERROR "HDF5 (the library netCDF-C is built on) not found: set HDF5_ROOT to its prefix")
+endif()
