@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
@@ -304,13 +305,15 @@ int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVer
   Status local;
   if (session.rank() == 0) {
     const std::filesystem::path store = state.config.store;
-    const std::filesystem::path scratch =
-        std::filesystem::temp_directory_path() / ("zpmpi-verify-" + std::to_string(::getpid()));
+    // A directory of our own (mkdtemp), so that nothing already in the temporary directory
+    // (a name another process chose, a planted link) is ever removed.
+    std::string made = (std::filesystem::temp_directory_path() / "zpmpi-verify-XXXXXX").string();
+    const bool have_dir = ::mkdtemp(made.data()) != nullptr;
+    const std::filesystem::path scratch = std::filesystem::path(made) / "store";
     local = guarded([&]() -> Status {
+      if (!have_dir) return runtime_error(made + ": cannot create a temporary directory: " + std::strerror(errno));
       std::vector<std::string> names;
       for (const auto& a : state.job.arrays) names.push_back(a.name);
-      std::error_code ec;
-      std::filesystem::remove_all(scratch, ec);
       ZPMPI_RETURN_IF_ERROR(zarr::create_store(scratch, names));
       const codec::CodecSpec& codec = state.config.compressor;
       ZPMPI_RETURN_IF_ERROR(exec::write_text_arrays(state.job.text_arrays, *state.source, scratch, codec, 0));
@@ -321,7 +324,7 @@ int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVer
       return {};
     });
     std::error_code ec;
-    std::filesystem::remove_all(scratch, ec);
+    if (have_dir) std::filesystem::remove_all(made, ec);
   }
   const Status agreed = collective(session, session.agree(local));
   const std::vector<std::string> all = collective(session, session.gather(mine));
