@@ -15,16 +15,10 @@ DecodeScratch::State::~State() {
 }
 
 std::span<std::byte> DecodeScratch::State::buffer(std::size_t i, std::size_t n) {
-  Buffer& b = buffers_[i];
-  if (b.size < n) {
-    b.data.reset();  // free first: never two copies of the largest chunk at once
-    b.data.reset(new std::byte[n]);
-    b.size = n;
-  }
-  return {b.data.get(), n};
+  return {buffers_[i].get(n), n};
 }
 
-std::size_t DecodeScratch::State::capacity() const { return buffers_[0].size + buffers_[1].size; }
+std::size_t DecodeScratch::State::capacity() const { return buffers_[0].capacity() + buffers_[1].capacity(); }
 
 libdeflate_decompressor* DecodeScratch::State::inflater() {
   if (!inflater_) inflater_ = libdeflate_alloc_decompressor();

@@ -8,6 +8,7 @@
 #include <span>
 
 #include "zpmpi/codec/decode_chain.hpp"
+#include "zpmpi/model/byte_buffer.hpp"
 
 struct libdeflate_decompressor;
 struct ZSTD_DCtx_s;
@@ -30,11 +31,7 @@ struct DecodeScratch::State {
   ZSTD_DCtx_s* zstd();
 
  private:
-  struct Buffer {
-    std::unique_ptr<std::byte[]> data;
-    std::size_t size = 0;
-  };
-  std::array<Buffer, 2> buffers_;
+  std::array<model::ByteBuffer, 2> buffers_;
   libdeflate_decompressor* inflater_ = nullptr;
   ZSTD_DCtx_s* zstd_ = nullptr;
 };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "zpmpi/exec/value_transforms.hpp"
+#include "zpmpi/model/byte_buffer.hpp"
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::exec {
@@ -24,23 +25,7 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-/// A grow-only, uninitialised byte buffer: batches reuse it without zeroing gigabytes.
-class Buffer {
- public:
-  std::byte* get(std::size_t size) {
-    if (size > capacity_) {
-      data_.reset();  // release first so peak memory is not old + new
-      data_.reset(new std::byte[size]);
-      capacity_ = size;
-    }
-    return data_.get();
-  }
-  std::size_t capacity() const { return capacity_; }
-
- private:
-  std::unique_ptr<std::byte[]> data_;
-  std::size_t capacity_ = 0;
-};
+using Buffer = model::ByteBuffer;  ///< batches reuse it without zeroing gigabytes
 
 /// True when a `count` block inside a C-order array of `shape` occupies one contiguous
 /// run: leading dims of count 1, then at most one partial dim, then full dims.

@@ -168,7 +168,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     std::vector<Pick> picks;
     constexpr std::size_t kStaging = std::size_t{1} << 20;
     const std::size_t row_span = rank == 0 ? elem : static_cast<std::size_t>(a.chunks[inner]) * elem;
-    if (inner_step != 1 && fetched_.size() < std::max(kStaging, row_span)) fetched_.resize(std::max(kStaging, row_span));
+    if (inner_step != 1) fetched_.get(std::max(kStaging, row_span));
     std::size_t staged = 0;
     auto flush = [&]() -> Status {
       if (!requests.empty())
@@ -226,7 +226,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
           request_chunks.push_back(t.chunk);
         } else {
           const std::size_t span = static_cast<std::size_t>((n - 1) * inner_step + 1) * elem;
-          if (staged + span > fetched_.size()) ZPMPI_RETURN_IF_ERROR(flush());
+          if (staged + span > fetched_.capacity()) ZPMPI_RETURN_IF_ERROR(flush());
           requests.push_back({locator.url(ref.url), ref.offset + src * elem, span, fetched_.data() + staged});
           request_chunks.push_back(t.chunk);
           picks.push_back({to, staged, n});
@@ -251,7 +251,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
   std::uint64_t in_flight = 0;  // stored bytes of the group in fetched_
   auto run_group = [&]() -> Status {
     if (group.empty()) return {};
-    fetched_.resize(static_cast<std::size_t>(in_flight));
+    fetched_.get(static_cast<std::size_t>(in_flight));
     if (!requests.empty()) {
       // Pointers into fetched_ are set now that it has the group's size.
       for (std::size_t i = 0, r = 0; i < group.size(); ++i)
@@ -281,13 +281,12 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
           return runtime_error(where(*p.touch, p.ref) + ": " + st.error().message);
         return {};
       }
-      if (w.chunk.size() != chunk_bytes) {
-        w.chunk.resize(chunk_bytes);
-        w.chunk.shrink_to_fit();
-      }
-      if (auto st = chain->decode(stored, w.chunk, w.scratch); !st.ok())
+      // Sized for this array's chunk: one left by an array of larger chunks is freed.
+      if (w.chunk.capacity() >= chunk_bytes + model::ByteBuffer::kHugePageBytes) w.chunk.release();
+      std::byte* chunk = w.chunk.get(chunk_bytes);
+      if (auto st = chain->decode(stored, {chunk, chunk_bytes}, w.scratch); !st.ok())
         return runtime_error(where(*p.touch, p.ref) + ": " + st.error().message);
-      copy_out(*p.touch, w.chunk.data());
+      copy_out(*p.touch, chunk);
       return {};
     };
     Status st;

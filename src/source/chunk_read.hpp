@@ -23,6 +23,7 @@
 
 #include "zpmpi/codec/decode_chain.hpp"
 #include "zpmpi/model/box.hpp"
+#include "zpmpi/model/byte_buffer.hpp"
 #include "zpmpi/model/dtype.hpp"
 #include "zpmpi/source/byte_ranges.hpp"
 #include "zpmpi/source/kerchunk_refs.hpp"
@@ -81,29 +82,13 @@ class ChunkedReader {
  private:
   struct WorkerState {
     codec::DecodeScratch scratch;
-    std::vector<std::byte> chunk;
+    model::ByteBuffer chunk;  ///< a decoded chunk that is not a contiguous run of the output
   };
   RangeReader* reader_;
   std::vector<WorkerState> workers_;
-  /// Bytes written before they are read, so grown without zeroing or copying what was
-  /// there (a vector's resize zero-fills and copies: a third of a zlib read's time).
-  class Scratch {
-   public:
-    std::byte* data() { return bytes_.get(); }
-    std::size_t size() const { return size_; }
-    /// At least `n` bytes; what they held is lost when they grow.
-    void resize(std::size_t n) {
-      if (n <= size_) return;
-      bytes_.reset();
-      bytes_ = std::make_unique_for_overwrite<std::byte[]>(n);
-      size_ = n;
-    }
-
-   private:
-    std::unique_ptr<std::byte[]> bytes_;
-    std::size_t size_ = 0;
-  };
-  Scratch fetched_;  ///< the stored bytes of one group (or the staged rows of a strided read)
+  /// Bytes written before they are read: grown without zeroing or copying what was there
+  /// (a vector's resize zero-fills and copies: a third of a zlib read's time).
+  model::ByteBuffer fetched_;  ///< the stored bytes of one group (or the staged rows of a strided read)
 };
 
 }  // namespace zpmpi::source
