@@ -24,6 +24,7 @@
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/plan_report.hpp"
+#include "zpmpi/app/progress.hpp"
 #include "zpmpi/app/version.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/resume_record.hpp"
@@ -241,11 +242,11 @@ std::string summary(const exec::Stats& s, std::size_t arrays, double seconds) {
 
 /// Stage seconds; with several workers the chunk stages are summed over their threads.
 std::string stage_times(const exec::Stats& s, int workers) {
-  char line[320];
-  std::snprintf(line, sizeof line, "read %.2f s, gather %.2f s, encode %.2f s, write %.2f s%s; peak buffers %s",
+  char line[360];
+  std::snprintf(line, sizeof line, "read %.2f s, gather %.2f s, encode %.2f s, write %.2f s%s, waiting %.2f s; peak buffers %s",
                 s.seconds_read, s.seconds_gather, s.seconds_encode, s.seconds_write,
                 workers > 1 ? (" (thread-seconds of " + std::to_string(workers) + " workers)").c_str() : "",
-                model::format_bytes(s.peak_buffer).c_str());
+                s.seconds_wait, model::format_bytes(s.peak_buffer).c_str());
   return line;
 }
 
@@ -278,6 +279,25 @@ std::uint64_t planned_chunks(const plan::RegionPlan& p) {
     total += n;
   }
   return total;
+}
+
+/// Chunk files this run writes: the plan's, less those a resumed run keeps.
+std::uint64_t chunks_to_write(const plan::RegionPlan& p, const std::vector<std::vector<bool>>& present) {
+  std::uint64_t kept = 0;
+  for (const auto& bits : present) kept += static_cast<std::uint64_t>(std::count(bits.begin(), bits.end(), true));
+  const std::uint64_t planned = planned_chunks(p);
+  return planned > kept ? planned - kept : 0;
+}
+
+/// Rank 0's live progress (app/progress.hpp) on stderr: a bar when it is a terminal, else
+/// lines. (mpirun forwards a rank's stderr through a pipe - and its stdout through a pty,
+/// even into a file - so under mpirun it is lines; a bar for `zpmpi` run alone or under
+/// `srun --pty`.)
+std::optional<ProgressReporter> make_progress(std::uint64_t total, bool quiet) {
+  ProgressOptions options;
+  options.quiet = quiet;
+  options.terminal = ::isatty(STDERR_FILENO) != 0;
+  return std::optional<ProgressReporter>(std::in_place, std::cerr, total, options);
 }
 
 /// Test hooks read from the environment (documented in the README, "Testing hooks"):
@@ -416,6 +436,15 @@ int run(int argc, char** argv) {
   // Every rank, same point: the channel that stops all ranks when one fails (run_channel.hpp).
   mpi::RunChannel channel = collective(session, mpi::RunChannel::open(session));
   exec::ExecOptions::Progress progress;
+  // Rank 0 shows the job's totals as the channel's rounds bring them (app/progress.hpp).
+  std::optional<ProgressReporter> reporter;
+  auto work_start = Clock::now();
+  std::uint64_t rounds_shown = 0;
+  auto show_progress = [&](const mpi::Totals& t) {
+    if (!reporter || t.rounds == rounds_shown) return;
+    rounds_shown = t.rounds;
+    reporter->update(std::chrono::duration<double>(Clock::now() - work_start).count(), t.chunks, t.bytes);
+  };
   std::atomic<bool> peer_stop{false}, channel_failed{false};
   Status channel_error;  // an MPI failure of the channel (main thread only)
   const auto main_thread = std::this_thread::get_id();
@@ -428,8 +457,9 @@ int run(int argc, char** argv) {
       if (!totals.ok()) {
         channel_error = totals.error();
         channel_failed = true;
-      } else if (totals->stop()) {
-        peer_stop = true;
+      } else {
+        show_progress(*totals);
+        if (totals->stop()) peer_stop = true;
       }
     }
     if (channel_failed) return runtime_error("the run channel failed");
@@ -442,6 +472,9 @@ int run(int argc, char** argv) {
     log::init(rank, message->log_level);
     const auto& p = message->plan;
     report.workers = p.options.workers;
+    if (rank == 0 && !cli->verify)
+      reporter = make_progress(chunks_to_write(p, present), cli->quiet || message->log_level < 1);
+    work_start = Clock::now();
     report.plan = PlanFigures{p.regions.size(), static_cast<std::uint64_t>(p.options.num_jobs), p.options.memory_limit,
                               p.max_batch_footprint, p.total_bytes};
     stats = guarded([&]() -> Result<exec::Stats> {
@@ -489,7 +522,19 @@ int run(int argc, char** argv) {
   mpi::RankState out{!stats.ok() && !stopped_by_peer && !interrupted, interrupted, true, progress.chunks,
                      progress.bytes};
   if (channel_failed) collective(session, channel_error);
+  // From here to the stats gather this rank waits for the others: its "seconds_wait".
+  const auto wait_start = Clock::now();
+  if (reporter) {  // rank 0 done early: it keeps showing the others' progress until the last round
+    for (;;) {
+      const mpi::Totals t = collective(session, channel.poll(out));
+      show_progress(t);
+      if (t.final()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
   const mpi::Totals totals = collective(session, channel.finish(out));
+  if (reporter)
+    reporter->finish(std::chrono::duration<double>(Clock::now() - work_start).count(), totals.chunks, totals.bytes);
   if (stopped_by_peer) {  // the failing rank speaks for the job; this one counts what it did
     exec::Stats done;
     done.chunks = progress.chunks;
@@ -500,6 +545,7 @@ int run(int argc, char** argv) {
   Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
   exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
   local.peak_rss = peak_rss_bytes();
+  local.seconds_wait = std::chrono::duration<double>(Clock::now() - wait_start).count();
   report.totals = collective(session, combine_over_ranks(session, local));
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;
