@@ -43,6 +43,7 @@
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_contents.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
 #include "zpmpi/zarr/store_transaction.hpp"
 
@@ -401,18 +402,27 @@ int run(int argc, char** argv) {
 
   const auto t0 = Clock::now();
   Rank0State state;
-  // Rank 0's --stats file: written on every way out below, with what is known by then.
+  // Rank 0's summary: the --stats file, written on every way out below with what is known
+  // by then, and the store's own .zpmpi/stats.json (zarr/store_contents.hpp), written into
+  // the copy before its .zmetadata (or into the copy an interrupted run keeps).
   RunSummary report;
   report.ranks = session.size();
-  auto write_report = [&](const Status& outcome) -> Status {
-    const std::string path = cli->stats ? *cli->stats : state.config.stats;
-    if (rank != 0 || path.empty()) return {};
+  auto fill_report = [&](const Status& outcome) {
     report.outcome = outcome;
     report.source = state.source_spec.uris.empty() ? "" : state.source_spec.uris.front();
     report.store = state.config.store;
     report.arrays = state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size();
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  auto write_report = [&](const Status& outcome) -> Status {
+    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    if (rank != 0 || path.empty()) return {};
+    fill_report(outcome);
     return write_summary(path, report);
+  };
+  auto write_store_stats = [&]() -> Status {
+    const std::filesystem::path path = state.store->build_path() / zarr::kMarkerName / zarr::kStatsName;
+    return write_summary(path.string(), report, "the store's statistics");
   };
   auto stop = [&](const Error& error) {
     if (rank == 0) {
@@ -544,6 +554,10 @@ int run(int argc, char** argv) {
   log::debug("run channel: " + std::to_string(totals.rounds) + " rounds");
   Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
   exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  if (!stats.ok()) {  // failed or interrupted: what it wrote before it stopped is known
+    local.chunks = progress.chunks;
+    local.bytes_written = progress.bytes;
+  }
   local.peak_rss = peak_rss_bytes();
   local.seconds_wait = std::chrono::duration<double>(Clock::now() - wait_start).count();
   report.totals = collective(session, combine_over_ranks(session, local));
@@ -554,6 +568,8 @@ int run(int argc, char** argv) {
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
+      fill_report(Status{});  // the figures of the closing summary, --stats and the store's stats.json
+      ZPMPI_RETURN_IF_ERROR(write_store_stats());  // before .zmetadata: a complete store has it
       ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(state.store->build_path(), state.job.group_attrs,
                                                  state.job.metadata(), codec::compressor_json(state.config.compressor)));
       return state.store->commit();
@@ -565,6 +581,8 @@ int run(int argc, char** argv) {
     // finished the chunk in flight). The lock is released: --resume takes it again.
     if (rank == 0 && state.store) {
       const std::uint64_t planned = planned_chunks(message->plan);
+      fill_report(status.error());
+      if (const Status written = write_store_stats(); !written.ok()) log::warn(written.error().message);
       state.store->keep();
       return stop(Error{status.error().message + ": stopped after " + std::to_string(totals.chunks) +
                             " of " + std::to_string(planned) + " chunks; the partial store is kept in " +
@@ -585,10 +603,11 @@ int run(int argc, char** argv) {
   }
   Status reported;
   if (rank == 0) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    // The figures of the store's stats.json (filled in before its .zmetadata), quoted alike.
     log::info("slowest rank per stage: " + stage_times(*report.totals, workers) + " per rank");
-    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size(), seconds) + " -> " + state.config.store);
-    reported = write_report(Status{});
+    log::info(summary(*report.totals, report.arrays, report.seconds) + " -> " + state.config.store);
+    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    if (!path.empty()) reported = write_summary(path, report);
     if (!reported.ok())
       reported = Error{reported.error().message + " (the store " + state.config.store + " is complete)",
                        reported.error().code};
