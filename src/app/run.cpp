@@ -581,13 +581,14 @@ int run(int argc, char** argv) {
     // finished the chunk in flight). The lock is released: --resume takes it again.
     if (rank == 0 && state.store) {
       const std::uint64_t planned = planned_chunks(message->plan);
-      fill_report(status.error());
+      const Error stopped{status.error().message + ": stopped after " + std::to_string(totals.chunks) + " of " +
+                              std::to_string(planned) + " chunks; the partial store is kept in " +
+                              state.store->build_path().string() + "; run the same command with --resume to finish the job",
+                          ExitCode::kInterrupted};
+      fill_report(stopped);  // the kept copy's stats.json: this run's, with its error
       if (const Status written = write_store_stats(); !written.ok()) log::warn(written.error().message);
       state.store->keep();
-      return stop(Error{status.error().message + ": stopped after " + std::to_string(totals.chunks) +
-                            " of " + std::to_string(planned) + " chunks; the partial store is kept in " +
-                            state.store->build_path().string() + "; run the same command with --resume to finish the job",
-                        ExitCode::kInterrupted});
+      return stop(stopped);
     }
     return stop(status.error());
   }

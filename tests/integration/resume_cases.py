@@ -183,6 +183,11 @@ def case_signal(r, a):
             done = json.load(f)
         if not done["ok"] or done["chunks_present"] != found or done["chunks"] + found != chunk_count(store):
             sys.exit(f"FAIL: the resumed store's stats.json does not count {found} kept chunks: {done}")
+        # Its progress counts what is left to write, not the plan's chunks.
+        last = [line for line in p.stderr.splitlines() if line.startswith("zpmpi: progress:")][-1:]
+        left = done["chunks"]
+        if not last or not last[0].startswith(f"zpmpi: progress: {left}/{left} chunks (100%)"):
+            sys.exit(f"FAIL: the resumed run's last progress line is not {left}/{left} (100%): {last}")
         print(f"ok resumed after {signal.Signals(sig).name}: identical to the uninterrupted run")
 
 
