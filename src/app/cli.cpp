@@ -40,6 +40,8 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
        "most output chunks (files) in all (overrides \"max_chunks\"; default 10000000)")
       ("stats", po::value<std::string>(&stats)->value_name("FILE"),
        "write the run's summary as JSON to FILE, also when it fails (overrides \"stats\"; default: none)")
+      ("quiet,q", po::bool_switch(&cli.quiet),
+       "no live progress bar or lines (errors and the closing summary stay; default: progress on stderr)")
       ("ranks", po::value<int>(&plan_ranks)->value_name("N"), "plan: plan for N ranks (default: the ranks it runs on)")
       ("json", po::bool_switch(&cli.plan_json), "plan: print the report as one JSON document (default: text)");
   std::vector<std::string> commands;

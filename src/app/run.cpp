@@ -24,6 +24,7 @@
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/plan_report.hpp"
+#include "zpmpi/app/progress.hpp"
 #include "zpmpi/app/version.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/resume_record.hpp"
@@ -42,6 +43,7 @@
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_contents.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
 #include "zpmpi/zarr/store_transaction.hpp"
 
@@ -241,11 +243,11 @@ std::string summary(const exec::Stats& s, std::size_t arrays, double seconds) {
 
 /// Stage seconds; with several workers the chunk stages are summed over their threads.
 std::string stage_times(const exec::Stats& s, int workers) {
-  char line[320];
-  std::snprintf(line, sizeof line, "read %.2f s, gather %.2f s, encode %.2f s, write %.2f s%s; peak buffers %s",
+  char line[360];
+  std::snprintf(line, sizeof line, "read %.2f s, gather %.2f s, encode %.2f s, write %.2f s%s, waiting %.2f s; peak buffers %s",
                 s.seconds_read, s.seconds_gather, s.seconds_encode, s.seconds_write,
                 workers > 1 ? (" (thread-seconds of " + std::to_string(workers) + " workers)").c_str() : "",
-                model::format_bytes(s.peak_buffer).c_str());
+                s.seconds_wait, model::format_bytes(s.peak_buffer).c_str());
   return line;
 }
 
@@ -278,6 +280,25 @@ std::uint64_t planned_chunks(const plan::RegionPlan& p) {
     total += n;
   }
   return total;
+}
+
+/// Chunk files this run writes: the plan's, less those a resumed run keeps.
+std::uint64_t chunks_to_write(const plan::RegionPlan& p, const std::vector<std::vector<bool>>& present) {
+  std::uint64_t kept = 0;
+  for (const auto& bits : present) kept += static_cast<std::uint64_t>(std::count(bits.begin(), bits.end(), true));
+  const std::uint64_t planned = planned_chunks(p);
+  return planned > kept ? planned - kept : 0;
+}
+
+/// Rank 0's live progress (app/progress.hpp) on stderr: a bar when it is a terminal, else
+/// lines. (mpirun forwards a rank's stderr through a pipe - and its stdout through a pty,
+/// even into a file - so under mpirun it is lines; a bar for `zpmpi` run alone or under
+/// `srun --pty`.)
+std::optional<ProgressReporter> make_progress(std::uint64_t total, bool quiet) {
+  ProgressOptions options;
+  options.quiet = quiet;
+  options.terminal = ::isatty(STDERR_FILENO) != 0;
+  return std::optional<ProgressReporter>(std::in_place, std::cerr, total, options);
 }
 
 /// Test hooks read from the environment (documented in the README, "Testing hooks"):
@@ -381,18 +402,27 @@ int run(int argc, char** argv) {
 
   const auto t0 = Clock::now();
   Rank0State state;
-  // Rank 0's --stats file: written on every way out below, with what is known by then.
+  // Rank 0's summary: the --stats file, written on every way out below with what is known
+  // by then, and the store's own .zpmpi/stats.json (zarr/store_contents.hpp), written into
+  // the copy before its .zmetadata (or into the copy an interrupted run keeps).
   RunSummary report;
   report.ranks = session.size();
-  auto write_report = [&](const Status& outcome) -> Status {
-    const std::string path = cli->stats ? *cli->stats : state.config.stats;
-    if (rank != 0 || path.empty()) return {};
+  auto fill_report = [&](const Status& outcome) {
     report.outcome = outcome;
     report.source = state.source_spec.uris.empty() ? "" : state.source_spec.uris.front();
     report.store = state.config.store;
     report.arrays = state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size();
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  auto write_report = [&](const Status& outcome) -> Status {
+    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    if (rank != 0 || path.empty()) return {};
+    fill_report(outcome);
     return write_summary(path, report);
+  };
+  auto write_store_stats = [&]() -> Status {
+    const std::filesystem::path path = state.store->build_path() / zarr::kMarkerName / zarr::kStatsName;
+    return write_summary(path.string(), report, "the store's statistics");
   };
   auto stop = [&](const Error& error) {
     if (rank == 0) {
@@ -416,6 +446,15 @@ int run(int argc, char** argv) {
   // Every rank, same point: the channel that stops all ranks when one fails (run_channel.hpp).
   mpi::RunChannel channel = collective(session, mpi::RunChannel::open(session));
   exec::ExecOptions::Progress progress;
+  // Rank 0 shows the job's totals as the channel's rounds bring them (app/progress.hpp).
+  std::optional<ProgressReporter> reporter;
+  auto work_start = Clock::now();
+  std::uint64_t rounds_shown = 0;
+  auto show_progress = [&](const mpi::Totals& t) {
+    if (!reporter || t.rounds == rounds_shown) return;
+    rounds_shown = t.rounds;
+    reporter->update(std::chrono::duration<double>(Clock::now() - work_start).count(), t.chunks, t.bytes);
+  };
   std::atomic<bool> peer_stop{false}, channel_failed{false};
   Status channel_error;  // an MPI failure of the channel (main thread only)
   const auto main_thread = std::this_thread::get_id();
@@ -428,8 +467,9 @@ int run(int argc, char** argv) {
       if (!totals.ok()) {
         channel_error = totals.error();
         channel_failed = true;
-      } else if (totals->stop()) {
-        peer_stop = true;
+      } else {
+        show_progress(*totals);
+        if (totals->stop()) peer_stop = true;
       }
     }
     if (channel_failed) return runtime_error("the run channel failed");
@@ -442,6 +482,9 @@ int run(int argc, char** argv) {
     log::init(rank, message->log_level);
     const auto& p = message->plan;
     report.workers = p.options.workers;
+    if (rank == 0 && !cli->verify)
+      reporter = make_progress(chunks_to_write(p, present), cli->quiet || message->log_level < 1);
+    work_start = Clock::now();
     report.plan = PlanFigures{p.regions.size(), static_cast<std::uint64_t>(p.options.num_jobs), p.options.memory_limit,
                               p.max_batch_footprint, p.total_bytes};
     stats = guarded([&]() -> Result<exec::Stats> {
@@ -489,7 +532,19 @@ int run(int argc, char** argv) {
   mpi::RankState out{!stats.ok() && !stopped_by_peer && !interrupted, interrupted, true, progress.chunks,
                      progress.bytes};
   if (channel_failed) collective(session, channel_error);
+  // From here to the stats gather this rank waits for the others: its "seconds_wait".
+  const auto wait_start = Clock::now();
+  if (reporter) {  // rank 0 done early: it keeps showing the others' progress until the last round
+    for (;;) {
+      const mpi::Totals t = collective(session, channel.poll(out));
+      show_progress(t);
+      if (t.final()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
   const mpi::Totals totals = collective(session, channel.finish(out));
+  if (reporter)
+    reporter->finish(std::chrono::duration<double>(Clock::now() - work_start).count(), totals.chunks, totals.bytes);
   if (stopped_by_peer) {  // the failing rank speaks for the job; this one counts what it did
     exec::Stats done;
     done.chunks = progress.chunks;
@@ -499,7 +554,12 @@ int run(int argc, char** argv) {
   log::debug("run channel: " + std::to_string(totals.rounds) + " rounds");
   Status status = collective(session, session.agree(stats.ok() ? Status{} : Status{stats.error()}));
   exec::Stats local = stats.ok() ? stats.value() : exec::Stats{};
+  if (!stats.ok()) {  // failed or interrupted: what it wrote before it stopped is known
+    local.chunks = progress.chunks;
+    local.bytes_written = progress.bytes;
+  }
   local.peak_rss = peak_rss_bytes();
+  local.seconds_wait = std::chrono::duration<double>(Clock::now() - wait_start).count();
   report.totals = collective(session, combine_over_ranks(session, local));
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;
@@ -508,6 +568,8 @@ int run(int argc, char** argv) {
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
+      fill_report(Status{});  // the figures of the closing summary, --stats and the store's stats.json
+      ZPMPI_RETURN_IF_ERROR(write_store_stats());  // before .zmetadata: a complete store has it
       ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(state.store->build_path(), state.job.group_attrs,
                                                  state.job.metadata(), codec::compressor_json(state.config.compressor)));
       return state.store->commit();
@@ -519,11 +581,14 @@ int run(int argc, char** argv) {
     // finished the chunk in flight). The lock is released: --resume takes it again.
     if (rank == 0 && state.store) {
       const std::uint64_t planned = planned_chunks(message->plan);
+      const Error stopped{status.error().message + ": stopped after " + std::to_string(totals.chunks) + " of " +
+                              std::to_string(planned) + " chunks; the partial store is kept in " +
+                              state.store->build_path().string() + "; run the same command with --resume to finish the job",
+                          ExitCode::kInterrupted};
+      fill_report(stopped);  // the kept copy's stats.json: this run's, with its error
+      if (const Status written = write_store_stats(); !written.ok()) log::warn(written.error().message);
       state.store->keep();
-      return stop(Error{status.error().message + ": stopped after " + std::to_string(totals.chunks) +
-                            " of " + std::to_string(planned) + " chunks; the partial store is kept in " +
-                            state.store->build_path().string() + "; run the same command with --resume to finish the job",
-                        ExitCode::kInterrupted});
+      return stop(stopped);
     }
     return stop(status.error());
   }
@@ -539,10 +604,11 @@ int run(int argc, char** argv) {
   }
   Status reported;
   if (rank == 0) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    // The figures of the store's stats.json (filled in before its .zmetadata), quoted alike.
     log::info("slowest rank per stage: " + stage_times(*report.totals, workers) + " per rank");
-    log::info(summary(*report.totals, state.job.arrays.size() + state.job.text_arrays.size() + state.job.coarse_arrays.size(), seconds) + " -> " + state.config.store);
-    reported = write_report(Status{});
+    log::info(summary(*report.totals, report.arrays, report.seconds) + " -> " + state.config.store);
+    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    if (!path.empty()) reported = write_summary(path, report);
     if (!reported.ok())
       reported = Error{reported.error().message + " (the store " + state.config.store + " is complete)",
                        reported.error().code};

@@ -73,7 +73,7 @@ std::string summary_json(const RunSummary& s) {
   return json::serialize(o) + "\n";
 }
 
-Status write_summary(const std::string& path, const RunSummary& s) {
+Status write_summary(const std::string& path, const RunSummary& s, std::string_view what_file) {
   const std::string text = summary_json(s);
   // The temporary file is beside the target (same file system: rename is atomic) and
   // named by this process, so two runs never share one.
@@ -84,7 +84,7 @@ Status write_summary(const std::string& path, const RunSummary& s) {
   const std::string what = failure->step == Step::kCreate  ? "create " + tmp
                            : failure->step == Step::kWrite ? "write " + tmp
                                                            : "rename " + tmp + " to it";
-  return runtime_error("--stats " + path + ": cannot " + what + ": " + std::strerror(failure->error));
+  return runtime_error(std::string(what_file) + " " + path + ": cannot " + what + ": " + std::strerror(failure->error));
 }
 
 }  // namespace zpmpi::app

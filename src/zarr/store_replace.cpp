@@ -25,13 +25,20 @@ bool unsupported(int err) { return err == EINVAL || err == ENOSYS || err == ENOT
 
 std::string text(int err) { return std::strerror(err); }
 
-/// After the swap the marker belongs to the old store, which is removed next: a removal
-/// that dies halfway then leaves a copy the next run recognises.
-void hand_marker_over(const fs::path& from, const fs::path& to) {
-  if (::rename((from / kMarkerName).c_str(), (to / kMarkerName).c_str()) != 0) {
-    std::error_code ec;
-    fs::remove_all(from / kMarkerName, ec);  // `to` had a marker of its own already
-  }
+/// After the swap. The old store (at `old_store`; none for a new store) is removed next: it
+/// must be marked, so that a removal that dies halfway leaves a copy the next run
+/// recognises. It keeps the marker it has (a store zpmpi wrote keeps its stats there) or
+/// gets an empty one; never this run's resume record, so --resume cannot adopt it. The new
+/// store keeps of its marker only the run's statistics (kStatsName); with none, no marker.
+void settle_markers(const fs::path& store, const fs::path& old_store) {
+  std::error_code ec;
+  if (!old_store.empty()) fs::create_directory(old_store / kMarkerName, ec);  // exists already: fine
+  const fs::path marker = store / kMarkerName;
+  std::vector<fs::path> drop;
+  for (fs::directory_iterator it(marker, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
+    if (it->path().filename() != kStatsName) drop.push_back(it->path());
+  for (const fs::path& p : drop) fs::remove_all(p, ec);
+  if (fs::is_empty(marker, ec) && !ec) fs::remove(marker, ec);
 }
 
 }  // namespace
@@ -75,8 +82,7 @@ Result<Swapped> swap_into_place(const fs::path& built, const StorePath& store, c
                                : "cannot move the new store " + built.string() + " to " + target.string() + ": " +
                                      text(err));
     }
-    std::error_code ec;
-    fs::remove_all(target / kMarkerName, ec);
+    settle_markers(target, {});
     return Swapped{};
   }
   // The new store takes the old one's permissions, as an in-place rewrite would keep them
@@ -88,7 +94,7 @@ Result<Swapped> swap_into_place(const fs::path& built, const StorePath& store, c
   };
   if (allow_exchange) {
     if (::renameat2(AT_FDCWD, built.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
-      hand_marker_over(target, built);
+      settle_markers(target, built);
       take_mode();
       return Swapped{built};
     }
@@ -107,7 +113,7 @@ Result<Swapped> swap_into_place(const fs::path& built, const StorePath& store, c
                            shell_quote(aside.string()) + " " + shell_quote(target.string()) + ")");
     return runtime_error(why);
   }
-  hand_marker_over(target, aside);
+  settle_markers(target, aside);
   take_mode();
   return Swapped{aside};
 }

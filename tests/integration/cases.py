@@ -48,6 +48,8 @@ from multinode_cases import case_multinode  # noqa: E402,F401
 from plan_cases import case_plan_matches_run  # noqa: E402,F401
 from install_cases import case_install  # noqa: E402,F401
 from xform_cases import case_xform, case_xform_guards, case_xform_memory  # noqa: E402,F401
+from progress_cases import case_progress  # noqa: E402,F401
+from store_stats_cases import case_store_stats  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -153,8 +155,11 @@ def case_convert(r, a):
 
 
 def tree(store):
+    """The output files of a store (not .zpmpi/, the run's own statistics)."""
     out = {}
-    for root, _, files in os.walk(store):
+    for root, dirs, files in os.walk(store):
+        if root == store and ".zpmpi" in dirs:
+            dirs.remove(".zpmpi")
         for f in files:
             path = os.path.join(root, f)
             out[os.path.relpath(path, store)] = path
@@ -856,6 +861,12 @@ def _snapshot(path):
     return out
 
 
+def _output_snapshot(store):
+    """_snapshot of a store's output: without .zpmpi/, the statistics of the run that wrote it
+    (its seconds and ranks differ from run to run)."""
+    return {k: v for k, v in _snapshot(store).items() if k.split(os.sep)[0] != ".zpmpi"}
+
+
 def _expect_unchanged(before, path, what):
     after = _snapshot(path)
     if after != before:
@@ -1220,6 +1231,7 @@ CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "install"]
+CASES += ["progress", "store_stats"]
 CASES += ["xform", "xform_guards", "xform_memory"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]

@@ -24,7 +24,9 @@ JOBS = [
 
 def _store_files(store):
     chunks = metadata = 0
-    for root, _, files in os.walk(store):
+    for root, dirs, files in os.walk(store):
+        if root == store and ".zpmpi" in dirs:
+            dirs.remove(".zpmpi")  # the run's statistics, not a file the plan creates
         for f in files:
             if f.startswith("."):
                 metadata += 1

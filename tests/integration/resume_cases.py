@@ -17,6 +17,7 @@ CASE:
 Test hooks used (see README "Test hooks"): ZPMPI_TEST_WRITE_DELAY_MS, ZPMPI_TEST_FAIL_WRITE.
 """
 import argparse
+import json
 import os
 import random
 import re
@@ -27,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases  # noqa: E402
-from cases import ENV, expect_ok, error_lines, _snapshot, _session_members, _kill_session  # noqa: E402
+from cases import ENV, expect_ok, error_lines, _output_snapshot, _session_members, _kill_session  # noqa: E402
 
 RESUMABLE = 75
 CHUNKS = {"time": 1, "y": 5, "x": 4}
@@ -117,11 +118,11 @@ def wait_chunks(r, p, store_name, at_least, timeout=60):
 def reference(r, source, name="ref.zarr"):
     store = r.store(name)
     expect_ok(r.run(2, "--config", job(r, "ref", source, store)), "uninterrupted reference run")
-    return _snapshot(store)
+    return _output_snapshot(store)
 
 
 def expect_same(ref, store, what):
-    got = _snapshot(store)
+    got = _output_snapshot(store)
     if got != ref:
         diff = sorted(k for k in set(ref) | set(got) if ref.get(k) != got.get(k))
         sys.exit(f"FAIL {what}: {len(diff)} entries differ from the uninterrupted run, e.g. {diff[:8]}")
@@ -168,11 +169,25 @@ def case_signal(r, a):
         if os.path.exists(lock):
             sys.exit(f"FAIL: the interrupted run left its lock {lock}")
         found = chunk_count(copy)
+        # Issue 14: the kept copy holds the interrupted run's statistics, with its error.
+        with open(os.path.join(copy, ".zpmpi", "stats.json")) as f:
+            kept = json.load(f)
+        if kept["ok"] or kept["exit_code"] != RESUMABLE or kept["chunks"] != found:
+            sys.exit(f"FAIL: the kept copy's stats.json is not the interrupted run's ({found} chunks): {kept}")
         # The last one resumes with one rank more: chunks are keyed by index, not by rank.
         p = r.run(a.ranks + (i == 2), "--config", job(r, f"sig{i}", source, store), "--resume")
         expect_ok(p, f"--resume after {signal.Signals(sig).name}")
         expect_kept(p, found, f"--resume after {signal.Signals(sig).name}")
         expect_same(ref, store, f"resumed after {signal.Signals(sig).name}")
+        with open(os.path.join(store, ".zpmpi", "stats.json")) as f:
+            done = json.load(f)
+        if not done["ok"] or done["chunks_present"] != found or done["chunks"] + found != chunk_count(store):
+            sys.exit(f"FAIL: the resumed store's stats.json does not count {found} kept chunks: {done}")
+        # Its progress counts what is left to write, not the plan's chunks.
+        last = [line for line in p.stderr.splitlines() if line.startswith("zpmpi: progress:")][-1:]
+        left = done["chunks"]
+        if not last or not last[0].startswith(f"zpmpi: progress: {left}/{left} chunks (100%)"):
+            sys.exit(f"FAIL: the resumed run's last progress line is not {left}/{left} (100%): {last}")
         print(f"ok resumed after {signal.Signals(sig).name}: identical to the uninterrupted run")
 
 

@@ -9,7 +9,12 @@ accounting, non-default ports, every path in DIR), waits for the node to be idle
     MPI job of size 2 under srun (one plan for 2 ranks, both ranks wrote chunks) and that
     the store passes the interop oracle;
   - submits a job whose source is missing: the batch job fails with zpmpi's exit code,
-    one "zpmpi: error:" line, and the jobscript's closing line.
+    one "zpmpi: error:" line, and the jobscript's closing line;
+  - the resumable path: a slowed job gets SIGUSR1 on its batch shell, as `--signal=B:USR1`
+    sends it before the walltime (`scancel --batch --signal=USR1`); zpmpi stops with 75 and
+    the jobscript prints the resume command, which, submitted, finishes the store (it keeps
+    the first attempt's chunks); with ZPMPI_REQUEUE=1 the job requeues itself and its second
+    attempt resumes (SLURM_RESTART_COUNT) to a complete store.
 Stops exactly the daemons it started (by PID) and fails if any process of theirs is left.
 Exit 77 (ctest: skipped) with the reason when SLURM cannot be started here (not root, not
 installed, daemons that do not come up); every wait is bounded.
@@ -63,6 +68,8 @@ SlurmctldHost={node}(127.0.0.1)
 SlurmctldPort={ctld_port}
 SlurmdPort={d_port}
 AuthType=auth/none
+# A requeued job may start again cred_expire + 1 s after it stopped (default 120 s).
+AuthInfo=cred_expire=10
 CredType=cred/none
 SlurmUser=root
 SlurmdUser=root
@@ -72,6 +79,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
 SchedulerType=sched/builtin
+# The scheduler's periodic pass (default 60 s) is what starts a requeued job once eligible.
+SchedulerParameters=sched_interval=2
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
@@ -178,6 +187,109 @@ def sbatch(s, work, name, jobscript, zpmpi, job, *zpmpi_args):
     return p.returncode, read(out), read(err)
 
 
+def submit(s, work, name, jobscript, zpmpi, job, env=None):
+    """sbatch without --wait (2 tasks); returns the job id."""
+    out, err = os.path.join(work, name + ".out"), os.path.join(work, name + ".err")
+    for f in (out, err):
+        if os.path.exists(f):
+            os.remove(f)
+    cmd = ["sbatch", "--parsable", "--ntasks=2", "--mem-per-cpu=200M", "--time=5", f"--chdir={work}",
+           f"--output={out}", f"--error={err}", f"--job-name={name}", jobscript, job]
+    p = subprocess.run(cmd, env=dict(s.env, ZPMPI=zpmpi, **(env or {})), capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, f"{' '.join(cmd)}: exit {p.returncode}\n{p.stdout}{p.stderr}"
+    return p.stdout.strip().split(";")[0]
+
+
+def job_state(s, job_id):
+    """(JobState, ExitCode, Restarts) of a job slurmctld still knows."""
+    q = subprocess.run(["scontrol", "show", "job", job_id], env=s.env, capture_output=True, text=True, timeout=10)
+    field = lambda k: (re.search(rf"\b{k}=(\S+)", q.stdout) or [None, ""])[1]  # noqa: E731
+    return field("JobState"), field("ExitCode"), field("Restarts")
+
+
+def wait_for(what, test, timeout, show=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = test()
+        if got:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {timeout} s" + (f" (last: {show()})" if show else ""))
+
+
+def chunks_in_copies(work, store_name):
+    n = 0
+    for e in os.listdir(work):
+        if e.startswith(f".{store_name}.zpmpi-new-"):
+            for _, _, files in os.walk(os.path.join(work, e)):
+                n += sum(1 for f in files if f[0].isdigit())
+    return n
+
+
+def check_resumable(s, work, jobscript, zpmpi, source):
+    """The jobscript's resumable path, printed and requeued (see the module's docstring)."""
+    chunks = {"time": 2, "latitude": 10, "longitude": 20}  # some 240 chunk files
+    slow = {"ZPMPI_TEST_WRITE_DELAY_MS": "40"}  # the signal finds the job writing
+    for requeue in (False, True):
+        name = "zpmpi-requeue" if requeue else "zpmpi-stop"
+        store = os.path.join(work, name + ".zarr")
+        shutil.rmtree(store, ignore_errors=True)
+        for e in os.listdir(work):  # an earlier test run's copies would look like this run's
+            if e.startswith(f".{name}.zarr.zpmpi-"):
+                path = os.path.join(work, e)
+                shutil.rmtree(path) if os.path.isdir(path) else os.remove(path)
+        job = os.path.join(work, name + ".json")
+        with open(job, "w") as f:
+            json.dump({"source": {"uri": source}, "store": store, "chunks": chunks, "variables": ["t2m"]}, f)
+        env = dict(slow, ZPMPI_REQUEUE="1") if requeue else slow
+        job_id = submit(s, work, name, jobscript, zpmpi, job, env)
+        wait_for(f"{name}: chunks in the copy", lambda: chunks_in_copies(work, name + ".zarr") >= 10, 30)
+        subprocess.run(["scancel", "--batch", "--signal=USR1", job_id], env=s.env, check=True, timeout=10)
+        out_log, err_log = os.path.join(work, name + ".out"), os.path.join(work, name + ".err")
+        read = lambda f: open(f, errors="replace").read() if os.path.exists(f) else ""  # noqa: E731
+        if not requeue:
+            state = wait_for(f"{name}: the job's end", lambda: (st := job_state(s, job_id))[0] in
+                             ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT") and st, 30)
+            log = f"stdout:\n{read(out_log)}\nstderr:\n{read(err_log)}"
+            assert state[:2] == ("FAILED", "75:0"), f"{name}: state {state}, expected FAILED with exit 75:\n{log}"
+            lines = read(err_log).splitlines()
+            assert "zpmpi.sbatch: USR1 received, asking zpmpi to stop cleanly" in lines, log
+            at = lines.index("zpmpi.sbatch: stopped before the end; the store is incomplete. Resume with:")
+            resume = lines[at + 1].split()
+            assert resume[:2] == ["sbatch", "jobscripts/zpmpi.sbatch"] and resume[2:] == [job, "--resume"], log
+            kept = chunks_in_copies(work, name + ".zarr")
+            print(f"ok {name}: USR1 to the batch shell: exit 75, {kept} chunks kept, and the resume command")
+            code, out, err = sbatch(s, work, name + "-resumed", jobscript, zpmpi, *resume[2:])
+            assert code == 0, f"the printed resume command failed (exit {code}):\n{out}\n{err}"
+        else:
+            def ended():
+                st = job_state(s, job_id)
+                return st[0] in ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT") and st[2] != "0" and st
+            try:  # SLURM starts it again cred_expire (10 s here) after the requeue
+                state = wait_for(f"{name}: the requeued job's end", ended, 60, show=lambda: job_state(s, job_id))
+            except AssertionError as e:
+                q = subprocess.run(["scontrol", "show", "job", job_id], env=s.env, capture_output=True, text=True,
+                                   timeout=10)
+                raise AssertionError(f"{e}:\n{q.stdout}")
+            log = f"stdout:\n{read(out_log)}\nstderr:\n{read(err_log)}"
+            assert state == ("COMPLETED", "0:0", "1"), f"{name}: state {state}, expected COMPLETED after 1 restart:\n{log}"
+            assert f"zpmpi.sbatch: stopped before the end; requeued job {job_id}, it will resume" in read(err_log), log
+            attempts = [line for line in read(out_log).splitlines() if line.startswith("zpmpi.sbatch: job ")]
+            assert len(attempts) == 2 and not attempts[0].endswith("--resume") and attempts[1].endswith("--resume"), \
+                f"expected two attempts, the second with --resume:\n{log}"
+        with open(os.path.join(store, ".zpmpi", "stats.json")) as f:
+            st = json.load(f)
+        assert st["ok"] and st["chunks_present"] >= 10, f"{name}: the finishing run kept no chunks: {st}"
+        try:
+            oracle.check(source, store, chunks=chunks, variables=["t2m"])
+        except oracle.Mismatch as e:
+            raise AssertionError(f"oracle: {store} differs from {source}:\n{e}")
+        print(f"ok {name}: " + ("requeued itself; its second attempt resumed" if requeue else
+                                "the printed command resumed") +
+              f" ({st['chunks_present']} chunks kept, {st['chunks']} written); the store matches the oracle")
+
+
 def check_runs(s, work, jobscript, zpmpi):
     source = samples.sample("nc4", os.path.join(work, "samples"))
     store = os.path.join(work, "out.zarr")
@@ -216,6 +328,7 @@ def check_runs(s, work, jobscript, zpmpi):
     assert "zpmpi.sbatch: zpmpi failed with exit code 1" in err, f"no closing line from the jobscript:\n{log}"
     assert not os.path.exists(os.path.join(work, "bad.zarr")), "a failed job left a store"
     print(f"ok a failed job: exit 1 through sbatch --wait, {errors[0]}")
+    check_resumable(s, work, jobscript, zpmpi, source)
 
 
 def main():

@@ -1,6 +1,6 @@
 // Command line: zpmpi [run|plan] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
-//               [--max-chunks N] [--stats FILE] [--resume] | --help | --version
+//               [--max-chunks N] [--stats FILE] [--resume] [--quiet] | --help | --version
 // "zpmpi plan ... [--ranks N] [--json]" prints the plan report (app/plan_report.hpp) for N
 // ranks (default: the ranks it runs on) and writes nothing; "run" (the default) converts.
 // "zpmpi verify ..." compares the store with what the job writes (app/verify.hpp).
@@ -34,6 +34,7 @@ struct CliOptions {
   std::optional<int> workers;
   std::optional<std::uint64_t> max_chunks;
   std::optional<std::string> stats;  ///< --stats FILE: the run's summary as JSON
+  bool quiet = false;  ///< --quiet: no live progress (errors and the closing summary stay)
 };
 
 /// Parses argv; errors are ExitCode::kUsage with Program_options' reason.

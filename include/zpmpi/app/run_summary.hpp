@@ -1,12 +1,14 @@
-// The run's summary for --stats FILE: one JSON object that rank 0 writes at the end of every
-// run that got as far as reading the command line, failed runs included (with what is known).
+// The run's summary: one JSON object that rank 0 writes into every store it finishes
+// (STORE/.zpmpi/stats.json, before .zmetadata; also into the copy an interrupted run keeps)
+// and, for --stats FILE, at the end of every run that got as far as reading the command
+// line, failed runs included (with what is known).
 //
 //   {"version": "0.1.0", "ok": true, "exit_code": 0, "error": null,
 //    "source": "in.nc", "store": "out.zarr", "ranks": 2, "workers": 1, "arrays": 3,
 //    "seconds": 1.84, "mb_per_s": 212.7, "read_amplification": 1.0,
 //    "chunks": 120, "bytes_needed": ..., "bytes_decoded": ..., "bytes_raw": ..., "bytes_written": ...,
 //    "peak_buffer": ..., "peak_rss": ..., "seconds_read": ..., "seconds_gather": ..., "seconds_encode": ..., "seconds_write": ...,
-//    "combine": {"chunks": "sum", ..., "peak_buffer": "max", "seconds_read": "max", ...},
+//    "seconds_wait": ..., "combine": {"chunks": "sum", ..., "peak_buffer": "max", "seconds_read": "max", ...},
 //    "per_rank": [{"chunks": 60, ...}, {"chunks": 60, ...}],
 //    "plan": {"regions": 4, "num_jobs": 2, "memory_limit": 2000000000, "buffers_per_rank": ..., "total_bytes": ...}}
 //
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zpmpi/exec/stats.hpp"
@@ -56,7 +59,8 @@ std::uint64_t peak_rss_bytes();
 std::string summary_json(const RunSummary& s);
 
 /// Writes summary_json(s) to `path` atomically: a temporary file beside it, renamed over
-/// it, so a reader sees the old file or the whole new one. Errors name the path.
-Status write_summary(const std::string& path, const RunSummary& s);
+/// it, so a reader sees the old file or the whole new one. Errors start with `what` and
+/// the path ("--stats out/stats.json: cannot create ...").
+Status write_summary(const std::string& path, const RunSummary& s, std::string_view what = "--stats");
 
 }  // namespace zpmpi::app

@@ -27,6 +27,10 @@ struct Stats {
   /// Stage seconds (max over ranks); with several workers the chunk stages (gather, encode,
   /// write) are thread-seconds summed over the rank's workers.
   double seconds_read = 0, seconds_gather = 0, seconds_encode = 0, seconds_write = 0;
+  /// Wall seconds the rank spent, after its own work, waiting for the others (the run
+  /// channel's last rounds and the agreement on the outcome), measured on its main thread
+  /// by the caller; max over ranks. A rank with a light share waits long.
+  double seconds_wait = 0;
 
   /// bytes_decoded / bytes_needed (1 when nothing was read).
   double read_amplification() const;
@@ -49,6 +53,7 @@ void fields(Self& s, Visit&& visit) {
   visit("seconds_gather", s.seconds_gather, Combine::kMax);
   visit("seconds_encode", s.seconds_encode, Combine::kMax);
   visit("seconds_write", s.seconds_write, Combine::kMax);
+  visit("seconds_wait", s.seconds_wait, Combine::kMax);
 }
 
 }  // namespace zpmpi::exec

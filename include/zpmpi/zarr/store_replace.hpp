@@ -6,12 +6,14 @@
 //                                        ".zpmpi" inside from the moment it is created
 // and, once the copy is complete, swaps it in:
 //   - Linux renameat2(RENAME_EXCHANGE) swaps the two directories in one step; the old store
-//     is then at the copy's name; its marker is moved over to it and it is removed.
+//     is then at the copy's name, marked (its own marker, or a new empty one), and removed.
 //   - Where the file system refuses the exchange (EINVAL/ENOSYS/ENOTSUP: Lustre, NFS), the
 //     old store is renamed to PARENT/.NAME.zpmpi-old-HOST-PID and the copy to PARENT/NAME,
 //     two renames between which PARENT/NAME is briefly absent.
 //   - With no old store the copy is renamed to PARENT/NAME (RENAME_NOREPLACE where
 //     supported), so PARENT/NAME never holds an incomplete store.
+// After the swap the new store keeps of its marker only the run's statistics
+// (.zpmpi/stats.json, store_contents.hpp); the owner and resume record go.
 // A copy is zpmpi's own only when its name has the pattern above *and* it holds the marker;
 // a run that holds the store's lock removes such leftovers of killed runs. A leftover
 // without the marker is reported, never removed: it may be an old store moved aside by a
@@ -48,8 +50,8 @@ struct Swapped {
 
 /// Puts the complete copy `built` at `store` (see above). `store_exists` says whether an
 /// old store is expected there (checked by the caller under the lock); `allow_exchange`
-/// false forces the two-rename path (tests). The marker moves to the old store, or is
-/// removed when there was none. On error nothing is lost: the old store is at `store`
+/// false forces the two-rename path (tests). The old store is marked (see above) and the
+/// new one keeps only .zpmpi/stats.json, if the copy had it. On error nothing is lost: the old store is at `store`
 /// again (or, if even the rename back failed, the error says where it is), and `built`
 /// is where it was. Errors name the paths.
 Result<Swapped> swap_into_place(const std::filesystem::path& built, const StorePath& store,

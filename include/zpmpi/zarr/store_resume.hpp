@@ -6,8 +6,8 @@
 // "config.preprocessors", ...), the source's files and description ("source.files",
 // "source.description") and a digest of the output metadata ("output"). --resume adopts a
 // copy only when its record equals the new run's, key by key; otherwise it is refused
-// with the keys that differ. The marker folder leaves with the old store at the swap, so a
-// finished store never holds it.
+// with the keys that differ. At the swap the record is removed (the finished store keeps
+// only .zpmpi/stats.json), so a finished store never holds it.
 //
 // Chunk files are written to a temporary name and renamed, so a chunk file that exists is
 // complete: a resumed run keeps every chunk file present and writes the others. It lists

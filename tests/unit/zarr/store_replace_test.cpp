@@ -34,7 +34,7 @@ TEST(CopyNames, HiddenSiblingsNamedByHostAndPid) {
   EXPECT_EQ(aside_path(store, who()), "/scratch/cache/.s.zarr.zpmpi-old-node7-4242");
 }
 
-TEST(SwapIntoPlace, ExchangeLeavesTheOldStoreAtTheCopysNameWithTheMarker) {
+TEST(SwapIntoPlace, ExchangeLeavesTheOldStoreAtTheCopysNameMarked) {
   const fs::path base = fresh_dir("replace_exchange");
   const StorePath store{"s.zarr", base / "s.zarr"};
   make_store(store.path, "old chunk");
@@ -46,9 +46,49 @@ TEST(SwapIntoPlace, ExchangeLeavesTheOldStoreAtTheCopysNameWithTheMarker) {
   EXPECT_EQ(slurp(store.path / "t2m" / "0.0.0"), "new chunk");
   EXPECT_FALSE(fs::exists(store.path / kMarkerName));
   auto old_now = snapshot(built);
-  EXPECT_EQ(old_now.erase(".zpmpi"), 1u);  // the marker moved to the old store, to be removed with it
-  EXPECT_EQ(old_now.erase(".zpmpi/owner"), 1u);
+  EXPECT_EQ(old_now.erase(".zpmpi"), 1u);  // marked, to be removed with it
   EXPECT_EQ(old_now, old);
+}
+
+/// A copy as StoreTransaction leaves it, with the run's stats and resume record.
+fs::path built_copy_with_stats(const StorePath& store) {
+  const fs::path built = built_copy(store);
+  spit(built / kMarkerName / "resume.json", "{}");
+  spit(built / kMarkerName / kStatsName, "{\"chunks\": 1}\n");
+  return built;
+}
+
+TEST(SwapIntoPlace, TheNewStoreKeepsOnlyItsStatsOfTheMarkerEveryWay) {
+  for (const int way : {0, 1, 2}) {  // a new store; exchange; two renames
+    SCOPED_TRACE(way);
+    const fs::path base = fresh_dir("replace_stats_" + std::to_string(way));
+    const StorePath store{"s.zarr", base / "s.zarr"};
+    if (way > 0) make_store(store.path, "old chunk");
+    auto swapped = swap_into_place(built_copy_with_stats(store), store, aside_path(store, who()), way > 0, way == 1);
+    ASSERT_TRUE(swapped.ok()) << swapped.error().message;
+    EXPECT_EQ(names_in(store.path / kMarkerName), (std::vector<std::string>{kStatsName}));
+    EXPECT_EQ(slurp(store.path / kMarkerName / kStatsName), "{\"chunks\": 1}\n");
+    if (way > 0) EXPECT_TRUE(fs::is_directory(swapped->old_store / kMarkerName));
+  }
+}
+
+TEST(SwapIntoPlace, TheOldStoreKeepsItsOwnStatsAndNeverGetsTheNewRunsRecord) {
+  // Before, the new run's whole marker (owner, resume.json) moved to the old store at the
+  // copy's name: an old store whose removal was cut short looked like this job's
+  // interrupted copy to --resume. And when the old store had a marker of its own, the new
+  // store's was deleted.
+  for (const bool exchange : {true, false}) {
+    SCOPED_TRACE(exchange);
+    const fs::path base = fresh_dir(std::string("replace_old_stats_") + (exchange ? "x" : "r"));
+    const StorePath store{"s.zarr", base / "s.zarr"};
+    make_store(store.path, "old chunk");
+    spit(store.path / kMarkerName / kStatsName, "old stats");
+    auto swapped = swap_into_place(built_copy_with_stats(store), store, aside_path(store, who()), true, exchange);
+    ASSERT_TRUE(swapped.ok()) << swapped.error().message;
+    EXPECT_EQ(names_in(swapped->old_store / kMarkerName), (std::vector<std::string>{kStatsName}));
+    EXPECT_EQ(slurp(swapped->old_store / kMarkerName / kStatsName), "old stats");
+    EXPECT_EQ(slurp(store.path / kMarkerName / kStatsName), "{\"chunks\": 1}\n");
+  }
 }
 
 TEST(SwapIntoPlace, WithoutExchangeTheOldStoreGoesAside) {
