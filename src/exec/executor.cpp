@@ -139,11 +139,12 @@ class RankExecutor {
     }
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     // Read in the source's element type and dim order (transpose and values: write_chunk).
-    const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.read_dtype());
+    const Box stored = spec.map.stored_box(batch.elements);  // a new dim (expand_dims) is not read
+    const std::size_t hyper_bytes = stored.num_elements() * model::dtype_size(spec.read_dtype());
 
     const auto t0 = Clock::now();
     std::byte* hyper = hyperslab_.get(hyper_bytes);
-    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, spec.map.stored_box(batch.elements), hyper, hyper_bytes));
+    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, stored, hyper, hyper_bytes));
     stats_.seconds_read += seconds_since(t0);
     stats_.bytes_needed += hyper_bytes;
 
@@ -260,10 +261,8 @@ class RankExecutor {
       // gathered into `row` in the read type): no chunk-sized buffer besides the output.
       std::byte* chunk = worker.chunk.get(chunk_bytes);
       if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-      Shape stored_start = start_in_hyper;
-      if (spec.map.transposed())
-        for (std::size_t k = 0; k < rank; ++k) stored_start[spec.map.order[k]] = start_in_hyper[k];
-      const std::size_t max_row = rank ? static_cast<std::size_t>(spec.chunks[rank - 1]) : 1;
+      const Shape stored_start = spec.map.stored_box({start_in_hyper, count}).start;
+      const auto max_row = static_cast<std::size_t>(model::max_row_length(spec.chunks));
       std::byte* row = spec.values ? worker.row.get(max_row * read_size) : nullptr;
       model::for_each_row(hyper_shape, stored_start, spec.chunks, Shape(rank, 0), count, spec.map.order,
                           [&](Index s, Index step, Index t, Index m) {

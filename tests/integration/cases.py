@@ -47,7 +47,7 @@ from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
 from plan_cases import case_plan_matches_run  # noqa: E402,F401
 from install_cases import case_install  # noqa: E402,F401
-from xform_cases import case_xform, case_xform_guards, case_xform_memory  # noqa: E402,F401
+from xform_cases import case_xform, case_xform_guards, case_xform_memory, case_xform_expand  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -1220,7 +1220,7 @@ CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "install"]
-CASES += ["xform", "xform_guards", "xform_memory"]
+CASES += ["xform", "xform_guards", "xform_memory", "xform_expand"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 
