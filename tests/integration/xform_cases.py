@@ -286,6 +286,30 @@ def case_xform_expand(r, a):
         assert "is exactly this job's output" in p.stdout + p.stderr, p.stdout + p.stderr
     print("ok expand_dims chunks, _ARRAY_DIMENSIONS, one read for a broadcast dim, verify")
 
+    # Killed mid-run, then --resume: another expand_dims is refused naming the preprocessors
+    # (the resume record holds the job's keys), the same one keeps the chunks written.
+    from resume_cases import start, wait_chunks, copies, expect_kept, chunk_count
+    from cases import _kill_session
+    store = r.store("expand_resume.zarr")
+    keys = dict(source=source, variables=["t2m", "d2m"], store=store, chunks={"time": 2, "member": 1},
+                recommendations="warn")
+    chain = [{"type": "expand_dims", "dim": {"member": [7, 8]}, "axis": -1}]
+    job = r.job("expand_resume", preprocessors=chain, **keys)
+    p = start(r, 2, ["--config", job], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="expand_resume")
+    wait_chunks(r, p, "expand_resume.zarr", 5)
+    _kill_session(p)
+    found = sum(chunk_count(c) for c in copies(r.work, "expand_resume.zarr"))
+    other = r.job("expand_resume_other", preprocessors=[dict(chain[0], axis=0)], **keys)
+    expect_error(r.run(2, "--config", other, "--resume"), "resume with another axis", 1,
+                 "config.preprocessors")
+    p = r.run(a.ranks, "--config", job, "--resume")
+    expect_ok(p, "expand_dims --resume")
+    expect_kept(p, found, "expand_dims --resume")
+    kwargs = {k: v for k, v in chain[0].items() if k != "type"}
+    expected = getattr(xr.open_dataset(source)[["t2m", "d2m"]].load(), "expand_dims")(**kwargs)
+    compare(xr.open_zarr(store, consolidated=True).load(), expected, "expand_dims resumed")
+    print(f"ok expand_dims resumed: {found} chunks kept, another axis refused by name")
+
     store = os.path.join(r.work, "expand_guard.zarr")
     cases = [
         ("exists", [{"type": "expand_dims", "dim": "time"}], "preprocessors[0]: Dimension time already exists"),
