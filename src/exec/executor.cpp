@@ -246,14 +246,17 @@ class RankExecutor {
 
     auto t0 = Clock::now();
     const std::byte* raw = nullptr;
-    if (!spec.map.transposed() && !spec.values) {
+    if (spec.map.keeps_layout() && !spec.values) {
+      // In the stored dims: a new dim of length 1 (expand_dims) changes no element's place.
+      const Box in = spec.map.stored_box({start_in_hyper, count});
+      const Shape chunk_shape = spec.map.stored_box({Shape(rank, 0), spec.chunks}).count;
       Index offset = 0;
-      for (std::size_t d = 0; d < rank; ++d) offset = offset * hyper_shape[d] + start_in_hyper[d];
+      for (std::size_t d = 0; d < in.rank(); ++d) offset = offset * hyper_shape[d] + in.start[d];
       raw = hyper + offset * esize;
-      if (padded || !is_contiguous(count, hyper_shape)) {
+      if (padded || !is_contiguous(in.count, hyper_shape)) {
         std::byte* chunk = worker.chunk.get(chunk_bytes);
         if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-        model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count, esize);
+        model::copy_box(hyper, hyper_shape, in.start, chunk, chunk_shape, Shape(in.rank(), 0), in.count, esize);
         raw = chunk;
       }
     } else {

@@ -211,6 +211,20 @@ bool IndexMap::transposed() const {
   return false;
 }
 
+bool IndexMap::keeps_layout() const {
+  if (!transposed()) return true;
+  const std::size_t read = read_rank();
+  std::size_t next = 0;
+  for (std::size_t s : order) {
+    if (s >= read) {
+      if (new_dims[s - read] != 1) return false;
+    } else if (s != next++) {
+      return false;
+    }
+  }
+  return true;
+}
+
 model::Box IndexMap::stored_box(const model::Box& out) const {
   if (!transposed()) return out;
   const std::size_t read = read_rank();

@@ -122,6 +122,10 @@ struct IndexMap {
   /// True when the output dims are not the stored dims in their order: `order` permutes
   /// them or adds new dims (chunks are then gathered with for_each_row).
   bool transposed() const;
+  /// True when a chunk's elements lie in the hyperslab in the chunk's own C order: the read
+  /// dims in the stored order and every new dim of length 1 (a dim of 1 moves nothing), so
+  /// that a chunk is a box of the stored dims, copied as one or even taken in place.
+  bool keeps_layout() const;
   /// The box of read stored dims that output box `out` covers: `out` with its dims put
   /// back in the stored order, new dims left out (`out` itself when not transposed()).
   model::Box stored_box(const model::Box& out) const;

@@ -80,6 +80,20 @@ TEST(NewDims, NewDimLastInTheStoredOrderStillCountsAsTransposed) {
   EXPECT_EQ(m.stored_box(Box{{1, 0, 0}, {2, 3, 1}}), (Box{{1, 0}, {2, 3}}));
 }
 
+TEST(NewDims, LengthOneNewDimsKeepTheLayout) {
+  // The executor takes such chunks straight from the hyperslab, as without the new dims.
+  IndexMap m = IndexMap::identity({4, 3});
+  EXPECT_TRUE(m.keeps_layout());
+  m.new_dims = {1, 1};
+  m.order = {2, 0, 3, 1};  // (new, a, new, b)
+  EXPECT_TRUE(m.keeps_layout());
+  m.order = {2, 1, 3, 0};  // (new, b, new, a): transposed
+  EXPECT_FALSE(m.keeps_layout());
+  m.new_dims = {1, 2};
+  m.order = {2, 0, 3, 1};  // a new dim of 2 repeats elements
+  EXPECT_FALSE(m.keeps_layout());
+}
+
 TEST(NewDims, EveryIndexAlongALongerNewDimReadsTheSameElement) {
   // (2, 3) broadcast along a new dim of 3 between them: out[i][m][j] = src[i][j].
   IndexMap m = IndexMap::identity({2, 3});
