@@ -84,7 +84,9 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
                          transform::apply_array_steps(job.arrays, config.steps, config.variables, states));
   ZPMPI_RETURN_IF_ERROR(transform::require_data_variable(job.arrays, dataset));  // drop_vars may have left none
   job.text_arrays = transform::take_text_arrays(job.arrays);
+  std::vector<transform::CoarseIndexArray> given = transform::take_given_coordinates(job.arrays);
   ZPMPI_ASSIGN_OR_RETURN(job.coarse_arrays, transform::apply_tiling(job.arrays, job.text_arrays, states));
+  for (auto& c : given) job.coarse_arrays.push_back(std::move(c));  // expand_dims' coordinates
   ZPMPI_RETURN_IF_ERROR(check_names(job, dataset));
   std::vector<transform::CoordinatesView> views;
   for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
@@ -96,7 +98,10 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   for (auto& r : transform::tiling_recommendations(job.arrays, states)) job.recommendations.push_back(std::move(r));
 
   for (const auto& [dim, size] : config.chunks.sizes) {
-    if (!dataset.find_dim(dim)) {
+    const bool added = std::any_of(job.arrays.begin(), job.arrays.end(), [&](const transform::OutputArray& a) {
+      return std::find(a.dims.begin(), a.dims.end(), dim) != a.dims.end();
+    });  // a dim expand_dims added
+    if (!dataset.find_dim(dim) && !added) {
       std::string dims;
       for (const auto& d : dataset.dims) dims += (dims.empty() ? "" : ", ") + d.name;
       return usage_error("chunks." + dim + ": '" + dim + "' is not a dimension of " + dataset.uri +

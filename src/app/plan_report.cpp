@@ -149,8 +149,10 @@ json::object plan_report(const Config& config, const model::Dataset& dataset, co
       f.batches += 1;
       f.chunks += b.chunks.num_elements();
       f.bytes_raw += b.chunks.num_elements() * chunk_bytes;
-      f.bytes_needed += b.elements.num_elements() * model::dtype_size(spec.dtype);
-      f.bytes_decoded += batch_decoded_bytes(spec, b.elements);
+      // What the executor reads: the stored box (source dim order, no new dims).
+      const Box stored = spec.map.stored_box(b.elements);
+      f.bytes_needed += stored.num_elements() * model::dtype_size(spec.dtype);
+      f.bytes_decoded += batch_decoded_bytes(spec, stored);
       f.peak = std::max(f.peak, ap.batch_footprint);
     });
   }

@@ -124,11 +124,12 @@ class RankExecutor {
     }
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     // Read in the source's element type and dim order (transpose and values: write_chunk).
-    const std::size_t hyper_bytes = batch.elements.num_elements() * model::dtype_size(spec.read_dtype());
+    const Box stored = spec.map.stored_box(batch.elements);  // a new dim (expand_dims) is not read
+    const std::size_t hyper_bytes = stored.num_elements() * model::dtype_size(spec.read_dtype());
 
     const auto t0 = Clock::now();
     std::byte* hyper = hyperslab_.get(hyper_bytes);
-    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, spec.map.stored_box(batch.elements), hyper, hyper_bytes));
+    ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, stored, hyper, hyper_bytes));
     stats_.seconds_read += seconds_since(t0);
     stats_.bytes_needed += hyper_bytes;
 
@@ -230,14 +231,17 @@ class RankExecutor {
 
     auto t0 = Clock::now();
     const std::byte* raw = nullptr;
-    if (!spec.map.transposed() && !spec.values) {
+    if (spec.map.keeps_layout() && !spec.values) {
+      // In the stored dims: a new dim of length 1 (expand_dims) changes no element's place.
+      const Box in = spec.map.stored_box({start_in_hyper, count});
+      const Shape chunk_shape = spec.map.stored_box({Shape(rank, 0), spec.chunks}).count;
       Index offset = 0;
-      for (std::size_t d = 0; d < rank; ++d) offset = offset * hyper_shape[d] + start_in_hyper[d];
+      for (std::size_t d = 0; d < in.rank(); ++d) offset = offset * hyper_shape[d] + in.start[d];
       raw = hyper + offset * esize;
-      if (padded || !is_contiguous(count, hyper_shape)) {
+      if (padded || !is_contiguous(in.count, hyper_shape)) {
         std::byte* chunk = worker.chunk.get(chunk_bytes);
         if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-        model::copy_box(hyper, hyper_shape, start_in_hyper, chunk, spec.chunks, Shape(rank, 0), count, esize);
+        model::copy_box(hyper, hyper_shape, in.start, chunk, chunk_shape, Shape(in.rank(), 0), in.count, esize);
         raw = chunk;
       }
     } else {
@@ -245,10 +249,8 @@ class RankExecutor {
       // gathered into `row` in the read type): no chunk-sized buffer besides the output.
       std::byte* chunk = worker.chunk.get(chunk_bytes);
       if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-      Shape stored_start = start_in_hyper;
-      if (spec.map.transposed())
-        for (std::size_t k = 0; k < rank; ++k) stored_start[spec.map.order[k]] = start_in_hyper[k];
-      const std::size_t max_row = rank ? static_cast<std::size_t>(spec.chunks[rank - 1]) : 1;
+      const Shape stored_start = spec.map.stored_box({start_in_hyper, count}).start;
+      const auto max_row = static_cast<std::size_t>(model::max_row_length(spec.chunks));
       std::byte* row = spec.values ? worker.row.get(max_row * read_size) : nullptr;
       model::for_each_row(hyper_shape, stored_start, spec.chunks, Shape(rank, 0), count, spec.map.order,
                           [&](Index s, Index step, Index t, Index m) {

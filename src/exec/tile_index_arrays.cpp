@@ -27,9 +27,17 @@ Result<std::size_t> write_coarse_index_arrays(const std::vector<transform::Coars
     std::error_code ec;
     std::filesystem::create_directories(store / name, ec);
     if (ec) return runtime_error("cannot create " + (store / name).string() + ": " + ec.message());
-    const std::vector<std::int64_t> values = coarse_index_values(c);
-    std::vector<std::byte> raw(values.size() * sizeof(std::int64_t));
-    std::memcpy(raw.data(), values.data(), raw.size());  // little-endian hosts: "<i8"
+    std::vector<std::byte> raw;
+    if (!c.array.given_values.empty()) {  // an expand_dims coordinate: its values, in its dtype
+      const std::size_t esize = model::dtype_size(c.array.dtype);
+      raw.resize(c.array.given_values.size() * esize);
+      for (std::size_t i = 0; i < c.array.given_values.size(); ++i)
+        model::store_scalar(c.array.dtype, c.array.given_values[i], raw.data() + i * esize);
+    } else {
+      const std::vector<std::int64_t> values = coarse_index_values(c);
+      raw.resize(values.size() * sizeof(std::int64_t));
+      std::memcpy(raw.data(), values.data(), raw.size());  // little-endian hosts: "<i8"
+    }
     std::span<const std::byte> bytes = raw;
     std::vector<std::byte> encoded;
     if (codec.id != codec::CodecId::kNone) {

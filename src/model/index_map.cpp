@@ -170,10 +170,11 @@ bool IndexMap::is_identity() const {
   });
 }
 
-std::size_t IndexMap::output_rank() const {
-  return static_cast<std::size_t>(std::count_if(dims.begin(), dims.end(), [](const DimMap& d) { return !d.fixed; })) +
-         (tile ? 1 : 0);
+std::size_t IndexMap::read_rank() const {
+  return static_cast<std::size_t>(std::count_if(dims.begin(), dims.end(), [](const DimMap& d) { return !d.fixed; }));
 }
+
+std::size_t IndexMap::output_rank() const { return read_rank() + new_dims.size() + (tile ? 1 : 0); }
 
 namespace {
 
@@ -204,15 +205,32 @@ std::optional<Box> tile_box(const TileStage& tile, const model::Shape& pre, cons
 }  // namespace
 
 bool IndexMap::transposed() const {
+  if (!new_dims.empty()) return true;
   for (std::size_t k = 0; k < order.size(); ++k)
     if (order[k] != k) return true;
   return false;
 }
 
+bool IndexMap::keeps_layout() const {
+  if (!transposed()) return true;
+  const std::size_t read = read_rank();
+  std::size_t next = 0;
+  for (std::size_t s : order) {
+    if (s >= read) {
+      if (new_dims[s - read] != 1) return false;
+    } else if (s != next++) {
+      return false;
+    }
+  }
+  return true;
+}
+
 model::Box IndexMap::stored_box(const model::Box& out) const {
   if (!transposed()) return out;
-  model::Box box{Shape(out.rank()), Shape(out.rank())};
+  const std::size_t read = read_rank();
+  model::Box box{Shape(read), Shape(read)};
   for (std::size_t k = 0; k < order.size(); ++k) {
+    if (order[k] >= read) continue;  // a new dim: nothing to read along it
     box.start[order[k]] = out.start[k];
     box.count[order[k]] = out.count[k];
   }
@@ -221,6 +239,7 @@ model::Box IndexMap::stored_box(const model::Box& out) const {
 
 model::Shape IndexMap::output_shape() const {
   model::Shape shape = pre_tile_shape(dims);
+  shape.insert(shape.end(), new_dims.begin(), new_dims.end());
   if (transposed()) {
     model::Shape stored = shape;
     for (std::size_t k = 0; k < order.size(); ++k) shape[k] = stored[order[k]];

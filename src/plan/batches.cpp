@@ -34,7 +34,7 @@ std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
   // A value stage converts row by row into the chunk (in the output dtype: float16 halves
   // it), a strided row first gathered in the read type (exec/value_transforms.hpp).
   const std::uint64_t gathered =
-      s.values && !s.chunks.empty() ? grid::sat_mul(s.chunks.back(), model::dtype_size(s.read_dtype())) : 0;
+      s.values ? grid::sat_mul(model::max_row_length(s.chunks), model::dtype_size(s.read_dtype())) : 0;
   std::uint64_t decode = 0;
   if (s.source.compressed) {
     decode = kDecodeChunkBuffers * model::dtype_size(s.read_dtype()) *
@@ -50,7 +50,7 @@ std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
 std::uint64_t hyperslab_bytes_without(const model::ArrayLayout& s, const Shape& batch, std::size_t skip) {
   std::uint64_t bytes = copies(s) * model::dtype_size(s.read_dtype());
   for (std::size_t d = 0; d < batch.size(); ++d)
-    if (d != skip) bytes = grid::sat_mul(bytes, extent(s, batch, d));
+    if (d != skip && !s.map.new_dim(d)) bytes = grid::sat_mul(bytes, extent(s, batch, d));  // a new dim is not read
   return bytes;
 }
 
@@ -86,6 +86,7 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   Shape& batch = a.batch_chunks;
   const std::uint64_t fixed = worker_bytes(s, options.workers);
   for (std::size_t d = 0; d < batch.size() && batch_footprint(s, batch, options.workers) > limit; ++d) {
+    if (s.map.new_dim(d)) continue;  // the hyperslab does not hold a new dim (expand_dims)
     // The footprint is fixed + per_element * extent(d) with the other dims held, so the
     // largest count along d that fits is one division away.
     const std::uint64_t per_element = hyperslab_bytes_without(s, batch, d);

@@ -17,6 +17,8 @@ model::Shape choose_output_chunks(const model::ArrayLayout& array,
         size = it->second;
       } else if (const std::size_t s = array.source_dim_of(d); s < array.source.chunks.size()) {
         size = array.source.chunks[s];
+      } else if (array.map.new_dim(d)) {
+        size = 1;  // a new dim (expand_dims) has no source chunk: one index per chunk
       }
     }
     chunks.push_back(std::clamp<model::Index>(size, 1, cap));

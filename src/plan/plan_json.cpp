@@ -185,6 +185,7 @@ json::value to_json(const T& s) {
 json::value to_json(const model::IndexMap& map) {
   return json::object{{"dims", map_json(map)},
                       {"tile", map.tile ? to_json(*map.tile) : json::value(nullptr)},
+                      {"new_dims", to_json(map.new_dims)},
                       {"order", to_json(map.order)}};
 }
 json::value to_json(const std::optional<model::ValueStage>& values) {
@@ -224,9 +225,10 @@ void from_json(const json::value& v, T& s) {
 }
 void from_json(const json::value& v, model::IndexMap& map) {
   const json::object& o = v.as_object();
-  if (o.size() != 3) throw BadPlan("an index map has the keys dims, tile and order");
+  if (o.size() != 4) throw BadPlan("an index map has the keys dims, tile, new_dims and order");
   map = map_from(o.at("dims"));
   if (const json::value& tile = o.at("tile"); !tile.is_null()) from_json(tile, map.tile.emplace());
+  from_json(o.at("new_dims"), map.new_dims);
   from_json(o.at("order"), map.order);
   // A permutation of the output dims, which the executor indexes with.
   std::vector<bool> seen(map.order.size(), false);
@@ -236,6 +238,7 @@ void from_json(const json::value& v, model::IndexMap& map) {
   }
   if (!map.order.empty() && (map.tile || map.order.size() != map.output_rank()))
     throw BadPlan("an index map's order does not match its output dims");
+  if (!map.new_dims.empty() && map.order.empty()) throw BadPlan("an index map's new dims have no order");
 }
 void from_json(const json::value& v, std::optional<model::ValueStage>& values) {
   values.reset();

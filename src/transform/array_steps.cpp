@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include <boost/json.hpp>
 
@@ -148,7 +149,8 @@ class Steps {
     std::vector<std::string> present;
     for (const auto& d : states_.dims_at.at(key))
       if (std::any_of(arrays_.begin(), arrays_.end(), [&](const OutputArray& a) {
-            return std::find(a.source.dims.begin(), a.source.dims.end(), d) != a.source.dims.end();
+            return std::find(a.source.dims.begin(), a.source.dims.end(), d) != a.source.dims.end() ||
+                   std::find(a.dims.begin(), a.dims.end(), d) != a.dims.end();  // expand_dims' dims
           }))
         present.push_back(d);
     for (const auto& d : op.dims)
@@ -288,6 +290,156 @@ class Steps {
     return {};
   }
 
+  /// ds.expand_dims (per variable: da.expand_dims): each data variable (that one) gains the
+  /// new dims at `axis`, as dims of the index map with no source dim; coordinates are left
+  /// alone, except a scalar coordinate of a new dim's name, which becomes its 1-D
+  /// coordinate, as xarray promotes it; values create the dim's coordinate.
+  Status apply(const std::string& key, const ExpandDims& op, OutputArray* only) {
+    if (states_.tiled)
+      return usage_error(key + ": expand_dims with tiled (" + states_.tiled->key + ") is not supported");
+    std::vector<std::string> dims;  // xarray's ds.dims (per variable: the array's)
+    for (const auto& a : arrays_)
+      if (!only || &a == only)
+        for (const auto& d : a.dims)
+          if (std::find(dims.begin(), dims.end(), d) == dims.end()) dims.push_back(d);
+    std::vector<std::string> promoted;  // scalar coordinates that become 1-D
+    for (const NewDim& d : op.dims) {
+      if (std::find(dims.begin(), dims.end(), d.name) != dims.end())
+        return usage_error(key + ": Dimension " + d.name + " already exists" + (only ? " in " + only->name : ""));
+      // Per variable, the array then joins the dataset: a dim of the name elsewhere must agree.
+      for (const auto& other : arrays_)
+        for (std::size_t k = 0; k < other.dims.size(); ++k)
+          if (other.dims[k] == d.name && other.shape[k] != static_cast<Index>(d.length))
+            return usage_error(key + ": " + d.name + " has length " + std::to_string(other.shape[k]) + " in " +
+                               other.name + ", not " + std::to_string(d.length) + " (xarray: conflicting sizes)");
+      const auto it = std::find_if(arrays_.begin(), arrays_.end(), [&](const OutputArray& a) { return a.name == d.name; });
+      if (it == arrays_.end()) continue;
+      if (!it->dims.empty())
+        return usage_error(key + ": " + d.name + " already exists as coordinate or variable name");
+      if (!it->is_coordinate || only)
+        return usage_error(key + ": " + d.name + " is a scalar " + (it->is_coordinate ? "coordinate" : "data variable") +
+                           "; expand_dims of its name is supported only for a scalar coordinate, on the dataset");
+      if (d.values.empty() && d.length != 1)
+        return usage_error(key + ": " + d.name + " is a scalar coordinate: expand_dims makes it a dimension of length 1, "
+                           "not " + std::to_string(d.length));
+      promoted.push_back(d.name);
+    }
+    std::vector<OutputArray*> expand;
+    for (auto& a : arrays_)
+      if (only ? &a == only : !a.is_coordinate) expand.push_back(&a);
+    for (const std::string& name : promoted) {
+      OutputArray& c = *std::find_if(arrays_.begin(), arrays_.end(), [&](const OutputArray& a) { return a.name == name; });
+      const NewDim& d = *std::find_if(op.dims.begin(), op.dims.end(), [&](const NewDim& n) { return n.name == name; });
+      if (d.values.empty()) expand.push_back(&c);  // becomes c(name); with values, replaced below
+      for (auto& a : arrays_) remove_coordinate_name(a, name);
+    }
+    for (OutputArray* a : expand) {
+      if (a->text) return usage_error(key + ": expand_dims of text variable " + a->name + " is not supported");
+      // A promoted scalar coordinate gets only its own dim, at 0.
+      const bool own = a->is_coordinate && !only;
+      ExpandDims one = op;
+      if (own) one = {{*std::find_if(op.dims.begin(), op.dims.end(), [&](const NewDim& n) { return n.name == a->name; })}, std::nullopt};
+      ZPMPI_RETURN_IF_ERROR(add_dims(*a, key, one, only != nullptr));
+    }
+    for (const NewDim& d : op.dims) {
+      if (d.values.empty()) continue;
+      std::erase_if(arrays_, [&](const OutputArray& a) { return a.name == d.name; });  // a promoted scalar: replaced
+      OutputArray c;
+      c.name = d.name;
+      c.dtype = d.integer_values ? model::DType::i8 : model::DType::f8;
+      if (!d.integer_values) c.fill_value = std::numeric_limits<double>::quiet_NaN();
+      c.dims = {d.name};
+      c.map.new_dims = {static_cast<Index>(d.length)};
+      c.map.order = {0};
+      c.shape = c.chunks = c.alignment = c.map.output_shape();
+      c.is_coordinate = true;
+      c.given_values = d.values;
+      arrays_.push_back(std::move(c));
+    }
+    return {};
+  }
+
+  /// The array's dims gain `op`'s at op.axis (xarray: positions in the result, sorted and
+  /// inserted in turn). The positions count the dims the array had at that step: with
+  /// `per_variable`, all its source dims; else those the chain had not dropped by then
+  /// (states_.dims_at), of which a later drop removes its own.
+  Status add_dims(OutputArray& a, const std::string& key, const ExpandDims& op, bool per_variable) {
+    const std::vector<std::string>* then = per_variable ? nullptr : &states_.dims_at.at(key);
+    std::vector<std::string> dropped_later;
+    for (std::size_t s = 0; s < a.source.dims.size(); ++s) {
+      const std::string& d = a.source.dims[s];
+      if (a.map.dims[s].fixed && (!then || std::find(then->begin(), then->end(), d) != then->end()))
+        dropped_later.push_back(d);
+    }
+    std::vector<std::string> dims_then = a.dims;
+    if (!dropped_later.empty()) {
+      if (!a.map.order.empty())
+        return usage_error(key + ": expand_dims of " + a.name + " after a transpose or expand_dims and before a step "
+                           "that drops " + dropped_later.front() + " is not supported (drop it first)");
+      dims_then.clear();
+      for (std::size_t s = 0; s < a.source.dims.size(); ++s)
+        if (!a.map.dims[s].fixed ||
+            std::find(dropped_later.begin(), dropped_later.end(), a.source.dims[s]) != dropped_later.end())
+          dims_then.push_back(a.source.dims[s]);
+    }
+    const auto ndim = static_cast<std::int64_t>(dims_then.size() + op.dims.size());
+    std::vector<std::pair<std::int64_t, std::size_t>> at;  // (position, new dim)
+    for (std::size_t i = 0; i < op.dims.size(); ++i) {
+      const std::int64_t axis = op.axis ? (*op.axis)[i] : static_cast<std::int64_t>(i);
+      if (axis < -ndim || axis >= ndim)
+        return usage_error(key + ".axis: Axis " + std::to_string(axis) + " of variable " + a.name +
+                           " is out of bounds of the expanded dimension size " + std::to_string(ndim));
+      at.emplace_back(axis < 0 ? axis + ndim : axis, i);
+    }
+    std::sort(at.begin(), at.end());
+    for (std::size_t i = 1; i < at.size(); ++i)
+      if (at[i].first == at[i - 1].first)
+        return usage_error(key + ".axis: axis should not contain duplicate values (" + a.name + ")");
+    for (const auto& [pos, i] : at) dims_then.insert(dims_then.begin() + pos, op.dims[i].name);
+    // The stored dim of each current dim, and of each new one (after the existing new dims).
+    const std::size_t first_new = a.map.read_rank() + a.map.new_dims.size();
+    std::vector<std::string> dims;
+    model::Shape shape, alignment;
+    std::vector<std::size_t> order;
+    for (const std::string& d : dims_then) {
+      if (std::find(dropped_later.begin(), dropped_later.end(), d) != dropped_later.end()) continue;
+      dims.push_back(d);
+      const auto k = static_cast<std::size_t>(std::find(a.dims.begin(), a.dims.end(), d) - a.dims.begin());
+      if (k < a.dims.size()) {
+        shape.push_back(a.shape[k]);
+        alignment.push_back(a.alignment[k]);
+        order.push_back(a.map.order.empty() ? k : a.map.order[k]);
+        continue;
+      }
+      const auto i = static_cast<std::size_t>(
+          std::find_if(op.dims.begin(), op.dims.end(), [&](const NewDim& n) { return n.name == d; }) - op.dims.begin());
+      shape.push_back(static_cast<Index>(op.dims[i].length));
+      // Every index reads the same source elements: one "source chunk" spans the dim, so
+      // that a batch spans it too and reads them once for all its chunks.
+      alignment.push_back(static_cast<Index>(op.dims[i].length));
+      order.push_back(first_new + i);
+    }
+    for (const NewDim& d : op.dims) a.map.new_dims.push_back(static_cast<Index>(d.length));
+    a.dims = std::move(dims);
+    a.shape = std::move(shape);
+    a.alignment = std::move(alignment);
+    a.map.order = std::move(order);
+    return {};
+  }
+
+  /// Drops `name` from the array's "coordinates" attribute (a scalar coordinate no more).
+  static void remove_coordinate_name(OutputArray& a, const std::string& name) {
+    auto it = std::find_if(a.attributes.begin(), a.attributes.end(),
+                           [](const model::Attribute& x) { return x.name == "coordinates"; });
+    if (it == a.attributes.end() || !it->value.is_text()) return;
+    std::string kept, word;
+    std::istringstream words(std::get<std::string>(it->value.data));
+    while (words >> word)
+      if (word != name) kept += (kept.empty() ? "" : " ") + word;
+    if (kept.empty()) a.attributes.erase(it);
+    else it->value = model::AttrValue{kept, std::nullopt};
+  }
+
   /// The per-dim steps were applied by apply_dim_states.
   template <class DimStep>
   Status apply(const std::string&, const DimStep&, OutputArray*) {
@@ -321,6 +473,15 @@ Result<GroupAttrChanges> apply_array_steps(std::vector<OutputArray>& arrays, con
   for (auto& a : arrays)
     if (a.values) a.fill_value = model::is_float(a.dtype) ? std::optional<model::Scalar>(std::numeric_limits<double>::quiet_NaN()) : std::nullopt;
   return std::move(run).changes();
+}
+
+std::vector<CoarseIndexArray> take_given_coordinates(std::vector<OutputArray>& arrays) {
+  const auto given = std::stable_partition(arrays.begin(), arrays.end(),
+                                           [](const OutputArray& a) { return a.given_values.empty(); });
+  std::vector<CoarseIndexArray> out;
+  for (auto it = given; it != arrays.end(); ++it) out.push_back({std::move(*it), 0});
+  arrays.erase(given, arrays.end());
+  return out;
 }
 
 }  // namespace zpmpi::transform

@@ -78,6 +78,9 @@ class Chain {
 
  private:
   Result<DimState*> dim(const std::string& key, const std::string& name) {
+    if (auto it = new_dims_.find(name); it != new_dims_.end())
+      return usage_error(key + "." + name + ": '" + name + "' is a dimension added by expand_dims (" + it->second.key +
+                         "); selecting along it is not supported (put expand_dims after this step)");
     for (auto& s : states_.dims) {
       if (s.name != name) continue;
       if (s.map.fixed) return usage_error(key + "." + name + ": the dim was dropped by an earlier selection");
@@ -181,6 +184,10 @@ class Chain {
   /// dims, of every dim of length 1 (xarray's get_squeeze_dims).
   Status apply(const std::string& key, const Squeeze& op) {
     if (op.dims.empty()) {
+      for (const auto& [name, added] : new_dims_)
+        if (added.length == 1)
+          return usage_error(key + ": squeeze without \"dim\" after expand_dims (" + added.key + ") would drop '" +
+                             name + "' again; name the dims to squeeze, or squeeze before expand_dims");
       for (auto& s : states_.dims)
         if (!s.map.fixed && s.map.length() == 1) s.map = DimMap::at(static_cast<Index>(s.map.source_index(0)));
       return {};
@@ -209,11 +216,30 @@ class Chain {
     return {};
   }
 
-  /// ds.transpose(*dims): the dims present here are kept for its check (array_steps.hpp).
+  /// ds.transpose(*dims): the dims present here are kept for its check (array_steps.hpp),
+  /// the dims added by expand_dims after the source's.
   Status apply(const std::string& key, const Transpose&) {
     std::vector<std::string>& present = states_.dims_at[key];
     for (const auto& s : states_.dims)
       if (!s.map.fixed) present.push_back(s.name);
+    for (const auto& name : new_dim_order_) present.push_back(name);
+    return {};
+  }
+
+  /// ds.expand_dims: array_steps.hpp adds the dims; here the source dims present are kept
+  /// (a later step that drops one moves the new dim's position), and the new dims known,
+  /// so that a later per-dim step naming one is refused.
+  Status apply(const std::string& key, const ExpandDims& op) {
+    std::vector<std::string>& present = states_.dims_at[key];
+    for (const auto& s : states_.dims)
+      if (!s.map.fixed) present.push_back(s.name);
+    for (const NewDim& d : op.dims) {
+      if (auto it = new_dims_.find(d.name); it != new_dims_.end())
+        return usage_error(key + "." + d.name + ": Dimension " + d.name + " already exists (added by " +
+                           it->second.key + ")");
+      new_dims_[d.name] = {key, d.length};
+      new_dim_order_.push_back(d.name);
+    }
     return {};
   }
 
@@ -226,6 +252,8 @@ class Chain {
   /// Tiling acts on whole arrays (tiling.hpp), after every per-dim step: here its dims are
   /// checked and the step kept for apply_tiling.
   Status apply(const std::string& key, const Tiled& op) {
+    if (!new_dims_.empty())
+      return usage_error(key + ": tiled after expand_dims (" + new_dims_.begin()->second.key + ") is not supported");
     for (const auto& [name, size] : op.sizes) {
       auto s = dim(key, name);
       if (!s.ok()) return s.error();
@@ -263,6 +291,12 @@ class Chain {
 
   const model::Dataset& dataset_;
   DimStates states_;
+  struct Added {
+    std::string key;  ///< the expand_dims step
+    std::int64_t length = 1;
+  };
+  std::map<std::string, Added> new_dims_;  ///< dims added by expand_dims so far
+  std::vector<std::string> new_dim_order_;  ///< their names, as added
 };
 
 }  // namespace

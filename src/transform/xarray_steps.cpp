@@ -78,12 +78,90 @@ Result<model::DType> get_dtype(const json::value& v, const std::string& key) {
   return key_error(key, "must be one of " + list + ", got " + show(v));
 }
 
+/// One new dim of expand_dims from its mapping value: a length (an integer, as xarray's
+/// `isinstance(v, int)`) or the coordinate's values (a list of numbers).
+Result<NewDim> new_dim(const std::string& name, const json::value& v, const std::string& key) {
+  NewDim d{name};
+  if (v.is_int64() || v.is_uint64()) {
+    ZPMPI_ASSIGN_OR_RETURN(d.length, get_integer(v, key));
+    if (d.length < 1) return key_error(key, "the length of a new dimension must be at least 1, got " + show(v));
+    return d;
+  }
+  if (!v.is_array())
+    return key_error(key, "must be the new dimension's length or a list of its coordinate values, got " + show(v));
+  const json::array& a = v.get_array();
+  if (a.empty()) return key_error(key, "a new dimension needs at least one coordinate value");
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!a[i].is_number())
+      return key_error(key + "[" + std::to_string(i) + "]",
+                       "coordinate values must be numbers (text coordinates are not supported), got " + show(a[i]));
+    d.integer_values = d.integer_values && a[i].is_int64();
+  }
+  for (const auto& x : a)
+    d.values.push_back(d.integer_values ? model::Scalar{x.get_int64()} : model::Scalar{x.to_number<double>()});
+  d.length = static_cast<std::int64_t>(a.size());
+  return d;
+}
+
+/// ds.expand_dims(dim=None, axis=None, **dim_kwargs), its arguments checked as xarray does.
+Result<Step> parse_expand_dims(const json::object& p, const std::string& key) {
+  ExpandDims e;
+  const json::value* dim = p.if_contains("dim");
+  if (dim && dim->is_null()) dim = nullptr;
+  bool keywords = false;
+  for (const auto& [k, v] : p) {
+    if (k == "type" || k == "dim" || k == "axis") continue;
+    keywords = true;
+    ZPMPI_ASSIGN_OR_RETURN(e.dims.emplace_back(), new_dim(std::string(k), v, key + "." + std::string(k)));
+  }
+  if (keywords && dim)
+    return key_error(key, "cannot give both \"dim\" and new dimensions as keys (xarray: cannot specify both keyword "
+                          "and positional arguments to .expand_dims)");
+  if (dim) {
+    const std::string where = key + ".dim";
+    if (dim->is_string()) {
+      e.dims.push_back({std::string(dim->get_string())});
+    } else if (dim->is_array()) {
+      ZPMPI_ASSIGN_OR_RETURN(std::vector<std::string> names, get_names(*dim, where));
+      for (const auto& n : names) {
+        if (std::count(names.begin(), names.end(), n) > 1)
+          return key_error(where, "dims should not contain duplicate values ('" + n + "' is given twice)");
+        e.dims.push_back({n});
+      }
+    } else if (dim->is_object()) {
+      for (const auto& [k, v] : dim->get_object()) {
+        ZPMPI_ASSIGN_OR_RETURN(e.dims.emplace_back(), new_dim(std::string(k), v, where + "." + std::string(k)));
+      }
+    } else {
+      return key_error(where, "dim should be a name, a list of names or a mapping name -> length or values, got " +
+                                  show(*dim));
+    }
+  }
+  if (e.dims.empty()) return key_error(key, "expand_dims names no dimension");
+  if (const json::value* axis = p.if_contains("axis"); axis && !axis->is_null()) {
+    std::vector<std::int64_t>& list = e.axis.emplace();
+    if (axis->is_array()) {
+      for (std::size_t i = 0; i < axis->get_array().size(); ++i) {
+        ZPMPI_ASSIGN_OR_RETURN(list.emplace_back(),
+                               get_integer(axis->get_array()[i], key + ".axis[" + std::to_string(i) + "]"));
+      }
+    } else {
+      ZPMPI_ASSIGN_OR_RETURN(list.emplace_back(), get_integer(*axis, key + ".axis"));
+    }
+    if (list.size() != e.dims.size())
+      return key_error(key + ".axis", "lengths of dim and axis should be identical (" + std::to_string(e.dims.size()) +
+                                          " dims, " + std::to_string(list.size()) + " axes)");
+  }
+  return Step{key, std::move(e)};
+}
+
 Result<Step> parse(const std::string& type, const json::object& p, const std::string& key) {
   auto required = [&](const char* name) -> Result<const json::value*> {
     const json::value* v = p.if_contains(name);
     if (!v) return key_error(key, type + " needs \"" + name + "\"");
     return v;
   };
+  if (type == "expand_dims") return parse_expand_dims(p, key);
   if (type == "transpose") {
     ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dims"}));
     Transpose t;
@@ -221,10 +299,10 @@ std::string unsupported_type_message(const std::string& type, bool per_variable)
 
 Result<std::optional<Step>> parse_xarray_step(const std::string& type, const json::object& p, const std::string& key,
                                               bool per_variable) {
-  static const char* kDataset[] = {"transpose", "squeeze", "thin",  "drop_vars",    "rename",
-                                   "astype",    "clip",    "fillna", "round", "assign_attrs", "drop_attrs"};
+  static const char* kDataset[] = {"transpose", "squeeze", "thin",         "drop_vars",  "rename",     "astype",
+                                   "clip",      "fillna",  "round", "assign_attrs", "drop_attrs", "expand_dims"};
   // A per-variable rename (DataArray.rename(new_name)) is the caller's.
-  static const char* kVariable[] = {"transpose", "astype", "clip", "fillna", "round", "assign_attrs"};
+  static const char* kVariable[] = {"transpose", "astype", "clip", "fillna", "round", "assign_attrs", "expand_dims"};
   auto in = [&](const auto& list) {
     return std::any_of(std::begin(list), std::end(list), [&](const char* n) { return type == n; });
   };

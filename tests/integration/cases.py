@@ -47,7 +47,7 @@ from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
 from plan_cases import case_plan_matches_run  # noqa: E402,F401
 from install_cases import case_install  # noqa: E402,F401
-from xform_cases import case_xform, case_xform_guards, case_xform_memory  # noqa: E402,F401
+from xform_cases import case_xform, case_xform_guards, case_xform_memory, case_xform_expand  # noqa: E402,F401
 from progress_cases import case_progress  # noqa: E402,F401
 from store_stats_cases import case_store_stats  # noqa: E402,F401
 
@@ -1232,7 +1232,7 @@ CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_
 CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "install"]
 CASES += ["progress", "store_stats"]
-CASES += ["xform", "xform_guards", "xform_memory"]
+CASES += ["xform", "xform_guards", "xform_memory", "xform_expand"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 

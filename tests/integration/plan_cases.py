@@ -19,6 +19,12 @@ JOBS = [
                                   {"type": "sel", "latitude": [-30, 60]},
                                   {"type": "isel", "time": [1, 28, 3]}],
                    recommendations="warn", memory_limit="300kB", workers=2)),
+    # expand_dims: a broadcast dim (3 chunks of 1, each from the same source reads: the
+    # hyperslab holds no new dim) and a transpose after it
+    ("expand", dict(variables=["t2m", "d2m"], chunks={"time": 5, "latitude": 8},
+                    preprocessors=[{"type": "expand_dims", "dim": {"member": 3}, "axis": 1},
+                                   {"type": "transpose", "dims": ["latitude", "..."]}],
+                    memory_limit="300kB")),
 ]
 
 

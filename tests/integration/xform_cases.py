@@ -124,6 +124,27 @@ XFORM_CHAINS = [
     # 12: netCDF-3 packed to int16 after fillna (NaN would be the indefinite integer)
     ("nc3", ["d2m"], [{"type": "fillna", "value": 0.0}, {"type": "astype", "dtype": "int16"},
                       {"type": "transpose", "dims": ["longitude", "..."]}]),
+    # 13: expand_dims alone: a new dim of length 1 first (d2m packed, compressed chunks)
+    ("nc4", ["t2m", "d2m"], [{"type": "expand_dims", "dim": "member"}]),
+    # 14: two new dims at axes (one negative) on a 3-D and a 4-D variable, after a reversal
+    ("nc4", ["t2m", "q"], [{"type": "reverse_axis", "dim": "latitude"},
+                           {"type": "expand_dims", "dim": ["member", "run"], "axis": [1, -1]}]),
+    # 15: a coordinate from values, last (rows not cut by the trailing dim), then float16
+    ("nc4", ["t2m", "d2m"], [{"type": "expand_dims", "dim": {"member": [3]}, "axis": -1},
+                             {"type": "astype", "dtype": "float16"}]),
+    # 16: followed by transpose (the new dim moved) and a thin
+    ("nc4", ["t2m", "q"], [{"type": "expand_dims", "member": 1},
+                           {"type": "transpose", "dims": ["latitude", "member", "..."]},
+                           {"type": "thin", "longitude": 3}]),
+    # 17: per variable (DataArray.expand_dims), before a dataset selection
+    ("nc4", {"t2m": [{"type": "expand_dims", "dim": "member", "axis": 1}], "d2m": []},
+     [{"type": "isel", "latitude": [2, 30]}]),
+    # 18: netCDF-3: a length-2 dim (values broadcast, float coordinate), then a dim dropped
+    # after it (the new dim keeps its place among the rest, as in xarray)
+    ("nc3", ["t2m", "tcw"], [{"type": "expand_dims", "dim": {"ens": [0.5, 1.5]}, "axis": 2},
+                             {"type": "isel", "time": 3}]),
+    # 19: netCDF-3: a squeezed level made a dim again (its scalar coordinate becomes 1-D)
+    ("nc3", ["t2m", "tcw"], [{"type": "squeeze", "dim": "level"}, {"type": "expand_dims", "dim": "level"}]),
 ]
 
 
@@ -164,13 +185,13 @@ def case_xform_guards(r, a):
         ("rolling", ["t2m"], [{"type": "rolling", "time": 3}],
          "preprocessors[0].type: 'rolling' is not supported (zpmpi applies these preprocessors: isel, sel, "
          "subset, reverse_axis, roll, tiled, rename, transpose, squeeze, thin, drop_vars, astype, clip, fillna, "
-         "round, assign_attrs, drop_attrs; xarray methods that need neighbouring values, like rolling or interp, "
+         "round, assign_attrs, drop_attrs, expand_dims; xarray methods that need neighbouring values, like rolling or interp, "
          "cannot be cached chunk by chunk)"),
         ("interp_second", ["t2m"], [{"type": "astype", "dtype": "float32"}, {"type": "interp", "time": 1}],
          "preprocessors[1].type: 'interp' is not supported"),
         ("per_variable_squeeze", {"t2m": [{"type": "squeeze"}]}, [],
          "variables.t2m[0].type: 'squeeze' is not supported (zpmpi applies these DataArray methods: rename, "
-         "transpose, astype, clip, fillna, round, assign_attrs"),
+         "transpose, astype, clip, fillna, round, assign_attrs, expand_dims"),
         ("transpose_missing", ["t2m"], [{"type": "transpose", "dims": ["latitude", "time"]}],
          "preprocessors[0].dims: must name every dimension (time, latitude, longitude) or include \"...\""),
         ("transpose_unknown", ["t2m"], [{"type": "transpose", "dims": ["lat", "..."]}],
@@ -229,3 +250,93 @@ def case_xform_memory(r, a):
     assert t_plain - t_f16 >= 3 * chunk, (t_f16, t_plain)
     assert d_f32 - d_plain >= 3 * chunk, (d_f32, d_plain)
     print("ok xform memory")
+
+
+def case_xform_expand(r, a):
+    """expand_dims beyond the oracle chains: a new dim is chunked 1 unless "chunks" names it,
+    _ARRAY_DIMENSIONS names it, --resume finds every chunk written, and each refusal of the
+    binary (exit 2) names the step."""
+    import xarray as xr
+    import zarr
+    from cases import expect_ok, expect_error
+    source = r.sample("nc4")
+    for name, chunks, want in [("default", {"time": 10}, 1), ("named", {"time": 10, "member": 2}, 2)]:
+        store = r.store(f"expand_{name}.zarr")
+        chain = [{"type": "expand_dims", "dim": {"member": 3}}]
+        job = r.job(f"expand_{name}", source=source, variables=["t2m"], store=store, preprocessors=chain,
+                    chunks=chunks, recommendations="warn")
+        expect_ok(r.run(a.ranks, "--config", job), f"expand_dims chunks {chunks}")
+        z = zarr.open_group(store, mode="r")["t2m"]
+        assert z.attrs["_ARRAY_DIMENSIONS"] == ["member", "time", "latitude", "longitude"], dict(z.attrs)
+        assert z.chunks[:2] == (want, 10), f"{chunks}: chunks {z.chunks}"
+        expected = getattr(xr.open_dataset(source)[["t2m"]].load(), "expand_dims")(dim={"member": 3})
+        compare(xr.open_zarr(store, consolidated=True).load(), expected, f"expand_dims {chunks}")
+        # The source is read once for the 3 members: a batch spans the new dim (the
+        # hyperslab holds no new dim, each chunk is gathered from it).
+        stats = os.path.join(r.work, f"expand_{name}.stats.json")
+        expect_ok(r.run(a.ranks, "--config", job, "--overwrite", "--stats", stats), f"expand_dims stats {chunks}")
+        with open(stats) as f:
+            needed = json.load(f)["bytes_needed"]
+        once = 30 * 37 * 72 * 4 + (30 + 37 + 72) * 4  # t2m float32 and the coordinates
+        print(f"{chunks}: {needed} bytes read for 3 members of t2m (the source once: {once})")
+        assert needed == once, (needed, once)
+        # verify gathers every chunk again through the same index maps and compares.
+        p = r.run(a.ranks, "verify", "--config", job)
+        expect_ok(p, f"verify of expand_dims {chunks}")
+        assert "is exactly this job's output" in p.stdout + p.stderr, p.stdout + p.stderr
+    print("ok expand_dims chunks, _ARRAY_DIMENSIONS, one read for a broadcast dim, verify")
+
+    # Killed mid-run, then --resume: another expand_dims is refused naming the preprocessors
+    # (the resume record holds the job's keys), the same one keeps the chunks written.
+    from resume_cases import start, wait_chunks, copies, expect_kept, chunk_count
+    from cases import _kill_session
+    store = r.store("expand_resume.zarr")
+    keys = dict(source=source, variables=["t2m", "d2m"], store=store, chunks={"time": 2, "member": 1},
+                recommendations="warn")
+    chain = [{"type": "expand_dims", "dim": {"member": [7, 8]}, "axis": -1}]
+    job = r.job("expand_resume", preprocessors=chain, **keys)
+    p = start(r, 2, ["--config", job], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="expand_resume")
+    wait_chunks(r, p, "expand_resume.zarr", 5)
+    _kill_session(p)
+    found = sum(chunk_count(c) for c in copies(r.work, "expand_resume.zarr"))
+    other = r.job("expand_resume_other", preprocessors=[dict(chain[0], axis=0)], **keys)
+    expect_error(r.run(2, "--config", other, "--resume"), "resume with another axis", 1,
+                 "config.preprocessors")
+    p = r.run(a.ranks, "--config", job, "--resume")
+    expect_ok(p, "expand_dims --resume")
+    expect_kept(p, found, "expand_dims --resume")
+    kwargs = {k: v for k, v in chain[0].items() if k != "type"}
+    expected = getattr(xr.open_dataset(source)[["t2m", "d2m"]].load(), "expand_dims")(**kwargs)
+    compare(xr.open_zarr(store, consolidated=True).load(), expected, "expand_dims resumed")
+    print(f"ok expand_dims resumed: {found} chunks kept, another axis refused by name")
+
+    store = os.path.join(r.work, "expand_guard.zarr")
+    cases = [
+        ("exists", [{"type": "expand_dims", "dim": "time"}], "preprocessors[0]: Dimension time already exists"),
+        ("axis", [{"type": "expand_dims", "dim": "member", "axis": 4}],
+         "preprocessors[0].axis: Axis 4 of variable t2m is out of bounds of the expanded dimension size 4"),
+        ("axis_twice", [{"type": "expand_dims", "dim": ["a", "b"], "axis": [0, -5]}],
+         "preprocessors[0].axis: axis should not contain duplicate values (t2m)"),
+        ("axis_count", [{"type": "expand_dims", "dim": ["a", "b"], "axis": 0}],
+         "preprocessors[0].axis: lengths of dim and axis should be identical (2 dims, 1 axes)"),
+        ("both", [{"type": "expand_dims", "dim": "a", "b": 1}],
+         "preprocessors[0]: cannot give both \"dim\" and new dimensions as keys"),
+        ("text_values", [{"type": "expand_dims", "dim": {"source": ["era5"]}}],
+         "preprocessors[0].dim.source[0]: coordinate values must be numbers (text coordinates are not supported)"),
+        ("select_new", [{"type": "expand_dims", "dim": "member"}, {"type": "isel", "member": 0}],
+         "preprocessors[1].member: 'member' is a dimension added by expand_dims (preprocessors[0]); selecting "
+         "along it is not supported"),
+        ("tiled_after", [{"type": "expand_dims", "dim": "member"}, {"type": "tiled", "time": 5}],
+         "preprocessors[1]: tiled after expand_dims (preprocessors[0]) is not supported"),
+        ("chunks_unknown", [{"type": "expand_dims", "dim": "member"}], None),
+    ]
+    for name, chain, message in cases:
+        keys = dict(source=source, variables=["t2m"], store=store, preprocessors=chain, recommendations="warn")
+        if message is None:  # "chunks" may name an added dim, not one nobody adds
+            keys["chunks"] = {"members": 1}
+            message = "chunks.members: 'members' is not a dimension of"
+        job = r.job(f"expand_{name}", **keys)
+        expect_error(r.run(2, "--config", job), name, 2, message)
+        assert not os.path.exists(store), f"{name}: store left behind"
+    print("ok expand_dims guards")
+

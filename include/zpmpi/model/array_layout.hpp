@@ -47,7 +47,8 @@ struct ArrayLayout {
   std::optional<Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros
   SourceLayout source;
   /// Source chunk extents along the output dims, for aligning regions to source chunks:
-  /// 1 where a strided map makes source chunk boundaries irrelevant. Not a chunk size.
+  /// 1 where a strided map makes source chunk boundaries irrelevant; the whole length of a
+  /// new dim (expand_dims), whose indices all read the same elements. Not a chunk size.
   Shape alignment;
   IndexMap map;                   ///< output index -> source index, one DimMap per source dim
   /// Set when values change on the way (astype, clip, ...): the source is read as

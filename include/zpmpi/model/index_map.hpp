@@ -22,6 +22,14 @@
 // (gather_transposed), the copy every non-contiguous chunk gets anyway.
 // Example: t2m(time, latitude, longitude) transposed to (latitude, longitude, time) has
 // order {1, 2, 0}: output dim 0 is stored dim 1 (latitude), output dim 2 is time.
+//
+// A new dim (xarray's expand_dims) has no source dim: every index along it reads the same
+// source element. The new dims are stored dims too, numbered after those of the per-dim
+// maps, but they are never read: the hyperslab has only the per-dim maps' dims, and the
+// gather walks a new dim with source step 0 (one element per index: a length-1 dim; the
+// same values repeated: a longer one, as xarray broadcasts).
+// Example: t2m(time, latitude, longitude).expand_dims("member") has new_dims {1} and
+// order {3, 0, 1, 2}: output dim 0 is stored dim 3, the first new dim.
 #pragma once
 
 #include <cstdint>
@@ -91,21 +99,35 @@ struct TileStage {
 struct IndexMap {
   std::vector<DimMap> dims;  ///< one per source dim
   std::optional<TileStage> tile;  ///< applied after `dims` (see TileStage)
-  /// Output dim k is stored dim order[k] (a permutation of the dims that are not fixed);
-  /// empty: the stored order. Never set together with `tile`.
+  /// The lengths of the new dims (expand_dims), stored dims read_rank(), read_rank() + 1, ...
+  /// Never set together with `tile`.
+  Shape new_dims;
+  /// Output dim k is stored dim order[k] (a permutation of the dims that are not fixed and
+  /// the new dims); empty: the stored order (then there are no new dims). Never set
+  /// together with `tile`.
   std::vector<std::size_t> order;
 
   static IndexMap identity(const model::Shape& source_shape);
   /// True when every dim is one segment with stride +1 starting at 0 (and no tile stage):
   /// the stored box is the source box, and reads go straight into the hyperslab buffer
-  /// (`order` may still permute the output dims: chunks are gathered transposed).
+  /// (`order` may still permute the output dims and add new ones: chunks are gathered).
   bool is_identity() const;
   std::size_t output_rank() const;
+  /// The stored dims that are read: those of the per-dim maps that are not fixed (with a
+  /// tile stage, the pre-tile dims), without the new dims.
+  std::size_t read_rank() const;
   model::Shape output_shape() const;
-  /// True when `order` permutes the dims.
+  /// True when output dim k is a new dim (no source dim maps to it: expand_dims).
+  bool new_dim(std::size_t k) const { return k < order.size() && order[k] >= read_rank(); }
+  /// True when the output dims are not the stored dims in their order: `order` permutes
+  /// them or adds new dims (chunks are then gathered with for_each_row).
   bool transposed() const;
-  /// The box of stored dims that output box `out` covers: `out` with its dims put back in
-  /// the stored order (`out` itself without a transposition).
+  /// True when a chunk's elements lie in the hyperslab in the chunk's own C order: the read
+  /// dims in the stored order and every new dim of length 1 (a dim of 1 moves nothing), so
+  /// that a chunk is a box of the stored dims, copied as one or even taken in place.
+  bool keeps_layout() const;
+  /// The box of read stored dims that output box `out` covers: `out` with its dims put
+  /// back in the stored order, new dims left out (`out` itself when not transposed()).
   model::Box stored_box(const model::Box& out) const;
   /// The source reads that fill stored box `out` (see stored_box), in C order of pieces.
   /// With a tile stage, one or more per tile of the box, none for its padding.
@@ -116,26 +138,41 @@ struct IndexMap {
   bool operator==(const IndexMap&) const = default;
 };
 
-/// Walks the `count` box (output dims) at `src_start` (stored dims) of a C-order array of
-/// `src_shape` (stored dims) and at `dst_start` of one of `dst_shape` (output dims), where
-/// output dim k runs along stored dim order[k] (empty `order`: the stored order), one
+/// Walks the `count` box (output dims) at `src_start` (read stored dims) of a C-order array
+/// of `src_shape` (read stored dims) and at `dst_start` of one of `dst_shape` (output dims),
+/// where output dim k runs along stored dim order[k] (empty `order`: the stored order), or
+/// along no source dim when order[k] >= src_shape.size() (a new dim: source step 0), one
 /// innermost run at a time: row(src, src_step, dst, n) for n elements, the source ones at
 /// element offsets src, src + src_step, ... and the destination ones contiguous from dst.
-/// src_step is 1 when the innermost output dim is the innermost stored dim.
+/// src_step is 1 when the innermost output dim is the innermost stored dim, 0 along a new
+/// dim. Output dims of count 1 at the end whose `dst_shape` is 1 too are skipped, so that a
+/// trailing new dim of length 1 does not cut the rows into single elements.
 template <class Row>
 void for_each_row(const Shape& src_shape, const Shape& src_start, const Shape& dst_shape, const Shape& dst_start,
                   const Shape& count, const std::vector<std::size_t>& order, Row&& row) {
-  const std::size_t rank = count.size();
+  const std::size_t out_rank = count.size(), src_rank = src_shape.size();
+  if (num_elements(count) == 0) return;
+  std::vector<Index> stride(src_rank, 1), along(out_rank);  // source element strides: stored dims, output dims
+  for (std::size_t d = src_rank; d-- > 1;) stride[d - 1] = stride[d] * src_shape[d];
+  Index base = 0;
+  for (std::size_t d = 0; d < src_rank; ++d) base += src_start[d] * stride[d];
+  for (std::size_t k = 0; k < out_rank; ++k) {
+    const std::size_t s = order.empty() ? k : order[k];
+    along[k] = s < src_rank ? stride[s] : 0;
+  }
+  // Trailing output dims of one element that the destination does not extend: each row
+  // stays contiguous without them (their start only offsets the destination).
+  std::size_t rank = out_rank;
+  Index tail = 0, tail_size = 1;
+  while (rank > 1 && count[rank - 1] == 1 && dst_shape[rank - 1] == 1) {
+    --rank;
+    tail += dst_start[rank] * tail_size;
+    tail_size *= dst_shape[rank];
+  }
   if (rank == 0) {
-    row(Index{0}, Index{1}, Index{0}, Index{1});
+    row(base, Index{1}, tail, Index{1});
     return;
   }
-  if (num_elements(count) == 0) return;
-  std::vector<Index> stride(rank, 1), along(rank);  // source element strides: stored dims, output dims
-  for (std::size_t d = rank - 1; d-- > 0;) stride[d] = stride[d + 1] * src_shape[d + 1];
-  Index base = 0;
-  for (std::size_t d = 0; d < rank; ++d) base += src_start[d] * stride[d];
-  for (std::size_t k = 0; k < rank; ++k) along[k] = stride[order.empty() ? k : order[k]];
   Shape idx(rank, 0);
   const std::size_t last = rank - 1;
   for (;;) {
@@ -144,7 +181,7 @@ void for_each_row(const Shape& src_shape, const Shape& src_start, const Shape& d
       s += idx[k] * along[k];
       t = t * dst_shape[k] + dst_start[k] + idx[k];
     }
-    row(s, along[last], t, count[last]);
+    row(s, along[last], t * tail_size + tail, count[last]);
     std::size_t k = last;
     for (;;) {
       if (k == 0) return;
@@ -153,6 +190,14 @@ void for_each_row(const Shape& src_shape, const Shape& src_start, const Shape& d
       idx[k] = 0;
     }
   }
+}
+
+/// The longest row for_each_row yields into a destination of `dst_shape`: its last extent
+/// that is not 1 (the trailing dims of 1 are skipped), else 1. Example: (4, 8, 1) -> 8.
+inline Index max_row_length(const Shape& dst_shape) {
+  for (std::size_t k = dst_shape.size(); k-- > 0;)
+    if (dst_shape[k] != 1) return dst_shape[k];
+  return 1;
 }
 
 /// Copies the `count` box as for_each_row walks it (`esize` bytes per element). Example: a

@@ -11,10 +11,18 @@
 //    (fill values to NaN, scale_factor/add_offset applied); the array loses those
 //    attributes, is written in the new dtype (the decoded float type without astype: a
 //    packed short becomes float32 or float64) with fill_value NaN when it is a float;
-//  - assign_attrs, drop_attrs: attributes of the arrays and of the dataset.
+//  - assign_attrs, drop_attrs: attributes of the arrays and of the dataset;
+//  - expand_dims: new dims of each data variable (per variable: that one), index-map dims
+//    with no source dim (model/index_map.hpp), at xarray's `axis` positions:
+//    t2m(time, latitude, longitude) with {"dim": "member", "axis": 1} is written
+//    (time, member, latitude, longitude); values create the dim's coordinate (an OutputArray
+//    with given_values, which take_given_coordinates moves out); a scalar coordinate of the
+//    new dim's name becomes its 1-D coordinate, as xarray promotes it.
 // Errors (kUsage) name the step, e.g.
 //   "preprocessors[2].names: no variable 'x' to drop (variables: t2m, time, latitude)"
 //   "preprocessors[3]: clip after astype (preprocessors[1]) is not supported: put astype last"
+//   "preprocessors[0]: Dimension time already exists"
+//   "preprocessors[0].axis: Axis 4 of variable t2m is out of bounds of the expanded dimension size 4"
 #pragma once
 
 #include <optional>
@@ -26,6 +34,7 @@
 #include "zpmpi/transform/dataset_transform.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/transform/preprocessor.hpp"
+#include "zpmpi/transform/tiling.hpp"
 
 namespace zpmpi::transform {
 
@@ -41,5 +50,10 @@ struct GroupAttrChanges {
 Result<GroupAttrChanges> apply_array_steps(std::vector<OutputArray>& arrays, const std::vector<Step>& steps,
                                            const std::optional<std::vector<VariableChoice>>& choice,
                                            const DimStates& states);
+
+/// Moves the coordinates expand_dims created with values (OutputArray::given_values) out of
+/// `arrays` (after apply_array_steps): nothing is read for them; rank 0 writes each as one
+/// chunk with the "{dim}_coarse" coordinates (exec/tile_index_arrays.hpp).
+std::vector<CoarseIndexArray> take_given_coordinates(std::vector<OutputArray>& arrays);
 
 }  // namespace zpmpi::transform

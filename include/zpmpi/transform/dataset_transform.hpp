@@ -33,7 +33,9 @@ struct DimStates {
   /// apply_tiling (tiling.hpp) applies it to the arrays.
   std::optional<Step> tiled;
   /// Per transpose step (by key): the dims not dropped at that point of the chain, which
-  /// its dims are checked against (array_steps.hpp) among the dims of the arrays written.
+  /// its dims are checked against (array_steps.hpp) among the dims of the arrays written,
+  /// then those expand_dims added. Per expand_dims step: the source dims not dropped then
+  /// (a dim a later step drops was there when the new dim took its position).
   std::map<std::string, std::vector<std::string>> dims_at;
   const DimState* find(std::string_view name) const;
 };

@@ -28,6 +28,9 @@ using model::Segment;
 struct OutputArray : model::ArrayLayout {
   std::vector<model::Attribute> attributes;
   bool is_coordinate = false;
+  /// Set for the coordinate of a dim that expand_dims created with values ({"member":
+  /// [0, 1]}): these are its elements (in `dtype`), nothing is read from the source.
+  std::vector<model::Scalar> given_values = {};
 };
 
 /// A data variable the user asked for; an empty new_name keeps the source name. `steps`:

@@ -20,6 +20,8 @@
 //   {"type": "astype", "dtype": "float16"}, {"type": "clip", "min": 0, "max": 1},
 //   {"type": "fillna", "value": 0}, {"type": "round", "decimals": 2}
 //   {"type": "assign_attrs", "units": "K", ...}, {"type": "drop_attrs"}
+//   {"type": "expand_dims", "dim": "member", "axis": -1} (or ["a", "b"], {"member": 1},
+//    {"member": [0]}, or the names as keys: {"type": "expand_dims", "member": 1})
 #pragma once
 
 #include <cstdint>
@@ -119,11 +121,26 @@ struct AssignAttrs {
 /// ds.drop_attrs(): every attribute of the dataset and its variables.
 struct DropAttrs {};
 
+/// One dim ds.expand_dims adds: its name and length, or the values of the coordinate
+/// xarray creates for it ({"member": [0, 1]}: length 2, coordinate member = [0, 1]).
+struct NewDim {
+  std::string name;
+  std::int64_t length = 1;
+  std::vector<model::Scalar> values;  ///< empty: no coordinate; else length == values.size()
+  bool integer_values = true;         ///< the values are integers (int64), else float64
+};
+/// ds.expand_dims(dim, axis): new dims of the data variables (per variable: of that one),
+/// at `axis` (positions in the result, negative from the end; none: 0, 1, ...).
+struct ExpandDims {
+  std::vector<NewDim> dims;
+  std::optional<std::vector<std::int64_t>> axis;
+};
+
 /// One preprocessor and where the job names it ("preprocessors[2]") for messages.
 struct Step {
   std::string key;
   std::variant<Isel, Sel, ReverseAxis, Roll, Tiled, Transpose, Squeeze, Thin, DropVars, RenameVars, AsType, Clip,
-               FillNa, Round, AssignAttrs, DropAttrs>
+               FillNa, Round, AssignAttrs, DropAttrs, ExpandDims>
       op;
 };
 

@@ -31,7 +31,8 @@ namespace zpmpi::transform {
 inline constexpr const char* kBatchDim = "batch_dim";
 
 /// A "{dim}_coarse" coordinate: its values are the grid index along `axis` of each batch
-/// (computed, not read: exec/tile_index_arrays.hpp writes it).
+/// (computed, not read: exec/tile_index_arrays.hpp writes it). Also the coordinate of a dim
+/// expand_dims created with values: array.given_values set, `axis` unused.
 struct CoarseIndexArray {
   OutputArray array;  ///< int64, dims {"batch_dim"}, one chunk; map: a tile stage over no source dim
   std::size_t axis = 0;

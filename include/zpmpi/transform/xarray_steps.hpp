@@ -3,6 +3,7 @@
 // `getattr(ds, type)(**kwargs)`. Each parse error is kUsage and names the key:
 //   "preprocessors[3].dtype: must be one of float16, float32, ..., got \"complex64\""
 //   "preprocessors[2]: unknown key 'skipna' for clip (known: type, min, max)"
+//   "preprocessors[0].axis: lengths of dim and axis should be identical (2 dims, 1 axes)"
 #pragma once
 
 #include <optional>
@@ -18,9 +19,10 @@ namespace zpmpi::transform {
 /// Every preprocessor type of a job's "preprocessors", for messages.
 inline constexpr const char* kPreprocessorTypes =
     "isel, sel, subset, reverse_axis, roll, tiled, rename, transpose, squeeze, thin, drop_vars, astype, clip, "
-    "fillna, round, assign_attrs, drop_attrs";
+    "fillna, round, assign_attrs, drop_attrs, expand_dims";
 /// Every transform of a per-variable list in "variables", for messages.
-inline constexpr const char* kVariableTransformTypes = "rename, transpose, astype, clip, fillna, round, assign_attrs";
+inline constexpr const char* kVariableTransformTypes =
+    "rename, transpose, astype, clip, fillna, round, assign_attrs, expand_dims";
 
 /// The step of `type` from its JSON object `p` (where the job names it: `key`), or
 /// nullopt when `type` is not one of the xarray-method types (the caller's own types, or an

@@ -111,7 +111,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "preprocessors": [{"type": "tile", "time": 4}]})",
                "job.json: preprocessors[0].type: 'tile' is not supported (zpmpi applies these preprocessors: "
                "isel, sel, subset, reverse_axis, roll, tiled, rename, transpose, squeeze, thin, drop_vars, astype, "
-               "clip, fillna, round, assign_attrs, drop_attrs; xarray methods that need neighbouring values, like "
+               "clip, fillna, round, assign_attrs, drop_attrs, expand_dims; xarray methods that need neighbouring values, like "
                "rolling or interp, cannot be cached chunk by chunk)");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "isel", "time": [0, "a"]}]})",
                "job.json: preprocessors[0].time[1]: must be an integer, got \"a\"");
@@ -123,7 +123,7 @@ TEST(Config, ErrorsNameFileAndKey) {
                "job.json: preprocessors[0]: unknown key 'axis' for reverse_axis (known: type, dim)");
   expect_error("{" + base + R"(, "variables": {"t2m": [{"type": "roll"}]}})",
                "job.json: variables.t2m[0].type: 'roll' is not supported (zpmpi applies these DataArray methods: "
-               "rename, transpose, astype, clip, fillna, round, assign_attrs; xarray methods that need neighbouring "
+               "rename, transpose, astype, clip, fillna, round, assign_attrs, expand_dims; xarray methods that need neighbouring "
                "values, like rolling or interp, cannot be cached chunk by chunk)");
   expect_error("{" + base + R"(, "variables": ["t2m", "t2m"]})", "job.json: variables: 't2m' is listed twice");
   expect_error("{" + base + R"(, "variables": [3]})", "job.json: variables[0]: must be a string, got 3");

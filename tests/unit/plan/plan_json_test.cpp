@@ -35,7 +35,15 @@ Result<RegionPlan> sample_plan() {
   tiled.source.shape = {30, 37, 72};
   tiled.source.chunks = {7, 10, 16};
   tiled.fill_value = model::Scalar{-1e20};
-  return make_plan({s, packed, u, rolled, spec("scalar", {}, {}, {}), spec("empty", {0, 3}, {1, 3}, {1, 3}), tiled},
+  // expand_dims: sst(time 30, longitude 72) with a new dim of 3 between them.
+  auto expanded = spec("members", {30, 72}, {10, 72}, {10, 72});
+  expanded.map.new_dims = {3};
+  expanded.map.order = {0, 2, 1};
+  expanded.shape = {30, 3, 72};
+  expanded.chunks = {10, 1, 72};
+  expanded.alignment = {10, 3, 72};
+  return make_plan({s, packed, u, rolled, spec("scalar", {}, {}, {}), spec("empty", {0, 3}, {1, 3}, {1, 3}), tiled,
+                    expanded},
                    opts(5, 2, 50'000, 2));
 }
 
@@ -134,6 +142,9 @@ TEST(PlanJson, MalformedInputIsARuntimeError) {
       replaced(R"("name":"t2m")", R"("name":"d2m")"),
       replaced(R"(,"total_bytes")", R"(,"total_bytez")"),
       replaced(R"("tile":{"grid":[4,5])", R"("tile":{"grid":[4,0])"),
+      replaced(R"("new_dims":[3],"order":[0,2,1])", R"("new_dims":[3],"order":[])"),
+      replaced(R"("new_dims":[3],"order":[0,2,1])", R"("new_dims":[3],"order":[0,1])"),
+      replaced(R"("new_dims":[3],)", ""),
       replaced(R"("axis":[0,1])", R"("axis":[0,2])"),
       replaced(R"("axis":[0,1])", R"("axis":[0])"),
       replaced(R"("tile":[10,16])", R"("tile":[10,0])"),
