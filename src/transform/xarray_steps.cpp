@@ -78,10 +78,17 @@ Result<model::DType> get_dtype(const json::value& v, const std::string& key) {
   return key_error(key, "must be one of " + list + ", got " + show(v));
 }
 
+/// A new dim of length 1 without coordinate values (a name given alone).
+NewDim named_dim(std::string name) {
+  NewDim d;
+  d.name = std::move(name);
+  return d;
+}
+
 /// One new dim of expand_dims from its mapping value: a length (an integer, as xarray's
 /// `isinstance(v, int)`) or the coordinate's values (a list of numbers).
 Result<NewDim> new_dim(const std::string& name, const json::value& v, const std::string& key) {
-  NewDim d{name};
+  NewDim d = named_dim(name);
   if (v.is_int64() || v.is_uint64()) {
     ZPMPI_ASSIGN_OR_RETURN(d.length, get_integer(v, key));
     if (d.length < 1) return key_error(key, "the length of a new dimension must be at least 1, got " + show(v));
@@ -120,13 +127,13 @@ Result<Step> parse_expand_dims(const json::object& p, const std::string& key) {
   if (dim) {
     const std::string where = key + ".dim";
     if (dim->is_string()) {
-      e.dims.push_back({std::string(dim->get_string())});
+      e.dims.push_back(named_dim(std::string(dim->get_string())));
     } else if (dim->is_array()) {
       ZPMPI_ASSIGN_OR_RETURN(std::vector<std::string> names, get_names(*dim, where));
       for (const auto& n : names) {
         if (std::count(names.begin(), names.end(), n) > 1)
           return key_error(where, "dims should not contain duplicate values ('" + n + "' is given twice)");
-        e.dims.push_back({n});
+        e.dims.push_back(named_dim(n));
       }
     } else if (dim->is_object()) {
       for (const auto& [k, v] : dim->get_object()) {
