@@ -68,7 +68,9 @@ TEST(SwapIntoPlace, TheNewStoreKeepsOnlyItsStatsOfTheMarkerEveryWay) {
     ASSERT_TRUE(swapped.ok()) << swapped.error().message;
     EXPECT_EQ(names_in(store.path / kMarkerName), (std::vector<std::string>{kStatsName}));
     EXPECT_EQ(slurp(store.path / kMarkerName / kStatsName), "{\"chunks\": 1}\n");
-    if (way > 0) EXPECT_TRUE(fs::is_directory(swapped->old_store / kMarkerName));
+    if (way > 0) {
+      EXPECT_TRUE(fs::is_directory(swapped->old_store / kMarkerName));
+    }
   }
 }
 
