@@ -34,6 +34,12 @@ void settle_markers(const fs::path& store, const fs::path& old_store) {
   std::error_code ec;
   if (!old_store.empty()) fs::create_directory(old_store / kMarkerName, ec);  // exists already: fine
   const fs::path marker = store / kMarkerName;
+  // Only a real directory is emptied: through a link planted in its place the loop below
+  // would remove the entries of the link's target. The link itself is ours to drop.
+  if (const auto st = fs::symlink_status(marker, ec); !ec && fs::is_symlink(st)) {
+    fs::remove(marker, ec);
+    return;
+  }
   std::vector<fs::path> drop;
   for (fs::directory_iterator it(marker, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
     if (it->path().filename() != kStatsName) drop.push_back(it->path());

@@ -74,6 +74,29 @@ TEST(SwapIntoPlace, TheNewStoreKeepsOnlyItsStatsOfTheMarkerEveryWay) {
   }
 }
 
+TEST(SwapIntoPlace, AMarkerPlantedAsALinkIsDroppedAndItsTargetKept) {
+  // Settling the marker empties it: through a link planted in its place (by whoever could
+  // write to the build copy during the run) that would have emptied the link's target.
+  for (const int way : {0, 1, 2}) {  // a new store; exchange; two renames
+    SCOPED_TRACE(way);
+    const fs::path base = fresh_dir("replace_marker_link_" + std::to_string(way));
+    const StorePath store{"s.zarr", base / "s.zarr"};
+    if (way > 0) make_store(store.path, "old chunk");
+    const fs::path victim = base / "precious";
+    spit(victim / "data.bin", "keep me");
+    spit(victim / "owner", "not zpmpi's");
+    const fs::path built = build_copy_path(store, who());
+    make_store(built, "new chunk");
+    fs::create_directory_symlink(victim, built / kMarkerName);
+    auto swapped = swap_into_place(built, store, aside_path(store, who()), way > 0, way == 1);
+    ASSERT_TRUE(swapped.ok()) << swapped.error().message;
+    EXPECT_EQ(names_in(victim), (std::vector<std::string>{"data.bin", "owner"}));
+    EXPECT_EQ(slurp(victim / "data.bin"), "keep me");
+    EXPECT_FALSE(fs::exists(fs::symlink_status(store.path / kMarkerName)));
+    EXPECT_EQ(slurp(store.path / "t2m" / "0.0.0"), "new chunk");
+  }
+}
+
 TEST(SwapIntoPlace, TheOldStoreKeepsItsOwnStatsAndNeverGetsTheNewRunsRecord) {
   // Before, the new run's whole marker (owner, resume.json) moved to the old store at the
   // copy's name: an old store whose removal was cut short looked like this job's
