@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
 
+#include "task_pool.hpp"
 #include "zpmpi/exec/value_transforms.hpp"
 #include "zpmpi/model/byte_buffer.hpp"
 #include "zpmpi/zarr/store.hpp"
@@ -105,6 +108,16 @@ struct Worker {
   Stats stats;
 };
 
+/// A batch in flight (ArrayPlan::batches_in_flight > 1): its buffers, kept across the
+/// batches it takes in turn, and the tasks it has left.
+struct Slot {
+  Buffer hyperslab;
+  Buffer stored;  ///< the batch's stored source chunks, fetched ahead
+  plan::Batch batch;
+  std::unique_ptr<source::DeferredRead> read;
+  std::atomic<std::size_t> left{0};  ///< tasks of the current stage (decode, then write) not done
+};
+
 class RankExecutor {
  public:
   RankExecutor(const plan::RegionPlan& plan, source::Source& source, const ExecOptions& options)
@@ -114,6 +127,13 @@ class RankExecutor {
         workers_(std::max(plan.options.workers, 1)),
         runner_(static_cast<int>(workers_.size())) {
     for (Worker& w : workers_) w.codec = codec::make_codec(options.codec);
+    int in_flight = 1;
+    for (const plan::ArrayPlan& a : plan.arrays) in_flight = std::max(in_flight, a.batches_in_flight);
+    if (in_flight > 1) {
+      for (int i = 0; i < in_flight; ++i) slots_.push_back(std::make_unique<Slot>());
+      for (auto& slot : slots_) free_.push_back(slot.get());
+      pool_.emplace(static_cast<int>(workers_.size()));
+    }
   }
 
   Status run_batch(const plan::Batch& batch) {
@@ -122,6 +142,11 @@ class RankExecutor {
       stats_.chunks_present += static_cast<std::uint64_t>(batch.chunks.num_elements());
       return {};
     }
+    if (pool_ && plan_.arrays[batch.array].batches_in_flight > 1) {
+      ZPMPI_ASSIGN_OR_RETURN(const bool queued, queue_batch(batch));
+      if (queued) return {};
+    }
+    ZPMPI_RETURN_IF_ERROR(drain());  // the workers are this batch's alone
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
     // Read in the source's element type and dim order (transpose and values: write_chunk).
     const Box stored = spec.map.stored_box(batch.elements);  // a new dim (expand_dims) is not read
@@ -140,11 +165,23 @@ class RankExecutor {
     return {};
   }
 
+  /// Waits for the batches in flight; `status` (the caller's, if it failed) or the first
+  /// error of their tasks. An error stops the tasks not yet started.
+  Status finish(Status status) {
+    fail(std::move(status));
+    return drain();
+  }
+
   /// The rank's totals: reads here, chunk work summed over workers (so with several
-  /// workers the gather/encode/write seconds are thread-seconds, not wall time).
+  /// workers the gather/encode/write seconds are thread-seconds, not wall time). After
+  /// finish().
   Stats stats() const {
     Stats s = stats_;
+    std::uint64_t worker_peaks = 0;
+    for (const Worker& w : workers_) worker_peaks += w.stats.peak_buffer;
+    s.peak_buffer = std::max(s.peak_buffer, slots_peak_ + worker_peaks);
     for (const Worker& w : workers_) {
+      s.seconds_read += w.stats.seconds_read;
       s.chunks += w.stats.chunks;
       s.chunks_present += w.stats.chunks_present;
       s.bytes_raw += w.stats.bytes_raw;
@@ -157,6 +194,119 @@ class RankExecutor {
   }
 
  private:
+  /// Fetches `batch` into a free slot and queues its decoding on the pool, then its chunks'
+  /// writing: false (nothing done) when the source does not split this read.
+  Result<bool> queue_batch(const plan::Batch& batch) {
+    const plan::ArrayPlan& array = plan_.arrays[batch.array];
+    const model::ArrayLayout& spec = array.layout;
+    Slot* slot = acquire(array.batches_in_flight);
+    if (!slot) return drain().error();  // a task failed
+    const Box stored = spec.map.stored_box(batch.elements);
+    const std::size_t hyper_bytes = stored.num_elements() * model::dtype_size(spec.read_dtype());
+    const auto t0 = Clock::now();
+    std::byte* hyper = slot->hyperslab.get(hyper_bytes);
+    auto read = source_.prepare_read(spec.source.name, stored, {hyper, hyper_bytes}, {}, slot->stored,
+                                     plan::fetched_ahead_bytes(spec, stored), pool_->workers());
+    if (!read.ok() || !*read) {
+      release(slot);
+      if (!read.ok()) return read.error();
+      return false;
+    }
+    stats_.seconds_read += seconds_since(t0);
+    stats_.bytes_needed += hyper_bytes;
+    count_decoded(spec, stored, Shape(stored.rank(), 1));
+    std::uint64_t held = 0;
+    for (const auto& s : slots_) held += s->hyperslab.capacity() + s->stored.capacity();  // grown here only
+    slots_peak_ = std::max(slots_peak_, held);
+
+    slot->batch = batch;
+    slot->read = std::move(read).value();
+    const std::size_t tasks = slot->read->tasks();
+    if (tasks == 0) {
+      queue_writes(slot);
+      return true;
+    }
+    slot->left = tasks;
+    for (std::size_t i = 0; i < tasks; ++i)
+      pool_->submit([this, slot, i](int w) {
+        if (!failed_) {
+          Worker& worker = workers_[static_cast<std::size_t>(w)];
+          const auto t0 = Clock::now();
+          fail(guarded([&] { return slot->read->run(i, w); }));
+          worker.stats.seconds_read += seconds_since(t0);
+        }
+        if (--slot->left > 0) return;
+        slot->read.reset();
+        if (failed_) release(slot);
+        else queue_writes(slot);
+      });
+    return true;
+  }
+
+  /// Queues the writing of every chunk of the slot's batch; the last one frees the slot.
+  void queue_writes(Slot* slot) {
+    const auto chunks = static_cast<std::size_t>(slot->batch.chunks.num_elements());
+    if (chunks == 0) {
+      release(slot);
+      return;
+    }
+    slot->left = chunks;
+    for (std::size_t n = 0; n < chunks; ++n)
+      pool_->submit([this, slot, n](int w) {
+        if (!failed_) {
+          Worker& worker = workers_[static_cast<std::size_t>(w)];
+          fail(guarded([&] { return write_chunk(worker, slot->batch, slot->hyperslab.data(), static_cast<Index>(n)); }));
+          std::uint64_t held = worker.chunk.capacity() + worker.encoded.capacity() + worker.row.capacity();
+          worker.stats.peak_buffer = std::max(worker.stats.peak_buffer, held);
+        }
+        if (--slot->left == 0) release(slot);
+      });
+  }
+
+  /// `task()`, with an exception turned into an error (a pool thread must not throw).
+  static Status guarded(const std::function<Status()>& task) {
+    try {
+      return task();
+    } catch (const std::exception& e) {
+      return runtime_error(std::string("unexpected failure: ") + e.what());
+    }
+  }
+
+  /// Records the first error (ok is ignored); tasks not yet started then do nothing.
+  void fail(Status status) {
+    if (status.ok()) return;
+    std::lock_guard lock(mutex_);
+    if (failure_.ok()) failure_ = std::move(status);
+    failed_ = true;
+  }
+
+  /// A free slot once fewer than `in_flight` are busy, or nullptr when a task has failed.
+  Slot* acquire(int in_flight) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] {
+      return failed_ || (!free_.empty() && slots_.size() - free_.size() < static_cast<std::size_t>(in_flight));
+    });
+    if (failed_) return nullptr;
+    Slot* slot = free_.back();
+    free_.pop_back();
+    return slot;
+  }
+
+  void release(Slot* slot) {
+    {
+      std::lock_guard lock(mutex_);
+      free_.push_back(slot);
+    }
+    changed_.notify_all();
+  }
+
+  /// Waits until no batch is in flight; the first error of their tasks, if any.
+  Status drain() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return free_.size() == slots_.size(); });
+    return failure_;
+  }
+
   /// Linear index of a chunk in C order of the array's chunk grid.
   std::uint64_t linear_chunk(const model::ArrayLayout& spec, const Shape& chunk_index) const {
     std::uint64_t n = 0;
@@ -449,6 +599,16 @@ class RankExecutor {
   ThreadRunner runner_;  ///< runs chunk work, and a source's decoding, on the workers
   Buffer hyperslab_, staging_;
   Stats stats_;  ///< reads; chunk work is counted per worker
+
+  // Batches in flight (none when every array has batches_in_flight 1).
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::uint64_t slots_peak_ = 0;  ///< the most the slots' buffers held
+  std::mutex mutex_;
+  std::condition_variable changed_;  ///< a slot freed, or a task failed
+  std::vector<Slot*> free_;          ///< guarded by mutex_
+  Status failure_;                   ///< the first error of a task; guarded by mutex_
+  std::atomic<bool> failed_{false};
+  std::optional<TaskPool> pool_;  ///< last: joined first, while what its tasks use exists
 };
 
 }  // namespace
@@ -471,8 +631,9 @@ Result<Stats> run_rank(const plan::RegionPlan& plan, source::Source& source, con
     plan::for_each_batch(plan, region, [&](const plan::Batch& batch) {
       if (status.ok()) status = executor.run_batch(batch);
     });
-    if (!status.ok()) return status.error();
+    if (!status.ok()) break;
   }
+  ZPMPI_RETURN_IF_ERROR(executor.finish(std::move(status)));
   return executor.stats();
 }
 

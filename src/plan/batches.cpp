@@ -14,6 +14,27 @@ std::uint64_t max_encoded_size(std::uint64_t n) {
   return grid::sat_add(grid::sat_add(n, n / 128), 1024);
 }
 
+namespace {
+
+std::uint64_t source_chunk_bytes(const model::ArrayLayout& s) {
+  std::uint64_t bytes = model::dtype_size(s.read_dtype());
+  for (Index c : s.source.chunks) bytes = grid::sat_mul(bytes, c);
+  return bytes;
+}
+
+}  // namespace
+
+std::uint64_t fetched_ahead_bytes(const model::ArrayLayout& s, const Box& source_box) {
+  std::uint64_t chunks = 1;
+  for (std::size_t d = 0; d < source_box.rank() && d < s.source.chunks.size(); ++d) {
+    const Index c = std::max<Index>(s.source.chunks[d], 1);
+    if (source_box.count[d] == 0) return 0;
+    const Index first = source_box.start[d] / c, last = (source_box.start[d] + source_box.count[d] - 1) / c;
+    chunks = grid::sat_mul(chunks, last - first + 1);
+  }
+  return grid::sat_mul(chunks, max_encoded_size(source_chunk_bytes(s)));
+}
+
 namespace steps {
 namespace {
 
@@ -102,6 +123,24 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   a.batch_footprint = batch_footprint(s, batch, options.workers);
   if (a.batch_footprint > limit)
     return usage_error(too_low_message(options.memory_limit, s, a.batch_footprint));
+  a.batches_in_flight = 1;
+  if (options.workers > 1 && s.source.compressed && s.source.decoded_on_workers && s.map.is_identity()) {
+    // Each further batch in flight holds its hyperslab and its stored chunks, fetched
+    // ahead (fetched_ahead_bytes): along a dim not read whole, a box may straddle one
+    // source chunk more than its extent covers.
+    std::uint64_t chunks = 1;
+    for (std::size_t d = 0; d < batch.size() && d < s.source.chunks.size(); ++d) {
+      const Index c = std::max<Index>(s.source.chunks[d], 1), e = extent(s, batch, d);
+      const Index along = (s.shape[d] + c - 1) / c;
+      chunks = grid::sat_mul(chunks, e >= s.shape[d] ? along : std::min(along, (e + c - 1) / c + 1));
+    }
+    const std::uint64_t slot = grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()),
+                                             grid::sat_mul(chunks, max_encoded_size(source_chunk_bytes(s))));
+    const std::uint64_t room = (limit - a.batch_footprint) / std::max<std::uint64_t>(slot, 1);
+    a.batches_in_flight = static_cast<int>(std::min<std::uint64_t>(options.workers, 1 + room));
+    a.batch_footprint = grid::sat_add(
+        a.batch_footprint, grid::sat_mul(slot, static_cast<std::uint64_t>(a.batches_in_flight - 1)));
+  }
   return {};
 }
 

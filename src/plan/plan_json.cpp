@@ -8,7 +8,8 @@
 //                           "map": {"dims": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}],
 //                                   "tile": null, "order": []},
 //                           "values": null},
-//                "unit": [...], "unit_grid": [...], "batch_chunks": [...], "batch_footprint": ...}],
+//                "unit": [...], "unit_grid": [...], "batch_chunks": [...], "batches_in_flight": 1,
+//                "batch_footprint": ...}],
 //    "regions": [{"array": 0, "unit_begin": 0, "unit_end": 3, "job": 0, "rank": 0, "bytes": ...}]}
 //
 // Each struct's fields are listed once (the `fields` functions below), and that one list
@@ -141,7 +142,8 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, ArrayPlan> {
   io("layout", s.layout), io("unit", s.unit), io("unit_grid", s.unit_grid);
-  io("batch_chunks", s.batch_chunks), io("batch_footprint", s.batch_footprint);
+  io("batch_chunks", s.batch_chunks), io("batches_in_flight", s.batches_in_flight);
+  io("batch_footprint", s.batch_footprint);
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, PlanOptions> {

@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,13 +80,45 @@ class ChunkedReader {
   Status read(const StoredArray& array, ChunkLocator& locator, const model::Box& box, const model::Shape& stride,
               std::span<std::byte> out, TaskRunner* parallel);
 
+  /// The same read split in two (see Source::prepare_read): locates and fetches the stored
+  /// bytes of every chunk `box` touches now, on this thread, into `stored` (missing chunks
+  /// are filled in `out` now), and returns one decoding task per chunk, for `workers`
+  /// workers. nullptr when the read is not split: the stored bytes would exceed
+  /// `max_stored`, the chunks are not compressed, or one is inline or a whole file. The
+  /// tasks use `stored`, `out`, `locator` and this reader until they are done; several
+  /// prepared reads may run at once (a worker runs one task at a time).
+  Result<std::unique_ptr<DeferredRead>> prepare(const StoredArray& array, ChunkLocator& locator, const model::Box& box,
+                                                const model::Shape& stride, std::span<std::byte> out,
+                                                model::ByteBuffer& stored, std::uint64_t max_stored, int workers);
+
  private:
   struct WorkerState {
     codec::DecodeScratch scratch;
     model::ByteBuffer chunk;  ///< a decoded chunk that is not a contiguous run of the output
   };
+  struct Touch;
+  struct DimRange;
+  struct Walk;
+  class Prepared;
+  /// A chunk of a read with stored bytes: at `at` of the fetched bytes (or of the whole
+  /// files), decoded by `chain` (found on the reading thread: the locator may add chains).
+  struct Stored {
+    std::size_t touch = 0;  ///< into Walk::touches
+    kerchunk::ChunkRef ref;
+    std::size_t at = 0;
+    const codec::DecodeChain* chain = nullptr;
+    bool whole = false;
+  };
+  /// Decodes chunk `t` from `stored` into the walk's output.
+  Status decode_one(const Walk& walk, const Touch& t, const Stored& chunk, std::span<const std::byte> stored,
+                    ChunkLocator& locator, WorkerState& worker);
+  /// Reads `requests` through reader_; an error names the chunk of the failed url.
+  Status fetch(std::vector<RangeRequest>& requests, const std::vector<std::uint64_t>& request_chunks,
+               const ChunkLocator& locator);
+  /// Grows workers_ to `n` (never shrinks: tasks of a prepared read may be running).
+  void use_workers(int n);
   RangeReader* reader_;
-  std::vector<WorkerState> workers_;
+  std::deque<WorkerState> workers_;  ///< grown, never moved: a prepared read's tasks hold them
   /// Bytes written before they are read: grown without zeroing or copying what was there
   /// (a vector's resize zero-fills and copies: a third of a zlib read's time).
   model::ByteBuffer fetched_;  ///< the stored bytes of one group (or the staged rows of a strided read)

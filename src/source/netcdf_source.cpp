@@ -196,6 +196,15 @@ Status NetcdfSource::describe() {
   return {};
 }
 
+Result<std::unique_ptr<DeferredRead>> NetcdfSource::prepare_read(const std::string& variable, const model::Box& box,
+                                                                 std::span<std::byte> out, const model::Shape& stride,
+                                                                 model::ByteBuffer& stored, std::uint64_t max_stored,
+                                                                 int workers) {
+  const auto own = own_.find(variable);
+  if (own == own_.end()) return std::unique_ptr<DeferredRead>();  // netCDF-C reads it
+  return chunks_->prepare(own->second->array(), *own->second, box, stride, out, stored, max_stored, workers);
+}
+
 Status NetcdfSource::read(const std::string& variable, const model::Box& box,
                           std::span<std::byte> out, const model::Shape& stride, TaskRunner* parallel) {
   auto fail = [&](const std::string& why) {

@@ -32,6 +32,10 @@ class NetcdfSource final : public Source {
   const model::Dataset& dataset() const override { return dataset_; }
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
               const model::Shape& stride, TaskRunner* parallel) override;
+  Result<std::unique_ptr<DeferredRead>> prepare_read(const std::string& variable, const model::Box& box,
+                                                     std::span<std::byte> out, const model::Shape& stride,
+                                                     model::ByteBuffer& stored, std::uint64_t max_stored,
+                                                     int workers) override;
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
 
  private:

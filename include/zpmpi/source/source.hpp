@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "zpmpi/model/box.hpp"
+#include "zpmpi/model/byte_buffer.hpp"
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/model/result.hpp"
 
@@ -34,6 +35,17 @@ class TaskRunner {
   virtual Status run(std::size_t n, const std::function<Status(std::size_t task, int worker)>& task) = 0;
 };
 
+/// The decoding left of a read whose library calls are done (Source::prepare_read):
+/// independent tasks that call no library, for any of the caller's workers.
+class DeferredRead {
+ public:
+  virtual ~DeferredRead() = default;
+  virtual std::size_t tasks() const = 0;
+  /// Runs task `task` (< tasks(), each once) on worker `worker` (< the workers given to
+  /// prepare_read; a worker runs one task at a time). Errors name the file, variable, chunk.
+  virtual Status run(std::size_t task, int worker) = 0;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -47,6 +59,19 @@ class Source {
   /// the variable and, for a stored chunk, its index.
   virtual Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
                       const model::Shape& stride = {}, TaskRunner* parallel = nullptr) = 0;
+  /// The read above split in two, so that the reading thread can fetch the next read while
+  /// workers decode this one: the library calls are made now, on this thread (the stored
+  /// bytes of every chunk the box touches are fetched into `stored`, at most `max_stored`
+  /// bytes), and the decoding into `out` is returned as tasks for `workers` workers.
+  /// nullptr when this read is not split (the variable is not decoded by zpmpi, or its
+  /// stored bytes exceed `max_stored`): the caller then calls read(). `out` and `stored`
+  /// must stay untouched until every task has run.
+  virtual Result<std::unique_ptr<DeferredRead>> prepare_read(const std::string& /*variable*/, const model::Box& /*box*/,
+                                                             std::span<std::byte> /*out*/, const model::Shape& /*stride*/,
+                                                             model::ByteBuffer& /*stored*/, std::uint64_t /*max_stored*/,
+                                                             int /*workers*/) {
+    return std::unique_ptr<DeferredRead>();
+  }
   /// Every element of text variable `variable`, in C order of its (folded) shape: for
   /// fixed_bytes exactly `width` bytes each, as stored (NUL padded); for utf8 valid UTF-8
   /// (invalid bytes replaced by U+FFFD, trailing NULs of a char element dropped).

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <numeric>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -214,6 +215,148 @@ std::vector<std::string> chunk_files(const fs::path& dir) {
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+/// FakeSource as a source that decodes chunks itself and splits its reads: prepare_read
+/// runs on the reading thread and leaves one task per row, which fills it.
+class DeferringSource : public FakeSource {
+ public:
+  using FakeSource::FakeSource;
+  Result<std::unique_ptr<source::DeferredRead>> prepare_read(const std::string& variable, const Box& box,
+                                                             std::span<std::byte> out, const Shape& stride,
+                                                             model::ByteBuffer& stored, std::uint64_t max_stored,
+                                                             int workers) override {
+    EXPECT_EQ(variable, "v");
+    EXPECT_TRUE(stride.empty());
+    EXPECT_EQ(std::this_thread::get_id(), reading_thread);
+    EXPECT_GT(max_stored, 0u);
+    if (decline) return std::unique_ptr<source::DeferredRead>();
+    ++prepared;
+    stored.get(16);  // the slot's buffer is the source's to use
+    return std::unique_ptr<source::DeferredRead>(std::make_unique<Rows>(*this, box, out, workers));
+  }
+  std::thread::id reading_thread = std::this_thread::get_id();
+  bool decline = false;
+  std::atomic<int> prepared{0}, tasks_run{0};
+  std::atomic<bool> task_on_reading_thread{false};
+
+ private:
+  struct Rows final : source::DeferredRead {
+    Rows(DeferringSource& s, const Box& b, std::span<std::byte> o, int w) : src(s), box(b), out(o), workers(w) {}
+    std::size_t tasks() const override { return static_cast<std::size_t>(box.count[0]); }
+    Status run(std::size_t i, int worker) override {
+      if (worker < 0 || worker >= workers) return runtime_error("worker id out of range");
+      if (std::this_thread::get_id() == src.reading_thread) src.task_on_reading_thread = true;
+      ++src.tasks_run;
+      const Index row = box.start[0] + static_cast<Index>(i);
+      if (src.fail_row && row == *src.fail_row) return runtime_error("row " + std::to_string(row));
+      for (Index j = 0; j < box.count[1]; ++j) {
+        const auto value = static_cast<std::int32_t>(row * 100 + box.start[1] + j);
+        std::memcpy(out.data() + (i * box.count[1] + j) * 4, &value, 4);
+      }
+      return {};
+    }
+    DeferringSource& src;
+    Box box;
+    std::span<std::byte> out;
+    int workers;
+  };
+};
+
+/// seven_by_five as a compressed source zpmpi decodes on the workers: batches in flight.
+model::ArrayLayout decoded_on_workers() {
+  model::ArrayLayout spec = seven_by_five();
+  spec.source.chunked = true;
+  spec.source.compressed = true;
+  spec.source.decoded_on_workers = true;
+  spec.source.chunks = {1, 5};  // a source chunk per row: several units, several batches
+  return spec;
+}
+
+TEST(Executor, BatchesInFlightFetchOnTheReadingThreadAndDecodeAndWriteOnTheWorkers) {
+  for (int workers : {2, 3, 8}) {
+    SCOPED_TRACE(workers);
+    const model::ArrayLayout spec = decoded_on_workers();
+    auto plan = plan_of(spec, 1'000'000, workers);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    ASSERT_EQ(plan->arrays[0].batches_in_flight, workers);
+    const fs::path store = fresh_dir("in_flight_" + std::to_string(workers));
+    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    DeferringSource source(spec.shape);
+    std::uint64_t chunks = 0, needed = 0, peak = 0;
+    for (int rank = 0; rank < 2; ++rank) {
+      auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, rank});
+      ASSERT_TRUE(stats.ok()) << stats.error().message;
+      chunks += stats->chunks;
+      needed += stats->bytes_needed;
+      peak = std::max(peak, stats->peak_buffer);
+    }
+    EXPECT_EQ(chunks, 9u);
+    EXPECT_EQ(needed, 7u * 5u * 4u);
+    EXPECT_TRUE(source.reads.empty());  // every read was split
+    EXPECT_GT(source.prepared.load(), 1);
+    Index rows = 0;  // one task per row of every batch
+    for (const plan::Region& region : plan->regions)
+      plan::for_each_batch(*plan, region, [&](const plan::Batch& b) { rows += b.elements.count[0]; });
+    EXPECT_EQ(source.tasks_run.load(), rows);
+    EXPECT_FALSE(source.task_on_reading_thread.load());
+    EXPECT_LE(peak, plan->arrays[0].batch_footprint);
+    check_store(store, {codec::CodecId::kZstd, 1, 1}, spec.shape, spec.chunks, -9);
+  }
+}
+
+TEST(Executor, AReadTheSourceDoesNotSplitIsReadWhole) {
+  const model::ArrayLayout spec = decoded_on_workers();
+  auto plan = plan_of(spec, 1'000'000, 2);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->arrays[0].batches_in_flight, 2);
+  const fs::path store = fresh_dir("in_flight_declined");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  DeferringSource source(spec.shape);
+  source.decline = true;
+  for (int rank = 0; rank < 2; ++rank) {
+    auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kNone, 0, 0}, rank});
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+  }
+  EXPECT_FALSE(source.reads.empty());
+  EXPECT_EQ(source.prepared.load(), 0);
+  check_store(store, {codec::CodecId::kNone, 0, 0}, spec.shape, spec.chunks, -9);
+}
+
+TEST(Executor, AFailingDeferredDecodeStopsTheRankWithItsErrorAndWritesNothingOfItsBatch) {
+  const model::ArrayLayout spec = decoded_on_workers();
+  for (int workers : {2, 4}) {
+    auto plan = plan_of(spec, 1'000'000, workers);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    const fs::path store = fresh_dir("in_flight_error_" + std::to_string(workers));
+    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    DeferringSource source(spec.shape);
+    source.fail_row = 4;
+    std::string message;
+    for (int rank = 0; rank < 2; ++rank) {
+      auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, rank});
+      if (!stats.ok()) message = stats.error().message;
+    }
+    EXPECT_EQ(message, "row 4");
+    // Row 4 is in chunk row 1 (rows 3-5): none of those chunks is written.
+    const auto names = chunk_files(store / "v");
+    for (const char* key : {"1.0", "1.1", "1.2"})
+      EXPECT_EQ(std::count(names.begin(), names.end(), key), 0) << key;
+  }
+}
+
+TEST(Executor, AFailingWriteInFlightStopsTheRankWithItsError) {
+  const model::ArrayLayout spec = decoded_on_workers();
+  auto plan = plan_of(spec, 1'000'000, 3);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir("in_flight_write_error");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  fs::remove_all(store / "v");  // every chunk write now fails
+  DeferringSource source(spec.shape);
+  auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
+  ASSERT_FALSE(stats.ok());
+  EXPECT_NE(stats.error().message.find("cannot write " + (store / "v").string()), std::string::npos)
+      << stats.error().message;
 }
 
 TEST(Executor, ResumeWritesOnlyTheMissingChunksAndReadsNoBatchThatIsComplete) {

@@ -177,8 +177,68 @@ TEST(SizeBatches, DecodingOnWorkersCountsTheBuffersOfEveryWorker) {
   auto a = make_plan({zipped}, three);
   auto b = make_plan({on_workers}, three);
   ASSERT_TRUE(a.ok() && b.ok());
-  // One decoder (HDF5's, on the reading thread) against one per worker.
-  EXPECT_EQ(b->max_batch_footprint - a->max_batch_footprint, 2u * 4 * 24 * 100 * 100 * 4);
+  // One decoder (HDF5's, on the reading thread) against one per worker; and the two more
+  // batches in flight, each a hyperslab of one chunk and the stored bytes of the two source
+  // chunks a box of 24 steps may straddle.
+  const std::uint64_t chunk = 24 * 100 * 100 * 4;
+  EXPECT_EQ(a->arrays[0].batches_in_flight, 1);
+  EXPECT_EQ(b->arrays[0].batches_in_flight, 3);
+  EXPECT_EQ(b->max_batch_footprint - a->max_batch_footprint,
+            2u * 4 * chunk + 2 * (chunk + 2 * max_encoded_size(chunk)));
+}
+
+TEST(SizeBatches, BatchesInFlightAsManyAsWorkersAndMemoryAllow) {
+  // ERA5-like: one 100MB chunk per unit, decoded by zpmpi on the workers.
+  auto s = spec("t2m", {240, 721, 1440}, {24, 721, 1440}, {24, 721, 1440});
+  s.source.compressed = true;
+  s.source.decoded_on_workers = true;
+  const std::uint64_t chunk = 24ull * 721 * 1440 * 4;
+  const std::uint64_t slot = chunk + 2 * max_encoded_size(chunk);
+  auto one = make_plan({s}, opts(1, 1, 2'000'000'000, 1));
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->arrays[0].batches_in_flight, 1);  // one worker: nothing to overlap
+  auto two = make_plan({s}, opts(1, 1, 2'000'000'000, 2));
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->arrays[0].batch_chunks, (Shape{1, 1, 1}));
+  EXPECT_EQ(two->arrays[0].batches_in_flight, 2);
+  // One batch: its hyperslab, and per worker 4 source chunks to decode, one output chunk
+  // and its encoding.
+  const auto one_batch = [&](std::uint64_t workers) {
+    return chunk + workers * (4 * chunk + chunk + max_encoded_size(chunk));
+  };
+  const std::uint64_t single = one_batch(2);
+  EXPECT_EQ(two->arrays[0].batch_footprint, single + slot);
+  EXPECT_LE(two->max_batch_footprint, 2'000'000'000u);
+  // Memory for one batch only: one in flight, the plan as before.
+  auto tight = make_plan({s}, opts(1, 1, single + slot - 1, 2));
+  ASSERT_TRUE(tight.ok());
+  EXPECT_EQ(tight->arrays[0].batches_in_flight, 1);
+  EXPECT_EQ(tight->arrays[0].batch_footprint, single);
+  // More workers than memory for their batches: as many as fit.
+  auto four = make_plan({s}, opts(1, 1, one_batch(4) + 2 * slot, 4));
+  ASSERT_TRUE(four.ok());
+  EXPECT_EQ(four->arrays[0].batches_in_flight, 3);
+  // netCDF-C decodes it (on the reading thread): nothing is fetched ahead.
+  auto library = s;
+  library.source.decoded_on_workers = false;
+  auto lib = make_plan({library}, opts(1, 1, 2'000'000'000, 2));
+  ASSERT_TRUE(lib.ok());
+  EXPECT_EQ(lib->arrays[0].batches_in_flight, 1);
+  // A map other than the identity reads through staging: not fetched ahead.
+  auto reversed = reversed_spec("t2m", {240, 721, 1440}, {24, 721, 1440}, {24, 721, 1440});
+  reversed.source.compressed = true;
+  reversed.source.decoded_on_workers = true;
+  auto rev = make_plan({reversed}, opts(1, 1, 2'000'000'000, 2));
+  ASSERT_TRUE(rev.ok());
+  EXPECT_EQ(rev->arrays[0].batches_in_flight, 1);
+}
+
+TEST(FetchedAhead, EverySourceChunkTheBoxTouchesAtItsLargestStoredSize) {
+  auto s = spec("v", {48, 100, 100}, {24, 100, 100}, {10, 100, 30});
+  const std::uint64_t chunk = 10 * 100 * 30 * 4;
+  EXPECT_EQ(fetched_ahead_bytes(s, Box{Shape{0, 0, 0}, Shape{24, 100, 100}}), 3u * 4 * max_encoded_size(chunk));
+  EXPECT_EQ(fetched_ahead_bytes(s, Box{Shape{5, 0, 29}, Shape{10, 1, 2}}), 2u * 2 * max_encoded_size(chunk));
+  EXPECT_EQ(fetched_ahead_bytes(s, Box{Shape{5, 0, 0}, Shape{0, 1, 2}}), 0u);
 }
 
 TEST(SizeBatches, UncompressedSourcesStopAtThePreferredSize) {

@@ -160,6 +160,77 @@ TEST_F(NetcdfOwnDecodeTest, EveryChunkDecodesToNetcdfCsBytes) {
   }
 }
 
+/// Runs the tasks of `reads` on two threads at once, interleaving the reads' tasks (as
+/// the executor's batches in flight do); the first error.
+Status run_interleaved(std::vector<std::unique_ptr<DeferredRead>>& reads) {
+  std::vector<std::pair<DeferredRead*, std::size_t>> all;
+  for (std::size_t t = 0;; ++t) {  // task t of every read, then t + 1
+    bool any = false;
+    for (auto& r : reads)
+      if (t < r->tasks()) {
+        all.emplace_back(r.get(), t);
+        any = true;
+      }
+    if (!any) break;
+  }
+  ThreadRunner two(2);
+  return two.run(all.size(), [&](std::size_t i, int worker) { return all[i].first->run(all[i].second, worker); });
+}
+
+TEST_F(NetcdfOwnDecodeTest, PreparedReadsDecodeOnWorkersToNetcdfCsBytes) {
+  auto own = open_with(file_, true);
+  auto netcdf_c = open_with(file_, false);
+  for (const auto& name : kOwn) {
+    SCOPED_TRACE(name);
+    const model::Variable& v = testing::variable(own->dataset(), name);
+    const std::size_t rank = v.shape.size(), esize = model::dtype_size(v.dtype);
+    // Two reads in flight at once: the whole variable, and a box from 1 with steps 2 and 3.
+    Box whole{Shape(rank, 0), v.shape}, strided{Shape(rank, 1), Shape(rank)};
+    Shape stride(rank);
+    for (std::size_t d = 0; d < rank; ++d) {
+      stride[d] = d % 2 ? 3 : 2;
+      strided.count[d] = (v.shape[d] - 1 + stride[d] - 1) / stride[d];
+    }
+    const std::vector<std::pair<Box, Shape>> boxes{{whole, {}}, {strided, stride}};
+    std::vector<std::vector<std::byte>> got, want;
+    std::vector<model::ByteBuffer> stored(boxes.size());
+    std::vector<std::unique_ptr<DeferredRead>> reads;
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+      const auto& [box, step] = boxes[i];
+      got.emplace_back(box.num_elements() * esize, std::byte{0xAB});
+      want.emplace_back(box.num_elements() * esize, std::byte{0xCD});
+      ASSERT_TRUE(netcdf_c->read(name, box, want.back(), step, nullptr).ok());
+      auto read = own->prepare_read(name, box, got.back(), step, stored[i], 1u << 30, 2);
+      ASSERT_TRUE(read.ok()) << read.error().message;
+      ASSERT_NE(*read, nullptr);
+      reads.push_back(std::move(read).value());
+    }
+    const Status st = run_interleaved(reads);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    for (std::size_t i = 0; i < boxes.size(); ++i) EXPECT_TRUE(got[i] == want[i]) << "box " << i;
+  }
+}
+
+TEST_F(NetcdfOwnDecodeTest, AReadIsNotSplitBeyondItsStoredBytesBudgetOrThroughNetcdfC) {
+  auto own = open_with(file_, true);
+  std::vector<float> out(7 * 13 * 10);
+  model::ByteBuffer stored;
+  const Box whole{{0, 0, 0}, {7, 13, 10}};
+  auto read = own->prepare_read("f32_z1_shuffle", whole, std::as_writable_bytes(std::span(out)), {}, stored, 100, 2);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(*read, nullptr);  // its chunks take more than 100 stored bytes
+  std::vector<float> contiguous(13 * 10);
+  read = own->prepare_read("f32_contiguous", Box{{0, 0}, {13, 10}}, std::as_writable_bytes(std::span(contiguous)), {},
+                           stored, 1u << 30, 2);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ(*read, nullptr);
+  // A box outside the variable is the same error as read()'s.
+  read = own->prepare_read("f32_z1_shuffle", Box{{1, 0, 0}, {7, 13, 10}}, std::as_writable_bytes(std::span(out)), {},
+                           stored, 1u << 30, 2);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message.find("outside the shape"), std::string::npos) << read.error().message;
+}
+
 TEST_F(NetcdfOwnDecodeTest, UnallocatedChunksReadAsTheFillValue) {
   auto own = open_with(file_, true);
   std::vector<float> out(13 * 10);
@@ -196,6 +267,17 @@ with open(sys.argv[1], "r+b") as f:
   EXPECT_NE(st.error().message.find(file_ + ": i16_z1: chunk (1, 0) ("), std::string::npos)
       << st.error().message;
   EXPECT_NE(st.error().message.find("zlib"), std::string::npos) << st.error().message;
+  // The same error from a prepared read's task.
+  model::ByteBuffer stored;
+  auto read = own->prepare_read("i16_z1", Box{{0, 0}, {13, 10}}, std::as_writable_bytes(std::span(out)), {}, stored,
+                                1u << 30, 2);
+  ASSERT_TRUE(read.ok() && *read) << (read.ok() ? "not split" : read.error().message);
+  std::vector<std::unique_ptr<DeferredRead>> reads;
+  reads.push_back(std::move(read).value());
+  st = run_interleaved(reads);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find(file_ + ": i16_z1: chunk (1, 0) ("), std::string::npos)
+      << st.error().message;
 }
 
 }  // namespace
