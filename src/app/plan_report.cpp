@@ -83,6 +83,7 @@ json::object array_json(const transform::OutputArray& a, const plan::ArrayPlan* 
   o["chunks"] = shape_json(a.chunks);
   o["source_chunks"] = a.source.chunks.empty() ? json::value(nullptr) : json::value(shape_json(a.source.chunks));
   o["batch_chunks"] = p ? json::value(shape_json(p->batch_chunks)) : json::value(nullptr);
+  o["batches_in_flight"] = p ? p->batches_in_flight : 1;
   std::uint64_t chunks = 1;
   for (std::size_t d = 0; d < a.shape.size(); ++d) chunks *= a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
   if (!p) chunks = model::num_elements(a.shape) > 0 || a.shape.empty() ? 1 : 0;
@@ -214,12 +215,14 @@ std::string plan_report_text(const json::object& r) {
   out << "output " << r.at("store").as_string().c_str() << ": " << r.at("arrays").as_array().size() << " arrays\n";
   for (const auto& v : r.at("arrays").as_array()) {
     const auto& o = v.as_object();
-    out << line("  %-16s %-5s %-22s chunks %-18s %8llu files, batch %s%s\n", o.at("name").as_string().c_str(),
+    const auto in_flight = o.at("batches_in_flight").to_number<std::uint64_t>();
+    const std::string flight = in_flight > 1 ? ", " + std::to_string(in_flight) + " in flight" : "";
+    out << line("  %-16s %-5s %-22s chunks %-18s %8llu files, batch %s%s%s\n", o.at("name").as_string().c_str(),
                 o.at("dtype").as_string().c_str(), shape_text(o.at("shape")).c_str(),
                 shape_text(o.at("chunks")).c_str(),
                 static_cast<unsigned long long>(o.at("chunks_total").to_number<std::uint64_t>()),
                 o.at("batch_chunks").is_null() ? "- (written whole by rank 0)" : shape_text(o.at("batch_chunks")).c_str(),
-                o.at("coordinate").as_bool() ? ", coordinate" : "");
+                flight.c_str(), o.at("coordinate").as_bool() ? ", coordinate" : "");
   }
   out << line("plan: %llu regions over %llu jobs on %llu ranks, %llu workers per rank\n",
               static_cast<unsigned long long>(r.at("regions").to_number<std::uint64_t>()),

@@ -208,6 +208,7 @@ class RankExecutor {
     auto read = source_.prepare_read(spec.source.name, stored, {hyper, hyper_bytes}, {}, slot->stored,
                                      plan::fetched_ahead_bytes(spec, stored), pool_->workers());
     if (!read.ok() || !*read) {
+      slot->read.reset();
       release(slot);
       if (!read.ok()) return read.error();
       return false;
@@ -220,7 +221,7 @@ class RankExecutor {
     slots_peak_ = std::max(slots_peak_, held);
 
     slot->batch = batch;
-    slot->read = std::move(read).value();
+    slot->read = std::move(read).value();  // ends the slot's previous read, here
     const std::size_t tasks = slot->read->tasks();
     if (tasks == 0) {
       queue_writes(slot);
@@ -236,7 +237,8 @@ class RankExecutor {
           worker.stats.seconds_read += seconds_since(t0);
         }
         if (--slot->left > 0) return;
-        slot->read.reset();
+        // slot->read stays until the reading thread reuses the slot: ending it may end a
+        // source's file (multi-file), a library call this thread must not make.
         if (failed_) release(slot);
         else queue_writes(slot);
       });

@@ -1,5 +1,9 @@
 // The kerchunk Source: reads a box by fetching the stored chunks it touches and decoding
 // them on the caller's workers (chunk_read.hpp), where the reference set says they are.
+#include <map>
+#include <memory>
+#include <utility>
+
 #include "chunk_read.hpp"
 #include "kerchunk_describe.hpp"
 #include "zpmpi/source/kerchunk.hpp"
@@ -50,17 +54,34 @@ class KerchunkSource final : public Source {
 
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
               const model::Shape& stride, TaskRunner* parallel) override {
-    const auto it = desc_.arrays.find(variable);
-    if (it == desc_.arrays.end()) return runtime_error(set_.location() + ": " + variable + ": no such numeric variable");
-    RefsLocator locator(set_, variable, it->second);
-    return chunks_.read(it->second, locator, box, stride, out, parallel);
+    ZPMPI_ASSIGN_OR_RETURN(auto* array, find(variable));
+    return chunks_.read(array->first->second, *array->second, box, stride, out, parallel);
+  }
+
+  Result<std::unique_ptr<DeferredRead>> prepare_read(const std::string& variable, const model::Box& box,
+                                                     std::span<std::byte> out, const model::Shape& stride,
+                                                     model::ByteBuffer& stored, std::uint64_t max_stored,
+                                                     int workers) override {
+    ZPMPI_ASSIGN_OR_RETURN(auto* array, find(variable));
+    return chunks_.prepare(array->first->second, *array->second, box, stride, out, stored, max_stored, workers);
   }
 
  private:
+  using Array = std::pair<std::map<std::string, ArrayReading, std::less<>>::const_iterator, std::unique_ptr<RefsLocator>>;
+  /// The array and its locator (made once, kept: a prepared read's tasks use it).
+  Result<Array*> find(const std::string& variable) {
+    if (auto it = locators_.find(variable); it != locators_.end()) return &it->second;
+    const auto it = desc_.arrays.find(variable);
+    if (it == desc_.arrays.end()) return runtime_error(set_.location() + ": " + variable + ": no such numeric variable");
+    Array array{it, std::make_unique<RefsLocator>(set_, it->first, it->second)};
+    return &locators_.emplace(variable, std::move(array)).first->second;
+  }
+
   std::unique_ptr<RangeReader> reader_;
   kerchunk::ReferenceSet set_;
   kerchunk::Description desc_;
   ChunkedReader chunks_;
+  std::map<std::string, Array> locators_;
 };
 
 }  // namespace

@@ -180,6 +180,47 @@ Status MultiFileSource::read(const std::string& variable, const model::Box& box,
   return {};
 }
 
+namespace {
+
+/// A file's prepared read, keeping the file open until the read ends.
+class KeepsFile final : public DeferredRead {
+ public:
+  KeepsFile(std::shared_ptr<Source> file, std::unique_ptr<DeferredRead> read)
+      : file_(std::move(file)), read_(std::move(read)) {}
+  std::size_t tasks() const override { return read_->tasks(); }
+  Status run(std::size_t task, int worker) override { return read_->run(task, worker); }
+
+ private:
+  std::shared_ptr<Source> file_;        // declared first: outlives read_
+  std::unique_ptr<DeferredRead> read_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DeferredRead>> MultiFileSource::prepare_read(const std::string& variable,
+                                                                    const model::Box& box, std::span<std::byte> out,
+                                                                    const model::Shape& stride,
+                                                                    model::ByteBuffer& stored,
+                                                                    std::uint64_t max_stored, int workers) {
+  const model::Variable* v = dataset_.find_variable(variable);
+  if (!v || v->text || !v->decoded_on_workers || broadcast(variable)) return std::unique_ptr<DeferredRead>();
+  const auto p = dim_position(*v, spec_.concat_dim);
+  if (!p || *p != 0 || box.start.empty() || box.start.size() != box.count.size() || box.count[0] == 0)
+    return std::unique_ptr<DeferredRead>();
+  const std::uint64_t step = stride.empty() ? 1 : stride[0];
+  const std::uint64_t start = box.start[0], last = start + (box.count[0] - 1) * step;
+  if (step == 0 || last >= offsets_.back()) return std::unique_ptr<DeferredRead>();
+  const auto i = static_cast<std::size_t>(std::upper_bound(offsets_.begin(), offsets_.end(), start) - offsets_.begin()) - 1;
+  if (last >= offsets_[i + 1]) return std::unique_ptr<DeferredRead>();  // spans two files
+  ZPMPI_ASSIGN_OR_RETURN(Source * f, file(i));
+  std::shared_ptr<Source> keep = open_.front().source;  // file() put it first
+  model::Box part = box;
+  part.start[0] -= offsets_[i];
+  ZPMPI_ASSIGN_OR_RETURN(auto read, f->prepare_read(variable, part, out, stride, stored, max_stored, workers));
+  if (!read) return std::unique_ptr<DeferredRead>();
+  return std::unique_ptr<DeferredRead>(std::make_unique<KeepsFile>(std::move(keep), std::move(read)));
+}
+
 Result<std::vector<std::string>> MultiFileSource::read_text(const std::string& variable) {
   const model::Variable* v = dataset_.find_variable(variable);
   if (!v || !v->text) return runtime_error(dataset_.uri + ": " + variable + ": no such text variable");

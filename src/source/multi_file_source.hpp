@@ -81,6 +81,13 @@ class MultiFileSource final : public Source {
   /// its part of `out`. Errors name the file and the variable.
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
               const model::Shape& stride = {}, TaskRunner* parallel = nullptr) override;
+  /// Split when the box lies in one file, along a concat dim that comes first: that file's
+  /// prepare_read, the file kept open until the read ends (so an open file past
+  /// max_open_files may stay open while its batch is in flight). Otherwise nullptr.
+  Result<std::unique_ptr<DeferredRead>> prepare_read(const std::string& variable, const model::Box& box,
+                                                     std::span<std::byte> out, const model::Shape& stride,
+                                                     model::ByteBuffer& stored, std::uint64_t max_stored,
+                                                     int workers) override;
   /// Reads the variable from every file it spans (all of them) and concatenates.
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
 
@@ -98,7 +105,7 @@ class MultiFileSource final : public Source {
 
   struct OpenFile {
     std::size_t index;
-    std::unique_ptr<Source> source;
+    std::shared_ptr<Source> source;  ///< shared with the reads in flight from it
   };
   SourceSpec spec_;
   std::size_t max_open_files_;

@@ -185,6 +185,41 @@ def case_identical(r, a):
     oracle_check(source, os.path.join(r.work, "n4.zarr"), chunks=EDGE_CHUNKS, compressor=COMPRESSORS[a.compressor])
 
 
+def case_in_flight(r, a):
+    """Batches in flight: d2m (zlib + shuffle, decoded by zpmpi) in its own source chunks, so
+    that a batch is one source chunk. With workers > 1 the plan keeps as many batches in
+    flight, and the store is byte for byte that of one worker, and the source's values."""
+    source = r.sample("nc4")
+    chunks = {"time": 5, "latitude": 37, "longitude": 72}  # d2m's source chunks
+    stores = {}
+    for ranks, workers in ((1, 1), (1, 2), (2, 3)):
+        name = f"n{ranks}w{workers}"
+        store = r.store(name + ".zarr")
+        job = r.job(name, source=source, variables=["d2m"], chunks=chunks, store=store, workers=workers,
+                    compressor=COMPRESSORS["lz4"])
+        p = r.run(1, "plan", "--config", job)
+        expect_ok(p, f"plan {name}")
+        line = next(ln for ln in p.stdout.splitlines() if ln.strip().startswith("d2m") and "files, batch" in ln)
+        flight = f", {workers} in flight" if workers > 1 else ""
+        assert line.endswith("batch [1, 1, 1]" + flight), f"{name}: {line!r}"
+        p = r.run(ranks, "--config", job, "--stats", os.path.join(r.work, name + ".stats.json"))
+        expect_ok(p, name)
+        stores[name] = tree(store)
+        with open(os.path.join(r.work, name + ".stats.json")) as f:
+            stats = json.load(f)
+        assert stats["bytes_needed"] == stats["bytes_decoded"] >= 30 * 37 * 72 * 2, stats  # nothing decoded twice
+        plan_buffers = stats["plan"]["buffers_per_rank"]
+        assert 0 < stats["peak_buffer"] <= plan_buffers, (stats["peak_buffer"], plan_buffers)
+    one = stores.pop("n1w1")
+    for name, files in stores.items():
+        assert files.keys() == one.keys(), f"{name}: files differ: {sorted(set(one) ^ set(files))[:10]}"
+        differ = [k for k in sorted(one) if not filecmp.cmp(one[k], files[k], shallow=False)]
+        assert not differ, f"{name}: {len(differ)} files differ from one worker's, e.g. {differ[:10]}"
+        oracle_check(source, os.path.join(r.work, name + ".zarr"), variables=["d2m"], chunks=chunks,
+                     compressor=COMPRESSORS["lz4"])
+    print(f"ok in flight: {len(one)} files identical with 1, 2 and 3 workers")
+
+
 def _edit_json(path, change):
     with open(path) as f:
         doc = json.load(f)
@@ -1224,7 +1259,7 @@ def case_mpi_failure(r, a):
         print(f"ok {call} failing on rank {rank} of {ranks}: {lines[0]}")
 
 
-CASES = ["coordinates", "text", "groups", "convert", "identical", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
+CASES = ["coordinates", "text", "groups", "convert", "identical", "in_flight", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]

@@ -230,6 +230,45 @@ TEST_F(KerchunkSourceTest, WholeChunksThatAreOneRunOfTheOutputAreDecodedInPlace)
   expect_read(*u, Box{{0, 0, 0}, {4, 4, 8}}, {}, &runner);
 }
 
+TEST_F(KerchunkSourceTest, PreparedReadsFetchNowAndDecodeOnWorkersLater) {
+  // Chunk 4 = (0,1,1) missing: filled when the read is prepared.
+  auto s = open(write_set({5, 7, 9}, {2, 3, 4}, true, 4));
+  const std::vector<std::pair<Box, Shape>> boxes{{Box{{0, 0, 0}, {5, 7, 9}}, {}},
+                                                 {Box{{1, 2, 3}, {3, 4, 5}}, {}},
+                                                 {Box{{0, 0, 1}, {5, 4, 4}}, {1, 2, 2}}};
+  std::vector<std::vector<float>> got;
+  std::vector<model::ByteBuffer> stored(boxes.size());
+  std::vector<std::unique_ptr<DeferredRead>> reads;
+  for (std::size_t i = 0; i < boxes.size(); ++i) {  // all prepared before any decodes
+    got.emplace_back(boxes[i].first.num_elements(), -1.0f);
+    auto read = s->prepare_read("t", boxes[i].first, std::as_writable_bytes(std::span(got.back())), boxes[i].second,
+                                stored[i], 1u << 20, 2);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    ASSERT_NE(*read, nullptr);
+    reads.push_back(std::move(read).value());
+  }
+  ThreadRunner two(2);
+  for (auto& read : reads) ASSERT_TRUE(two.run(read->tasks(), [&](std::size_t t, int w) { return read->run(t, w); }).ok());
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    std::vector<float> want(got[i].size(), -2.0f);
+    ASSERT_TRUE(s->read("t", boxes[i].first, std::as_writable_bytes(std::span(want)), boxes[i].second, nullptr).ok());
+    EXPECT_TRUE(std::equal(got[i].begin(), got[i].end(), want.begin(), want.end(),
+                           [](float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }))
+        << "box " << i;
+  }
+  // Not split: an inline chunk (13), raw chunks, or more stored bytes than allowed.
+  std::vector<float> out(5 * 7 * 9);
+  model::ByteBuffer buffer;
+  auto with_inline = open(write_set({5, 7, 9}, {2, 3, 4}, true, 4, 13));
+  auto raw = open(write_set({5, 7, 9}, {2, 3, 4}, false));
+  for (Source* source : {with_inline.get(), raw.get(), s.get()}) {
+    auto read = source->prepare_read("t", Box{{0, 0, 0}, {5, 7, 9}}, std::as_writable_bytes(std::span(out)), {}, buffer,
+                                     source == s.get() ? 10 : 1u << 20, 2);
+    ASSERT_TRUE(read.ok()) << read.error().message;
+    EXPECT_EQ(*read, nullptr);
+  }
+}
+
 TEST_F(KerchunkSourceTest, MissingChunksReadAsTheFillAndInlineChunksAsTheirBytes) {
   // Grid 3x3x3; chunk 4 = (0,1,1) missing, chunk 13 = (1,1,1) inline.
   auto s = open(write_set({5, 7, 9}, {2, 3, 4}, true, 4, 13));

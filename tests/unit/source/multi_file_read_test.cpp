@@ -143,6 +143,35 @@ TEST_F(MultiFileTest, KeepsAtMostTheBoundOfFilesOpen) {
   EXPECT_EQ(source->opens(), opens);
 }
 
+TEST_F(MultiFileTest, APreparedReadInOneFileKeepsItOpenUntilItEnds) {
+  // One file open at most: preparing a read in file 0 and then reading file 2 closes file
+  // 0 for the source, but the prepared read still decodes from it.
+  auto source = open_multi(spec_of(write_parts({4, 2, 6})), /*max_open=*/1);
+  ASSERT_TRUE(testing::variable(source->dataset(), "v").decoded_on_workers);
+  const Box box{{1, 0, 0}, {3, 3, 4}};  // inside file 0 (time 0-3)
+  std::vector<int> out(box.num_elements(), -1);
+  model::ByteBuffer stored;
+  auto read = source->prepare_read("v", box, bytes_of(out), {}, stored, 1u << 20, 2);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_NE(*read, nullptr);
+  std::vector<int> other(1);
+  ASSERT_TRUE(source->read("v", {{7, 0, 0}, {1, 1, 1}}, bytes_of(other)).ok());
+  EXPECT_EQ(source->files_open(), 1u);
+  for (std::size_t t = 0; t < (*read)->tasks(); ++t) ASSERT_TRUE((*read)->run(t, 1).ok());
+  std::size_t i = 0;
+  for (std::size_t k = 0; k < 3; ++k)
+    for (std::size_t y = 0; y < 3; ++y)
+      for (std::size_t x = 0; x < 4; ++x) ASSERT_EQ(out[i++], v_at(1 + k, y, x));
+  // A box across two files, a strided concat dim beyond the file, or w (time second): not split.
+  for (const auto& [name, b, stride] : std::vector<std::tuple<std::string, Box, model::Shape>>{
+           {"v", Box{{3, 0, 0}, {2, 3, 4}}, {}}, {"v", Box{{0, 0, 0}, {2, 3, 4}}, {4, 1, 1}}, {"w", Box{{0, 0}, {3, 2}}, {}}}) {
+    std::vector<int> buffer(b.num_elements());
+    auto r = source->prepare_read(name, b, bytes_of(buffer), stride, stored, 1u << 20, 2);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(*r, nullptr) << name << " " << model::to_string(b.start);
+  }
+}
+
 /// The netCDF id under which this process has `path` open, or -1 (netCDF-C numbers its
 /// open files n << 16).
 int open_ncid(const std::string& path) {
