@@ -319,7 +319,9 @@ class Zpmpi(Contender):
         json.dump(job, open(job_path, "w"))
         # Each rank under its own /usr/bin/time, for the per-rank peak RSS (summed later).
         rss = 'exec /usr/bin/time -f %M -o "$0.$OMPI_COMM_WORLD_RANK" "$@"'
-        return ["mpirun", "-n", str(self.ranks), "--oversubscribe",
+        # mpirun binds each of 2 ranks or fewer to one core: a rank's workers need more.
+        bind = ["--bind-to", "none"] if self.workers > 1 else []
+        return ["mpirun", "-n", str(self.ranks), "--oversubscribe", *bind,
                 "sh", "-c", rss, os.path.join(run_dir, "rss"), ZPMPI, "--config", job_path,
                 "--stats", os.path.join(run_dir, "stats.json")]
 

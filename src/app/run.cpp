@@ -20,6 +20,7 @@
 
 #include "zpmpi/app/cli.hpp"
 #include "zpmpi/app/config.hpp"
+#include "zpmpi/app/cpu_affinity.hpp"
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
@@ -181,6 +182,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
     return std::string();
   }
   describe_plan(plan, state.job);
+  if (auto w = workers_cpu_warning(config.workers, cpus_of_this_process())) log::warn(*w);
   if (!state.job.recommendations.empty() && config.recommendations == "halt")
     return Error{config.path + ": the selection or tiling is not aligned to the source chunks (" +
                      std::to_string(state.job.recommendations.size()) +

@@ -202,8 +202,16 @@ def case_in_flight(r, a):
         line = next(ln for ln in p.stdout.splitlines() if ln.strip().startswith("d2m") and "files, batch" in ln)
         flight = f", {workers} in flight" if workers > 1 else ""
         assert line.endswith("batch [1, 1, 1]" + flight), f"{name}: {line!r}"
+        # mpirun binds each of 2 ranks or fewer to one core: the workers would take turns.
         p = r.run(ranks, "--config", job, "--stats", os.path.join(r.work, name + ".stats.json"))
         expect_ok(p, name)
+        warned = f"workers {workers}, but rank 0 may run on 1 CPU (its affinity)" in p.stderr
+        assert warned == (workers > 1), p.stderr
+        if workers > 1:
+            p = r.run(ranks, "--config", job, "--overwrite", env={"OMPI_MCA_hwloc_base_binding_policy": "none"})
+            expect_ok(p, name + " unbound")
+            cpus = len(os.sched_getaffinity(0))  # unbound: the machine's (the test's own)
+            assert ("its affinity" in p.stderr) == (workers > cpus), p.stderr
         stores[name] = tree(store)
         with open(os.path.join(r.work, name + ".stats.json")) as f:
             stats = json.load(f)

@@ -15,7 +15,9 @@
 // of `batch_chunks` output chunks whose footprint (source hyperslab + per worker one padded
 // chunk buffer and one compressed buffer; plus a staging copy of the hyperslab when the
 // index map is not the identity; plus, for a compressed source, the library's decode
-// buffers: kDecodeChunkBuffers source chunks) fits memory_limit. The plan is a pure,
+// buffers: kDecodeChunkBuffers source chunks) fits memory_limit; with several workers, as
+// many batches as fit (up to one per worker) may be in flight, each with its hyperslab and
+// its stored source chunks fetched ahead (ArrayPlan::batches_in_flight). The plan is a pure,
 // deterministic function of its inputs and round-trips through JSON (rank 0 broadcasts it).
 #pragma once
 
