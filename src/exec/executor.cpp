@@ -116,6 +116,7 @@ struct Slot {
   plan::Batch batch;
   std::unique_ptr<source::DeferredRead> read;
   std::atomic<std::size_t> left{0};  ///< tasks of the current stage (decode, then write) not done
+  bool busy = false;                 ///< guarded by the executor's mutex_
 };
 
 class RankExecutor {
@@ -131,7 +132,6 @@ class RankExecutor {
     for (const plan::ArrayPlan& a : plan.arrays) in_flight = std::max(in_flight, a.batches_in_flight);
     if (in_flight > 1) {
       for (int i = 0; i < in_flight; ++i) slots_.push_back(std::make_unique<Slot>());
-      for (auto& slot : slots_) free_.push_back(slot.get());
       pool_.emplace(static_cast<int>(workers_.size()));
     }
   }
@@ -141,6 +141,10 @@ class RankExecutor {
     if (all_present(batch)) {
       stats_.chunks_present += static_cast<std::uint64_t>(batch.chunks.num_elements());
       return {};
+    }
+    if (!slots_.empty() && batch.array != slots_array_) {
+      ZPMPI_RETURN_IF_ERROR(drain());
+      fit_slots(batch.array);
     }
     if (pool_ && plan_.arrays[batch.array].batches_in_flight > 1) {
       ZPMPI_ASSIGN_OR_RETURN(const bool queued, queue_batch(batch));
@@ -153,13 +157,16 @@ class RankExecutor {
     const std::size_t hyper_bytes = stored.num_elements() * model::dtype_size(spec.read_dtype());
 
     const auto t0 = Clock::now();
-    std::byte* hyper = hyperslab_.get(hyper_bytes);
+    // With batches in flight, all done now, the first slot's buffer: the plan counts no other.
+    Buffer& hyperslab = slots_.empty() ? hyperslab_ : slots_.front()->hyperslab;
+    std::byte* hyper = hyperslab.get(hyper_bytes);
     ZPMPI_RETURN_IF_ERROR(read_hyperslab(spec, stored, hyper, hyper_bytes));
     stats_.seconds_read += seconds_since(t0);
     stats_.bytes_needed += hyper_bytes;
 
     ZPMPI_RETURN_IF_ERROR(write_chunks(batch, hyper));
-    std::uint64_t buffers = hyperslab_.capacity() + staging_.capacity();
+    std::uint64_t buffers = hyperslab.capacity() + staging_.capacity();
+    for (std::size_t i = 1; i < slots_.size(); ++i) buffers += slots_[i]->hyperslab.capacity();
     for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity() + w.row.capacity();
     stats_.peak_buffer = std::max<std::uint64_t>(stats_.peak_buffer, buffers);
     return {};
@@ -265,6 +272,28 @@ class RankExecutor {
       });
   }
 
+  /// Before the first batch of `array`, no batch in flight: frees what its batches will not
+  /// use of the slots' buffers (a slot past its batches_in_flight, a buffer larger than its
+  /// full batch), so that the slots hold no more than this array's plan counts.
+  void fit_slots(std::uint32_t array) {
+    slots_array_ = array;
+    const plan::ArrayPlan& a = plan_.arrays[array];
+    const model::ArrayLayout& spec = a.layout;
+    Box full{Shape(spec.shape.size(), 0), Shape(spec.shape.size())};
+    for (std::size_t d = 0; d < spec.shape.size(); ++d)
+      full.count[d] = std::min(a.batch_chunks[d] * spec.chunks[d], spec.shape[d]);
+    const Box stored = spec.map.stored_box(full);
+    const std::uint64_t hyper = stored.num_elements() * model::dtype_size(spec.read_dtype());
+    const std::uint64_t ahead = plan::fetched_ahead_bytes(spec, stored);
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      Slot& slot = *slots_[i];
+      const bool used = static_cast<int>(i) < a.batches_in_flight;
+      if (!used || slot.hyperslab.capacity() > hyper + model::ByteBuffer::kHugePageBytes) slot.hyperslab.release();
+      if (!used || slot.stored.capacity() > ahead + model::ByteBuffer::kHugePageBytes) slot.stored.release();
+      slot.read.reset();
+    }
+  }
+
   /// `task()`, with an exception turned into an error (a pool thread must not throw).
   static Status guarded(const std::function<Status()>& task) {
     try {
@@ -277,27 +306,34 @@ class RankExecutor {
   /// Records the first error (ok is ignored); tasks not yet started then do nothing.
   void fail(Status status) {
     if (status.ok()) return;
-    std::lock_guard lock(mutex_);
-    if (failure_.ok()) failure_ = std::move(status);
-    failed_ = true;
+    {
+      std::lock_guard lock(mutex_);
+      if (failure_.ok()) failure_ = std::move(status);
+      failed_ = true;
+    }
+    changed_.notify_all();
   }
 
-  /// A free slot once fewer than `in_flight` are busy, or nullptr when a task has failed.
+  /// One of the first `in_flight` slots once it is free (the others hold no buffers: see
+  /// fit_slots), or nullptr when a task has failed.
   Slot* acquire(int in_flight) {
+    const std::size_t n = std::min(slots_.size(), static_cast<std::size_t>(in_flight));
+    Slot* slot = nullptr;
     std::unique_lock lock(mutex_);
     changed_.wait(lock, [&] {
-      return failed_ || (!free_.empty() && slots_.size() - free_.size() < static_cast<std::size_t>(in_flight));
+      for (std::size_t i = 0; i < n && !slot; ++i)
+        if (!slots_[i]->busy) slot = slots_[i].get();
+      return failed_ || slot;
     });
     if (failed_) return nullptr;
-    Slot* slot = free_.back();
-    free_.pop_back();
+    slot->busy = true;
     return slot;
   }
 
   void release(Slot* slot) {
     {
       std::lock_guard lock(mutex_);
-      free_.push_back(slot);
+      slot->busy = false;
     }
     changed_.notify_all();
   }
@@ -305,7 +341,9 @@ class RankExecutor {
   /// Waits until no batch is in flight; the first error of their tasks, if any.
   Status drain() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return free_.size() == slots_.size(); });
+    changed_.wait(lock, [&] {
+      return std::none_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy; });
+    });
     return failure_;
   }
 
@@ -599,15 +637,15 @@ class RankExecutor {
   const ExecOptions& options_;
   std::vector<Worker> workers_;
   ThreadRunner runner_;  ///< runs chunk work, and a source's decoding, on the workers
-  Buffer hyperslab_, staging_;
+  Buffer hyperslab_, staging_;  ///< hyperslab_ unused when there are slots
   Stats stats_;  ///< reads; chunk work is counted per worker
 
   // Batches in flight (none when every array has batches_in_flight 1).
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::uint32_t slots_array_ = UINT32_MAX;  ///< the array the slots' buffers are fitted to
   std::uint64_t slots_peak_ = 0;  ///< the most the slots' buffers held
   std::mutex mutex_;
   std::condition_variable changed_;  ///< a slot freed, or a task failed
-  std::vector<Slot*> free_;          ///< guarded by mutex_
   Status failure_;                   ///< the first error of a task; guarded by mutex_
   std::atomic<bool> failed_{false};
   std::optional<TaskPool> pool_;  ///< last: joined first, while what its tasks use exists

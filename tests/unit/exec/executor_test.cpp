@@ -305,6 +305,48 @@ TEST(Executor, BatchesInFlightFetchOnTheReadingThreadAndDecodeAndWriteOnTheWorke
   }
 }
 
+TEST(Executor, ArraysInFlightAndNotTakeTurnsOnTheSameSlots) {
+  // Arrays of one source variable: "big" (read whole: netCDF-C decodes it), "small" in
+  // rows (two batches in flight), "big2" as big. Each switch drains the slots and fits
+  // their buffers to the next array; every chunk is written, within the plan's memory.
+  model::ArrayLayout big = decoded_on_workers(), small = decoded_on_workers();
+  big.name = "big";
+  big.chunks = {7, 5};
+  big.source.decoded_on_workers = false;
+  small.name = "small";
+  small.chunks = {1, 5};
+  model::ArrayLayout big2 = big;
+  big2.name = "big2";
+  plan::PlanOptions options;
+  options.workers = 2;
+  auto plan = plan::make_plan({big, small, big2}, options);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->arrays[0].batches_in_flight, 1);
+  ASSERT_EQ(plan->arrays[1].batches_in_flight, 2);
+  const fs::path store = fresh_dir("slots_fit");
+  ASSERT_TRUE(zarr::create_store(store, {"big", "small", "big2"}).ok());
+  DeferringSource source(big.shape);
+  auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kNone, 0, 0}, 0});
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->chunks, 1u + 7u + 1u);
+  EXPECT_LE(stats->peak_buffer, plan->max_batch_footprint);
+  EXPECT_EQ(source.prepared.load(), 1);  // small's one batch (its unit is the whole array)
+  EXPECT_EQ(source.reads.size(), 2u);    // big's and big2's
+  for (const char* name : {"big", "big2"}) {
+    const auto bytes = read_file(store / name / "0.0");
+    ASSERT_EQ(bytes.size(), 7u * 5 * 4) << name;
+    std::int32_t last = 0;
+    std::memcpy(&last, bytes.data() + bytes.size() - 4, 4);
+    EXPECT_EQ(last, 604) << name;
+  }
+  for (Index row = 0; row < 7; ++row) {
+    const auto bytes = read_file(store / "small" / zarr::chunk_key({row, 0}));
+    std::int32_t first = 0;
+    std::memcpy(&first, bytes.data(), 4);
+    EXPECT_EQ(first, row * 100) << row;
+  }
+}
+
 TEST(Executor, AReadTheSourceDoesNotSplitIsReadWhole) {
   const model::ArrayLayout spec = decoded_on_workers();
   auto plan = plan_of(spec, 1'000'000, 2);
