@@ -178,21 +178,6 @@ TEST(Executor, PeakBuffersStayWithinThePlan) {
   }
 }
 
-TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
-  const model::ArrayLayout spec = seven_by_five();
-  auto plan = plan_of(spec, 1'000'000, 3);
-  ASSERT_TRUE(plan.ok()) << plan.error().message;
-  const fs::path store = fresh_dir("worker_error");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
-  fs::remove_all(store / "v");  // every chunk write now fails
-  FakeSource source(spec.shape);
-  auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
-  ASSERT_FALSE(stats.ok());
-  EXPECT_EQ(stats.error().code, ExitCode::kRuntime);
-  EXPECT_NE(stats.error().message.find("cannot write " + (store / "v").string()), std::string::npos)
-      << stats.error().message;
-}
-
 TEST(Executor, AFailingReadTaskStopsTheRankWithItsError) {
   const model::ArrayLayout spec = seven_by_five();
   auto plan = plan_of(spec, 1'000'000, 3);
@@ -387,18 +372,22 @@ TEST(Executor, AFailingDeferredDecodeStopsTheRankWithItsErrorAndWritesNothingOfI
   }
 }
 
-TEST(Executor, AFailingWriteInFlightStopsTheRankWithItsError) {
-  const model::ArrayLayout spec = decoded_on_workers();
-  auto plan = plan_of(spec, 1'000'000, 3);
-  ASSERT_TRUE(plan.ok()) << plan.error().message;
-  const fs::path store = fresh_dir("in_flight_write_error");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
-  fs::remove_all(store / "v");  // every chunk write now fails
-  DeferringSource source(spec.shape);
-  auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
-  ASSERT_FALSE(stats.ok());
-  EXPECT_NE(stats.error().message.find("cannot write " + (store / "v").string()), std::string::npos)
-      << stats.error().message;
+TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
+  // Batches read whole, and batches in flight.
+  for (const model::ArrayLayout& spec : {seven_by_five(), decoded_on_workers()}) {
+    auto plan = plan_of(spec, 1'000'000, 3);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    const fs::path store = fresh_dir("worker_error");
+    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    fs::remove_all(store / "v");  // every chunk write now fails
+    DeferringSource source(spec.shape);
+    auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
+    ASSERT_FALSE(stats.ok());
+    EXPECT_EQ(stats.error().code, ExitCode::kRuntime);
+    EXPECT_NE(stats.error().message.find("cannot write " + (store / "v").string()), std::string::npos)
+        << stats.error().message;
+    EXPECT_EQ(source.prepared.load() > 0, plan->arrays[0].batches_in_flight > 1);
+  }
 }
 
 TEST(Executor, ResumeWritesOnlyTheMissingChunksAndReadsNoBatchThatIsComplete) {
