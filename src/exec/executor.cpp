@@ -136,6 +136,8 @@ class RankExecutor {
     }
   }
 
+  ~RankExecutor() { failed_ = true; }  // before pool_ joins: tasks still queued do nothing
+
   Status run_batch(const plan::Batch& batch) {
     if (options_.check) ZPMPI_RETURN_IF_ERROR(options_.check());
     if (all_present(batch)) {
@@ -213,7 +215,7 @@ class RankExecutor {
     const auto t0 = Clock::now();
     std::byte* hyper = slot->hyperslab.get(hyper_bytes);
     auto read = source_.prepare_read(spec.source.name, stored, {hyper, hyper_bytes}, {}, slot->stored,
-                                     plan::fetched_ahead_bytes(spec, stored), pool_->workers());
+                                     array.fetched_ahead, pool_->workers());
     if (!read.ok() || !*read) {
       slot->read.reset();
       release(slot);
@@ -229,47 +231,57 @@ class RankExecutor {
 
     slot->batch = batch;
     slot->read = std::move(read).value();  // ends the slot's previous read, here
-    const std::size_t tasks = slot->read->tasks();
-    if (tasks == 0) {
-      queue_writes(slot);
-      return true;
-    }
-    slot->left = tasks;
-    for (std::size_t i = 0; i < tasks; ++i)
-      pool_->submit([this, slot, i](int w) {
-        if (!failed_) {
-          Worker& worker = workers_[static_cast<std::size_t>(w)];
-          const auto t0 = Clock::now();
-          fail(guarded([&] { return slot->read->run(i, w); }));
-          worker.stats.seconds_read += seconds_since(t0);
-        }
-        if (--slot->left > 0) return;
-        // slot->read stays until the reading thread reuses the slot: ending it may end a
-        // source's file (multi-file), a library call this thread must not make.
-        if (failed_) release(slot);
-        else queue_writes(slot);
-      });
+    queue(slot, slot->read->tasks(), [this, slot](std::size_t i, int w) {
+      Worker& worker = workers_[static_cast<std::size_t>(w)];
+      const auto t0 = Clock::now();
+      fail(guarded([&] { return slot->read->run(i, w); }));
+      worker.stats.seconds_read += seconds_since(t0);
+    }, [this](Slot* done) { queue_writes(done); });
     return true;
   }
 
   /// Queues the writing of every chunk of the slot's batch; the last one frees the slot.
   void queue_writes(Slot* slot) {
-    const auto chunks = static_cast<std::size_t>(slot->batch.chunks.num_elements());
-    if (chunks == 0) {
-      release(slot);
-      return;
-    }
-    slot->left = chunks;
-    for (std::size_t n = 0; n < chunks; ++n)
-      pool_->submit([this, slot, n](int w) {
-        if (!failed_) {
-          Worker& worker = workers_[static_cast<std::size_t>(w)];
-          fail(guarded([&] { return write_chunk(worker, slot->batch, slot->hyperslab.data(), static_cast<Index>(n)); }));
-          std::uint64_t held = worker.chunk.capacity() + worker.encoded.capacity() + worker.row.capacity();
-          worker.stats.peak_buffer = std::max(worker.stats.peak_buffer, held);
+    queue(slot, static_cast<std::size_t>(slot->batch.chunks.num_elements()), [this, slot](std::size_t n, int w) {
+      Worker& worker = workers_[static_cast<std::size_t>(w)];
+      fail(guarded([&] { return write_chunk(worker, slot->batch, slot->hyperslab.data(), static_cast<Index>(n)); }));
+      std::uint64_t held = worker.chunk.capacity() + worker.encoded.capacity() + worker.row.capacity();
+      worker.stats.peak_buffer = std::max(worker.stats.peak_buffer, held);
+    }, [this](Slot* done) { release(done); });
+  }
+
+  /// Queues task(i, worker) for i < n on the pool (skipped once a task has failed); after
+  /// the last, then(slot) without an error, else the slot is freed. Never leaves the slot
+  /// busy: a task that cannot be queued (out of memory) counts as done, with its error.
+  /// slot->read stays until the reading thread reuses the slot: ending it may end a
+  /// source's file (multi-file), a library call the workers must not make.
+  template <class Task, class Then>
+  void queue(Slot* slot, std::size_t n, Task task, Then then) {
+    auto finished = [this, slot, then]() {
+      if (--slot->left > 0) return;
+      if (!failed_) {
+        try {
+          then(slot);
+          return;
+        } catch (const std::exception& e) {
+          fail(runtime_error(std::string("unexpected failure: ") + e.what()));
         }
-        if (--slot->left == 0) release(slot);
-      });
+      }
+      release(slot);
+    };
+    slot->left = n + 1;  // + 1 until every task is queued
+    std::size_t queued = 0;
+    try {
+      for (; queued < n; ++queued)
+        pool_->submit([this, task, finished, queued](int w) {
+          if (!failed_) task(queued, w);
+          finished();
+        });
+    } catch (const std::exception& e) {
+      fail(runtime_error(std::string("unexpected failure: ") + e.what()));
+      slot->left -= n - queued;
+    }
+    finished();
   }
 
   /// Before the first batch of `array`, no batch in flight: frees what its batches will not
@@ -284,12 +296,12 @@ class RankExecutor {
       full.count[d] = std::min(a.batch_chunks[d] * spec.chunks[d], spec.shape[d]);
     const Box stored = spec.map.stored_box(full);
     const std::uint64_t hyper = stored.num_elements() * model::dtype_size(spec.read_dtype());
-    const std::uint64_t ahead = plan::fetched_ahead_bytes(spec, stored);
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       Slot& slot = *slots_[i];
       const bool used = static_cast<int>(i) < a.batches_in_flight;
       if (!used || slot.hyperslab.capacity() > hyper + model::ByteBuffer::kHugePageBytes) slot.hyperslab.release();
-      if (!used || slot.stored.capacity() > ahead + model::ByteBuffer::kHugePageBytes) slot.stored.release();
+      // An array read whole (one batch in flight) counts no stored bytes ahead.
+      if (!used || slot.stored.capacity() > a.fetched_ahead + model::ByteBuffer::kHugePageBytes) slot.stored.release();
       slot.read.reset();
     }
   }
@@ -320,7 +332,7 @@ class RankExecutor {
     const std::size_t n = std::min(slots_.size(), static_cast<std::size_t>(in_flight));
     Slot* slot = nullptr;
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] {
+    wait(lock, [&] {
       for (std::size_t i = 0; i < n && !slot; ++i)
         if (!slots_[i]->busy) slot = slots_[i].get();
       return failed_ || slot;
@@ -341,10 +353,22 @@ class RankExecutor {
   /// Waits until no batch is in flight; the first error of their tasks, if any.
   Status drain() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] {
-      return std::none_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy; });
-    });
+    wait(lock, [&] { return std::none_of(slots_.begin(), slots_.end(), [](const auto& s) { return s->busy; }); });
     return failure_;
+  }
+
+  /// Waits (holding `lock` on mutex_) until `done`; meanwhile, every kPollWait, runs the
+  /// caller's check (another rank's stop, the run's progress: the reading thread's job,
+  /// which the workers' chunks no longer give it while it waits).
+  template <class Done>
+  void wait(std::unique_lock<std::mutex>& lock, Done done) {
+    constexpr auto kPollWait = std::chrono::milliseconds(200);
+    while (!changed_.wait_for(lock, kPollWait, done)) {
+      if (!options_.check) continue;
+      lock.unlock();
+      fail(options_.check());
+      lock.lock();
+    }
   }
 
   /// Linear index of a chunk in C order of the array's chunk grid.

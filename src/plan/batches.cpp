@@ -24,17 +24,6 @@ std::uint64_t source_chunk_bytes(const model::ArrayLayout& s) {
 
 }  // namespace
 
-std::uint64_t fetched_ahead_bytes(const model::ArrayLayout& s, const Box& source_box) {
-  std::uint64_t chunks = 1;
-  for (std::size_t d = 0; d < source_box.rank() && d < s.source.chunks.size(); ++d) {
-    const Index c = std::max<Index>(s.source.chunks[d], 1);
-    if (source_box.count[d] == 0) return 0;
-    const Index first = source_box.start[d] / c, last = (source_box.start[d] + source_box.count[d] - 1) / c;
-    chunks = grid::sat_mul(chunks, last - first + 1);
-  }
-  return grid::sat_mul(chunks, max_encoded_size(source_chunk_bytes(s)));
-}
-
 namespace steps {
 namespace {
 
@@ -124,22 +113,26 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   if (a.batch_footprint > limit)
     return usage_error(too_low_message(options.memory_limit, s, a.batch_footprint));
   a.batches_in_flight = 1;
+  a.fetched_ahead = 0;
   if (options.workers > 1 && s.source.compressed && s.source.decoded_on_workers && s.map.is_identity()) {
-    // Each further batch in flight holds its hyperslab and its stored chunks, fetched
-    // ahead (fetched_ahead_bytes): along a dim not read whole, a box may straddle one
-    // source chunk more than its extent covers.
+    // Every batch in flight holds its stored chunks, fetched ahead: along a dim not read
+    // whole, a box may straddle one source chunk more than its extent covers; each further
+    // batch also holds its hyperslab.
     std::uint64_t chunks = 1;
     for (std::size_t d = 0; d < batch.size() && d < s.source.chunks.size(); ++d) {
       const Index c = std::max<Index>(s.source.chunks[d], 1), e = extent(s, batch, d);
       const Index along = (s.shape[d] + c - 1) / c;
       chunks = grid::sat_mul(chunks, e >= s.shape[d] ? along : std::min(along, (e + c - 1) / c + 1));
     }
-    const std::uint64_t slot = grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()),
-                                             grid::sat_mul(chunks, max_encoded_size(source_chunk_bytes(s))));
-    const std::uint64_t room = (limit - a.batch_footprint) / std::max<std::uint64_t>(slot, 1);
-    a.batches_in_flight = static_cast<int>(std::min<std::uint64_t>(options.workers, 1 + room));
-    a.batch_footprint = grid::sat_add(
-        a.batch_footprint, grid::sat_mul(slot, static_cast<std::uint64_t>(a.batches_in_flight - 1)));
+    const std::uint64_t ahead = grid::sat_mul(chunks, max_encoded_size(source_chunk_bytes(s)));
+    const std::uint64_t slot = grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), ahead);
+    const std::uint64_t spare = limit - a.batch_footprint;
+    if (spare >= grid::sat_add(ahead, slot)) {
+      const std::uint64_t more = std::min<std::uint64_t>(options.workers - 1, (spare - ahead) / slot);
+      a.batches_in_flight = static_cast<int>(1 + more);
+      a.fetched_ahead = ahead;
+      a.batch_footprint = grid::sat_add(a.batch_footprint, grid::sat_add(ahead, grid::sat_mul(slot, more)));
+    }
   }
   return {};
 }

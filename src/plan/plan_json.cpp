@@ -142,7 +142,7 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, ArrayPlan> {
   io("layout", s.layout), io("unit", s.unit), io("unit_grid", s.unit_grid);
-  io("batch_chunks", s.batch_chunks), io("batches_in_flight", s.batches_in_flight);
+  io("batch_chunks", s.batch_chunks), io("batches_in_flight", s.batches_in_flight), io("fetched_ahead", s.fetched_ahead);
   io("batch_footprint", s.batch_footprint);
 }
 template <class Self, class Io>

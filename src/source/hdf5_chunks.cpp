@@ -221,7 +221,10 @@ std::string Hdf5ChunkedVariable::where(std::uint64_t index, const ChunkRef& ref)
   std::string w = context();
   w.append(": chunk ").append(chunk_name(index));
   w.append(" (").append(std::to_string(ref.length)).append(" stored bytes");
-  if (ref.url != 0 && ref.url < masks_.size()) w.append(", filter mask ").append(std::to_string(masks_[ref.url]));
+  if (ref.url != 0) {
+    std::lock_guard lock(masks_mutex_);
+    if (ref.url < masks_.size()) w.append(", filter mask ").append(std::to_string(masks_[ref.url]));
+  }
   return w.append(")");
 }
 
@@ -270,6 +273,7 @@ Result<std::uint32_t> Hdf5ChunkedVariable::variant(unsigned mask) {
   if (!chain.ok()) return chain.error().with_context(context() + ": filter mask " + std::to_string(mask));
   const auto k = static_cast<std::uint32_t>(masks_.size());
   chains_.emplace(k, std::move(chain).value());
+  std::lock_guard lock(masks_mutex_);
   masks_.push_back(mask);
   return k;
 }

@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,7 +69,9 @@ class Hdf5ChunkedVariable final : public ChunkLocator {
   StoredArray array_;
   std::string dtype_;                  ///< zarr dtype string of the stored type ("<f4", ">i2")
   std::vector<boost::json::object> filters_;  ///< the pipeline as codecs, in the order it encodes
-  std::vector<unsigned> masks_;        ///< masks_[k]: the mask of variant k (0 first)
+  std::vector<unsigned> masks_;        ///< masks_[k]: the mask of variant k (0 first); guarded by masks_mutex_
+  /// where() runs on a worker (a decode error) while the reading thread may add a variant.
+  mutable std::mutex masks_mutex_;
   std::map<std::uint32_t, codec::DecodeChain> chains_;  ///< variants k > 0 (node-stable)
   model::Shape grid_;                  ///< chunks per dim
 };

@@ -72,12 +72,6 @@ inline constexpr std::uint64_t kDecodeChunkBuffers = 4;
 /// Upper bound of the encoded size of `n` raw bytes for every codec zpmpi has.
 std::uint64_t max_encoded_size(std::uint64_t n);
 
-/// The stored bytes fetched ahead for a batch in flight whose read is `source_box` of
-/// `array`'s source: every source chunk the box touches, each at most max_encoded_size of
-/// its decoded bytes (deflate, shuffle and zstd expand incompressible data by less). A
-/// read whose chunks are stored larger is not fetched ahead.
-std::uint64_t fetched_ahead_bytes(const model::ArrayLayout& array, const Box& source_box);
-
 struct ArrayPlan {
   model::ArrayLayout layout;  ///< chunks decided (choose_output_chunks); the rest as transform left it
   Shape unit;          ///< unit extent in elements per dim (a multiple of chunks, or the dim length)
@@ -88,8 +82,14 @@ struct ArrayPlan {
   /// write the ones before, so that batches of fewer source chunks than workers (one
   /// 100MB chunk each) still keep every worker busy. 1 unless workers > 1, zpmpi decodes
   /// the source (decoded_on_workers), the map is the identity, and memory_limit holds
-  /// that many hyperslabs and their stored chunks (fetched_ahead_bytes) besides the rest.
+  /// that many hyperslabs and their stored chunks (fetched_ahead) besides the rest.
   int batches_in_flight = 1;
+  /// With batches in flight, the most stored bytes one of them fetches ahead: every source
+  /// chunk its box may touch (one more per dim than its extent covers: a box may straddle,
+  /// and each file of a multi-file source starts its own chunks), each at most
+  /// max_encoded_size of its decoded bytes (deflate, shuffle and zstd expand less); 0
+  /// otherwise. A read whose chunks are stored larger is not fetched ahead.
+  std::uint64_t fetched_ahead = 0;
   std::uint64_t batch_footprint = 0;  ///< bytes the array's batches in flight need
   bool operator==(const ArrayPlan&) const = default;
 };

@@ -1,6 +1,7 @@
 #include "zpmpi/exec/executor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstring>
 #include <filesystem>
@@ -222,6 +223,7 @@ class DeferringSource : public FakeSource {
   }
   std::thread::id reading_thread = std::this_thread::get_id();
   bool decline = false;
+  int task_delay_ms = 0;  ///< each decoding task takes at least this long
   std::atomic<int> prepared{0}, tasks_run{0};
   std::atomic<bool> task_on_reading_thread{false};
 
@@ -233,6 +235,7 @@ class DeferringSource : public FakeSource {
       if (worker < 0 || worker >= workers) return runtime_error("worker id out of range");
       if (std::this_thread::get_id() == src.reading_thread) src.task_on_reading_thread = true;
       ++src.tasks_run;
+      if (src.task_delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(src.task_delay_ms));
       const Index row = box.start[0] + static_cast<Index>(i);
       if (src.fail_row && row == *src.fail_row) return runtime_error("row " + std::to_string(row));
       for (Index j = 0; j < box.count[1]; ++j) {
@@ -330,6 +333,33 @@ TEST(Executor, ArraysInFlightAndNotTakeTurnsOnTheSameSlots) {
     std::memcpy(&first, bytes.data(), 4);
     EXPECT_EQ(first, row * 100) << row;
   }
+}
+
+TEST(Executor, TheReadingThreadKeepsCheckingWhileItWaitsForTheBatchesInFlight) {
+  // The reading thread polls the run channel (another rank's stop, progress) through
+  // check(); with batches in flight it waits for slots instead of writing chunks, and must
+  // keep checking meanwhile: a stop then ends the rank before the slow batches are done.
+  const model::ArrayLayout spec = decoded_on_workers();
+  auto plan = plan_of(spec, 1'000'000, 2);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir("in_flight_check");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  int batches = 0;
+  for (const plan::Region& region : plan::regions_of_rank(*plan, 0))
+    plan::for_each_batch(*plan, region, [&](const plan::Batch&) { ++batches; });
+  ASSERT_GE(batches, 2);
+  DeferringSource source(spec.shape);
+  source.task_delay_ms = 300;
+  ExecOptions options{store, {codec::CodecId::kNone, 0, 0}, 0};
+  // The stop comes once every batch is queued: only a check while waiting can see it.
+  options.check = [&]() -> Status {
+    if (std::this_thread::get_id() == source.reading_thread && source.prepared.load() == batches)
+      return Error{"stopped by rank 1", ExitCode::kInterrupted};
+    return {};
+  };
+  auto stats = run_rank(*plan, source, options);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.error().message, "stopped by rank 1");
 }
 
 TEST(Executor, AReadTheSourceDoesNotSplitIsReadWhole) {

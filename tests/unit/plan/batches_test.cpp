@@ -177,14 +177,14 @@ TEST(SizeBatches, DecodingOnWorkersCountsTheBuffersOfEveryWorker) {
   auto a = make_plan({zipped}, three);
   auto b = make_plan({on_workers}, three);
   ASSERT_TRUE(a.ok() && b.ok());
-  // One decoder (HDF5's, on the reading thread) against one per worker; and the two more
-  // batches in flight, each a hyperslab of one chunk and the stored bytes of the two source
-  // chunks a box of 24 steps may straddle.
-  const std::uint64_t chunk = 24 * 100 * 100 * 4;
+  // One decoder (HDF5's, on the reading thread) against one per worker; and three batches
+  // in flight, each with the stored bytes of the two source chunks a box of 24 steps may
+  // straddle, two more with a hyperslab of one chunk.
+  const std::uint64_t chunk = 24 * 100 * 100 * 4, ahead = 2 * max_encoded_size(chunk);
   EXPECT_EQ(a->arrays[0].batches_in_flight, 1);
   EXPECT_EQ(b->arrays[0].batches_in_flight, 3);
-  EXPECT_EQ(b->max_batch_footprint - a->max_batch_footprint,
-            2u * 4 * chunk + 2 * (chunk + 2 * max_encoded_size(chunk)));
+  EXPECT_EQ(b->arrays[0].fetched_ahead, ahead);
+  EXPECT_EQ(b->max_batch_footprint - a->max_batch_footprint, 2u * 4 * chunk + 3 * ahead + 2 * chunk);
 }
 
 TEST(SizeBatches, BatchesInFlightAsManyAsWorkersAndMemoryAllow) {
@@ -192,8 +192,8 @@ TEST(SizeBatches, BatchesInFlightAsManyAsWorkersAndMemoryAllow) {
   auto s = spec("t2m", {240, 721, 1440}, {24, 721, 1440}, {24, 721, 1440});
   s.source.compressed = true;
   s.source.decoded_on_workers = true;
-  const std::uint64_t chunk = 24ull * 721 * 1440 * 4;
-  const std::uint64_t slot = chunk + 2 * max_encoded_size(chunk);
+  const std::uint64_t chunk = 24ull * 721 * 1440 * 4, ahead = 2 * max_encoded_size(chunk);
+  const std::uint64_t slot = chunk + ahead;
   auto one = make_plan({s}, opts(1, 1, 2'000'000'000, 1));
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->arrays[0].batches_in_flight, 1);  // one worker: nothing to overlap
@@ -207,15 +207,17 @@ TEST(SizeBatches, BatchesInFlightAsManyAsWorkersAndMemoryAllow) {
     return chunk + workers * (4 * chunk + chunk + max_encoded_size(chunk));
   };
   const std::uint64_t single = one_batch(2);
-  EXPECT_EQ(two->arrays[0].batch_footprint, single + slot);
+  EXPECT_EQ(two->arrays[0].batch_footprint, single + ahead + slot);
+  EXPECT_EQ(two->arrays[0].fetched_ahead, ahead);
   EXPECT_LE(two->max_batch_footprint, 2'000'000'000u);
   // Memory for one batch only: one in flight, the plan as before.
-  auto tight = make_plan({s}, opts(1, 1, single + slot - 1, 2));
+  auto tight = make_plan({s}, opts(1, 1, single + ahead + slot - 1, 2));
   ASSERT_TRUE(tight.ok());
   EXPECT_EQ(tight->arrays[0].batches_in_flight, 1);
   EXPECT_EQ(tight->arrays[0].batch_footprint, single);
+  EXPECT_EQ(tight->arrays[0].fetched_ahead, 0u);
   // More workers than memory for their batches: as many as fit.
-  auto four = make_plan({s}, opts(1, 1, one_batch(4) + 2 * slot, 4));
+  auto four = make_plan({s}, opts(1, 1, one_batch(4) + ahead + 2 * slot, 4));
   ASSERT_TRUE(four.ok());
   EXPECT_EQ(four->arrays[0].batches_in_flight, 3);
   // netCDF-C decodes it (on the reading thread): nothing is fetched ahead.
@@ -233,13 +235,6 @@ TEST(SizeBatches, BatchesInFlightAsManyAsWorkersAndMemoryAllow) {
   EXPECT_EQ(rev->arrays[0].batches_in_flight, 1);
 }
 
-TEST(FetchedAhead, EverySourceChunkTheBoxTouchesAtItsLargestStoredSize) {
-  auto s = spec("v", {48, 100, 100}, {24, 100, 100}, {10, 100, 30});
-  const std::uint64_t chunk = 10 * 100 * 30 * 4;
-  EXPECT_EQ(fetched_ahead_bytes(s, Box{Shape{0, 0, 0}, Shape{24, 100, 100}}), 3u * 4 * max_encoded_size(chunk));
-  EXPECT_EQ(fetched_ahead_bytes(s, Box{Shape{5, 0, 29}, Shape{10, 1, 2}}), 2u * 2 * max_encoded_size(chunk));
-  EXPECT_EQ(fetched_ahead_bytes(s, Box{Shape{5, 0, 0}, Shape{0, 1, 2}}), 0u);
-}
 
 TEST(SizeBatches, UncompressedSourcesStopAtThePreferredSize) {
   // ERA5-like re-chunk: a row of 5 x 5 chunks of 168 x 145 x 288 floats is 700MB. With
