@@ -148,6 +148,24 @@ def rmtree(path):
         os.remove(path)
 
 
+# A VM with free page reporting (a Firecracker guest like RESULTS.md's machine) hands freed
+# pages back to its host; a page touched again costs a host fault. Measured there: 448 files
+# of 5 MB written 0-1 s after the previous 2.2 GB were removed took 0.35-0.69 s, 3 s or more
+# after 1.5-1.9 s. So whether a run's page-cache writes are "hot" depended on how long its
+# harness took since the previous run's removal. Every timed run and every write probe pass
+# now starts after the same wait, so runs and floor start from the same state of memory.
+PAGE_REPORTING = os.path.isdir("/sys/module/page_reporting")
+SETTLE_SECONDS = 3.0 if PAGE_REPORTING else 0.0
+
+
+def settle():
+    """Untimed, before a timed run or write: the previous run's writeback out of the way, and
+    on a page-reporting VM, the memory freed since handed back to the host."""
+    os.sync()
+    if SETTLE_SECONDS:
+        time.sleep(SETTLE_SECONDS)
+
+
 def time_v(path):
     """Fields of a /usr/bin/time -v report."""
     out = {}
@@ -493,11 +511,13 @@ def encode_rate(ref, case, repeats):
     return case_nbytes(case, ref) / median_time(encode, repeats)
 
 
-def probe_rate(args, repeats):
+def probe_rate(args, repeats, before=None):
     """(bytes/s, output of the last pass) of one core running stage_probe `args`: the median
-    pass of `repeats` (each prints "<seconds> <bytes> ...")."""
+    pass of `repeats` (each prints "<seconds> <bytes> ..."), each after `before()` if given."""
     passes = []
     for _ in range(repeats):
+        if before:
+            before()
         out = subprocess.run([STAGE_PROBE] + [str(a) for a in args], check=True, stdout=subprocess.PIPE,
                              text=True).stdout.split()
         passes.append((float(out[0]), out))
@@ -519,7 +539,7 @@ def cp_rate(path, repeats):
     try:
         for _ in range(repeats):
             rmtree(dst)
-            os.sync()  # untimed, as before every run
+            settle()  # untimed, as before every run
             t0 = time.perf_counter()
             subprocess.run(["cp", path, dst], check=True)
             times.append(time.perf_counter() - t0)
@@ -578,16 +598,18 @@ def measure_floor(size, ref, cases, repeats):
         ekey = f"{key}" + ("" if "index" not in case else ", sel")
         if ekey not in rates["encode_zpmpi"]:
             codec = {"zstd1": '{"id": "zstd", "level": 1}', "lz4": '{"id": "lz4"}', "none": "null"}[case["codec"]]
-            chunks = case["out_chunks"] if case["chunking"] != "tiled" else [TILE[d] for d in DIMS]
+            tiled = case["chunking"] == "tiled"
+            chunks = [TILE[d] for d in DIMS] if tiled else case["out_chunks"]
+            # Tiles at the edges are padded to the full tile (with NaN), and zpmpi encodes the padding.
             rate, out = probe_rate(["encode", source_path(size, "raw"), codec, ",".join(map(str, chunks)),
-                                    probe_box(case), *DATA_VARS], repeats)
+                                    "pad" if tiled else "cut", probe_box(case), *DATA_VARS], repeats)
             pieces, encoded = int(out[3]), int(out[2])
             rates["encode_zpmpi"][ekey] = float("inf") if case["codec"] == "none" else rate
             # One core creating the case's chunk files (of their encoded size) in the output
             # file system; at most 2000 of them per pass.
             count = min(pieces, 2000)
             rates["write"][ekey], _ = probe_rate(["write", os.path.join(WORK, "write-probe"),
-                                                  max(1, encoded // max(pieces, 1)), count], repeats)
+                                                  max(1, encoded // max(pieces, 1)), count], repeats, settle)
             rates["write"][ekey] *= (int(out[1]) / max(encoded, 1))  # in uncompressed bytes per second
             log(f"floor: zpmpi encode {ekey} {rates['encode_zpmpi'][ekey] / 1e6:.0f} MB/s, write "
                 f"{rates['write'][ekey] / 1e6:.0f} MB/s (uncompressed bytes) per core")
@@ -618,7 +640,7 @@ def run_one(contender, case, src, repeat, logs, ref):
     tfile = os.path.join(run_dir, "time.txt")
     env = dict(os.environ, **MPI_ENV)
     rec = {"contender": contender.name, "case": case["name"], "repeat": repeat, "command": cmd}
-    os.sync()  # untimed: the previous run's writeback does not land in this one's time
+    settle()  # untimed: the previous run's writeback does not land in this one's time
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(["/usr/bin/time", "-v", "-o", tfile] + cmd, capture_output=True,
@@ -715,6 +737,10 @@ def markdown(rows, cases, conts, rates, floor, meta):
              f"median seconds. Warm page cache (the sources are read once before, and fit in memory); "
              f"outputs are not fsynced (but by the `fsync` contender). Every run's output is checked against the source (t2m, d2m "
              f"and time values, chunks and codec) before its time counts. Total {meta['total_minutes']:.1f} min.\n")
+    if meta.get("settle_seconds"):
+        L.append(f"Every timed run, `cp` pass and write-probe pass starts {meta['settle_seconds']:.0f} s after an "
+                 "`os.sync()`: this machine hands freed pages back to its host (free page reporting), and a "
+                 "page-cache write into such pages is 2-4x slower; the wait starts runs and floor from the same state of memory.\n")
     L.append("MB/s = uncompressed t2m+d2m bytes written (for `sel` cases the selection; 1 MB = 1e6 B) / median seconds; best s = the fastest repeat. `vs -n 2` = median "
              "seconds / zpmpi -n 2's (above 1 = slower). RSS max = largest single process (for mpirun "
              "the largest rank); RSS sum = all ranks / workers + client. Output bytes and files "
@@ -743,7 +769,8 @@ def markdown(rows, cases, conts, rates, floor, meta):
     L.append(f"floor MB/s = min(cp, cores / (1/read + 1/encode + 1/write)), cores = {rates['cores']}, each stage "
              f"one core running the library calls zpmpi makes (benchmarks/stage_probe.cpp): read = zpmpi's Source "
              f"reading t2m and d2m one source chunk at a time on one thread (its own decode of netCDF-4 and "
-             f"kerchunk chunks); encode = zpmpi's codec on the case's output chunks; write = creating the "
+             f"kerchunk chunks); encode = zpmpi's codec on the case's output chunks (a tiled case's edge tiles "
+             f"padded to the full tile, as zpmpi writes them), per byte of the source; write = creating the "
              f"case's chunk files (their encoded size; temporary file, write, rename) in the output file "
              f"system, counted in uncompressed bytes per second; cp as below.\n")
     for k, v in rates.get("read_zpmpi", {}).items():
@@ -960,7 +987,7 @@ def main():
     meta = {"size": a.size, "started": started, "repeats": a.repeats, "machine": machine(),
             "data": f"{ref.nt} hours x {NLAT} x {NLON}, t2m and d2m float32 ({ref.nbytes / 1e6:.1f} MB); "
                     f"sources {', '.join(f'{s}: {os.path.getsize(source_path(a.size, s)) / 1e6:.1f} MB' for s in SOURCES)}",
-            "load_start": load_start, "commands": commands}
+            "load_start": load_start, "commands": commands, "settle_seconds": SETTLE_SECONDS}
     if a.plan_benchmark:
         log("planner micro-benchmark")
         meta["plan_benchmark"] = run_plan_benchmark(a.plan_benchmark, a.out)

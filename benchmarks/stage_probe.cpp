@@ -4,19 +4,22 @@
 //       reads each variable through zpmpi's Source (decoder "zpmpi": its own decode of
 //       netCDF-4 chunks, or of a kerchunk set; "netcdf-c": netCDF-C's), `hours` time steps
 //       at a time, on this thread only; box "t0:t1,y0:y1,x0:x1" (or "all").
-//   stage_probe encode <uri> <codec json> <t,y,x out chunks> <box> <var>...
+//   stage_probe encode <uri> <codec json> <t,y,x out chunks> <edge> <box> <var>...
 //       encodes every output chunk of the box with zpmpi's codec (the chunks are cut from
-//       the source first, untimed).
+//       the source first, untimed); edge "cut": chunks at the box's end are cut short, as
+//       Zarr stores them; "pad": they are padded to the full chunk with NaN, as the tiled
+//       preprocessor's tiles are (its encode covers the padding too).
 //   stage_probe write <dir> <bytes> <count>
 //       creates `count` chunk files of `bytes` bytes in <dir> as zpmpi does (temporary file,
 //       write, rename), then removes them (untimed).
 // Each prints "<seconds> <bytes>" for one pass (the caller takes medians over runs):
-// uncompressed bytes for read and encode (which adds "<encoded bytes> <chunks>"), bytes
+// source bytes for read and encode (which adds "<encoded bytes> <chunks>"), bytes
 // written for write.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -104,7 +107,7 @@ int read_stage(int argc, char** argv) {
 }
 
 int encode_stage(int argc, char** argv) {
-  if (argc < 7) die("encode <uri> <codec json> <t,y,x> <box> <var>...");
+  if (argc < 8) die("encode <uri> <codec json> <t,y,x> <cut|pad> <box> <var>...");
   auto s = open(argv[2], "zpmpi");
   auto spec = zpmpi::codec::codec_spec_from_json(boost::json::parse(argv[3]));
   if (!spec.ok()) die(spec.error().message);
@@ -115,26 +118,35 @@ int encode_stage(int argc, char** argv) {
     chunks.push_back(std::stoull(c.substr(0, comma)));
     c = comma == std::string::npos ? "" : c.substr(comma + 1);
   }
+  const std::string edge = argv[5];
+  if (edge != "cut" && edge != "pad") die("edge must be cut or pad, not " + edge);
   // Every output chunk of the box, cut out first (untimed).
   std::vector<std::vector<std::byte>> pieces;
   std::uint64_t bytes = 0;
   std::vector<std::byte> slab;
-  for (int i = 6; i < argc; ++i) {
+  for (int i = 7; i < argc; ++i) {
     const auto* v = s->dataset().find_variable(argv[i]);
     if (!v || v->shape.size() != 3 || chunks.size() != 3) die("3-D variables and chunks only");
-    const Box box = box_of(argv[5], *v);
+    if (edge == "pad" && v->dtype != zpmpi::model::DType::f4) die("pad: float32 variables only");
+    const Box box = box_of(argv[6], *v);
     const std::size_t elem = zpmpi::model::dtype_size(v->dtype);
     read_slabs(*s, *v, box, chunks[0], slab, [&](const Box& part, const std::vector<std::byte>& data) {
       for (Index y = 0; y < part.count[1]; y += chunks[1])
         for (Index x = 0; x < part.count[2]; x += chunks[2]) {
           const Index ny = std::min(chunks[1], part.count[1] - y), nx = std::min(chunks[2], part.count[2] - x);
-          auto& piece = pieces.emplace_back(part.count[0] * ny * nx * elem);
-          std::size_t at = 0;
+          // A padded piece keeps the full chunk's row length and row count.
+          const Index nt = edge == "pad" ? chunks[0] : part.count[0];
+          const Index py = edge == "pad" ? chunks[1] : ny, px = edge == "pad" ? chunks[2] : nx;
+          auto& piece = pieces.emplace_back(nt * py * px * elem);
+          if (edge == "pad") {
+            const float nan = std::numeric_limits<float>::quiet_NaN();
+            for (std::size_t at = 0; at < piece.size(); at += elem) std::memcpy(piece.data() + at, &nan, elem);
+          }
           for (Index t = 0; t < part.count[0]; ++t)
-            for (Index j = 0; j < ny; ++j, at += nx * elem)
-              std::memcpy(piece.data() + at, data.data() + ((t * part.count[1] + y + j) * part.count[2] + x) * elem,
-                          nx * elem);
-          bytes += piece.size();
+            for (Index j = 0; j < ny; ++j)
+              std::memcpy(piece.data() + ((t * py + j) * px) * elem,
+                          data.data() + ((t * part.count[1] + y + j) * part.count[2] + x) * elem, nx * elem);
+          bytes += part.count[0] * ny * nx * elem;  // source bytes: the rate is per byte of the source
         }
     });
   }
