@@ -74,6 +74,14 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// A fresh directory holding an empty store of `arrays` (a failure to create it fails the test).
+fs::path fresh_store(const std::string& name, const std::vector<std::string>& arrays = {"v"}) {
+  const fs::path store = fresh_dir(name);
+  const auto created = zarr::create_store(store, arrays);
+  EXPECT_TRUE(created.ok()) << created.error().message;
+  return store;
+}
+
 void check_store(const fs::path& store, const codec::CodecSpec& spec, Shape shape, Shape chunks,
                  std::int32_t fill) {
   auto codec = codec::make_codec(spec);
@@ -133,8 +141,7 @@ TEST_P(ExecutorTest, WritesEveryChunkPaddedWithTheFillValue) {
   auto plan = plan_of(spec, GetParam().memory_limit, GetParam().workers);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
 
-  const fs::path store = fresh_dir(GetParam().name);
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  const fs::path store = fresh_store(GetParam().name);
   FakeSource source(shape);
   std::uint64_t chunks_written = 0, bytes_needed = 0;
   for (int rank = 0; rank < 2; ++rank) {
@@ -169,8 +176,7 @@ TEST(Executor, PeakBuffersStayWithinThePlan) {
   for (int workers : {1, 2, 4}) {
     auto plan = plan_of(spec, 1'000'000, workers);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
-    const fs::path store = fresh_dir("peak_" + std::to_string(workers));
-    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    const fs::path store = fresh_store("peak_" + std::to_string(workers));
     FakeSource source(spec.shape);
     auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
     ASSERT_TRUE(stats.ok()) << stats.error().message;
@@ -183,8 +189,7 @@ TEST(Executor, AFailingReadTaskStopsTheRankWithItsError) {
   const model::ArrayLayout spec = seven_by_five();
   auto plan = plan_of(spec, 1'000'000, 3);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
-  const fs::path store = fresh_dir("read_task_error");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  const fs::path store = fresh_store("read_task_error");
   FakeSource source(spec.shape);
   source.fail_row = 4;
   std::string message;
@@ -268,8 +273,7 @@ TEST(Executor, BatchesInFlightFetchOnTheReadingThreadAndDecodeAndWriteOnTheWorke
     auto plan = plan_of(spec, 1'000'000, workers);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     ASSERT_EQ(plan->arrays[0].batches_in_flight, workers);
-    const fs::path store = fresh_dir("in_flight_" + std::to_string(workers));
-    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    const fs::path store = fresh_store("in_flight_" + std::to_string(workers));
     DeferringSource source(spec.shape);
     std::uint64_t chunks = 0, needed = 0, peak = 0;
     for (int rank = 0; rank < 2; ++rank) {
@@ -311,8 +315,7 @@ TEST(Executor, ArraysInFlightAndNotTakeTurnsOnTheSameSlots) {
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->arrays[0].batches_in_flight, 1);
   ASSERT_EQ(plan->arrays[1].batches_in_flight, 2);
-  const fs::path store = fresh_dir("slots_fit");
-  ASSERT_TRUE(zarr::create_store(store, {"big", "small", "big2"}).ok());
+  const fs::path store = fresh_store("slots_fit", {"big", "small", "big2"});
   DeferringSource source(big.shape);
   auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kNone, 0, 0}, 0});
   ASSERT_TRUE(stats.ok()) << stats.error().message;
@@ -342,8 +345,7 @@ TEST(Executor, TheReadingThreadKeepsCheckingWhileItWaitsForTheBatchesInFlight) {
   const model::ArrayLayout spec = decoded_on_workers();
   auto plan = plan_of(spec, 1'000'000, 2);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
-  const fs::path store = fresh_dir("in_flight_check");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  const fs::path store = fresh_store("in_flight_check");
   int batches = 0;
   for (const plan::Region& region : plan::regions_of_rank(*plan, 0))
     plan::for_each_batch(*plan, region, [&](const plan::Batch&) { ++batches; });
@@ -367,8 +369,7 @@ TEST(Executor, AReadTheSourceDoesNotSplitIsReadWhole) {
   auto plan = plan_of(spec, 1'000'000, 2);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->arrays[0].batches_in_flight, 2);
-  const fs::path store = fresh_dir("in_flight_declined");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  const fs::path store = fresh_store("in_flight_declined");
   DeferringSource source(spec.shape);
   source.decline = true;
   for (int rank = 0; rank < 2; ++rank) {
@@ -385,8 +386,7 @@ TEST(Executor, AFailingDeferredDecodeStopsTheRankWithItsErrorAndWritesNothingOfI
   for (int workers : {2, 4}) {
     auto plan = plan_of(spec, 1'000'000, workers);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
-    const fs::path store = fresh_dir("in_flight_error_" + std::to_string(workers));
-    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    const fs::path store = fresh_store("in_flight_error_" + std::to_string(workers));
     DeferringSource source(spec.shape);
     source.fail_row = 4;
     std::string message;
@@ -407,8 +407,7 @@ TEST(Executor, AFailingWorkerStopsTheRankWithItsError) {
   for (const model::ArrayLayout& spec : {seven_by_five(), decoded_on_workers()}) {
     auto plan = plan_of(spec, 1'000'000, 3);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
-    const fs::path store = fresh_dir("worker_error");
-    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    const fs::path store = fresh_store("worker_error");
     fs::remove_all(store / "v");  // every chunk write now fails
     DeferringSource source(spec.shape);
     auto stats = run_rank(*plan, source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, 0});
@@ -438,8 +437,7 @@ TEST(Executor, ResumeWritesOnlyTheMissingChunksAndReadsNoBatchThatIsComplete) {
       complete += all ? 1 : 0;
     });
   ASSERT_GT(complete, 0u) << "the plan's batches are too large for this test";
-  const fs::path store = fresh_dir("resume_present");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  const fs::path store = fresh_store("resume_present");
   // Chunks 0.0 and 2.1 exist already (linear 0 and 7 in the 3 x 3 grid).
   const std::vector<std::vector<bool>> present{{true, false, false, false, false, false, false, true, false}};
   FakeSource source(spec.shape);
@@ -465,8 +463,7 @@ TEST(Executor, ACheckThatSaysStopEndsTheRankBetweenChunksWithItsError) {
   const model::ArrayLayout spec = seven_by_five();
   auto plan = plan_of(spec, 1'000'000, 2);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
-  const fs::path store = fresh_dir("check_stops");
-  ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+  const fs::path store = fresh_store("check_stops");
   FakeSource source(spec.shape);
   std::atomic<int> calls{0};
   ExecOptions options{store, {codec::CodecId::kZstd, 1, 1}, 0};
@@ -497,8 +494,7 @@ TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
     auto plan = plan_of(spec, compressed ? 1100 + plan::kDecodeChunkBuffers * 7 * 5 * 4 : 1100, 1);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     ASSERT_EQ(plan->arrays[0].batch_chunks, (Shape{1, 1}));
-    const fs::path store = fresh_dir(compressed ? "amplification_zip" : "amplification_raw");
-    ASSERT_TRUE(zarr::create_store(store, {"v"}).ok());
+    const fs::path store = fresh_store(compressed ? "amplification_zip" : "amplification_raw");
     FakeSource source(spec.shape);
     std::uint64_t needed = 0, decoded = 0, batches = 0;
     for (int rank = 0; rank < 2; ++rank) {
