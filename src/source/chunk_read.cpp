@@ -357,9 +357,13 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
   std::vector<Stored> group;
   std::vector<std::string> whole;  // [at] whole-file chunks of the group
   std::uint64_t in_flight = 0;  // stored bytes of the group in fetched_
-  auto run_group = [&]() -> Status {
+  // `more`: the budget cut this group short and others follow. Its buffer then takes the
+  // whole budget at once, so that later groups (of this read or the next) never grow it:
+  // each growth would leave the old block resident (zpmpi keeps freed memory) and touch as
+  // much new memory again, a cost on hosts where first touches are slow.
+  auto run_group = [&](bool more) -> Status {
     if (group.empty()) return {};
-    fetched_.get(static_cast<std::size_t>(in_flight));
+    fetched_.get(static_cast<std::size_t>(more ? std::max(in_flight, budget) : in_flight));
     if (!requests.empty()) {
       // Pointers into fetched_ are set now that it has the group's size.
       for (std::size_t i = 0, r = 0; i < group.size(); ++i)
@@ -409,7 +413,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     const bool whole_file = ref.url != ChunkRef::kInline && ref.length == ChunkRef::kWholeFile;
     const std::uint64_t stored = ref.url == ChunkRef::kInline ? 0 : whole_file ? chunk_bytes : ref.length;
     if (!group.empty() && (in_flight + stored > budget || group.size() >= 1024)) {
-      ZPMPI_RETURN_IF_ERROR(run_group());
+      ZPMPI_RETURN_IF_ERROR(run_group(true));
       in_flight = 0;
     }
     Stored p{i, ref, 0, nullptr, whole_file};
@@ -430,7 +434,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     in_flight += stored;
     group.push_back(p);
   }
-  return run_group();
+  return run_group(false);
 }
 
 }  // namespace zpmpi::source
