@@ -120,6 +120,7 @@ int encode_stage(int argc, char** argv) {
   }
   const std::string edge = argv[5];
   if (edge != "cut" && edge != "pad") die("edge must be cut or pad, not " + edge);
+  const bool pad = edge == "pad";
   // Every output chunk of the box, cut out first (untimed).
   std::vector<std::vector<std::byte>> pieces;
   std::uint64_t bytes = 0;
@@ -127,7 +128,7 @@ int encode_stage(int argc, char** argv) {
   for (int i = 7; i < argc; ++i) {
     const auto* v = s->dataset().find_variable(argv[i]);
     if (!v || v->shape.size() != 3 || chunks.size() != 3) die("3-D variables and chunks only");
-    if (edge == "pad" && v->dtype != zpmpi::model::DType::f4) die("pad: float32 variables only");
+    if (pad && v->dtype != zpmpi::model::DType::f4) die("pad: float32 variables only");
     const Box box = box_of(argv[6], *v);
     const std::size_t elem = zpmpi::model::dtype_size(v->dtype);
     read_slabs(*s, *v, box, chunks[0], slab, [&](const Box& part, const std::vector<std::byte>& data) {
@@ -135,10 +136,9 @@ int encode_stage(int argc, char** argv) {
         for (Index x = 0; x < part.count[2]; x += chunks[2]) {
           const Index ny = std::min(chunks[1], part.count[1] - y), nx = std::min(chunks[2], part.count[2] - x);
           // A padded piece keeps the full chunk's row length and row count.
-          const Index nt = edge == "pad" ? chunks[0] : part.count[0];
-          const Index py = edge == "pad" ? chunks[1] : ny, px = edge == "pad" ? chunks[2] : nx;
+          const Index nt = pad ? chunks[0] : part.count[0], py = pad ? chunks[1] : ny, px = pad ? chunks[2] : nx;
           auto& piece = pieces.emplace_back(nt * py * px * elem);
-          if (edge == "pad") {
+          if (pad) {
             const float nan = std::numeric_limits<float>::quiet_NaN();
             for (std::size_t at = 0; at < piece.size(); at += elem) std::memcpy(piece.data() + at, &nan, elem);
           }

@@ -91,8 +91,9 @@ class ChunkedReader {
                                                 const model::Shape& stride, std::span<std::byte> out,
                                                 model::ByteBuffer& stored, std::uint64_t max_stored, int workers);
 
-  /// Bytes of the stored-chunk buffer kept across reads: at most 2 chunks per worker, or
-  /// one chunk's stored bytes when a chunk alone is larger.
+  /// Bytes of the buffer kept across reads for a group's stored chunks (at most 2 chunks
+  /// per worker, or one chunk's stored bytes when a chunk alone is larger) or the staged
+  /// rows of a strided read.
   std::size_t fetched_capacity() const { return fetched_.capacity(); }
 
  private:
