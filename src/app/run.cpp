@@ -175,10 +175,18 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
-  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options));
+  // Planning and its report grow with the grid: a stop signal ends them (see make_plan).
+  const plan::StopCheck stop = []() -> Status {
+    if (const int sig = exec::stop_signal())
+      return Error{"interrupted by " + exec::signal_name(sig) + " while planning", ExitCode::kInterrupted};
+    return {};
+  };
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options, stop));
   for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
   if (cli.plan_only) {  // the report only, nothing written
-    std::cout << plan_report_output(config, dataset, state.job, plan, cli.plan_json) << std::flush;
+    ZPMPI_ASSIGN_OR_RETURN(const std::string report,
+                           plan_report_output(config, dataset, state.job, plan, cli.plan_json, stop));
+    std::cout << report << std::flush;
     return std::string();
   }
   describe_plan(plan, state.job);
