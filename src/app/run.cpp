@@ -43,6 +43,7 @@
 #include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/file_write.hpp"
+#include "zpmpi/zarr/side_file.hpp"
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
@@ -62,6 +63,9 @@ struct Rank0State {
   std::unique_ptr<source::Source> source;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
+  /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
+  /// job refused early) only created when it does not exist; never when refused.
+  enum class StatsFile { kUnchecked, kAccepted, kRefused } stats_file = StatsFile::kUnchecked;
 };
 
 /// Chunks per dim of an array's grid.
@@ -151,6 +155,12 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
 
   ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
+  if (!config.stats.empty()) {  // before anything runs: writing it replaces what is there
+    state.stats_file = Rank0State::StatsFile::kRefused;
+    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.stats ? "--stats" : config.path + ": stats", config.stats,
+                                                config.store, protected_paths(state.source_spec, config.path)));
+  }
+  state.stats_file = Rank0State::StatsFile::kAccepted;
   ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
   const model::Dataset& dataset = state.source->dataset();
   for (const auto& s : dataset.skipped) log::warn("skipping " + s);
@@ -426,7 +436,12 @@ int run(int argc, char** argv) {
   };
   auto write_report = [&](const Status& outcome) -> Status {
     const std::string path = cli->stats ? *cli->stats : state.config.stats;
-    if (rank != 0 || path.empty()) return {};
+    using StatsFile = Rank0State::StatsFile;
+    if (rank != 0 || path.empty() || state.stats_file == StatsFile::kRefused) return {};
+    std::error_code ec;
+    if (state.stats_file == StatsFile::kUnchecked && std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+      return runtime_error("--stats " + path + ": not written over: the job was refused before the path could be "
+                           "checked against its source and store");
     fill_report(outcome);
     return write_summary(path, report);
   };
