@@ -209,6 +209,9 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
                  ExitCode::kHalted};
 
   if (cli.verify) {  // the store as it is: no lock, no copy, nothing written to it
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(config.store, ec)))
+      return runtime_error("verify: no store at " + config.store);
     return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level,
                                          false, std::move(plan)});
   }
@@ -339,8 +342,8 @@ void apply_test_hooks(int rank, exec::ExecOptions& options) {
 /// zpmpi verify, after every rank compared its chunks: rank 0 compares the metadata and the
 /// one-chunk arrays (written by this job into a scratch directory), gathers every rank's
 /// findings and reports them by key. Exit 0 only when nothing differs.
-int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVerifier& verifier,
-                  const exec::Stats& totals) {
+int report_verify(const mpi::Session& session, Rank0State& state, const plan::RegionPlan& plan,
+                  const ChunkVerifier& verifier, const exec::Stats& totals) {
   std::string mine;
   for (const std::string& p : verifier.problems()) mine += p + "\n";
   Status local;
@@ -362,6 +365,9 @@ int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVer
       ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(scratch, state.job.group_attrs, state.job.metadata(),
                                                  codec::compressor_json(codec)));
       for (const std::string& p : compare_files(scratch, store)) mine += p + "\n";
+      std::map<std::string, model::Shape> grids;
+      for (const auto& a : plan.arrays) grids[a.layout.name] = chunk_grid(a.layout);
+      for (const std::string& p : extra_entries(scratch, store, grids)) mine += p + "\n";
       return {};
     });
     std::error_code ec;
@@ -590,7 +596,8 @@ int run(int argc, char** argv) {
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;
   if (stats.ok()) log::debug("this rank: " + stage_times(local, workers));
-  if (cli->verify) return status.ok() ? report_verify(session, state, *verifier, *report.totals) : stop(status.error());
+  if (cli->verify) return status.ok() ? report_verify(session, state, message->plan, *verifier, *report.totals)
+                                                    : stop(status.error());
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
