@@ -111,8 +111,9 @@ std::string bytes_text(const json::value& v) { return model::format_bytes(v.to_n
 
 }  // namespace
 
-json::object plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
-                         const plan::RegionPlan& plan, const std::vector<std::string>& warnings) {
+Result<json::object> plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                                 const plan::RegionPlan& plan, const std::vector<std::string>& warnings,
+                                 const plan::StopCheck& stop) {
   json::object r;
   json::object source, dims;
   source["uri"] = dataset.uri;
@@ -140,13 +141,19 @@ json::object plan_report(const Config& config, const model::Dataset& dataset, co
 
   const int ranks = plan.options.num_ranks;
   std::vector<RankFigures> per(static_cast<std::size_t>(ranks));
+  std::uint64_t until_check = plan::kStopCheckEvery;
+  Status stopped;
   for (const plan::Region& region : plan.regions) {
     RankFigures& f = per.at(static_cast<std::size_t>(region.rank));
     const plan::ArrayPlan& ap = plan.arrays[region.array];
     const model::ArrayLayout& spec = ap.layout;
     const std::uint64_t chunk_bytes = model::num_elements(spec.chunks) * model::dtype_size(spec.dtype);
     f.regions += 1;
-    plan::for_each_batch(plan, region, [&](const plan::Batch& b) {
+    const bool all = plan::for_each_batch_while(plan, region, [&](const plan::Batch& b) {
+      if (stop && --until_check == 0) {
+        until_check = plan::kStopCheckEvery;
+        if (stopped = stop(); !stopped.ok()) return false;
+      }
       f.batches += 1;
       f.chunks += b.chunks.num_elements();
       f.bytes_raw += b.chunks.num_elements() * chunk_bytes;
@@ -155,7 +162,9 @@ json::object plan_report(const Config& config, const model::Dataset& dataset, co
       f.bytes_needed += stored.num_elements() * model::dtype_size(spec.dtype);
       f.bytes_decoded += batch_decoded_bytes(spec, stored);
       f.peak = std::max(f.peak, ap.batch_footprint);
+      return true;
     });
+    if (!all) return stopped.error();
   }
   // Rank 0 writes the text and coarse index arrays whole, one chunk each.
   for (const auto& a : job.text_arrays) per.front().chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
@@ -252,9 +261,10 @@ std::string plan_report_text(const json::object& r) {
   return out.str();
 }
 
-std::string plan_report_output(const Config& config, const model::Dataset& dataset, const JobArrays& job,
-                               const plan::RegionPlan& plan, bool as_json) {
-  const json::object report = plan_report(config, dataset, job, plan, plan::small_chunk_warnings(plan));
+Result<std::string> plan_report_output(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                                       const plan::RegionPlan& plan, bool as_json, const plan::StopCheck& stop) {
+  ZPMPI_ASSIGN_OR_RETURN(const json::object report,
+                         plan_report(config, dataset, job, plan, plan::small_chunk_warnings(plan), stop));
   return as_json ? json::serialize(report) + "\n" : plan_report_text(report);
 }
 

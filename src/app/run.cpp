@@ -43,6 +43,7 @@
 #include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/file_write.hpp"
+#include "zpmpi/zarr/side_file.hpp"
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
@@ -62,6 +63,9 @@ struct Rank0State {
   std::unique_ptr<source::Source> source;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
+  /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
+  /// job refused early) only created when it does not exist; never when refused.
+  enum class StatsFile { kUnchecked, kAccepted, kRefused } stats_file = StatsFile::kUnchecked;
 };
 
 /// Chunks per dim of an array's grid.
@@ -151,6 +155,12 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
 
   ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
+  if (!config.stats.empty()) {  // before anything runs: writing it replaces what is there
+    state.stats_file = Rank0State::StatsFile::kRefused;
+    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.stats ? "--stats" : config.path + ": stats", config.stats,
+                                                config.store, protected_paths(state.source_spec, config.path)));
+  }
+  state.stats_file = Rank0State::StatsFile::kAccepted;
   ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
   const model::Dataset& dataset = state.source->dataset();
   for (const auto& s : dataset.skipped) log::warn("skipping " + s);
@@ -175,10 +185,18 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
-  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options));
+  // Planning and its report grow with the grid: a stop signal ends them (see make_plan).
+  const plan::StopCheck stop = []() -> Status {
+    if (const int sig = exec::stop_signal())
+      return Error{"interrupted by " + exec::signal_name(sig) + " while planning", ExitCode::kInterrupted};
+    return {};
+  };
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options, stop));
   for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
   if (cli.plan_only) {  // the report only, nothing written
-    std::cout << plan_report_output(config, dataset, state.job, plan, cli.plan_json) << std::flush;
+    ZPMPI_ASSIGN_OR_RETURN(const std::string report,
+                           plan_report_output(config, dataset, state.job, plan, cli.plan_json, stop));
+    std::cout << report << std::flush;
     return std::string();
   }
   describe_plan(plan, state.job);
@@ -191,6 +209,9 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
                  ExitCode::kHalted};
 
   if (cli.verify) {  // the store as it is: no lock, no copy, nothing written to it
+    std::error_code ec;
+    if (!std::filesystem::exists(std::filesystem::symlink_status(config.store, ec)))
+      return runtime_error("verify: no store at " + config.store);
     return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level,
                                          false, std::move(plan)});
   }
@@ -321,8 +342,8 @@ void apply_test_hooks(int rank, exec::ExecOptions& options) {
 /// zpmpi verify, after every rank compared its chunks: rank 0 compares the metadata and the
 /// one-chunk arrays (written by this job into a scratch directory), gathers every rank's
 /// findings and reports them by key. Exit 0 only when nothing differs.
-int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVerifier& verifier,
-                  const exec::Stats& totals) {
+int report_verify(const mpi::Session& session, Rank0State& state, const plan::RegionPlan& plan,
+                  const ChunkVerifier& verifier, const exec::Stats& totals) {
   std::string mine;
   for (const std::string& p : verifier.problems()) mine += p + "\n";
   Status local;
@@ -344,6 +365,9 @@ int report_verify(const mpi::Session& session, Rank0State& state, const ChunkVer
       ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(scratch, state.job.group_attrs, state.job.metadata(),
                                                  codec::compressor_json(codec)));
       for (const std::string& p : compare_files(scratch, store)) mine += p + "\n";
+      std::map<std::string, model::Shape> grids;
+      for (const auto& a : plan.arrays) grids[a.layout.name] = chunk_grid(a.layout);
+      for (const std::string& p : extra_entries(scratch, store, grids)) mine += p + "\n";
       return {};
     });
     std::error_code ec;
@@ -418,13 +442,19 @@ int run(int argc, char** argv) {
   };
   auto write_report = [&](const Status& outcome) -> Status {
     const std::string path = cli->stats ? *cli->stats : state.config.stats;
-    if (rank != 0 || path.empty()) return {};
+    using StatsFile = Rank0State::StatsFile;
+    if (rank != 0 || path.empty() || state.stats_file == StatsFile::kRefused) return {};
+    std::error_code ec;
+    if (state.stats_file == StatsFile::kUnchecked && std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
+      return runtime_error("--stats " + path + ": not written over: the job was refused before the path could be "
+                           "checked against its source and store");
     fill_report(outcome);
     return write_summary(path, report);
   };
-  auto write_store_stats = [&]() -> Status {
-    const std::filesystem::path path = state.store->build_path() / zarr::kMarkerName / zarr::kStatsName;
-    return write_summary(path.string(), report, "the store's statistics");
+  auto write_store_stats = [&]() -> Status {  // inside the copy: nothing through a link (zarr/store.hpp)
+    const std::string text = summary_json(report);
+    return zarr::write_store_file(state.store->build_path(), std::filesystem::path(zarr::kMarkerName) / zarr::kStatsName,
+                                  std::as_bytes(std::span(text)), std::string(zarr::kStatsName) + ".tmp");
   };
   auto stop = [&](const Error& error) {
     if (rank == 0) {
@@ -566,7 +596,8 @@ int run(int argc, char** argv) {
   report.per_rank = collective(session, gather_per_rank(session, local));
   const int workers = report.workers;
   if (stats.ok()) log::debug("this rank: " + stage_times(local, workers));
-  if (cli->verify) return status.ok() ? report_verify(session, state, *verifier, *report.totals) : stop(status.error());
+  if (cli->verify) return status.ok() ? report_verify(session, state, message->plan, *verifier, *report.totals)
+                                                    : stop(status.error());
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {

@@ -56,7 +56,8 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options);
 
 /// Cuts the units of all arrays (array order, then C order) into options.num_jobs
 /// contiguous runs, split at array boundaries; `total_bytes` is the bytes of all units.
-std::vector<Region> balance(const std::vector<ArrayPlan>& arrays, const PlanOptions& options,
-                            std::uint64_t total_bytes);
+/// `stop` is asked every kStopCheckEvery units; its error ends the pass.
+Result<std::vector<Region>> balance(const std::vector<ArrayPlan>& arrays, const PlanOptions& options,
+                                    std::uint64_t total_bytes, const StopCheck& stop = {});
 
 }  // namespace zpmpi::plan::steps

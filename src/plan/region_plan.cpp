@@ -12,7 +12,8 @@
 
 namespace zpmpi::plan {
 
-Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options) {
+Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options,
+                             const StopCheck& stop) {
   ZPMPI_RETURN_IF_ERROR(steps::validate(arrays, options));
   RegionPlan plan;
   plan.options = options;
@@ -30,11 +31,18 @@ Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanO
     plan.max_batch_footprint = std::max(plan.max_batch_footprint, a.batch_footprint);
   }
   if (worst) return usage_error(steps::too_low_message(options.memory_limit, worst->layout, worst->batch_footprint));
-  plan.regions = steps::balance(plan.arrays, options, plan.total_bytes);
+  ZPMPI_ASSIGN_OR_RETURN(plan.regions, steps::balance(plan.arrays, options, plan.total_bytes, stop));
   return plan;
 }
 
 void for_each_batch(const RegionPlan& plan, const Region& region, const std::function<void(const Batch&)>& fn) {
+  for_each_batch_while(plan, region, [&](const Batch& b) {
+    fn(b);
+    return true;
+  });
+}
+
+bool for_each_batch_while(const RegionPlan& plan, const Region& region, const std::function<bool(const Batch&)>& fn) {
   const ArrayPlan& a = plan.arrays[region.array];
   const model::ArrayLayout& s = a.layout;
   const std::size_t rank = s.shape.size();
@@ -57,9 +65,10 @@ void for_each_batch(const RegionPlan& plan, const Region& region, const std::fun
         batch.chunks.count[d] = std::min(a.batch_chunks[d], unit_count[d] - offset);
       }
       batch.elements = grid::element_box(batch.chunks, s.shape, s.chunks);
-      fn(batch);
+      if (!fn(batch)) return false;
     } while (grid::next_index(batch_index, batch_grid));
   }
+  return true;
 }
 
 std::vector<Region> regions_of_rank(const RegionPlan& plan, int rank) {

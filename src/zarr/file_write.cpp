@@ -33,15 +33,14 @@ int write_all(int fd, std::span<const std::byte> bytes) {
   return 0;
 }
 
-std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
-                                                      const std::filesystem::path& tmp,
-                                                      std::span<const std::byte> bytes, bool durable) {
+std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::string& name, const std::string& tmp,
+                                                         std::span<const std::byte> bytes, bool durable) {
   using Step = FileWriteFailure::Step;
   const auto fail = [&](Step step, int err) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(dir_fd, tmp.c_str(), 0);
     return FileWriteFailure{step, err};
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return FileWriteFailure{Step::kCreate, errno};
   if (const int err = write_all(fd, bytes)) {
     ::close(fd);
@@ -53,16 +52,22 @@ std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::pat
     return fail(Step::kWrite, err);
   }
   if (::close(fd) != 0) return fail(Step::kWrite, errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(Step::kRename, errno);
-  if (durable) {  // the rename itself is durable only once the directory is synced
-    const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return FileWriteFailure{Step::kSync, errno};
-    const int err = ::fsync(dfd) == 0 ? 0 : errno;
-    ::close(dfd);
-    if (err != 0) return FileWriteFailure{Step::kSync, err};
-  }
+  if (::renameat(dir_fd, tmp.c_str(), dir_fd, name.c_str()) != 0) return fail(Step::kRename, errno);
+  // The rename itself is durable only once the directory is synced.
+  if (durable && ::fsync(dir_fd) != 0) return FileWriteFailure{Step::kSync, errno};
   return std::nullopt;
+}
+
+std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
+                                                      const std::filesystem::path& tmp,
+                                                      std::span<const std::byte> bytes, bool durable) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return FileWriteFailure{FileWriteFailure::Step::kCreate, errno};
+  const auto failure =
+      write_file_atomically_at(dir_fd, path.filename().string(), tmp.filename().string(), bytes, durable);
+  ::close(dir_fd);
+  return failure;
 }
 
 }  // namespace zpmpi::zarr

@@ -29,27 +29,67 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-/// write_file_atomically, with errors that name `path` (and `tmp` for the rename).
-Status write_atomically(const fs::path& path, const fs::path& tmp, const void* bytes, std::size_t size,
-                        bool durable = false) {
-  const auto failure = write_file_atomically(path, tmp, {static_cast<const std::byte*>(bytes), size}, durable);
-  if (!failure) return {};
-  if (failure->step == FileWriteFailure::Step::kSync)
-    return runtime_error("cannot sync the directory of " + path.string() + ": " + errno_text(failure->error));
-  if (failure->step == FileWriteFailure::Step::kRename)
-    return runtime_error("cannot rename " + tmp.string() + " to " + path.string() + ": " + errno_text(failure->error));
-  return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
+/// Closes a descriptor on every way out.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+/// `path` (one level of a store, on the way to `target`) is not a directory zpmpi may
+/// enter: say what it is.
+Error not_entered(const fs::path& path, int err, const fs::path& target) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(path, ec)))
+    return runtime_error(path.string() + " is a symbolic link where a store entry should be; zpmpi writes nothing "
+                         "in a store through a link: remove the link");
+  if (err == ENOTDIR) return runtime_error(path.string() + " is not a directory where the store has one");
+  return runtime_error("cannot write " + target.string() + ": " + errno_text(err));
+}
+
+/// The directory `relative` below `store`, each level from `store` down opened with
+/// O_NOFOLLOW relative to the one above (store's own parents are resolved: store_path.hpp).
+Status open_store_dir(const fs::path& store, const fs::path& relative, const fs::path& target, Fd& out) {
+  Fd dir{::open(store.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+  if (dir.fd < 0) return not_entered(store, errno, target);
+  fs::path at = store;
+  for (const fs::path& part : relative) {
+    at /= part;
+    Fd next{::openat(dir.fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+    if (next.fd < 0) return not_entered(at, errno, target);
+    std::swap(dir.fd, next.fd);
+  }
+  std::swap(out.fd, dir.fd);
+  return {};
 }
 
 /// Metadata documents are written by one process (rank 0), so a fixed temporary name
 /// (".zarray" -> ".zarray.tmp") cannot collide.
-Status write_document(const fs::path& path, const boost::json::value& doc) {
+Status write_document(const fs::path& store, const fs::path& relative, const boost::json::value& doc) {
   const std::string text = dump_json(doc);
-  return write_atomically(path, path.parent_path() / (path.filename().string() + ".tmp"), text.data(),
-                          text.size());
+  return write_store_file(store, relative, std::as_bytes(std::span(text)), relative.filename().string() + ".tmp");
 }
 
 }  // namespace
+
+Status write_store_file(const fs::path& store, const fs::path& relative, std::span<const std::byte> bytes,
+                        const std::string& tmp, bool durable) {
+  const fs::path path = store / relative;
+  Fd dir;
+  ZPMPI_RETURN_IF_ERROR(open_store_dir(store, relative.parent_path(), path, dir));
+  const auto failure = write_file_atomically_at(dir.fd, relative.filename().string(), tmp, bytes, durable);
+  if (!failure) return {};
+  if (failure->step == FileWriteFailure::Step::kSync)
+    return runtime_error("cannot sync the directory of " + path.string() + ": " + errno_text(failure->error));
+  const fs::path tmp_path = path.parent_path() / tmp;
+  if (failure->step == FileWriteFailure::Step::kRename)
+    return runtime_error("cannot rename " + tmp_path.string() + " to " + path.string() + ": " +
+                         errno_text(failure->error));
+  if (failure->step == FileWriteFailure::Step::kCreate && failure->error == ELOOP)
+    return not_entered(tmp_path, ELOOP, path);
+  return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
+}
 
 Status check_array_name(const fs::path& store, const std::string& name) {
   if (auto st = check_name(name); !st.ok())
@@ -66,31 +106,30 @@ Status create_store(const fs::path& path, const std::vector<std::string>& array_
   for (const auto& name : array_names) {
     fs::create_directory(path / name, ec);
     if (ec) return runtime_error("cannot create " + (path / name).string() + ": " + ec.message());
+    if (!fs::is_directory(fs::symlink_status(path / name, ec))) return not_entered(path / name, ENOTDIR, path / name);
   }
   // .zgroup now: it proves the store is writable before any rank spends time reading.
-  return write_document(path / ".zgroup", boost::json::object{{"zarr_format", 2}});
+  return write_document(path, ".zgroup", boost::json::object{{"zarr_format", 2}});
 }
 
 Status write_chunk(const fs::path& store, const std::string& array, const std::string& key,
                    std::span<const std::byte> bytes, int writer_id, bool durable) {
   // The temporary name is hidden (zarr-python lists only chunk keys) and unique per writer,
   // so two ranks that ever wrote the same chunk would not corrupt each other's file.
-  const fs::path dir = store / array;
-  return write_atomically(dir / key, dir / ("." + key + ".tmp" + std::to_string(writer_id)), bytes.data(),
-                          bytes.size(), durable);
+  return write_store_file(store, fs::path(array) / key, bytes, "." + key + ".tmp" + std::to_string(writer_id), durable);
 }
 
 Status write_metadata(const fs::path& store, const boost::json::object& group_attrs,
                       const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor) {
-  ZPMPI_RETURN_IF_ERROR(write_document(store / ".zgroup", boost::json::object{{"zarr_format", 2}}));
-  ZPMPI_RETURN_IF_ERROR(write_document(store / ".zattrs", group_attrs));
+  ZPMPI_RETURN_IF_ERROR(write_document(store, ".zgroup", boost::json::object{{"zarr_format", 2}}));
+  ZPMPI_RETURN_IF_ERROR(write_document(store, ".zattrs", group_attrs));
   for (const auto& a : arrays) {
-    const fs::path dir = store / a.layout.name;
-    ZPMPI_RETURN_IF_ERROR(write_document(dir / ".zarray", zarray_json(a.layout, compressor)));
-    ZPMPI_RETURN_IF_ERROR(write_document(dir / ".zattrs", array_zattrs_json(a)));
+    const fs::path dir = a.layout.name;
+    ZPMPI_RETURN_IF_ERROR(write_document(store, dir / ".zarray", zarray_json(a.layout, compressor)));
+    ZPMPI_RETURN_IF_ERROR(write_document(store, dir / ".zattrs", array_zattrs_json(a)));
   }
   // Last: a store with .zmetadata is complete.
-  return write_document(store / ".zmetadata", zmetadata_json(group_attrs, arrays, compressor));
+  return write_document(store, ".zmetadata", zmetadata_json(group_attrs, arrays, compressor));
 }
 
 }  // namespace zpmpi::zarr

@@ -56,14 +56,29 @@ std::string local_time(std::time_t t) {
   return text;
 }
 
+/// The command that removes `path` as it is: `rm -r` for a directory with entries,
+/// `rmdir` for an empty one (plain `rm` removes neither), `rm` for anything else (a link
+/// itself, not its target).
+std::string remove_command(const fs::path& path) {
+  struct stat st{};
+  const std::string quoted = shell_quote(path.string());
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return "rm " + quoted;
+  std::error_code ec;
+  return (fs::is_empty(path, ec) && !ec ? "rmdir " : "rm -r ") + quoted;
+}
+
 /// The refusal for a lock that exists, by what can be known about its holder.
 Error held(const StorePath& store, const fs::path& lock) {
   bool readable = false;
   const ProcessIdentity holder = parse_lock_record(read_small_file(lock, &readable));
   struct stat st{};
   const std::string since = ::stat(lock.c_str(), &st) == 0 ? ", since " + local_time(st.st_mtime) : "";
-  const std::string rm = "rm " + shell_quote(lock.string());
+  const std::string rm = remove_command(lock);
   const std::string& s = store.path.string();
+  if (::lstat(lock.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return runtime_error("store " + s + " is locked by " + lock.string() + ", which is " +
+                         (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                         ", not a zpmpi lock; if no zpmpi run is writing this store, remove it: " + rm);
   if (holder.host.empty() || holder.pid <= 0)
     return runtime_error("store " + s + " is locked by " + lock.string() +
                          ", which does not say who holds it; if no zpmpi run is writing this store, "

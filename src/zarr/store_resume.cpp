@@ -9,7 +9,7 @@
 
 #include <boost/json.hpp>
 
-#include "zpmpi/zarr/file_write.hpp"
+#include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 
 namespace zpmpi::zarr {
@@ -23,8 +23,8 @@ std::string shorten(std::string text) {
   return text;
 }
 
-/// The chunk index of `name` ("i.j.k") in `grid`, as a linear C-order index; nullopt when
-/// the name is not a chunk key of this grid.
+}  // namespace
+
 std::optional<std::uint64_t> chunk_index(std::string_view name, const model::Shape& grid) {
   if (grid.empty()) return name == "0" ? std::optional<std::uint64_t>(0) : std::nullopt;
   std::uint64_t linear = 0;
@@ -45,14 +45,10 @@ std::optional<std::uint64_t> chunk_index(std::string_view name, const model::Sha
   return d == grid.size() ? std::optional<std::uint64_t>(linear) : std::nullopt;
 }
 
-}  // namespace
-
 Status write_resume_record(const fs::path& copy, const json::object& record) {
-  const fs::path path = copy / kMarkerName / kResumeRecordName;
   const std::string text = json::serialize(record);
-  const auto failed = write_file_atomically(path, path.string() + ".tmp", {reinterpret_cast<const std::byte*>(text.data()), text.size()});
-  if (failed) return runtime_error("cannot write " + path.string() + ": " + std::strerror(failed->error));
-  return {};
+  return write_store_file(copy, fs::path(kMarkerName) / kResumeRecordName, std::as_bytes(std::span(text)),
+                          std::string(kResumeRecordName) + ".tmp");
 }
 
 std::optional<json::object> read_resume_record(const fs::path& copy) {

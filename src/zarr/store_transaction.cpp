@@ -8,7 +8,6 @@
 #include <chrono>
 #include <cstring>
 #include <cstdlib>
-#include <fstream>
 #include <thread>
 
 #include "zpmpi/zarr/store.hpp"
@@ -110,6 +109,20 @@ Result<fs::path> find_resumable(const StorePath& store, const boost::json::objec
                        "; run without --resume to start again (the partial copy is then removed)");
 }
 
+/// --resume: the copy is written on as it is, so it must hold nothing but store entries -
+/// above all no symbolic link, through which its writes would land elsewhere.
+Status check_adoptable(const StorePath& store, const fs::path& copy) {
+  const ForeignEntries foreign = find_foreign_entries(copy);
+  if (foreign.count == 0) return {};
+  std::error_code ec;
+  const bool link = fs::is_symlink(fs::symlink_status(foreign.first, ec));
+  return runtime_error("cannot resume store " + store.path.string() + ": the interrupted run's copy holds " +
+                       (link ? "a symbolic link " + foreign.first.string() + " where a store entry should be"
+                             : foreign.first.string() + ", which is not part of a Zarr store") +
+                       and_others(foreign.count) + "; zpmpi writes nothing in a store through a link or beside "
+                       "foreign files: remove it, or run without --resume to start again");
+}
+
 void hold_for_tests() {
   const char* hold = std::getenv("ZPMPI_TEST_HOLD_STORE_LOCK");
   if (!hold || !*hold) return;
@@ -141,6 +154,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   fs::path adopted;
   if (request.resume) {
     ZPMPI_ASSIGN_OR_RETURN(adopted, find_resumable(store, request.resume_record));
+    if (!adopted.empty()) ZPMPI_RETURN_IF_ERROR(check_adoptable(store, adopted));
     // No copy left and a complete store in place: the run being resumed ended (or was
     // killed after its swap). There is nothing to do; the lock goes with `done`.
     if (adopted.empty() && existed && !fs::is_symlink(st) && fs::is_regular_file(store.path / ".zmetadata", ec)) {
@@ -176,7 +190,8 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   // The marker first, so a copy killed at any later point is recognisable as zpmpi's.
   fs::create_directory(build / kMarkerName, ec);
   if (ec) return runtime_error("cannot create " + (build / kMarkerName).string() + ": " + ec.message());
-  std::ofstream(build / kMarkerName / "owner") << lock_record(me, store.path);
+  const std::string owner = lock_record(me, store.path);
+  ZPMPI_RETURN_IF_ERROR(write_store_file(build, fs::path(kMarkerName) / "owner", std::as_bytes(std::span(owner)), "owner.tmp"));
   ZPMPI_RETURN_IF_ERROR(write_resume_record(build, request.resume_record));
   ZPMPI_RETURN_IF_ERROR(create_store(build, request.array_names));
   hold_for_tests();

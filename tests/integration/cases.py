@@ -15,6 +15,9 @@ CASE:
   cli                 --help, --version, bad flags, --store/--memory-limit/--num-jobs overrides
   stats               --stats FILE (and the job's "stats"): the JSON summary against the store it
                       describes; written on failure too, with the error and what is known
+  stats_guard         --stats naming the source, the job file, a file of the store or of its copy:
+                      refused in one line before anything runs; nothing changed
+  plan_stop           SIGTERM / SIGINT end `zpmpi plan` of a 10^8-chunk grid within seconds
   mpi_failure         ZPMPI_TEST_MPI_FAIL makes one MPI call fail on one rank: one error line
                       naming the call and MPI's text, a non-zero exit, no hang, the old store intact
   chains | recommendations | bad_preprocessors   preprocessors against xarray's own isel/sel/roll
@@ -45,11 +48,11 @@ from multifile_cases import case_multifile, case_multifile_mismatch  # noqa: E40
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
-from plan_cases import case_plan_matches_run  # noqa: E402,F401
+from plan_cases import case_plan_matches_run, case_plan_stop  # noqa: E402,F401
 from install_cases import case_install  # noqa: E402,F401
 from xform_cases import case_xform, case_xform_guards, case_xform_memory, case_xform_expand  # noqa: E402,F401
 from progress_cases import case_progress  # noqa: E402,F401
-from store_stats_cases import case_store_stats  # noqa: E402,F401
+from store_stats_cases import case_store_stats, case_stats_guard  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -1273,8 +1276,8 @@ CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
 CASES += ["tiled", "tiled_guards"]
-CASES += ["multinode", "plan_matches_run", "install"]
-CASES += ["progress", "store_stats"]
+CASES += ["multinode", "plan_matches_run", "plan_stop", "install"]
+CASES += ["progress", "store_stats", "stats_guard"]
 CASES += ["xform", "xform_guards", "xform_memory", "xform_expand"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]

@@ -96,3 +96,38 @@ def plan_names(store):
         meta = json.load(f)["metadata"]
     names = [k.split("/")[0] for k in meta if k.endswith("/.zarray")]
     return sorted(names)
+
+
+def case_plan_stop(r, a):
+    """Issue 25, item 12: `zpmpi plan` of a huge grid ignored SIGTERM and ^C (11 minutes
+    through `timeout`): planning and its report now end promptly, with a non-zero status
+    and one line naming the signal. The grid: 10^4 x 10^4 one-element chunks of a netCDF-4
+    variable nothing was written to (a small file), max_chunks raised to allow them."""
+    import signal
+    import time
+    import netCDF4
+    from cases import ENV
+    source = os.path.join(r.work, "huge.nc")
+    with netCDF4.Dataset(source, "w") as ds:
+        ds.createDimension("y", 10_000)
+        ds.createDimension("x", 10_000)
+        ds.createVariable("v", "u1", ("y", "x"), chunksizes=(1, 1))
+    job = r.job("huge", source=source, store=os.path.join(r.work, "huge.zarr"), chunks={"y": 1, "x": 1},
+                max_chunks=10**9)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        p = subprocess.Popen([r.zpmpi, "plan", "--config", job], env=ENV, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
+        time.sleep(2)
+        assert p.poll() is None, f"zpmpi plan ended before the signal: exit {p.returncode}\n{p.communicate()}"
+        sent = time.monotonic()
+        p.send_signal(sig)
+        try:
+            out, err = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            sys.exit(f"FAIL: zpmpi plan still running 10 s after {sig.name}")
+        took = time.monotonic() - sent
+        errors = [line for line in err.splitlines() if "error:" in line]
+        if p.returncode == 0 or len(errors) != 1 or f"interrupted by {sig.name} while planning" not in errors[0]:
+            sys.exit(f"FAIL: zpmpi plan after {sig.name}: exit {p.returncode}\nstdout:\n{out}\nstderr:\n{err}")
+        print(f"ok zpmpi plan of 10^8 chunks: {sig.name} ended it in {took:.2f} s, exit {p.returncode}")

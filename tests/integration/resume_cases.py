@@ -13,7 +13,11 @@ CASE:
               no temporary file, consolidated metadata valid (--trials, --ranks)
   refuse      --resume with a changed config or a changed source is refused naming what differs
   verify      zpmpi verify: a clean store passes; a flipped byte, a truncated and a deleted
-              chunk are each reported by key
+              chunk are each reported by key, and so is what the job does not write (a chunk
+              outside the grid, another array, a stray file) and a chunk that is a directory;
+              a store that is not there is one line
+  links       links planted in a killed run's copy: an owner file linked elsewhere is replaced,
+              not written through; a linked array directory makes --resume refuse, naming it
 Test hooks used (see README "Test hooks"): ZPMPI_TEST_WRITE_DELAY_MS, ZPMPI_TEST_FAIL_WRITE.
 """
 import argparse
@@ -21,6 +25,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -360,11 +365,91 @@ def case_verify(r, a):
     reported = [line for line in out.splitlines() if line.startswith("zpmpi: verify: ")]
     assert len(reported) == 4, reported
     print("ok the damaged store: " + "; ".join(line[len("zpmpi: verify: "):] for line in reported))
+    verify_extra(r, a, cfg, store)
+
+
+def verify_extra(r, a, cfg, store):
+    """Issue 25, item 11: more than the job writes is a difference; a chunk that is a
+    directory is corrupt (it aborted verify); no store is one line, not one per chunk."""
+    expect_ok(r.run(a.ranks, "--config", cfg, "--overwrite"), "the run to verify again")
+    with open(os.path.join(store, "a", "0.0.0"), "rb") as f:
+        chunk = f.read()
+    with open(os.path.join(store, "a", "12.0.0"), "wb") as f:  # time has 12 chunks: outside the grid
+        f.write(chunk)
+    os.makedirs(os.path.join(store, "old"))
+    with open(os.path.join(store, "old", ".zarray"), "w") as f:
+        f.write("{}")
+    with open(os.path.join(store, "notes.txt"), "w") as f:
+        f.write("x")
+    os.remove(os.path.join(store, "b", "1.0.1"))
+    os.makedirs(os.path.join(store, "b", "1.0.1"))
+    p = r.run(a.ranks, "verify", "--config", cfg)
+    out = p.stdout + p.stderr
+    reported = sorted(line[len("zpmpi: verify: "):] for line in out.splitlines() if line.startswith("zpmpi: verify: "))
+    want = ["corrupt b/1.0.1 (a directory, not a chunk file)", "extra a/12.0.0", "extra notes.txt", "extra old"]
+    if p.returncode != 1 or reported != want or len(error_lines(p)) != 1:
+        sys.exit(f"FAIL verify of a store with extra entries: exit {p.returncode}, {reported}, not {want}\n{out}")
+    print("ok extra entries and a chunk that is a directory: " + "; ".join(reported))
+    missing = r.store("nowhere.zarr")
+    p = r.run(a.ranks, "verify", "--config", job(r, "nowhere", make_source(os.path.join(r.work, "src.nc")), missing))
+    cases.expect_error(p, "verify of no store", 1, f"verify: no store at {missing}")
+    if "missing" in p.stdout + p.stderr:
+        sys.exit(f"FAIL verify of no store lists missing files:\n{p.stdout}{p.stderr}")
+    print("ok no store: one line")
+
+
+def case_links(r, a):
+    """Issue 25, item 8: --resume adopts a killed run's copy as it is; links planted in it
+    must not receive the run's writes."""
+    source = make_source(os.path.join(r.work, "src.nc"))
+    ref = reference(r, source)
+    store = r.store("links.zarr")
+    cfg = job(r, "links", source, store)
+    outside = os.path.join(r.work, "outside.txt")
+
+    def killed_copy(name):
+        p = start(r, 2, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name=name)
+        copy = wait_chunks(r, p, "links.zarr", 5)
+        _kill_session(p)
+        return copy
+
+    copy = killed_copy("links_owner")
+    with open(outside, "w") as f:
+        f.write("precious")
+    owner = os.path.join(copy, ".zpmpi", "owner")
+    os.remove(owner)
+    os.symlink(outside, owner)
+    p = r.run(2, "--config", cfg, "--resume")
+    expect_ok(p, "--resume of a copy whose owner file is a link")
+    with open(outside) as f:
+        assert f.read() == "precious", "the lock record was written through the planted link"
+    expect_same(ref, store, "resume past an owner link")
+    print("ok an owner file linked elsewhere: replaced, the target untouched, the store identical")
+
+    store = r.store("links.zarr")
+    copy = killed_copy("links_array")
+    elsewhere = os.path.join(r.work, "elsewhere")
+    os.makedirs(elsewhere, exist_ok=True)
+    with open(os.path.join(elsewhere, "0.0.0"), "w") as f:
+        f.write("foreign")
+    shutil.rmtree(os.path.join(copy, "a"))
+    os.symlink(elsewhere, os.path.join(copy, "a"))
+    p = r.run(2, "--config", cfg, "--resume")
+    cases.expect_error(p, "--resume of a copy with a linked array directory", 1,
+                       f"holds a symbolic link {os.path.join(copy, 'a')} where a store entry should be")
+    if os.listdir(elsewhere) != ["0.0.0"] or os.path.exists(store):
+        sys.exit(f"FAIL: the link's target was written: {os.listdir(elsewhere)}")
+    # Without --resume the job starts again; the linked copy is left (it is not only zarr).
+    expect_ok(r.run(2, "--config", cfg), "a fresh run after the refusal")
+    expect_same(ref, store, "a fresh run after a linked copy")
+    if os.listdir(elsewhere) != ["0.0.0"]:
+        sys.exit(f"FAIL: the link's target was written by the fresh run: {os.listdir(elsewhere)}")
+    print("ok a linked array directory: --resume refused naming it, its target untouched")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "verify"])
+    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "verify", "links"])
     p.add_argument("--zpmpi", required=True)
     p.add_argument("--mpirun", default="mpirun")
     p.add_argument("--workdir", required=True)

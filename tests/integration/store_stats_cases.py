@@ -118,3 +118,46 @@ def case_store_stats(r, a):
     if left:
         sys.exit(f"FAIL: copies left beside the store: {left}")
     print(f"ok replacing the store: its stats.json is the new run's ({s['chunks']} chunks), no copy left")
+
+
+def case_stats_guard(r, a):
+    """Issue 25, item 7: --stats / "stats" naming the source, the job file or a file of the
+    store overwrote it (even when the run was refused). Each is refused before anything
+    runs, in one line naming the key, and the file is left byte for byte."""
+    from cases import expect_error, expect_ok
+    import shutil
+    source = os.path.join(r.work, "src.nc")
+    shutil.copyfile(r.sample("nc4"), source)
+    store = r.store("g.zarr")
+    job = r.job("job", source=source, store=store, chunks=CHUNKS)
+    expect_ok(r.run(1, "--config", job), "the store to protect")
+    keep = {p: _read(p) for p in (source, job, os.path.join(store, ".zmetadata"))}
+    chunk = next(os.path.join(store, "t2m", f) for f in sorted(os.listdir(os.path.join(store, "t2m")))
+                 if f[0].isdigit())
+    keep[chunk] = _read(chunk)
+    copy = os.path.join(r.work, ".g.zarr.zpmpi-new-host-1", "stats.json")
+    # The store exists: without --overwrite the run itself would be refused too.
+    for target, more, why in [(source, [], "over the source"), (source, ["--overwrite"], "over the source"),
+                              (job, ["--overwrite"], "over the job file"),
+                              (os.path.join(store, ".zmetadata"), [], "inside the store"),
+                              (chunk, ["--overwrite"], "inside the store"),
+                              (copy, ["--overwrite"], "inside " + os.path.dirname(copy) + ", a copy or the lock")]:
+        p = r.run(1, "--config", job, "--stats", target, *more)
+        expect_error(p, f"--stats {target} {more}", 2, f"--stats {target}: refusing to write the run's summary {why}")
+    p = r.run(1, "--config", r.job("keyed", source=source, store=store, chunks=CHUNKS, stats=source, overwrite=True))
+    expect_error(p, "\"stats\": the source", 2, f"keyed.json: stats {source}: refusing to write the run's summary "
+                 "over the source")
+    for path, before in keep.items():
+        if _read(path) != before:
+            sys.exit(f"FAIL: {path} changed")
+    if os.path.exists(os.path.dirname(copy)):
+        sys.exit(f"FAIL: {os.path.dirname(copy)} was created")
+    # A job refused before its stats path could be judged does not write over an existing file.
+    bad = r.job("bad", source=source, store=store, chunks={"time": -3})
+    p = r.run(1, "--config", bad, "--stats", source)
+    if p.returncode != 2 or _read(source) != keep[source] or "not written over" not in p.stderr:
+        sys.exit(f"FAIL: a refused job with --stats SOURCE: exit {p.returncode}, source "
+                 f"{'kept' if _read(source) == keep[source] else 'overwritten'}\n{p.stderr}")
+    expect_ok(r.run(1, "verify", "--config", job), "verify of the protected store")
+    print("ok --stats / \"stats\" naming the source, the job file, the store's files or its copy: refused "
+          "in one line, nothing changed")

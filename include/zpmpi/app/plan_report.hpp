@@ -33,15 +33,18 @@ namespace zpmpi::app {
 ///   warnings [text].
 /// Text and coarse index arrays (written whole by rank 0, one chunk each) count in rank 0's
 /// chunks and the files; their bytes are not estimated (they are not in bytes_raw either).
-boost::json::object plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
-                                const plan::RegionPlan& plan, const std::vector<std::string>& warnings);
+/// Its figures walk every batch of the plan: `stop` is asked every plan::kStopCheckEvery
+/// batches, and its error is returned as is.
+Result<boost::json::object> plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                                        const plan::RegionPlan& plan, const std::vector<std::string>& warnings,
+                                        const plan::StopCheck& stop = {});
 
 /// The same report for a terminal: a few aligned lines per section.
 std::string plan_report_text(const boost::json::object& report);
 
 /// What `zpmpi plan` prints: the report (with the plan's small-chunk warnings) as one JSON
 /// document and a newline, or as text.
-std::string plan_report_output(const Config& config, const model::Dataset& dataset, const JobArrays& job,
-                               const plan::RegionPlan& plan, bool as_json);
+Result<std::string> plan_report_output(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                                       const plan::RegionPlan& plan, bool as_json, const plan::StopCheck& stop = {});
 
 }  // namespace zpmpi::app

@@ -6,10 +6,12 @@
 // float arrays). Rank 0 writes the metadata and the one-chunk text and tile-index arrays
 // as the run would into a scratch directory and compares each file with the store's.
 // Problems are reported by key: "missing a/0.1.2", "corrupt a/0.1.2 (cannot decode: ...)",
-// "differs a/0.1.2 (first at element 17)", "metadata .zmetadata differs".
+// "differs a/0.1.2 (first at element 17)", "differs .zmetadata", and what the job does not
+// write: "extra a/9.0.0", "extra old_var". A store path that is not there: "no store at PATH".
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <span>
 #include <string>
@@ -44,7 +46,18 @@ class ChunkVerifier {
 
 /// Every file below `expected` (written by this job into a scratch directory) compared
 /// byte for byte with the same path below `store`: "missing KEY" or "differs KEY" (KEY
-/// relative, e.g. "t2m/.zarray"). Files of the store that `expected` lacks are not judged.
+/// relative, e.g. "t2m/.zarray"), or "corrupt KEY (a directory, not a file)". Files of the
+/// store that `expected` lacks are judged by extra_entries.
 std::vector<std::string> compare_files(const std::filesystem::path& expected, const std::filesystem::path& store);
+
+/// What the store holds beyond this job's output: "extra KEY" for every entry of `store`
+/// (not following links) that is neither a file `expected` has at the same path, nor, in
+/// an array directory of `grids` (array name -> chunks per dim), a chunk key inside that
+/// grid (those are ChunkVerifier's), nor the root's ".zpmpi" directory (the run's
+/// statistics). E.g. "extra t2m/9.0.0" (outside the grid), "extra old_var" (an array
+/// directory the job does not write), "extra notes.txt". Directories are reported as one
+/// entry, not walked.
+std::vector<std::string> extra_entries(const std::filesystem::path& expected, const std::filesystem::path& store,
+                                       const std::map<std::string, model::Shape>& grids);
 
 }  // namespace zpmpi::app

@@ -114,13 +114,23 @@ struct RegionPlan {
   bool operator==(const RegionPlan&) const = default;
 };
 
-/// Builds the plan. Errors (ExitCode::kUsage) when an option is out of range, a spec is
+/// Asked now and then by work whose length grows with the grid (planning a plan of 10^7
+/// units takes seconds; reporting on it, minutes): an error it returns ends that work with
+/// the error. It keeps the planner pure: the caller decides what stops it (zpmpi asks
+/// exec::stop_signal(), so SIGTERM and ^C end `zpmpi plan` too). Empty: never stops.
+using StopCheck = std::function<Status()>;
+/// How many units or batches pass between two questions to a StopCheck.
+inline constexpr std::uint64_t kStopCheckEvery = 1 << 16;
+
+/// Builds the plan. `stop` is asked every kStopCheckEvery units while they are balanced
+/// (the one pass over all units); its error is returned as is. Errors (ExitCode::kUsage) when an option is out of range, a spec is
 /// inconsistent (ranks differ, a chunk is 0), when the arrays have more than max_chunks
 /// output chunks in all (checked first, from the shapes alone, so refusing is instant):
 ///   "the plan has 68719476736 chunks, more than max_chunks 10000000 (array v: ...)"
 /// or when one output chunk alone does not fit:
 ///   "memory_limit 100MB is too low: one batch of array t2m needs 310MB"
-Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options);
+Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options,
+                             const StopCheck& stop = {});
 
 /// One batch: a box of output chunks of one array, and the elements it covers.
 struct Batch {
@@ -132,6 +142,9 @@ struct Batch {
 /// Calls `fn` for every batch of `region`, in a deterministic order.
 void for_each_batch(const RegionPlan& plan, const Region& region,
                     const std::function<void(const Batch&)>& fn);
+/// The same, until `fn` returns false (then false; true when every batch was seen).
+bool for_each_batch_while(const RegionPlan& plan, const Region& region,
+                          const std::function<bool(const Batch&)>& fn);
 
 /// The regions of one rank.
 std::vector<Region> regions_of_rank(const RegionPlan& plan, int rank);

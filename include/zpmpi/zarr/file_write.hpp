@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <span>
+#include <string>
 
 namespace zpmpi::zarr {
 
@@ -15,14 +16,23 @@ struct FileWriteFailure {
   int error = 0;
 };
 
-/// Writes `bytes` to `tmp` (created or truncated, 0644), then renames it to `path`.
+/// Writes `bytes` to `tmp` (created or truncated, 0644), then renames it to `path`; both
+/// are in one directory (opened once, links in its own path followed: the caller named it).
 /// Partial writes and EINTR are retried; close() errors count (NFS and Lustre report
 /// deferred write errors there). On failure `tmp` is removed. `durable`: fsync the file
 /// before the rename and its directory after it, so that the file, once it exists, is
 /// complete after a crash of the node too (the config's "fsync").
+/// `tmp` is opened with O_NOFOLLOW: a link planted at its name fails (ELOOP) instead of
+/// being written through; the rename replaces a link at `path` itself, never its target.
 std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
                                                       const std::filesystem::path& tmp,
                                                       std::span<const std::byte> bytes, bool durable = false);
+
+/// The same, inside the open directory `dir_fd` (openat/renameat): `name` and `tmp` are
+/// entry names in it, without '/'. The caller decides how the directory was reached (a
+/// store opens each level with O_NOFOLLOW, store.hpp).
+std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::string& name, const std::string& tmp,
+                                                         std::span<const std::byte> bytes, bool durable = false);
 
 /// Writes all of `bytes` to the open descriptor `fd`, retrying partial writes and EINTR.
 /// Returns 0 or the errno (ENOSPC, EDQUOT, EIO...; a write() that returns 0 counts as ENOSPC).

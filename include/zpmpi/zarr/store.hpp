@@ -35,10 +35,22 @@ Status check_array_name(const std::filesystem::path& store, const std::string& n
 /// already holds: whether a path may be written or replaced is StoreTransaction's decision
 /// (store_transaction.hpp), which calls this on its own fresh copy.
 /// Errors (naming the path): an array name that is empty, ".", ".." or holds '/' (it would
-/// place chunks outside the array's directory); a directory or .zgroup that cannot be made.
+/// place chunks outside the array's directory); a directory or .zgroup that cannot be made;
+/// an array's directory that is a symbolic link.
 Status create_store(const std::filesystem::path& path, const std::vector<std::string>& array_names);
 
-/// Writes one chunk file atomically (temporary name unique to `writer_id`, then rename);
+/// Writes `bytes` to the file `relative` below `store` (".zpmpi/owner", "t2m/0.1"):
+/// atomically, through the temporary entry `tmp` in the same directory, and opening
+/// nothing through a symbolic link: `store` itself and each directory below it are opened
+/// with O_NOFOLLOW, each relative to the one above (openat), the temporary too, and the
+/// rename replaces whatever entry `relative` is, never a link's target. (A killed run's
+/// copy is resumed: a link planted in it must not send its writes elsewhere.)
+/// Errors name the path: "S/t2m is a symbolic link where a store entry should be; ...",
+/// "cannot write S/t2m/0.1: No space left on device".
+Status write_store_file(const std::filesystem::path& store, const std::filesystem::path& relative,
+                        std::span<const std::byte> bytes, const std::string& tmp, bool durable = false);
+
+/// Writes one chunk file with write_store_file (temporary name unique to `writer_id`);
 /// `durable`: synced to the device first (file_write.hpp).
 Status write_chunk(const std::filesystem::path& store, const std::string& array,
                    const std::string& key, std::span<const std::byte> bytes, int writer_id, bool durable = false);

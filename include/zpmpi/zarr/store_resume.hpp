@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -51,6 +52,10 @@ struct ChunkListing {
   std::uint64_t count = 0;         ///< chunk files found
   std::uint64_t removed_temps = 0; ///< stale temporary files removed (".KEY.tmpN")
 };
+
+/// The chunk index of `name` ("i.j.k") in `grid` (chunks per dim), as a linear C-order
+/// index; nullopt when the name is not a chunk key of this grid ("3.0" of a 2 x 4 grid).
+std::optional<std::uint64_t> chunk_index(std::string_view name, const model::Shape& grid);
 
 /// Lists `dir` once: removes stale temporary chunk files (".KEY.tmpN"), and marks every
 /// chunk file "i.j.k" whose index lies inside `grid` (chunks per dim; a rank-0 array has

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -86,6 +88,55 @@ TEST(CompareFiles, NamesMissingAndDifferingFiles) {
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_NE(std::find(problems.begin(), problems.end(), "differs v/.zarray"), problems.end());
   EXPECT_NE(std::find(problems.begin(), problems.end(), "missing v/.zattrs"), problems.end());
+}
+
+// Issue 25, item 11: a chunk key that is a directory aborted verify in
+// basic_filebuf::underflow; it is a corrupt chunk.
+TEST(ChunkVerifier, AChunkThatIsADirectoryOrALinkIsCorrupt) {
+  const fs::path store = fresh("dir_chunk");
+  const codec::CodecSpec zstd{codec::CodecId::kZstd, 1, 1};
+  const auto want = bytes_of({1, 2, 3, 4});
+  fs::create_directory(store / "v" / "0");
+  write(store, "9", want, zstd);
+  fs::create_symlink("9", store / "v" / "1");
+  ChunkVerifier verifier(store, zstd);
+  ASSERT_TRUE(verifier.check(float_array(), "0", want).ok());
+  ASSERT_TRUE(verifier.check(float_array(), "1", want).ok());
+  EXPECT_EQ(verifier.problems(), (std::vector<std::string>{"corrupt v/0 (a directory, not a chunk file)",
+                                                           "corrupt v/1 (a symbolic link, not a chunk file)"}));
+  fs::create_directory(store / ".zgroup");
+  const fs::path expected = fresh("dir_chunk_expected");
+  std::ofstream(expected / ".zgroup") << "{}";
+  EXPECT_EQ(compare_files(expected, store), std::vector<std::string>{"corrupt .zgroup (a directory, not a file)"});
+}
+
+// Issue 25, item 11: a store holding more than the job writes was "exactly this job's
+// output"; each extra entry is a difference.
+TEST(ExtraEntries, NamesWhatTheJobDoesNotWrite) {
+  const fs::path expected = fresh("extra_expected"), store = fresh("extra_store");
+  for (const fs::path& dir : {expected, store}) {
+    std::ofstream(dir / ".zgroup") << "{}";
+    std::ofstream(dir / "v" / ".zarray") << "{}";
+    fs::create_directories(dir / "text");
+    std::ofstream(dir / "text" / "0") << "abc";  // a one-chunk text array: written whole
+  }
+  for (const char* key : {"0.0", "1.2"}) std::ofstream(store / "v" / key) << "c";  // in the 2 x 3 grid
+  fs::create_directories(store / ".zpmpi");
+  std::ofstream(store / ".zpmpi" / "stats.json") << "{}";  // the run's statistics: zpmpi's own
+  const std::map<std::string, model::Shape> grids{{"v", {2, 3}}};
+  EXPECT_EQ(extra_entries(expected, store, grids), std::vector<std::string>{});
+
+  std::ofstream(store / "v" / "2.0") << "c";   // outside the grid
+  std::ofstream(store / "v" / "0.0.0") << "c";  // another rank
+  std::ofstream(store / "text" / "1") << "c";   // a text array has its one chunk
+  fs::create_directories(store / "old");
+  std::ofstream(store / "old" / ".zarray") << "{}";  // an array the job does not write
+  std::ofstream(store / "notes.txt") << "x";
+  fs::create_directories(store / "v" / "1");
+  auto got = extra_entries(expected, store, grids);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"extra notes.txt", "extra old", "extra text/1", "extra v/0.0.0",
+                                           "extra v/1", "extra v/2.0"}));
 }
 
 }  // namespace

@@ -64,5 +64,46 @@ TEST(SmallChunkWarnings, NameTheArrayTheChunkBytesAndTheCount) {
   EXPECT_EQ(w[1].substr(0, 54), "array just: 10001 chunk files of 999996 bytes each (un");
 }
 
+// Issue 25, item 12: `zpmpi plan` on a huge grid ignored SIGTERM for minutes. The planner
+// asks its StopCheck during the one pass over all units and returns its error at once.
+TEST(StopCheck, EndsPlanningWithItsErrorAtTheNextQuestion) {
+  const Index n = 4'000'000;  // 4M one-element units
+  int asked = 0;
+  const StopCheck stop = [&]() -> Status {
+    if (++asked < 3) return {};
+    return Error{"interrupted by SIGTERM while planning", ExitCode::kInterrupted};
+  };
+  auto p = make_plan({spec("v", {n}, {1}, {1}, model::DType::u1)}, with_max_chunks(n, 1), stop);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().message, "interrupted by SIGTERM while planning");
+  EXPECT_EQ(p.error().code, ExitCode::kInterrupted);
+  EXPECT_EQ(asked, 3);  // stopped at the third question, not after the whole pass
+}
+
+TEST(StopCheck, IsAskedEveryStopCheckEveryUnitsAndChangesNothing) {
+  const Index n = 3 * kStopCheckEvery + 5;
+  int asked = 0;
+  const StopCheck never = [&]() -> Status {
+    ++asked;
+    return {};
+  };
+  const std::vector<model::ArrayLayout> specs = {spec("v", {n}, {1}, {1}, model::DType::u1)};
+  auto with = make_plan(specs, with_max_chunks(n, 2), never);
+  auto without = make_plan(specs, with_max_chunks(n, 2));
+  ASSERT_TRUE(with.ok() && without.ok());
+  EXPECT_EQ(*with, *without);
+  EXPECT_EQ(asked, 3);
+}
+
+TEST(StopCheck, ForEachBatchWhileStopsWhenAsked) {
+  auto p = make_plan({spec("v", {100}, {1}, {1})}, with_max_chunks(100, 1));
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->regions.size(), 1u);
+  int seen = 0;
+  EXPECT_FALSE(for_each_batch_while(*p, p->regions[0], [&](const Batch&) { return ++seen < 1; }));
+  EXPECT_EQ(seen, 1);
+  EXPECT_TRUE(for_each_batch_while(*p, p->regions[0], [&](const Batch&) { return true; }));
+}
+
 }  // namespace
 }  // namespace zpmpi::plan

@@ -173,6 +173,25 @@ TEST(StoreLock, AnUnreadableLockStillRefusesAndSaysHowToClearIt) {
                                    "remove the lock: rm " + shell_quote((dir / ".s.zarr.zpmpi-lock").string()));
 }
 
+// Issue 25, item 12: a lock planted as a directory was reported with `rm PATH`, which
+// cannot remove a directory.
+TEST(StoreLock, ALockThatIsADirectoryNamesTheCommandThatRemovesIt) {
+  const fs::path dir = fresh_dir("lock_directory");
+  const fs::path lock = dir / ".s.zarr.zpmpi-lock";
+  fs::create_directory(lock);
+  for (const bool empty : {true, false}) {
+    if (!empty) spit(lock / "something", "x");
+    for (const bool replace_stale : {false, true}) {
+      auto r = StoreLock::acquire(store_in(dir), replace_stale);
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.error().message, "store " + (dir / "s.zarr").string() + " is locked by " + lock.string() +
+                                       ", which is a directory, not a zpmpi lock; if no zpmpi run is writing this "
+                                       "store, remove it: " + (empty ? "rmdir " : "rm -r ") + shell_quote(lock.string()));
+    }
+  }
+  EXPECT_TRUE(fs::is_directory(lock));  // never removed automatically
+}
+
 TEST(StoreLock, ReleaseLeavesALockThatIsNoLongerItsOwn) {
   const fs::path dir = fresh_dir("lock_taken_over");
   auto lock = StoreLock::acquire(store_in(dir));
