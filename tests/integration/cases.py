@@ -1271,7 +1271,8 @@ CASES = ["coordinates", "text", "groups", "convert", "identical", "in_flight", "
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch", "multifile_xarray"]
-CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors"]
+CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors",
+          "kerchunk_duplicates"]
 CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "install"]
 CASES += ["progress", "store_stats"]
