@@ -165,6 +165,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   const model::Dataset& dataset = state.source->dataset();
   for (const auto& s : dataset.skipped) log::warn("skipping " + s);
   for (const auto& s : dataset.decoders) log::info("source: " + s);
+  for (const auto& w : dataset.warnings) log::warn("source: " + w);
   for (const auto& w : state.source_spec.warnings) log::warn(w);
   log::info("source " + dataset.uri + ": " + std::to_string(dataset.variables.size()) +
             " variables, " + std::to_string(dataset.dims.size()) + " dims");

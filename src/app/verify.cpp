@@ -1,11 +1,11 @@
 // zpmpi verify: see verify.hpp.
 #include "zpmpi/app/verify.hpp"
 
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 
+#include "zpmpi/model/same_value.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
 
@@ -34,19 +34,6 @@ std::optional<std::string> read_file(const fs::path& path, bool* unreadable = nu
     return std::nullopt;
   }
   return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-/// The first element where `got` and `want` differ, NaN equal to NaN for floats; -1 if none.
-template <class T>
-std::int64_t first_difference(const std::byte* got, const std::byte* want, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
-    T a, b;
-    std::memcpy(&a, got + i * sizeof(T), sizeof(T));
-    std::memcpy(&b, want + i * sizeof(T), sizeof(T));
-    if (std::memcmp(&a, &b, sizeof(T)) == 0 || (std::isnan(a) && std::isnan(b))) continue;
-    return static_cast<std::int64_t>(i);
-  }
-  return -1;
 }
 
 }  // namespace
@@ -91,18 +78,8 @@ Status ChunkVerifier::check(const model::ArrayLayout& array, const std::string& 
       return {};
     }
   }
-  if (std::memcmp(decoded.data(), raw.data(), raw.size()) == 0) return {};
-  const std::size_t esize = model::dtype_size(array.dtype);
-  std::int64_t at = -1;
-  if (array.dtype == model::DType::f4) at = first_difference<float>(decoded.data(), raw.data(), raw.size() / 4);
-  else if (array.dtype == model::DType::f8) at = first_difference<double>(decoded.data(), raw.data(), raw.size() / 8);
-  else
-    for (std::size_t i = 0; i < raw.size(); ++i)
-      if (decoded[i] != raw[i]) {
-        at = static_cast<std::int64_t>(i / esize);
-        break;
-      }
-  if (at >= 0) add("differs " + name + " (first at element " + std::to_string(at) + ")");
+  if (const auto at = model::first_difference(array.dtype, decoded, raw))
+    add("differs " + name + " (first at element " + std::to_string(*at) + ")");
   return {};
 }
 

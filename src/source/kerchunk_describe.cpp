@@ -154,6 +154,7 @@ Result<Description> describe(const ReferenceSet& set) {
   Description d;
   model::Dataset& ds = d.dataset;
   ds.uri = set.location();
+  ds.warnings = set.warnings();
   auto in_file = [&](const Error& e) { return e.with_context(set.location()); };
 
   if (!set.metadata(".zgroup")) return in_file(usage_error("no .zgroup: not a Zarr group"));

@@ -2,11 +2,13 @@
 // reference as it goes by (metadata text, or a 16-byte ChunkRef in its array's table), so a
 // reference file of hundreds of MB is never a JSON tree. Only "gen" entries (small objects)
 // are built as values, and expanded at the end.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
@@ -21,6 +23,9 @@ namespace zpmpi::source::kerchunk {
 namespace json = boost::json;
 
 namespace {
+
+/// Duplicated keys the warning names (it counts the others).
+constexpr std::uint64_t kNamedDuplicates = 5;
 
 /// A key's last component starts with '.': ".zgroup", "t2m/.zarray", "t2m/.zattrs".
 bool is_metadata_key(std::string_view key) {
@@ -116,6 +121,87 @@ std::string quoted(std::string_view key) {
   return q.append(key).append(1, '"');
 }
 
+/// A "gen" entry's field as template text (a number is its decimal text); nullopt when
+/// absent and not `required`.
+Result<std::optional<std::string>> gen_text(const json::object& o, const char* field, bool required) {
+  const auto* v = o.if_contains(field);
+  if (!v) {
+    if (required) return usage_error(std::string(field) + ": missing");
+    return std::optional<std::string>();
+  }
+  if (v->is_string()) return std::optional<std::string>(std::string(v->as_string()));
+  if (v->is_int64() && v->as_int64() >= 0) return std::optional<std::string>(std::to_string(v->as_int64()));
+  if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->as_uint64()));
+  return usage_error(std::string(field) + ": must be a string or a non-negative integer");
+}
+
+/// A rendered offset or length: decimal digits that fit in 64 bits.
+Result<std::uint64_t> to_u64(const std::string& t, const char* what) {
+  auto bad = [&](const char* why) { return usage_error(std::string(what) + " '" + t + "' " + why); };
+  if (t.empty()) return bad("is not a non-negative integer");
+  std::uint64_t x = 0;
+  for (char c : t) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return bad("is not a non-negative integer");
+    if (__builtin_mul_overflow(x, 10u, &x) || __builtin_add_overflow(x, static_cast<std::uint64_t>(c - '0'), &x))
+      return bad("does not fit in 64 bits");
+  }
+  return x;
+}
+
+/// The values of one "gen" dimension: a list of integers or {"start", "stop", "step"}
+/// (Python's range: stop excluded).
+Result<std::vector<std::int64_t>> gen_values(const json::value& spec, const std::string& where) {
+  std::vector<std::int64_t> vals;
+  if (spec.is_array()) {
+    for (const auto& x : spec.as_array()) {
+      if (!x.is_int64()) return usage_error(where + ": must list integers");
+      vals.push_back(x.as_int64());
+    }
+    return vals;
+  }
+  if (!spec.is_object()) return usage_error(where + ": must be {start, stop, step} or a list");
+  auto get = [&](const char* f, std::int64_t dflt) -> Result<std::int64_t> {
+    const auto* x = spec.as_object().if_contains(f);
+    if (!x) return dflt;
+    if (!x->is_int64()) return usage_error(where + "." + f + ": must be an integer");
+    return x->as_int64();
+  };
+  ZPMPI_ASSIGN_OR_RETURN(std::int64_t start, get("start", 0));
+  ZPMPI_ASSIGN_OR_RETURN(std::int64_t stop, get("stop", INT64_MIN));
+  ZPMPI_ASSIGN_OR_RETURN(std::int64_t step, get("step", 1));
+  if (stop == INT64_MIN) return usage_error(where + ".stop: missing");
+  if (step <= 0) return usage_error(where + ".step: must be positive");
+  if (stop <= start) return vals;
+  // Counted in unsigned arithmetic: stop - start may not fit in int64.
+  const std::uint64_t span = static_cast<std::uint64_t>(stop) - static_cast<std::uint64_t>(start);
+  const std::uint64_t n = span / static_cast<std::uint64_t>(step) + (span % static_cast<std::uint64_t>(step) != 0);
+  if (n > kMaxTableChunks) return usage_error(where + ": more than 2^28 values");
+  for (std::uint64_t i = 0; i < n; ++i)
+    vals.push_back(static_cast<std::int64_t>(static_cast<std::uint64_t>(start) + i * static_cast<std::uint64_t>(step)));
+  return vals;
+}
+
+/// A "gen" entry's dimensions, in order, with their values.
+struct GenDims {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::int64_t>> values;
+};
+Result<GenDims> gen_dimensions(const json::object& o) {
+  const auto* dims_v = o.if_contains("dimensions");
+  if (!dims_v || !dims_v->is_object()) return usage_error("dimensions: must be an object");
+  GenDims dims;
+  std::uint64_t combinations = 1;
+  for (const auto& [name, spec] : dims_v->as_object()) {
+    dims.names.emplace_back(name);
+    ZPMPI_ASSIGN_OR_RETURN(auto vals, gen_values(spec, "dimensions." + std::string(name)));
+    // Each at most 2^28: checked before the product can overflow.
+    combinations *= std::max<std::uint64_t>(vals.size(), 1);
+    if (combinations > kMaxTableChunks) return usage_error("dimensions: more than 2^28 combinations");
+    dims.values.push_back(std::move(vals));
+  }
+  return dims;
+}
+
 }  // namespace
 
 /// The SAX handler. Contexts form a stack; a value's meaning comes from the context it is in
@@ -135,6 +221,12 @@ struct ReferenceSet::Builder {
   std::vector<Ctx> stack;
   std::string key, str, top_key, ref_key;
   bool seen_version = false, seen_v1_part = false, seen_v0_ref = false;
+  bool seen_refs = false, seen_templates = false, seen_gen = false;
+  bool expanding_gen = false;  ///< finish() is placing the "gen" references
+  // Keys given more than once (the last is used, as fsspec's json.load keeps it).
+  std::vector<std::string> duplicated;  ///< the first few, named in the warning
+  bool more_duplicated = false;         ///< others, not named
+  std::uint64_t num_duplicated = 0;
   std::map<std::string, std::string, std::less<>> templates;
   std::vector<json::value> gen;
 
@@ -228,36 +320,106 @@ struct ReferenceSet::Builder {
     return {};
   }
 
-  /// Puts `ref` at chunk `idx` of `array` (its table exists). Keys of the other separator
-  /// or outside the grid are not chunks zarr would read: ignored, as zarr does.
-  void place(ArrayRefs& a, char want_sep, char sep, const std::vector<std::uint64_t>& ix, const ChunkRef& ref) {
-    if (sep != 0 && sep != want_sep) return;
+  /// Notes a key given more than once.
+  void note_duplicate(std::string_view key) {
+    ++num_duplicated;
+    if (std::find(duplicated.begin(), duplicated.end(), key) != duplicated.end()) return;
+    if (duplicated.size() < kNamedDuplicates) duplicated.emplace_back(key);
+    else more_duplicated = true;
+  }
+
+  /// A top-level key of a version 1 set given again: its new value replaces the old one
+  /// whole (Python's json.load keeps the last), so what the old one filed is dropped.
+  void restart_part() {
+    note_duplicate(top_key);
+    if (top_key == "templates") templates.clear();
+    if (top_key == "gen") gen.clear();
+    if (top_key != "refs") return;
+    set.metadata_.clear();
+    set.arrays_.clear();
+    set.separators_.clear();
+    pending.clear();
+    pending_idx.clear();
+    pending_arrays.clear();
+    pending_array_ids.clear();
+  }
+
+  /// Puts `ref` at chunk `idx` of array `name`, over one already there unless
+  /// `keep_existing` (an earlier reference placed late: the later one stays); false when
+  /// the array has no table or the key is not one of its chunks (the other separator,
+  /// outside the grid).
+  bool place(std::string_view name, char sep, const std::vector<std::uint64_t>& ix, const ChunkRef& ref,
+             bool keep_existing = false) {
+    const auto it = set.arrays_.find(name);
+    if (it == set.arrays_.end()) return false;
+    ArrayRefs& a = it->second;
+    if (sep != 0 && sep != set.separators_.find(name)->second) return false;
     std::uint64_t linear = 0;
     if (a.grid.empty()) {
-      if (ix.size() != 1 || ix[0] != 0) return;
+      if (ix.size() != 1 || ix[0] != 0) return false;
     } else {
-      if (ix.size() != a.grid.size()) return;
+      if (ix.size() != a.grid.size()) return false;
       for (std::size_t d = 0; d < ix.size(); ++d) {
-        if (ix[d] >= a.grid[d]) return;
+        if (ix[d] >= a.grid[d]) return false;
         linear = linear * a.grid[d] + ix[d];
       }
     }
-    if (a.table[linear].missing()) ++a.num_refs;
-    a.table[linear] = ref;
+    ChunkRef& slot = a.table[linear];
+    if (slot.missing()) {
+      ++a.num_refs;
+    } else {
+      note_duplicate(set.chunk_key(name, linear));
+      if (keep_existing) return true;
+    }
+    slot = ref;
+    return true;
+  }
+
+  /// Files a chunk reference of an array whose table does not exist (yet): finish() places
+  /// it, unless a later one of the same key took its place.
+  void add_pending(std::string_view array, char sep, const std::vector<std::uint64_t>& ix, const ChunkRef& ref) {
+    auto [ai, fresh] = pending_array_ids.try_emplace(std::string(array), static_cast<std::uint32_t>(pending_arrays.size()));
+    if (fresh) pending_arrays.emplace_back(array);
+    pending.push_back({ai->second, sep, static_cast<std::uint32_t>(ix.size()), pending_idx.size(), ref});
+    pending_idx.insert(pending_idx.end(), ix.begin(), ix.end());
+  }
+
+  /// True when array `name` has a table of the grid and separator `zarray` gives.
+  bool same_grid(const std::string& name, std::string_view zarray) const {
+    const auto it = set.arrays_.find(name);
+    const auto g = grid_of(zarray);
+    return it != set.arrays_.end() && g && g->grid == it->second.grid && g->separator == set.separators_.at(name);
+  }
+
+  /// Drops the table of `name` (a later .zarray replaces its grid): its references become
+  /// pending again, to be placed in the new table by finish().
+  void unregister_array(const std::string& name) {
+    auto it = set.arrays_.find(name);
+    if (it == set.arrays_.end()) return;
+    const char sep = set.separators_.find(name)->second;
+    const ArrayRefs& a = it->second;
+    std::vector<std::uint64_t> ix(std::max<std::size_t>(a.grid.size(), 1), 0);
+    for (std::uint64_t linear = 0; linear < a.table.size(); ++linear) {
+      if (a.table[linear].missing()) continue;
+      std::uint64_t rest = linear;
+      for (std::size_t d = a.grid.size(); d-- > 0;) {
+        ix[d] = rest % a.grid[d];
+        rest /= a.grid[d];
+      }
+      add_pending(name, ix.size() > 1 ? sep : 0, ix, a.table[linear]);
+    }
+    set.arrays_.erase(it);
+    set.separators_.erase(name);
   }
 
   Status add_chunk(std::string_view key_text, const ChunkRef& ref) {
     std::string_view array;
     char sep = 0;
     if (!split_chunk_key(key_text, array, idx, sep, parts)) return {};  // not a chunk key: nothing zarr reads
-    if (auto it = set.arrays_.find(array); it != set.arrays_.end()) {
-      place(it->second, set.separators_.find(array)->second, sep, idx, ref);
-      return {};
-    }
-    auto [ai, fresh] = pending_array_ids.try_emplace(std::string(array), static_cast<std::uint32_t>(pending_arrays.size()));
-    if (fresh) pending_arrays.emplace_back(array);
-    pending.push_back({ai->second, sep, static_cast<std::uint32_t>(idx.size()), pending_idx.size(), ref});
-    pending_idx.insert(pending_idx.end(), idx.begin(), idx.end());
+    // A key the table cannot hold now may fit the grid of a later .zarray of the array
+    // (the last one counts); keys zarr does not read are dropped only at the end.
+    if (place(array, sep, idx, ref)) return {};
+    if (!expanding_gen) add_pending(array, sep, idx, ref);
     return {};
   }
 
@@ -270,10 +432,13 @@ struct ReferenceSet::Builder {
       value = decoded;
     }
     if (is_metadata_key(key_text)) {
-      auto [it, fresh] = set.metadata_.try_emplace(std::string(key_text), value);
-      if (fresh && key_text.ends_with("/.zarray"))
-        return register_array(key_text.substr(0, key_text.size() - 8), it->second);
-      return {};
+      auto [it, fresh] = set.metadata_.try_emplace(std::string(key_text));
+      if (!fresh) note_duplicate(key_text);  // the last text is the one fsspec reads
+      it->second.assign(value);
+      if (!key_text.ends_with("/.zarray")) return {};
+      const std::string array(key_text.substr(0, key_text.size() - 8));
+      if (!fresh && !same_grid(array, it->second)) unregister_array(array);
+      return register_array(array, it->second);
     }
     if (value.size() >= ChunkRef::kWholeFile) return usage_error("inline data of 4 GiB or more");
     ChunkRef ref;
@@ -316,6 +481,7 @@ struct ReferenceSet::Builder {
         dom_insert(json::value(json::string_view(s.data(), s.size())));
         return true;
       case Ctx::Templates:
+        if (templates.count(key)) note_duplicate("templates." + key);
         templates[key] = std::string(s);
         return true;
       case Ctx::RefList:
@@ -347,7 +513,7 @@ struct ReferenceSet::Builder {
           if (negative || u != 1)
             return fail(ec, "unknown reference set version " + std::string(text) + " (supported: 0, 1)");
           if (seen_v0_ref) return fail(ec, "\"version\": 1 in a set with version 0 references");
-          seen_version = true;
+          if (std::exchange(seen_version, true)) note_duplicate(top_key);
           set.version_ = 1;
           return true;
         }
@@ -407,11 +573,13 @@ struct ReferenceSet::Builder {
       case Ctx::Top:
         if (top_key == "templates") {
           if (!v1_part(ec)) return false;
+          if (std::exchange(seen_templates, true)) restart_part();
           stack.push_back(Ctx::Templates);
           return true;
         }
         if (top_key == "refs") {
           if (!v1_part(ec)) return false;
+          if (std::exchange(seen_refs, true)) restart_part();
           stack.push_back(Ctx::Refs);
           return true;
         }
@@ -443,6 +611,7 @@ struct ReferenceSet::Builder {
       case Ctx::Top:
         if (top_key == "gen") {
           if (!v1_part(ec)) return false;
+          if (std::exchange(seen_gen, true)) restart_part();
           stack.push_back(Ctx::Gen);
           return true;
         }
@@ -566,126 +735,87 @@ struct ReferenceSet::Builder {
     for (auto& p : pending)
       if (p.ref.url != ChunkRef::kInline) p.ref.url = remap[p.ref.url];
 
-    // Chunks whose .zarray came after them.
-    for (const auto& p : pending) {
-      const std::string& name = pending_arrays[p.array];
-      auto it = set.arrays_.find(name);
-      if (it == set.arrays_.end()) continue;  // no (valid) .zarray: not an array zarr reads
-      idx.assign(pending_idx.begin() + static_cast<std::ptrdiff_t>(p.idx_pos),
-                 pending_idx.begin() + static_cast<std::ptrdiff_t>(p.idx_pos + p.ndim));
-      place(it->second, set.separators_.find(name)->second, p.sep, idx, p.ref);
+    // Chunks whose (last) .zarray came after them, latest first: a reference placed
+    // already came later in the file than every pending one of its key.
+    for (auto p = pending.rbegin(); p != pending.rend(); ++p) {
+      const std::string& name = pending_arrays[p->array];
+      if (!set.arrays_.count(name)) continue;  // no (valid) .zarray: not an array zarr reads
+      idx.assign(pending_idx.begin() + static_cast<std::ptrdiff_t>(p->idx_pos),
+                 pending_idx.begin() + static_cast<std::ptrdiff_t>(p->idx_pos + p->ndim));
+      place(name, p->sep, idx, p->ref, true);
     }
     pending.clear();
     pending.shrink_to_fit();
     pending_idx.clear();
     pending_idx.shrink_to_fit();
 
+    expanding_gen = true;  // after every "refs" key: a gen reference of the same key replaces it, as in fsspec
     for (std::size_t g = 0; g < gen.size(); ++g)
       if (auto st = expand_gen(gen[g]); !st.ok()) return st.error().with_context("gen[" + std::to_string(g) + "]");
+    set.warnings_ = duplicate_warnings();
     return {};
   }
 
-  /// One "gen" entry: every combination of its dimensions, last dimension fastest.
+  /// One line naming the keys given more than once, if any.
+  std::vector<std::string> duplicate_warnings() const {
+    if (num_duplicated == 0) return {};
+    std::string names;
+    for (const auto& k : duplicated) names += (names.empty() ? "" : ", ") + quoted(k);
+    const std::string repeats = std::to_string(num_duplicated) + (num_duplicated == 1 ? " repeat" : " repeats");
+    return {set.location_ + ": keys given more than once (" + repeats + "): " + names +
+            (more_duplicated ? ", ..." : "") +
+            "; the last value of each is used, as fsspec reads the references"};
+  }
+
+  /// One "gen" entry: every combination of its dimensions, last dimension fastest. An
+  /// error in a rendered reference names its key.
   Status expand_gen(const json::value& entry) {
     const auto& o = entry.as_object();
-    auto text_of = [&](const char* field, bool required) -> Result<std::optional<std::string>> {
-      const auto* v = o.if_contains(field);
-      if (!v) {
-        if (required) return usage_error(std::string(field) + ": missing");
-        return std::optional<std::string>();
-      }
-      if (v->is_string()) return std::optional<std::string>(std::string(v->as_string()));
-      if (v->is_int64() && v->as_int64() >= 0) return std::optional<std::string>(std::to_string(v->as_int64()));
-      if (v->is_uint64()) return std::optional<std::string>(std::to_string(v->as_uint64()));
-      return usage_error(std::string(field) + ": must be a string or a non-negative integer");
-    };
-    ZPMPI_ASSIGN_OR_RETURN(auto key_t, text_of("key", true));
-    ZPMPI_ASSIGN_OR_RETURN(auto url_t, text_of("url", true));
-    ZPMPI_ASSIGN_OR_RETURN(auto offset_t, text_of("offset", false));
-    ZPMPI_ASSIGN_OR_RETURN(auto length_t, text_of("length", false));
+    ZPMPI_ASSIGN_OR_RETURN(auto key_t, gen_text(o, "key", true));
+    ZPMPI_ASSIGN_OR_RETURN(auto url_t, gen_text(o, "url", true));
+    ZPMPI_ASSIGN_OR_RETURN(auto offset_t, gen_text(o, "offset", false));
+    ZPMPI_ASSIGN_OR_RETURN(auto length_t, gen_text(o, "length", false));
     if (offset_t.has_value() != length_t.has_value()) return usage_error("offset and length go together");
-    const auto* dims_v = o.if_contains("dimensions");
-    if (!dims_v || !dims_v->is_object()) return usage_error("dimensions: must be an object");
-    std::vector<std::string> names;
-    std::vector<std::vector<std::int64_t>> values;
-    for (const auto& [name, spec] : dims_v->as_object()) {
-      names.emplace_back(name);
-      std::vector<std::int64_t> vals;
-      const std::string where = "dimensions." + std::string(name);
-      if (spec.is_array()) {
-        for (const auto& x : spec.as_array()) {
-          if (!x.is_int64()) return usage_error(where + ": must list integers");
-          vals.push_back(x.as_int64());
-        }
-      } else if (spec.is_object()) {
-        auto get = [&, &spec = spec](const char* f, std::int64_t dflt) -> Result<std::int64_t> {  // clang < 16 cannot capture a binding
-          const auto* x = spec.as_object().if_contains(f);
-          if (!x) return dflt;
-          if (!x->is_int64()) return usage_error(where + "." + f + ": must be an integer");
-          return x->as_int64();
-        };
-        ZPMPI_ASSIGN_OR_RETURN(std::int64_t start, get("start", 0));
-        ZPMPI_ASSIGN_OR_RETURN(std::int64_t stop, get("stop", INT64_MIN));
-        ZPMPI_ASSIGN_OR_RETURN(std::int64_t step, get("step", 1));
-        if (stop == INT64_MIN) return usage_error(where + ".stop: missing");
-        if (step <= 0) return usage_error(where + ".step: must be positive");
-        if (stop > start && static_cast<std::uint64_t>(stop - start) / static_cast<std::uint64_t>(step) > kMaxTableChunks)
-          return usage_error(where + ": more than 2^28 values");
-        for (std::int64_t x = start; x < stop; x += step) vals.push_back(x);
-      } else {
-        return usage_error(where + ": must be {start, stop, step} or a list");
-      }
-      values.push_back(std::move(vals));
-    }
-    std::vector<std::size_t> at(names.size(), 0);
-    std::uint64_t combinations = 1;
-    for (const auto& v : values) {
+    ZPMPI_ASSIGN_OR_RETURN(GenDims dims, gen_dimensions(o));
+    for (const auto& v : dims.values)
       if (v.empty()) return {};
-      combinations *= v.size();  // each at most 2^28: checked before it can overflow
-      if (combinations > kMaxTableChunks) return usage_error("dimensions: more than 2^28 combinations");
-    }
+    std::vector<std::size_t> at(dims.names.size(), 0);
     TemplateLookup lookup = [&](std::string_view n) -> std::optional<TemplateValue> {
-      for (std::size_t d = 0; d < names.size(); ++d)
-        if (names[d] == n) return TemplateValue{"", values[d][at[d]], true};
+      for (std::size_t d = 0; d < dims.names.size(); ++d)
+        if (dims.names[d] == n) return TemplateValue{"", dims.values[d][at[d]], true};
       return template_value(n);
     };
     const std::string base = base_of(set.location_);
     std::string k, u, off, len;
     for (;;) {
       k.clear();
-      u.clear();
       ZPMPI_RETURN_IF_ERROR(render_template(*key_t, lookup, k));
-      ZPMPI_RETURN_IF_ERROR(render_template(*url_t, lookup, u));
+      auto in_key = [&](const Error& e) { return e.with_context(quoted(k)); };
+      u.clear();
+      if (auto st = render_template(*url_t, lookup, u); !st.ok()) return in_key(st.error().with_context("url"));
       std::uint64_t offset = 0, length = 0;
       if (offset_t) {
         off.clear();
         len.clear();
-        ZPMPI_RETURN_IF_ERROR(render_template(*offset_t, lookup, off));
-        ZPMPI_RETURN_IF_ERROR(render_template(*length_t, lookup, len));
-        auto to_u64 = [&](const std::string& t, const char* what) -> Result<std::uint64_t> {
-          std::uint64_t x = 0;
-          if (t.empty()) return usage_error(std::string(what) + " '" + t + "' is not a non-negative integer");
-          for (char c : t) {
-            if (!std::isdigit(static_cast<unsigned char>(c)))
-              return usage_error(std::string(what) + " '" + t + "' is not a non-negative integer");
-            x = x * 10 + static_cast<std::uint64_t>(c - '0');
-          }
-          return x;
-        };
-        ZPMPI_ASSIGN_OR_RETURN(offset, to_u64(off, "offset"));
-        ZPMPI_ASSIGN_OR_RETURN(length, to_u64(len, "length"));
+        if (auto st = render_template(*offset_t, lookup, off); !st.ok()) return in_key(st.error().with_context("offset"));
+        if (auto st = render_template(*length_t, lookup, len); !st.ok()) return in_key(st.error().with_context("length"));
+        auto o_value = to_u64(off, "offset");
+        if (!o_value.ok()) return in_key(o_value.error());
+        auto l_value = to_u64(len, "length");
+        if (!l_value.ok()) return in_key(l_value.error());
+        offset = *o_value;
+        length = *l_value;
       }
-      if (auto st = add_range(k, resolve_url(u, base), offset, length, !offset_t); !st.ok())
-        return st.error().with_context(quoted(k));
+      if (auto st = add_range(k, resolve_url(u, base), offset, length, !offset_t); !st.ok()) return in_key(st.error());
       // Next combination.
-      std::size_t d = names.size();
+      std::size_t d = dims.names.size();
       while (d > 0) {
         --d;
-        if (++at[d] < values[d].size()) break;
+        if (++at[d] < dims.values[d].size()) break;
         at[d] = 0;
         if (d == 0) return {};
       }
-      if (names.empty()) return {};
+      if (dims.names.empty()) return {};
     }
   }
 };

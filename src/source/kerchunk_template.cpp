@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace zpmpi::source::kerchunk {
 namespace {
@@ -41,6 +42,16 @@ class Expression {
   Error fail(const std::string& why) const {
     return usage_error("template {{" + std::string(s_) + "}}: " + why);
   }
+  /// Python's integers have no bound, so a value past int64 would be another number here:
+  /// an error (fsspec refuses such an offset too).
+  Error overflow() const { return fail("the value does not fit in 64 bits"); }
+  /// Decimal digits as an integer.
+  Result<std::int64_t> integer(std::string_view digits) const {
+    std::int64_t v = 0;
+    for (char d : digits)
+      if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, d - '0', &v)) return overflow();
+    return v;
+  }
   void skip() {
     while (pos_ < s_.size() && s_[pos_] == ' ') ++pos_;
   }
@@ -51,7 +62,7 @@ class Expression {
       if (pos_ >= s_.size() || (s_[pos_] != '+' && s_[pos_] != '-')) return v;
       const char op = s_[pos_++];
       ZPMPI_ASSIGN_OR_RETURN(std::int64_t r, product());
-      v = op == '+' ? v + r : v - r;
+      if (op == '+' ? __builtin_add_overflow(v, r, &v) : __builtin_sub_overflow(v, r, &v)) return overflow();
     }
   }
   Result<std::int64_t> product() {
@@ -63,10 +74,17 @@ class Expression {
       if (op == '/' && pos_ < s_.size() && s_[pos_] == '/') ++pos_;
       ZPMPI_ASSIGN_OR_RETURN(std::int64_t r, unary());
       if (op == '*') {
-        v *= r;
+        if (__builtin_mul_overflow(v, r, &v)) return overflow();
         continue;
       }
       if (r == 0) return fail("division by zero");
+      if (r == -1 && v == INT64_MIN) {
+        if (op == '%') {
+          v = 0;
+          continue;
+        }
+        return overflow();
+      }
       // Python's floor division and modulo.
       std::int64_t q = v / r, m = v % r;
       if (m != 0 && ((m < 0) != (r < 0))) {
@@ -81,6 +99,7 @@ class Expression {
     if (pos_ < s_.size() && s_[pos_] == '-') {
       ++pos_;
       ZPMPI_ASSIGN_OR_RETURN(std::int64_t v, unary());
+      if (v == INT64_MIN) return overflow();
       return -v;
     }
     if (pos_ < s_.size() && s_[pos_] == '+') {
@@ -102,10 +121,9 @@ class Expression {
       return v;
     }
     if (std::isdigit(static_cast<unsigned char>(c))) {
-      std::int64_t v = 0;
-      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_])))
-        v = v * 10 + (s_[pos_++] - '0');
-      return v;
+      const std::size_t b = pos_;
+      while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+      return integer(s_.substr(b, pos_ - b));
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       const std::size_t b = pos_;
@@ -115,15 +133,11 @@ class Expression {
       if (!v) return fail("unknown name '" + std::string(name) + "'");
       if (v->is_integer) return v->integer;
       // A text template used in arithmetic must hold an integer.
-      std::int64_t n = 0;
       const bool digits = !v->text.empty() && std::all_of(v->text.begin(), v->text.end(), [](char d) {
         return std::isdigit(static_cast<unsigned char>(d)) != 0;
       });
       if (!digits) return fail(std::string(name).append(" is not an integer"));
-      for (char d : v->text) {
-        n = n * 10 + (d - '0');
-      }
-      return n;
+      return integer(v->text);
     }
     return fail("unexpected '" + std::string(1, c) + "'");
   }

@@ -2,8 +2,9 @@
 // "data/{{u}}_{{i}}.nc" with u a template text and i an integer. Inside the braces: a name,
 // or an integer expression over names and literals with + - * / // % and parentheses
 // ("{{(i + 1) * 1000}}"); '/' and '//' both divide as Python's floor division of integers
-// (a template's offsets and indices are integers). Anything else is an error naming the
-// template text.
+// (a template's offsets and indices are integers). Arithmetic is exact in int64: a value
+// that leaves it (jinja2's Python integers would not wrap) is an error, as is anything
+// else the grammar does not allow; errors name the template text.
 #pragma once
 
 #include <cstdint>

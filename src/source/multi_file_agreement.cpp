@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "multi_file_source.hpp"
+#include "zpmpi/model/same_value.hpp"
 
 namespace zpmpi::source {
 namespace {
@@ -73,12 +74,12 @@ std::optional<std::string> difference(const model::Dataset& a, const std::string
         w->source_chunks[*p] < w->shape[*p])
       return var + "is stored in chunks " + show(v.source_chunks) + " in " + na + ", " + show(w->source_chunks) +
              " in " + nb;
-    if (v.fill_value != w->fill_value) return var + "has another fill value in " + nb + " than in " + na;
+    if (!model::same_value(v.fill_value, w->fill_value)) return var + "has another fill value in " + nb + " than in " + na;
     for (const char* name : kDecodingAttributes) {
       const model::Attribute* x = v.find_attribute(name);
       const model::Attribute* y = w->find_attribute(name);
       if (!x && !y) continue;
-      if (!x || !y || x->value.data != y->value.data || x->value.dtype != y->value.dtype)
+      if (!x || !y || !model::same_value(x->value, y->value))
         return var + "has " + name + " " + (x ? show(x->value) : "(none)") + " in " + na + ", " +
                (y ? show(y->value) : "(none)") + " in " + nb + " (xarray decodes each file with its own)";
     }
@@ -92,8 +93,13 @@ std::optional<std::string> difference(const model::Dataset& a, const std::string
 struct Values {
   std::vector<std::byte> bytes;
   std::vector<std::string> text;
-  bool operator==(const Values&) const = default;
 };
+
+/// The same values of `v`, NaN equal to NaN (xarray's fill value NaN in a coordinate).
+bool same_values(const model::Variable& v, const Values& a, const Values& b) {
+  if (v.text) return a.text == b.text;
+  return a.bytes.size() == b.bytes.size() && !model::first_difference(v.dtype, a.bytes, b.bytes);
+}
 
 Result<Values> read_all(Source& source, const model::Variable& v) {
   Values values;
@@ -176,7 +182,7 @@ Result<SourceSpec> describe_files(const SourceSpec& spec) {
     if (auto what = difference(first, spec.uris[0], ds, uri, dim)) return mismatch(*what);
     for (const auto& [v, values] : fixed) {
       ZPMPI_ASSIGN_OR_RETURN(Values other, read_all(*source, *v));
-      if (other != values) return mismatch("coordinate " + v->name + " holds other values");
+      if (!same_values(*v, values, other)) return mismatch("coordinate " + v->name + " holds other values");
     }
     ZPMPI_ASSIGN_OR_RETURN(auto next, concat_extent(*source, dim));
     if (extent && next) {

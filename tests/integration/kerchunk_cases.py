@@ -16,6 +16,8 @@ compare with the same references made with local paths.
                       tests/http_range_server.py failing the first requests (retries succeed)
   kerchunk_http_404   one url answers 404 for good: one error line naming the url, every rank
                       exits non-zero, no store left
+  kerchunk_duplicates keys given twice (.zattrs, .zarray with another grid, a chunk): the last
+                      value of each is used, as fsspec's json.load keeps it, with a warning
   kerchunk_errors     an unknown codec, order "F", an s3:// url, a malformed reference file:
                       refused before anything is written (exit 2), naming the cause
 """
@@ -29,7 +31,7 @@ import sys
 import numpy as np
 
 __all__ = ["case_kerchunk_single", "case_kerchunk_multi", "case_kerchunk_http_retry", "case_kerchunk_http_404",
-           "case_kerchunk_errors"]
+           "case_kerchunk_errors", "case_kerchunk_duplicates"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_refs  # noqa: E402
@@ -251,6 +253,46 @@ def case_kerchunk_http_404(r, a):
         assert not leftovers, f"left behind: {leftovers}"
     finally:
         server.close()
+
+
+def case_kerchunk_duplicates(r, a):
+    import xarray as xr
+    c = _cases()
+    files = make_files(r.work, n=2)
+    good = os.path.join(r.work, "good.json")
+    make_refs.make_refs(good, files, concat_dim="time")
+    with open(good) as f:
+        refs = json.load(f)["refs"]
+    attrs = json.loads(refs["t2m/.zattrs"])
+    zarray = json.loads(refs["t2m/.zarray"])
+    # Before the set's own keys: values the later ones replace (a .zarray of half the time
+    # steps: another chunk grid; a chunk key pointing nowhere); after them: a .zattrs that
+    # replaces the set's own.
+    first = [("t2m/.zattrs", json.dumps(dict(attrs, units="wrong"))),
+             ("t2m/.zarray", json.dumps(dict(zarray, shape=[zarray["shape"][0] // 2] + zarray["shape"][1:]))),
+             ("t2m/0.0.0", ["nowhere.nc", 0, 5])]
+    last = [("t2m/.zattrs", json.dumps(dict(attrs, note="the last .zattrs")))]
+    pairs = first + list(refs.items()) + last
+    path = os.path.join(r.work, "refs_duplicates.json")
+    with open(path, "w") as f:  # json.dump cannot write a key twice
+        f.write('{"version": 1, "refs": {' + ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in pairs) + "}}")
+    store = r.store("duplicates.zarr")
+    p = r.run(a.ranks, "--config", r.job("duplicates", source={"uri": path, "engine": "kerchunk"}, store=store,
+                                         chunks={"time": 4}))
+    c.expect_ok(p, "kerchunk keys given twice")
+    warning = [line for line in p.stderr.splitlines() if f"{path}: keys given more than once (4 repeats): " in line]
+    assert len(warning) == 1 and "the last value of each is used" in warning[0], p.stderr
+    for key in ("t2m/.zattrs", "t2m/.zarray", "t2m/0.0.0"):
+        assert f'"{key}"' in warning[0], warning[0]
+    assert "..." not in warning[0], warning[0]
+    expected = _reference_dataset(path)
+    got = xr.open_zarr(store, consolidated=True).load()
+    assert got.t2m.attrs.get("note") == "the last .zattrs", got.t2m.attrs
+    try:
+        xr.testing.assert_identical(got, expected)
+    except AssertionError as e:
+        sys.exit(f"FAIL kerchunk keys given twice:\n{e}")
+    print(f"ok kerchunk keys given twice, the last used as fsspec does: {dict(got.sizes)}")
 
 
 def case_kerchunk_errors(r, a):

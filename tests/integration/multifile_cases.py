@@ -5,12 +5,18 @@
                       strided selections; each store compared with
                       xr.open_mfdataset(files, combine="nested", concat_dim="time") after the same
                       preprocessors (loaded first); under --ranks
+  multifile_xarray    three monthly files written by xarray's to_netcdf (every float variable and
+                      coordinate gets _FillValue NaN, one with a NaN attribute) against
+                      xr.concat of the loaded files; then a run stopped by SIGTERM, --resume, and
+                      `zpmpi verify` of the result
   multifile_mismatch  files that do not agree (another dtype, a missing variable, overlapping
                       times, another chunking) give one error line naming both files and no store;
                       a gap in time is a warning
 Imported into cases.py; the helpers (Runner, expect_ok, expect_error, xarray_chain) are its own.
 """
 import os
+import re
+import shutil
 import sys
 
 import netCDF4
@@ -109,6 +115,82 @@ def case_multifile(r, a):
     job = r.job("default", source={"uri": files}, store=store, chunks={"time": 7})
     cases.expect_ok(r.run(a.ranks, "--config", job), "multifile default concat dim")
     _compare(store, files, [], f"multifile default concat dim -n {a.ranks}")
+
+
+def write_monthly_xarray(work):
+    """Three monthly files split from one dataset, as the wild does: open an ERA5-like set,
+    .sel() a month, .to_netcdf(). xarray gives t2m, latitude and longitude _FillValue NaN;
+    the time units stay the source's ("hours since 1900-01-01"), as split files keep them."""
+    import pandas as pd
+    import xarray as xr
+    time = pd.date_range("2000-01-30", "2000-03-02 18:00", freq="6h")
+    lat = np.linspace(60, -60, 9).astype("f4")
+    lon = np.arange(12) * 30.0
+    rng = np.random.default_rng(25)
+    t2m = (250 + 40 * rng.random((len(time), len(lat), len(lon)))).astype("f4")
+    t2m[3, 2, 5] = np.nan  # a missing value: the NaN fill
+    ds = xr.Dataset({"t2m": (("time", "latitude", "longitude"), t2m, {"units": "K", "valid_max": np.nan})},
+                    coords={"time": time, "latitude": lat, "longitude": lon})
+    ds.time.encoding.update(units="hours since 1900-01-01 00:00:00", calendar="gregorian", dtype="i4")
+    files = []
+    for month in ("2000-01", "2000-02", "2000-03"):
+        path = os.path.join(work, f"xr_{month}.nc")
+        ds.sel(time=month).to_netcdf(path)
+        files.append(path)
+    return files
+
+
+def case_multifile_xarray(r, a):
+    import signal
+    import xarray as xr
+    cases = _cases()
+    files = write_monthly_xarray(r.work)
+    with xr.open_dataset(files[0]) as first:
+        assert np.isnan(first.t2m.encoding["_FillValue"]) and np.isnan(first.latitude.encoding["_FillValue"])
+    store = r.store("months.zarr")
+    chunks = {"time": 2, "latitude": 5, "longitude": 6}
+    job = r.job("months", source={"uri": files, "concat_dim": "time"}, store=store, chunks=chunks)
+    cases.expect_ok(r.run(a.ranks, "--config", job), "xarray's monthly files")
+    expected = xr.concat([xr.open_dataset(f).load() for f in files], dim="time")
+
+    def compare(what):
+        got = xr.open_zarr(store, consolidated=True).load()
+        try:
+            xr.testing.assert_identical(got, expected)
+            xr.testing.assert_identical(got, xr.open_mfdataset(files, combine="nested", concat_dim="time").load())
+        except AssertionError as e:
+            sys.exit(f"FAIL {what}:\n{e}")
+        print(f"ok {what}: {dict(got.sizes)}")
+    compare(f"xarray's monthly files -n {a.ranks}")
+
+    # Stopped by SIGTERM, then --resume: the NaN fills and attribute make no difference to
+    # the resume record, and verify finds the store to be this job's output.
+    shutil.rmtree(store)
+    p = cases._start(r, a.ranks, job, env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="months_stopped")
+    name = os.path.basename(store)
+
+    def chunks_written():
+        for entry in os.listdir(r.work):
+            t2m = os.path.join(r.work, entry, "t2m")
+            if entry.startswith(f".{name}.zpmpi-new-") and os.path.isdir(t2m) and len(os.listdir(t2m)) >= 5:
+                return True
+        return False
+    cases._wait_for("5 chunks of t2m", chunks_written, p)
+    for pid in cases._session_members(p.pid):
+        if pid != p.pid:
+            os.kill(pid, signal.SIGTERM)
+    p.wait(timeout=60)
+    if p.returncode != 75 or os.path.exists(store):
+        sys.exit(f"FAIL: SIGTERM gave exit {p.returncode} (want 75, the store not yet there)")
+    p = r.run(a.ranks, "--config", job, "--resume")
+    cases.expect_ok(p, "--resume of xarray's monthly files")
+    kept = re.search(r"resuming .*: (\d+) of \d+ chunks are complete and kept", p.stderr + p.stdout)
+    assert kept and int(kept.group(1)) >= 5, f"the copy was not adopted:\n{p.stderr}"
+    compare("resumed")
+    p = r.run(a.ranks, "verify", "--config", job)
+    cases.expect_ok(p, "verify of xarray's monthly files")
+    assert "is exactly this job's output" in p.stderr + p.stdout, p.stderr
+    print("ok --resume and verify")
 
 
 def case_multifile_mismatch(r, a):

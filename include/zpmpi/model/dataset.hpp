@@ -85,6 +85,9 @@ struct Dataset {
   /// "decoded by zpmpi (zlib(level=1) <- shuffle(4)): t2m, u10" or
   /// "read through netCDF-C (filter szip): lsm". Empty for a source with one way.
   std::vector<std::string> decoders;
+  /// What the source holds that it reads one of several ways, one line each for a warning
+  /// (a kerchunk key given twice: which value is used).
+  std::vector<std::string> warnings;
 
   const Variable* find_variable(std::string_view name) const;
   const Dimension* find_dim(std::string_view name) const;

@@ -13,7 +13,9 @@
 //    "length": "4096", "dimensions": {"i": {"start": 0, "stop": 100, "step": 1}}}
 // (a dimension is {"start", "stop", "step"} or a list of integers) makes one reference per
 // combination of its dimensions; "{{...}}" in it are integer expressions over the
-// dimensions and templates (+ - * // / % and parentheses), as kerchunk's jinja2 renders them.
+// dimensions and templates (+ - * // / % and parentheses), as kerchunk's jinja2 renders them
+// (a value past 64 bits is an error naming the key). A key given twice takes its last value,
+// as fsspec (json.load) reads the set; warnings() names such keys.
 //
 // Storage (the point of this file): the set is parsed by a streaming SAX parser, never held
 // as a JSON tree. Metadata keys (last component starting with '.') keep their text; chunk
@@ -96,6 +98,10 @@ class ReferenceSet {
   /// Bytes held by the tables, urls, inline arena and metadata (for the measurement).
   std::uint64_t memory_bytes() const;
   std::uint64_t num_chunk_refs() const;
+  /// What the set holds that a reader may not expect, one line each for a warning: keys
+  /// given more than once, named (the last value of each is used, as fsspec's json.load
+  /// keeps it; a top-level "refs", "templates" or "gen" given again replaces the first).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   struct Builder;  ///< the parser's state (kerchunk_refs.cpp)
 
@@ -108,6 +114,7 @@ class ReferenceSet {
   std::map<std::string, char, std::less<>> separators_;  ///< dimension_separator per array
   std::vector<std::string> urls_;
   std::string inline_;
+  std::vector<std::string> warnings_;
 };
 
 /// "base64:" payload decoding (standard alphabet, '=' padding); an error names the first

@@ -116,6 +116,98 @@ TEST(KerchunkRefs, GenWithoutOffsetIsWholeFileAndPythonFloorDivision) {
   EXPECT_EQ(s.num_chunk_refs(), 1u);
 }
 
+// Keys given twice: fsspec reads the set with json.load, which keeps the last value of a
+// key, so zpmpi uses the last one too, for metadata and chunk keys alike, and warns.
+TEST(KerchunkRefs, ADuplicatedKeyTakesItsLastValueAndIsNamedInAWarning) {
+  const auto s = parse_or_throw(std::string(R"({"version": 1, "refs": {".zattrs": "{\"title\": \"first\"}",)") +
+                                R"( "t/.zarray": ")" + kZarray2d + R"(", "t/0.0": ["a.nc", 1, 1],)" +
+                                R"( ".zattrs": "{\"title\": \"last\"}", "t/0.0": ["a.nc", 2, 2], "t/1.1": ["a.nc", 3, 3]}})");
+  EXPECT_EQ(*s.metadata(".zattrs"), R"({"title": "last"})");
+  EXPECT_EQ(chunk(s, "t", 0).offset, 2u);
+  EXPECT_EQ(s.array("t")->num_refs, 2u);
+  ASSERT_EQ(s.warnings().size(), 1u);
+  EXPECT_EQ(s.warnings()[0], "/data/refs.json: keys given more than once (2 repeats): \".zattrs\", \"t/0.0\"; "
+                             "the last value of each is used, as fsspec reads the references");
+  // Six keys given twice: five named, then "...".
+  std::string many = R"({)";
+  for (int k = 0; k < 6; ++k)
+    for (int twice = 0; twice < 2; ++twice) many += "\"a" + std::to_string(k) + "/.zattrs\": \"{}\", ";
+  const auto m = parse_or_throw(many + R"("b/.zattrs": "{}"})");
+  ASSERT_EQ(m.warnings().size(), 1u);
+  EXPECT_NE(m.warnings()[0].find(R"((6 repeats): "a0/.zattrs", "a1/.zattrs", "a2/.zattrs", "a3/.zattrs", "a4/.zattrs", ...;)"),
+            std::string::npos)
+      << m.warnings()[0];
+  // No duplicate, no warning.
+  EXPECT_TRUE(parse_or_throw(R"({"a/.zattrs": "{}"})").warnings().empty());
+}
+
+TEST(KerchunkRefs, AChunkKeyGivenTwiceBeforeItsZarrayTakesTheLast) {
+  // Both wait for the .zarray; the one placed at the end must still be the later one.
+  const auto s = parse_or_throw(std::string(R"({"t/0.1": ["a.nc", 1, 1], "t/0.1": ["b.nc", 2, 2], "t/.zarray": ")") +
+                                kZarray2d + R"(", "t/1.0": ["c.nc", 3, 3], "t/1.0": ["d.nc", 4, 4]})");
+  EXPECT_EQ(s.url(chunk(s, "t", 1).url), "/data/b.nc");
+  EXPECT_EQ(s.url(chunk(s, "t", 2).url), "/data/d.nc");
+  EXPECT_EQ(s.num_chunk_refs(), 2u);
+  ASSERT_EQ(s.warnings().size(), 1u);
+  EXPECT_NE(s.warnings()[0].find("(2 repeats): \"t/1.0\", \"t/0.1\""), std::string::npos) << s.warnings()[0];
+}
+
+TEST(KerchunkRefs, ALaterZarrayReplacesTheGridOfTheFirst) {
+  // The first .zarray says 2x2 chunks, the last (the one read) 4x2 (shape 8x6): chunk keys
+  // before and after it, inside either grid, land in the last grid; "t/3.1" fit only it.
+  const std::string first = kZarray2d;
+  std::string last = kZarray2d;
+  last.replace(last.find("[4,6]"), 5, "[8,6]");
+  const auto s = parse_or_throw(std::string(R"({"t/.zarray": ")") + first + R"(", "t/0.1": ["a.nc", 1, 1],)" +
+                                R"( "t/3.1": ["a.nc", 7, 1], "t/1.0": "old",)" + R"( "t/.zarray": ")" + last +
+                                R"(", "t/1.0": "new", "t/2.0": ["a.nc", 5, 1]})");
+  EXPECT_NE(s.metadata("t/.zarray")->find("[8,6]"), std::string::npos);
+  const ArrayRefs* a = s.array("t");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->grid, (model::Shape{4, 2}));
+  EXPECT_EQ(a->num_refs, 4u);
+  EXPECT_EQ(chunk(s, "t", 1).offset, 1u);                 // t/0.1
+  EXPECT_EQ(s.inline_bytes(chunk(s, "t", 2)), "new");     // t/1.0, given twice
+  EXPECT_EQ(chunk(s, "t", 4).offset, 5u);                 // t/2.0
+  EXPECT_EQ(chunk(s, "t", 7).offset, 7u);                 // t/3.1: outside the first grid
+  ASSERT_EQ(s.warnings().size(), 1u);
+  EXPECT_NE(s.warnings()[0].find("\"t/.zarray\", \"t/1.0\""), std::string::npos) << s.warnings()[0];
+  // A last .zarray that is no array (unreadable): the array has no table, as zarr sees it.
+  const auto bad = parse_or_throw(std::string(R"({"t/.zarray": ")") + first + R"(", "t/0.0": "x", "t/.zarray": "{}"})");
+  EXPECT_EQ(bad.array("t"), nullptr);
+  EXPECT_EQ(*bad.metadata("t/.zarray"), "{}");
+}
+
+TEST(KerchunkRefs, ATopLevelPartGivenTwiceReplacesTheFirstWhole) {
+  // json.load keeps the last "refs" object whole: keys only in the first are gone.
+  const auto s = parse_or_throw(std::string(R"({"version": 1, "templates": {"u": "old.nc", "v": "x"},)") +
+                                R"( "refs": {"t/.zarray": ")" + kZarray2d + R"(", "t/0.0": ["{{u}}", 1, 1], "gone/.zattrs": "{}"},)" +
+                                R"( "templates": {"u": "new.nc"}, "refs": {"t/.zarray": ")" + kZarray2d +
+                                R"(", "t/1.1": ["{{u}}", 2, 2]}})");
+  EXPECT_EQ(s.metadata("gone/.zattrs"), nullptr);
+  EXPECT_TRUE(chunk(s, "t", 0).missing());
+  EXPECT_EQ(s.url(chunk(s, "t", 3).url), "/data/new.nc");
+  EXPECT_EQ(s.num_chunk_refs(), 1u);
+  ASSERT_EQ(s.warnings().size(), 1u);
+  EXPECT_NE(s.warnings()[0].find("\"templates\", \"refs\""), std::string::npos) << s.warnings()[0];
+  // "{{v}}" was only in the first templates: unknown now.
+  EXPECT_NE(parse_error(R"({"version": 1, "templates": {"v": "x"}, "templates": {}, "refs": {"t/0": ["{{v}}"]}})")
+                .find("unknown name 'v'"),
+            std::string::npos);
+}
+
+TEST(KerchunkRefs, AGenReferenceReplacesARefOfTheSameKey) {
+  // fsspec fills its references from "refs", then from "gen" over them.
+  const auto s = parse_or_throw(std::string(R"({"version": 1, "refs": {"t/.zarray": ")") + kZarray2d +
+                                R"(", "t/0.0": ["r.nc", 1, 1]}, "gen": [{"key": "t/0.{{i}}", "url": "g.nc",)" +
+                                R"( "offset": "{{i + 10}}", "length": "1", "dimensions": {"i": [0, 1]}}]})");
+  EXPECT_EQ(s.url(chunk(s, "t", 0).url), "/data/g.nc");
+  EXPECT_EQ(chunk(s, "t", 0).offset, 10u);
+  EXPECT_EQ(chunk(s, "t", 1).offset, 11u);
+  ASSERT_EQ(s.warnings().size(), 1u);
+  EXPECT_NE(s.warnings()[0].find("(1 repeat): \"t/0.0\""), std::string::npos) << s.warnings()[0];
+}
+
 TEST(KerchunkRefs, ResolvesUrls) {
   EXPECT_EQ(base_of("/a/b/refs.json"), "/a/b/");
   EXPECT_EQ(base_of("refs.json"), "");

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ struct PartOptions {
   std::optional<double> scale_factor{};  ///< an attribute of v
   double time_step = 1;              ///< step of the time coordinate inside the file
   std::optional<int> v_fill{};       ///< the _FillValue of v (int only)
+  /// As xarray's to_netcdf writes floats: a NaN _FillValue (a double NaN of these bits, and
+  /// the float NaN it converts to) on y and mask, and a NaN last value of y.
+  std::optional<std::uint64_t> nan_bits{};
 };
 
 class MultiFileTest : public NetcdfTest {
@@ -70,6 +75,12 @@ class MultiFileTest : public NetcdfTest {
     EXPECT_EQ(nc_def_var_chunking(ncid, w, NC_CHUNKED, w_chunks), NC_NOERR);
     const int mask_dims[2] = {y, x};
     if (o.with_mask) nc_def_var(ncid, "mask", NC_FLOAT, 2, mask_dims, &mask);
+    if (o.nan_bits) {
+      const double nan = std::bit_cast<double>(*o.nan_bits);
+      const float nan_f = static_cast<float>(nan);
+      EXPECT_EQ(nc_def_var_fill(ncid, yv, 0, &nan), NC_NOERR);
+      if (o.with_mask) EXPECT_EQ(nc_def_var_fill(ncid, mask, 0, &nan_f), NC_NOERR);
+    }
     const int name_dims[2] = {time, strlen};
     nc_def_var(ncid, "name", NC_CHAR, 2, name_dims, &nm);
     EXPECT_EQ(nc_enddef(ncid), NC_NOERR);
@@ -77,6 +88,7 @@ class MultiFileTest : public NetcdfTest {
     std::vector<double> times, ys, xs;
     for (std::size_t k = 0; k < nt; ++k) times.push_back(static_cast<double>(t0) + static_cast<double>(k) * o.time_step);
     for (std::size_t j = 0; j < o.y; ++j) ys.push_back(static_cast<double>(j) * 0.5 + o.y_offset);
+    if (o.nan_bits) ys.back() = std::bit_cast<double>(*o.nan_bits);
     for (std::size_t i = 0; i < kX; ++i) xs.push_back(static_cast<double>(i));
     std::vector<int> vs, ws;
     std::vector<float> masks;

@@ -128,6 +128,19 @@ TEST_F(MultiFileTest, MismatchesNameBothFilesAndWhatDiffers) {
   }
 }
 
+TEST_F(MultiFileTest, NaNFillValuesAndCoordinatesAgreeWhateverTheirBits) {
+  // xarray's to_netcdf gives every float variable _FillValue NaN; NaN is not == NaN.
+  const auto a = write_part("a.nc", 0, 0, 4, {.nan_bits = 0x7ff8000000000000});
+  const auto b = write_part("b.nc", 1, 4, 3, {.nan_bits = 0x7ff8000000000000});
+  const auto c = write_part("c.nc", 2, 7, 3, {.nan_bits = 0xfff8000000000001});  // sign and payload
+  auto resolved = resolve_source(spec_of({a, b, c}));
+  ASSERT_TRUE(resolved.ok()) << resolved.error().message;
+  EXPECT_EQ(resolved->lengths, (std::vector<std::uint64_t>{4, 3, 3}));
+  // NaN still differs from a number.
+  const auto d = write_part("d.nc", 3, 10, 3);
+  expect_names(resolve_error({a, d}), {"variable y has another fill value"});
+}
+
 TEST_F(MultiFileTest, OverlappingTimesAreAnError) {
   const auto a = write_part("a.nc", 0, 0, 3);
   const auto b = write_part("b.nc", 1, 2, 3);  // starts at 2, a ends at 2
