@@ -14,6 +14,8 @@ CASE:
   refuse      --resume with a changed config or a changed source is refused naming what differs
   inputs      issue 25.9: a multi-file member replaced during the run fails it (no store); a
               file a kerchunk set points into, rewritten after a kill, makes --resume refuse
+  complete    issue 25.10: --resume on a complete store of another job is refused by key; a
+              half-removed old store a killed swap left is removed (marked) or named
   verify      zpmpi verify: a clean store passes; a flipped byte, a truncated and a deleted
               chunk are each reported by key
 Test hooks used (see README "Test hooks"): ZPMPI_TEST_WRITE_DELAY_MS, ZPMPI_TEST_FAIL_WRITE.
@@ -368,6 +370,51 @@ def case_inputs(r, a):
     print("ok --resume after a file a kerchunk set points into changed is refused naming it")
 
 
+def case_complete(r, a):
+    """Issue 25 item 10: --resume on a complete store compares the store's own record."""
+    import shutil
+    source = make_source(os.path.join(r.work, "src.nc"))
+    store = r.store("done.zarr")
+    cfg = job(r, "done", source, store)
+    expect_ok(r.run(2, "--config", cfg), "the finished run")
+    before = _output_snapshot(store)
+    p = r.run(2, "--config", cfg, "--resume")
+    expect_ok(p, "--resume of the same job's complete store")
+    assert "nothing to resume" in p.stderr + p.stdout, p.stderr
+    other = r.job("done_other", source=source, store=store, chunks={"time": 3, "y": 5, "x": 4})
+    cases.expect_error(r.run(2, "--config", other, "--resume"), "--resume of another job's store", 1,
+                       "it is complete, but was written by another job: config.chunks (was")
+    source2 = make_source(os.path.join(r.work, "src2.nc"), seed=2)
+    other = job(r, "done_source", source2, store)
+    p = r.run(2, "--config", other, "--resume")
+    cases.expect_error(p, "--resume with another source", 1, f"source.file {source2} (not recorded by the store)")
+    assert f"source.file {source} (recorded by the store only)" in p.stderr, p.stderr
+    if _output_snapshot(store) != before:
+        sys.exit("FAIL the refused --resume changed the store")
+    print("ok --resume of a complete store of another job (chunks, source) is refused by key")
+    # A run killed while removing the old store (after the exchange) leaves it, marked, at
+    # its copy's name; a look-alike without the marker may be an old store moved aside.
+    old = os.path.join(r.work, ".done.zarr.zpmpi-new-deadhost-4242")
+    unmarked = os.path.join(r.work, ".done.zarr.zpmpi-old-deadhost-4243")
+    for left in (old, unmarked):  # from an earlier run of this case in the same directory
+        shutil.rmtree(left, ignore_errors=True)
+    shutil.copytree(store, old)
+    os.remove(os.path.join(old, ".zmetadata"))
+    shutil.rmtree(os.path.join(old, "a"))
+    shutil.copytree(store, unmarked)
+    shutil.rmtree(os.path.join(unmarked, ".zpmpi"))
+    p = r.run(2, "--config", cfg, "--resume")
+    expect_ok(p, "--resume with a half-removed old store left")
+    err = p.stderr + p.stdout
+    assert "nothing to resume" in err and f"removed {old}" in err, err
+    assert f"left {unmarked} in place" in err, err
+    if os.path.exists(old) or not os.path.isdir(os.path.join(unmarked, "a")):
+        sys.exit("FAIL the marked leftover is still there, or the unmarked one was touched")
+    if _output_snapshot(store) != before:
+        sys.exit("FAIL the --resume changed the complete store")
+    print("ok --resume removed the half-removed old store and named the unmarked look-alike")
+
+
 def case_verify(r, a):
     source = make_source(os.path.join(r.work, "src.nc"))
     store = r.store("verify.zarr")
@@ -403,7 +450,8 @@ def case_verify(r, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "inputs", "verify"])
+    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "inputs", "complete",
+                                    "verify"])
     p.add_argument("--zpmpi", required=True)
     p.add_argument("--mpirun", default="mpirun")
     p.add_argument("--workdir", required=True)
