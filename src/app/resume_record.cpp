@@ -1,8 +1,6 @@
 // The job's resume record: see resume_record.hpp.
 #include "zpmpi/app/resume_record.hpp"
 
-#include <sys/stat.h>
-
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -21,9 +19,16 @@ constexpr std::array<std::string_view, 9> kRunOnlyKeys = {
     "resume", "overwrite", "log_level", "stats", "workers", "num_jobs", "memory_limit", "max_chunks",
     "recommendations"};
 
+/// A file's identity in the record: {} for a url (known by its name alone). The inode as
+/// int64, as the record's parser gives it back.
+json::object input_json(const source::InputFile& f) {
+  if (!f.local) return {};
+  return {{"size", f.size}, {"mtime_ns", f.mtime_ns}, {"inode", static_cast<std::int64_t>(f.inode)}};
+}
+
 }  // namespace
 
-Result<json::object> resume_record(const std::string& job_file, const source::SourceSpec& source,
+Result<json::object> resume_record(const std::string& job_file, const std::vector<source::InputFile>& inputs,
                                    const json::object& group_attrs, const std::vector<zarr::ArrayMeta>& arrays,
                                    const json::value& compressor) {
   std::ifstream in(job_file, std::ios::binary);
@@ -38,23 +43,35 @@ Result<json::object> resume_record(const std::string& job_file, const source::So
     for (auto k : kRunOnlyKeys) run_only = run_only || key == k;
     if (!run_only) record["config." + std::string(key)] = value;
   }
-  json::array files;
-  for (const std::string& uri : source.uris) {
-    if (uri.find("://") != std::string::npos) {
-      files.push_back(json::object{{"uri", uri}});
-      continue;
-    }
-    struct stat st{};
-    json::object f{{"path", uri}};
-    if (::stat(uri.c_str(), &st) == 0) {
-      f["size"] = static_cast<std::int64_t>(st.st_size);
-      f["mtime_ns"] = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-    }
-    files.push_back(std::move(f));
-  }
-  record["source.files"] = std::move(files);
+  for (const source::InputFile& f : inputs) record["source.file " + f.uri] = input_json(f);
   record["output"] = zarr::digest(json::serialize(zarr::zmetadata_json(group_attrs, arrays, compressor)));
   return record;
+}
+
+
+std::string input_change(const source::InputFile& was, const source::InputFile& now) {
+  std::string change;
+  const auto add = [&](const std::string& what) { change += (change.empty() ? "" : ", ") + what; };
+  if (was.size != now.size)
+    add("size " + std::to_string(was.size) + " -> " + std::to_string(now.size) + " bytes");
+  if (was.mtime_ns != now.mtime_ns) add("modified");
+  if (was.inode != now.inode) add("replaced: another inode");
+  return change;
+}
+
+Status check_inputs_unchanged(const std::vector<source::InputFile>& read) {
+  std::string first, how;
+  std::size_t changed = 0;
+  for (const source::InputFile& was : read) {
+    if (!was.local) continue;
+    const auto now = source::identify_input(was.uri);
+    const std::string change = now.ok() ? input_change(was, *now) : "gone or unreadable";
+    if (change.empty()) continue;
+    if (changed++ == 0) first = was.uri, how = change;
+  }
+  if (changed == 0) return {};
+  if (changed > 1) how += "; " + std::to_string(changed - 1) + " other source file(s) changed too";
+  return runtime_error("source file " + first + " changed while this run read it (" + how + ")");
 }
 
 }  // namespace zpmpi::app

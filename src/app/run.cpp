@@ -61,6 +61,8 @@ struct Rank0State {
   JobArrays job;
   source::SourceSpec source_spec;  ///< config.source with globs expanded
   std::unique_ptr<source::Source> source;
+  /// The source's files as identified when the run started (checked again at its end).
+  std::vector<source::InputFile> inputs;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
   /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
@@ -162,6 +164,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   }
   state.stats_file = Rank0State::StatsFile::kAccepted;
   ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
+  ZPMPI_ASSIGN_OR_RETURN(state.inputs, source::identify_inputs(state.source->input_files()));
   const model::Dataset& dataset = state.source->dataset();
   for (const auto& s : dataset.skipped) log::warn("skipping " + s);
   for (const auto& s : dataset.decoders) log::info("source: " + s);
@@ -221,7 +224,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   zarr::StoreRequest request{config.store, config.overwrite, names, protected_paths(state.source_spec, config.path),
                              {}, [](const std::string& m) { log::warn(m); }};
   ZPMPI_ASSIGN_OR_RETURN(request.resume_record,
-                         resume_record(config.path, state.source_spec, state.job.group_attrs, state.job.metadata(),
+                         resume_record(config.path, state.inputs, state.job.group_attrs, state.job.metadata(),
                                        codec::compressor_json(config.compressor)));
   request.resume = config.resume;
   // Ranks write into a copy beside the store; commit() swaps it in at the end.
@@ -369,6 +372,8 @@ int report_verify(const mpi::Session& session, Rank0State& state, const plan::Re
       std::map<std::string, model::Shape> grids;
       for (const auto& a : plan.arrays) grids[a.layout.name] = chunk_grid(a.layout);
       for (const std::string& p : extra_entries(scratch, store, grids)) mine += p + "\n";
+      if (const Status same = check_inputs_unchanged(state.inputs); !same.ok())
+        return runtime_error(same.error().message + ": the comparison is void; run verify again");
       return {};
     });
     std::error_code ec;
@@ -602,6 +607,10 @@ int run(int argc, char** argv) {
 
   if (status.ok() && rank == 0) {
     status = guarded([&]() -> Status {
+      // A source file changed during the run: the chunks may mix old and new data.
+      if (const Status same = check_inputs_unchanged(state.inputs); !same.ok())
+        return runtime_error(same.error().message + ": the store would mix old and new data, so it was not "
+                             "written; run the job again once the source files stay unchanged");
       fill_report(Status{});  // the figures of the closing summary, --stats and the store's stats.json
       ZPMPI_RETURN_IF_ERROR(write_store_stats());  // before .zmetadata: a complete store has it
       ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(state.store->build_path(), state.job.group_attrs,

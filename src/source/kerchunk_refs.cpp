@@ -919,4 +919,15 @@ std::uint64_t ReferenceSet::num_chunk_refs() const {
   return n;
 }
 
+std::vector<std::string> ReferenceSet::referenced_urls() const {
+  std::vector<bool> used(urls_.size(), false);
+  for (const auto& [k, a] : arrays_)
+    for (const ChunkRef& r : a.table)
+      if (r.url < urls_.size()) used[r.url] = true;
+  std::vector<std::string> out;
+  for (std::size_t id = 0; id < urls_.size(); ++id)
+    if (used[id]) out.push_back(urls_[id]);
+  return out;
+}
+
 }  // namespace zpmpi::source::kerchunk

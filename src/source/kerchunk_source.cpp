@@ -52,6 +52,13 @@ class KerchunkSource final : public Source {
 
   const model::Dataset& dataset() const override { return desc_.dataset; }
 
+  /// The reference file and every file (or url) a chunk reference points into.
+  std::vector<std::string> input_files() const override {
+    std::vector<std::string> files{set_.location()};
+    for (std::string& url : set_.referenced_urls()) files.push_back(std::move(url));
+    return files;
+  }
+
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
               const model::Shape& stride, TaskRunner* parallel) override {
     ZPMPI_ASSIGN_OR_RETURN(auto* array, find(variable));

@@ -77,6 +77,8 @@ class MultiFileSource final : public Source {
                                                         std::size_t max_open_files = kMaxOpenFiles);
 
   const model::Dataset& dataset() const override { return dataset_; }
+  /// Every member, opened or not.
+  std::vector<std::string> input_files() const override { return spec_.uris; }
   /// Splits `box` (and its stride) along the concat dim into one read per file, each into
   /// its part of `out`. Errors name the file and the variable.
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,

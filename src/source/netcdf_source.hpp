@@ -30,6 +30,7 @@ class NetcdfSource final : public Source {
   NetcdfSource& operator=(const NetcdfSource&) = delete;
 
   const model::Dataset& dataset() const override { return dataset_; }
+  std::vector<std::string> input_files() const override { return {path_}; }
   Status read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
               const model::Shape& stride, TaskRunner* parallel) override;
   Result<std::unique_ptr<DeferredRead>> prepare_read(const std::string& variable, const model::Box& box,

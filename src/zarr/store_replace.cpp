@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/store_resume.hpp"
 
 namespace zpmpi::zarr {
 namespace fs = std::filesystem;
@@ -27,12 +28,16 @@ std::string text(int err) { return std::strerror(err); }
 
 /// After the swap. The old store (at `old_store`; none for a new store) is removed next: it
 /// must be marked, so that a removal that dies halfway leaves a copy the next run
-/// recognises. It keeps the marker it has (a store zpmpi wrote keeps its stats there) or
-/// gets an empty one; never this run's resume record, so --resume cannot adopt it. The new
-/// store keeps of its marker only the run's statistics (kStatsName); with none, no marker.
+/// recognises. It keeps the marker it has (a store zpmpi wrote keeps its stats and record
+/// there) or gets an empty one; never a resume record, so --resume cannot adopt it. The new
+/// store keeps of its marker the run's statistics (kStatsName) and its record, renamed from
+/// the copy's resume record to kStoreRecordName (store_resume.hpp); with neither, no marker.
 void settle_markers(const fs::path& store, const fs::path& old_store) {
   std::error_code ec;
-  if (!old_store.empty()) fs::create_directory(old_store / kMarkerName, ec);  // exists already: fine
+  if (!old_store.empty()) {
+    fs::create_directory(old_store / kMarkerName, ec);  // exists already: fine
+    fs::remove(old_store / kMarkerName / kResumeRecordName, ec);  // a store swapped in by a killed run
+  }
   const fs::path marker = store / kMarkerName;
   // Only a real directory is emptied: through a link planted in its place the loop below
   // would remove the entries of the link's target. The link itself is ours to drop.
@@ -40,9 +45,11 @@ void settle_markers(const fs::path& store, const fs::path& old_store) {
     fs::remove(marker, ec);
     return;
   }
+  if (fs::is_regular_file(fs::symlink_status(marker / kResumeRecordName, ec)))
+    fs::rename(marker / kResumeRecordName, marker / kStoreRecordName, ec);
   std::vector<fs::path> drop;
   for (fs::directory_iterator it(marker, ec); !ec && it != fs::directory_iterator(); it.increment(ec))
-    if (it->path().filename() != kStatsName) drop.push_back(it->path());
+    if (it->path().filename() != kStatsName && it->path().filename() != kStoreRecordName) drop.push_back(it->path());
   for (const fs::path& p : drop) fs::remove_all(p, ec);
   if (fs::is_empty(marker, ec) && !ec) fs::remove(marker, ec);
 }

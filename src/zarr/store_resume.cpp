@@ -51,8 +51,11 @@ Status write_resume_record(const fs::path& copy, const json::object& record) {
                           std::string(kResumeRecordName) + ".tmp");
 }
 
-std::optional<json::object> read_resume_record(const fs::path& copy) {
-  std::ifstream in(copy / kMarkerName / kResumeRecordName, std::ios::binary);
+namespace {
+
+/// The JSON object in `path`; nullopt when absent, unreadable or not an object.
+std::optional<json::object> read_record(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream text;
   text << in.rdbuf();
@@ -62,17 +65,28 @@ std::optional<json::object> read_resume_record(const fs::path& copy) {
   return v.get_object();
 }
 
-std::vector<std::string> record_differences(const json::object& was, const json::object& now) {
+}  // namespace
+
+std::optional<json::object> read_resume_record(const fs::path& copy) {
+  return read_record(copy / kMarkerName / kResumeRecordName);
+}
+
+std::optional<json::object> read_store_record(const fs::path& store) {
+  if (auto record = read_record(store / kMarkerName / kStoreRecordName)) return record;
+  return read_record(store / kMarkerName / kResumeRecordName);
+}
+
+std::vector<std::string> record_differences(const json::object& was, const json::object& now, std::string_view who) {
   std::vector<std::string> out;
   for (const auto& [key, value] : now) {
     const json::value* old = was.if_contains(key);
-    if (!old) out.push_back(std::string(key) + " (not recorded by the interrupted run)");
+    if (!old) out.push_back(std::string(key) + " (not recorded by " + std::string(who) + ")");
     else if (*old != value)
       out.push_back(std::string(key) + " (was " + shorten(json::serialize(*old)) + ", now " +
                     shorten(json::serialize(value)) + ")");
   }
   for (const auto& [key, value] : was)
-    if (!now.contains(key)) out.push_back(std::string(key) + " (recorded by the interrupted run only)");
+    if (!now.contains(key)) out.push_back(std::string(key) + " (recorded by " + std::string(who) + " only)");
   return out;
 }
 

@@ -87,6 +87,13 @@ void remove_leftovers(const StorePath& store, const std::function<void(const std
   }
 }
 
+/// The record differences as one phrase: "a (was 1, now 2); b (...)".
+std::string joined(const std::vector<std::string>& differences) {
+  std::string list;
+  for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
+  return list;
+}
+
 /// --resume: the copy a killed or interrupted run left (marked, with a resume record), or
 /// empty when there is none. Refused when the only copies were made for another job.
 Result<fs::path> find_resumable(const StorePath& store, const boost::json::object& record) {
@@ -102,10 +109,8 @@ Result<fs::path> find_resumable(const StorePath& store, const boost::json::objec
     other = left.path;
   }
   if (differences.empty()) return fs::path();
-  std::string list;
-  for (const auto& d : differences) list += (list.empty() ? "" : "; ") + d;
   return runtime_error("cannot resume store " + store.path.string() + ": the job differs from the interrupted run's (" +
-                       other.string() + "): " + list +
+                       other.string() + "): " + joined(differences) +
                        "; run without --resume to start again (the partial copy is then removed)");
 }
 
@@ -121,6 +126,21 @@ Status check_adoptable(const StorePath& store, const fs::path& copy) {
                              : foreign.first.string() + ", which is not part of a Zarr store") +
                        and_others(foreign.count) + "; zpmpi writes nothing in a store through a link or beside "
                        "foreign files: remove it, or run without --resume to start again");
+}
+
+/// --resume, no copy to adopt, a complete store in place: it is this job's output only if
+/// the store's record (store_resume.hpp) equals the job's. Errors name what differs.
+Status check_complete_store(const StorePath& store, const boost::json::object& record) {
+  const std::string& s = store.path.string();
+  const std::string redo = "; run without --resume and with --overwrite to write it again for this job";
+  const auto was = read_store_record(store.path);
+  if (!was)
+    return runtime_error("cannot resume store " + s + ": it is complete, but holds no record of the job that wrote "
+                         "it (an older zpmpi or another tool), so it may not be this job's output" + redo);
+  const std::vector<std::string> differences = record_differences(*was, record, "the store");
+  if (differences.empty()) return {};
+  return runtime_error("cannot resume store " + s + ": it is complete, but was written by another job: " +
+                       joined(differences) + redo);
 }
 
 void hold_for_tests() {
@@ -156,8 +176,11 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
     ZPMPI_ASSIGN_OR_RETURN(adopted, find_resumable(store, request.resume_record));
     if (!adopted.empty()) ZPMPI_RETURN_IF_ERROR(check_adoptable(store, adopted));
     // No copy left and a complete store in place: the run being resumed ended (or was
-    // killed after its swap). There is nothing to do; the lock goes with `done`.
+    // killed after its swap, maybe while removing the old store: that leftover goes). If
+    // the store is this job's, there is nothing to do; the lock goes with `done`.
     if (adopted.empty() && existed && !fs::is_symlink(st) && fs::is_regular_file(store.path / ".zmetadata", ec)) {
+      ZPMPI_RETURN_IF_ERROR(check_complete_store(store, request.resume_record));
+      remove_leftovers(store, notify);
       StoreTransaction done(store, std::move(lock), {}, {}, existed, notify);
       done.active_ = false;
       done.complete_ = true;

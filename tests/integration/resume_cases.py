@@ -12,6 +12,10 @@ CASE:
   kill        SIGKILL to one rank or to all, at random points, then --resume: identical files,
               no temporary file, consolidated metadata valid (--trials, --ranks)
   refuse      --resume with a changed config or a changed source is refused naming what differs
+  inputs      issue 25.9: a multi-file member replaced during the run fails it (no store); a
+              file a kerchunk set points into, rewritten after a kill, makes --resume refuse
+  complete    issue 25.10: --resume on a complete store of another job is refused by key; a
+              half-removed old store a killed swap left is removed (marked) or named
   verify      zpmpi verify: a clean store passes; a flipped byte, a truncated and a deleted
               chunk are each reported by key, and so is what the job does not write (a chunk
               outside the grid, another array, a stray file) and a chunk that is a directory;
@@ -39,8 +43,9 @@ RESUMABLE = 75
 CHUNKS = {"time": 1, "y": 5, "x": 4}
 
 
-def make_source(path, nt=12, seed=0):
-    """Small generated data: a float32 with NaNs, a packed int16, a coordinate each."""
+def make_source(path, nt=12, seed=0, t0=0):
+    """Small generated data: a float32 with NaNs, a packed int16, a coordinate each (time
+    from t0 hours, so that files with t0 = 0, nt, 2 nt make a multi-file set)."""
     import numpy as np
     import netCDF4
     if os.path.exists(path):
@@ -53,7 +58,7 @@ def make_source(path, nt=12, seed=0):
         ds.createDimension("x", 8)
         t = ds.createVariable("time", "f8", ("time",))
         t.units = "hours since 2000-01-01"
-        t[:] = np.arange(nt)
+        t[:] = t0 + np.arange(nt)
         ds.createVariable("y", "f4", ("y",))[:] = np.linspace(-45, 45, 10)
         ds.createVariable("x", "f4", ("x",))[:] = np.arange(8) * 45.0
         a = ds.createVariable("a", "f4", ("time", "y", "x"), chunksizes=(2, 5, 8), zlib=True)
@@ -322,16 +327,97 @@ def case_refuse(r, a):
     line = error_lines(p)[0]
     assert "config.compressor (not recorded by the interrupted run)" in line and "output (was" in line, line
     assert "--resume" in line, line
-    # The source changes (same shape, new values): refused naming source.files.
+    # The source changes (same shape, new values): refused naming the file.
     job(r, "refuse", source, store)
     os.utime(source, ns=(time.time_ns(), time.time_ns()))
     cases.expect_error(r.run(2, "--config", cfg, "--resume"), "resume after the source changed", 1,
-                       "source.files (was")
+                       f"source.file {source} (was")
     # Without --resume: a fresh start removes the old copy and writes the whole store.
     expect_ok(r.run(2, "--config", cfg), "a fresh run after the refusals")
     assert not copies(r.work, "refuse.zarr") and not os.path.exists(lock)
     cases.oracle_check(source, store, chunks=CHUNKS)
     print("ok refused by name; a fresh run then wrote the store")
+
+
+def case_inputs(r, a):
+    """Issue 25 item 9: what the run read is identified (size, mtime, inode) at its start
+    and checked at its end and on --resume."""
+    import make_refs
+    # A member of a multi-file set replaced by a newer version (same shape) mid-run: before,
+    # the store held the new file's data beside the time read from the old one, exit 0.
+    parts = [make_source(os.path.join(r.work, f"m{k}.nc"), nt=4, seed=10 + k, t0=4 * k) for k in range(3)]
+    store = r.store("members.zarr")
+    cfg = job(r, "members", {"uri": parts}, store)
+    p = start(r, 2, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="members")
+    wait_chunks(r, p, "members.zarr", 3)
+    os.replace(make_source(os.path.join(r.work, "m1.newer.nc"), nt=4, seed=99, t0=4), parts[1])
+    p.wait(timeout=120)
+    out = output(p)
+    want = f"source file {parts[1]} changed while this run read it ("
+    if p.returncode != 1 or want not in out or "replaced: another inode" not in out or "so it was not written" not in out:
+        sys.exit(f"FAIL a member replaced mid-run: exit {p.returncode}, expected 1 and {want!r}:\n{out}")
+    if os.path.exists(store) or copies(r.work, "members.zarr"):
+        sys.exit("FAIL a member replaced mid-run: a store or a copy is left")
+    print("ok a multi-file member replaced mid-run fails the run by name; nothing written")
+    # Kerchunk: the data file rewritten after a kill. Before, only the reference file was
+    # recorded and --resume mixed old and new values, exit 0.
+    data = make_source(os.path.join(r.work, "kdata.nc"))
+    refs = os.path.join(r.work, "k.json")
+    make_refs.make_refs(refs, [data])
+    store = r.store("kresume.zarr")
+    cfg = r.job("kresume", source={"uri": refs, "engine": "kerchunk"}, store=store, chunks=CHUNKS)
+    p = start(r, 2, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="kresume")
+    wait_chunks(r, p, "kresume.zarr", 5)
+    _kill_session(p)
+    os.replace(make_source(os.path.join(r.work, "kdata.newer.nc"), seed=7), data)
+    p = r.run(2, "--config", cfg, "--resume")
+    cases.expect_error(p, "resume after a referenced file changed", 1, f"source.file {data} (was")
+    print("ok --resume after a file a kerchunk set points into changed is refused naming it")
+
+
+def case_complete(r, a):
+    """Issue 25 item 10: --resume on a complete store compares the store's own record."""
+    import shutil
+    source = make_source(os.path.join(r.work, "src.nc"))
+    store = r.store("done.zarr")
+    cfg = job(r, "done", source, store)
+    expect_ok(r.run(2, "--config", cfg), "the finished run")
+    before = _output_snapshot(store)
+    p = r.run(2, "--config", cfg, "--resume")
+    expect_ok(p, "--resume of the same job's complete store")
+    assert "nothing to resume" in p.stderr + p.stdout, p.stderr
+    other = r.job("done_other", source=source, store=store, chunks={"time": 3, "y": 5, "x": 4})
+    cases.expect_error(r.run(2, "--config", other, "--resume"), "--resume of another job's store", 1,
+                       "it is complete, but was written by another job: config.chunks (was")
+    source2 = make_source(os.path.join(r.work, "src2.nc"), seed=2)
+    other = job(r, "done_source", source2, store)
+    p = r.run(2, "--config", other, "--resume")
+    cases.expect_error(p, "--resume with another source", 1, f"source.file {source2} (not recorded by the store)")
+    assert f"source.file {source} (recorded by the store only)" in p.stderr, p.stderr
+    if _output_snapshot(store) != before:
+        sys.exit("FAIL the refused --resume changed the store")
+    print("ok --resume of a complete store of another job (chunks, source) is refused by key")
+    # A run killed while removing the old store (after the exchange) leaves it, marked, at
+    # its copy's name; a look-alike without the marker may be an old store moved aside.
+    old = os.path.join(r.work, ".done.zarr.zpmpi-new-deadhost-4242")
+    unmarked = os.path.join(r.work, ".done.zarr.zpmpi-old-deadhost-4243")
+    for left in (old, unmarked):  # from an earlier run of this case in the same directory
+        shutil.rmtree(left, ignore_errors=True)
+    shutil.copytree(store, old)
+    os.remove(os.path.join(old, ".zmetadata"))
+    shutil.rmtree(os.path.join(old, "a"))
+    shutil.copytree(store, unmarked)
+    shutil.rmtree(os.path.join(unmarked, ".zpmpi"))
+    p = r.run(2, "--config", cfg, "--resume")
+    expect_ok(p, "--resume with a half-removed old store left")
+    err = p.stderr + p.stdout
+    assert "nothing to resume" in err and f"removed {old}" in err, err
+    assert f"left {unmarked} in place" in err, err
+    if os.path.exists(old) or not os.path.isdir(os.path.join(unmarked, "a")):
+        sys.exit("FAIL the marked leftover is still there, or the unmarked one was touched")
+    if _output_snapshot(store) != before:
+        sys.exit("FAIL the --resume changed the complete store")
+    print("ok --resume removed the half-removed old store and named the unmarked look-alike")
 
 
 def case_verify(r, a):
@@ -449,7 +535,8 @@ def case_links(r, a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "verify", "links"])
+    p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "inputs", "complete",
+                                    "verify", "links"])
     p.add_argument("--zpmpi", required=True)
     p.add_argument("--mpirun", default="mpirun")
     p.add_argument("--workdir", required=True)

@@ -72,8 +72,10 @@ def case_store_stats(r, a):
     job = r.job("job", source=source, store=store, chunks=CHUNKS, memory_limit="300kB", workers=2)
     p = r.run(a.ranks, "--config", job, "--stats", stats_file)
     expect_ok(p, "a run with --stats")
-    if sorted(os.listdir(os.path.join(store, ".zpmpi"))) != ["stats.json"]:
-        sys.exit(f"FAIL: {store}/.zpmpi holds {sorted(os.listdir(os.path.join(store, '.zpmpi')))}, not stats.json alone")
+    # The run's statistics and the job's record (what a later --resume compares), nothing else.
+    if sorted(os.listdir(os.path.join(store, ".zpmpi"))) != ["record.json", "stats.json"]:
+        sys.exit(f"FAIL: {store}/.zpmpi holds {sorted(os.listdir(os.path.join(store, '.zpmpi')))}, "
+                 "not record.json and stats.json alone")
     if _read(kept) != _read(stats_file):
         sys.exit(f"FAIL: {kept} and --stats {stats_file} differ:\n{_read(kept)!r}\n{_read(stats_file)!r}")
     if os.stat(kept).st_mtime_ns > os.stat(os.path.join(store, ".zmetadata")).st_mtime_ns:
@@ -112,8 +114,8 @@ def case_store_stats(r, a):
     expect_ok(p, "replacing the store, no --stats")
     s = json.loads(_read(kept))
     _check_stats(s, store, a.ranks, "stats.json of the replacing run")
-    if sorted(os.listdir(os.path.join(store, ".zpmpi"))) != ["stats.json"] or s == json.loads(before):
-        sys.exit(f"FAIL: the replaced store's .zpmpi is not the new run's stats alone: {s}")
+    if sorted(os.listdir(os.path.join(store, ".zpmpi"))) != ["record.json", "stats.json"] or s == json.loads(before):
+        sys.exit(f"FAIL: the replaced store's .zpmpi is not the new run's stats and record alone: {s}")
     left = [e for e in os.listdir(r.work) if re.match(r"\.s\.zarr\.zpmpi-(new|old)-", e)]
     if left:
         sys.exit(f"FAIL: copies left beside the store: {left}")

@@ -4,7 +4,10 @@
 //   "config.KEY"   each key of the job file that shapes the output, as written (not the
 //                  run-only keys: resume, overwrite, log_level, stats, workers, num_jobs,
 //                  memory_limit, max_chunks, recommendations)
-//   "source.files" each local source file: path, size and modification time (ns)
+//   "source.file URI"  one key per file the source reads (Source::input_files: the
+//                  netCDF file, each multi-file member, a kerchunk set's reference file and
+//                  each file it points into), so a difference names the file: for a local
+//                  file {"size", "mtime_ns", "inode"} (source/input_files.hpp), for a url {}
 //   "output"       a digest of the store's metadata (.zmetadata as this run would write
 //                  it): dims, shapes, chunks, dtypes, fill values, attributes, compressor
 #pragma once
@@ -15,15 +18,28 @@
 #include <boost/json/object.hpp>
 
 #include "zpmpi/model/result.hpp"
-#include "zpmpi/source/source.hpp"
+#include "zpmpi/source/input_files.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 
 namespace zpmpi::app {
 
 /// Builds the record. `job_file` is read again (its keys as written); errors name it.
-Result<boost::json::object> resume_record(const std::string& job_file, const source::SourceSpec& source,
+/// `inputs`: the source's files as the run identified them when it started.
+Result<boost::json::object> resume_record(const std::string& job_file, const std::vector<source::InputFile>& inputs,
                                           const boost::json::object& group_attrs,
                                           const std::vector<zarr::ArrayMeta>& arrays,
                                           const boost::json::value& compressor);
+
+/// How `now` differs from `was` (the same file identified twice), e.g. "size 1200 -> 1300
+/// bytes, modified", with "replaced: another inode" when the inode differs; empty when
+/// they are the same.
+std::string input_change(const source::InputFile& was, const source::InputFile& now);
+
+/// The end of a run: identifies `read` (what the run identified when it started) again.
+/// Errors (ExitCode::kRuntime): a file changed or gone meanwhile, naming it and how (and
+/// how many others): "source file a.nc changed while this run read it (size 10 -> 12
+/// bytes, modified)"; the caller says what follows (a store that would mix old and new data is
+/// not committed).
+Status check_inputs_unchanged(const std::vector<source::InputFile>& read);
 
 }  // namespace zpmpi::app

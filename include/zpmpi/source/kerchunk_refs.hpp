@@ -89,6 +89,9 @@ class ReferenceSet {
   const ArrayRefs* array(std::string_view name) const;
   const std::string& url(std::uint32_t id) const { return urls_[id]; }
   std::size_t num_urls() const { return urls_.size(); }
+  /// The urls some chunk reference points into, each once, in url order: a url only a
+  /// replaced duplicate key named is not among them (nothing reads it).
+  std::vector<std::string> referenced_urls() const;
   /// Inline bytes of a ChunkRef with url == kInline.
   std::string_view inline_bytes(const ChunkRef& r) const {
     return std::string_view(inline_).substr(r.offset, r.length);

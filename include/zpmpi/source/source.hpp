@@ -52,6 +52,10 @@ class Source {
   /// The dataset description: numeric and text variables (Variable::text); what it cannot
   /// convert is listed in `skipped`.
   virtual const model::Dataset& dataset() const = 0;
+  /// Every file (or url) this source reads data or metadata from, each once: what the
+  /// run identifies (input_files.hpp) so that a change during the run or before a
+  /// --resume is seen. Known from the description alone: no file is opened for it.
+  virtual std::vector<std::string> input_files() const = 0;
   /// Reads `box` of `variable` into `out` (exactly box.num_elements() * dtype size bytes).
   /// With `stride` (one positive step per dim; empty = all 1), box.count[d] elements are
   /// taken every stride[d] from box.start[d]. A source that decodes chunks itself may run

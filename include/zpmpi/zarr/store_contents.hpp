@@ -28,8 +28,8 @@ namespace zpmpi::zarr {
 /// The marker directory inside a run's own copy of a store (".zpmpi"): with the copy's
 /// name pattern it proves the copy is zpmpi's (see store_replace.hpp).
 inline constexpr const char* kMarkerName = ".zpmpi";
-/// The run's statistics in the marker directory, STORE/.zpmpi/stats.json: the one entry of
-/// the marker a committed store keeps (store_replace.hpp). Readers of the store (zarr,
+/// The run's statistics in the marker directory, STORE/.zpmpi/stats.json: an entry of the
+/// marker a committed store keeps, with its record (store_replace.hpp, store_resume.hpp). Readers of the store (zarr,
 /// xarray) ignore ".zpmpi": it holds no .zarray or .zgroup.
 inline constexpr const char* kStatsName = "stats.json";
 

@@ -13,7 +13,8 @@
 //   - With no old store the copy is renamed to PARENT/NAME (RENAME_NOREPLACE where
 //     supported), so PARENT/NAME never holds an incomplete store.
 // After the swap the new store keeps of its marker only the run's statistics
-// (.zpmpi/stats.json, store_contents.hpp); the owner and resume record go.
+// (.zpmpi/stats.json, store_contents.hpp) and its record (.zpmpi/record.json,
+// store_resume.hpp); the owner goes.
 // A copy is zpmpi's own only when its name has the pattern above *and* it holds the marker;
 // a run that holds the store's lock removes such leftovers of killed runs. A leftover
 // without the marker is reported, never removed: it may be an old store moved aside by a
@@ -51,7 +52,7 @@ struct Swapped {
 /// Puts the complete copy `built` at `store` (see above). `store_exists` says whether an
 /// old store is expected there (checked by the caller under the lock); `allow_exchange`
 /// false forces the two-rename path (tests). The old store is marked (see above) and the
-/// new one keeps only .zpmpi/stats.json, if the copy had it. On error nothing is lost: the old store is at `store`
+/// new one keeps only .zpmpi/stats.json and .zpmpi/record.json, if the copy had them. On error nothing is lost: the old store is at `store`
 /// again (or, if even the rename back failed, the error says where it is), and `built`
 /// is where it was. Errors name the paths.
 Result<Swapped> swap_into_place(const std::filesystem::path& built, const StorePath& store,

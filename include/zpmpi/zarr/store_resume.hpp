@@ -6,8 +6,11 @@
 // "config.preprocessors", ...), the source's files and description ("source.files",
 // "source.description") and a digest of the output metadata ("output"). --resume adopts a
 // copy only when its record equals the new run's, key by key; otherwise it is refused
-// with the keys that differ. At the swap the record is removed (the finished store keeps
-// only .zpmpi/stats.json), so a finished store never holds it.
+// with the keys that differ. At the swap the record becomes the finished store's own,
+// STORE/.zpmpi/record.json (beside stats.json): a --resume that finds the store complete
+// compares it with the new run's and refuses a store another job wrote. Under that name
+// it never makes a copy adoptable: an old store moved aside to be removed, and killed
+// halfway, is never taken for an interrupted run of the job.
 //
 // Chunk files are written to a temporary name and renamed, so a chunk file that exists is
 // complete: a resumed run keeps every chunk file present and writes the others. It lists
@@ -30,6 +33,8 @@
 namespace zpmpi::zarr {
 
 inline constexpr const char* kResumeRecordName = "resume.json";
+/// The record a finished store keeps (STORE/.zpmpi/record.json): the same object.
+inline constexpr const char* kStoreRecordName = "record.json";
 
 /// Writes `record` to COPY/.zpmpi/resume.json (atomically). Errors name the file.
 Status write_resume_record(const std::filesystem::path& copy, const boost::json::object& record);
@@ -38,10 +43,17 @@ Status write_resume_record(const std::filesystem::path& copy, const boost::json:
 /// a JSON object.
 std::optional<boost::json::object> read_resume_record(const std::filesystem::path& copy);
 
+/// The record of the finished store at `store` (its record.json, or the resume.json of a
+/// run killed just after its swap), nullopt when it has none (written by an older zpmpi or
+/// another tool).
+std::optional<boost::json::object> read_store_record(const std::filesystem::path& store);
+
 /// One phrase per top-level key whose value differs (or is in one record only):
-/// "config.chunks (was {"time":1}, now {"time":2})"; long values are shortened. Empty
-/// when the records are equal.
-std::vector<std::string> record_differences(const boost::json::object& was, const boost::json::object& now);
+/// "config.chunks (was {"time":1}, now {"time":2})", "config.new (not recorded by
+/// WHO)"; long values are shortened. `who` names the side `was` comes from. Empty when
+/// the records are equal.
+std::vector<std::string> record_differences(const boost::json::object& was, const boost::json::object& now,
+                                            std::string_view who = "the interrupted run");
 
 /// A 64-bit FNV-1a digest as 16 hex digits (stable across builds and hosts).
 std::string digest(std::string_view text);

@@ -50,8 +50,11 @@ struct StoreRequest {
   /// --resume: a stale lock of a run that is gone is replaced, and a copy a killed or
   /// interrupted run left is adopted (renamed to this run's copy) when its record equals
   /// `resume_record`; a copy with another record is refused, naming what differs. With no
-  /// copy to adopt: complete() when the store is there with its .zmetadata, else the run
-  /// starts afresh (resumed() is false).
+  /// copy to adopt and the store there with its .zmetadata: complete() when the store's own
+  /// record (store_resume.hpp) equals `resume_record` - the leftovers of a run killed while
+  /// removing its old store are then removed (marked ones; the others are notified) - and
+  /// refused naming what differs, or that the store has no record, otherwise. With neither,
+  /// the run starts afresh (resumed() is false).
   bool resume = false;
 };
 

@@ -38,6 +38,7 @@ class FakeSource : public source::Source {
     dataset_.variables.push_back(v);
   }
   const model::Dataset& dataset() const override { return dataset_; }
+  std::vector<std::string> input_files() const override { return {dataset_.uri}; }
   Status read(const std::string& variable, const Box& box, std::span<std::byte> out,
               const Shape& stride, source::TaskRunner* parallel) override {
     EXPECT_EQ(variable, "v");

@@ -35,6 +35,7 @@ class TextSource : public source::Source {
     add("crs", {TextType::Kind::fixed_bytes, 1}, {});
   }
   const model::Dataset& dataset() const override { return dataset_; }
+  std::vector<std::string> input_files() const override { return {dataset_.uri}; }
   Status read(const std::string&, const model::Box&, std::span<std::byte>, const model::Shape&,
               source::TaskRunner*) override {
     return runtime_error("not numeric");

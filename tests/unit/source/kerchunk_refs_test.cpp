@@ -148,6 +148,8 @@ TEST(KerchunkRefs, AChunkKeyGivenTwiceBeforeItsZarrayTakesTheLast) {
   EXPECT_EQ(s.url(chunk(s, "t", 1).url), "/data/b.nc");
   EXPECT_EQ(s.url(chunk(s, "t", 2).url), "/data/d.nc");
   EXPECT_EQ(s.num_chunk_refs(), 2u);
+  // a.nc and c.nc are named only by replaced keys: nothing reads them (nor checks them).
+  EXPECT_EQ(s.referenced_urls(), (std::vector<std::string>{"/data/b.nc", "/data/d.nc"}));
   ASSERT_EQ(s.warnings().size(), 1u);
   EXPECT_NE(s.warnings()[0].find("(2 repeats): \"t/1.0\", \"t/0.1\""), std::string::npos) << s.warnings()[0];
 }

@@ -183,6 +183,12 @@ TEST_F(KerchunkSourceTest, DescribesTheDatasetAsXarraySeesIt) {
   EXPECT_NE(ds.skipped[0].find("nested"), std::string::npos);
 }
 
+TEST_F(KerchunkSourceTest, NamesTheReferenceFileAndEveryFileItPointsInto) {
+  const std::string refs = write_set({4, 6, 5}, {2, 3, 5}, true);
+  const auto source = open(refs);
+  EXPECT_EQ(source->input_files(), (std::vector<std::string>{refs, (dir_ / "data.bin").string()}));
+}
+
 TEST_F(KerchunkSourceTest, RawChunksAreNotCompressed) {
   auto s = open(write_set({4, 4, 4}, {2, 2, 2}, false));
   EXPECT_FALSE(s->dataset().variables[0].compressed);

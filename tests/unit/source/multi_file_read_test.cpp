@@ -40,6 +40,14 @@ TEST_F(MultiFileTest, DescribesTheConcatenation) {
   EXPECT_EQ(testing::variable(ds, "name").shape, (model::Shape{12}));
 }
 
+TEST_F(MultiFileTest, NamesEveryMemberAsItsInputFilesOpenedOrNot) {
+  const auto spec = spec_of(write_parts({2, 2, 2}));
+  auto source = open_multi(spec);
+  EXPECT_EQ(source->opens(), 1u);  // only the first is open
+  EXPECT_EQ(source->input_files(), spec.uris);
+  EXPECT_EQ(source->input_files().size(), 3u);
+}
+
 TEST_F(MultiFileTest, ChunkAlongTheConcatDimKeepsFileBoundaries) {
   // Lengths 3, 3, 3 with chunks of 2: boundaries at 3 and 6, so the reported chunk is 1.
   auto source = open_multi(spec_of(write_parts({3, 3, 3})));

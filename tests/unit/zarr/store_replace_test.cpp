@@ -53,12 +53,12 @@ TEST(SwapIntoPlace, ExchangeLeavesTheOldStoreAtTheCopysNameMarked) {
 /// A copy as StoreTransaction leaves it, with the run's stats and resume record.
 fs::path built_copy_with_stats(const StorePath& store) {
   const fs::path built = built_copy(store);
-  spit(built / kMarkerName / "resume.json", "{}");
+  spit(built / kMarkerName / "resume.json", "{\"output\": \"d1\"}");
   spit(built / kMarkerName / kStatsName, "{\"chunks\": 1}\n");
   return built;
 }
 
-TEST(SwapIntoPlace, TheNewStoreKeepsOnlyItsStatsOfTheMarkerEveryWay) {
+TEST(SwapIntoPlace, TheNewStoreKeepsOnlyItsStatsAndRecordOfTheMarkerEveryWay) {
   for (const int way : {0, 1, 2}) {  // a new store; exchange; two renames
     SCOPED_TRACE(way);
     const fs::path base = fresh_dir("replace_stats_" + std::to_string(way));
@@ -66,8 +66,10 @@ TEST(SwapIntoPlace, TheNewStoreKeepsOnlyItsStatsOfTheMarkerEveryWay) {
     if (way > 0) make_store(store.path, "old chunk");
     auto swapped = swap_into_place(built_copy_with_stats(store), store, aside_path(store, who()), way > 0, way == 1);
     ASSERT_TRUE(swapped.ok()) << swapped.error().message;
-    EXPECT_EQ(names_in(store.path / kMarkerName), (std::vector<std::string>{kStatsName}));
+    // The resume record becomes the store's record (a later --resume compares it).
+    EXPECT_EQ(names_in(store.path / kMarkerName), (std::vector<std::string>{"record.json", kStatsName}));
     EXPECT_EQ(slurp(store.path / kMarkerName / kStatsName), "{\"chunks\": 1}\n");
+    EXPECT_EQ(slurp(store.path / kMarkerName / "record.json"), "{\"output\": \"d1\"}");
     if (way > 0) {
       EXPECT_TRUE(fs::is_directory(swapped->old_store / kMarkerName));
     }
@@ -108,9 +110,12 @@ TEST(SwapIntoPlace, TheOldStoreKeepsItsOwnStatsAndNeverGetsTheNewRunsRecord) {
     const StorePath store{"s.zarr", base / "s.zarr"};
     make_store(store.path, "old chunk");
     spit(store.path / kMarkerName / kStatsName, "old stats");
+    spit(store.path / kMarkerName / "record.json", "{}");
+    // Swapped in by a run killed before its marker was settled: a resume record is left.
+    spit(store.path / kMarkerName / "resume.json", "{}");
     auto swapped = swap_into_place(built_copy_with_stats(store), store, aside_path(store, who()), true, exchange);
     ASSERT_TRUE(swapped.ok()) << swapped.error().message;
-    EXPECT_EQ(names_in(swapped->old_store / kMarkerName), (std::vector<std::string>{kStatsName}));
+    EXPECT_EQ(names_in(swapped->old_store / kMarkerName), (std::vector<std::string>{"record.json", kStatsName}));
     EXPECT_EQ(slurp(swapped->old_store / kMarkerName / kStatsName), "old stats");
     EXPECT_EQ(slurp(store.path / kMarkerName / kStatsName), "{\"chunks\": 1}\n");
   }

@@ -58,13 +58,23 @@ TEST(ResumeRecord, DifferencesNameEachKey) {
 
 struct Resume {
   fs::path cwd;
+  std::vector<std::string>* notes = nullptr;  ///< what begin() tells the user, if wanted
   Result<StoreTransaction> operator()(const json::object& record, bool resume) const {
     StoreRequest request{"s.zarr", false, {"t2m"}, {}, cwd, {}};
+    if (notes) request.notify = [n = notes](const std::string& m) { n->push_back(m); };
     request.resume_record = record;
     request.resume = resume;
     return StoreTransaction::begin(std::move(request));
   }
 };
+
+/// A store finished by a run of `record`, as commit() leaves it.
+void finish_store(const Resume& begin, const json::object& record) {
+  auto first = begin(record, false);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  spit(first->build_path() / ".zmetadata", "{}");
+  ASSERT_TRUE(first->commit().ok());
+}
 
 TEST(StoreTransaction, ResumeAdoptsTheKeptCopyOfTheSameJobWithItsChunks) {
   const Resume begin{fresh_dir("tx_resume")};
@@ -91,8 +101,10 @@ TEST(StoreTransaction, ResumeAdoptsTheKeptCopyOfTheSameJobWithItsChunks) {
   EXPECT_EQ(listing->removed_temps, 1u);
   spit(second->build_path() / ".zmetadata", "{}");
   ASSERT_TRUE(second->commit().ok());
-  // The finished store keeps nothing of the resume machinery.
-  EXPECT_EQ(names_in(begin.cwd / "s.zarr"), (std::vector<std::string>{".zgroup", ".zmetadata", "t2m"}));
+  // The finished store keeps of the resume machinery only its record (no owner, no copy).
+  EXPECT_EQ(names_in(begin.cwd / "s.zarr"), (std::vector<std::string>{".zgroup", ".zmetadata", ".zpmpi", "t2m"}));
+  EXPECT_EQ(names_in(begin.cwd / "s.zarr" / ".zpmpi"), std::vector<std::string>{"record.json"});
+  EXPECT_EQ(read_store_record(begin.cwd / "s.zarr"), std::optional<json::object>(record));
   EXPECT_EQ(names_in(begin.cwd), (std::vector<std::string>{"s.zarr"}));
 }
 
@@ -139,9 +151,65 @@ TEST(StoreTransaction, ResumeAfterTheRunFinishedFindsTheStoreComplete) {
   ASSERT_TRUE(again->abandon().ok());
   EXPECT_EQ(names_in(begin.cwd), std::vector<std::string>{"s.zarr"});
   EXPECT_TRUE(fs::exists(begin.cwd / "s.zarr" / ".zmetadata"));
+  // Killed between the swap and the settling of its marker: the record is still resume.json.
+  fs::rename(begin.cwd / "s.zarr" / ".zpmpi" / "record.json", begin.cwd / "s.zarr" / ".zpmpi" / "resume.json");
+  auto settled_late = begin({{"output", "d1"}}, true);
+  ASSERT_TRUE(settled_late.ok()) << settled_late.error().message;
+  EXPECT_TRUE(settled_late->complete());
+  ASSERT_TRUE(settled_late->abandon().ok());
   // A store without .zmetadata is not complete: without overwrite it is refused as before.
   fs::remove(begin.cwd / "s.zarr" / ".zmetadata");
   EXPECT_FALSE(begin({{"output", "d1"}}, true).ok());
+}
+
+TEST(StoreTransaction, ResumeOfACompleteStoreOfAnotherJobIsRefusedNamingTheKey) {
+  // It used to say "nothing to resume" (exit 0), and a requeue script took the job as done.
+  const Resume begin{fresh_dir("tx_resume_done_other")};
+  finish_store(begin, {{"config.chunks", 4}, {"source.file a.nc", 1}, {"output", "d1"}});
+  auto other = begin({{"config.chunks", 4}, {"source.file b.nc", 1}, {"output", "d2"}}, true);
+  ASSERT_FALSE(other.ok());
+  const std::string& m = other.error().message;
+  EXPECT_NE(m.find("it is complete, but was written by another job"), std::string::npos) << m;
+  EXPECT_NE(m.find("output (was \"d1\", now \"d2\")"), std::string::npos) << m;
+  EXPECT_NE(m.find("source.file b.nc (not recorded by the store)"), std::string::npos) << m;
+  EXPECT_NE(m.find("source.file a.nc (recorded by the store only)"), std::string::npos) << m;
+  EXPECT_EQ(m.find("config.chunks"), std::string::npos) << m;  // only what differs
+  EXPECT_EQ(names_in(begin.cwd), std::vector<std::string>{"s.zarr"});  // the lock is released
+  // A store without a record (an older zpmpi, another tool) cannot be vouched for.
+  fs::remove_all(begin.cwd / "s.zarr" / ".zpmpi");
+  auto unknown = begin({{"output", "d1"}}, true);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("holds no record of the job that wrote it"), std::string::npos)
+      << unknown.error().message;
+}
+
+TEST(StoreTransaction, ResumeOfACompleteStoreRemovesTheHalfRemovedOldStoreOfAKilledSwap) {
+  // A run killed while removing the old store (after the exchange) leaves it marked at the
+  // copy's name, without a resume record. --resume used to pass it by in silence.
+  std::vector<std::string> notes;
+  const Resume begin{fresh_dir("tx_resume_done_leftover"), &notes};
+  const json::object record{{"output", "d1"}};
+  finish_store(begin, record);
+  const fs::path old = begin.cwd / ".s.zarr.zpmpi-new-node7-4242";
+  make_store(old);
+  fs::remove(old / ".zmetadata");  // the removal got this far
+  fs::create_directory(old / ".zpmpi");
+  const fs::path unmarked = begin.cwd / ".s.zarr.zpmpi-old-node7-4243";
+  make_store(unmarked);  // no marker: maybe the only copy of an old store; never removed
+  const fs::path target = begin.cwd / "elsewhere";
+  make_store(target);
+  fs::create_directory_symlink(target, begin.cwd / ".s.zarr.zpmpi-new-node7-4244");  // never followed
+  auto again = begin(record, true);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_TRUE(again->complete());
+  ASSERT_TRUE(again->abandon().ok());
+  EXPECT_FALSE(fs::exists(old));
+  EXPECT_TRUE(fs::exists(unmarked / "t2m" / "0.0.0"));
+  EXPECT_TRUE(fs::exists(target / "t2m" / "0.0.0"));
+  ASSERT_EQ(notes.size(), 2u);
+  std::sort(notes.begin(), notes.end());  // "left ..." before "removed ..."
+  EXPECT_EQ(notes[0].find("left " + unmarked.string() + " in place"), 0u) << notes[0];
+  EXPECT_EQ(notes[1].find("removed " + old.string()), 0u) << notes[1];
 }
 
 TEST(FileWrite, AWriteThatFillsTheDiskLeavesNeitherTheFileNorItsTemporary) {

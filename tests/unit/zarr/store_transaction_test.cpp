@@ -51,7 +51,9 @@ TEST(StoreTransaction, ANewStoreAppearsOnlyAtCommit) {
   write_some(*tx);
   ASSERT_TRUE(tx->commit().ok());
   EXPECT_EQ(names_in(base / "cache"), (std::vector<std::string>{"s.zarr"}));  // no copy, no lock
-  EXPECT_EQ(names_in(base / "cache" / "s.zarr"), (std::vector<std::string>{".zgroup", ".zmetadata", "t2m", "time"}));
+  EXPECT_EQ(names_in(base / "cache" / "s.zarr"),
+            (std::vector<std::string>{".zgroup", ".zmetadata", ".zpmpi", "t2m", "time"}));
+  EXPECT_EQ(names_in(base / "cache" / "s.zarr" / ".zpmpi"), std::vector<std::string>{"record.json"});  // the job's
   EXPECT_EQ(slurp(base / "cache" / "s.zarr" / "t2m" / "0.0.0"), "new");
   EXPECT_TRUE(begin.notes.empty());
 }
@@ -88,7 +90,7 @@ TEST(StoreTransaction, CommitReplacesTheOldStoreWhole) {
   write_some(*tx);
   ASSERT_TRUE(tx->commit().ok());
   EXPECT_EQ(names_in(base), (std::vector<std::string>{"s.zarr"}));
-  EXPECT_EQ(names_in(base / "s.zarr"), (std::vector<std::string>{".zgroup", ".zmetadata", "t2m", "time"}));
+  EXPECT_EQ(names_in(base / "s.zarr"), (std::vector<std::string>{".zgroup", ".zmetadata", ".zpmpi", "t2m", "time"}));
   EXPECT_EQ(slurp(base / "s.zarr" / "t2m" / "0.0.0"), "new");
   EXPECT_FALSE(tx->commit().ok());  // once
 }
