@@ -181,7 +181,7 @@ Status NetcdfSource::describe() {
     if (text) {
       bool skip = false;
       const bool fold = type == NC_CHAR && !var_dimids.empty() && stackable.count(var_dimids.back());
-      if (auto st = describe_text(type, fold, v, skip); !st.ok()) return var_error(st.error());
+      if (auto st = describe_text(varid, type, fold, v, skip); !st.ok()) return var_error(st.error());
       if (skip) continue;
     } else {
       auto fill = read_fill_value(grpid_, varid, v.dtype);

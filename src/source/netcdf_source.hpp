@@ -52,7 +52,7 @@ class NetcdfSource final : public Source {
   Result<std::set<int>> stackable_char_dims() const;
   /// Describes a char or string variable (text set; with `fold`, its last dim folded into
   /// the elements) or skips it.
-  Status describe_text(nc_type type, bool fold, model::Variable& v, bool& skip);
+  Status describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip);
   /// Finds the variables zpmpi decodes itself (netCDF-4 only) and fills dataset_.decoders.
   Status find_own_decoding();
   /// Errors of the whole file: "<path>: <what>".

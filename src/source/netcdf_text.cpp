@@ -45,7 +45,7 @@ Result<std::set<int>> NetcdfSource::stackable_char_dims() const {
   return stackable;
 }
 
-Status NetcdfSource::describe_text(nc_type type, bool fold, model::Variable& v, bool& skip) {
+Status NetcdfSource::describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip) {
   model::TextType text;
   if (type == NC_STRING) {
     text.kind = model::TextType::Kind::utf8;
@@ -72,7 +72,13 @@ Status NetcdfSource::describe_text(nc_type type, bool fold, model::Variable& v, 
   const auto fill = std::find_if(v.attributes.begin(), v.attributes.end(),
                                  [](const model::Attribute& a) { return a.name == "_FillValue" && a.value.is_text(); });
   if (fill != v.attributes.end() && text.kind == model::TextType::Kind::fixed_bytes) {
-    text.fill = std::get<std::string>(fill->value.data);  // xarray masks the elements equal to it
+    // xarray masks the elements equal to it. Its bytes as stored: a NUL fill is "\0", which
+    // the attribute's text (NULs stripped, as netCDF4-python decodes text) has lost.
+    std::size_t len = 0;
+    int rc = nc_inq_attlen(grpid_, varid, "_FillValue", &len);
+    text.fill = std::string(len, '\0');
+    if (rc == NC_NOERR) rc = nc_get_att_text(grpid_, varid, "_FillValue", text.fill->data());
+    if (rc != NC_NOERR) return runtime_error(std::string("attribute _FillValue: ") + nc_strerror(rc));
     v.attributes.erase(fill);
   }
   v.text = text;

@@ -49,7 +49,10 @@ def fail(message):
 def _same_value(a, b):
     """Attribute/fill equality: numbers by value (float32 attrs widen exactly, so a float32
     0.002 must be written as 0.0020000000949949026), NaN == NaN, sequences element-wise,
-    strings exactly (a list of strings is not a string)."""
+    strings exactly (a list of strings is not a string), bytes as NumPy's "S" compares them
+    (trailing NULs dropped: a char fill "\\0" reads back from zarr as b'')."""
+    if isinstance(a, bytes) and isinstance(b, bytes):
+        return bytes(a).rstrip(b"\0") == bytes(b).rstrip(b"\0")
     if isinstance(a, (str, bytes)) or isinstance(b, (str, bytes)):
         return type(a) is type(b) and a == b
     if isinstance(a, list) and any(isinstance(x, str) for x in a) or \

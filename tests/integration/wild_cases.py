@@ -86,6 +86,8 @@ variables:
     masked:_FillValue = "x" ;
   char var6_char(obs) ;
     var6_char:_FillValue = "x" ;
+  char nul_fill(obs, clen) ;
+    nul_fill:_FillValue = "\\000" ;
   float var1(obs) ;
   char crs ;
   float t(station) ;
@@ -98,6 +100,7 @@ data:
   other = "ab", "c", "de" ;
   masked = "x", "ab", "xx" ;
   var6_char = "axc" ;
+  nul_fill = "ab", "", "c" ;
   var1 = 1, 2, 3 ;
   crs = "z" ;
   t = 1, 2, 3 ;

@@ -73,6 +73,9 @@ TEST_F(NetcdfTextTest, CharDimsFoldOnlyWhereXarrayStacksThem) {
   NC_OK(nc_def_var(ncid, "other", NC_CHAR, 2, st_n, &other));
   NC_OK(nc_def_var(ncid, "masked", NC_CHAR, 2, st_n, &masked));
   NC_OK(nc_put_att_text(ncid, masked, "_FillValue", 1, "x"));
+  int nul;
+  NC_OK(nc_def_var(ncid, "nul", NC_CHAR, 2, st_n, &nul));
+  NC_OK(nc_put_att_text(ncid, nul, "_FillValue", 1, "\0"));
   NC_OK(nc_enddef(ncid));
   NC_OK(nc_put_var_text(ncid, fl_var, "abc"));
   NC_OK(nc_put_var_text(ncid, name, "abcd"));
@@ -94,6 +97,7 @@ TEST_F(NetcdfTextTest, CharDimsFoldOnlyWhereXarrayStacksThem) {
   const model::Variable& m = variable(ds, "masked");
   EXPECT_EQ(m.text, (TextType{TextType::Kind::fixed_bytes, 3, "x"}));
   EXPECT_FALSE(m.find_attribute("_FillValue"));
+  EXPECT_EQ(variable(ds, "nul").text, (TextType{TextType::Kind::fixed_bytes, 3, std::string(1, '\0')}));
 }
 
 TEST_F(NetcdfTextTest, StringsAndUtf8CharsAreUtf8TextWithoutEncodingAttribute) {
