@@ -92,7 +92,7 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
   for (auto& t : job.text_arrays) views.push_back({t.name, t.dims, t.is_coordinate, t.attributes});
   for (auto& c : job.coarse_arrays) views.push_back({c.array.name, c.array.dims, true, c.array.attributes});
-  const std::string global_coordinates = transform::encode_coordinates(views);
+  const std::string global_coordinates = transform::encode_coordinates(views, dataset);
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
   job.recommendations = transform::recommendations(job.arrays, states);
   for (auto& r : transform::tiling_recommendations(job.arrays, states)) job.recommendations.push_back(std::move(r));

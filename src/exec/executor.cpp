@@ -424,7 +424,7 @@ class RankExecutor {
     const std::size_t rank = spec.shape.size();
     const std::size_t chunk_elems = model::num_elements(spec.chunks);
     const std::size_t chunk_bytes = chunk_elems * esize;
-    Shape chunk_index(rank), start_in_hyper(rank), count(rank);
+    Shape chunk_index(rank), chunk_start(rank), start_in_hyper(rank), count(rank);
     bool padded = false;
     Index rem = n;
     for (std::size_t d = rank; d-- > 0;) {
@@ -432,7 +432,7 @@ class RankExecutor {
       rem /= batch.chunks.count[d];
     }
     for (std::size_t d = 0; d < rank; ++d) {
-      const Index first = chunk_index[d] * spec.chunks[d];
+      const Index first = chunk_start[d] = chunk_index[d] * spec.chunks[d];
       count[d] = std::min(spec.chunks[d], spec.shape[d] - first);
       padded = padded || count[d] < spec.chunks[d];
       start_in_hyper[d] = first - batch.elements.start[d];
@@ -485,6 +485,11 @@ class RankExecutor {
                             }
                             apply_values(*spec.values, spec.dtype, from, chunk + t * esize, m);
                           });
+      // Tile padding went through the stage as data (a packed 0 came out as add_offset):
+      // it is the output's missing value, in the output's type.
+      if (const Box box{chunk_start, count}; spec.values && spec.map.pads(box))
+        for (const auto& [at, m] : spec.map.pad_runs(box, spec.chunks))
+          fill(chunk + at * esize, static_cast<std::size_t>(m), spec.dtype, spec.fill_value);
       raw = chunk;
     }
     worker.stats.seconds_gather += seconds_since(t0);

@@ -32,12 +32,20 @@ std::vector<std::string> Dataset::auxiliary_coordinate_names() const {
   for (const auto& v : variables) {
     const Attribute* coords = v.find_attribute("coordinates");
     if (!coords || !coords->value.is_text()) continue;
-    std::istringstream words(std::get<std::string>(coords->value.data));
+    const std::string& text = std::get<std::string>(coords->value.data);
+    if (!decodes_coordinates(text)) continue;
+    std::istringstream words(text);
     for (std::string w; words >> w;)
-      if (find_variable(w) && std::find(names.begin(), names.end(), w) == names.end())
-        names.push_back(w);
+      if (std::find(names.begin(), names.end(), w) == names.end()) names.push_back(w);
   }
   return names;
+}
+
+bool Dataset::decodes_coordinates(const std::string& text) const {
+  std::istringstream words(text);
+  for (std::string w; words >> w;)
+    if (!find_variable(w)) return false;
+  return true;
 }
 
 }  // namespace zpmpi::model

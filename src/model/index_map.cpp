@@ -202,6 +202,16 @@ std::optional<Box> tile_box(const TileStage& tile, const model::Shape& pre, cons
   return box;
 }
 
+/// Advances `index` (over dims offset, offset + 1, ... of `count`) in C order; false once
+/// it wraps around to all zeros.
+bool next_index(Shape& index, const Shape& count, std::size_t offset) {
+  for (std::size_t d = index.size(); d-- > 0;) {
+    if (++index[d] < count[d + offset]) return true;
+    index[d] = 0;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool IndexMap::transposed() const {
@@ -277,6 +287,31 @@ bool IndexMap::pads(const model::Box& out) const {
     if (!box || box->count != Shape(out.count.begin() + 1, out.count.end())) return true;
   }
   return false;
+}
+
+std::vector<std::pair<Index, Index>> IndexMap::pad_runs(const model::Box& out, const model::Shape& buffer_shape) const {
+  std::vector<std::pair<Index, Index>> runs;
+  if (!tile || out.num_elements() == 0) return runs;
+  const model::Shape pre = pre_tile_shape(dims);
+  const std::size_t last = out.rank() - 1;  // the fine dims are 1..last
+  std::vector<Index> stride(out.rank(), 1);
+  for (std::size_t d = out.rank(); d-- > 1;) stride[d - 1] = stride[d] * buffer_shape[d];
+  for (Index b = 0; b < out.count[0]; ++b) {
+    // The tile's source part starts at the tile's origin: what lies past it is padding.
+    const std::optional<Box> box = tile_box(*tile, pre, out, out.start[0] + b);
+    Shape row(last - 1, 0);  // odometer over the fine dims but the last
+    do {
+      Index at = b * stride[0];
+      bool inside = box.has_value();
+      for (std::size_t d = 1; d < last; ++d) {
+        at += row[d - 1] * stride[d];
+        inside = inside && row[d - 1] < box->count[d - 1];
+      }
+      const Index valid = inside ? box->count[last - 1] : 0;
+      if (valid < out.count[last]) runs.emplace_back(at + valid, out.count[last] - valid);
+    } while (next_index(row, out.count, 1));
+  }
+  return runs;
 }
 
 void gather_transposed(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,

@@ -140,6 +140,7 @@ Status NetcdfSource::describe() {
   std::vector<int> varids(static_cast<std::size_t>(nvars));
   if (int rc = nc_inq_varids(grpid_, &nvars, varids.data()); rc != NC_NOERR)
     return file_error(nc_strerror(rc));
+  ZPMPI_ASSIGN_OR_RETURN(const std::set<int> stackable, stackable_char_dims());
   for (int varid : varids) {
     char name[NC_MAX_NAME + 1] = {};
     nc_type type = NC_NAT;
@@ -179,7 +180,8 @@ Status NetcdfSource::describe() {
 
     if (text) {
       bool skip = false;
-      if (auto st = describe_text(varid, type, v, skip); !st.ok()) return var_error(st.error());
+      const bool fold = type == NC_CHAR && !var_dimids.empty() && stackable.count(var_dimids.back());
+      if (auto st = describe_text(varid, type, fold, v, skip); !st.ok()) return var_error(st.error());
       if (skip) continue;
     } else {
       auto fill = read_fill_value(grpid_, varid, v.dtype);

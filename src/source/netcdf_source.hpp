@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -46,8 +47,13 @@ class NetcdfSource final : public Source {
   Status select_group(const std::string& group);
   /// Fills dataset_ and varids_ from the open file.
   Status describe();
-  /// Describes a char or string variable (text set, char dim folded) or skips it.
-  Status describe_text(int varid, nc_type type, model::Variable& v, bool& skip);
+  /// The dims xarray folds into the elements of the char variables that end with them
+  /// (xarray.conventions.decode_cf_variables' "stackable"): no variable of the group is
+  /// named like the dim, and every variable using it is a char array with it last.
+  Result<std::set<int>> stackable_char_dims() const;
+  /// Describes a char or string variable (text set; with `fold`, its last dim folded into
+  /// the elements) or skips it.
+  Status describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip);
   /// Finds the variables zpmpi decodes itself (netCDF-4 only) and fills dataset_.decoders.
   Status find_own_decoding();
   /// Errors of the whole file: "<path>: <what>".

@@ -1,8 +1,9 @@
 // Text variables of a NetcdfSource, as xarray's open_dataset decodes them (see
 // model/text.hpp): a char variable's last dim folds into fixed-width bytes ("|S<n>"; a 0-d
-// char is "|S1"), a char variable with _Encoding "utf-8" and an NC_STRING variable become
-// UTF-8 strings ("|O"). _Encoding is not an attribute in xarray's view (it moves to the
-// variable's encoding), so it is dropped here too.
+// char is "|S1") when xarray's rule allows (stackable_char_dims), else each char is an
+// element ("|S1"); a char variable with _Encoding "utf-8" and an NC_STRING variable become
+// UTF-8 strings ("|O"). _Encoding and a char _FillValue are not attributes in xarray's view
+// (they move to the variable's encoding), so they are dropped here too.
 #include <netcdf.h>
 
 #include <algorithm>
@@ -21,11 +22,34 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-Status NetcdfSource::describe_text(int /*varid*/, nc_type type, model::Variable& v, bool& skip) {
+Result<std::set<int>> NetcdfSource::stackable_char_dims() const {
+  int nvars = 0;
+  if (int rc = nc_inq_varids(grpid_, &nvars, nullptr); rc != NC_NOERR) return file_error(nc_strerror(rc));
+  std::vector<int> varids(static_cast<std::size_t>(nvars));
+  if (int rc = nc_inq_varids(grpid_, &nvars, varids.data()); rc != NC_NOERR) return file_error(nc_strerror(rc));
+  std::set<int> candidates, refused;
+  for (int varid : varids) {
+    char name[NC_MAX_NAME + 1] = {};
+    nc_type type = NC_NAT;
+    int rank = 0;
+    int dimids[NC_MAX_VAR_DIMS] = {};
+    if (int rc = nc_inq_var(grpid_, varid, name, &type, &rank, dimids, nullptr); rc != NC_NOERR)
+      return file_error(nc_strerror(rc));
+    if (int dimid = -1; nc_inq_dimid(grpid_, name, &dimid) == NC_NOERR) refused.insert(dimid);  // a variable named like it
+    for (int d = 0; d < rank; ++d)
+      (type == NC_CHAR && d == rank - 1 ? candidates : refused).insert(dimids[d]);
+  }
+  std::set<int> stackable;
+  for (int id : candidates)
+    if (!refused.count(id)) stackable.insert(id);
+  return stackable;
+}
+
+Status NetcdfSource::describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip) {
   model::TextType text;
   if (type == NC_STRING) {
     text.kind = model::TextType::Kind::utf8;
-  } else if (v.dims.empty()) {
+  } else if (!fold) {
     text.width = 1;
   } else {
     text.width = std::max<model::Index>(v.shape.back(), 1);
@@ -44,6 +68,18 @@ Status NetcdfSource::describe_text(int /*varid*/, nc_type type, model::Variable&
     }
     if (type == NC_CHAR) text = {model::TextType::Kind::utf8, 0};
     v.attributes.erase(encoding);
+  }
+  const auto fill = std::find_if(v.attributes.begin(), v.attributes.end(),
+                                 [](const model::Attribute& a) { return a.name == "_FillValue" && a.value.is_text(); });
+  if (fill != v.attributes.end() && text.kind == model::TextType::Kind::fixed_bytes) {
+    // xarray masks the elements equal to it. Its bytes as stored: a NUL fill is "\0", which
+    // the attribute's text (NULs stripped, as netCDF4-python decodes text) has lost.
+    std::size_t len = 0;
+    int rc = nc_inq_attlen(grpid_, varid, "_FillValue", &len);
+    text.fill = std::string(len, '\0');
+    if (rc == NC_NOERR) rc = nc_get_att_text(grpid_, varid, "_FillValue", text.fill->data());
+    if (rc != NC_NOERR) return runtime_error(std::string("attribute _FillValue: ") + nc_strerror(rc));
+    v.attributes.erase(fill);
   }
   v.text = text;
   v.dtype = model::DType::u1;  // unused for text
@@ -76,11 +112,12 @@ Result<std::vector<std::string>> NetcdfSource::read_text(const std::string& vari
     nc_free_string(elements, strings.data());
     return values;
   }
-  // A char variable: `width` bytes per element (the folded dim; 1 for a 0-d variable).
+  // A char variable: `width` bytes per element (the folded dim; 1 for a 0-d variable or one
+  // whose last dim xarray does not fold).
   std::size_t width = 1;
   int ndims = 0;
   if (int rc = nc_inq_varndims(grpid_, id->second, &ndims); rc != NC_NOERR) return fail(nc_strerror(rc));
-  if (ndims > 0) {
+  if (static_cast<std::size_t>(ndims) > v->shape.size()) {
     std::vector<int> dimids(static_cast<std::size_t>(ndims));
     if (int rc = nc_inq_vardimid(grpid_, id->second, dimids.data()); rc != NC_NOERR) return fail(nc_strerror(rc));
     if (int rc = nc_inq_dimlen(grpid_, dimids[ndims - 1], &width); rc != NC_NOERR) return fail(nc_strerror(rc));

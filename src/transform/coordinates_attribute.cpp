@@ -24,7 +24,7 @@ bool is_dimension_coordinate(const CoordinatesView& a) {
 
 }  // namespace
 
-std::string encode_coordinates(std::vector<CoordinatesView>& arrays) {
+std::string encode_coordinates(std::vector<CoordinatesView>& arrays, const model::Dataset& source) {
   std::set<std::string> written;
   for (const auto& a : arrays) written.insert(a.name);
   std::vector<const CoordinatesView*> coords;  // non-dimension coordinates
@@ -36,6 +36,8 @@ std::string encode_coordinates(std::vector<CoordinatesView>& arrays) {
   for (auto& a : arrays) {
     std::vector<std::string> kept;
     auto it = find_coordinates(a.attributes);
+    if (it != a.attributes.end() && !source.decodes_coordinates(std::get<std::string>(it->value.data)))
+      continue;  // an ordinary attribute (see the header)
     if (it != a.attributes.end()) {
       std::istringstream text(std::get<std::string>(it->value.data));
       for (std::string n; text >> n;)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "zpmpi/model/number_text.hpp"
@@ -16,6 +17,16 @@ std::string fmt(double v) { return model::number_text(v); }
 
 std::string show(const Label& l) {
   return std::holds_alternative<double>(l) ? fmt(std::get<double>(l)) : "\"" + std::get<std::string>(l) + "\"";
+}
+
+/// NaN as a number, or spelled as a string ("NaN", "nan": what a port of ds.sel(x=np.nan)
+/// writes in JSON, which has no NaN).
+bool is_nan_label(const Label& l) {
+  if (const double* v = std::get_if<double>(&l)) return std::isnan(*v);
+  const std::string& text = std::get<std::string>(l);
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() && std::isnan(v);
 }
 
 std::vector<Segment> affine(std::int64_t start, std::int64_t step, Index n) {
@@ -131,10 +142,7 @@ class Chain {
       if (const auto* label = std::get_if<Label>(&ix.what)) {
         ZPMPI_ASSIGN_OR_RETURN(double v, value_of(where, *s, *label, false));
         if (v < lo || v > hi) return usage_error(where + ": " + show(*label) + " is outside " + range);
-        Index best = 0;
-        for (Index i = 1; i < n; ++i)
-          if (std::fabs(s->coord(i) - v) < std::fabs(s->coord(best) - v)) best = i;
-        s->map = DimMap::at(static_cast<Index>(s->map.source_index(best)));
+        s->map = DimMap::at(static_cast<Index>(s->map.source_index(nearest(*s, v))));
         continue;
       }
       if (!std::holds_alternative<LabelRange>(ix.what)) return usage_error(where + ": expected [start, stop] or a label");
@@ -269,8 +277,22 @@ class Chain {
     s.selected = true;
   }
 
+  /// The index of the coordinate nearest to `v`; on a tie the larger coordinate, as pandas'
+  /// get_indexer(method="nearest") picks on a monotonic index (the right neighbour on an
+  /// increasing one, the left on a decreasing one): 675 between 500 and 850 gives 850.
+  static Index nearest(const DimState& s, double v) {
+    Index best = 0;
+    for (Index i = 1; i < s.map.length(); ++i) {
+      const double d = std::fabs(s.coord(i) - v), best_d = std::fabs(s.coord(best) - v);
+      if (d < best_d || (d == best_d && s.coord(i) > s.coord(best))) best = i;
+    }
+    return best;
+  }
+
   /// A label as a coordinate value; with `end`, the exclusive end of a date label's span.
+  /// NaN (a number, or "nan" written as a string) is refused: it selects nothing.
   Result<double> value_of(const std::string& where, const DimState& s, const Label& label, bool end) {
+    if (is_nan_label(label)) return usage_error(where + ": the label " + show(label) + " is not a number");
     if (const double* v = std::get_if<double>(&label)) return *v;
     const std::string& text = std::get<std::string>(label);
     const model::Variable* coord = dataset_.find_variable(s.name);

@@ -224,8 +224,8 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
         if (!a.fill_value)
           return usage_error(key + ": tiling pads " + padded + ", and " + a.name +
                              " is an integer variable without _FillValue (xarray would turn it into floats with NaN " +
-                             "padding); use tile sizes that divide the dims, boundary \"trim\", or leave " + a.name +
-                             " out");
+                             "padding); use tile sizes that divide the dims, boundary \"trim\", floats ({\"type\": \"astype\", " +
+                             "\"dtype\": \"float32\"} under variables." + a.source.name + "), or leave " + a.name + " out");
       }
     }
     alignment[0] = tiles_sharing_chunks(a, stage);

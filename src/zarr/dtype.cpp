@@ -3,8 +3,10 @@
 // typestr = byte order + kind + size. Chunks hold the machine's native order, which zpmpi
 // requires to be little-endian: an int16 0x0456 is stored as 56 04 and spelled "<i2".
 // One-byte types have no order, which NumPy spells '|': "|i1", "|u1".
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdint>
 
 #include "zpmpi/zarr/metadata.hpp"
 
@@ -32,6 +34,20 @@ boost::json::value fill_value_json(model::DType t, const std::optional<model::Sc
   }
   if (const auto* u = std::get_if<std::uint64_t>(&v)) return *u;
   return std::get<std::int64_t>(v);
+}
+
+boost::json::value text_fill_value_json(const model::TextType& t) {
+  if (t.kind != model::TextType::Kind::fixed_bytes || !t.fill) return nullptr;
+  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string& in = *t.fill;
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    std::uint32_t group = 0;
+    const std::size_t n = std::min<std::size_t>(3, in.size() - i);
+    for (std::size_t k = 0; k < 3; ++k) group = group << 8 | (k < n ? static_cast<unsigned char>(in[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kDigits[(group >> (18 - 6 * k)) & 63] : '=';
+  }
+  return boost::json::string(out);
 }
 
 }  // namespace zpmpi::zarr

@@ -52,7 +52,7 @@ json::object zarray_json(const model::ArrayLayout& array, const json::value& com
         {"compressor", compressor},
         {"dimension_separator", "."},
         {"dtype", model::text_typestr(*array.text)},
-        {"fill_value", nullptr},
+        {"fill_value", text_fill_value_json(*array.text)},
         {"filters", std::move(filters)},
         {"order", "C"},
         {"shape", shape_json(array.shape)},

@@ -53,6 +53,7 @@ from install_cases import case_install  # noqa: E402,F401
 from xform_cases import case_xform, case_xform_guards, case_xform_memory, case_xform_expand  # noqa: E402,F401
 from progress_cases import case_progress  # noqa: E402,F401
 from store_stats_cases import case_store_stats, case_stats_guard  # noqa: E402,F401
+from wild_cases import case_wild_pad_values, case_wild_chars, case_wild_coordinates, case_wild_nearest  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -822,14 +823,18 @@ def case_coordinates(r, a):
     """Issue 10, defect 12: a "coordinates" attribute names only arrays that are written, else
     xarray turns none of them into coordinates. ds[["packed"]] drops zone (dim y), which
     packed's attribute names beside lat_x."""
-    source = r.sample("fillnan")
-    for variables in (None, ["packed"], ["counts"]):
+    convert_choices(r, a, r.sample("fillnan"), (None, ["packed"], ["counts"]))
+
+
+def convert_choices(r, a, source, choices):
+    """One run per list of variables (None: all), each store checked by the oracle."""
+    for variables in choices:
         store = r.store("coords.zarr")
         keys = {"variables": variables} if variables else {}
         job = r.job("coords", source=source, store=store, chunks={}, **keys)
         expect_ok(r.run(a.ranks, "--config", job), f"variables {variables}")
         oracle_check(source, store, variables=variables, chunks={})
-        print(f"ok coordinates with variables {variables}")
+        print(f"ok coordinates of {os.path.basename(source)} with variables {variables}")
 
 
 def case_text(r, a):
@@ -1280,6 +1285,7 @@ CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "plan_stop", "install"]
 CASES += ["progress", "store_stats", "stats_guard"]
 CASES += ["xform", "xform_guards", "xform_memory", "xform_expand"]
+CASES += ["wild_pad_values", "wild_chars", "wild_coordinates", "wild_nearest"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 

@@ -16,7 +16,9 @@ void apply_values(const model::ValueStage& stage, model::DType out, const std::b
                   std::size_t n);
 
 /// The source value that decodes to NaN (the first mask value, NaN for a float source
-/// without one, else 0): what tile padding holds before the stage.
+/// without one, else 0): what tile padding holds before the stage. The stage may turn it
+/// into a data value (no value of a packed short decodes to NaN), so the executor fills
+/// the padding again after it, with the output's fill value (IndexMap::pad_runs).
 model::Scalar pad_value(const model::ValueStage& stage);
 
 }  // namespace zpmpi::exec

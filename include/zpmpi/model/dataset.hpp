@@ -93,8 +93,13 @@ struct Dataset {
   const Dimension* find_dim(std::string_view name) const;
   /// A dimension coordinate: 1-D and named like its only dim (xarray's index variables).
   bool is_dimension_coordinate(const Variable& v) const;
-  /// Names listed in any variable's "coordinates" attribute (xarray's non-index coords).
+  /// Names listed in any variable's "coordinates" attribute that xarray decodes (xarray's
+  /// non-index coords; see decodes_coordinates).
   std::vector<std::string> auxiliary_coordinate_names() const;
+  /// True when xarray's open_dataset decodes a "coordinates" attribute of this text: every
+  /// name it lists is a variable (conventions.decode_cf_variables). Otherwise (it names a
+  /// variable the file lacks) the attribute stays an ordinary one and names no coordinate.
+  bool decodes_coordinates(const std::string& text) const;
 };
 
 }  // namespace zpmpi::model

@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "zpmpi/model/box.hpp"
@@ -135,6 +136,12 @@ struct IndexMap {
   /// True when some element of stored box `out` is tile padding (no source element): the
   /// caller fills the box with the fill value before reading the pieces.
   bool pads(const model::Box& out) const;
+  /// The tile padding of output box `out` held at the origin of a C-order buffer of
+  /// `buffer_shape` (a chunk: `out.count` <= `buffer_shape`), as runs {offset, length} in
+  /// elements, in C order; none without a tile stage. After a value stage, which turns the
+  /// padding read before it into a data value (a packed 0 becomes add_offset), the caller
+  /// fills these runs with the output's missing value.
+  std::vector<std::pair<Index, Index>> pad_runs(const model::Box& out, const model::Shape& buffer_shape) const;
   bool operator==(const IndexMap&) const = default;
 };
 

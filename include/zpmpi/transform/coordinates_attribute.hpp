@@ -11,6 +11,10 @@
 //  - a data array also gets every written non-dimension coordinate whose dims are among its
 //    own (sorted), when its attribute did not name any;
 //  - coordinates that no attribute names go to the root "coordinates" attribute.
+// An attribute xarray did not decode (it names a variable the source lacks, see
+// model::Dataset::decodes_coordinates) is an ordinary attribute: written as it is, as
+// xarray's encoder writes it back, and it names no coordinate (nor keeps one from the root
+// attribute, which xarray's encoder would let it do, losing the coordinate on reading).
 #pragma once
 
 #include <string>
@@ -28,8 +32,8 @@ struct CoordinatesView {
   std::vector<model::Attribute>& attributes;
 };
 
-/// Rewrites every array's "coordinates" attribute; returns the root attribute's text ("" =
-/// none needed).
-std::string encode_coordinates(std::vector<CoordinatesView>& arrays);
+/// Rewrites every array's "coordinates" attribute that xarray decoded from `source`; returns
+/// the root attribute's text ("" = none needed).
+std::string encode_coordinates(std::vector<CoordinatesView>& arrays, const model::Dataset& source);
 
 }  // namespace zpmpi::transform

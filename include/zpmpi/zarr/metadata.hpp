@@ -33,6 +33,10 @@ std::string typestr(model::DType t);
 /// fill_value as .zarray spells it (number, "NaN"/"Infinity"/"-Infinity", or null).
 boost::json::value fill_value_json(model::DType t, const std::optional<model::Scalar>& fill);
 
+/// fill_value of a text array: the fixed-width fill bytes (TextType::fill) in base64, as
+/// zarr-python 2 spells an "S" dtype's fill ("x" in "|S2": "eA=="); else null.
+boost::json::value text_fill_value_json(const model::TextType& t);
+
 /// An attribute value as JSON: text -> string, one number -> number, several -> list.
 boost::json::value attr_json(const model::AttrValue& value);
 
@@ -51,7 +55,7 @@ struct ArrayMeta {
 /// open_dataset reads; it is one chunk, the whole array (plan::choose_output_chunks with
 /// `whole`: extents at least 1, as zarr needs):
 ///   char station_name(station=5, strlen=8): "dtype": "|S8", "shape": [5], "chunks": [5],
-///     "fill_value": null, "filters": null
+///     "fill_value": null (a char _FillValue "x": "eA==", text_fill_value_json), "filters": null
 ///   string label(station=5): "dtype": "|O", "filters": [{"id": "vlen-utf8"}] (chunk bytes:
 ///     codec/vlen_utf8.hpp, then the compressor)
 ///   char crs (0-d): "dtype": "|S1", "shape": [], "chunks": []

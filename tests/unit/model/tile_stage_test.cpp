@@ -74,6 +74,26 @@ std::vector<std::int64_t> through_pieces(const IndexMap& m, const Shape& source_
   return v;
 }
 
+/// pad_runs(box, buffer) marks exactly the padding of brute(), at the box's places in a
+/// C-order buffer of `buffer` (the box's own shape or a larger chunk), and nothing else.
+void check_pad_runs(const IndexMap& m, const Box& box, const std::vector<std::int64_t>& want, const Shape& buffer) {
+  std::vector<bool> marked(num_elements(buffer), false);
+  for (const auto& [at, n] : m.pad_runs(box, buffer))
+    for (Index i = 0; i < n; ++i) marked.at(at + i) = true;
+  std::vector<bool> expected(marked.size(), false);
+  for (Index n = 0; n < box.num_elements(); ++n) {
+    Index rem = n, at = 0, stride = 1;
+    for (std::size_t d = box.rank(); d-- > 0;) {
+      at += (rem % box.count[d]) * stride;
+      rem /= box.count[d];
+      stride *= buffer[d];
+    }
+    expected[at] = want[n] == kPad;
+  }
+  EXPECT_EQ(marked, expected) << "pad_runs: box start " << to_string(box.start) << " count " << to_string(box.count)
+                              << " in a buffer " << to_string(buffer);
+}
+
 /// Every box of `out_shape` whose extents are 1, 2 or whole, at a few starts: equal both ways.
 void check_boxes(const IndexMap& m, const Shape& source_shape) {
   const Shape shape = m.output_shape();
@@ -99,6 +119,10 @@ void check_boxes(const IndexMap& m, const Shape& source_shape) {
                                                           << to_string(box.count);
     const bool pads = std::find(want.begin(), want.end(), kPad) != want.end();
     EXPECT_EQ(m.pads(box), pads) << to_string(box.start) << " " << to_string(box.count);
+    check_pad_runs(m, box, want, box.count);
+    Shape larger = box.count;  // an edge chunk: the box at the origin of a whole chunk
+    for (auto& n : larger) n += 2;
+    check_pad_runs(m, box, want, larger);
   }
 }
 

@@ -54,6 +54,52 @@ TEST_F(NetcdfTextTest, CharArraysFoldTheirLastDimAndKeepTheirBytes) {
   EXPECT_EQ(std::get<std::string>(attribute(c, "grid_mapping_name").value.data), "latitude_longitude");
 }
 
+/// Issue 25.3: xarray folds a char dim only when it is "stackable" (conventions.
+/// decode_cf_variables): no variable named like it, every variable using it a char array
+/// with it last. Otherwise each char is an element ("|S1"): char fl_dmn(fl_dmn), as in
+/// netCDF-C's ref_nccopy3_subset.nc, stays 1-D. A char _FillValue moves to the type.
+TEST_F(NetcdfTextTest, CharDimsFoldOnlyWhereXarrayStacksThem) {
+  const std::string p = path("stackable.nc");
+  int ncid, fl, st, len, n, fl_var, name, counts, other, masked;
+  NC_OK(nc_create(p.c_str(), NC_CLOBBER | NC_CLASSIC_MODEL | NC_NETCDF4, &ncid));
+  NC_OK(nc_def_dim(ncid, "fl_dmn", 3, &fl));
+  NC_OK(nc_def_dim(ncid, "station", 2, &st));
+  NC_OK(nc_def_dim(ncid, "strlen", 2, &len));
+  NC_OK(nc_def_dim(ncid, "nlen", 3, &n));
+  NC_OK(nc_def_var(ncid, "fl_dmn", NC_CHAR, 1, &fl, &fl_var));
+  const int st_len[2] = {st, len}, st_n[2] = {st, n};
+  NC_OK(nc_def_var(ncid, "name", NC_CHAR, 2, st_len, &name));
+  NC_OK(nc_def_var(ncid, "counts", NC_INT, 1, &len, &counts));  // a number on strlen: not stackable
+  NC_OK(nc_def_var(ncid, "other", NC_CHAR, 2, st_n, &other));
+  NC_OK(nc_def_var(ncid, "masked", NC_CHAR, 2, st_n, &masked));
+  NC_OK(nc_put_att_text(ncid, masked, "_FillValue", 1, "x"));
+  int nul;
+  NC_OK(nc_def_var(ncid, "nul", NC_CHAR, 2, st_n, &nul));
+  NC_OK(nc_put_att_text(ncid, nul, "_FillValue", 1, "\0"));
+  NC_OK(nc_enddef(ncid));
+  NC_OK(nc_put_var_text(ncid, fl_var, "abc"));
+  NC_OK(nc_put_var_text(ncid, name, "abcd"));
+  NC_OK(nc_put_var_text(ncid, other, "efghij"));
+  NC_OK(nc_close(ncid));
+
+  const model::Dataset& ds = open(p);
+  const model::Variable& f = variable(ds, "fl_dmn");
+  EXPECT_EQ(f.text, (TextType{TextType::Kind::fixed_bytes, 1}));
+  EXPECT_EQ(f.dims, (std::vector<std::string>{"fl_dmn"}));
+  EXPECT_EQ(text("fl_dmn"), (std::vector<std::string>{"a", "b", "c"}));
+  const model::Variable& v = variable(ds, "name");
+  EXPECT_EQ(v.dims, (std::vector<std::string>{"station", "strlen"}));
+  EXPECT_EQ(text("name"), (std::vector<std::string>{"a", "b", "c", "d"}));
+  const model::Variable& o = variable(ds, "other");  // nlen: only char arrays, last: folded
+  EXPECT_EQ(o.text, (TextType{TextType::Kind::fixed_bytes, 3}));
+  EXPECT_EQ(o.dims, (std::vector<std::string>{"station"}));
+  EXPECT_EQ(text("other"), (std::vector<std::string>{"efg", "hij"}));
+  const model::Variable& m = variable(ds, "masked");
+  EXPECT_EQ(m.text, (TextType{TextType::Kind::fixed_bytes, 3, "x"}));
+  EXPECT_FALSE(m.find_attribute("_FillValue"));
+  EXPECT_EQ(variable(ds, "nul").text, (TextType{TextType::Kind::fixed_bytes, 3, std::string(1, '\0')}));
+}
+
 TEST_F(NetcdfTextTest, StringsAndUtf8CharsAreUtf8TextWithoutEncodingAttribute) {
   const std::string p = path("strings.nc");
   int ncid, x, len, s, u;

@@ -1,5 +1,7 @@
 #include "zpmpi/transform/dataset_transform.hpp"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace zpmpi::transform {
@@ -70,6 +72,25 @@ TEST(ApplyPreprocessors, TimeLabelsAndDateOnlyStopsCoverTheDay) {
   EXPECT_EQ(nearest->find("time")->map.fixed, 2u);
 }
 
+/// Issue 25.5: a label halfway between two coordinates goes where pandas' nearest puts it,
+/// to the larger coordinate, on ascending and descending coordinates alike.
+TEST(ApplyPreprocessors, NearestBreaksTiesTowardTheLargerCoordinate) {
+  auto fixed = [](const std::string& dim, Label label) {
+    auto s = run({{"p[0]", Sel{{{dim, label}}}}});
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return s.ok() ? s->find(dim)->map.fixed.value_or(99) : 99;
+  };
+  EXPECT_EQ(fixed("longitude", 22.5), 1u);   // 0, 45 (ascending): 45
+  EXPECT_EQ(fixed("longitude", 292.5), 7u);  // 270, 315: 315
+  EXPECT_EQ(fixed("latitude", 25.0), 0u);    // 30, 20 (descending): 30
+  EXPECT_EQ(fixed("latitude", -25.0), 5u);   // -20, -30: -20
+  EXPECT_EQ(fixed("latitude", -24.0), 5u);   // not a tie: the nearer
+  EXPECT_EQ(fixed("time", std::string("2000-01-01 03:00")), 1u);  // 00:00, 06:00: 06:00
+  auto reversed = run({{"p[0]", ReverseAxis{"latitude"}}, {"p[1]", Sel{{{"latitude", Label{25.0}}}}}});
+  ASSERT_TRUE(reversed.ok());
+  EXPECT_EQ(reversed->find("latitude")->map.fixed, 0u);  // ascending -30..30 after the reversal: 30
+}
+
 TEST(ApplyPreprocessors, IselSlicesRollsAndDrops) {
   auto s = run({{"p[0]", Isel{{{"time", PySlice{-4, std::nullopt, -2}}, {"latitude", std::int64_t{-1}}}}},
                 {"p[1]", Roll{"longitude", -3}}});
@@ -93,6 +114,11 @@ TEST(ApplyPreprocessors, ErrorsNameTheStepAndDim) {
   expect({{"p[0]", Sel{{{"longitude", LabelRange{0.0, 400.0}}}}}}, "p[0].longitude: 400 is outside longitude (0 .. 315)");
   expect({{"p[0]", Sel{{{"latitude", Label{std::string("2000-01-01")}}}}}},
          "p[0].latitude: \"2000-01-01\" is a date but latitude has no CF time units");
+  // Issue 25.5: NaN, as a number or as JSON's only spelling of it, a string.
+  expect({{"p[0]", Sel{{{"latitude", Label{std::string("NaN")}}}}}}, "p[0].latitude: the label \"NaN\" is not a number");
+  expect({{"p[0]", Sel{{{"latitude", Label{std::nan("")}}}}}}, "p[0].latitude: the label nan is not a number");
+  expect({{"p[0]", Sel{{{"longitude", LabelRange{0.0, std::string("nan")}}}}}},
+         "p[0].longitude: the label \"nan\" is not a number");
   expect({{"p[0]", Roll{"longitude", 2}}, {"p[1]", Sel{{{"longitude", LabelRange{0.0, 90.0}}}}}},
          "p[1].longitude: coordinate longitude is not monotonic");
 }

@@ -56,6 +56,18 @@ TEST(ChooseArrays, NamedVariablesBringTheCoordinatesWithinTheirDims) {
   EXPECT_EQ(names(*bounds), (std::vector<std::string>{"lat_bnds", "latitude"}));
 }
 
+/// Issue 25.4: a "coordinates" attribute naming a variable the file lacks makes none of its
+/// names a coordinate, as xarray's decode_cf_variables (all names or nothing).
+TEST(ChooseArrays, AnAttributeNamingAMissingVariableNamesNoCoordinate) {
+  model::Dataset ds = era5_like();
+  ds.variables[4].attributes[0].value.data = std::string("station_height sigma_missing");
+  auto arrays = choose_arrays(ds, std::nullopt);
+  ASSERT_TRUE(arrays.ok()) << arrays.error().message;
+  EXPECT_EQ(names(*arrays), (std::vector<std::string>{"t2m", "d2m", "station_height", "lat_bnds", "time",
+                                                      "latitude", "longitude"}));
+  EXPECT_FALSE((*arrays)[2].is_coordinate);
+}
+
 TEST(ChooseArrays, Errors) {
   auto missing = choose_arrays(era5_like(), std::vector<VariableChoice>{{"u10", ""}});
   ASSERT_FALSE(missing.ok());

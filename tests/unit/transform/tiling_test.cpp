@@ -165,7 +165,8 @@ TEST(Tiling, Guards) {
   expect_error(tile({"n"}, {{"preprocessors[0]", sizes({{"time", 3}})}}),
                "preprocessors[0]: tiling pads time (10 = 3 x 3 + 1), and n is an integer variable without "
                "_FillValue (xarray would turn it into floats with NaN padding); use tile sizes that divide the dims, "
-               "boundary \"trim\", or leave n out");
+               "boundary \"trim\", floats ({\"type\": \"astype\", \"dtype\": \"float32\"} under variables.n), "
+               "or leave n out");
   EXPECT_TRUE(tile({"n"}, {{"p[0]", sizes({{"time", 5}})}}).ok());
   expect_error(tile({"lsm"}, {{"preprocessors[0]", sizes({{"time", 2}})}}),
                "preprocessors[0].time: no array to write has the dim time");

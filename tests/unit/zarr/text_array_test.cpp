@@ -39,6 +39,20 @@ TEST(TextZarray, Utf8IsObjectWithVlenUtf8Filter) {
   EXPECT_TRUE(z.at("fill_value").is_null());
 }
 
+/// Issue 25.3: a char variable's _FillValue is the base64 fill_value xarray's to_zarr writes
+/// ("x" in "|S2": "eA=="), so that xarray masks the same elements reading the store.
+TEST(TextZarray, CharFillValueIsBase64) {
+  auto fill = [](std::string bytes, std::size_t width) {
+    return zarray_json(text("c", {TextType::Kind::fixed_bytes, width, std::move(bytes)}, {3}, {"n"}), nullptr)
+        .at("fill_value");
+  };
+  EXPECT_EQ(fill("x", 2), "eA==");
+  EXPECT_EQ(fill("ab", 2), "YWI=");
+  EXPECT_EQ(fill("abc", 3), "YWJj");
+  EXPECT_EQ(fill(std::string("\0", 1), 1), "AA==");
+  EXPECT_EQ(fill("abcd", 4), "YWJjZA==");
+}
+
 TEST(TextZarray, ScalarAndEmptyShapes) {
   const auto scalar = zarray_json(text("crs", {TextType::Kind::fixed_bytes, 1}, {}, {}), nullptr);
   EXPECT_EQ(scalar.at("dtype"), "|S1");
