@@ -120,6 +120,28 @@ Result<std::unique_ptr<Hdf5Chunks>> Hdf5Chunks::open(const std::string& path) {
 
 Hdf5Chunks::~Hdf5Chunks() { H5Fclose(file_); }
 
+hid_t Hdf5Chunks::open_dataset(const std::string& group, const std::string& variable) const {
+  const std::string prefix = group == "/" || group.empty() ? "/" : group + "/";
+  // netCDF-C stores a variable named like a dim it does not use as its coordinate under
+  // this prefix; the plain name is then the dim's scale, not the variable.
+  for (const std::string& name : {prefix + "_nc4_non_coord_" + variable, prefix + variable})
+    if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) > 0) return H5Dopen2(file_, name.c_str(), H5P_DEFAULT);
+  return -1;
+}
+
+std::string Hdf5Chunks::not_a_string(const std::string& group, const std::string& variable) const {
+  Id dataset(open_dataset(group, variable));
+  if (!dataset.ok()) return "";
+  Id type(H5Dget_type(dataset.get()));
+  if (!type.ok()) return "";
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls == H5T_STRING) return "";
+  const std::string bytes = std::to_string(H5Tget_size(type.get())) + "-byte";
+  if (cls == H5T_FLOAT) return "HDF5 " + bytes + " float";
+  if (cls == H5T_INTEGER) return "HDF5 " + bytes + " integer";
+  return "HDF5 " + bytes + " type of class " + std::to_string(static_cast<int>(cls));
+}
+
 Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::string& group,
                                                                   const model::Variable& v, std::string& why_not) {
   using Out = std::unique_ptr<Hdf5ChunkedVariable>;
@@ -129,15 +151,7 @@ Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::str
   };
   const std::size_t rank = v.shape.size();
   if (rank == 0) return refuse("a scalar");
-  const std::string prefix = group == "/" || group.empty() ? "/" : group + "/";
-  // netCDF-C stores a variable named like a dim it does not use as its coordinate under
-  // this prefix; the plain name is then the dim's scale, not the variable.
-  Id dataset;
-  for (const std::string& name : {prefix + "_nc4_non_coord_" + v.name, prefix + v.name})
-    if (H5Lexists(file_, name.c_str(), H5P_DEFAULT) > 0) {
-      dataset = Id(H5Dopen2(file_, name.c_str(), H5P_DEFAULT));
-      break;
-    }
+  Id dataset(open_dataset(group, v.name));
   if (!dataset.ok()) return refuse("no HDF5 dataset of that name");
 
   Id dcpl(H5Dget_create_plist(dataset.get()));

@@ -88,8 +88,14 @@ class Hdf5Chunks {
   /// with `why_not` saying why netCDF-C reads it ("contiguous storage", "filter szip").
   Result<std::unique_ptr<Hdf5ChunkedVariable>> variable(const std::string& group, const model::Variable& v,
                                                         std::string& why_not);
+  /// What an HDF5 dataset that netCDF-C calls `string` really holds ("HDF5 16-byte
+  /// float": a long double, which netCDF-C maps to NC_STRING and then reads as char
+  /// pointers), or "" when it is a string (or HDF5 cannot tell).
+  std::string not_a_string(const std::string& group, const std::string& variable) const;
 
  private:
+  /// The dataset of `variable` in `group` (owned by the caller), or a negative id.
+  hid_t open_dataset(const std::string& group, const std::string& variable) const;
   Hdf5Chunks(std::string path, hid_t file) : path_(std::move(path)), file_(file) {}
   std::string path_;
   hid_t file_;

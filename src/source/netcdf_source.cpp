@@ -259,6 +259,20 @@ Status NetcdfSource::read(const std::string& variable, const model::Box& box,
   return {};
 }
 
+Hdf5Chunks* NetcdfSource::hdf5() {
+  if (!hdf5_ && hdf5_error_.empty()) {
+    auto opened = Hdf5Chunks::open(path_);
+    if (opened.ok()) hdf5_ = std::move(opened).value();
+    else hdf5_error_ = opened.error().message;
+  }
+  return hdf5_.get();
+}
+
+std::string NetcdfSource::hdf5_not_a_string(const std::string& variable) {
+  Hdf5Chunks* file = hdf5();
+  return file ? file->not_a_string(dataset_.group, variable) : "";
+}
+
 Status NetcdfSource::find_own_decoding() {
   int format = 0;
   if (int rc = nc_inq_format(ncid_, &format); rc != NC_NOERR) return file_error(nc_strerror(rc));
@@ -270,20 +284,14 @@ Status NetcdfSource::find_own_decoding() {
     if (it == lines.end()) lines.push_back({how, name});
     else it->second += ", " + name;
   };
-  std::string cannot_open;
   for (model::Variable& v : dataset_.variables) {
     if (v.text) continue;
     if (!v.chunked) {
       note("read through netCDF-C (" + std::string(v.shape.empty() ? "a scalar" : "not chunked") + ")", v.name);
       continue;
     }
-    if (!hdf5_ && cannot_open.empty()) {
-      auto opened = Hdf5Chunks::open(path_);
-      if (opened.ok()) hdf5_ = std::move(opened).value();
-      else cannot_open = opened.error().message;
-    }
-    if (!hdf5_) {
-      note("read through netCDF-C (" + cannot_open + ")", v.name);
+    if (!hdf5()) {
+      note("read through netCDF-C (" + hdf5_error_ + ")", v.name);
       continue;
     }
     std::string why_not;

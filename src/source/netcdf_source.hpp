@@ -56,6 +56,10 @@ class NetcdfSource final : public Source {
   Status describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip);
   /// Finds the variables zpmpi decodes itself (netCDF-4 only) and fills dataset_.decoders.
   Status find_own_decoding();
+  /// The file's HDF5 handle, opened on first use; nullptr when HDF5 cannot open it.
+  Hdf5Chunks* hdf5();
+  /// Hdf5Chunks::not_a_string of `variable` ("" when HDF5 cannot open the file).
+  std::string hdf5_not_a_string(const std::string& variable);
   /// Errors of the whole file: "<path>: <what>".
   Error file_error(const std::string& what) const;
 
@@ -67,6 +71,7 @@ class NetcdfSource final : public Source {
   std::unordered_map<std::string, int> varids_;
   /// The variables zpmpi decodes itself, and what reading them needs.
   std::unique_ptr<Hdf5Chunks> hdf5_;
+  std::string hdf5_error_;  ///< why HDF5 could not open the file (netCDF-C reads everything)
   std::unordered_map<std::string, std::unique_ptr<Hdf5ChunkedVariable>> own_;
   std::unique_ptr<ChunkedReader> chunks_;
 };

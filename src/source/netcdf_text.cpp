@@ -48,6 +48,11 @@ Result<std::set<int>> NetcdfSource::stackable_char_dims() const {
 Status NetcdfSource::describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip) {
   model::TextType text;
   if (type == NC_STRING) {
+    if (const std::string held = hdf5_not_a_string(v.name); !held.empty()) {
+      dataset_.skipped.push_back("variable " + v.name + " (" + held + ", which netCDF-C calls string)");
+      skip = true;
+      return {};
+    }
     text.kind = model::TextType::Kind::utf8;
   } else if (!fold) {
     text.width = 1;

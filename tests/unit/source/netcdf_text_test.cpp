@@ -1,5 +1,6 @@
 // Text, enum, user-type attributes and groups: what xarray's open_dataset shows of them
 // (checked against Debian's xarray 2023.01 / netCDF4 1.6.2 on the same files).
+#include "../common/run_python.hpp"
 #include "netcdf_fixture.hpp"
 #include "zpmpi/source/source.hpp"
 
@@ -277,6 +278,27 @@ TEST_F(NetcdfGroupTest, UnknownGroupIsAUsageErrorListingTheGroups) {
   ASSERT_FALSE(source.ok());
   EXPECT_EQ(source.error().code, ExitCode::kUsage);
   EXPECT_EQ(source.error().message, "source.group: " + p + " has no group '/g9' (groups: /, /g1, /g1/g2, /other)");
+}
+
+TEST_F(NetcdfTextTest, AnHdf5FloatThatNetcdfCCallsStringIsSkippedNotReadAsPointers) {
+  // PyTables' float.h5: netCDF-C maps a 16-byte float (long double) to NC_STRING and then
+  // hands out its bytes as char pointers (zpmpi crashed in read_text, as ncdump does).
+  const std::string p = path("longdouble.h5");
+  ASSERT_EQ(zpmpi::testing::run_python(R"PY(
+import sys, numpy as np, h5py
+with h5py.File(sys.argv[1], "w") as h:
+    h["ld"] = np.arange(6, dtype=np.longdouble).reshape(2, 3)
+    h.create_dataset("s", data=np.array(["ab", "cde"], dtype=object), dtype=h5py.string_dtype())
+    h["f"] = np.arange(3, dtype=np.float32)
+)PY",
+                                       {p}),
+            0);
+  const model::Dataset& ds = open(p);
+  EXPECT_EQ(ds.find_variable("ld"), nullptr);
+  ASSERT_EQ(ds.skipped.size(), 1u);
+  EXPECT_EQ(ds.skipped[0], "variable ld (HDF5 16-byte float, which netCDF-C calls string)");
+  EXPECT_EQ(text("s"), (std::vector<std::string>{"ab", "cde"}));
+  EXPECT_NE(ds.find_variable("f"), nullptr);
 }
 
 }  // namespace
