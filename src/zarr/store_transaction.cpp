@@ -87,6 +87,32 @@ void remove_leftovers(const StorePath& store, const std::function<void(const std
   }
 }
 
+/// A run killed between the two renames of a swap without RENAME_EXCHANGE (store_replace.hpp)
+/// left no store at PARENT/NAME and the old one aside at .NAME.zpmpi-old-*, still marked
+/// if zpmpi wrote it (its stats and record): that is the only copy, so it goes back to
+/// NAME before anything judges or removes leftovers. Several candidates: the user picks.
+Status restore_store_moved_aside(const StorePath& store, const std::function<void(const std::string&)>& notify) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(store.path, ec))) return {};
+  std::vector<fs::path> aside;
+  for (const Leftover& left : find_leftovers(store))
+    if (left.path.filename().string().find(".zpmpi-old-") != std::string::npos) aside.push_back(left.path);
+  if (aside.empty()) return {};
+  if (aside.size() > 1) {
+    std::string names;
+    for (const fs::path& p : aside) names += (names.empty() ? "" : ", ") + p.string();
+    return runtime_error("store " + store.path.string() + " is absent and runs killed while swapping moved " +
+                         std::to_string(aside.size()) + " old stores aside: " + names +
+                         "; restore the right one with mv to " + store.path.string() + ", then run again");
+  }
+  if (::rename(aside[0].c_str(), store.path.c_str()) != 0)
+    return runtime_error("cannot restore the old store " + aside[0].string() + " to " + store.path.string() + ": " +
+                         std::strerror(errno));
+  notify("restored " + store.path.string() + " from " + aside[0].string() +
+         ", where a run killed while swapping had moved it");
+  return {};
+}
+
 /// The record differences as one phrase: "a (was 1, now 2); b (...)".
 std::string joined(const std::vector<std::string>& differences) {
   std::string list;
@@ -169,6 +195,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, request.resume));
 
   // Under the lock, the path is ours to judge: another zpmpi run cannot change it now.
+  ZPMPI_RETURN_IF_ERROR(restore_store_moved_aside(store, notify));
   const fs::file_status st = fs::symlink_status(store.path, ec);
   const bool existed = fs::exists(st);
   fs::path adopted;

@@ -16,7 +16,10 @@
 // (.zpmpi/stats.json, store_contents.hpp) and its record (.zpmpi/record.json,
 // store_resume.hpp); the owner goes.
 // A copy is zpmpi's own only when its name has the pattern above *and* it holds the marker;
-// a run that holds the store's lock removes such leftovers of killed runs. A leftover
+// a run that holds the store's lock removes such leftovers of killed runs - after putting
+// back an old store a run killed between the two renames left aside with PARENT/NAME
+// absent (store_transaction.cpp): a store zpmpi wrote keeps its marker, so the marker alone
+// does not tell an old store from a copy. A leftover
 // without the marker is reported, never removed: it may be an old store moved aside by a
 // run killed between the two renames, and then it is the only copy.
 #pragma once

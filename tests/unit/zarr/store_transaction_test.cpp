@@ -252,6 +252,39 @@ TEST(StoreTransaction, MarkedLeftoversOfKilledRunsAreRemovedUnmarkedOnesKept) {
   EXPECT_EQ(begin.notes[1], "removed " + killed.string() + ", the unfinished copy of a zpmpi run that did not end");
 }
 
+TEST(StoreTransaction, AnOldStoreAKilledSwapLeftAsideIsPutBackNotRemoved) {
+  // Where rename cannot exchange (Lustre, NFS) the old store goes aside first; a run killed
+  // before the second rename leaves no s.zarr, the old store aside - marked, as every store
+  // zpmpi wrote keeps its record - and the complete copy. Was: both removed as leftovers.
+  const fs::path base = fresh_dir("tx_aside");
+  Begin begin{base};
+  auto first = begin("s.zarr", false);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  write_some(*first);
+  ASSERT_TRUE(first->commit().ok());
+  ASSERT_TRUE(fs::exists(base / "s.zarr" / ".zpmpi" / "record.json"));
+  const fs::path aside = base / ".s.zarr.zpmpi-old-node9-78";
+  fs::rename(base / "s.zarr", aside);
+  const fs::path copy = base / ".s.zarr.zpmpi-new-node9-78";
+  spit(copy / ".zpmpi" / "owner", "zpmpi-lock 1\n");
+  spit(copy / ".zgroup", "{}");
+  auto second = begin("s.zarr", false);  // the old store is back: not replaced without overwrite
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message.find("exists; pass --overwrite"), std::string::npos) << second.error().message;
+  EXPECT_EQ(slurp(base / "s.zarr" / "t2m" / "0.0.0"), "new");
+  ASSERT_FALSE(begin.notes.empty());
+  EXPECT_EQ(begin.notes[0], "restored " + (base / "s.zarr").string() + " from " + aside.string() +
+                                ", where a run killed while swapping had moved it");
+  // Two stores aside and none in place: which one is the user's to say.
+  fs::rename(base / "s.zarr", aside);
+  make_store(base / ".s.zarr.zpmpi-old-node9-79");
+  auto third = begin("s.zarr", true);
+  ASSERT_FALSE(third.ok());
+  EXPECT_NE(third.error().message.find("moved 2 old stores aside"), std::string::npos) << third.error().message;
+  EXPECT_TRUE(fs::exists(aside / "t2m" / "0.0.0"));
+  EXPECT_TRUE(fs::exists(base / ".s.zarr.zpmpi-old-node9-79"));
+}
+
 TEST(StoreTransaction, AStoreThatAppearsDuringTheRunIsNotReplaced) {
   const fs::path base = fresh_dir("tx_appeared");
   auto tx = Begin{base}("s.zarr", true);
