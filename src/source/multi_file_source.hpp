@@ -89,8 +89,10 @@ struct TimeRecoded {
 
 /// The variables along `concat_dim` of `file` that are read through a recoding into the
 /// units of `first` (a description holding the first file's attributes): both units text
-/// and different, the calendar attributes the same, both parse as CF time units. Any other
-/// difference is left to the agreement check, which refuses it.
+/// and different, the calendar attributes the same, both parse as CF time units. A bounds
+/// variable without units takes those of the time variable whose `bounds` names it, as
+/// xarray decodes it (time_bnds of xarray's to_netcdf has none). Any other difference is
+/// left to the agreement check, which refuses it.
 std::vector<TimeRecoded> time_recodings(const model::Dataset& first, const model::Dataset& file,
                                         const std::string& concat_dim);
 /// The recoding of `variable` in `recodings`, or nullptr.

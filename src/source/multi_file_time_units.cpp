@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "multi_file_source.hpp"
-#include "zpmpi/model/same_value.hpp"
 
 namespace zpmpi::source {
 namespace {
@@ -13,12 +12,22 @@ const std::string* text_attribute(const model::Variable& v, const char* name) {
   return a && a->value.is_text() ? &std::get<std::string>(a->value.data) : nullptr;
 }
 
-/// Both attributes absent, or present and the same value.
-bool same_attribute(const model::Variable& a, const model::Variable& b, const char* name) {
-  const model::Attribute* x = a.find_attribute(name);
-  const model::Attribute* y = b.find_attribute(name);
-  return (!x && !y) || (x && y && model::same_value(x->value, y->value));
+/// `v`'s units or calendar as xarray decodes it: a bounds variable (named by the `bounds`
+/// attribute of a variable with "since" in its units) without its own takes that
+/// variable's (conventions._update_bounds_attributes); nullptr when none.
+const std::string* time_attribute(const model::Dataset& ds, const model::Variable& v, const char* name) {
+  if (const std::string* own = text_attribute(v, name)) return own;
+  for (const auto& t : ds.variables) {
+    const std::string* units = text_attribute(t, "units");
+    const std::string* bounds = text_attribute(t, "bounds");
+    if (units && bounds && *bounds == v.name && units->find("since") != std::string::npos)
+      return text_attribute(t, name);
+  }
+  return nullptr;
 }
+
+/// Both absent, or present and the same text.
+bool same_text(const std::string* a, const std::string* b) { return (!a && !b) || (a && b && *a == *b); }
 
 }  // namespace
 
@@ -28,10 +37,10 @@ std::vector<TimeRecoded> time_recodings(const model::Dataset& first, const model
   for (const auto& w : file.variables) {
     const model::Variable* v = first.find_variable(w.name);
     if (!v || v->text || w.text || std::find(w.dims.begin(), w.dims.end(), concat_dim) == w.dims.end()) continue;
-    const std::string* to = text_attribute(*v, "units");
-    const std::string* from = text_attribute(w, "units");
-    if (!to || !from || *to == *from || !same_attribute(*v, w, "calendar")) continue;
-    const std::string* calendar = text_attribute(w, "calendar");
+    const std::string* to = time_attribute(first, *v, "units");
+    const std::string* from = time_attribute(file, w, "units");
+    const std::string* calendar = time_attribute(file, w, "calendar");
+    if (!to || !from || *to == *from || !same_text(time_attribute(first, *v, "calendar"), calendar)) continue;
     auto recoding = model::TimeRecoding::between(*from, *to, calendar ? *calendar : "");
     if (recoding.ok()) out.push_back({w.name, std::move(recoding).value()});
   }

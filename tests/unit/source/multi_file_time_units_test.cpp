@@ -85,23 +85,32 @@ model::Variable variable(const std::string& name, std::vector<std::string> dims,
 
 TEST(TimeRecodings, OnlyCfTimeUnitsAlongTheConcatDimOnOneCalendar) {
   model::Dataset first, file;
-  first.variables = {variable("time", {"time"}, "hours since 2000-01-01"),
-                     variable("time_bnds", {"time", "nv"}, "hours since 2000-01-01"),
-                     variable("t2m", {"time"}, "K"), variable("ref", {}, "hours since 2000-01-01"),
+  first.variables = {variable("time", {"time"}, "hours since 2000-01-01"), variable("time_bnds", {"time", "nv"}, ""),
+                     variable("lead", {"time"}, "hours since 2000-01-01"), variable("t2m", {"time"}, "K"),
+                     variable("ref", {}, "hours since 2000-01-01"),
                      variable("valid", {"time"}, "hours since 2000-01-01")};
-  file.variables = {variable("time", {"time"}, "hours since 2000-02-01"),
-                    variable("time_bnds", {"time", "nv"}, "days since 2000-02-01"),
-                    variable("t2m", {"time"}, "degC"), variable("ref", {}, "hours since 2000-02-01"),
+  file.variables = {variable("time", {"time"}, "hours since 2000-02-01"), variable("time_bnds", {"time", "nv"}, ""),
+                    variable("lead", {"time"}, "days since 2000-02-01"), variable("t2m", {"time"}, "degC"),
+                    variable("ref", {}, "hours since 2000-02-01"),
                     variable("valid", {"time"}, "hours since 2000-02-01")};
-  file.variables[4].attributes.push_back({"calendar", model::AttrValue{std::string("360_day"), std::nullopt}});
+  // time_bnds has no units of its own: xarray gives it time's (its `bounds` attribute).
+  for (auto* ds : {&first, &file}) {
+    ds->variables[0].attributes.push_back({"bounds", model::AttrValue{std::string("time_bnds"), std::nullopt}});
+    ds->variables[1].attributes.clear();
+  }
+  file.variables[5].attributes.push_back({"calendar", model::AttrValue{std::string("360_day"), std::nullopt}});
   const auto recoded = time_recodings(first, file, "time");
-  ASSERT_EQ(recoded.size(), 2u);
+  ASSERT_EQ(recoded.size(), 3u);
   EXPECT_EQ(recoded[0].variable, "time");
   EXPECT_EQ(recoded[0].recoding.from(), "hours since 2000-02-01");
   EXPECT_EQ(recoded[0].recoding.to(), "hours since 2000-01-01");
   EXPECT_EQ(recoded[1].variable, "time_bnds");
-  EXPECT_NE(find_recoding(recoded, "time_bnds"), nullptr);
-  EXPECT_EQ(find_recoding(recoded, "t2m"), nullptr);  // not time: refused by the agreement check
+  EXPECT_EQ(recoded[1].recoding.from(), "hours since 2000-02-01");
+  EXPECT_EQ(recoded[2].variable, "lead");
+  EXPECT_EQ(recoded[2].recoding.from(), "days since 2000-02-01");
+  EXPECT_NE(find_recoding(recoded, "lead"), nullptr);
+  // Not time units (refused by the agreement check), not along time, another calendar.
+  for (const char* name : {"t2m", "ref", "valid"}) EXPECT_EQ(find_recoding(recoded, name), nullptr) << name;
 }
 
 }  // namespace
