@@ -155,6 +155,24 @@ std::string number(double x) {
   return out.str();
 }
 
+/// The concat coordinate goes on from file `pa` (extent `a`) to file `nb` (extent `b`): an
+/// overlap is an error, a gap a warning added to `warnings`.
+Status check_order(const Extent& a, const std::string& pa, const Extent& b, const std::string& nb,
+                   const std::string& dim, std::vector<std::string>& warnings) {
+  if (!(b.first > a.last))
+    return usage_error("source.uri: " + nb + " overlaps " + pa + " along " + dim + ": its first " + dim + " value " +
+                       number(b.first) + " is not after " + pa + "'s last, " + number(a.last) +
+                       " (the files must be listed in increasing " + dim + ")");
+  const std::optional<double> inside =
+      a.max_step && b.max_step ? std::max(*a.max_step, *b.max_step) : (a.max_step ? a.max_step : b.max_step);
+  const double between = b.first - a.last;
+  if (inside && between > *inside)
+    warnings.push_back("source: a gap along " + dim + " between " + pa + " (last value " + number(a.last) + ") and " +
+                       nb + " (first value " + number(b.first) + "): a step of " + number(between) +
+                       ", the steps inside the files are at most " + number(*inside));
+  return {};
+}
+
 }  // namespace
 
 Result<SourceSpec> describe_files(const SourceSpec& spec) {
@@ -205,21 +223,7 @@ Result<SourceSpec> describe_files(const SourceSpec& spec) {
       if (!same_values(*v, values, other)) return mismatch("coordinate " + v->name + " holds other values");
     }
     ZPMPI_ASSIGN_OR_RETURN(auto next, concat_extent(*source, dim, recoded));
-    if (extent && next) {
-      if (!(next->first > extent->last))
-        return usage_error("source.uri: " + uri + " overlaps " + previous + " along " + dim + ": its first " + dim +
-                           " value " + number(next->first) + " is not after " + previous + "'s last, " +
-                           number(extent->last) + " (the files must be listed in increasing " + dim + ")");
-      const std::optional<double> inside = extent->max_step && next->max_step
-                                                ? std::max(*extent->max_step, *next->max_step)
-                                                : (extent->max_step ? extent->max_step : next->max_step);
-      const double between = next->first - extent->last;
-      if (inside && between > *inside)
-        out.warnings.push_back("source: a gap along " + dim + " between " + previous + " (last value " +
-                               number(extent->last) + ") and " + uri + " (first value " + number(next->first) +
-                               "): a step of " + number(between) + ", the steps inside the files are at most " +
-                               number(*inside));
-    }
+    if (extent && next) ZPMPI_RETURN_IF_ERROR(check_order(*extent, previous, *next, uri, dim, out.warnings));
     if (next) {  // an empty file (no values) leaves the previous extent to compare with
       extent = next;
       extent_uri = uri;
