@@ -42,9 +42,10 @@ model::Shape without(model::Shape s, std::optional<std::size_t> p) {
 }
 
 /// The first way `b` (file `nb`) differs from `a` (file `na`) that the combined dataset
-/// cannot absorb, or nullopt.
+/// cannot absorb, or nullopt. The units of the `recoded` variables are absorbed.
 std::optional<std::string> difference(const model::Dataset& a, const std::string& na, const model::Dataset& b,
-                                      const std::string& nb, const std::string& concat_dim) {
+                                      const std::string& nb, const std::string& concat_dim,
+                                      const std::vector<TimeRecoded>& recoded) {
   for (const auto& d : a.dims) {
     const model::Dimension* e = b.find_dim(d.name);
     if (!e) return "dimension " + d.name + " is missing from " + nb;
@@ -76,6 +77,7 @@ std::optional<std::string> difference(const model::Dataset& a, const std::string
              " in " + nb;
     if (!model::same_value(v.fill_value, w->fill_value)) return var + "has another fill value in " + nb + " than in " + na;
     for (const char* name : kDecodingAttributes) {
+      if (std::string_view(name) == "units" && find_recoding(recoded, v.name)) continue;
       const model::Attribute* x = v.find_attribute(name);
       const model::Attribute* y = w->find_attribute(name);
       if (!x && !y) continue;
@@ -118,11 +120,14 @@ struct Extent {
   std::optional<double> max_step;
 };
 
-Result<std::optional<Extent>> concat_extent(Source& source, const std::string& concat_dim) {
+/// `recoded`: the variables of this file read in the first file's time units.
+Result<std::optional<Extent>> concat_extent(Source& source, const std::string& concat_dim,
+                                            const std::vector<TimeRecoded>& recoded = {}) {
   const model::Dataset& ds = source.dataset();
   const model::Variable* v = ds.find_variable(concat_dim);
   if (!v || v->text || !ds.is_dimension_coordinate(*v) || v->shape[0] == 0) return std::optional<Extent>();
   ZPMPI_ASSIGN_OR_RETURN(Values values, read_all(source, *v));
+  if (const model::TimeRecoding* r = find_recoding(recoded, v->name)) ZPMPI_RETURN_IF_ERROR(r->apply(*v, values.bytes));
   const std::size_t size = model::dtype_size(v->dtype);
   std::vector<double> x(v->shape[0]);
   for (std::size_t i = 0; i < x.size(); ++i)
@@ -132,10 +137,40 @@ Result<std::optional<Extent>> concat_extent(Source& source, const std::string& c
   return std::optional<Extent>(e);
 }
 
+/// Re-expresses every value of the `recoded` variables of `source` in the first file's
+/// units: the first that does not convert, as "variable time: its value ...", or nullopt.
+Result<std::optional<std::string>> unconvertible(Source& source, const std::vector<TimeRecoded>& recoded) {
+  for (const auto& r : recoded) {
+    const model::Variable& v = *source.dataset().find_variable(r.variable);
+    ZPMPI_ASSIGN_OR_RETURN(Values values, read_all(source, v));
+    if (auto done = r.recoding.apply(v, values.bytes); !done.ok())
+      return std::optional<std::string>("variable " + v.name + ": " + done.error().message);
+  }
+  return std::optional<std::string>();
+}
+
 std::string number(double x) {
   std::ostringstream out;
   out << x;
   return out.str();
+}
+
+/// The concat coordinate goes on from file `pa` (extent `a`) to file `nb` (extent `b`): an
+/// overlap is an error, a gap a warning added to `warnings`.
+Status check_order(const Extent& a, const std::string& pa, const Extent& b, const std::string& nb,
+                   const std::string& dim, std::vector<std::string>& warnings) {
+  if (!(b.first > a.last))
+    return usage_error("source.uri: " + nb + " overlaps " + pa + " along " + dim + ": its first " + dim + " value " +
+                       number(b.first) + " is not after " + pa + "'s last, " + number(a.last) +
+                       " (the files must be listed in increasing " + dim + ")");
+  const std::optional<double> inside =
+      a.max_step && b.max_step ? std::max(*a.max_step, *b.max_step) : (a.max_step ? a.max_step : b.max_step);
+  const double between = b.first - a.last;
+  if (inside && between > *inside)
+    warnings.push_back("source: a gap along " + dim + " between " + pa + " (last value " + number(a.last) + ") and " +
+                       nb + " (first value " + number(b.first) + "): a step of " + number(between) +
+                       ", the steps inside the files are at most " + number(*inside));
+  return {};
 }
 
 }  // namespace
@@ -179,27 +214,16 @@ Result<SourceSpec> describe_files(const SourceSpec& spec) {
     auto mismatch = [&](const std::string& what) {
       return usage_error("source.uri: " + spec.uris[0] + " and " + uri + " do not agree: " + what);
     };
-    if (auto what = difference(first, spec.uris[0], ds, uri, dim)) return mismatch(*what);
+    const auto recoded = time_recodings(first, ds, dim);
+    if (auto what = difference(first, spec.uris[0], ds, uri, dim, recoded)) return mismatch(*what);
+    ZPMPI_ASSIGN_OR_RETURN(auto refused, unconvertible(*source, recoded));
+    if (refused) return mismatch(*refused + " (the first file's units are kept, as xarray does)");
     for (const auto& [v, values] : fixed) {
       ZPMPI_ASSIGN_OR_RETURN(Values other, read_all(*source, *v));
       if (!same_values(*v, values, other)) return mismatch("coordinate " + v->name + " holds other values");
     }
-    ZPMPI_ASSIGN_OR_RETURN(auto next, concat_extent(*source, dim));
-    if (extent && next) {
-      if (!(next->first > extent->last))
-        return usage_error("source.uri: " + uri + " overlaps " + previous + " along " + dim + ": its first " + dim +
-                           " value " + number(next->first) + " is not after " + previous + "'s last, " +
-                           number(extent->last) + " (the files must be listed in increasing " + dim + ")");
-      const std::optional<double> inside = extent->max_step && next->max_step
-                                                ? std::max(*extent->max_step, *next->max_step)
-                                                : (extent->max_step ? extent->max_step : next->max_step);
-      const double between = next->first - extent->last;
-      if (inside && between > *inside)
-        out.warnings.push_back("source: a gap along " + dim + " between " + previous + " (last value " +
-                               number(extent->last) + ") and " + uri + " (first value " + number(next->first) +
-                               "): a step of " + number(between) + ", the steps inside the files are at most " +
-                               number(*inside));
-    }
+    ZPMPI_ASSIGN_OR_RETURN(auto next, concat_extent(*source, dim, recoded));
+    if (extent && next) ZPMPI_RETURN_IF_ERROR(check_order(*extent, previous, *next, uri, dim, out.warnings));
     if (next) {  // an empty file (no values) leaves the previous extent to compare with
       extent = next;
       extent_uri = uri;

@@ -61,6 +61,7 @@ MultiFileSource::MultiFileSource(SourceSpec spec, std::size_t max_open_files)
     : spec_(std::move(spec)), max_open_files_(std::max<std::size_t>(max_open_files, 1)) {
   offsets_.push_back(0);
   for (std::uint64_t n : spec_.lengths) offsets_.push_back(offsets_.back() + n);
+  recodings_.resize(spec_.uris.size());
 }
 
 Result<std::unique_ptr<MultiFileSource>> MultiFileSource::open(const SourceSpec& spec, std::size_t max_open_files) {
@@ -102,12 +103,22 @@ Result<Source*> MultiFileSource::file(std::size_t i) {
     return runtime_error(spec_.uris[i] + ": its length along " + spec_.concat_dim + " is " +
                          (d ? std::to_string(d->length) : "none") + ", not " + std::to_string(spec_.lengths[i]) +
                          " as when the run started (the file changed)");
+  if (i > 0) recodings_[i] = time_recodings(dataset_, source->dataset(), spec_.concat_dim);
   open_.push_front({i, std::move(source)});
   return open_.front().source.get();
 }
 
 bool MultiFileSource::broadcast(const std::string& variable) const {
   return std::find(broadcast_.begin(), broadcast_.end(), variable) != broadcast_.end();
+}
+
+Status MultiFileSource::recode(std::size_t i, const std::string& variable, std::span<std::byte> values) const {
+  const model::TimeRecoding* recoding = find_recoding(recodings_[i], variable);
+  if (!recoding) return {};
+  const model::Variable* v = dataset_.find_variable(variable);
+  if (auto done = recoding->apply(*v, values); !done.ok())
+    return done.error().with_context(spec_.uris[i] + ": variable " + variable);
+  return {};
 }
 
 Status MultiFileSource::read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
@@ -169,11 +180,14 @@ Status MultiFileSource::read(const std::string& variable, const model::Box& box,
     part.start[*p] = start + k0 * step - a;
     part.count[*p] = n;
     if (outer == 1) {  // the file's part is one contiguous run of out
-      ZPMPI_RETURN_IF_ERROR(f->read(variable, part, out.subspan(k0 * inner, n * inner), part_stride, parallel));
+      const std::span<std::byte> run = out.subspan(k0 * inner, n * inner);
+      ZPMPI_RETURN_IF_ERROR(f->read(variable, part, run, part_stride, parallel));
+      ZPMPI_RETURN_IF_ERROR(recode(i, variable, run));
       continue;
     }
     scratch.resize(outer * n * inner);
     ZPMPI_RETURN_IF_ERROR(f->read(variable, part, scratch, part_stride, parallel));
+    ZPMPI_RETURN_IF_ERROR(recode(i, variable, scratch));
     for (std::uint64_t o = 0; o < outer; ++o)
       std::memcpy(out.data() + (o * count + k0) * inner, scratch.data() + o * n * inner, n * inner);
   }
@@ -213,6 +227,7 @@ Result<std::unique_ptr<DeferredRead>> MultiFileSource::prepare_read(const std::s
   const auto i = static_cast<std::size_t>(std::upper_bound(offsets_.begin(), offsets_.end(), start) - offsets_.begin()) - 1;
   if (last >= offsets_[i + 1]) return std::unique_ptr<DeferredRead>();  // spans two files
   ZPMPI_ASSIGN_OR_RETURN(Source * f, file(i));
+  if (find_recoding(recodings_[i], variable)) return std::unique_ptr<DeferredRead>();  // read() recodes
   std::shared_ptr<Source> keep = open_.front().source;  // file() put it first
   model::Box part = box;
   part.start[0] -= offsets_[i];

@@ -25,6 +25,17 @@
 // naming both files; a step between two files larger than every step inside them is a
 // gap, reported as a warning.
 //
+// One difference is absorbed: CF time units. A variable along the concat dim whose units
+// differ from the first file's, both "<unit> since <date>" with the same calendar
+// attribute (monthly files written separately by to_netcdf: "hours since 2000-01-01",
+// "hours since 2000-02-01", ...), is read in the first file's units, each file's values
+// re-expressed (model::TimeRecoding), as xarray's combine keeps the first file's encoding.
+// describe_files converts every such variable of every file once (they are coordinates
+// and bounds: small), so a value that does not convert exactly (an integer that is no
+// whole number of the first file's unit, or overflows its dtype) is a mismatch naming
+// both files and the value, before anything runs; the increase check and gap warning
+// compare converted values.
+//
 // Chunks along the concat dim: the planner assumes one regular grid per variable, so the
 // source chunk reported along it is gcd(the files' chunk, the length of every file but the
 // last): every file boundary and every stored chunk boundary then falls on a reported chunk
@@ -50,6 +61,7 @@
 #include <string>
 #include <vector>
 
+#include "zpmpi/model/time_recoding.hpp"
 #include "zpmpi/source/source.hpp"
 
 namespace zpmpi::source {
@@ -68,6 +80,23 @@ Result<SourceSpec> describe_files(const SourceSpec& spec);
 model::Dataset combine_description(const model::Dataset& first, const std::string& concat_dim,
                                    const std::vector<std::uint64_t>& lengths,
                                    const std::vector<std::string>& uris);
+
+/// A variable of one file whose CF time units differ from the first file's (see above).
+struct TimeRecoded {
+  std::string variable;
+  model::TimeRecoding recoding;  ///< from the file's units to the first file's
+};
+
+/// The variables along `concat_dim` of `file` that are read through a recoding into the
+/// units of `first` (a description holding the first file's attributes): both units text
+/// and different, the calendar attributes the same, both parse as CF time units. A bounds
+/// variable without units takes those of the time variable whose `bounds` names it, as
+/// xarray decodes it (time_bnds of xarray's to_netcdf has none). Any other difference is
+/// left to the agreement check, which refuses it.
+std::vector<TimeRecoded> time_recodings(const model::Dataset& first, const model::Dataset& file,
+                                        const std::string& concat_dim);
+/// The recoding of `variable` in `recodings`, or nullptr.
+const model::TimeRecoding* find_recoding(const std::vector<TimeRecoded>& recodings, const std::string& variable);
 
 class MultiFileSource final : public Source {
  public:
@@ -104,6 +133,9 @@ class MultiFileSource final : public Source {
   Result<Source*> file(std::size_t i);
   /// True for a data variable the files hold without the concat dim (see above).
   bool broadcast(const std::string& variable) const;
+  /// Re-expresses `values` of `variable` read from file `i` (opened) in the first file's
+  /// time units, if that file's differ. Errors name the file and the variable.
+  Status recode(std::size_t i, const std::string& variable, std::span<std::byte> values) const;
 
   struct OpenFile {
     std::size_t index;
@@ -115,6 +147,8 @@ class MultiFileSource final : public Source {
   /// Where each file starts along the concat dim (offsets_[i]), offsets_.back() = total.
   std::vector<std::uint64_t> offsets_;
   std::vector<std::string> broadcast_;  ///< the variables broadcast() is true for
+  /// Per file, found when it is first opened: the variables read through a recoding.
+  std::vector<std::vector<TimeRecoded>> recodings_;
   std::list<OpenFile> open_;  ///< most recently used first
   std::size_t opens_ = 0;
 };

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "zpmpi/model/cf_time.hpp"
 #include "zpmpi/model/number_text.hpp"
-#include "zpmpi/transform/cf_time.hpp"
 
 namespace zpmpi::transform {
 namespace {
@@ -300,7 +300,7 @@ class Chain {
     const model::Attribute* calendar = coord ? coord->find_attribute("calendar") : nullptr;
     if (!units || !units->value.is_text())
       return usage_error(where + ": \"" + text + "\" is a date but " + s.name + " has no CF time units");
-    auto cf = CfTimeUnits::parse(std::get<std::string>(units->value.data),
+    auto cf = model::CfTimeUnits::parse(std::get<std::string>(units->value.data),
                                  calendar && calendar->value.is_text() ? std::get<std::string>(calendar->value.data) : "standard");
     if (!cf.ok()) return cf.error().with_context(where);
     auto v = cf->value_of(text);

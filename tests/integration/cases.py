@@ -44,7 +44,8 @@ import netCDF4  # noqa: E402
 import oracle  # noqa: E402
 import processes  # noqa: E402
 import samples  # noqa: E402
-from multifile_cases import case_multifile, case_multifile_mismatch, case_multifile_xarray  # noqa: E402,F401
+from multifile_cases import (case_multifile, case_multifile_mismatch, case_multifile_xarray,  # noqa: E402,F401
+                             case_multifile_xarray_units)
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
 from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
@@ -1278,7 +1279,7 @@ def case_mpi_failure(r, a):
 CASES = ["coordinates", "text", "groups", "convert", "identical", "in_flight", "oracle_selftest", "bad_inputs", "memory_limit_too_low", "fail_rank",
          "renames", "cli", "chains", "recommendations", "bad_preprocessors"]
 CASES += ["stats", "mpi_failure"]
-CASES += ["multifile", "multifile_mismatch", "multifile_xarray"]
+CASES += ["multifile", "multifile_mismatch", "multifile_xarray", "multifile_xarray_units"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors",
           "kerchunk_duplicates"]
 CASES += ["tiled", "tiled_guards"]

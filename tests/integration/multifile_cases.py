@@ -9,6 +9,9 @@
                       coordinate gets _FillValue NaN, one with a NaN attribute) against
                       xr.concat of the loaded files; then a run stopped by SIGTERM, --resume, and
                       `zpmpi verify` of the result
+  multifile_xarray_units  the same with three monthly datasets each written on its own, so each
+                      file has its own time units ("hours since 2000-0M-01") and time_bnds:
+                      stored in the first file's units, as xarray's combine keeps them
   multifile_mismatch  files that do not agree (another dtype, a missing variable, overlapping
                       times, another chunking) give one error line naming both files and no store;
                       a gap in time is a warning
@@ -140,16 +143,71 @@ def write_monthly_xarray(work):
     return files
 
 
-def case_multifile_xarray(r, a):
-    import signal
+def write_monthly_separately(work):
+    """Three monthly datasets, each built and written on its own by to_netcdf (as a download
+    per month gives them): every file gets its own time units, "hours since 2000-01-01",
+    "hours since 2000-02-01", ..., int64, and a time_bnds without units of its own."""
+    import warnings
+
+    import pandas as pd
     import xarray as xr
-    cases = _cases()
+    lat = np.linspace(60, -60, 9).astype("f4")
+    lon = np.arange(12) * 30.0
+    rng = np.random.default_rng(251)
+    files = []
+    for month, n in (("2000-01", 12), ("2000-02", 10), ("2000-03", 11)):
+        time = pd.date_range(f"{month}-01", periods=n, freq="6h")
+        t2m = (250 + 40 * rng.random((n, len(lat), len(lon)))).astype("f4")
+        t2m[n // 2, 2, 5] = np.nan
+        bounds = np.stack([time, time + pd.Timedelta("6h")], axis=1)
+        ds = xr.Dataset({"t2m": (("time", "latitude", "longitude"), t2m, {"units": "K"}),
+                         "time_bnds": (("time", "bnds"), bounds)},
+                        coords={"time": ("time", time, {"bounds": "time_bnds"}), "latitude": lat, "longitude": lon})
+        path = os.path.join(work, f"sep_{month}.nc")
+        with warnings.catch_warnings():  # time_bnds' units are "determined independently": the same here
+            warnings.simplefilter("ignore", UserWarning)
+            ds.to_netcdf(path)
+        files.append(path)
+    return files
+
+
+def case_multifile_xarray(r, a):
+    import xarray as xr
     files = write_monthly_xarray(r.work)
     with xr.open_dataset(files[0]) as first:
         assert np.isnan(first.t2m.encoding["_FillValue"]) and np.isnan(first.latitude.encoding["_FillValue"])
-    store = r.store("months.zarr")
+    _run_resume_verify(r, a, files, "months")
+
+
+def case_multifile_xarray_units(r, a):
+    import netCDF4
+    files = write_monthly_separately(r.work)
+    units = []
+    for f in files:
+        with netCDF4.Dataset(f) as ds:
+            units.append(ds["time"].units)
+            assert np.isnan(ds["latitude"].getncattr("_FillValue")), f
+    assert units == [f"hours since 2000-0{m}-01 00:00:00" for m in (1, 2, 3)], units
+    store = _run_resume_verify(r, a, files, "separately")
+    # Stored in the first file's units, each file's values converted (31 days of January
+    # are 744 hours): what xarray's to_zarr of the combined dataset writes.
+    import xarray as xr
+    raw = xr.open_zarr(store, consolidated=True, decode_times=False)
+    assert raw.time.attrs["units"] == units[0], raw.time.attrs
+    assert raw.time.values[12] == 744 and raw.time.values[22] == 744 + 29 * 24, raw.time.values
+    assert raw.time_bnds.values[12].tolist() == [744, 750], raw.time_bnds.values[12]
+    print("ok the first file's time units")
+
+
+def _run_resume_verify(r, a, files, name):
+    """Converts `files` (xarray's monthly files) with a ranks, compares with xarray, then a
+    run stopped by SIGTERM, --resume, compared again, and verify."""
+    import signal
+    import xarray as xr
+    cases = _cases()
+    store = r.store(f"{name}.zarr")
     chunks = {"time": 2, "latitude": 5, "longitude": 6}
-    job = r.job("months", source={"uri": files, "concat_dim": "time"}, store=store, chunks=chunks)
+    job = r.job(name, source={"uri": files, "concat_dim": "time"}, store=store, chunks=chunks)
     cases.expect_ok(r.run(a.ranks, "--config", job), "xarray's monthly files")
     expected = xr.concat([xr.open_dataset(f).load() for f in files], dim="time")
 
@@ -166,7 +224,7 @@ def case_multifile_xarray(r, a):
     # Stopped by SIGTERM, then --resume: the NaN fills and attribute make no difference to
     # the resume record, and verify finds the store to be this job's output.
     shutil.rmtree(store)
-    p = cases._start(r, a.ranks, job, env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="months_stopped")
+    p = cases._start(r, a.ranks, job, env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name=f"{name}_stopped")
     name = os.path.basename(store)
 
     def chunks_written():
@@ -191,6 +249,7 @@ def case_multifile_xarray(r, a):
     cases.expect_ok(p, "verify of xarray's monthly files")
     assert "is exactly this job's output" in p.stderr + p.stdout, p.stderr
     print("ok --resume and verify")
+    return store
 
 
 def case_multifile_mismatch(r, a):

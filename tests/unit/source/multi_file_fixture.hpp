@@ -29,6 +29,12 @@ struct PartOptions {
   /// As xarray's to_netcdf writes floats: a NaN _FillValue (a double NaN of these bits, and
   /// the float NaN it converts to) on y and mask, and a NaN last value of y.
   std::optional<std::uint64_t> nan_bits{};
+  /// The time coordinate as a file written on its own holds it: in these units, each value
+  /// (t0 + k * time_step - time_shift) * time_scale, of this type, with this calendar.
+  std::string time_units = "hours since 2000-01-01 00:00:00";
+  double time_shift = 0, time_scale = 1;
+  nc_type time_type = NC_DOUBLE;
+  std::optional<std::string> calendar{};
 };
 
 class MultiFileTest : public NetcdfTest {
@@ -54,8 +60,9 @@ class MultiFileTest : public NetcdfTest {
     nc_def_dim(ncid, "y", o.y, &y);
     nc_def_dim(ncid, "x", kX, &x);
     nc_def_dim(ncid, "strlen", 4, &strlen);
-    nc_def_var(ncid, "time", NC_DOUBLE, 1, &time, &tv);
-    nc_put_att_text(ncid, tv, "units", 30, "hours since 2000-01-01 00:00:00");
+    nc_def_var(ncid, "time", o.time_type, 1, &time, &tv);
+    nc_put_att_text(ncid, tv, "units", o.time_units.size(), o.time_units.c_str());
+    if (o.calendar) nc_put_att_text(ncid, tv, "calendar", o.calendar->size(), o.calendar->c_str());
     nc_def_var(ncid, "y", NC_DOUBLE, 1, &y, &yv);
     nc_def_var(ncid, "x", NC_DOUBLE, 1, &x, &xv);
     const int v_dims[3] = {time, y, x};
@@ -86,7 +93,8 @@ class MultiFileTest : public NetcdfTest {
     EXPECT_EQ(nc_enddef(ncid), NC_NOERR);
 
     std::vector<double> times, ys, xs;
-    for (std::size_t k = 0; k < nt; ++k) times.push_back(static_cast<double>(t0) + static_cast<double>(k) * o.time_step);
+    for (std::size_t k = 0; k < nt; ++k)
+      times.push_back((static_cast<double>(t0) + static_cast<double>(k) * o.time_step - o.time_shift) * o.time_scale);
     for (std::size_t j = 0; j < o.y; ++j) ys.push_back(static_cast<double>(j) * 0.5 + o.y_offset);
     if (o.nan_bits) ys.back() = std::bit_cast<double>(*o.nan_bits);
     for (std::size_t i = 0; i < kX; ++i) xs.push_back(static_cast<double>(i));

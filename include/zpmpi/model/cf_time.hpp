@@ -1,6 +1,7 @@
 // CF time coordinates: "hours since 1900-01-01 00:00:00.0" with a calendar, so that `sel`
 // can turn a label such as "2000-01-07 23:00:00" into the coordinate's own numbers without
-// Python. Units: seconds, minutes, hours, days (and their singular / abbreviated forms
+// Python, and a multi-file source can re-express one file's times in another's units
+// (time_recoding.hpp). Units: seconds, minutes, hours, days (and their singular / abbreviated forms
 // accepted by CF and cftime: second(s)/sec(s)/s, minute(s)/min(s), hour(s)/hr(s)/h,
 // day(s)/d). Calendars: standard, gregorian (mixed Julian/Gregorian, as cftime: dates
 // before 1582-10-15 are Julian), proleptic_gregorian, noleap / 365_day, all_leap / 366_day,
@@ -16,7 +17,7 @@
 
 #include "zpmpi/model/result.hpp"
 
-namespace zpmpi::transform {
+namespace zpmpi::model {
 
 enum class Calendar { kStandard, kProlepticGregorian, kNoLeap, kAllLeap, k360Day, kJulian };
 
@@ -56,6 +57,8 @@ class CfTimeUnits {
 
   Calendar calendar() const { return calendar_; }
   double seconds_per_unit() const { return seconds_per_unit_; }
+  /// The reference date in seconds since 0001-01-01 of the calendar (seconds_since_epoch).
+  double reference_seconds() const { return reference_seconds_; }
 
  private:
   Calendar calendar_ = Calendar::kStandard;
@@ -67,4 +70,4 @@ class CfTimeUnits {
 /// years); an error (kUsage) for a date the calendar does not have.
 Result<double> seconds_since_epoch(const DateTime& t, Calendar calendar);
 
-}  // namespace zpmpi::transform
+}  // namespace zpmpi::model

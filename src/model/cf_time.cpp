@@ -1,13 +1,13 @@
 // CF time units and calendars (see cf_time.hpp). Day counts per calendar: Julian Day
 // Numbers for the real-world calendars, plain arithmetic for the model calendars.
-#include "zpmpi/transform/cf_time.hpp"
+#include "zpmpi/model/cf_time.hpp"
 
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 
-namespace zpmpi::transform {
+namespace zpmpi::model {
 namespace {
 
 constexpr std::array<int, 12> kDaysNoLeap{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -192,4 +192,4 @@ Result<double> CfTimeUnits::value_of(const DateTime& t) const {
   return (s - reference_seconds_) / seconds_per_unit_;
 }
 
-}  // namespace zpmpi::transform
+}  // namespace zpmpi::model

@@ -1,8 +1,8 @@
-#include "zpmpi/transform/cf_time.hpp"
+#include "zpmpi/model/cf_time.hpp"
 
 #include <gtest/gtest.h>
 
-namespace zpmpi::transform {
+namespace zpmpi::model {
 namespace {
 
 struct Case {
@@ -139,4 +139,4 @@ TEST(CfTime, LargestYearAndLongFieldsStillParse) {
 }
 
 }  // namespace
-}  // namespace zpmpi::transform
+}  // namespace zpmpi::model
