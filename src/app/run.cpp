@@ -232,7 +232,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   state.store.emplace(std::move(store));
   if (state.store->complete()) {
     log::info("nothing to resume: " + config.store + " is complete and no interrupted run of it is left" +
-              " (zpmpi verify --config " + config.path + " checks it against this job)");
+              " (zpmpi verify --config " + zarr::shell_quote(config.path) + " checks it against this job)");
     return std::string();  // every rank: nothing to do
   }
   if (state.store->resumed()) {

@@ -380,6 +380,10 @@ def case_complete(r, a):
     import shutil
     source = make_source(os.path.join(r.work, "src.nc"))
     store = r.store("done.zarr")
+    old = os.path.join(r.work, ".done.zarr.zpmpi-new-deadhost-4242")
+    unmarked = os.path.join(r.work, ".done.zarr.zpmpi-old-deadhost-4243")
+    for left in (old, unmarked):  # from an earlier run of this case in the same directory (with
+        shutil.rmtree(left, ignore_errors=True)  # no store, an old store aside would be put back)
     cfg = job(r, "done", source, store)
     expect_ok(r.run(2, "--config", cfg), "the finished run")
     before = _output_snapshot(store)
@@ -399,10 +403,6 @@ def case_complete(r, a):
     print("ok --resume of a complete store of another job (chunks, source) is refused by key")
     # A run killed while removing the old store (after the exchange) leaves it, marked, at
     # its copy's name; a look-alike without the marker may be an old store moved aside.
-    old = os.path.join(r.work, ".done.zarr.zpmpi-new-deadhost-4242")
-    unmarked = os.path.join(r.work, ".done.zarr.zpmpi-old-deadhost-4243")
-    for left in (old, unmarked):  # from an earlier run of this case in the same directory
-        shutil.rmtree(left, ignore_errors=True)
     shutil.copytree(store, old)
     os.remove(os.path.join(old, ".zmetadata"))
     shutil.rmtree(os.path.join(old, "a"))
