@@ -219,16 +219,52 @@ Result<transform::DimIndexer> parse_isel_dim(const std::string& dim, const json:
   return transform::DimIndexer{dim, slice};
 }
 
-/// sel: a label (nearest, drops the dim) or [start, stop] (label-inclusive).
-Result<transform::DimIndexer> parse_sel_dim(const std::string& dim, const json::value& v, const std::string& key) {
+/// sel: a label (nearest, drops the dim) or [start, stop] (label-inclusive); with a method,
+/// a label or a list of labels (xarray's sel takes no slice with a method).
+Result<transform::DimIndexer> parse_sel_dim(const std::string& dim, const json::value& v, const std::string& key,
+                                            bool with_method) {
   if (!v.is_array()) {
     ZPMPI_ASSIGN_OR_RETURN(transform::Label label, get_label(v, key));
     return transform::DimIndexer{dim, label};
+  }
+  if (with_method) {
+    transform::LabelList labels;
+    for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+      ZPMPI_ASSIGN_OR_RETURN(transform::Label label, get_label(v.get_array()[i], key + "[" + std::to_string(i) + "]"));
+      labels.push_back(std::move(label));
+    }
+    if (labels.empty()) return key_error(key, "an empty list selects nothing");
+    return transform::DimIndexer{dim, std::move(labels)};
   }
   if (v.get_array().size() != 2) return key_error(key, "must be a label or [start, stop], got " + show(v));
   ZPMPI_ASSIGN_OR_RETURN(transform::Label start, get_label(v.get_array()[0], key + "[0]"));
   ZPMPI_ASSIGN_OR_RETURN(transform::Label stop, get_label(v.get_array()[1], key + "[1]"));
   return transform::DimIndexer{dim, transform::LabelRange{start, stop}};
+}
+
+/// sel's dims, and xarray's "method" (only "nearest"; null: none) and "tolerance" (a number,
+/// or a duration string for a time coordinate; only with "method").
+Result<transform::Sel> parse_sel(const json::object& p, const std::string& key, const std::string& type_name) {
+  transform::Sel sel;
+  if (const json::value* method = p.if_contains("method"); method && !method->is_null()) {
+    if (!method->is_string() || method->get_string() != "nearest")
+      return key_error(key + ".method", "must be \"nearest\" (pad and backfill are not supported), got " + show(*method));
+    sel.nearest = true;
+  }
+  if (const json::value* tolerance = p.if_contains("tolerance"); tolerance && !tolerance->is_null()) {
+    if (!sel.nearest) return key_error(key + ".tolerance", "needs \"method\": \"nearest\"");
+    if (!tolerance->is_number() && !tolerance->is_string())
+      return key_error(key + ".tolerance", "must be a number or a duration such as \"2h\", got " + show(*tolerance));
+    ZPMPI_ASSIGN_OR_RETURN(sel.tolerance, get_label(*tolerance, key + ".tolerance"));
+  }
+  for (const auto& [k, value] : p) {
+    if (k == "type" || k == "method" || k == "tolerance") continue;
+    ZPMPI_ASSIGN_OR_RETURN(transform::DimIndexer ix,
+                           parse_sel_dim(std::string(k), value, key + "." + std::string(k), sel.nearest));
+    sel.dims.push_back(std::move(ix));
+  }
+  if (sel.dims.empty()) return key_error(key, type_name + " names no dimension");
+  return sel;
 }
 
 /// tiled: dim -> tile size (positive integers), "boundary" ("pad", "trim" or "exact"),
@@ -302,19 +338,18 @@ Status parse_preprocessors(const json::value& v, Config& config) {
       ZPMPI_ASSIGN_OR_RETURN(std::string new_name, required_string("new_name"));
       ZPMPI_RETURN_IF_ERROR(check_array_name(new_name, key + ".new_name"));
       config.renames.push_back({key, var_id, new_name});
-    } else if (type_name == "isel" || type_name == "sel" || type_name == "subset") {
+    } else if (type_name == "isel") {
       std::vector<transform::DimIndexer> dims;
       for (const auto& [k, value] : p) {
         if (k == "type") continue;
-        const std::string dim(k);
-        auto ix = type_name == "isel" ? parse_isel_dim(dim, value, key + "." + dim)
-                                      : parse_sel_dim(dim, value, key + "." + dim);
-        if (!ix.ok()) return ix.error();
-        dims.push_back(std::move(ix).value());
+        ZPMPI_ASSIGN_OR_RETURN(transform::DimIndexer ix, parse_isel_dim(std::string(k), value, key + "." + std::string(k)));
+        dims.push_back(std::move(ix));
       }
       if (dims.empty()) return key_error(key, type_name + " names no dimension");
-      if (type_name == "isel") config.steps.push_back({key, transform::Isel{std::move(dims)}});
-      else config.steps.push_back({key, transform::Sel{std::move(dims)}});
+      config.steps.push_back({key, transform::Isel{std::move(dims)}});
+    } else if (type_name == "sel" || type_name == "subset") {
+      ZPMPI_ASSIGN_OR_RETURN(transform::Sel sel, parse_sel(p, key, type_name));
+      config.steps.push_back({key, std::move(sel)});
     } else if (type_name == "reverse_axis") {
       ZPMPI_RETURN_IF_ERROR(only({"dim"}));
       ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));

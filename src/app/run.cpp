@@ -46,6 +46,7 @@
 #include "zpmpi/zarr/side_file.hpp"
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
 #include "zpmpi/zarr/store_transaction.hpp"
 
@@ -112,7 +113,7 @@ Result<std::string> list_present(const plan::RegionPlan& plan, const std::filesy
   std::vector<std::vector<bool>> arrays;
   std::uint64_t found = 0, total = 0, temps = 0;
   for (const auto& a : plan.arrays) {
-    ZPMPI_ASSIGN_OR_RETURN(zarr::ChunkListing listing, zarr::list_chunks(copy / a.layout.name, chunk_grid(a.layout)));
+    ZPMPI_ASSIGN_OR_RETURN(zarr::ChunkListing listing, zarr::list_chunks(copy, a.layout.name, chunk_grid(a.layout)));
     found += listing.count;
     total += listing.present.size();
     temps += listing.removed_temps;
@@ -214,8 +215,11 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
 
   if (cli.verify) {  // the store as it is: no lock, no copy, nothing written to it
     std::error_code ec;
-    if (!std::filesystem::exists(std::filesystem::symlink_status(config.store, ec)))
-      return runtime_error("verify: no store at " + config.store);
+    const auto st = std::filesystem::symlink_status(config.store, ec);
+    if (!std::filesystem::exists(st)) return runtime_error("verify: no store at " + config.store);
+    if (std::filesystem::is_symlink(st))  // zpmpi never writes a store that is a link: not its output
+      return runtime_error("verify: " + zarr::link_in_store_message(config.store, "read") +
+                           ", or verify the store it points to");
     return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level,
                                          false, std::move(plan)});
   }

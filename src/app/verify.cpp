@@ -2,38 +2,26 @@
 #include "zpmpi/app/verify.hpp"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <set>
 
 #include "zpmpi/model/same_value.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
 
 namespace zpmpi::app {
 namespace fs = std::filesystem;
 namespace {
 
-/// What `path` is when it exists but is not a regular file ("a directory"); empty otherwise.
-std::string not_a_file(const fs::path& path) {
-  std::error_code ec;
-  const fs::file_status st = fs::symlink_status(path, ec);
-  if (!fs::exists(st) || fs::is_regular_file(st)) return "";
-  if (fs::is_directory(st)) return "a directory";
-  if (fs::is_symlink(st)) return "a symbolic link";
-  return "not a regular file";
-}
+/// The entry at fault is `path` itself, not a directory above it: a link or non-directory
+/// on the way (an array directory) is reported once, by compare_files, for the whole of it.
+bool at_entry(const zarr::StoreFileRead& file, const fs::path& path) { return file.failure.path == path; }
 
-/// The whole file, or nullopt when it does not exist (or is not a regular file: see
-/// not_a_file; a link is not followed).
-std::optional<std::string> read_file(const fs::path& path, bool* unreadable = nullptr) {
-  std::error_code ec;
-  if (!fs::is_regular_file(fs::symlink_status(path, ec))) return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (unreadable) *unreadable = true;
-    return std::nullopt;
-  }
-  return std::string(std::istreambuf_iterator<char>(in), {});
+/// "a directory, " for a message "corrupt KEY (a directory, not a file)"; "unreadable, ".
+std::string what_it_is(zarr::EntryKind kind) {
+  if (kind == zarr::EntryKind::kUnreadable) return "unreadable, ";
+  if (kind == zarr::EntryKind::kNotAFile) return "";
+  return std::string(zarr::entry_kind_text(kind)) + ", ";
 }
 
 }  // namespace
@@ -50,20 +38,20 @@ std::vector<std::string> ChunkVerifier::problems() const {
 
 Status ChunkVerifier::check(const model::ArrayLayout& array, const std::string& key, std::span<const std::byte> raw) {
   const std::string name = array.name + "/" + key;
-  bool unreadable = false;
+  // Opened without following links (store_entry.hpp): nothing behind a link is compared.
+  const zarr::StoreFileRead file = zarr::read_store_file(store_, fs::path(array.name) / key);
   const fs::path path = store_ / array.name / key;
-  if (const std::string what = not_a_file(path); !what.empty()) {
-    add("corrupt " + name + " (" + what + ", not a chunk file)");
-    return {};
-  }
-  const auto file = read_file(path, &unreadable);
-  if (unreadable) return runtime_error("cannot read " + path.string());
-  if (!file) {
-    add("missing " + name);
-    return {};
+  switch (file.kind) {
+    case zarr::EntryKind::kFile: break;
+    case zarr::EntryKind::kMissing: add("missing " + name); return {};
+    case zarr::EntryKind::kUnreadable:
+      return runtime_error("cannot read " + file.failure.path.string() + ": " + std::strerror(file.failure.error));
+    default:
+      if (at_entry(file, path)) add("corrupt " + name + " (" + zarr::entry_kind_text(file.kind) + ", not a chunk file)");
+      return {};
   }
   std::vector<std::byte> decoded(raw.size());
-  const std::span<const std::byte> encoded{reinterpret_cast<const std::byte*>(file->data()), file->size()};
+  const std::span<const std::byte> encoded{reinterpret_cast<const std::byte*>(file.bytes.data()), file.bytes.size()};
   if (codec_.id == codec::CodecId::kNone) {
     if (encoded.size() != raw.size()) {
       add("corrupt " + name + " (" + std::to_string(encoded.size()) + " bytes, expected " +
@@ -85,17 +73,24 @@ Status ChunkVerifier::check(const model::ArrayLayout& array, const std::string& 
 
 std::vector<std::string> compare_files(const fs::path& expected, const fs::path& store) {
   std::vector<std::string> problems;
+  std::set<fs::path> reported;  // a link or file where a directory should be, once
   std::error_code ec;
   for (fs::recursive_directory_iterator it(expected, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     const fs::path rel = fs::relative(it->path(), expected);
-    const auto want = read_file(it->path());
-    const auto got = read_file(store / rel);
-    if (const std::string what = not_a_file(store / rel); !what.empty())
-      problems.push_back("corrupt " + rel.string() + " (" + what + ", not a file)");
-    else if (!got) problems.push_back("missing " + rel.string());
-    else if (*got != *want) problems.push_back("differs " + rel.string());
+    const zarr::StoreFileRead got = zarr::read_store_file(store, rel);
+    if (got.kind == zarr::EntryKind::kFile) {
+      const zarr::StoreFileRead want = zarr::read_store_file(expected, rel);
+      if (got.bytes != want.bytes) problems.push_back("differs " + rel.string());
+    } else if (got.kind == zarr::EntryKind::kMissing) {
+      problems.push_back("missing " + rel.string());
+    } else if (at_entry(got, store / rel)) {
+      problems.push_back("corrupt " + rel.string() + " (" + what_it_is(got.kind) + "not a file)");
+    } else if (reported.insert(got.failure.path).second) {
+      problems.push_back("corrupt " + got.failure.path.lexically_relative(store).string() + " (" +
+                         (got.kind == zarr::EntryKind::kLink ? "a symbolic link, " : "") + "not a directory)");
+    }
   }
   return problems;
 }
@@ -127,7 +122,9 @@ std::vector<std::string> extra_entries(const fs::path& expected, const fs::path&
     const fs::file_status st = top.symlink_status(ec);
     if (name == zarr::kMarkerName && fs::is_directory(st)) continue;  // the run's statistics
     if (fs::is_regular_file(st) && is_file_of(expected, name)) continue;
-    if (!fs::is_directory(st) || !fs::is_directory(fs::symlink_status(expected / name, ec))) {
+    const bool expected_dir = fs::is_directory(fs::symlink_status(expected / name, ec));
+    if (expected_dir && !fs::is_directory(st)) continue;  // a link or file there: compare_files reports it
+    if (!fs::is_directory(st) || !expected_dir) {
       problems.push_back("extra " + name);
       continue;
     }

@@ -9,6 +9,7 @@
 
 #include "zpmpi/model/cf_time.hpp"
 #include "zpmpi/model/number_text.hpp"
+#include "zpmpi/transform/timedelta.hpp"
 
 namespace zpmpi::transform {
 namespace {
@@ -122,50 +123,85 @@ class Chain {
     return {};
   }
 
+  /// A sel dim's coordinate: its range (for messages) and order; not monotonic is an error.
+  struct Axis {
+    double lo, hi;
+    std::string range;  ///< "latitude (90 .. -90)"
+    bool descending;
+  };
+  Result<Axis> axis(const std::string& where, const DimState& s) {
+    if (s.coords.empty()) return usage_error(where + ": '" + s.name + "' has no coordinate to select on (use isel)");
+    const Index n = s.map.length();
+    const double first = s.coord(0), last = s.coord(n - 1);
+    bool ascending = true, descending = true;
+    for (Index i = 1; i < n; ++i) {
+      ascending = ascending && s.coord(i) > s.coord(i - 1);
+      descending = descending && s.coord(i) < s.coord(i - 1);
+    }
+    if (n > 1 && !ascending && !descending) return usage_error(where + ": coordinate " + s.name + " is not monotonic");
+    return Axis{std::min(first, last), std::max(first, last), s.name + " (" + fmt(first) + " .. " + fmt(last) + ")",
+                descending && n > 1};
+  }
+
   Status apply(const std::string& key, const Sel& op) {
     for (const auto& ix : op.dims) {
       ZPMPI_ASSIGN_OR_RETURN(DimState * s, dim(key, ix.dim));
       const std::string where = key + "." + ix.dim;
-      if (s->coords.empty()) return usage_error(where + ": '" + ix.dim + "' has no coordinate to select on (use isel)");
-      const Index n = s->map.length();
-      const double first = s->coord(0), last = s->coord(n - 1);
-      const double lo = std::min(first, last), hi = std::max(first, last);
-      const std::string range = ix.dim + " (" + fmt(first) + " .. " + fmt(last) + ")";
-      bool ascending = true, descending = true;
-      for (Index i = 1; i < n; ++i) {
-        ascending = ascending && s->coord(i) > s->coord(i - 1);
-        descending = descending && s->coord(i) < s->coord(i - 1);
-      }
-      if (n > 1 && !ascending && !descending)
-        return usage_error(where + ": coordinate " + ix.dim + " is not monotonic");
-
+      ZPMPI_ASSIGN_OR_RETURN(Axis ax, axis(where, *s));
       if (const auto* label = std::get_if<Label>(&ix.what)) {
-        ZPMPI_ASSIGN_OR_RETURN(double v, value_of(where, *s, *label, false));
-        if (v < lo || v > hi) return usage_error(where + ": " + show(*label) + " is outside " + range);
-        s->map = DimMap::at(static_cast<Index>(s->map.source_index(nearest(*s, v))));
-        continue;
-      }
-      if (!std::holds_alternative<LabelRange>(ix.what)) return usage_error(where + ": expected [start, stop] or a label");
-      const auto& r = std::get<LabelRange>(ix.what);
-      ZPMPI_ASSIGN_OR_RETURN(double a, value_of(where, *s, r.start, false));
-      ZPMPI_ASSIGN_OR_RETURN(double b, value_of(where, *s, r.stop, false));
-      for (auto [label, v] : {std::pair{&r.start, a}, std::pair{&r.stop, b}})
-        if (v < lo || v > hi) return usage_error(where + ": " + show(*label) + " is outside " + range);
-      ZPMPI_ASSIGN_OR_RETURN(double b_end, value_of(where, *s, r.stop, true));
-      // Label-inclusive, in the coordinate's own order, like pandas' slice_indexer.
-      std::optional<Index> i0, i1;
-      for (Index i = 0; i < n; ++i) {
-        const double c = s->coord(i);
-        const bool inside = descending && n > 1 ? (c <= a && (c > b_end || c >= b)) : (c >= a && (c < b_end || c <= b));
-        if (inside) {
-          if (!i0) i0 = i;
-          i1 = i;
+        ZPMPI_ASSIGN_OR_RETURN(Index i, pick(where, *s, ax, op, *label));
+        s->map = DimMap::at(static_cast<Index>(s->map.source_index(i)));
+      } else if (const auto* labels = std::get_if<LabelList>(&ix.what)) {
+        std::vector<Segment> picked;
+        for (const Label& label : *labels) {
+          ZPMPI_ASSIGN_OR_RETURN(Index i, pick(where, *s, ax, op, label));
+          picked.push_back({static_cast<Index>(picked.size()), 1, static_cast<std::int64_t>(i), 1});
         }
+        narrow(*s, picked);
+      } else if (const auto* r = std::get_if<LabelRange>(&ix.what)) {
+        ZPMPI_RETURN_IF_ERROR(select_range(where, *s, ax, *r));
+      } else {
+        return usage_error(where + ": expected [start, stop] or a label");
       }
-      if (!i0)
-        return usage_error(where + ": [" + show(r.start) + ", " + show(r.stop) + "] selects nothing from " + range);
-      narrow(*s, affine(static_cast<std::int64_t>(*i0), 1, *i1 - *i0 + 1));
     }
+    return {};
+  }
+
+  /// The output index a sel label picks: the nearest coordinate; outside the range an
+  /// error without "method", the edge with it (pandas' get_indexer); farther than the
+  /// tolerance an error naming the label.
+  Result<Index> pick(const std::string& where, const DimState& s, const Axis& ax, const Sel& op, const Label& label) {
+    ZPMPI_ASSIGN_OR_RETURN(double v, value_of(where, s, label, false));
+    if (!op.nearest && (v < ax.lo || v > ax.hi))
+      return usage_error(where + ": " + show(label) + " is outside " + ax.range +
+                         " (with \"method\": \"nearest\" it takes the nearest edge, as xarray's sel)");
+    const Index i = nearest(s, v);
+    if (!op.tolerance) return i;
+    ZPMPI_ASSIGN_OR_RETURN(double tolerance, tolerance_of(where, s, *op.tolerance));
+    if (std::fabs(s.coord(i) - v) > tolerance)
+      return usage_error(where + ": no " + s.name + " within tolerance " + show(*op.tolerance) + " of " + show(label) +
+                         " (the nearest is " + fmt(s.coord(i)) + "; as xarray: KeyError)");
+    return i;
+  }
+
+  /// [start, stop]: label-inclusive, in the coordinate's own order, like pandas' slice_indexer.
+  Status select_range(const std::string& where, DimState& s, const Axis& ax, const LabelRange& r) {
+    ZPMPI_ASSIGN_OR_RETURN(double a, value_of(where, s, r.start, false));
+    ZPMPI_ASSIGN_OR_RETURN(double b, value_of(where, s, r.stop, false));
+    for (auto [label, v] : {std::pair{&r.start, a}, std::pair{&r.stop, b}})
+      if (v < ax.lo || v > ax.hi) return usage_error(where + ": " + show(*label) + " is outside " + ax.range);
+    ZPMPI_ASSIGN_OR_RETURN(double b_end, value_of(where, s, r.stop, true));
+    std::optional<Index> i0, i1;
+    for (Index i = 0; i < s.map.length(); ++i) {
+      const double c = s.coord(i);
+      const bool inside = ax.descending ? (c <= a && (c > b_end || c >= b)) : (c >= a && (c < b_end || c <= b));
+      if (inside) {
+        if (!i0) i0 = i;
+        i1 = i;
+      }
+    }
+    if (!i0) return usage_error(where + ": [" + show(r.start) + ", " + show(r.stop) + "] selects nothing from " + ax.range);
+    narrow(s, affine(static_cast<std::int64_t>(*i0), 1, *i1 - *i0 + 1));
     return {};
   }
 
@@ -289,26 +325,56 @@ class Chain {
     return best;
   }
 
+  /// The CF time units of a dim's coordinate, or nullopt when its "units" attribute is not
+  /// "<unit> since <date>" text; malformed time units are an error.
+  Result<std::optional<model::CfTimeUnits>> time_units(const std::string& where, const DimState& s) {
+    const model::Variable* coord = dataset_.find_variable(s.name);
+    const model::Attribute* units = coord ? coord->find_attribute("units") : nullptr;
+    const model::Attribute* calendar = coord ? coord->find_attribute("calendar") : nullptr;
+    if (!units || !units->value.is_text() || std::get<std::string>(units->value.data).find(" since ") == std::string::npos)
+      return std::optional<model::CfTimeUnits>{};
+    auto cf = model::CfTimeUnits::parse(std::get<std::string>(units->value.data),
+                                 calendar && calendar->value.is_text() ? std::get<std::string>(calendar->value.data) : "standard");
+    if (!cf.ok()) return cf.error().with_context(where);
+    return std::optional<model::CfTimeUnits>{cf.value()};
+  }
+
   /// A label as a coordinate value; with `end`, the exclusive end of a date label's span.
   /// NaN (a number, or "nan" written as a string) is refused: it selects nothing.
   Result<double> value_of(const std::string& where, const DimState& s, const Label& label, bool end) {
     if (is_nan_label(label)) return usage_error(where + ": the label " + show(label) + " is not a number");
     if (const double* v = std::get_if<double>(&label)) return *v;
     const std::string& text = std::get<std::string>(label);
-    const model::Variable* coord = dataset_.find_variable(s.name);
-    const model::Attribute* units = coord ? coord->find_attribute("units") : nullptr;
-    const model::Attribute* calendar = coord ? coord->find_attribute("calendar") : nullptr;
-    if (!units || !units->value.is_text())
+    auto cf = time_units(where, s);
+    if (cf.ok() && !cf.value())
       return usage_error(where + ": \"" + text + "\" is a date but " + s.name + " has no CF time units");
-    auto cf = model::CfTimeUnits::parse(std::get<std::string>(units->value.data),
-                                 calendar && calendar->value.is_text() ? std::get<std::string>(calendar->value.data) : "standard");
-    if (!cf.ok()) return cf.error().with_context(where);
-    auto v = cf->value_of(text);
+    if (!cf.ok()) return cf.error();
+    auto v = cf.value()->value_of(text);
     if (!v.ok()) return v.error().with_context(where);
     if (!end) return v.value();
     const double open = label_resolution_seconds(text);
     // Exclusive end of the label's span; an exact label is inclusive (callers use <= b too).
-    return open == 0 ? v.value() : v.value() + open / cf->seconds_per_unit();
+    return open == 0 ? v.value() : v.value() + open / cf.value()->seconds_per_unit();
+  }
+
+  /// sel's tolerance in the coordinate's units: a number, or for a CF time coordinate a
+  /// duration such as "2h" (as pandas takes for a datetime index).
+  Result<double> tolerance_of(const std::string& where, const DimState& s, const Label& tolerance) {
+    ZPMPI_ASSIGN_OR_RETURN(std::optional<model::CfTimeUnits> cf, time_units(where, s));
+    const bool is_time = cf.has_value();
+    if (const double* v = std::get_if<double>(&tolerance)) {
+      if (is_time)
+        return usage_error(where + ": tolerance " + show(tolerance) + " for the time coordinate " + s.name +
+                           " must be a duration such as \"2h\"");
+      if (!(*v >= 0)) return usage_error(where + ": tolerance " + show(tolerance) + " must not be negative");
+      return *v;
+    }
+    if (!is_time)
+      return usage_error(where + ": tolerance " + show(tolerance) + " must be a number for " + s.name +
+                         " (a duration is for a time coordinate)");
+    auto seconds = parse_timedelta_seconds(std::get<std::string>(tolerance));
+    if (!seconds.ok()) return seconds.error().with_context(where + ": tolerance");
+    return seconds.value() / cf->seconds_per_unit();
   }
 
   const model::Dataset& dataset_;

@@ -3,6 +3,7 @@
 
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/names.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -29,39 +30,12 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-/// Closes a descriptor on every way out.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-/// `path` (one level of a store, on the way to `target`) is not a directory zpmpi may
+/// `failure` (one level of a store, on the way to `target`) is not a directory zpmpi may
 /// enter: say what it is.
-Error not_entered(const fs::path& path, int err, const fs::path& target) {
-  std::error_code ec;
-  if (fs::is_symlink(fs::symlink_status(path, ec)))
-    return runtime_error(path.string() + " is a symbolic link where a store entry should be; zpmpi writes nothing "
-                         "in a store through a link: remove the link");
-  if (err == ENOTDIR) return runtime_error(path.string() + " is not a directory where the store has one");
-  return runtime_error("cannot write " + target.string() + ": " + errno_text(err));
-}
-
-/// The directory `relative` below `store`, each level from `store` down opened with
-/// O_NOFOLLOW relative to the one above (store's own parents are resolved: store_path.hpp).
-Status open_store_dir(const fs::path& store, const fs::path& relative, const fs::path& target, Fd& out) {
-  Fd dir{::open(store.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-  if (dir.fd < 0) return not_entered(store, errno, target);
-  fs::path at = store;
-  for (const fs::path& part : relative) {
-    at /= part;
-    Fd next{::openat(dir.fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-    if (next.fd < 0) return not_entered(at, errno, target);
-    std::swap(dir.fd, next.fd);
-  }
-  std::swap(out.fd, dir.fd);
-  return {};
+Error not_entered(const EntryFailure& failure, const fs::path& target) {
+  if (failure.kind == EntryKind::kLink) return runtime_error(link_in_store_message(failure.path, "write"));
+  if (failure.error == ENOTDIR) return runtime_error(failure.path.string() + " is not a directory where the store has one");
+  return runtime_error("cannot write " + target.string() + ": " + errno_text(failure.error));
 }
 
 /// Metadata documents are written by one process (rank 0), so a fixed temporary name
@@ -76,8 +50,8 @@ Status write_document(const fs::path& store, const fs::path& relative, const boo
 Status write_store_file(const fs::path& store, const fs::path& relative, std::span<const std::byte> bytes,
                         const std::string& tmp, bool durable) {
   const fs::path path = store / relative;
-  Fd dir;
-  ZPMPI_RETURN_IF_ERROR(open_store_dir(store, relative.parent_path(), path, dir));
+  UniqueFd dir;
+  if (const auto failure = open_store_dir(store, relative.parent_path(), dir)) return not_entered(*failure, path);
   const auto failure = write_file_atomically_at(dir.fd, relative.filename().string(), tmp, bytes, durable);
   if (!failure) return {};
   if (failure->step == FileWriteFailure::Step::kSync)
@@ -87,7 +61,7 @@ Status write_store_file(const fs::path& store, const fs::path& relative, std::sp
     return runtime_error("cannot rename " + tmp_path.string() + " to " + path.string() + ": " +
                          errno_text(failure->error));
   if (failure->step == FileWriteFailure::Step::kCreate && failure->error == ELOOP)
-    return not_entered(tmp_path, ELOOP, path);
+    return not_entered({EntryKind::kLink, tmp_path, ELOOP}, path);
   return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
 }
 
@@ -106,7 +80,10 @@ Status create_store(const fs::path& path, const std::vector<std::string>& array_
   for (const auto& name : array_names) {
     fs::create_directory(path / name, ec);
     if (ec) return runtime_error("cannot create " + (path / name).string() + ": " + ec.message());
-    if (!fs::is_directory(fs::symlink_status(path / name, ec))) return not_entered(path / name, ENOTDIR, path / name);
+    if (fs::is_symlink(fs::symlink_status(path / name, ec)))
+      return not_entered({EntryKind::kLink, path / name, ELOOP}, path / name);
+    if (!fs::is_directory(fs::symlink_status(path / name, ec)))
+      return not_entered({EntryKind::kNotAFile, path / name, ENOTDIR}, path / name);
   }
   // .zgroup now: it proves the store is writable before any rank spends time reading.
   return write_document(path, ".zgroup", boost::json::object{{"zarr_format", 2}});

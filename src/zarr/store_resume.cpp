@@ -4,13 +4,19 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <boost/json.hpp>
 
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
 
 namespace zpmpi::zarr {
 namespace fs = std::filesystem;
@@ -53,27 +59,30 @@ Status write_resume_record(const fs::path& copy, const json::object& record) {
 
 namespace {
 
-/// The JSON object in `path`; nullopt when absent, unreadable or not an object.
-std::optional<json::object> read_record(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
+/// The JSON object at `relative` below `store`; nullopt when absent, unreadable or not an
+/// object; an error when a link stands on the way (nothing is read through it).
+Result<std::optional<json::object>> read_record(const fs::path& store, const fs::path& relative) {
+  const StoreFileRead file = read_store_file(store, relative);
+  if (file.kind == EntryKind::kLink)
+    return runtime_error("the record " + (store / relative).string() + " is not read: " +
+                         link_in_store_message(file.failure.path, "read"));
+  if (file.kind != EntryKind::kFile) return std::optional<json::object>{};
   boost::system::error_code ec;
-  json::value v = json::parse(text.str(), ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return v.get_object();
+  json::value v = json::parse(file.bytes, ec);
+  if (ec || !v.is_object()) return std::optional<json::object>{};
+  return std::optional<json::object>{v.get_object()};
 }
 
 }  // namespace
 
-std::optional<json::object> read_resume_record(const fs::path& copy) {
-  return read_record(copy / kMarkerName / kResumeRecordName);
+Result<std::optional<json::object>> read_resume_record(const fs::path& copy) {
+  return read_record(copy, fs::path(kMarkerName) / kResumeRecordName);
 }
 
-std::optional<json::object> read_store_record(const fs::path& store) {
-  if (auto record = read_record(store / kMarkerName / kStoreRecordName)) return record;
-  return read_record(store / kMarkerName / kResumeRecordName);
+Result<std::optional<json::object>> read_store_record(const fs::path& store) {
+  ZPMPI_ASSIGN_OR_RETURN(std::optional<json::object> record, read_record(store, fs::path(kMarkerName) / kStoreRecordName));
+  if (record) return record;
+  return read_record(store, fs::path(kMarkerName) / kResumeRecordName);
 }
 
 std::vector<std::string> record_differences(const json::object& was, const json::object& now, std::string_view who) {
@@ -101,27 +110,46 @@ std::string digest(std::string_view text) {
   return hex;
 }
 
-Result<ChunkListing> list_chunks(const fs::path& dir, const model::Shape& grid) {
+namespace {
+
+/// True when `name` in `dir_fd` is a regular file (d_type when the file system gives it).
+bool is_regular(int dir_fd, const struct dirent& e) {
+  if (e.d_type != DT_UNKNOWN) return e.d_type == DT_REG;
+  struct stat st {};
+  return ::fstatat(dir_fd, e.d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+Result<ChunkListing> list_chunks(const fs::path& store, const std::string& array, const model::Shape& grid) {
   ChunkListing listing;
   std::uint64_t cells = 1;
   for (auto g : grid) cells *= static_cast<std::uint64_t>(g);
   listing.present.assign(cells, false);
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return listing;
-  for (fs::directory_iterator it(dir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
+  const fs::path dir = store / array;
+  UniqueFd fd;
+  if (const auto failure = open_store_dir(store, array, fd)) {
+    if (failure->kind == EntryKind::kMissing) return listing;
+    if (failure->kind == EntryKind::kLink) return runtime_error(link_in_store_message(failure->path, "read"));
+    return runtime_error("cannot list " + dir.string() + ": " + std::strerror(failure->error));
+  }
+  DIR* d = ::fdopendir(::dup(fd.fd));
+  if (!d) return runtime_error("cannot list " + dir.string() + ": " + std::strerror(errno));
+  errno = 0;
+  while (const struct dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
     // ".KEY.tmpN" of a chunk, ".zarray.tmp" of a document: never complete, never kept.
-    if (name.size() > 1 && name[0] == '.' && name.find(".tmp") != std::string::npos) {
-      std::error_code rec;
-      if (fs::remove(it->path(), rec)) ++listing.removed_temps;
-      continue;
-    }
-    if (const auto n = chunk_index(name, grid)) {
+    if (name.size() > 1 && name[0] == '.' && name != ".." && name.find(".tmp") != std::string::npos) {
+      if (::unlinkat(fd.fd, e->d_name, 0) == 0) ++listing.removed_temps;
+    } else if (const auto n = chunk_index(name, grid); n && is_regular(fd.fd, *e)) {
       if (!listing.present[*n]) ++listing.count;
       listing.present[*n] = true;
     }
+    errno = 0;
   }
-  if (ec) return runtime_error("cannot list " + dir.string() + ": " + ec.message());
+  const int err = errno;
+  ::closedir(d);
+  if (err != 0) return runtime_error("cannot list " + dir.string() + ": " + std::strerror(err));
   return listing;
 }
 

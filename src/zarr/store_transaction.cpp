@@ -127,9 +127,12 @@ Result<fs::path> find_resumable(const StorePath& store, const boost::json::objec
   fs::path other;
   for (const Leftover& left : find_leftovers(store)) {
     if (!left.marked || left.path.filename().string().find(".zpmpi-new-") == std::string::npos) continue;
-    const auto was = read_resume_record(left.path);
-    if (!was) continue;
-    const std::vector<std::string> diff = record_differences(*was, record);
+    auto was = read_resume_record(left.path);
+    if (!was.ok())
+      return runtime_error("cannot resume store " + store.path.string() + ": " + was.error().message +
+                           ", or run without --resume to start again");
+    if (!*was) continue;
+    const std::vector<std::string> diff = record_differences(**was, record);
     if (diff.empty()) return left.path;
     differences = diff;
     other = left.path;
@@ -159,11 +162,12 @@ Status check_adoptable(const StorePath& store, const fs::path& copy) {
 Status check_complete_store(const StorePath& store, const boost::json::object& record) {
   const std::string& s = store.path.string();
   const std::string redo = "; run without --resume and with --overwrite to write it again for this job";
-  const auto was = read_store_record(store.path);
-  if (!was)
+  auto was = read_store_record(store.path);
+  if (!was.ok()) return runtime_error("cannot resume store " + s + ": " + was.error().message + redo);
+  if (!*was)
     return runtime_error("cannot resume store " + s + ": it is complete, but holds no record of the job that wrote "
                          "it (an older zpmpi or another tool), so it may not be this job's output" + redo);
-  const std::vector<std::string> differences = record_differences(*was, record, "the store");
+  const std::vector<std::string> differences = record_differences(**was, record, "the store");
   if (differences.empty()) return {};
   return runtime_error("cannot resume store " + s + ": it is complete, but was written by another job: " +
                        joined(differences) + redo);

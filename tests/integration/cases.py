@@ -707,6 +707,10 @@ def xarray_chain(ds, chain):
         kind = p["type"]
         if kind == "isel":
             ds = ds.isel({d: v if isinstance(v, int) else slice(*v) for d, v in args.items()})
+        elif kind in ("sel", "subset") and "method" in args:
+            # xarray's own call: lists are lists of labels, the edge outside the coordinate.
+            options = {k: args.pop(k) for k in ("method", "tolerance") if k in args}
+            ds = ds.sel(args, **options)
         elif kind in ("sel", "subset"):
             for d, v in args.items():
                 ds = ds.sel({d: slice(*v)}) if isinstance(v, list) else ds.sel({d: v}, method="nearest")

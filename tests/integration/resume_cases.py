@@ -532,6 +532,29 @@ def case_links(r, a):
         sys.exit(f"FAIL: the link's target was written by the fresh run: {os.listdir(elsewhere)}")
     print("ok a linked array directory: --resume refused naming it, its target untouched")
 
+    # verify reads nothing through a link: the same array, moved out and linked back in,
+    # with one chunk of it damaged, is one difference (the link), not "differs a/...".
+    moved = os.path.join(r.work, "moved_a")
+    shutil.rmtree(moved, ignore_errors=True)
+    shutil.move(os.path.join(store, "a"), moved)
+    os.symlink(moved, os.path.join(store, "a"))
+    with open(os.path.join(moved, "0.0.0"), "ab") as f:
+        f.write(b"x")
+    p = r.run(2, "verify", "--config", cfg)
+    out = p.stdout + p.stderr
+    reported = [line[len("zpmpi: verify: "):] for line in out.splitlines() if line.startswith("zpmpi: verify: ")]
+    if p.returncode != 1 or reported != ["corrupt a (a symbolic link, not a directory)"]:
+        sys.exit(f"FAIL verify of a store with a linked array directory: exit {p.returncode}, {reported}\n{out}")
+    print("ok verify of a linked array directory: " + "; ".join(reported))
+    linked_store = r.store("linked.zarr")
+    if os.path.islink(linked_store):  # left by an earlier run of the case: rmtree keeps links
+        os.remove(linked_store)
+    os.symlink(store, linked_store)
+    p = r.run(2, "verify", "--config", job(r, "linked", source, linked_store))
+    cases.expect_error(p, "verify of a store path that is a link", 1,
+                       f"verify: {linked_store} is a symbolic link where a store entry should be")
+    print("ok verify of a store path that is a link: refused in one line")
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -8,7 +8,9 @@ functions only).
   wild_chars        char arrays folded exactly where xarray folds them (a dim named like a
                     variable, a char dim a number uses, one not last), char _FillValue masking
   wild_coordinates  "coordinates" attributes naming a variable the file lacks stay as they are
-  wild_nearest      sel ties broken as pandas does (ascending and descending), NaN refused
+  wild_nearest      sel ties broken as pandas does (ascending and descending), NaN refused;
+                    "method": "nearest" as ds.sel(..., method="nearest", tolerance=...): the
+                    edge outside the coordinate, label lists, tolerance, a noleap time axis
 """
 import json
 import os
@@ -179,27 +181,98 @@ NEAREST_CHAINS = [
     # a descending coordinate (88.875 between 89.25 and 88.5), and ascending after a reversal
     [{"type": "sel", "latitude": 88.875}],
     [{"type": "reverse_axis", "dim": "latitude"}, {"type": "sel", "latitude": 89.625, "level": 925}],
+    # "method": "nearest": outside the coordinate the edge (descending, ascending, time), and
+    # lists of labels keep the dim, repeats and ties included
+    [{"type": "sel", "latitude": 100, "level": [2000, 675, 10, 675], "time": "1999-06-01", "method": "nearest"}],
+    [{"type": "reverse_axis", "dim": "latitude"},
+     {"type": "sel", "latitude": [-100, 88.875], "time": ["2000-01-01 02:20", "2001-01-01"], "method": "nearest"}],
+    [{"type": "sel", "longitude": [-179.5, -177.2], "method": "nearest", "tolerance": 0.25}],
+    [{"type": "sel", "time": ["2000-01-01 02:20", "2000-01-01 00:50"], "method": "nearest", "tolerance": "30min"}],
 ]
 
 
+def _noleap_file(path):
+    """Twelve-hourly time on the noleap calendar across the end of February."""
+    import netCDF4
+    with netCDF4.Dataset(path, "w") as ds:
+        ds.createDimension("time", 4)
+        t = ds.createVariable("time", "f8", ("time",))
+        t[:] = np.arange(4) * 12.0
+        t.units, t.calendar = "hours since 2000-02-28 00:00:00", "noleap"
+        ds.createVariable("u", "f4", ("time",))[:] = np.arange(4, dtype=np.float32)
+
+
+def _cftime_labels(chain):
+    """The chain with date strings as cftime noleap dates: this xarray's CFTimeIndex takes no
+    strings with a method."""
+    import cftime
+    import pandas as pd
+
+    def date(label):
+        t = pd.Timestamp(label)
+        return cftime.DatetimeNoLeap(t.year, t.month, t.day, t.hour, t.minute)
+    out = []
+    for p in chain:
+        p = dict(p)
+        if isinstance(p.get("time"), list):
+            p["time"] = [date(v) for v in p["time"]]
+        elif isinstance(p.get("time"), str):
+            p["time"] = date(p["time"])
+        if isinstance(p.get("tolerance"), str):
+            p["tolerance"] = pd.Timedelta(p["tolerance"]).to_pytimedelta()
+        out.append(p)
+    return out
+
+
+NOLEAP_CHAINS = [
+    # 2000-03-01 05:00 is 24 + 5 h after 02-28 00:00 on noleap (53 h on the standard calendar)
+    [{"type": "sel", "time": ["2000-03-01 05:00", "2001-01-01", "1999-01-01"], "method": "nearest"}],
+    [{"type": "sel", "time": "2000-02-28 19:00", "method": "nearest", "tolerance": "7h"}],
+]
+
+
+def _same_as_xarray(r, a, name, source, chain, oracle_chain=None):
+    from cases import expect_ok, xarray_chain
+    import xarray as xr
+    store = r.store(f"{name}.zarr")
+    job = r.job(name, source=source, store=store, preprocessors=chain, chunks={})
+    expect_ok(r.run(a.ranks, "--config", job), f"nearest {json.dumps(chain)}")
+    expected = xarray_chain(xr.open_dataset(source).load(), oracle_chain or chain)
+    got = xr.open_zarr(store, consolidated=True).load()
+    try:
+        xr.testing.assert_identical(got, expected)
+    except AssertionError as e:
+        sys.exit(f"FAIL nearest {json.dumps(chain)}:\n{e}")
+    picked = {k: str(got[k].values) for k in got.coords if got[k].ndim <= 1 and k not in got.dims or got[k].ndim == 0}
+    print(f"ok nearest {json.dumps(chain)}: {picked or {k: str(got[k].values) for k in got.dims}}")
+
+
 def case_wild_nearest(r, a):
-    from cases import expect_error, expect_ok, xarray_chain
+    from cases import expect_error, xarray_chain
     import xarray as xr
     source = os.path.join(r.work, "nearest.nc")
     _nearest_file(source)
     for i, chain in enumerate(NEAREST_CHAINS):
-        store = r.store(f"nearest{i}.zarr")
-        job = r.job(f"nearest{i}", source=source, store=store, preprocessors=chain, chunks={})
-        expect_ok(r.run(a.ranks, "--config", job), f"nearest {json.dumps(chain)}")
-        expected = xarray_chain(xr.open_dataset(source).load(), chain)
-        got = xr.open_zarr(store, consolidated=True).load()
-        try:
-            xr.testing.assert_identical(got, expected)
-        except AssertionError as e:
-            sys.exit(f"FAIL nearest {json.dumps(chain)}:\n{e}")
-        picked = {k: str(got[k].values) for k in got.coords if got[k].ndim == 0}
-        print(f"ok nearest {json.dumps(chain)}: {picked}")
+        _same_as_xarray(r, a, f"nearest{i}", source, chain)
+    noleap = os.path.join(r.work, "noleap.nc")
+    _noleap_file(noleap)
+    for i, chain in enumerate(NOLEAP_CHAINS):
+        _same_as_xarray(r, a, f"noleap{i}", noleap, chain, _cftime_labels(chain))
     for label in ("NaN", "nan"):
         job = r.job("nan", source=source, store=r.store("nan.zarr"), preprocessors=[{"type": "sel", "latitude": label}])
         expect_error(r.run(1, "--config", job), f"sel latitude {label}", 2,
                      f'preprocessors[0].latitude: the label "{label}" is not a number')
+    # Farther than the tolerance: xarray's KeyError, here one line naming the label.
+    for chain, message in (
+            ([{"type": "sel", "latitude": 80, "method": "nearest", "tolerance": 1}],
+             "preprocessors[0].latitude: no latitude within tolerance 1 of 80 (the nearest is 87.75"),
+            ([{"type": "sel", "time": ["2000-01-01 01:00", "2000-01-01 02:30"], "method": "nearest", "tolerance": "20min"}],
+             'preprocessors[0].time: no time within tolerance "20min" of "2000-01-01 02:30"')):
+        try:
+            xarray_chain(xr.open_dataset(source), chain)
+            sys.exit(f"FAIL: xarray takes {json.dumps(chain)}")
+        except KeyError:
+            pass
+        job = r.job("far", source=source, store=r.store("far.zarr"), preprocessors=chain)
+        expect_error(r.run(1, "--config", job), f"sel {json.dumps(chain)}", 2, message)
+        print(f"ok refused as xarray: {json.dumps(chain)}")

@@ -8,6 +8,9 @@
 // Problems are reported by key: "missing a/0.1.2", "corrupt a/0.1.2 (cannot decode: ...)",
 // "differs a/0.1.2 (first at element 17)", "differs .zmetadata", and what the job does not
 // write: "extra a/9.0.0", "extra old_var". A store path that is not there: "no store at PATH".
+// Store files are opened without following links (zarr/store_entry.hpp): a link is a
+// difference ("corrupt a/0.1.2 (a symbolic link, not a chunk file)", "corrupt a (a
+// symbolic link, not a directory)" once for a linked array directory), never read through.
 #pragma once
 
 #include <filesystem>
@@ -29,8 +32,9 @@ class ChunkVerifier {
       : store_(std::move(store)), codec_(codec) {}
 
   /// Compares chunk `key` of `array` in the store with `raw` (what it must hold, decoded);
-  /// records a problem when it is missing, undecodable or different. Thread-safe; only
-  /// an unreadable file that exists is an error.
+  /// records a problem when it is missing, undecodable, different, or not a regular file
+  /// (a link, a directory). An array directory that is a link records nothing here: it is
+  /// compare_files' one line. Thread-safe; only an unreadable file that exists is an error.
   Status check(const model::ArrayLayout& array, const std::string& key, std::span<const std::byte> raw);
 
   /// The problems found so far, one phrase each.
@@ -46,7 +50,9 @@ class ChunkVerifier {
 
 /// Every file below `expected` (written by this job into a scratch directory) compared
 /// byte for byte with the same path below `store`: "missing KEY" or "differs KEY" (KEY
-/// relative, e.g. "t2m/.zarray"), or "corrupt KEY (a directory, not a file)". Files of the
+/// relative, e.g. "t2m/.zarray"), or "corrupt KEY (a directory, not a file)"; a link or a
+/// file where a directory of the job should be is reported once, "corrupt t2m (a symbolic
+/// link, not a directory)", and nothing below it is read. Files of the
 /// store that `expected` lacks are judged by extra_entries.
 std::vector<std::string> compare_files(const std::filesystem::path& expected, const std::filesystem::path& store);
 

@@ -8,7 +8,9 @@
 // isel takes Python slices (negative indices and steps, null bounds) or an integer that
 // drops the dim; sel takes label ranges, inclusive like ds.sel(dim=slice(a, b)), or a
 // scalar that selects the nearest label and drops the dim; time labels are dates
-// resolved through the coordinate's CF units and calendar.
+// resolved through the coordinate's CF units and calendar. With "method": "nearest" (and
+// optionally "tolerance": 0.5 or "2h"), sel is xarray's ds.sel(..., method="nearest"):
+// labels outside the coordinate take its edge, and lists are lists of labels.
 //
 // xarray's own methods, with its argument names (`getattr(ds, type)(**kwargs)`; see
 // xarray_steps.hpp for the JSON and array_steps.hpp for how they apply):
@@ -27,6 +29,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -48,16 +51,32 @@ struct LabelRange {
   Label start, stop;
 };
 
+/// Labels each selecting its nearest coordinate; the dim is kept, in the list's order.
+using LabelList = std::vector<Label>;
+
 struct DimIndexer {
   std::string dim;
-  std::variant<std::int64_t, PySlice, Label, LabelRange> what;  ///< isel: int/PySlice; sel: Label/LabelRange
+  /// isel: int/PySlice; sel: Label/LabelRange, with "method": Label/LabelList
+  std::variant<std::int64_t, PySlice, Label, LabelRange, LabelList> what;
 };
 
 struct Isel {
   std::vector<DimIndexer> dims;
 };
+/// ds.sel. Without `nearest` (no "method"): a label selects the nearest coordinate inside
+/// the coordinate's range (outside it is an error), a [start, stop] a label range. With
+/// `nearest` ("method": "nearest"), as ds.sel(..., method="nearest", tolerance=...): a
+/// label outside the range takes the edge, a list is a list of labels (xarray takes no
+/// slice with a method), and a label farther than `tolerance` from every coordinate is an
+/// error naming it (xarray's KeyError).
 struct Sel {
+  Sel() = default;
+  explicit Sel(std::vector<DimIndexer> d, bool n = false, std::optional<Label> t = {})
+      : dims(std::move(d)), nearest(n), tolerance(std::move(t)) {}
   std::vector<DimIndexer> dims;
+  bool nearest = false;
+  /// In the coordinate's units; a duration string (timedelta.hpp) for a CF time coordinate.
+  std::optional<Label> tolerance;
 };
 struct ReverseAxis {
   std::string dim;

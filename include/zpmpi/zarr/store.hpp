@@ -42,7 +42,7 @@ Status create_store(const std::filesystem::path& path, const std::vector<std::st
 /// Writes `bytes` to the file `relative` below `store` (".zpmpi/owner", "t2m/0.1"):
 /// atomically, through the temporary entry `tmp` in the same directory, and opening
 /// nothing through a symbolic link: `store` itself and each directory below it are opened
-/// with O_NOFOLLOW, each relative to the one above (openat), the temporary too, and the
+/// with O_NOFOLLOW, each relative to the one above (openat: store_entry.hpp), the temporary too, and the
 /// rename replaces whatever entry `relative` is, never a link's target. (A killed run's
 /// copy is resumed: a link planted in it must not send its writes elsewhere.)
 /// Errors name the path: "S/t2m is a symbolic link where a store entry should be; ...",

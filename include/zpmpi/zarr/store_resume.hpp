@@ -40,13 +40,15 @@ inline constexpr const char* kStoreRecordName = "record.json";
 Status write_resume_record(const std::filesystem::path& copy, const boost::json::object& record);
 
 /// The record of `copy`, nullopt when it has none (a copy of an older zpmpi) or it is not
-/// a JSON object.
-std::optional<boost::json::object> read_resume_record(const std::filesystem::path& copy);
+/// a JSON object. Read without following links (store_entry.hpp): a link at the copy, its
+/// marker or the record is an error naming it, never a record (a planted link could
+/// make another job's copy look like this job's).
+Result<std::optional<boost::json::object>> read_resume_record(const std::filesystem::path& copy);
 
 /// The record of the finished store at `store` (its record.json, or the resume.json of a
 /// run killed just after its swap), nullopt when it has none (written by an older zpmpi or
-/// another tool).
-std::optional<boost::json::object> read_store_record(const std::filesystem::path& store);
+/// another tool). A link is an error, as for read_resume_record.
+Result<std::optional<boost::json::object>> read_store_record(const std::filesystem::path& store);
 
 /// One phrase per top-level key whose value differs (or is in one record only):
 /// "config.chunks (was {"time":1}, now {"time":2})", "config.new (not recorded by
@@ -69,10 +71,12 @@ struct ChunkListing {
 /// index; nullopt when the name is not a chunk key of this grid ("3.0" of a 2 x 4 grid).
 std::optional<std::uint64_t> chunk_index(std::string_view name, const model::Shape& grid);
 
-/// Lists `dir` once: removes stale temporary chunk files (".KEY.tmpN"), and marks every
-/// chunk file "i.j.k" whose index lies inside `grid` (chunks per dim; a rank-0 array has
-/// the one key "0"). A missing directory lists as empty. Errors: the directory cannot be
-/// read (named).
-Result<ChunkListing> list_chunks(const std::filesystem::path& dir, const model::Shape& grid);
+/// Lists the array directory `array` of `store` once, reached without following links
+/// (store_entry.hpp): removes stale temporary chunk files (".KEY.tmpN"), and marks every
+/// regular file "i.j.k" whose index lies inside `grid` (chunks per dim; a rank-0 array
+/// has the one key "0"). A link at a chunk key is not a chunk (the run writes the chunk,
+/// replacing the link). A missing directory lists as empty. Errors (named): the array
+/// directory, or the store, is a link; the directory cannot be read.
+Result<ChunkListing> list_chunks(const std::filesystem::path& store, const std::string& array, const model::Shape& grid);
 
 }  // namespace zpmpi::zarr

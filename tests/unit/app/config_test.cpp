@@ -20,6 +20,25 @@ void expect_error(const std::string& text, const std::string& message) {
   EXPECT_EQ(c.error().code, ExitCode::kUsage);
 }
 
+/// "method" and "tolerance" are options of sel, wherever they stand; with a method a list
+/// is a list of labels (xarray takes no slice with a method).
+TEST(Config, SelNearestMethodAndTolerance) {
+  auto c = parse(R"({"source": "a.nc", "store": "s", "preprocessors": [{"type": "sel", "tolerance": "2h",
+    "time": ["2000-01-01", "2000-01-02"], "level": 850, "method": "nearest"}]})");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_EQ(c->steps.size(), 1u);
+  const auto& sel = std::get<transform::Sel>(c->steps[0].op);
+  EXPECT_TRUE(sel.nearest);
+  EXPECT_EQ(sel.tolerance, transform::Label{std::string("2h")});
+  ASSERT_EQ(sel.dims.size(), 2u);
+  EXPECT_EQ(std::get<transform::LabelList>(sel.dims[0].what).size(), 2u);
+  EXPECT_EQ(std::get<transform::Label>(sel.dims[1].what), transform::Label{850.0});
+  auto plain = parse(R"({"source": "a.nc", "store": "s", "preprocessors": [{"type": "sel", "time": [0, 1]}]})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(std::get<transform::Sel>(plain->steps[0].op).nearest);
+  EXPECT_TRUE(std::holds_alternative<transform::LabelRange>(std::get<transform::Sel>(plain->steps[0].op).dims[0].what));
+}
+
 TEST(Config, FullJobParses) {
   auto c = parse(R"({
     "source": {"uri": "era5.nc", "engine": "netcdf"},
@@ -117,6 +136,15 @@ TEST(Config, ErrorsNameFileAndKey) {
                "job.json: preprocessors[0].time[1]: must be an integer, got \"a\"");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": [0, 1, 2]}]})",
                "job.json: preprocessors[0].time: must be a label or [start, stop], got [0,1,2]");
+  // xarray's sel(..., method="nearest", tolerance=...): only nearest, tolerance only with it.
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": 1, "method": "pad"}]})",
+               "job.json: preprocessors[0].method: must be \"nearest\" (pad and backfill are not supported), got \"pad\"");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": 1, "tolerance": 2}]})",
+               "job.json: preprocessors[0].tolerance: needs \"method\": \"nearest\"");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "time": [], "method": "nearest"}]})",
+               "job.json: preprocessors[0].time: an empty list selects nothing");
+  expect_error("{" + base + R"(, "preprocessors": [{"type": "sel", "method": "nearest"}]})",
+               "job.json: preprocessors[0]: sel names no dimension");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "roll", "dim": "x"}]})",
                "job.json: preprocessors[0]: roll needs \"shifts\"");
   expect_error("{" + base + R"(, "preprocessors": [{"type": "reverse_axis", "dim": "x", "axis": 1}]})",

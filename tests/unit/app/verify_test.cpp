@@ -110,6 +110,37 @@ TEST(ChunkVerifier, AChunkThatIsADirectoryOrALinkIsCorrupt) {
   EXPECT_EQ(compare_files(expected, store), std::vector<std::string>{"corrupt .zgroup (a directory, not a file)"});
 }
 
+// Follow-up of issue 25, item 8: verify reads nothing through a link in the store. An array
+// directory that is a link to a directory with the right .zarray and a wrong chunk was
+// read through ("differs v/0", the .zarray equal) and also called "extra v"; it is one
+// difference, the link, and neither file behind it is compared.
+TEST(Verify, ALinkedArrayDirectoryIsOneDifferenceAndNothingIsReadThroughIt) {
+  const fs::path expected = fresh("link_dir_expected"), store = fresh("link_dir_store");
+  const fs::path elsewhere = fresh("link_dir_elsewhere") / "v";
+  const codec::CodecSpec zstd{codec::CodecId::kZstd, 1, 1};
+  for (const fs::path& dir : {expected, store}) std::ofstream(dir / ".zgroup") << "{}";
+  std::ofstream(expected / "v" / ".zarray") << "A";
+  std::ofstream(elsewhere / ".zarray") << "A";
+  write(elsewhere.parent_path(), "0", bytes_of({9, 9, 9, 9}), zstd);
+  fs::remove(store / "v");
+  fs::create_directory_symlink(elsewhere, store / "v");
+  ChunkVerifier verifier(store, zstd);
+  ASSERT_TRUE(verifier.check(float_array(), "0", bytes_of({1, 2, 3, 4})).ok());
+  std::vector<std::string> problems = verifier.problems();
+  for (const auto& p : compare_files(expected, store)) problems.push_back(p);
+  for (const auto& p : extra_entries(expected, store, {{"v", {1}}})) problems.push_back(p);
+  EXPECT_EQ(problems, std::vector<std::string>{"corrupt v (a symbolic link, not a directory)"});
+}
+
+// A metadata file that is a link is a difference too, whatever it points to.
+TEST(CompareFiles, AFileThatIsALinkIsCorruptAndNotRead) {
+  const fs::path expected = fresh("link_file_expected"), store = fresh("link_file_store");
+  std::ofstream(expected / "v" / ".zarray") << "A";
+  std::ofstream(store / "same") << "A";
+  fs::create_symlink(store / "same", store / "v" / ".zarray");
+  EXPECT_EQ(compare_files(expected, store), std::vector<std::string>{"corrupt v/.zarray (a symbolic link, not a file)"});
+}
+
 // Issue 25, item 11: a store holding more than the job writes was "exactly this job's
 // output"; each extra entry is a difference.
 TEST(ExtraEntries, NamesWhatTheJobDoesNotWrite) {

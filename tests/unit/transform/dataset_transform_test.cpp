@@ -91,6 +91,69 @@ TEST(ApplyPreprocessors, NearestBreaksTiesTowardTheLargerCoordinate) {
   EXPECT_EQ(reversed->find("latitude")->map.fixed, 0u);  // ascending -30..30 after the reversal: 30
 }
 
+/// Follow-up of issue 25: with "method": "nearest", sel is xarray's: a label outside the
+/// coordinate takes its edge (pandas' get_indexer), on descending and time coordinates too;
+/// without a method the label stays refused, naming the remedy.
+TEST(ApplyPreprocessors, NearestMethodTakesTheEdgeOutsideTheRange) {
+  auto fixed = [](const std::string& dim, Label label) {
+    auto s = run({{"p[0]", Sel({{dim, label}}, true)}});
+    EXPECT_TRUE(s.ok()) << s.error().message;
+    return s.ok() ? s->find(dim)->map.fixed.value_or(99) : 99;
+  };
+  EXPECT_EQ(fixed("latitude", 100.0), 0u);   // descending 30 .. -30: 30
+  EXPECT_EQ(fixed("latitude", -100.0), 6u);  // -30
+  EXPECT_EQ(fixed("longitude", 1000.0), 7u);
+  EXPECT_EQ(fixed("longitude", -1.0), 0u);
+  EXPECT_EQ(fixed("time", std::string("1999-01-01")), 0u);
+  EXPECT_EQ(fixed("time", std::string("2001-01-01 12:00")), 9u);
+  auto refused = run({{"p[0]", Sel({{"latitude", Label{100.0}}})}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message,
+            "p[0].latitude: 100 is outside latitude (30 .. -30) (with \"method\": \"nearest\" it takes the nearest "
+            "edge, as xarray's sel)");
+}
+
+/// ds.sel(latitude=[100, 25, 24, -5, 25], method="nearest"): the dim is kept, one element
+/// per label in the list's order, repeats included, ties as for a scalar.
+TEST(ApplyPreprocessors, NearestMethodLabelListsKeepTheDim) {
+  auto s = run({{"p[0]", Sel({{"latitude", LabelList{100.0, 25.0, 24.0, -5.0, 25.0}},
+                              {"time", LabelList{std::string("2000-01-01 10:00"), std::string("1999-12-01")}}},
+                             true)}});
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_FALSE(s->find("latitude")->map.fixed);
+  EXPECT_EQ(image(*s->find("latitude")), (std::vector<std::int64_t>{0, 0, 1, 3, 0}));
+  EXPECT_EQ(image(*s->find("time")), (std::vector<std::int64_t>{2, 0}));
+  EXPECT_TRUE(s->find("latitude")->selected);
+}
+
+/// tolerance: a number in the coordinate's units, a duration for a time coordinate; a
+/// label farther than it from every coordinate is an error naming it (xarray's KeyError).
+TEST(ApplyPreprocessors, NearestMethodTolerance) {
+  auto sel = [](DimIndexer ix, Label tolerance) { return run({{"p[0]", Sel({std::move(ix)}, true, tolerance)}}); };
+  auto within = sel({"latitude", Label{13.0}}, 3.0);
+  ASSERT_TRUE(within.ok()) << within.error().message;
+  EXPECT_EQ(within->find("latitude")->map.fixed, 2u);
+  auto hours = sel({"time", Label{std::string("2000-01-01 04:00")}}, std::string("2h"));
+  ASSERT_TRUE(hours.ok()) << hours.error().message;
+  EXPECT_EQ(hours->find("time")->map.fixed, 1u);
+  auto expect = [](const Result<DimStates>& s, const std::string& message) {
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().message, message);
+    EXPECT_EQ(s.error().code, ExitCode::kUsage);
+  };
+  expect(sel({"latitude", Label{13.0}}, 2.0),
+         "p[0].latitude: no latitude within tolerance 2 of 13 (the nearest is 10; as xarray: KeyError)");
+  expect(sel({"latitude", LabelList{20.0, 100.0}}, 2.0),
+         "p[0].latitude: no latitude within tolerance 2 of 100 (the nearest is 30; as xarray: KeyError)");
+  expect(sel({"time", Label{std::string("2000-01-01 04:00")}}, std::string("1 hour")),
+         "p[0].time: no time within tolerance \"1 hour\" of \"2000-01-01 04:00\" (the nearest is 6; as xarray: KeyError)");
+  expect(sel({"time", Label{std::string("2000-01-01 04:00")}}, 2.0),
+         "p[0].time: tolerance 2 for the time coordinate time must be a duration such as \"2h\"");
+  expect(sel({"latitude", Label{13.0}}, std::string("2h")),
+         "p[0].latitude: tolerance \"2h\" must be a number for latitude (a duration is for a time coordinate)");
+  expect(sel({"latitude", Label{13.0}}, -1.0), "p[0].latitude: tolerance -1 must not be negative");
+}
+
 TEST(ApplyPreprocessors, IselSlicesRollsAndDrops) {
   auto s = run({{"p[0]", Isel{{{"time", PySlice{-4, std::nullopt, -2}}, {"latitude", std::int64_t{-1}}}}},
                 {"p[1]", Roll{"longitude", -3}}});

@@ -7,6 +7,7 @@
 
 #include "store_test_util.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_resume.hpp"
 #include "zpmpi/zarr/store_transaction.hpp"
 
 namespace zpmpi::zarr {
@@ -113,6 +114,77 @@ TEST(StoreLinks, ResumeOfACopyWithALinkedArrayDirectoryIsRefusedNamingIt) {
       << again.error().message;
   EXPECT_EQ(names_in(begin.cwd / "elsewhere"), std::vector<std::string>{"0.0"});
   EXPECT_EQ(slurp(begin.cwd / "elsewhere" / "0.0"), "foreign");
+}
+
+// Reads as well as writes: a resume record reached through a link (the record, or the
+// marker directory holding it) could make any copy look like this job's; it is never read,
+// and --resume says which link to remove.
+TEST(StoreLinks, AResumeRecordReachedThroughALinkIsNeverTrusted) {
+  const Resume begin{fresh_dir("links_record")};
+  const fs::path copy = kept_copy(begin);
+  const fs::path record = copy / kMarkerName / kResumeRecordName;
+  fs::rename(record, begin.cwd / "record.json");  // this job's own record, outside the copy
+  fs::create_symlink(begin.cwd / "record.json", record);
+  auto again = begin(true);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().message, "cannot resume store " + (begin.cwd / "s.zarr").string() + ": the record " +
+                                       record.string() + " is not read: " + record.string() +
+                                       " is a symbolic link where a store entry should be; zpmpi reads nothing in a "
+                                       "store through a link: remove the link, or run without --resume to start again");
+  // The marker directory as a link (such a copy is not even taken for zpmpi's: unmarked).
+  fs::remove(record);
+  fs::rename(begin.cwd / "record.json", record);
+  fs::rename(copy / kMarkerName, begin.cwd / "marker");
+  fs::create_directory_symlink(begin.cwd / "marker", copy / kMarkerName);
+  auto through_marker = read_resume_record(copy);
+  ASSERT_FALSE(through_marker.ok());
+  EXPECT_NE(through_marker.error().message.find(": " + (copy / kMarkerName).string() + " is a symbolic link where"),
+            std::string::npos)
+      << through_marker.error().message;
+}
+
+// A complete store whose record is a link: --resume does not take it for this job's output.
+TEST(StoreLinks, AStoreRecordThatIsALinkIsNeverTrusted) {
+  const Resume begin{fresh_dir("links_store_record")};
+  auto first = begin(false);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  spit(first->build_path() / ".zmetadata", "{}");
+  ASSERT_TRUE(first->commit().ok());
+  const fs::path record = begin.cwd / "s.zarr" / kMarkerName / kStoreRecordName;
+  ASSERT_TRUE(fs::exists(record));
+  fs::rename(record, begin.cwd / "record.json");
+  fs::create_symlink(begin.cwd / "record.json", record);
+  auto again = begin(true);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("the record " + record.string() + " is not read: " + record.string() +
+                                       " is a symbolic link where a store entry should be"),
+            std::string::npos)
+      << again.error().message;
+  auto read = read_store_record(begin.cwd / "s.zarr");
+  ASSERT_FALSE(read.ok());
+}
+
+// --resume's listing of an array directory: a link at a chunk key is no chunk (the run
+// writes it, replacing the link), and an array directory that is a link is not listed.
+TEST(StoreLinks, TheChunkListingOpensNothingThroughALink) {
+  const fs::path dir = fresh_dir("links_listing");
+  ASSERT_TRUE(create_store(dir / "s.zarr", {"t2m"}).ok());
+  ASSERT_TRUE(put(dir / "s.zarr", "t2m", "0.0", "chunk").ok());
+  spit(dir / "outside", "precious");
+  fs::create_symlink(dir / "outside", dir / "s.zarr" / "t2m" / "0.1");
+  auto listing = list_chunks(dir / "s.zarr", "t2m", {1, 2});
+  ASSERT_TRUE(listing.ok()) << listing.error().message;
+  EXPECT_EQ(listing->present, (std::vector<bool>{true, false}));
+  fs::create_directory(dir / "elsewhere");
+  spit(dir / "elsewhere" / "0.0", "foreign");
+  spit(dir / "elsewhere" / ".0.1.tmp3", "foreign");
+  fs::create_directory_symlink(dir / "elsewhere", dir / "s.zarr" / "u");
+  auto linked = list_chunks(dir / "s.zarr", "u", {1, 2});
+  ASSERT_FALSE(linked.ok());
+  EXPECT_EQ(linked.error().message, (dir / "s.zarr" / "u").string() +
+                                        " is a symbolic link where a store entry should be; zpmpi reads nothing in a "
+                                        "store through a link: remove the link");
+  EXPECT_EQ(names_in(dir / "elsewhere"), (std::vector<std::string>{".0.1.tmp3", "0.0"}));
 }
 
 }  // namespace
