@@ -28,7 +28,7 @@
 // Every rank passes the numbered points in this order; a rank leaves early only where all
 // leave alike (after [1], or after [5]/[7] with the agreed error). A transport failure at
 // any point ends every rank (Collectives::abort) with its code. Rank 0 prints an error once;
-// every rank returns the same exit code.
+// every rank returns the same exit code (verify's verdict on differences: rank 0's alone).
 #pragma once
 
 #include <functional>
