@@ -2,9 +2,9 @@
 // mpirun; this layer moves strings, statuses and numbers between ranks.
 //
 // Failure agreement: every rank calls agree() with its own status at the same points of
-// the run (after planning, after writing chunks, after metadata); every rank gets back the
-// same answer, the error of the lowest failing rank if any, so all ranks stop together
-// and rank 0 prints the cause once. No rank ever waits on a rank that gave up.
+// the run (after writing chunks, after metadata: the collective points listed in
+// app/job_phases.hpp); every rank gets back the same answer, the error of the lowest
+// failing rank if any, so all ranks stop together and rank 0 prints the cause once. No rank ever waits on a rank that gave up.
 //
 // MPI failures: every MPI call's return code is checked (errors return, MPI_ERRORS_RETURN,
 // instead of aborting without a word). A failed call becomes an Error naming the call and

@@ -90,6 +90,25 @@ TEST_F(JobTest, TwoRanksWriteTheStoreThenVerifyFindsItExact) {
   EXPECT_EQ(run(world, verify), (std::vector<int>{1, 0}));  // "missing v/3.0": rank 0 gives the verdict
 }
 
+TEST_F(JobTest, ThePhasesRunOneByOneAndOnlyTheCommitPutsTheStoreInPlace) {
+  FakeWorld world(1);
+  const CliOptions cli = job();
+  world.run([&](FakeSession& session) {
+    Job job(session, cli);
+    job.prepare();
+    EXPECT_EQ(job.agree_on_plan(), std::nullopt);
+    job.work();
+    job.agree_on_outcome();
+    EXPECT_TRUE(job.status().ok());
+    EXPECT_FALSE(fs::exists(store()));  // every chunk is written, in the copy beside it
+    EXPECT_EQ(copies(), 1);
+    EXPECT_EQ(job.commit(), 0);
+    EXPECT_TRUE(fs::exists(store() / ".zmetadata"));
+    EXPECT_EQ(copies(), 0);
+    return 0;
+  });
+}
+
 TEST_F(JobTest, EveryRankPassesTheCollectivePointsInTheDocumentedOrder) {
   FakeWorld world(3);
   ASSERT_EQ(run(world, job()), (std::vector<int>{0, 0, 0}));
