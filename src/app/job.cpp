@@ -68,6 +68,68 @@ std::vector<zarr::ArrayMeta> JobArrays::metadata() const {
   return out;
 }
 
+namespace {
+
+/// The "coordinates" attribute of the root, as xarray writes it (empty: none).
+std::string global_coordinates(JobArrays& job, const model::Dataset& dataset) {
+  std::vector<transform::CoordinatesView> views;
+  for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
+  for (auto& t : job.text_arrays) views.push_back({t.name, t.dims, t.is_coordinate, t.attributes});
+  for (auto& c : job.coarse_arrays) views.push_back({c.array.name, c.array.dims, true, c.array.attributes});
+  return transform::encode_coordinates(views, dataset);
+}
+
+/// Every dim named in "chunks" is one of the source's, or one expand_dims added.
+Status check_chunk_dims(const Config& config, const model::Dataset& dataset, const JobArrays& job) {
+  for (const auto& [dim, size] : config.chunks.sizes) {
+    const bool added = std::any_of(job.arrays.begin(), job.arrays.end(), [&](const transform::OutputArray& a) {
+      return std::find(a.dims.begin(), a.dims.end(), dim) != a.dims.end();
+    });
+    if (!dataset.find_dim(dim) && !added) {
+      std::string dims;
+      for (const auto& d : dataset.dims) dims += (dims.empty() ? "" : ", ") + d.name;
+      return usage_error("chunks." + dim + ": '" + dim + "' is not a dimension of " + dataset.uri +
+                         " (dims: " + dims + ")");
+    }
+  }
+  return {};
+}
+
+/// The output chunks of every array: text arrays one chunk, a tiled data array one tile per
+/// chunk (a tiled coordinate one chunk), a dimension coordinate one chunk, the rest as
+/// "chunks" says.
+Status choose_chunks(const Config& config, JobArrays& job) {
+  for (auto& t : job.text_arrays) t.chunks = plan::choose_output_chunks(t, {}, true);
+  for (auto& a : job.arrays) {
+    if (a.map.tile) {
+      for (const auto& dim : a.source.dims)
+        if (config.chunks.sizes.count(dim) && !a.is_coordinate)
+          return usage_error("chunks." + dim + ": a tiled array is written one tile per chunk; leave " + dim +
+                             " out of \"chunks\"");
+      a.chunks = plan::choose_output_chunks(a, {}, a.is_coordinate);
+      continue;
+    }
+    const bool dimension_coordinate = a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name;
+    a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);
+  }
+  return {};
+}
+
+/// The root's attributes: the source's (unless drop_attrs dropped them all), the steps'
+/// assignments, "coordinates", cache_label, then add_attrs.
+boost::json::object group_attrs(const Config& config, const model::Dataset& dataset,
+                                const transform::GroupAttrChanges& changes, const std::string& coordinates) {
+  boost::json::object attrs;
+  if (!changes.drop_all) attrs = zarr::attrs_json(dataset.attributes);
+  for (const auto& [k, v] : changes.assigned) attrs[k] = v;
+  if (!coordinates.empty()) attrs["coordinates"] = coordinates;
+  if (config.cache_label) attrs["cache_label"] = *config.cache_label;
+  for (const auto& [k, v] : config.add_attrs) attrs[k] = v;
+  return attrs;
+}
+
+}  // namespace
+
 Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
                                    const std::map<std::string, std::vector<double>>& coords) {
   JobArrays job;
@@ -88,47 +150,13 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   ZPMPI_ASSIGN_OR_RETURN(job.coarse_arrays, transform::apply_tiling(job.arrays, job.text_arrays, states));
   for (auto& c : given) job.coarse_arrays.push_back(std::move(c));  // expand_dims' coordinates
   ZPMPI_RETURN_IF_ERROR(check_names(job, dataset));
-  std::vector<transform::CoordinatesView> views;
-  for (auto& a : job.arrays) views.push_back({a.name, a.dims, a.is_coordinate, a.attributes});
-  for (auto& t : job.text_arrays) views.push_back({t.name, t.dims, t.is_coordinate, t.attributes});
-  for (auto& c : job.coarse_arrays) views.push_back({c.array.name, c.array.dims, true, c.array.attributes});
-  const std::string global_coordinates = transform::encode_coordinates(views, dataset);
+  const std::string coordinates = global_coordinates(job, dataset);
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
   job.recommendations = transform::recommendations(job.arrays, states);
   for (auto& r : transform::tiling_recommendations(job.arrays, states)) job.recommendations.push_back(std::move(r));
-
-  for (const auto& [dim, size] : config.chunks.sizes) {
-    const bool added = std::any_of(job.arrays.begin(), job.arrays.end(), [&](const transform::OutputArray& a) {
-      return std::find(a.dims.begin(), a.dims.end(), dim) != a.dims.end();
-    });  // a dim expand_dims added
-    if (!dataset.find_dim(dim) && !added) {
-      std::string dims;
-      for (const auto& d : dataset.dims) dims += (dims.empty() ? "" : ", ") + d.name;
-      return usage_error("chunks." + dim + ": '" + dim + "' is not a dimension of " + dataset.uri +
-                         " (dims: " + dims + ")");
-    }
-  }
-
-  for (auto& t : job.text_arrays) t.chunks = plan::choose_output_chunks(t, {}, true);  // one chunk
-  for (auto& a : job.arrays) {
-    if (a.map.tile) {
-      // One tile per chunk file for data; a tiled coordinate is small and read whole.
-      for (const auto& dim : a.source.dims)
-        if (config.chunks.sizes.count(dim) && !a.is_coordinate)
-          return usage_error("chunks." + dim + ": a tiled array is written one tile per chunk; leave " + dim +
-                             " out of \"chunks\"");
-      a.chunks = plan::choose_output_chunks(a, {}, a.is_coordinate);
-      continue;
-    }
-    const bool dimension_coordinate = a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name;
-    a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);
-  }
-
-  if (!attr_changes.drop_all) job.group_attrs = zarr::attrs_json(dataset.attributes);
-  for (const auto& [k, v] : attr_changes.assigned) job.group_attrs[k] = v;
-  if (!global_coordinates.empty()) job.group_attrs["coordinates"] = global_coordinates;
-  if (config.cache_label) job.group_attrs["cache_label"] = *config.cache_label;
-  for (const auto& [k, v] : config.add_attrs) job.group_attrs[k] = v;
+  ZPMPI_RETURN_IF_ERROR(check_chunk_dims(config, dataset, job));
+  ZPMPI_RETURN_IF_ERROR(choose_chunks(config, job));
+  job.group_attrs = group_attrs(config, dataset, attr_changes, coordinates);
   return job;
 }
 

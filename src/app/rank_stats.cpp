@@ -5,7 +5,7 @@
 
 namespace zpmpi::app {
 
-Result<exec::Stats> combine_over_ranks(const mpi::Session& session, const exec::Stats& local) {
+Result<exec::Stats> combine_over_ranks(const mpi::Collectives& session, const exec::Stats& local) {
   exec::Stats totals = local;
   std::vector<mpi::ReduceField> list;
   exec::fields(totals, [&](const char*, auto& field, exec::Combine how) {
@@ -15,7 +15,7 @@ Result<exec::Stats> combine_over_ranks(const mpi::Session& session, const exec::
   return totals;
 }
 
-Result<std::vector<exec::Stats>> gather_per_rank(const mpi::Session& session, const exec::Stats& local, int root) {
+Result<std::vector<exec::Stats>> gather_per_rank(const mpi::Collectives& session, const exec::Stats& local, int root) {
   // The integer fields and the double fields, each in the list's order.
   std::vector<std::uint64_t> ints;
   std::vector<double> reals;

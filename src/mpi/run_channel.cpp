@@ -103,3 +103,12 @@ Result<Totals> RunChannel::finish(const RankState& mine) {
 }
 
 }  // namespace zpmpi::mpi
+
+namespace zpmpi::mpi {
+
+Result<std::unique_ptr<Channel>> Session::open_channel() const {
+  ZPMPI_ASSIGN_OR_RETURN(RunChannel channel, RunChannel::open(*this));
+  return std::unique_ptr<Channel>(std::make_unique<RunChannel>(std::move(channel)));
+}
+
+}  // namespace zpmpi::mpi

@@ -2,9 +2,9 @@
 // mpirun; this layer moves strings, statuses and numbers between ranks.
 //
 // Failure agreement: every rank calls agree() with its own status at the same points of
-// the run (after planning, after writing chunks, after metadata); every rank gets back the
-// same answer, the error of the lowest failing rank if any, so all ranks stop together
-// and rank 0 prints the cause once. No rank ever waits on a rank that gave up.
+// the run (after writing chunks, after metadata: the collective points listed in
+// app/job_phases.hpp); every rank gets back the same answer, the error of the lowest
+// failing rank if any, so all ranks stop together and rank 0 prints the cause once. No rank ever waits on a rank that gave up.
 //
 // MPI failures: every MPI call's return code is checked (errors return, MPI_ERRORS_RETURN,
 // instead of aborting without a word). A failed call becomes an Error naming the call and
@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/mpi/collectives.hpp"
 
 namespace zpmpi::mpi {
 
@@ -50,18 +51,9 @@ Status check_thread_level(ThreadLevel provided);
 /// "error code N" when MPI gave no text).
 std::string mpi_failure_text(std::string_view operation, int code, std::string_view mpi_text);
 
-/// How a value of a reduction combines over ranks.
-enum class Op { kSum, kMax };
-
-/// One value of a reduction: where it lives (replaced in place by the result) and how it
-/// combines. Built from a field list (see exec::fields(Stats&)): the MPI layer knows no struct.
-struct ReduceField {
-  std::variant<std::uint64_t*, double*> value;
-  Op op = Op::kSum;
-};
-
-/// MPI_Init_thread on construction, MPI_Finalize on destruction (once per process).
-class Session {
+/// MPI_Init_thread on construction, MPI_Finalize on destruction (once per process). The
+/// job drives it through Collectives (collectives.hpp), which tests fake.
+class Session : public Collectives {
  public:
   /// Never throws: a failure to start is reported by status().
   Session(int* argc, char*** argv);
@@ -76,35 +68,38 @@ class Session {
   /// rank sees alike (the thread level), where returning is clean.
   bool must_abort() const { return must_abort_; }
 
-  int rank() const { return rank_; }
-  int size() const { return size_; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
 
   /// Sends `value` from `root` to every rank (in place on the others).
-  Status broadcast(std::string& value, int root = 0) const;
+  Status broadcast(std::string& value, int root = 0) const override;
   /// Broadcasts a Result<std::string> computed on `root`: all ranks get the value or the
   /// error. The outer Result fails only when MPI did.
-  Result<Result<std::string>> broadcast(const Result<std::string>& value, int root = 0) const;
+  Result<Result<std::string>> broadcast(const Result<std::string>& value, int root = 0) const override;
   /// The collective status: ok if every rank is ok, else the lowest failing rank's error
   /// (its message, prefixed "rank N: " when N != 0, and its exit code). The outer Result
   /// fails only when MPI did.
-  Result<Status> agree(const Status& local) const;
+  Result<Status> agree(const Status& local) const override;
   /// Combines every field over all ranks in place (every rank gets the result): sums and
   /// maxima of uint64 and double values, one MPI_Allreduce per kind present. Every rank
   /// must pass the same list (same kinds and ops in the same order).
-  Status reduce(std::span<const ReduceField> fields) const;
+  Status reduce(std::span<const ReduceField> fields) const override;
   /// Every rank's `values` (the same count on each), concatenated in rank order on `root`;
   /// empty on the other ranks.
-  Result<std::vector<std::uint64_t>> gather(std::span<const std::uint64_t> values, int root = 0) const;
-  Result<std::vector<double>> gather(std::span<const double> values, int root = 0) const;
+  Result<std::vector<std::uint64_t>> gather(std::span<const std::uint64_t> values, int root = 0) const override;
+  Result<std::vector<double>> gather(std::span<const double> values, int root = 0) const override;
   /// Collective: every rank's `value`, in rank order, at `root` (empty elsewhere).
-  Result<std::vector<std::string>> gather(const std::string& value, int root = 0) const;
+  Result<std::vector<std::string>> gather(const std::string& value, int root = 0) const override;
+
+  /// A new run channel (run_channel.hpp) on this session.
+  Result<std::unique_ptr<Channel>> open_channel() const override;
 
   /// A name for where this process runs (MPI_Get_processor_name), for logs.
   Result<std::string> processor_name() const;
 
   /// Ends every rank of the job with `code` (MPI_Abort): the last resort after an MPI
   /// failure, when the ranks can no longer agree. Does not return.
-  [[noreturn]] void abort(int code) const;
+  [[noreturn]] void abort(int code) const override;
 
  private:
   Status status_;

@@ -34,32 +34,8 @@
 
 namespace zpmpi::mpi {
 
-/// What one rank reports in a round.
-struct RankState {
-  bool failed = false;       ///< this rank has stopped with an error
-  bool interrupted = false;  ///< this rank has stopped on a signal (resumable)
-  bool done = false;         ///< this rank has no more work (set with failed/interrupted too)
-  std::uint64_t chunks = 0;  ///< chunk files written so far (progress)
-  std::uint64_t bytes = 0;   ///< chunk bytes written so far (progress)
-};
-
-/// The sums of one completed round over all ranks.
-struct Totals {
-  std::uint64_t failed = 0;       ///< ranks that failed
-  std::uint64_t interrupted = 0;  ///< ranks interrupted by a signal
-  std::uint64_t done = 0;         ///< ranks with no more work
-  std::uint64_t chunks = 0;       ///< chunk files written, all ranks
-  std::uint64_t bytes = 0;        ///< chunk bytes written, all ranks
-  std::uint64_t rounds = 0;       ///< rounds completed so far (0: no totals yet)
-  int ranks = 1;
-
-  /// Some rank failed or was interrupted: every rank should stop taking work.
-  bool stop() const { return failed > 0 || interrupted > 0; }
-  /// The last round: stop(), or every rank is done.
-  bool final() const { return stop() || done == static_cast<std::uint64_t>(ranks); }
-};
-
-class RunChannel {
+/// RankState and Totals: collectives.hpp.
+class RunChannel : public Channel {
  public:
   /// Collective (every rank, same point): duplicates MPI_COMM_WORLD for the channel.
   /// `min_interval`: the least time between the starts of two rounds on this rank.
@@ -68,16 +44,16 @@ class RunChannel {
 
   RunChannel(RunChannel&&) noexcept;
   RunChannel& operator=(RunChannel&&) noexcept;
-  ~RunChannel();  ///< frees the communicator (the rounds must have reached a final one)
+  ~RunChannel() override;  ///< frees the communicator (the rounds must have reached a final one)
 
   /// Non-blocking: tests the round in flight; starts the next one with `mine` when the
   /// last has completed (and was not final) and min_interval has passed. Returns the
   /// totals of the last completed round (rounds == 0 before the first completes).
-  Result<Totals> poll(const RankState& mine);
+  Result<Totals> poll(const RankState& mine) override;
 
   /// Blocks (testing with short sleeps) until a final round has completed, contributing
   /// `mine` (done must be set) to each new round. Returns the final totals.
-  Result<Totals> finish(const RankState& mine);
+  Result<Totals> finish(const RankState& mine) override;
 
   /// The totals of the last completed round.
   const Totals& totals() const { return totals_; }

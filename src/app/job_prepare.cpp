@@ -1,0 +1,227 @@
+// The prepare phase (app/job_phases.hpp): rank 0 alone, from the job file to the message
+// every rank receives at the plan's collective point.
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "job_state.hpp"
+#include "zpmpi/app/cpu_affinity.hpp"
+#include "zpmpi/app/log.hpp"
+#include "zpmpi/app/plan_report.hpp"
+#include "zpmpi/app/resume_record.hpp"
+#include "zpmpi/exec/stop_signals.hpp"
+#include "zpmpi/model/bytes.hpp"
+#include "zpmpi/plan/chunk_warnings.hpp"
+#include "zpmpi/zarr/side_file.hpp"
+#include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
+#include "zpmpi/zarr/store_resume.hpp"
+
+namespace zpmpi::app {
+
+model::Shape chunk_grid(const model::ArrayLayout& a) {
+  model::Shape grid(a.shape.size());
+  for (std::size_t d = 0; d < grid.size(); ++d) grid[d] = a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
+  return grid;
+}
+
+/// Per array, its bit count (8 bytes) and the bits (LSB first). Empty: nothing is present.
+std::string encode_present(const std::vector<std::vector<bool>>& arrays) {
+  std::string wire;
+  for (const auto& bits : arrays) {
+    const std::uint64_t n = bits.size();
+    wire.append(reinterpret_cast<const char*>(&n), sizeof n);
+    std::string bytes((n + 7) / 8, '\0');
+    for (std::uint64_t i = 0; i < n; ++i)
+      if (bits[i]) bytes[i / 8] = static_cast<char>(bytes[i / 8] | (1 << (i % 8)));
+    wire += bytes;
+  }
+  return wire;
+}
+
+std::vector<std::vector<bool>> decode_present(const std::string& wire) {
+  std::vector<std::vector<bool>> arrays;
+  for (std::size_t at = 0; at + sizeof(std::uint64_t) <= wire.size();) {
+    std::uint64_t n = 0;
+    std::memcpy(&n, wire.data() + at, sizeof n);
+    at += sizeof n;
+    std::vector<bool> bits(n);
+    for (std::uint64_t i = 0; i < n && at + i / 8 < wire.size(); ++i) bits[i] = (wire[at + i / 8] >> (i % 8)) & 1;
+    at += (n + 7) / 8;
+    arrays.push_back(std::move(bits));
+  }
+  return arrays;
+}
+
+namespace {
+
+/// --resume, rank 0: one listing of each array directory of the adopted copy (stale
+/// temporary files are removed on the way); logs what was found.
+Result<std::string> list_present(const plan::RegionPlan& plan, const std::filesystem::path& copy) {
+  std::vector<std::vector<bool>> arrays;
+  std::uint64_t found = 0, total = 0, temps = 0;
+  for (const auto& a : plan.arrays) {
+    ZPMPI_ASSIGN_OR_RETURN(zarr::ChunkListing listing, zarr::list_chunks(copy, a.layout.name, chunk_grid(a.layout)));
+    found += listing.count;
+    total += listing.present.size();
+    temps += listing.removed_temps;
+    arrays.push_back(std::move(listing.present));
+  }
+  log::info("resuming " + copy.string() + ": " + std::to_string(found) + " of " + std::to_string(total) +
+            " chunks are complete and kept" +
+            (temps ? ", " + std::to_string(temps) + " stale temporary files removed" : std::string()));
+  return encode_present(arrays);
+}
+
+/// What the store must never hold: the source's local files and the job file.
+std::vector<zarr::ProtectedPath> protected_paths(const source::SourceSpec& source, const std::string& job_file) {
+  std::vector<zarr::ProtectedPath> paths;
+  for (const std::string& uri : source.uris)
+    if (uri.find("://") == std::string::npos) paths.push_back({"the source", uri});
+  paths.push_back({"the job file", job_file});
+  return paths;
+}
+
+void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
+  for (std::size_t i = 0; i < p.arrays.size(); ++i) {
+    const auto& a = p.arrays[i].layout;
+    log::info("array " + a.name + ": " + std::string(model::dtype_name(a.dtype)) + " " +
+              model::to_string(a.shape) + ", chunks " + model::to_string(a.chunks) +
+              " (source chunks " + model::to_string(a.source.chunks) + "), batch of " +
+              model::to_string(p.arrays[i].batch_chunks) + " chunks" +
+              (job.arrays[i].is_coordinate ? ", coordinate" : ""));
+  }
+  log::info("plan: " + std::to_string(p.regions.size()) + " regions over " +
+            std::to_string(p.options.num_jobs) + " jobs on " + std::to_string(p.options.num_ranks) +
+            " ranks, " + model::format_bytes(p.total_bytes) + " to write, at most " +
+            model::format_bytes(p.max_batch_footprint) + " of buffers per rank (memory_limit " +
+            model::format_bytes(p.options.memory_limit) + ")");
+}
+
+/// The job file read, the --stats path judged, the source opened and described.
+Status open_source(const CliOptions& cli, Rank0State& state) {
+  ZPMPI_ASSIGN_OR_RETURN(state.config, load_config(cli.config_path));
+  ZPMPI_RETURN_IF_ERROR(apply_cli(cli, state.config));
+  const Config& config = state.config;
+  log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
+
+  ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
+  if (!config.stats.empty()) {  // before anything runs: writing it replaces what is there
+    state.stats_file = Rank0State::StatsFile::kRefused;
+    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.stats ? "--stats" : config.path + ": stats", config.stats,
+                                                config.store, protected_paths(state.source_spec, config.path)));
+  }
+  state.stats_file = Rank0State::StatsFile::kAccepted;
+  ZPMPI_ASSIGN_OR_RETURN(state.source, source::open_source(state.source_spec));
+  ZPMPI_ASSIGN_OR_RETURN(state.inputs, source::identify_inputs(state.source->input_files()));
+  const model::Dataset& dataset = state.source->dataset();
+  for (const auto& s : dataset.skipped) log::warn("skipping " + s);
+  for (const auto& s : dataset.decoders) log::info("source: " + s);
+  for (const auto& w : dataset.warnings) log::warn("source: " + w);
+  for (const auto& w : state.source_spec.warnings) log::warn(w);
+  log::info("source " + dataset.uri + ": " + std::to_string(dataset.variables.size()) +
+            " variables, " + std::to_string(dataset.dims.size()) + " dims");
+  return {};
+}
+
+/// Planning and its report grow with the grid: a stop signal ends them (see make_plan).
+Status stop_planning() {
+  if (const int sig = exec::stop_signal())
+    return Error{"interrupted by " + exec::signal_name(sig) + " while planning", ExitCode::kInterrupted};
+  return {};
+}
+
+/// The output arrays chosen and the plan made for `num_ranks` (plan --ranks N: N).
+Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0State& state) {
+  const Config& config = state.config;
+  std::map<std::string, std::vector<double>> coords;
+  if (!config.steps.empty()) {
+    ZPMPI_ASSIGN_OR_RETURN(coords, read_coordinates(*state.source));
+  }
+  auto job = build_job_arrays(config, state.source->dataset(), coords);
+  if (!job.ok()) return job.error().with_context(config.path);
+  state.job = std::move(job).value();
+  if (config.recommendations != "ignore" || cli.plan_only)
+    for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
+
+  plan::PlanOptions options;
+  options.num_ranks = cli.plan_ranks.value_or(num_ranks);
+  options.num_jobs = config.num_jobs.value_or(options.num_ranks);
+  options.memory_limit = config.memory_limit;
+  options.workers = config.workers;
+  options.max_chunks = config.max_chunks;
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options, stop_planning));
+  for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
+  return plan;
+}
+
+/// "recommendations": "halt" with recommendations given: the job stops before writing.
+Status check_halt(const Rank0State& state) {
+  if (state.job.recommendations.empty() || state.config.recommendations != "halt") return {};
+  return Error{state.config.path + ": the selection or tiling is not aligned to the source chunks (" +
+                   std::to_string(state.job.recommendations.size()) +
+                   " recommendation(s) above); use the aligned bounds or tile sizes, or set \"recommendations\": "
+                   "\"warn\" to write anyway",
+               ExitCode::kHalted};
+}
+
+/// zpmpi verify: the store as it is (no lock, no copy, nothing written to it).
+Result<std::string> verify_message(const Rank0State& state, plan::RegionPlan plan) {
+  const Config& config = state.config;
+  std::error_code ec;
+  const auto st = std::filesystem::symlink_status(config.store, ec);
+  if (!std::filesystem::exists(st)) return runtime_error("verify: no store at " + config.store);
+  if (std::filesystem::is_symlink(st))  // zpmpi never writes a store that is a link: not its output
+    return runtime_error("verify: " + zarr::link_in_store_message(config.store, "read") +
+                         ", or verify the store it points to");
+  return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level, false,
+                                       std::move(plan)});
+}
+
+/// The store's copy opened under its lock (ranks write into it; commit() swaps it in).
+Result<std::string> open_store_copy(Rank0State& state, plan::RegionPlan plan) {
+  const Config& config = state.config;
+  std::vector<std::string> names;
+  for (const auto& a : state.job.arrays) names.push_back(a.name);
+  zarr::StoreRequest request{config.store, config.overwrite, names, protected_paths(state.source_spec, config.path),
+                             {}, [](const std::string& m) { log::warn(m); }};
+  ZPMPI_ASSIGN_OR_RETURN(request.resume_record,
+                         resume_record(config.path, state.inputs, state.job.group_attrs, state.job.metadata(),
+                                       codec::compressor_json(config.compressor)));
+  request.resume = config.resume;
+  ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
+  state.store.emplace(std::move(store));
+  if (state.store->complete()) {
+    log::info("nothing to resume: " + config.store + " is complete and no interrupted run of it is left" +
+              " (zpmpi verify --config " + zarr::shell_quote(config.path) + " checks it against this job)");
+    return std::string();  // every rank: nothing to do
+  }
+  if (state.store->resumed()) {
+    ZPMPI_ASSIGN_OR_RETURN(state.present, list_present(plan, state.store->build_path()));
+  } else if (config.resume) {
+    log::info("no interrupted run of " + config.store + " to resume: writing it from the start");
+  }
+  return encode_job_message(JobMessage{state.source_spec, state.store->build_path().string(), config.compressor,
+                                       config.log_level, config.fsync, std::move(plan)});
+}
+
+}  // namespace
+
+Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0State& state) {
+  ZPMPI_RETURN_IF_ERROR(open_source(cli, state));
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan_job(cli, num_ranks, state));
+  if (cli.plan_only) {  // the report only, nothing written
+    ZPMPI_ASSIGN_OR_RETURN(const std::string report, plan_report_output(state.config, state.source->dataset(),
+                                                                        state.job, plan, cli.plan_json, stop_planning));
+    std::cout << report << std::flush;
+    return std::string();
+  }
+  describe_plan(plan, state.job);
+  if (auto w = workers_cpu_warning(state.config.workers, cpus_of_this_process())) log::warn(*w);
+  ZPMPI_RETURN_IF_ERROR(check_halt(state));
+  if (cli.verify) return verify_message(state, std::move(plan));
+  return open_store_copy(state, std::move(plan));
+}
+
+}  // namespace zpmpi::app

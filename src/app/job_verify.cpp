@@ -1,0 +1,89 @@
+// zpmpi verify's end of the Job (app/job_phases.hpp): after every rank compared its chunks,
+// rank 0 compares the metadata and the one-chunk arrays, and every rank's findings are
+// reported by key. Exit 0 only when nothing differs; nothing is ever written to the store.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include <unistd.h>
+
+#include "job_state.hpp"
+#include "zpmpi/app/log.hpp"
+#include "zpmpi/app/resume_record.hpp"
+#include "zpmpi/exec/text_arrays.hpp"
+#include "zpmpi/exec/tile_index_arrays.hpp"
+#include "zpmpi/zarr/store.hpp"
+
+namespace zpmpi::app {
+namespace {
+
+/// The job's metadata and one-chunk arrays, written into `scratch`, compared with `store`.
+Status compare_with_scratch(const Rank0State& state, const plan::RegionPlan& plan,
+                            const std::filesystem::path& scratch, std::string& problems) {
+  const std::filesystem::path store = state.config.store;
+  std::vector<std::string> names;
+  for (const auto& a : state.job.arrays) names.push_back(a.name);
+  ZPMPI_RETURN_IF_ERROR(zarr::create_store(scratch, names));
+  const codec::CodecSpec& codec = state.config.compressor;
+  ZPMPI_RETURN_IF_ERROR(exec::write_text_arrays(state.job.text_arrays, *state.source, scratch, codec, 0));
+  ZPMPI_RETURN_IF_ERROR(exec::write_coarse_index_arrays(state.job.coarse_arrays, scratch, codec, 0));
+  ZPMPI_RETURN_IF_ERROR(
+      zarr::write_metadata(scratch, state.job.group_attrs, state.job.metadata(), codec::compressor_json(codec)));
+  for (const std::string& p : compare_files(scratch, store)) problems += p + "\n";
+  std::map<std::string, model::Shape> grids;
+  for (const auto& a : plan.arrays) grids[a.layout.name] = chunk_grid(a.layout);
+  for (const std::string& p : extra_entries(scratch, store, grids)) problems += p + "\n";
+  if (const Status same = check_inputs_unchanged(state.inputs); !same.ok())
+    return runtime_error(same.error().message + ": the comparison is void; run verify again");
+  return {};
+}
+
+}  // namespace
+
+/// Rank 0, in a directory of its own (mkdtemp), so that nothing already in the temporary
+/// directory (a name another process chose, a planted link) is ever removed.
+Status Job::compare_metadata(std::string& problems) {
+  std::string made = (std::filesystem::temp_directory_path() / "zpmpi-verify-XXXXXX").string();
+  const bool have_dir = ::mkdtemp(made.data()) != nullptr;
+  const Status compared = guarded([&]() -> Status {
+    if (!have_dir) return runtime_error(made + ": cannot create a temporary directory: " + std::strerror(errno));
+    return compare_with_scratch(s_->rank0, s_->message->plan, std::filesystem::path(made) / "store", problems);
+  });
+  std::error_code ec;
+  if (have_dir) std::filesystem::remove_all(made, ec);
+  return compared;
+}
+
+int Job::verify_outcome() {
+  State& s = *s_;
+  std::string mine;
+  for (const std::string& p : s.verifier->problems()) mine += p + "\n";
+  const Status local = s.rank == 0 ? compare_metadata(mine) : Status{};
+  const Status agreed = point_verify(local);
+  const std::vector<std::string> all = point_problems(mine);
+  if (!agreed.ok()) {
+    if (s.rank == 0) log::error(agreed.error().message);
+    return static_cast<int>(agreed.error().code);
+  }
+  if (s.rank != 0) return 0;
+  std::vector<std::string> problems;
+  for (const std::string& text : all)
+    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+      problems.push_back(text.substr(at, nl - at));
+  std::sort(problems.begin(), problems.end());
+  for (const std::string& p : problems) std::cout << "zpmpi: verify: " << p << "\n";
+  std::cout << std::flush;
+  const std::string& store = s.rank0.config.store;
+  if (problems.empty()) {
+    log::info("verify: " + store + " is exactly this job's output (" + std::to_string(s.report.totals->chunks) +
+              " chunks compared, and its metadata)");
+    return 0;
+  }
+  log::error("verify: " + store + " is not this job's output: " + std::to_string(problems.size()) +
+             " problem(s) listed above, first: " + problems.front());
+  return static_cast<int>(ExitCode::kRuntime);
+}
+
+}  // namespace zpmpi::app
