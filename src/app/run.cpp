@@ -160,7 +160,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
   if (!config.stats.empty()) {  // before anything runs: writing it replaces what is there
     state.stats_file = Rank0State::StatsFile::kRefused;
-    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.stats ? "--stats" : config.path + ": stats", config.stats,
+    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.flag_given("stats") ? "--stats" : config.path + ": stats", config.stats,
                                                 config.store, protected_paths(state.source_spec, config.path)));
   }
   state.stats_file = Rank0State::StatsFile::kAccepted;
@@ -181,7 +181,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   auto job = build_job_arrays(config, dataset, coords);
   if (!job.ok()) return job.error().with_context(config.path);
   state.job = std::move(job).value();
-  if (config.recommendations != "ignore" || cli.plan_only)
+  if (config.recommendations != Recommendations::kIgnore || cli.plan_only)
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
   plan::PlanOptions options;
@@ -206,7 +206,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   }
   describe_plan(plan, state.job);
   if (auto w = workers_cpu_warning(config.workers, cpus_of_this_process())) log::warn(*w);
-  if (!state.job.recommendations.empty() && config.recommendations == "halt")
+  if (!state.job.recommendations.empty() && config.recommendations == Recommendations::kHalt)
     return Error{config.path + ": the selection or tiling is not aligned to the source chunks (" +
                      std::to_string(state.job.recommendations.size()) +
                      " recommendation(s) above); use the aligned bounds or tile sizes, or set \"recommendations\": "
@@ -451,7 +451,7 @@ int run(int argc, char** argv) {
     report.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   };
   auto write_report = [&](const Status& outcome) -> Status {
-    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    const std::string path = stats_file(*cli, state.config);
     using StatsFile = Rank0State::StatsFile;
     if (rank != 0 || path.empty() || state.stats_file == StatsFile::kRefused) return {};
     std::error_code ec;
@@ -654,7 +654,7 @@ int run(int argc, char** argv) {
     // The figures of the store's stats.json (filled in before its .zmetadata), quoted alike.
     log::info("slowest rank per stage: " + stage_times(*report.totals, workers) + " per rank");
     log::info(summary(*report.totals, report.arrays, report.seconds) + " -> " + state.config.store);
-    const std::string path = cli->stats ? *cli->stats : state.config.stats;
+    const std::string path = stats_file(*cli, state.config);
     if (!path.empty()) reported = write_summary(path, report);
     if (!reported.ok())
       reported = Error{reported.error().message + " (the store " + state.config.store + " is complete)",
