@@ -89,18 +89,20 @@ Status parse_source(const json::value& v, Config& config) {
       if (k == "uri") {
         ZPMPI_RETURN_IF_ERROR(parse_uris(value, key, spec.uris));
       } else if (k == "engine") {
-        ZPMPI_ASSIGN_OR_RETURN(spec.engine, get_string(value, key));
-        if (spec.engine != "netcdf" && spec.engine != "kerchunk")
-          return key_error(key, "engine '" + spec.engine + "' is not supported (supported: netcdf, kerchunk)");
+        ZPMPI_ASSIGN_OR_RETURN(const std::string name, get_string(value, key));
+        const auto engine = source::engine_from_name(name);
+        if (!engine) return key_error(key, "engine '" + name + "' is not supported (supported: netcdf, kerchunk)");
+        spec.engine = *engine;
         engine_given = true;
       } else if (k == "group") {
         ZPMPI_ASSIGN_OR_RETURN(spec.group, get_string(value, key));
       } else if (k == "concat_dim") {
         ZPMPI_ASSIGN_OR_RETURN(spec.concat_dim, get_string(value, key));
       } else if (k == "decoder") {
-        ZPMPI_ASSIGN_OR_RETURN(spec.decoder, get_string(value, key));
-        if (spec.decoder != "zpmpi" && spec.decoder != "netcdf-c")
-          return key_error(key, "decoder '" + spec.decoder + "' is not supported (supported: zpmpi, netcdf-c)");
+        ZPMPI_ASSIGN_OR_RETURN(const std::string name, get_string(value, key));
+        const auto decoder = source::decoder_from_name(name);
+        if (!decoder) return key_error(key, "decoder '" + name + "' is not supported (supported: zpmpi, netcdf-c)");
+        spec.decoder = *decoder;
       } else {
         return key_error("source",
                          "unknown key '" + std::string(k) + "' (known: uri, engine, group, concat_dim, decoder)");
@@ -111,12 +113,12 @@ Status parse_source(const json::value& v, Config& config) {
   }
   if (spec.uris.empty()) return key_error("source.uri", "is required");
   // The Python package's default engine is kerchunk; a reference set is a .json file.
-  if (!engine_given && spec.uris.size() == 1 && spec.uris[0].ends_with(".json")) spec.engine = "kerchunk";
-  if (spec.engine == "kerchunk" && spec.uris.size() != 1)
+  if (!engine_given && spec.uris.size() == 1 && spec.uris[0].ends_with(".json")) spec.engine = source::Engine::kKerchunk;
+  if (spec.engine == source::Engine::kKerchunk && spec.uris.size() != 1)
     return key_error("source.uri", "a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
-  if (spec.engine == "kerchunk" && !spec.group.empty())
+  if (spec.engine == source::Engine::kKerchunk && !spec.group.empty())
     return key_error("source.group", "applies to netCDF sources only, not to a kerchunk reference set");
-  if (spec.engine == "kerchunk" && spec.decoder != "zpmpi")
+  if (spec.engine == source::Engine::kKerchunk && spec.decoder != source::Decoder::kZpmpi)
     return key_error("source.decoder", "applies to netCDF sources only (a kerchunk reference set is always decoded by zpmpi)");
   return {};
 }

@@ -39,9 +39,9 @@ struct ConfigKey {
   /// goes: resume, overwrite, log_level, ...), which --resume does not compare.
   bool changes_store;
   FlagKind flag_kind = FlagKind::kNone;
-  std::string_view flag;        ///< "memory-limit" for --memory-limit; empty when kNone
-  std::string_view value_name;  ///< the flag's value in --help ("SIZE"); empty for a switch
-  std::string_view help;        ///< the flag's --help line (documentation of the override)
+  std::string_view flag = {};        ///< "memory-limit" for --memory-limit; empty when kNone
+  std::string_view value_name = {};  ///< the flag's value in --help ("SIZE"); empty for a switch
+  std::string_view help = {};        ///< the flag's --help line (documentation of the override)
   /// Applies the flag's value to the config; errors are kUsage and name the flag
   /// ("--workers must be between 1 and 64"). Null when kNone.
   Status (*apply_flag)(const FlagValue& value, Config& config) = nullptr;

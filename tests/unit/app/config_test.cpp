@@ -50,7 +50,7 @@ TEST(Config, FullJobParses) {
     "num_jobs": 8, "overwrite": true, "resume": false, "recommendations": "warn", "log_level": 2, "workers": 4})");
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->source.uris, std::vector<std::string>{"era5.nc"});
-  EXPECT_EQ(c->source.engine, "netcdf");
+  EXPECT_EQ(c->source.engine, source::Engine::kNetcdf);
   ASSERT_TRUE(c->variables.has_value());
   ASSERT_EQ(c->variables->size(), 2u);
   EXPECT_EQ((*c->variables)[1].name, "t2m");
@@ -381,14 +381,14 @@ TEST(Config, SourceUrisEngineAndConcatDim) {
   ASSERT_TRUE(many.ok()) << many.error().message;
   EXPECT_EQ(many->source.uris, (std::vector<std::string>{"a.nc", "b.nc"}));
   EXPECT_EQ(many->source.concat_dim, "time");
-  EXPECT_EQ(many->source.engine, "netcdf");
+  EXPECT_EQ(many->source.engine, source::Engine::kNetcdf);
   // A .json uri is a kerchunk reference set unless the engine says otherwise.
   auto refs = parse(R"({"source": "refs/era5.json", "store": "a.zarr"})");
   ASSERT_TRUE(refs.ok()) << refs.error().message;
-  EXPECT_EQ(refs->source.engine, "kerchunk");
+  EXPECT_EQ(refs->source.engine, source::Engine::kKerchunk);
   auto forced = parse(R"({"source": {"uri": "odd.json", "engine": "netcdf"}, "store": "a.zarr"})");
   ASSERT_TRUE(forced.ok());
-  EXPECT_EQ(forced->source.engine, "netcdf");
+  EXPECT_EQ(forced->source.engine, source::Engine::kNetcdf);
   auto expect_error = [](const std::string& text, const std::string& message) {
     auto c = parse(text);
     ASSERT_FALSE(c.ok()) << text;
@@ -407,10 +407,10 @@ TEST(Config, SourceUrisEngineAndConcatDim) {
 TEST(Config, SourceDecoder) {
   auto plain = parse(R"({"source": "a.nc", "store": "a.zarr"})");
   ASSERT_TRUE(plain.ok());
-  EXPECT_EQ(plain->source.decoder, "zpmpi");
+  EXPECT_EQ(plain->source.decoder, source::Decoder::kZpmpi);
   auto forced = parse(R"({"source": {"uri": "a.nc", "decoder": "netcdf-c"}, "store": "a.zarr"})");
   ASSERT_TRUE(forced.ok()) << forced.error().message;
-  EXPECT_EQ(forced->source.decoder, "netcdf-c");
+  EXPECT_EQ(forced->source.decoder, source::Decoder::kNetcdfC);
   auto bad = parse(R"({"source": {"uri": "a.nc", "decoder": "hdf5"}, "store": "a.zarr"})");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message,
