@@ -4,7 +4,8 @@
 // "zpmpi plan ... [--ranks N] [--json]" prints the plan report (app/plan_report.hpp) for N
 // ranks (default: the ranks it runs on) and writes nothing; "run" (the default) converts.
 // "zpmpi verify ..." compares the store with what the job writes (app/verify.hpp).
-// Every flag that matches a config key overrides the job file's value.
+// Every flag that matches a config key overrides the job file's value; those flags, their
+// --help lines and their checks are the key table's (app/config_keys.hpp).
 #pragma once
 
 #include <cstdint>

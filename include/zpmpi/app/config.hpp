@@ -7,7 +7,8 @@
 //   job.json: store: contains a NUL byte
 // No string of a job (key or value, anywhere) may contain a NUL byte, and the text must be
 // valid UTF-8 without lone surrogate escapes (see src/app/strict_json.hpp); a job file is
-// at most kMaxJobFileBytes.
+// at most kMaxJobFileBytes. The keys, their parsers and flags are one table:
+// app/config_keys.hpp.
 #pragma once
 
 #include <cstdint>
