@@ -1,5 +1,7 @@
 #include "zpmpi/app/config.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 #include <climits>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include "strict_json.hpp"
+#include "zpmpi/app/config_keys.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/transform/xarray_steps.hpp"
 #include "zpmpi/zarr/metadata.hpp"
@@ -18,17 +21,6 @@
 namespace zpmpi::app {
 namespace json = boost::json;
 namespace {
-
-const std::vector<std::string> kKnownKeys = {
-    "source", "variables", "preprocessors", "chunks", "store", "cache_label", "add_attrs",
-    "compressor", "memory_limit", "num_jobs", "overwrite", "resume", "recommendations",
-    "log_level", "workers", "max_chunks", "stats", "fsync"};
-
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
 
 /// A short rendering of a JSON value for "got ..." in messages.
 std::string show(const json::value& v) {
@@ -97,18 +89,20 @@ Status parse_source(const json::value& v, Config& config) {
       if (k == "uri") {
         ZPMPI_RETURN_IF_ERROR(parse_uris(value, key, spec.uris));
       } else if (k == "engine") {
-        ZPMPI_ASSIGN_OR_RETURN(spec.engine, get_string(value, key));
-        if (spec.engine != "netcdf" && spec.engine != "kerchunk")
-          return key_error(key, "engine '" + spec.engine + "' is not supported (supported: netcdf, kerchunk)");
+        ZPMPI_ASSIGN_OR_RETURN(const std::string name, get_string(value, key));
+        const auto engine = source::engine_from_name(name);
+        if (!engine) return key_error(key, "engine '" + name + "' is not supported (supported: netcdf, kerchunk)");
+        spec.engine = *engine;
         engine_given = true;
       } else if (k == "group") {
         ZPMPI_ASSIGN_OR_RETURN(spec.group, get_string(value, key));
       } else if (k == "concat_dim") {
         ZPMPI_ASSIGN_OR_RETURN(spec.concat_dim, get_string(value, key));
       } else if (k == "decoder") {
-        ZPMPI_ASSIGN_OR_RETURN(spec.decoder, get_string(value, key));
-        if (spec.decoder != "zpmpi" && spec.decoder != "netcdf-c")
-          return key_error(key, "decoder '" + spec.decoder + "' is not supported (supported: zpmpi, netcdf-c)");
+        ZPMPI_ASSIGN_OR_RETURN(const std::string name, get_string(value, key));
+        const auto decoder = source::decoder_from_name(name);
+        if (!decoder) return key_error(key, "decoder '" + name + "' is not supported (supported: zpmpi, netcdf-c)");
+        spec.decoder = *decoder;
       } else {
         return key_error("source",
                          "unknown key '" + std::string(k) + "' (known: uri, engine, group, concat_dim, decoder)");
@@ -119,12 +113,12 @@ Status parse_source(const json::value& v, Config& config) {
   }
   if (spec.uris.empty()) return key_error("source.uri", "is required");
   // The Python package's default engine is kerchunk; a reference set is a .json file.
-  if (!engine_given && spec.uris.size() == 1 && spec.uris[0].ends_with(".json")) spec.engine = "kerchunk";
-  if (spec.engine == "kerchunk" && spec.uris.size() != 1)
+  if (!engine_given && spec.uris.size() == 1 && spec.uris[0].ends_with(".json")) spec.engine = source::Engine::kKerchunk;
+  if (spec.engine == source::Engine::kKerchunk && spec.uris.size() != 1)
     return key_error("source.uri", "a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
-  if (spec.engine == "kerchunk" && !spec.group.empty())
+  if (spec.engine == source::Engine::kKerchunk && !spec.group.empty())
     return key_error("source.group", "applies to netCDF sources only, not to a kerchunk reference set");
-  if (spec.engine == "kerchunk" && spec.decoder != "zpmpi")
+  if (spec.engine == source::Engine::kKerchunk && spec.decoder != source::Decoder::kZpmpi)
     return key_error("source.decoder", "applies to netCDF sources only (a kerchunk reference set is always decoded by zpmpi)");
   return {};
 }
@@ -141,10 +135,10 @@ Status parse_variable_transforms(const json::value& v, const std::string& key, t
     const json::value* type = t.if_contains("type");
     if (!type) return key_error(item_key, "has no \"type\"");
     ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, item_key + ".type"));
-    if (type_name != "rename") {
-      ZPMPI_ASSIGN_OR_RETURN(std::optional<transform::Step> step, transform::parse_xarray_step(type_name, t, item_key, true));
-      if (!step) return key_error(item_key + ".type", transform::unsupported_type_message(type_name, true));
-      choice.steps.push_back(std::move(*step));
+    ZPMPI_ASSIGN_OR_RETURN(transform::StepType step_type, transform::parse_step_type(type_name, item_key + ".type", true));
+    if (step_type != transform::StepType::kRename) {  // DataArray.rename(new_name) is below
+      ZPMPI_ASSIGN_OR_RETURN(transform::Step step, transform::parse_xarray_step(step_type, t, item_key));
+      choice.steps.push_back(std::move(step));
       continue;
     }
     for (const auto& [k, value] : t) {
@@ -300,77 +294,114 @@ Result<transform::Tiled> parse_tiled(const json::object& p, const std::string& k
   return t;
 }
 
+/// One preprocessor object `p` at `key` ("preprocessors[2]").
+class PreprocessorParser {
+ public:
+  PreprocessorParser(const json::object& p, const std::string& key, const std::string& type_name)
+      : p_(p), key_(key), type_name_(type_name) {}
+
+  /// Keys other than "type" must be among `known`.
+  Status only(std::initializer_list<const char*> known) const {
+    for (const auto& [k, value] : p_) {
+      if (k == "type") continue;
+      if (std::none_of(known.begin(), known.end(), [&, &k = k](const char* n) { return k == n; })) {
+        std::string names = "type";
+        for (const char* n : known) names += std::string(", ") + n;
+        return key_error(key_, "unknown key '" + std::string(k) + "' for " + type_name_ + " (known: " + names + ")");
+      }
+    }
+    return {};
+  }
+
+  Result<std::string> required_string(const char* name) const {
+    const json::value* value = p_.if_contains(name);
+    if (!value) return key_error(key_, type_name_ + " needs \"" + name + "\"");
+    return get_string(*value, key_ + "." + name);
+  }
+
+  /// {"type": "rename", "var_id": ..., "new_name": ...}: renames a data variable.
+  Status rename(Config& config) const {
+    ZPMPI_RETURN_IF_ERROR(only({"var_id", "new_name"}));
+    ZPMPI_ASSIGN_OR_RETURN(std::string var_id, required_string("var_id"));
+    ZPMPI_ASSIGN_OR_RETURN(std::string new_name, required_string("new_name"));
+    ZPMPI_RETURN_IF_ERROR(check_array_name(new_name, key_ + ".new_name"));
+    config.renames.push_back({key_, var_id, new_name});
+    return {};
+  }
+
+  Result<transform::Step> isel() const {
+    std::vector<transform::DimIndexer> dims;
+    for (const auto& [k, value] : p_) {
+      if (k == "type") continue;
+      ZPMPI_ASSIGN_OR_RETURN(transform::DimIndexer ix, parse_isel_dim(std::string(k), value, key_ + "." + std::string(k)));
+      dims.push_back(std::move(ix));
+    }
+    if (dims.empty()) return key_error(key_, type_name_ + " names no dimension");
+    return transform::Step{key_, transform::Isel{std::move(dims)}};
+  }
+
+  Result<transform::Step> roll() const {
+    ZPMPI_RETURN_IF_ERROR(only({"dim", "shifts"}));
+    ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));
+    const json::value* shifts = p_.if_contains("shifts");
+    if (!shifts) return key_error(key_, "roll needs \"shifts\"");
+    ZPMPI_ASSIGN_OR_RETURN(std::int64_t n, get_integer(*shifts, key_ + ".shifts"));
+    return transform::Step{key_, transform::Roll{dim, n}};
+  }
+
+  /// The step of `type`: the per-dim ones here, xarray's methods in transform/xarray_steps.
+  Result<transform::Step> step(transform::StepType type) const {
+    using transform::StepType;
+    switch (type) {
+      case StepType::kIsel: return isel();
+      case StepType::kSel: case StepType::kSubset: {
+        ZPMPI_ASSIGN_OR_RETURN(transform::Sel sel, parse_sel(p_, key_, type_name_));
+        return transform::Step{key_, std::move(sel)};
+      }
+      case StepType::kReverseAxis: {
+        ZPMPI_RETURN_IF_ERROR(only({"dim"}));
+        ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));
+        return transform::Step{key_, transform::ReverseAxis{dim}};
+      }
+      case StepType::kRoll: return roll();
+      case StepType::kTiled: {
+        ZPMPI_ASSIGN_OR_RETURN(transform::Tiled tiled, parse_tiled(p_, key_));
+        return transform::Step{key_, std::move(tiled)};
+      }
+      default: return transform::parse_xarray_step(type, p_, key_);
+    }
+  }
+
+ private:
+  const json::object& p_;
+  const std::string& key_;
+  const std::string& type_name_;
+};
+
+Status parse_preprocessor(const json::value& v, const std::string& key, Config& config) {
+  if (!v.is_object()) return key_error(key, "must be an object, got " + show(v));
+  const auto& p = v.get_object();
+  const json::value* type = p.if_contains("type");
+  if (!type) return key_error(key, "has no \"type\"");
+  ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, key + ".type"));
+  // Tiling acts on whole arrays after every per-dim step: nothing but renames may follow it.
+  if (!config.steps.empty() && std::holds_alternative<transform::Tiled>(config.steps.back().op) &&
+      type_name != "rename")
+    return key_error(key, type_name + " after tiled (" + config.steps.back().key +
+                              "): tiled must come last, after isel, sel, reverse_axis and roll");
+  const PreprocessorParser parser(p, key, type_name);
+  if (type_name == "rename" && (p.contains("var_id") || p.contains("new_name"))) return parser.rename(config);
+  ZPMPI_ASSIGN_OR_RETURN(transform::StepType step_type, transform::parse_step_type(type_name, key + ".type", false));
+  ZPMPI_ASSIGN_OR_RETURN(transform::Step step, parser.step(step_type));
+  config.steps.push_back(std::move(step));
+  return {};
+}
+
 Status parse_preprocessors(const json::value& v, Config& config) {
   if (!v.is_array()) return key_error("preprocessors", "must be a list, got " + show(v));
   const auto& list = v.get_array();
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const std::string key = "preprocessors[" + std::to_string(i) + "]";
-    if (!list[i].is_object()) return key_error(key, "must be an object, got " + show(list[i]));
-    const auto& p = list[i].get_object();
-    const json::value* type = p.if_contains("type");
-    if (!type) return key_error(key, "has no \"type\"");
-    ZPMPI_ASSIGN_OR_RETURN(std::string type_name, get_string(*type, key + ".type"));
-    // Keys other than "type", checked against what the type accepts.
-    auto only = [&](std::initializer_list<const char*> known) -> Status {
-      for (const auto& [k, value] : p) {
-        if (k == "type") continue;
-        if (std::none_of(known.begin(), known.end(), [&, &k = k](const char* n) { return k == n; })) {
-          std::string names = "type";
-          for (const char* n : known) names += std::string(", ") + n;
-          return key_error(key, "unknown key '" + std::string(k) + "' for " + type_name + " (known: " + names + ")");
-        }
-      }
-      return {};
-    };
-    auto required_string = [&](const char* name) -> Result<std::string> {
-      const json::value* value = p.if_contains(name);
-      if (!value) return key_error(key, type_name + " needs \"" + name + "\"");
-      return get_string(*value, key + "." + name);
-    };
-    // Tiling acts on whole arrays after every per-dim step: nothing but renames may follow it.
-    if (!config.steps.empty() && std::holds_alternative<transform::Tiled>(config.steps.back().op) &&
-        type_name != "rename")
-      return key_error(key, type_name + " after tiled (" + config.steps.back().key +
-                                "): tiled must come last, after isel, sel, reverse_axis and roll");
-    if (type_name == "rename" && (p.contains("var_id") || p.contains("new_name"))) {
-      ZPMPI_RETURN_IF_ERROR(only({"var_id", "new_name"}));
-      ZPMPI_ASSIGN_OR_RETURN(std::string var_id, required_string("var_id"));
-      ZPMPI_ASSIGN_OR_RETURN(std::string new_name, required_string("new_name"));
-      ZPMPI_RETURN_IF_ERROR(check_array_name(new_name, key + ".new_name"));
-      config.renames.push_back({key, var_id, new_name});
-    } else if (type_name == "isel") {
-      std::vector<transform::DimIndexer> dims;
-      for (const auto& [k, value] : p) {
-        if (k == "type") continue;
-        ZPMPI_ASSIGN_OR_RETURN(transform::DimIndexer ix, parse_isel_dim(std::string(k), value, key + "." + std::string(k)));
-        dims.push_back(std::move(ix));
-      }
-      if (dims.empty()) return key_error(key, type_name + " names no dimension");
-      config.steps.push_back({key, transform::Isel{std::move(dims)}});
-    } else if (type_name == "sel" || type_name == "subset") {
-      ZPMPI_ASSIGN_OR_RETURN(transform::Sel sel, parse_sel(p, key, type_name));
-      config.steps.push_back({key, std::move(sel)});
-    } else if (type_name == "reverse_axis") {
-      ZPMPI_RETURN_IF_ERROR(only({"dim"}));
-      ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));
-      config.steps.push_back({key, transform::ReverseAxis{dim}});
-    } else if (type_name == "roll") {
-      ZPMPI_RETURN_IF_ERROR(only({"dim", "shifts"}));
-      ZPMPI_ASSIGN_OR_RETURN(std::string dim, required_string("dim"));
-      const json::value* shifts = p.if_contains("shifts");
-      if (!shifts) return key_error(key, "roll needs \"shifts\"");
-      ZPMPI_ASSIGN_OR_RETURN(std::int64_t n, get_integer(*shifts, key + ".shifts"));
-      config.steps.push_back({key, transform::Roll{dim, n}});
-    } else if (type_name == "tiled") {
-      ZPMPI_ASSIGN_OR_RETURN(transform::Tiled tiled, parse_tiled(p, key));
-      config.steps.push_back({key, std::move(tiled)});
-    } else {
-      // xarray's own methods (transform/xarray_steps.hpp), else an error listing every type.
-      ZPMPI_ASSIGN_OR_RETURN(std::optional<transform::Step> step, transform::parse_xarray_step(type_name, p, key, false));
-      if (!step) return key_error(key + ".type", transform::unsupported_type_message(type_name, false));
-      config.steps.push_back(std::move(*step));
-    }
-  }
+  for (std::size_t i = 0; i < list.size(); ++i)
+    ZPMPI_RETURN_IF_ERROR(parse_preprocessor(list[i], "preprocessors[" + std::to_string(i) + "]", config));
   return {};
 }
 
@@ -388,96 +419,193 @@ Status parse_chunks(const json::value& v, Config& config) {
   return {};
 }
 
-Status parse_key(const std::string& key, const json::value& v, Config& config) {
-  if (key == "source") return parse_source(v, config);
-  if (key == "variables") return parse_variables(v, config);
-  if (key == "preprocessors") return parse_preprocessors(v, config);
-  if (key == "chunks") return parse_chunks(v, config);
-  if (key == "store") {
-    ZPMPI_ASSIGN_OR_RETURN(config.store, get_string(v, key));
-    if (config.store.empty()) return key_error(key, "must not be empty");
+Status parse_store(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(config.store, get_string(v, "store"));
+  if (config.store.empty()) return key_error("store", "must not be empty");
+  return {};
+}
+
+Status parse_stats(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(config.stats, get_string(v, "stats"));
+  if (config.stats.empty()) return key_error("stats", "must not be empty");
+  return {};
+}
+
+Status parse_cache_label(const json::value& v, Config& config) {
+  if (v.is_null()) return {};
+  ZPMPI_ASSIGN_OR_RETURN(config.cache_label, get_string(v, "cache_label"));
+  return {};
+}
+
+Status parse_add_attrs(const json::value& v, Config& config) {
+  if (v.is_null()) return {};
+  if (!v.is_object()) return key_error("add_attrs", "must be an object, got " + show(v));
+  config.add_attrs = v.get_object();
+  return {};
+}
+
+Status parse_compressor(const json::value& v, Config& config) {
+  auto spec = codec::codec_spec_from_json(v);
+  if (!spec.ok()) return spec.error().with_context("compressor");
+  config.compressor = spec.value();
+  return {};
+}
+
+Status parse_memory_limit(const json::value& v, Config& config) {
+  if (v.is_int64() && v.get_int64() > 0) {
+    config.memory_limit = static_cast<std::uint64_t>(v.get_int64());
     return {};
   }
-  if (key == "stats") {
-    ZPMPI_ASSIGN_OR_RETURN(config.stats, get_string(v, key));
-    if (config.stats.empty()) return key_error(key, "must not be empty");
+  if (v.is_uint64()) {
+    config.memory_limit = v.get_uint64();
     return {};
   }
-  if (key == "cache_label") {
-    if (v.is_null()) return {};
-    ZPMPI_ASSIGN_OR_RETURN(config.cache_label, get_string(v, key));
-    return {};
-  }
-  if (key == "add_attrs") {
-    if (v.is_null()) return {};
-    if (!v.is_object()) return key_error(key, "must be an object, got " + show(v));
-    config.add_attrs = v.get_object();
-    return {};
-  }
-  if (key == "compressor") {
-    auto spec = codec::codec_spec_from_json(v);
-    if (!spec.ok()) return spec.error().with_context(key);
-    config.compressor = spec.value();
-    return {};
-  }
-  if (key == "memory_limit") {
-    if (v.is_int64() && v.get_int64() > 0) {
-      config.memory_limit = static_cast<std::uint64_t>(v.get_int64());
-      return {};
-    }
-    if (v.is_uint64()) {
-      config.memory_limit = v.get_uint64();
-      return {};
-    }
-    if (!v.is_string()) return key_error(key, "must be a size such as \"2GB\" or \"512MiB\", got " + show(v));
-    auto bytes = model::parse_bytes(v.get_string());
-    if (!bytes || *bytes == 0)
-      return key_error(key, "cannot parse '" + std::string(v.get_string()) + "' as a size (e.g. \"2GB\", \"512MiB\", \"1.5GB\")");
-    config.memory_limit = *bytes;
-    return {};
-  }
-  if (key == "num_jobs") {
-    if (v.is_null()) return {};
-    ZPMPI_ASSIGN_OR_RETURN(std::uint64_t n, get_positive(v, key));
-    if (n > 1'000'000'000) return key_error(key, "is too large: " + std::to_string(n));
-    config.num_jobs = static_cast<int>(n);
-    return {};
-  }
-  if (key == "overwrite") {
-    ZPMPI_ASSIGN_OR_RETURN(config.overwrite, get_bool(v, key));
-    return {};
-  }
-  if (key == "resume") {
-    ZPMPI_ASSIGN_OR_RETURN(config.resume, get_bool(v, key));
-    return {};
-  }
-  if (key == "fsync") {
-    ZPMPI_ASSIGN_OR_RETURN(config.fsync, get_bool(v, key));
-    return {};
-  }
-  if (key == "recommendations") {
-    ZPMPI_ASSIGN_OR_RETURN(config.recommendations, get_string(v, key));
-    if (config.recommendations != "halt" && config.recommendations != "warn" && config.recommendations != "ignore")
-      return key_error(key, "must be \"halt\", \"warn\" or \"ignore\", got " + show(v));
-    return {};
-  }
-  if (key == "workers") {
-    ZPMPI_ASSIGN_OR_RETURN(std::uint64_t n, get_positive(v, key));
-    if (n > kMaxWorkers) return key_error(key, "must be at most " + std::to_string(kMaxWorkers) + ", got " + show(v));
-    config.workers = static_cast<int>(n);
-    return {};
-  }
-  if (key == "max_chunks") {
-    ZPMPI_ASSIGN_OR_RETURN(config.max_chunks, get_positive(v, key));
-    return {};
-  }
-  if (key == "log_level") {
-    if (!v.is_int64() || v.get_int64() < 0 || v.get_int64() > 2)
-      return key_error(key, "must be 0, 1 or 2, got " + show(v));
-    config.log_level = static_cast<int>(v.get_int64());
-    return {};
-  }
-  return key_error(key, "unknown key");
+  if (!v.is_string()) return key_error("memory_limit", "must be a size such as \"2GB\" or \"512MiB\", got " + show(v));
+  auto bytes = model::parse_bytes(v.get_string());
+  if (!bytes || *bytes == 0)
+    return key_error("memory_limit", "cannot parse '" + std::string(v.get_string()) +
+                                         "' as a size (e.g. \"2GB\", \"512MiB\", \"1.5GB\")");
+  config.memory_limit = *bytes;
+  return {};
+}
+
+Status parse_num_jobs(const json::value& v, Config& config) {
+  if (v.is_null()) return {};
+  ZPMPI_ASSIGN_OR_RETURN(std::uint64_t n, get_positive(v, "num_jobs"));
+  if (n > 1'000'000'000) return key_error("num_jobs", "is too large: " + std::to_string(n));
+  config.num_jobs = static_cast<int>(n);
+  return {};
+}
+
+Status parse_recommendations(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(std::string name, get_string(v, "recommendations"));
+  if (name == "halt") config.recommendations = Recommendations::kHalt;
+  else if (name == "warn") config.recommendations = Recommendations::kWarn;
+  else if (name == "ignore") config.recommendations = Recommendations::kIgnore;
+  else return key_error("recommendations", "must be \"halt\", \"warn\" or \"ignore\", got " + show(v));
+  return {};
+}
+
+Status parse_workers(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(std::uint64_t n, get_positive(v, "workers"));
+  if (n > kMaxWorkers) return key_error("workers", "must be at most " + std::to_string(kMaxWorkers) + ", got " + show(v));
+  config.workers = static_cast<int>(n);
+  return {};
+}
+
+Status parse_log_level(const json::value& v, Config& config) {
+  if (!v.is_int64() || v.get_int64() < 0 || v.get_int64() > 2)
+    return key_error("log_level", "must be 0, 1 or 2, got " + show(v));
+  config.log_level = static_cast<int>(v.get_int64());
+  return {};
+}
+
+/// A boolean key into `field`.
+template <bool Config::*field, const char* key>
+Status parse_flag_key(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(config.*field, get_bool(v, key));
+  return {};
+}
+constexpr char kOverwrite[] = "overwrite", kResume[] = "resume", kFsync[] = "fsync";
+
+Status parse_max_chunks(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(config.max_chunks, get_positive(v, "max_chunks"));
+  return {};
+}
+
+// The flags: each error names the flag, as program_options' own do.
+Status flag_store(const FlagValue& v, Config& config) {
+  config.store = std::get<std::string>(v);
+  return {};
+}
+
+Status flag_memory_limit(const FlagValue& v, Config& config) {
+  const std::string& text = std::get<std::string>(v);
+  auto bytes = model::parse_bytes(text);
+  if (!bytes || *bytes == 0)
+    return usage_error("--memory-limit: cannot parse '" + text + "' as a size (e.g. 2GB, 512MiB)");
+  config.memory_limit = *bytes;
+  return {};
+}
+
+Status flag_num_jobs(const FlagValue& v, Config& config) {
+  if (std::get<int>(v) < 1) return usage_error("--num-jobs must be a positive integer");
+  config.num_jobs = std::get<int>(v);
+  return {};
+}
+
+template <bool Config::*field>
+Status flag_switch(const FlagValue& v, Config& config) {
+  if (std::get<bool>(v)) config.*field = true;
+  return {};
+}
+
+Status flag_log_level(const FlagValue& v, Config& config) {
+  if (std::get<int>(v) < 0 || std::get<int>(v) > 2) return usage_error("--log-level must be 0, 1 or 2");
+  config.log_level = std::get<int>(v);
+  return {};
+}
+
+Status flag_workers(const FlagValue& v, Config& config) {
+  if (std::get<int>(v) < 1 || std::get<int>(v) > kMaxWorkers)
+    return usage_error("--workers must be between 1 and " + std::to_string(kMaxWorkers));
+  config.workers = std::get<int>(v);
+  return {};
+}
+
+Status flag_max_chunks(const FlagValue& v, Config& config) {
+  // Read as text: program_options would take "-1" as 2^64 - 1 for an unsigned type.
+  const std::string& text = std::get<std::string>(v);
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 1)
+    return usage_error("--max-chunks must be a positive integer, got '" + text + "'");
+  config.max_chunks = n;
+  return {};
+}
+
+Status flag_stats(const FlagValue& v, Config& config) {
+  if (std::get<std::string>(v).empty()) return usage_error("--stats needs a file name");
+  config.stats = std::get<std::string>(v);
+  return {};
+}
+
+using enum FlagKind;
+const ConfigKey kConfigKeys[] = {
+    {"source", parse_source, true},
+    {"variables", parse_variables, true},
+    {"preprocessors", parse_preprocessors, true},
+    {"chunks", parse_chunks, true},
+    {"store", parse_store, true, kText, "store", "PATH", "output store (overrides \"store\"; default: the job's)",
+     flag_store},
+    {"cache_label", parse_cache_label, true},
+    {"add_attrs", parse_add_attrs, true},
+    {"compressor", parse_compressor, true},
+    {"memory_limit", parse_memory_limit, false, kText, "memory-limit", "SIZE",
+     "buffer memory per rank, e.g. 2GB, 512MiB (overrides \"memory_limit\"; default 2GB)", flag_memory_limit},
+    {"num_jobs", parse_num_jobs, false, kInteger, "num-jobs", "N",
+     "number of work parts (overrides \"num_jobs\"; default: the ranks)", flag_num_jobs},
+    {"overwrite", parse_flag_key<&Config::overwrite, kOverwrite>, false, kSwitch, "overwrite", "",
+     "replace an existing zarr store (overrides \"overwrite\"; default off)", flag_switch<&Config::overwrite>},
+    {"resume", parse_flag_key<&Config::resume, kResume>, false, kSwitch, "resume", "",
+     "finish the interrupted run of this job (after a signal, exit 75, or a kill; overrides \"resume\"; default off)",
+     flag_switch<&Config::resume>},
+    {"recommendations", parse_recommendations, false},
+    {"log_level", parse_log_level, false, kInteger, "log-level", "0|1|2",
+     "0 warnings, 1 info, 2 debug (overrides \"log_level\"; default 1)", flag_log_level},
+    {"workers", parse_workers, false, kInteger, "workers", "N",
+     "encode/write threads per rank (overrides \"workers\"; default 1)", flag_workers},
+    {"max_chunks", parse_max_chunks, false, kText, "max-chunks", "N",
+     "most output chunks (files) in all (overrides \"max_chunks\"; default 10000000)", flag_max_chunks},
+    {"stats", parse_stats, false, kText, "stats", "FILE",
+     "write the run's summary as JSON to FILE, also when it fails (overrides \"stats\"; default: none)", flag_stats},
+    {"fsync", parse_flag_key<&Config::fsync, kFsync>, true},
+};
+
+std::string known_keys() {
+  std::string s;
+  for (const ConfigKey& k : kConfigKeys) s += (s.empty() ? "" : ", ") + std::string(k.name);
+  return s;
 }
 
 }  // namespace
@@ -493,18 +621,25 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
   config.path = path;
   const auto& object = root->get_object();
   for (const auto& [k, v] : object) {
-    const std::string key(k);
-    if (std::find(kKnownKeys.begin(), kKnownKeys.end(), key) == kKnownKeys.end())
-      return in_file(usage_error("unknown key '" + key + "' (known: " + join(kKnownKeys) + ")"));
+    if (!find_config_key(k))
+      return in_file(usage_error("unknown key '" + std::string(k) + "' (known: " + known_keys() + ")"));
   }
-  // Keys in a fixed order so that variables are known before preprocessors refer to them.
-  for (const auto& key : kKnownKeys) {
-    if (const json::value* v = object.if_contains(key)) {
-      if (auto st = parse_key(key, *v, config); !st.ok()) return in_file(st.error());
+  // Keys in the table's order so that variables are known before preprocessors refer to them.
+  for (const ConfigKey& key : kConfigKeys) {
+    if (const json::value* v = object.if_contains(key.name)) {
+      if (auto st = key.parse(*v, config); !st.ok()) return in_file(st.error());
     }
   }
   if (config.source.uris.empty()) return in_file(usage_error("source: is required"));
   return config;
+}
+
+std::span<const ConfigKey> config_keys() { return kConfigKeys; }
+
+const ConfigKey* find_config_key(std::string_view name) {
+  for (const ConfigKey& k : kConfigKeys)
+    if (k.name == name) return &k;
+  return nullptr;
 }
 
 Result<Config> load_config(const std::string& path) {

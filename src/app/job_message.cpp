@@ -24,8 +24,8 @@ json::value to_json(const source::SourceSpec& s) {
   for (const std::string& u : s.uris) uris.emplace_back(json::string(u));
   for (std::uint64_t n : s.lengths) lengths.emplace_back(n);
   for (const std::string& w : s.warnings) warnings.emplace_back(json::string(w));
-  return json::object{{"uris", std::move(uris)}, {"engine", s.engine}, {"group", s.group}, {"concat_dim", s.concat_dim},
-                      {"decoder", s.decoder}, {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)}};
+  return json::object{{"uris", std::move(uris)}, {"engine", source::engine_name(s.engine)}, {"group", s.group}, {"concat_dim", s.concat_dim},
+                      {"decoder", source::decoder_name(s.decoder)}, {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)}};
 }
 json::value to_json(const plan::RegionPlan& p) { return json::string(plan::plan_to_json(p)); }
 
@@ -65,9 +65,15 @@ Status from_json(const json::value& v, source::SourceSpec& s) {
   for (const json::value& w : *warnings) {
     ZPMPI_RETURN_IF_ERROR(from_json(w, s.warnings.emplace_back()));
   }
-  for (auto [key, field] : {std::pair{"engine", &s.engine}, {"group", &s.group}, {"concat_dim", &s.concat_dim},
-                             {"decoder", &s.decoder}})
+  std::string engine, decoder;
+  for (auto [key, field] : {std::pair{"engine", &engine}, {"group", &s.group}, {"concat_dim", &s.concat_dim},
+                             {"decoder", &decoder}})
     if (!o->if_contains(key) || !from_json(o->at(key), *field).ok()) return runtime_error(std::string("no ") + key);
+  const auto e = source::engine_from_name(engine);
+  const auto d = source::decoder_from_name(decoder);
+  if (!e || !d) return runtime_error(!e ? "engine: unknown" : "decoder: unknown");
+  s.engine = *e;
+  s.decoder = *d;
   return {};
 }
 Status from_json(const json::value& v, plan::RegionPlan& p) {

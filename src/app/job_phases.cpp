@@ -362,7 +362,7 @@ int Job::finish_report() {
     // The figures of the store's stats.json (filled in before its .zmetadata), quoted alike.
     log::info("slowest rank per stage: " + stage_times(*s.report.totals, s.report.workers) + " per rank");
     log::info(summary(*s.report.totals, s.report.arrays, s.report.seconds) + " -> " + s.rank0.config.store);
-    const std::string path = s.cli.stats ? *s.cli.stats : s.rank0.config.stats;
+    const std::string path = stats_file(s.cli, s.rank0.config);
     if (!path.empty()) reported = write_summary(path, s.report);
     if (!reported.ok())
       reported = Error{reported.error().message + " (the store " + s.rank0.config.store + " is complete)",
@@ -388,7 +388,7 @@ void Job::fill_report(const Status& outcome) {
 /// The --stats file, written on every way out with what is known by then.
 Status Job::write_report(const Status& outcome) {
   State& s = *s_;
-  const std::string path = s.cli.stats ? *s.cli.stats : s.rank0.config.stats;
+  const std::string path = stats_file(s.cli, s.rank0.config);
   using StatsFile = Rank0State::StatsFile;
   if (s.rank != 0 || path.empty() || s.rank0.stats_file == StatsFile::kRefused) return {};
   std::error_code ec;

@@ -109,7 +109,7 @@ Status open_source(const CliOptions& cli, Rank0State& state) {
   ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source));
   if (!config.stats.empty()) {  // before anything runs: writing it replaces what is there
     state.stats_file = Rank0State::StatsFile::kRefused;
-    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.stats ? "--stats" : config.path + ": stats", config.stats,
+    ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.flag_given("stats") ? "--stats" : config.path + ": stats", config.stats,
                                                 config.store, protected_paths(state.source_spec, config.path)));
   }
   state.stats_file = Rank0State::StatsFile::kAccepted;
@@ -142,7 +142,7 @@ Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0Sta
   auto job = build_job_arrays(config, state.source->dataset(), coords);
   if (!job.ok()) return job.error().with_context(config.path);
   state.job = std::move(job).value();
-  if (config.recommendations != "ignore" || cli.plan_only)
+  if (config.recommendations != Recommendations::kIgnore || cli.plan_only)
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
   plan::PlanOptions options;
@@ -158,7 +158,7 @@ Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0Sta
 
 /// "recommendations": "halt" with recommendations given: the job stops before writing.
 Status check_halt(const Rank0State& state) {
-  if (state.job.recommendations.empty() || state.config.recommendations != "halt") return {};
+  if (state.job.recommendations.empty() || state.config.recommendations != Recommendations::kHalt) return {};
   return Error{state.config.path + ": the selection or tiling is not aligned to the source chunks (" +
                    std::to_string(state.job.recommendations.size()) +
                    " recommendation(s) above); use the aligned bounds or tile sizes, or set \"recommendations\": "

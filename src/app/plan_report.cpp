@@ -109,12 +109,8 @@ std::string shape_text(const json::value& v) {
 
 std::string bytes_text(const json::value& v) { return model::format_bytes(v.to_number<std::uint64_t>()); }
 
-}  // namespace
-
-Result<json::object> plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
-                                 const plan::RegionPlan& plan, const std::vector<std::string>& warnings,
-                                 const plan::StopCheck& stop) {
-  json::object r;
+/// The source as described: its uri, dims and variables.
+json::object source_json(const model::Dataset& dataset) {
   json::object source, dims;
   source["uri"] = dataset.uri;
   for (const auto& d : dataset.dims) dims[d.name] = d.length;
@@ -130,17 +126,22 @@ Result<json::object> plan_report(const Config& config, const model::Dataset& dat
         {"compressed", v.compressed}});
   }
   source["variables"] = std::move(vars);
-  r["source"] = std::move(source);
+  return source;
+}
 
+json::array arrays_json(const JobArrays& job, const plan::RegionPlan& plan) {
   json::array arrays;
   for (std::size_t i = 0; i < job.arrays.size(); ++i) arrays.push_back(array_json(job.arrays[i], &plan.arrays[i], "planned"));
   for (const auto& a : job.text_arrays) arrays.push_back(array_json(a, nullptr, "rank 0"));
   for (const auto& c : job.coarse_arrays) arrays.push_back(array_json(c.array, nullptr, "rank 0"));
-  const std::size_t num_arrays = arrays.size();
-  r["arrays"] = std::move(arrays);
+  return arrays;
+}
 
-  const int ranks = plan.options.num_ranks;
-  std::vector<RankFigures> per(static_cast<std::size_t>(ranks));
+/// Each rank's figures, walking every batch of the plan as the executor does; `stop` is
+/// asked every plan::kStopCheckEvery batches.
+Result<std::vector<RankFigures>> rank_figures(const JobArrays& job, const plan::RegionPlan& plan,
+                                              const plan::StopCheck& stop) {
+  std::vector<RankFigures> per(static_cast<std::size_t>(plan.options.num_ranks));
   std::uint64_t until_check = plan::kStopCheckEvery;
   Status stopped;
   for (const plan::Region& region : plan.regions) {
@@ -169,12 +170,17 @@ Result<json::object> plan_report(const Config& config, const model::Dataset& dat
   // Rank 0 writes the text and coarse index arrays whole, one chunk each.
   for (const auto& a : job.text_arrays) per.front().chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
   per.front().chunks += job.coarse_arrays.size();
+  return per;
+}
 
+/// The per-rank figures into `r` ("per_rank") and their totals with the plan's options.
+void add_figures(const std::vector<RankFigures>& per, const plan::RegionPlan& plan, std::size_t num_arrays,
+                 json::object& r) {
   RankFigures total;
   json::array per_rank;
-  for (int rank = 0; rank < ranks; ++rank) {
-    const RankFigures& f = per[static_cast<std::size_t>(rank)];
-    per_rank.push_back(json::object{{"rank", rank}, {"regions", f.regions}, {"batches", f.batches},
+  for (std::size_t rank = 0; rank < per.size(); ++rank) {
+    const RankFigures& f = per[rank];
+    per_rank.push_back(json::object{{"rank", static_cast<int>(rank)}, {"regions", f.regions}, {"batches", f.batches},
                                     {"chunks", f.chunks}, {"bytes_needed", f.bytes_needed},
                                     {"bytes_decoded", f.bytes_decoded}, {"bytes_raw", f.bytes_raw},
                                     {"peak_memory", f.peak}});
@@ -183,7 +189,7 @@ Result<json::object> plan_report(const Config& config, const model::Dataset& dat
     total.bytes_decoded += f.bytes_decoded;
     total.bytes_raw += f.bytes_raw;
   }
-  r["ranks"] = ranks;
+  r["ranks"] = plan.options.num_ranks;
   r["num_jobs"] = plan.options.num_jobs;
   r["workers"] = plan.options.workers;
   r["regions"] = plan.regions.size();
@@ -199,6 +205,20 @@ Result<json::object> plan_report(const Config& config, const model::Dataset& dat
   const std::uint64_t metadata = 2 * num_arrays + 3;
   r["files"] = json::object{{"chunks", total.chunks}, {"metadata", metadata}, {"total", total.chunks + metadata}};
   r["per_rank"] = std::move(per_rank);
+}
+
+}  // namespace
+
+Result<json::object> plan_report(const Config& config, const model::Dataset& dataset, const JobArrays& job,
+                                 const plan::RegionPlan& plan, const std::vector<std::string>& warnings,
+                                 const plan::StopCheck& stop) {
+  json::object r;
+  r["source"] = source_json(dataset);
+  json::array arrays = arrays_json(job, plan);
+  const std::size_t num_arrays = arrays.size();
+  r["arrays"] = std::move(arrays);
+  ZPMPI_ASSIGN_OR_RETURN(const std::vector<RankFigures> per, rank_figures(job, plan, stop));
+  add_figures(per, plan, num_arrays, r);
   json::array recommendations;
   for (const auto& rec : job.recommendations) recommendations.push_back(json::string(rec.text));
   r["recommendations"] = std::move(recommendations);

@@ -1,7 +1,8 @@
 // The job's resume record: see resume_record.hpp.
 #include "zpmpi/app/resume_record.hpp"
 
-#include <array>
+#include "zpmpi/app/config_keys.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -13,11 +14,6 @@
 namespace zpmpi::app {
 namespace json = boost::json;
 namespace {
-
-/// Keys that change how a run goes, not what the store holds.
-constexpr std::array<std::string_view, 9> kRunOnlyKeys = {
-    "resume", "overwrite", "log_level", "stats", "workers", "num_jobs", "memory_limit", "max_chunks",
-    "recommendations"};
 
 /// A file's identity in the record: {} for a url (known by its name alone). The inode as
 /// int64, as the record's parser gives it back.
@@ -39,9 +35,9 @@ Result<json::object> resume_record(const std::string& job_file, const std::vecto
   if (!in || ec || !job.is_object()) return runtime_error(job_file + ": cannot read the job file again for --resume");
   json::object record;
   for (const auto& [key, value] : job.get_object()) {
-    bool run_only = false;
-    for (auto k : kRunOnlyKeys) run_only = run_only || key == k;
-    if (!run_only) record["config." + std::string(key)] = value;
+    // Run-only keys change how a run goes, not what the store holds.
+    const ConfigKey* known = find_config_key(key);
+    if (!known || known->changes_store) record["config." + std::string(key)] = value;
   }
   for (const source::InputFile& f : inputs) record["source.file " + f.uri] = input_json(f);
   record["output"] = zarr::digest(json::serialize(zarr::zmetadata_json(group_attrs, arrays, compressor)));

@@ -93,7 +93,7 @@ Result<Source*> MultiFileSource::file(std::size_t i) {
   float preemption = 0;
   const bool cache_known = nc_get_chunk_cache(&cache_size, &cache_slots, &preemption) == NC_NOERR;
   if (cache_known) nc_set_chunk_cache(cache_size / max_open_files_, cache_slots, preemption);
-  auto opened = open_netcdf(spec_.uris[i], spec_.group, spec_.decoder != "netcdf-c");
+  auto opened = open_netcdf(spec_.uris[i], spec_.group, spec_.decoder == Decoder::kZpmpi);
   if (cache_known) nc_set_chunk_cache(cache_size, cache_slots, preemption);
   ZPMPI_ASSIGN_OR_RETURN(auto source, std::move(opened));
   ++opens_;

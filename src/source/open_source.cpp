@@ -50,8 +50,23 @@ Result<std::vector<std::string>> expand_uris(const std::vector<std::string>& uri
 
 }  // namespace
 
+const char* engine_name(Engine engine) { return engine == Engine::kKerchunk ? "kerchunk" : "netcdf"; }
+const char* decoder_name(Decoder decoder) { return decoder == Decoder::kNetcdfC ? "netcdf-c" : "zpmpi"; }
+
+std::optional<Engine> engine_from_name(std::string_view name) {
+  for (Engine e : {Engine::kNetcdf, Engine::kKerchunk})
+    if (name == engine_name(e)) return e;
+  return std::nullopt;
+}
+
+std::optional<Decoder> decoder_from_name(std::string_view name) {
+  for (Decoder d : {Decoder::kZpmpi, Decoder::kNetcdfC})
+    if (name == decoder_name(d)) return d;
+  return std::nullopt;
+}
+
 Result<SourceSpec> resolve_source(const SourceSpec& spec) {
-  if (spec.engine != "netcdf") return spec;
+  if (spec.engine != Engine::kNetcdf) return spec;
   SourceSpec resolved = spec;
   ZPMPI_ASSIGN_OR_RETURN(resolved.uris, expand_uris(spec.uris));
   if (resolved.uris.size() < 2) return resolved;
@@ -59,23 +74,24 @@ Result<SourceSpec> resolve_source(const SourceSpec& spec) {
 }
 
 Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec) {
-  if (spec.engine == "netcdf" && spec.uris.size() == 1) return open_netcdf(spec.uris[0], spec.group, spec.decoder != "netcdf-c");
-  if (spec.engine == "netcdf" && spec.uris.size() > 1) {
-    // A spec not resolved yet (no lengths) is described here, as rank 0 would.
-    SourceSpec resolved = spec;
-    if (spec.lengths.size() != spec.uris.size()) {
-      ZPMPI_ASSIGN_OR_RETURN(resolved, resolve_source(spec));
+  switch (spec.engine) {
+    case Engine::kNetcdf: {
+      if (spec.uris.empty()) return usage_error("source: engine 'netcdf' with 0 uris is not supported yet");
+      if (spec.uris.size() == 1) return open_netcdf(spec.uris[0], spec.group, spec.decoder == Decoder::kZpmpi);
+      // A spec not resolved yet (no lengths) is described here, as rank 0 would.
+      SourceSpec resolved = spec;
+      if (spec.lengths.size() != spec.uris.size()) {
+        ZPMPI_ASSIGN_OR_RETURN(resolved, resolve_source(spec));
+      }
+      ZPMPI_ASSIGN_OR_RETURN(auto source, MultiFileSource::open(resolved));
+      return std::unique_ptr<Source>(std::move(source));
     }
-    ZPMPI_ASSIGN_OR_RETURN(auto source, MultiFileSource::open(resolved));
-    return std::unique_ptr<Source>(std::move(source));
+    case Engine::kKerchunk:
+      if (spec.uris.size() != 1)
+        return usage_error("source.uri: a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
+      return open_kerchunk(spec.uris[0]);
   }
-  if (spec.engine == "kerchunk") {
-    if (spec.uris.size() != 1)
-      return usage_error("source.uri: a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
-    return open_kerchunk(spec.uris[0]);
-  }
-  return usage_error("source: engine '" + spec.engine + "' with " + std::to_string(spec.uris.size()) +
-                     " uris is not supported yet");
+  return usage_error("source: unknown engine");  // unreachable: every Engine is handled above
 }
 
 }  // namespace zpmpi::source

@@ -162,159 +162,230 @@ Result<Step> parse_expand_dims(const json::object& p, const std::string& key) {
   return Step{key, std::move(e)};
 }
 
-Result<Step> parse(const std::string& type, const json::object& p, const std::string& key) {
-  auto required = [&](const char* name) -> Result<const json::value*> {
+/// The value of a required argument of `type`.
+Result<const json::value*> required(const json::object& p, const std::string& key, const std::string& type,
+                                    const char* name) {
+  const json::value* v = p.if_contains(name);
+  if (!v) return key_error(key, type + " needs \"" + name + "\"");
+  return v;
+}
+
+Result<Step> parse_transpose(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "transpose", {"dims"}));
+  Transpose t;
+  if (const json::value* v = p.if_contains("dims")) {
+    ZPMPI_ASSIGN_OR_RETURN(t.dims, get_names(*v, key + ".dims"));
+  }
+  if (std::count(t.dims.begin(), t.dims.end(), "...") > 1)
+    return key_error(key + ".dims", "\"...\" may be given only once");
+  for (std::size_t i = 0; i < t.dims.size(); ++i)
+    if (std::count(t.dims.begin(), t.dims.end(), t.dims[i]) > 1)
+      return key_error(key + ".dims", "'" + t.dims[i] + "' is given twice");
+  return Step{key, t};
+}
+
+Result<Step> parse_squeeze(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "squeeze", {"dim"}));
+  Squeeze s;
+  if (const json::value* v = p.if_contains("dim"); v && !v->is_null()) {
+    ZPMPI_ASSIGN_OR_RETURN(s.dims, get_names(*v, key + ".dim"));
+    if (s.dims.empty()) return key_error(key + ".dim", "names no dimension");
+  }
+  return Step{key, s};
+}
+
+/// thin's steps from `o` (p itself, whose "type" is skipped, or its "indexers").
+Status add_thin_steps(const json::object& o, bool skip_type, const std::string& where, Thin& t) {
+  for (const auto& [k, v] : o) {
+    if (skip_type && k == "type") continue;
+    ZPMPI_ASSIGN_OR_RETURN(std::int64_t step, get_integer(v, where + "." + std::string(k)));
+    if (step <= 0) return key_error(where + "." + std::string(k), "step must be positive, got " + show(v));
+    t.steps.emplace_back(std::string(k), step);
+  }
+  return {};
+}
+
+Result<Step> parse_thin(const json::object& p, const std::string& key) {
+  Thin t;
+  if (const json::value* v = p.if_contains("indexers")) {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, "thin", {"indexers"}));
+    if (!v->is_object()) return key_error(key + ".indexers", "must be an object dim -> step, got " + show(*v));
+    ZPMPI_RETURN_IF_ERROR(add_thin_steps(v->get_object(), false, key + ".indexers", t));
+  } else {
+    ZPMPI_RETURN_IF_ERROR(add_thin_steps(p, true, key, t));
+  }
+  if (t.steps.empty()) return key_error(key, "thin names no dimension");
+  return Step{key, t};
+}
+
+Result<Step> parse_drop_vars(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "drop_vars", {"names", "errors"}));
+  DropVars d;
+  ZPMPI_ASSIGN_OR_RETURN(const json::value* names, required(p, key, "drop_vars", "names"));
+  ZPMPI_ASSIGN_OR_RETURN(d.names, get_names(*names, key + ".names"));
+  if (const json::value* e = p.if_contains("errors")) {
+    ZPMPI_ASSIGN_OR_RETURN(std::string errors, get_string(*e, key + ".errors"));
+    if (errors != "raise" && errors != "ignore")
+      return key_error(key + ".errors", "must be \"raise\" or \"ignore\", got " + show(*e));
+    d.ignore_missing = errors == "ignore";
+  }
+  return Step{key, d};
+}
+
+/// ds.rename(name_dict) or ds.rename(**names).
+Result<Step> parse_rename(const json::object& p, const std::string& key) {
+  RenameVars r;
+  const json::object* names = &p;
+  std::string where = key;
+  if (const json::value* v = p.if_contains("name_dict")) {
+    ZPMPI_RETURN_IF_ERROR(only(p, key, "rename", {"name_dict"}));
+    if (!v->is_object()) return key_error(key + ".name_dict", "must be an object old name -> new name, got " + show(*v));
+    names = &v->get_object();
+    where = key + ".name_dict";
+  }
+  for (const auto& [k, v] : *names) {
+    if (names == &p && k == "type") continue;
+    ZPMPI_ASSIGN_OR_RETURN(std::string to, get_string(v, where + "." + std::string(k)));
+    r.names.emplace_back(std::string(k), to);
+  }
+  if (r.names.empty()) return key_error(key, "rename names no variable");
+  return Step{key, r};
+}
+
+Result<Step> parse_astype(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "astype", {"dtype"}));
+  ZPMPI_ASSIGN_OR_RETURN(const json::value* v, required(p, key, "astype", "dtype"));
+  ZPMPI_ASSIGN_OR_RETURN(model::DType t, get_dtype(*v, key + ".dtype"));
+  return Step{key, AsType{t}};
+}
+
+Result<Step> parse_clip(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "clip", {"min", "max"}));
+  Clip c;
+  for (auto [name, field] : {std::pair{"min", &c.min}, std::pair{"max", &c.max}}) {
     const json::value* v = p.if_contains(name);
-    if (!v) return key_error(key, type + " needs \"" + name + "\"");
-    return v;
-  };
-  if (type == "expand_dims") return parse_expand_dims(p, key);
-  if (type == "transpose") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dims"}));
-    Transpose t;
-    if (const json::value* v = p.if_contains("dims")) {
-      ZPMPI_ASSIGN_OR_RETURN(t.dims, get_names(*v, key + ".dims"));
-    }
-    if (std::count(t.dims.begin(), t.dims.end(), "...") > 1)
-      return key_error(key + ".dims", "\"...\" may be given only once");
-    for (std::size_t i = 0; i < t.dims.size(); ++i)
-      if (std::count(t.dims.begin(), t.dims.end(), t.dims[i]) > 1)
-        return key_error(key + ".dims", "'" + t.dims[i] + "' is given twice");
-    return Step{key, t};
+    if (!v || v->is_null()) continue;
+    ZPMPI_ASSIGN_OR_RETURN(*field, get_number(*v, key + "." + name));
   }
-  if (type == "squeeze") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dim"}));
-    Squeeze s;
-    if (const json::value* v = p.if_contains("dim"); v && !v->is_null()) {
-      ZPMPI_ASSIGN_OR_RETURN(s.dims, get_names(*v, key + ".dim"));
-      if (s.dims.empty()) return key_error(key + ".dim", "names no dimension");
-    }
-    return Step{key, s};
+  if (!c.min && !c.max) return key_error(key, "clip needs \"min\" or \"max\"");
+  return Step{key, c};
+}
+
+Result<Step> parse_fillna(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "fillna", {"value"}));
+  ZPMPI_ASSIGN_OR_RETURN(const json::value* v, required(p, key, "fillna", "value"));
+  ZPMPI_ASSIGN_OR_RETURN(double value, get_number(*v, key + ".value"));
+  return Step{key, FillNa{value}};
+}
+
+Result<Step> parse_round(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "round", {"decimals"}));
+  Round r;
+  if (const json::value* v = p.if_contains("decimals")) {
+    ZPMPI_ASSIGN_OR_RETURN(r.decimals, get_integer(*v, key + ".decimals"));
+    if (r.decimals < -30 || r.decimals > 30) return key_error(key + ".decimals", "must be in -30 .. 30, got " + show(*v));
   }
-  if (type == "thin") {
-    Thin t;
-    auto add = [&](const json::object& o, const std::string& where) -> Status {
-      for (const auto& [k, v] : o) {
-        if (&o == &p && k == "type") continue;
-        ZPMPI_ASSIGN_OR_RETURN(std::int64_t step, get_integer(v, where + "." + std::string(k)));
-        if (step <= 0) return key_error(where + "." + std::string(k), "step must be positive, got " + show(v));
-        t.steps.emplace_back(std::string(k), step);
-      }
-      return {};
-    };
-    if (const json::value* v = p.if_contains("indexers")) {
-      ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"indexers"}));
-      if (!v->is_object()) return key_error(key + ".indexers", "must be an object dim -> step, got " + show(*v));
-      ZPMPI_RETURN_IF_ERROR(add(v->get_object(), key + ".indexers"));
-    } else {
-      ZPMPI_RETURN_IF_ERROR(add(p, key));
-    }
-    if (t.steps.empty()) return key_error(key, "thin names no dimension");
-    return Step{key, t};
+  return Step{key, r};
+}
+
+Result<Step> parse_assign_attrs(const json::object& p, const std::string& key) {
+  AssignAttrs a;
+  for (const auto& [k, v] : p) {
+    if (k == "type") continue;
+    const std::string where = key + "." + std::string(k);
+    const bool number_list = v.is_array() && !v.get_array().empty() &&
+                             std::all_of(v.get_array().begin(), v.get_array().end(),
+                                         [](const json::value& x) { return x.is_number(); });
+    if (!v.is_string() && !v.is_number() && !number_list)
+      return key_error(where, "must be a string, a number or a list of numbers, got " + show(v));
+    a.attrs[k] = v;
   }
-  if (type == "drop_vars") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"names", "errors"}));
-    DropVars d;
-    ZPMPI_ASSIGN_OR_RETURN(const json::value* names, required("names"));
-    ZPMPI_ASSIGN_OR_RETURN(d.names, get_names(*names, key + ".names"));
-    if (const json::value* e = p.if_contains("errors")) {
-      ZPMPI_ASSIGN_OR_RETURN(std::string errors, get_string(*e, key + ".errors"));
-      if (errors != "raise" && errors != "ignore")
-        return key_error(key + ".errors", "must be \"raise\" or \"ignore\", got " + show(*e));
-      d.ignore_missing = errors == "ignore";
-    }
-    return Step{key, d};
-  }
-  if (type == "rename") {
-    // ds.rename(name_dict) or ds.rename(**names).
-    RenameVars r;
-    const json::object* names = &p;
-    std::string where = key;
-    if (const json::value* v = p.if_contains("name_dict")) {
-      ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"name_dict"}));
-      if (!v->is_object()) return key_error(key + ".name_dict", "must be an object old name -> new name, got " + show(*v));
-      names = &v->get_object();
-      where = key + ".name_dict";
-    }
-    for (const auto& [k, v] : *names) {
-      if (names == &p && k == "type") continue;
-      ZPMPI_ASSIGN_OR_RETURN(std::string to, get_string(v, where + "." + std::string(k)));
-      r.names.emplace_back(std::string(k), to);
-    }
-    if (r.names.empty()) return key_error(key, "rename names no variable");
-    return Step{key, r};
-  }
-  if (type == "astype") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"dtype"}));
-    ZPMPI_ASSIGN_OR_RETURN(const json::value* v, required("dtype"));
-    ZPMPI_ASSIGN_OR_RETURN(model::DType t, get_dtype(*v, key + ".dtype"));
-    return Step{key, AsType{t}};
-  }
-  if (type == "clip") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"min", "max"}));
-    Clip c;
-    for (auto [name, field] : {std::pair{"min", &c.min}, std::pair{"max", &c.max}}) {
-      const json::value* v = p.if_contains(name);
-      if (!v || v->is_null()) continue;
-      ZPMPI_ASSIGN_OR_RETURN(*field, get_number(*v, key + "." + name));
-    }
-    if (!c.min && !c.max) return key_error(key, "clip needs \"min\" or \"max\"");
-    return Step{key, c};
-  }
-  if (type == "fillna") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"value"}));
-    ZPMPI_ASSIGN_OR_RETURN(const json::value* v, required("value"));
-    ZPMPI_ASSIGN_OR_RETURN(double value, get_number(*v, key + ".value"));
-    return Step{key, FillNa{value}};
-  }
-  if (type == "round") {
-    ZPMPI_RETURN_IF_ERROR(only(p, key, type, {"decimals"}));
-    Round r;
-    if (const json::value* v = p.if_contains("decimals")) {
-      ZPMPI_ASSIGN_OR_RETURN(r.decimals, get_integer(*v, key + ".decimals"));
-      if (r.decimals < -30 || r.decimals > 30) return key_error(key + ".decimals", "must be in -30 .. 30, got " + show(*v));
-    }
-    return Step{key, r};
-  }
-  if (type == "assign_attrs") {
-    AssignAttrs a;
-    for (const auto& [k, v] : p) {
-      if (k == "type") continue;
-      const std::string where = key + "." + std::string(k);
-      const bool number_list = v.is_array() && !v.get_array().empty() &&
-                               std::all_of(v.get_array().begin(), v.get_array().end(),
-                                           [](const json::value& x) { return x.is_number(); });
-      if (!v.is_string() && !v.is_number() && !number_list)
-        return key_error(where, "must be a string, a number or a list of numbers, got " + show(v));
-      a.attrs[k] = v;
-    }
-    return Step{key, std::move(a)};
-  }
-  // drop_attrs
-  ZPMPI_RETURN_IF_ERROR(only(p, key, type, {}));
+  return Step{key, std::move(a)};
+}
+
+Result<Step> parse_drop_attrs(const json::object& p, const std::string& key) {
+  ZPMPI_RETURN_IF_ERROR(only(p, key, "drop_attrs", {}));
   return Step{key, DropAttrs{}};
+}
+
+/// Every type with its spelling, in the order messages list them; `per_variable`: a
+/// DataArray method a per-variable list accepts.
+struct StepTypeInfo {
+  const char* name;
+  StepType type;
+  bool per_variable;
+};
+constexpr StepTypeInfo kStepTypes[] = {
+    {"isel", StepType::kIsel, false},          {"sel", StepType::kSel, false},
+    {"subset", StepType::kSubset, false},      {"reverse_axis", StepType::kReverseAxis, false},
+    {"roll", StepType::kRoll, false},          {"tiled", StepType::kTiled, false},
+    {"rename", StepType::kRename, true},       {"transpose", StepType::kTranspose, true},
+    {"squeeze", StepType::kSqueeze, false},    {"thin", StepType::kThin, false},
+    {"drop_vars", StepType::kDropVars, false}, {"astype", StepType::kAsType, true},
+    {"clip", StepType::kClip, true},           {"fillna", StepType::kFillNa, true},
+    {"round", StepType::kRound, true},         {"assign_attrs", StepType::kAssignAttrs, true},
+    {"drop_attrs", StepType::kDropAttrs, false}, {"expand_dims", StepType::kExpandDims, true}};
+
+std::string type_list(bool per_variable) {
+  std::string list;
+  for (const auto& t : kStepTypes)
+    if (t.per_variable || !per_variable) list += (list.empty() ? "" : ", ") + std::string(t.name);
+  return list;
 }
 
 }  // namespace
 
 std::string unsupported_type_message(const std::string& type, bool per_variable) {
   return "'" + type + "' is not supported (zpmpi applies " +
-         (per_variable ? std::string("these DataArray methods: ") + kVariableTransformTypes
-                       : std::string("these preprocessors: ") + kPreprocessorTypes) +
+         (per_variable ? "these DataArray methods: " : "these preprocessors: ") + type_list(per_variable) +
          "; xarray methods that need neighbouring values, like rolling or interp, cannot be cached chunk by chunk)";
+}
+
+std::optional<StepType> step_type(std::string_view name, bool per_variable) {
+  for (const auto& t : kStepTypes)
+    if (name == t.name && (t.per_variable || !per_variable)) return t.type;
+  return std::nullopt;
+}
+
+Result<StepType> parse_step_type(const std::string& type, const std::string& key, bool per_variable) {
+  if (auto t = step_type(type, per_variable)) return *t;
+  return key_error(key, unsupported_type_message(type, per_variable));
+}
+
+const char* step_type_name(StepType type) {
+  for (const auto& t : kStepTypes)
+    if (t.type == type) return t.name;
+  return "?";  // unreachable: kStepTypes names every enumerator
+}
+
+Result<Step> parse_xarray_step(StepType type, const json::object& p, const std::string& key) {
+  switch (type) {
+    case StepType::kTranspose: return parse_transpose(p, key);
+    case StepType::kSqueeze: return parse_squeeze(p, key);
+    case StepType::kThin: return parse_thin(p, key);
+    case StepType::kDropVars: return parse_drop_vars(p, key);
+    case StepType::kRename: return parse_rename(p, key);
+    case StepType::kAsType: return parse_astype(p, key);
+    case StepType::kClip: return parse_clip(p, key);
+    case StepType::kFillNa: return parse_fillna(p, key);
+    case StepType::kRound: return parse_round(p, key);
+    case StepType::kAssignAttrs: return parse_assign_attrs(p, key);
+    case StepType::kDropAttrs: return parse_drop_attrs(p, key);
+    case StepType::kExpandDims: return parse_expand_dims(p, key);
+    case StepType::kIsel: case StepType::kSel: case StepType::kSubset:
+    case StepType::kReverseAxis: case StepType::kRoll: case StepType::kTiled: break;
+  }
+  return key_error(key + ".type", std::string("'") + step_type_name(type) + "' is not an xarray-method step");
 }
 
 Result<std::optional<Step>> parse_xarray_step(const std::string& type, const json::object& p, const std::string& key,
                                               bool per_variable) {
-  static const char* kDataset[] = {"transpose", "squeeze", "thin",         "drop_vars",  "rename",     "astype",
-                                   "clip",      "fillna",  "round", "assign_attrs", "drop_attrs", "expand_dims"};
-  // A per-variable rename (DataArray.rename(new_name)) is the caller's.
-  static const char* kVariable[] = {"transpose", "astype", "clip", "fillna", "round", "assign_attrs", "expand_dims"};
-  auto in = [&](const auto& list) {
-    return std::any_of(std::begin(list), std::end(list), [&](const char* n) { return type == n; });
-  };
-  if (!(per_variable ? in(kVariable) : in(kDataset))) return std::optional<Step>{};
-  ZPMPI_ASSIGN_OR_RETURN(Step step, parse(type, p, key));
+  const std::optional<StepType> t = step_type(type, per_variable);
+  // A per-variable rename (DataArray.rename(new_name)) is the caller's, as are isel .. tiled.
+  const bool callers = t == StepType::kIsel || t == StepType::kSel || t == StepType::kSubset ||
+                       t == StepType::kReverseAxis || t == StepType::kRoll || t == StepType::kTiled;
+  if (!t || callers || (per_variable && *t == StepType::kRename)) return std::optional<Step>{};
+  ZPMPI_ASSIGN_OR_RETURN(Step step, parse_xarray_step(*t, p, key));
   return std::optional<Step>{std::move(step)};
 }
 

@@ -4,19 +4,27 @@
 // "zpmpi plan ... [--ranks N] [--json]" prints the plan report (app/plan_report.hpp) for N
 // ranks (default: the ranks it runs on) and writes nothing; "run" (the default) converts.
 // "zpmpi verify ..." compares the store with what the job writes (app/verify.hpp).
-// Every flag that matches a config key overrides the job file's value.
+// Every flag that matches a config key overrides the job file's value; those flags, their
+// --help lines and their checks are the key table's (app/config_keys.hpp).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "zpmpi/app/config.hpp"
+#include "zpmpi/app/config_keys.hpp"
 #include "zpmpi/model/result.hpp"
 
 namespace zpmpi::app {
 
 struct CliOptions {
+  /// True when the flag of the job key `key` (e.g. "stats") was given.
+  bool flag_given(std::string_view key) const;
+
   bool help = false;
   bool version = false;
   std::string usage;  ///< the --help text
@@ -25,20 +33,19 @@ struct CliOptions {
   bool plan_json = false;         ///< plan --json: the report as one JSON document on stdout
   bool verify = false;     ///< the "verify" command: compare the store with the job's output
   std::string config_path;
-  std::optional<std::string> store;
-  std::optional<std::string> memory_limit;
-  std::optional<int> log_level;
-  bool overwrite = false;
-  bool resume = false;  ///< --resume: continue the interrupted run of this job
-  std::optional<int> num_jobs;
-  std::optional<int> workers;
-  std::optional<std::uint64_t> max_chunks;
-  std::optional<std::string> stats;  ///< --stats FILE: the run's summary as JSON
+  /// The flags of config keys (app/config_keys.hpp) given, in the table's order, each
+  /// checked already: apply_cli applies them to the job.
+  std::vector<std::pair<const ConfigKey*, FlagValue>> overrides;
   bool quiet = false;  ///< --quiet: no live progress (errors and the closing summary stay)
 };
 
-/// Parses argv; errors are ExitCode::kUsage with Program_options' reason.
+/// Parses argv; errors are ExitCode::kUsage with Program_options' reason, or name the flag
+/// whose value a config key's flag parser refuses ("--workers must be between 1 and 64").
 Result<CliOptions> parse_cli(int argc, const char* const* argv);
+
+/// The file of the run's summary: --stats FILE when given (also when the job could not be
+/// read), else the job's "stats" (empty: none).
+std::string stats_file(const CliOptions& cli, const Config& config);
 
 /// Applies the flags to a parsed job; errors name the flag.
 Status apply_cli(const CliOptions& cli, Config& config);

@@ -7,7 +7,8 @@
 //   job.json: store: contains a NUL byte
 // No string of a job (key or value, anywhere) may contain a NUL byte, and the text must be
 // valid UTF-8 without lone surrogate escapes (see src/app/strict_json.hpp); a job file is
-// at most kMaxJobFileBytes.
+// at most kMaxJobFileBytes. The keys, their parsers and flags are one table:
+// app/config_keys.hpp.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,14 @@ struct Rename {
   std::string new_name;
 };
 
+/// What a run does when a selection or tile size is not aligned to the source chunks
+/// (the job's "recommendations").
+enum class Recommendations {
+  kHalt,    ///< print the aligned bounds, write nothing, exit 3
+  kWarn,    ///< print them and go on
+  kIgnore,  ///< go on silently
+};
+
 struct Config {
   std::string path;        ///< the job file, for messages
   /// source: uris as written (relative to the working directory; a glob not yet expanded),
@@ -62,7 +71,7 @@ struct Config {
   bool fsync = false;
   boost::json::object add_attrs;
   std::optional<std::string> cache_label;
-  std::string recommendations = "halt";
+  Recommendations recommendations = Recommendations::kHalt;
   int log_level = 1;
   /// Encode/write threads per rank; each holds one chunk and its encoding (the plan counts
   /// them). More than 1 pays where a file's creation waits on the file system (Lustre,

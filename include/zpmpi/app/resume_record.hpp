@@ -2,8 +2,9 @@
 // on, key by key, so that --resume adopts only a copy written for the same job and names
 // what differs otherwise.
 //   "config.KEY"   each key of the job file that shapes the output, as written (not the
-//                  run-only keys: resume, overwrite, log_level, stats, workers, num_jobs,
-//                  memory_limit, max_chunks, recommendations)
+//                  run-only keys, ConfigKey::changes_store false in app/config_keys.hpp:
+//                  resume, overwrite, log_level, stats, workers, num_jobs, memory_limit,
+//                  max_chunks, recommendations)
 //   "source.file URI"  one key per file the source reads (Source::input_files: the
 //                  netCDF file, each multi-file member, a kerchunk set's reference file and
 //                  each file it points into), so a difference names the file: for a local

@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "zpmpi/model/box.hpp"
@@ -85,17 +87,31 @@ class Source {
   }
 };
 
+/// How a source is read (the job's "source.engine"): "netcdf" (netCDF-C, one file or
+/// several) or "kerchunk" (a reference set).
+enum class Engine { kNetcdf, kKerchunk };
+
+/// Who decodes the chunks of netCDF-4 variables (the job's "source.decoder"): "zpmpi" (its
+/// own decoder where it can) or "netcdf-c" (every variable through netCDF-C).
+enum class Decoder { kZpmpi, kNetcdfC };
+
+/// The spellings of the job file; a name that is none of them is nullopt.
+const char* engine_name(Engine engine);
+const char* decoder_name(Decoder decoder);
+std::optional<Engine> engine_from_name(std::string_view name);
+std::optional<Decoder> decoder_from_name(std::string_view name);
+
 /// What the job file's "source" says to open.
 struct SourceSpec {
   /// One path or url, or several files of a multi-file dataset (a glob is expanded, sorted,
   /// before it gets here). Relative paths are relative to the working directory.
   std::vector<std::string> uris;
-  std::string engine = "netcdf";  ///< "netcdf" or "kerchunk"
+  Engine engine = Engine::kNetcdf;
   std::string group;              ///< netCDF-4 group ("" = the root); netcdf only
-  /// netcdf only: "zpmpi" (default) decodes the chunks of netCDF-4 variables with zpmpi's
-  /// own decoder where it can (see hdf5_chunks.hpp), on the rank's workers; "netcdf-c"
+  /// netcdf only: kZpmpi (default) decodes the chunks of netCDF-4 variables with zpmpi's
+  /// own decoder where it can (see hdf5_chunks.hpp), on the rank's workers; kNetcdfC
   /// reads every variable through netCDF-C (for comparison, and as an escape hatch).
-  std::string decoder = "zpmpi";
+  Decoder decoder = Decoder::kZpmpi;
   /// Multi-file only: the dim the files are concatenated along ("" = the files' record
   /// dim, else "time"); resolve_source() fills in the one it chose.
   std::string concat_dim;

@@ -10,7 +10,7 @@ JobMessage sample() {
   m.source.uris = {"/data/era5 2000.nc", "/data/\xe9ra5 2001.nc"};
   m.source.group = "/g1/g2";
   m.source.concat_dim = "time";
-  m.source.decoder = "netcdf-c";
+  m.source.decoder = source::Decoder::kNetcdfC;
   m.source.lengths = {744, 0, 720, 1ULL << 40};  // what the other ranks build the description from
   m.source.warnings = {"source: a gap along time between a.nc and b.nc"};
   m.store = "/data/.caf\xe9.zarr.zpmpi-new-n1-42";  // a latin-1 byte: a path, not UTF-8
@@ -58,6 +58,20 @@ TEST(JobMessage, MalformedIsAnErrorNotAThrow) {
                                               R"("log_level":1,"plan":"{}"})")}) {
     auto m = decode_job_message(text);
     ASSERT_FALSE(m.ok()) << text;
+    EXPECT_EQ(m.error().message.rfind("internal: ", 0), 0u) << m.error().message;
+  }
+}
+
+TEST(JobMessage, EngineAndDecoderTravelByNameAndAnUnknownOneIsAnError) {
+  const std::string good = encode_job_message(sample());
+  ASSERT_NE(good.find(R"("engine":"netcdf")"), std::string::npos) << good;
+  ASSERT_NE(good.find(R"("decoder":"netcdf-c")"), std::string::npos) << good;
+  for (const auto& [from, to] : {std::pair{R"("engine":"netcdf")", R"("engine":"zarr")"},
+                                 std::pair{R"("decoder":"netcdf-c")", R"("decoder":"hdf5")"}}) {
+    std::string bad = good;
+    bad.replace(bad.find(from), std::string(from).size(), to);
+    auto m = decode_job_message(bad);
+    ASSERT_FALSE(m.ok()) << bad;
     EXPECT_EQ(m.error().message.rfind("internal: ", 0), 0u) << m.error().message;
   }
 }

@@ -154,9 +154,11 @@ TEST_F(JobTest, AStopSignalInterruptsEveryRankKeepsTheCopyAndResumeFinishesIt) {
   EXPECT_EQ(copies(), 1);  // kept for --resume, with this run's stats.json
 
   exec::set_stop_signal_for_tests(0);
-  CliOptions resume = job();
-  resume.resume = true;
-  EXPECT_EQ(run(world, resume), (std::vector<int>{0, 0}));
+  const std::string config = job().config_path;
+  const char* argv[] = {"zpmpi", "--config", config.c_str(), "--resume", "--quiet"};
+  auto resume = parse_cli(5, argv);
+  ASSERT_TRUE(resume.ok()) << resume.error().message;
+  EXPECT_EQ(run(world, *resume), (std::vector<int>{0, 0}));
   EXPECT_TRUE(fs::exists(store() / ".zmetadata"));
   EXPECT_EQ(copies(), 0);
 }

@@ -2,6 +2,8 @@
 // that a source file did not change while the run read it.
 #include "zpmpi/app/resume_record.hpp"
 
+#include "zpmpi/app/config_keys.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -93,6 +95,22 @@ TEST(ResumeRecord, OneKeyPerSourceFileNamesIt) {
   EXPECT_FALSE(record->contains("config.workers"));  // run-only
   // As written and read back, the record equals the one made again (int64 inode).
   EXPECT_EQ(json::parse(json::serialize(*record)).as_object(), *record);
+}
+
+TEST(ResumeRecord, TheKeysThatChangeTheStoreAreRecordedTheRunOnlyOnesNot) {
+  const fs::path dir = fresh("run_only");
+  std::string job = "{";
+  for (const ConfigKey& k : config_keys()) job += (job.size() > 1 ? ", \"" : "\"") + std::string(k.name) + "\": 1";
+  write(dir / "job.json", job + "}");
+  auto record = resume_record((dir / "job.json").string(), {}, {}, {}, nullptr);
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  for (const ConfigKey& k : config_keys())
+    EXPECT_EQ(record->contains("config." + std::string(k.name)), k.changes_store) << k.name;
+  for (const char* run_only : {"resume", "overwrite", "log_level", "stats", "workers", "num_jobs", "memory_limit",
+                               "max_chunks", "recommendations"})
+    EXPECT_FALSE(record->contains("config." + std::string(run_only))) << run_only;
+  for (const char* kept : {"source", "variables", "preprocessors", "chunks", "store", "compressor", "fsync"})
+    EXPECT_TRUE(record->contains("config." + std::string(kept))) << kept;
 }
 
 }  // namespace

@@ -95,6 +95,21 @@ TEST(XarraySteps, ParseErrorsNameTheKey) {
   EXPECT_TRUE(step(R"({"type": "astype", "dtype": "<f4"})").ok());
 }
 
+TEST(XarraySteps, StepTypesAreAnEnumAndAnUnknownOneIsAnErrorNamingTheKey) {
+  EXPECT_EQ(step_type("subset", false), StepType::kSubset);
+  EXPECT_EQ(step_type("expand_dims", true), StepType::kExpandDims);
+  EXPECT_EQ(step_type("squeeze", true), std::nullopt);  // not a DataArray method of a per-variable list
+  EXPECT_EQ(step_type("drop_attrz", false), std::nullopt);
+  EXPECT_STREQ(step_type_name(StepType::kReverseAxis), "reverse_axis");
+  const auto unknown = parse_step_type("drop_attrz", "preprocessors[4].type", false);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().message.substr(0, 61), "preprocessors[4].type: 'drop_attrz' is not supported (zpmpi a");
+  // A type app/config parses is an error here, never another step.
+  const auto isel = parse_xarray_step(StepType::kIsel, json::parse(R"({"type": "isel"})").as_object(), "p[0]");
+  ASSERT_FALSE(isel.ok());
+  EXPECT_EQ(isel.error().message, "p[0].type: 'isel' is not an xarray-method step");
+}
+
 TEST(XarraySteps, SqueezeDropsLengthOneDimsAsScalarCoordinates) {
   auto job = run({R"({"type": "squeeze"})"});
   ASSERT_TRUE(job.ok()) << job.error().message;
