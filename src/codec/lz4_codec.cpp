@@ -42,18 +42,7 @@ class Lz4Codec final : public Codec {
   }
 
   Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const override {
-    if (encoded.size() < kHeader) return runtime_error("lz4: input shorter than its 4-byte header");
-    std::uint32_t size = 0;
-    for (std::size_t i = 0; i < kHeader; ++i) size |= std::to_integer<std::uint32_t>(encoded[i]) << (8 * i);
-    if (size != out.size())
-      return runtime_error("lz4: header says " + std::to_string(size) + " bytes, expected " +
-                           std::to_string(out.size()));
-    if (encoded.size() - kHeader > INT_MAX) return runtime_error("lz4: block larger than lz4's limit");
-    const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(encoded.data() + kHeader),
-                                      reinterpret_cast<char*>(out.data()),
-                                      static_cast<int>(encoded.size() - kHeader), static_cast<int>(out.size()));
-    if (n < 0 || static_cast<std::uint32_t>(n) != size) return runtime_error("lz4: malformed block");
-    return {};
+    return decode_lz4(encoded, out);
   }
 
  private:

@@ -25,18 +25,7 @@ class ZstdCodec final : public Codec {
   }
 
   Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const override {
-    const unsigned long long size = ZSTD_getFrameContentSize(encoded.data(), encoded.size());
-    if (size == ZSTD_CONTENTSIZE_ERROR) return runtime_error("zstd: not a zstd frame");
-    if (size == ZSTD_CONTENTSIZE_UNKNOWN) return runtime_error("zstd: frame without a content size");
-    if (size != out.size())
-      return runtime_error("zstd: frame holds " + std::to_string(size) + " bytes, expected " +
-                           std::to_string(out.size()));
-    const std::size_t n = ZSTD_decompress(out.data(), out.size(), encoded.data(), encoded.size());
-    if (ZSTD_isError(n)) return runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-    if (n != out.size())
-      return runtime_error("zstd: frame decoded to " + std::to_string(n) + " bytes, expected " +
-                           std::to_string(out.size()));
-    return {};
+    return decode_zstd(nullptr, encoded, out, /*need_content_size=*/true);
   }
 
  private:
