@@ -24,6 +24,7 @@
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
+#include "zpmpi/app/plan_bounds.hpp"  // issue 26 (wt-c)
 #include "zpmpi/app/plan_report.hpp"
 #include "zpmpi/app/progress.hpp"
 #include "zpmpi/app/version.hpp"
@@ -190,6 +191,7 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
+  options.bounds = owner_bounds(config.compressor);  // issue 26 (wt-c): the codec's and the source's bounds
   // Planning and its report grow with the grid: a stop signal ends them (see make_plan).
   const plan::StopCheck stop = []() -> Status {
     if (const int sig = exec::stop_signal())

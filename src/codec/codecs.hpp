@@ -1,6 +1,7 @@
 // The codec implementations behind make_codec(); one file each.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <span>
 
@@ -16,6 +17,10 @@ std::unique_ptr<Codec> make_zstd_codec(int level);
 std::unique_ptr<Codec> make_lz4_codec(int acceleration);
 /// No compression (zarr compressor null).
 std::unique_ptr<Codec> make_raw_codec();
+
+/// Each codec's encoded size bound (codec.hpp: encoded_size_bound), one per codec file.
+std::uint64_t zstd_encoded_size_bound(std::uint64_t raw_size);
+std::uint64_t lz4_encoded_size_bound(std::uint64_t raw_size);
 
 // The one decoder of each format, shared by the Codec (verify) and the decode step (sources).
 

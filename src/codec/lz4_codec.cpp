@@ -13,17 +13,23 @@
 
 namespace zpmpi::codec {
 namespace {
-
 constexpr std::size_t kHeader = 4;
+}  // namespace
+
+std::uint64_t lz4_encoded_size_bound(std::uint64_t raw_size) {
+  // The header, then LZ4_COMPRESSBOUND's n + n/255 + 16 (for n past LZ4_MAX_INPUT_SIZE
+  // too, which encode() refuses: the bound stays monotonic), saturating.
+  const std::uint64_t extra = kHeader + raw_size / 255 + 16;
+  return raw_size > UINT64_MAX - extra ? UINT64_MAX : raw_size + extra;
+}
+
+namespace {
 
 class Lz4Codec final : public Codec {
  public:
   explicit Lz4Codec(int acceleration) : acceleration_(acceleration) {}
 
-  std::size_t max_encoded_size(std::size_t raw_size) const override {
-    const auto capped = static_cast<int>(std::min<std::size_t>(raw_size, LZ4_MAX_INPUT_SIZE));
-    return kHeader + static_cast<std::size_t>(LZ4_compressBound(capped));
-  }
+  std::size_t max_encoded_size(std::size_t raw_size) const override { return lz4_encoded_size_bound(raw_size); }
 
   Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
     // The block API takes an int size: a chunk is capped at LZ4_MAX_INPUT_SIZE (~2 GB).

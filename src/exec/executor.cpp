@@ -170,6 +170,7 @@ class RankExecutor {
     std::uint64_t buffers = hyperslab.capacity() + staging_.capacity();
     for (std::size_t i = 1; i < slots_.size(); ++i) buffers += slots_[i]->hyperslab.capacity();
     for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity() + w.row.capacity();
+    buffers += source_.decode_buffer_bytes();  // the reader's and decoder's: every task is done
     stats_.peak_buffer = std::max<std::uint64_t>(stats_.peak_buffer, buffers);
     return {};
   }
@@ -188,7 +189,8 @@ class RankExecutor {
     Stats s = stats_;
     std::uint64_t worker_peaks = 0;
     for (const Worker& w : workers_) worker_peaks += w.stats.peak_buffer;
-    s.peak_buffer = std::max(s.peak_buffer, slots_peak_ + worker_peaks);
+    // The source's decode buffers (kept across reads, so at their largest now).
+    s.peak_buffer = std::max(s.peak_buffer, slots_peak_ + worker_peaks + source_.decode_buffer_bytes());
     for (const Worker& w : workers_) {
       s.seconds_read += w.stats.seconds_read;
       s.chunks += w.stats.chunks;

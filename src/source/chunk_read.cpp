@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kerchunk_copy.hpp"
+#include "zpmpi/source/decode_buffers.hpp"
 
 namespace zpmpi::source {
 
@@ -162,6 +163,34 @@ Status ChunkedReader::fetch(std::vector<RangeRequest>& requests, const std::vect
       return st.error().with_context(context);
     }
   return st.error().with_context(locator.context());
+}
+
+std::uint64_t ChunkedReader::decode_buffer_bound(std::uint64_t chunk_bytes, int workers) {
+  return kDecodeChunkBuffers * chunk_bytes * static_cast<std::uint64_t>(std::max(workers, 1));
+}
+
+std::uint64_t ChunkedReader::held_bytes() const {
+  std::uint64_t held = fetched_.capacity();
+  for (const WorkerState& w : workers_) held += w.scratch.capacity() + w.chunk.capacity();
+  return held;
+}
+
+void ChunkedReader::keep_within_bound(std::uint64_t chunk_bytes, int workers) {
+  // Large buffers are rounded up to whole huge pages (ByteBuffer): that much more is not
+  // a buffer sized for another array. Those are freed, the fetched bytes first.
+  const std::uint64_t rounding = model::ByteBuffer::kHugePageBytes * (1 + 2 * workers_.size());
+  const std::uint64_t bound =
+      decode_buffer_bound(chunk_bytes, std::max(workers, static_cast<int>(workers_.size()))) + rounding;
+  if (held_bytes() <= bound) return;
+  fetched_.release();
+  for (WorkerState& w : workers_) {
+    if (held_bytes() <= bound) return;
+    w.chunk.release();
+  }
+  for (WorkerState& w : workers_) {
+    if (held_bytes() <= bound) return;
+    w.scratch = codec::DecodeScratch();
+  }
 }
 
 void ChunkedReader::use_workers(int n) {
@@ -350,9 +379,9 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
 
   const int nworkers = parallel ? std::max(1, parallel->workers()) : 1;
   use_workers(nworkers);
-  // Stored bytes in flight: 2 chunks' worth per worker (the planner counts 4 chunk buffers
-  // per worker: these, the scratch and the decoded chunk), at least one chunk.
-  const std::uint64_t budget = 2 * chunk_bytes * static_cast<std::uint64_t>(nworkers);
+  // Stored bytes in flight: the published bound less each worker's decode intermediate and
+  // decoded chunk (2 chunks' worth per worker), at least one chunk.
+  const std::uint64_t budget = decode_buffer_bound(chunk_bytes, nworkers) - 2 * chunk_bytes * nworkers;
 
   std::vector<Stored> group;
   std::vector<std::string> whole;  // [at] whole-file chunks of the group
@@ -418,8 +447,7 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     }
     Stored p{i, ref, 0, nullptr, whole_file};
     if (whole_file) {
-      // A whole-file chunk is at most the decoded chunk plus a codec's overhead.
-      auto bytes = reader_ ? reader_->read_whole(locator.url(ref.url), chunk_bytes + chunk_bytes / 8 + 65536)
+      auto bytes = reader_ ? reader_->read_whole(locator.url(ref.url), max_stored_chunk_bytes(chunk_bytes))
                            : Result<std::string>(runtime_error("no byte-range reader"));
       if (!bytes.ok()) return bytes.error().with_context(where(t, ref));
       p.at = whole.size();
@@ -434,7 +462,9 @@ Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const mo
     in_flight += stored;
     group.push_back(p);
   }
-  return run_group(false);
+  ZPMPI_RETURN_IF_ERROR(run_group(false));
+  keep_within_bound(chunk_bytes, nworkers);
+  return {};
 }
 
 }  // namespace zpmpi::source

@@ -73,6 +73,8 @@ class KerchunkSource final : public Source {
     return chunks_.prepare(array->first->second, *array->second, box, stride, out, stored, max_stored, workers);
   }
 
+  std::uint64_t decode_buffer_bytes() const override { return chunks_.held_bytes(); }
+
  private:
   using Array = std::pair<std::map<std::string, ArrayReading, std::less<>>::const_iterator, std::unique_ptr<RefsLocator>>;
   /// The array and its locator (made once, kept: a prepared read's tasks use it).

@@ -236,6 +236,12 @@ Result<std::unique_ptr<DeferredRead>> MultiFileSource::prepare_read(const std::s
   return std::unique_ptr<DeferredRead>(std::make_unique<KeepsFile>(std::move(keep), std::move(read)));
 }
 
+std::uint64_t MultiFileSource::decode_buffer_bytes() const {
+  std::uint64_t held = 0;
+  for (const OpenFile& f : open_) held += f.source->decode_buffer_bytes();
+  return held;
+}
+
 Result<std::vector<std::string>> MultiFileSource::read_text(const std::string& variable) {
   const model::Variable* v = dataset_.find_variable(variable);
   if (!v || !v->text) return runtime_error(dataset_.uri + ": " + variable + ": no such text variable");

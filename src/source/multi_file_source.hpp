@@ -121,6 +121,8 @@ class MultiFileSource final : public Source {
                                                      int workers) override;
   /// Reads the variable from every file it spans (all of them) and concatenates.
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
+  /// Summed over the open files: each keeps its own.
+  std::uint64_t decode_buffer_bytes() const override;
 
   /// Files open now (at most max_open_files) and files opened so far (for the tests).
   std::size_t files_open() const { return open_.size(); }

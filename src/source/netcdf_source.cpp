@@ -207,6 +207,8 @@ Result<std::unique_ptr<DeferredRead>> NetcdfSource::prepare_read(const std::stri
   return chunks_->prepare(own->second->array(), *own->second, box, stride, out, stored, max_stored, workers);
 }
 
+std::uint64_t NetcdfSource::decode_buffer_bytes() const { return chunks_ ? chunks_->held_bytes() : 0; }
+
 Status NetcdfSource::read(const std::string& variable, const model::Box& box,
                           std::span<std::byte> out, const model::Shape& stride, TaskRunner* parallel) {
   auto fail = [&](const std::string& why) {

@@ -39,6 +39,7 @@ class NetcdfSource final : public Source {
                                                      model::ByteBuffer& stored, std::uint64_t max_stored,
                                                      int workers) override;
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
+  std::uint64_t decode_buffer_bytes() const override;
 
  private:
   NetcdfSource(std::string path, int ncid) : path_(std::move(path)), ncid_(ncid), grpid_(ncid) {}

@@ -51,7 +51,13 @@ TEST(Lz4, NotAnLz4Frame) {
 
 TEST(Lz4, BoundIsHeaderPlusLibLz4Bound) {
   auto codec = make_codec({CodecId::kLz4, 1, 1});
-  for (int n : {0, 1, 1000, 1 << 30}) EXPECT_EQ(codec->max_encoded_size(n), 4u + LZ4_compressBound(n));
+  for (int n : {0, 1, 1000, 1 << 30}) {
+    EXPECT_EQ(codec->max_encoded_size(n), 4u + LZ4_compressBound(n));
+    EXPECT_EQ(encoded_size_bound(CodecId::kLz4)(n), 4u + LZ4_compressBound(n));  // the planner's
+  }
+  // Past LZ4's input limit (which encode refuses) the bound still grows, up to UINT64_MAX.
+  EXPECT_GT(encoded_size_bound(CodecId::kLz4)(3ull << 30), 3ull << 30);
+  EXPECT_EQ(encoded_size_bound(CodecId::kLz4)(UINT64_MAX), UINT64_MAX);
 }
 
 TEST(Lz4, AccelerationTradesSizeForSpeed) {
