@@ -21,6 +21,7 @@
 #include "zpmpi/app/cli.hpp"
 #include "zpmpi/app/config.hpp"
 #include "zpmpi/app/cpu_affinity.hpp"
+#include "zpmpi/app/environment.hpp"  // issue 26 (wt-c)
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/log.hpp"
@@ -66,6 +67,7 @@ struct Rank0State {
   /// The source's files as identified when the run started (checked again at its end).
   std::vector<source::InputFile> inputs;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
+  Environment env;  ///< issue 26 (wt-c): read once in run(), the store's test hook and SLURM job
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
   /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
   /// job refused early) only created when it does not exist; never when refused.
@@ -233,6 +235,8 @@ Result<std::string> prepare(const CliOptions& cli, int num_ranks, Rank0State& st
                          resume_record(config.path, state.inputs, state.job.group_attrs, state.job.metadata(),
                                        codec::compressor_json(config.compressor)));
   request.resume = config.resume;
+  request.slurm_job_id = state.env.slurm_job_id;             // issue 26 (wt-c)
+  request.hold_lock_until = state.env.hooks.hold_store_lock;  // issue 26 (wt-c)
   // Ranks write into a copy beside the store; commit() swaps it in at the end.
   ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
   state.store.emplace(std::move(store));
@@ -334,19 +338,11 @@ std::optional<ProgressReporter> make_progress(std::uint64_t total, bool quiet) {
   return std::optional<ProgressReporter>(std::in_place, std::cerr, total, options);
 }
 
-/// Test hooks read from the environment (documented in the README, "Testing hooks"):
-///   ZPMPI_TEST_FAIL_WRITE=R:N  the N-th file write of rank R's chunk work fails (half
-///                              written, then ENOSPC)
-///   ZPMPI_TEST_WRITE_DELAY_MS=M  every chunk write waits M ms first (stop/kill tests)
-/// Unset, they change nothing.
-void apply_test_hooks(int rank, exec::ExecOptions& options) {
-  if (const char* spec = std::getenv("ZPMPI_TEST_FAIL_WRITE")) {
-    const std::string s = spec;
-    const auto colon = s.find(':');
-    if (colon != std::string::npos && s.substr(0, colon) == std::to_string(rank))
-      zarr::fail_nth_write_for_tests(std::strtoull(s.c_str() + colon + 1, nullptr, 10));
-  }
-  if (const char* delay = std::getenv("ZPMPI_TEST_WRITE_DELAY_MS")) options.test_write_delay_ms = std::atoi(delay);
+/// The chunk writes' test hooks (app/environment.hpp); `fault` holds the write that fails.
+void apply_test_hooks(const TestHooks& hooks, int rank, exec::ExecOptions& options,
+                      std::optional<zarr::WriteFault>& fault) {
+  if (hooks.fail_write_rank == rank) options.fail_write = &fault.emplace(hooks.fail_write_nth);
+  options.test_write_delay_ms = hooks.write_delay_ms;
 }
 
 /// zpmpi verify, after every rank compared its chunks: rank 0 compares the metadata and the
@@ -417,7 +413,8 @@ int run(int argc, char** argv) {
   source::keep_decode_buffers_resident();
   // First: a stop signal during start-up is then recorded and honoured at the first chunk.
   exec::install_stop_signals();
-  mpi::Session session(&argc, &argv);
+  const Environment env = Environment::of_process();  // issue 26 (wt-c): the one getenv
+  mpi::Session session(&argc, &argv, env.hooks.mpi_fail);
   const int rank = session.rank();
   log::init(rank, 1);
   if (!session.status().ok()) {
@@ -440,6 +437,7 @@ int run(int argc, char** argv) {
 
   const auto t0 = Clock::now();
   Rank0State state;
+  state.env = env;  // issue 26 (wt-c)
   // Rank 0's summary: the --stats file, written on every way out below with what is known
   // by then, and the store's own .zpmpi/stats.json (zarr/store_contents.hpp), written into
   // the copy before its .zmetadata (or into the copy an interrupted run keeps).
@@ -533,8 +531,7 @@ int run(int argc, char** argv) {
                               p.max_batch_footprint, p.total_bytes};
     stats = guarded([&]() -> Result<exec::Stats> {
       // Test hook: the integration tests make one rank fail to prove no rank hangs.
-      if (const char* fail = std::getenv("ZPMPI_TEST_FAIL_RANK"); fail && std::atoi(fail) == rank)
-        return runtime_error("injected failure (ZPMPI_TEST_FAIL_RANK=" + std::string(fail) + ")");
+      if (const auto failure = env.hooks.rank_failure(rank)) return runtime_error(*failure);  // issue 26 (wt-c)
       std::unique_ptr<source::Source> own;
       source::Source* source = state.source.get();
       if (!source) {
@@ -552,7 +549,8 @@ int run(int argc, char** argv) {
       options.progress = &progress;
       options.fsync = message->fsync;
       if (!present.empty()) options.present = &present;
-      apply_test_hooks(rank, options);
+      std::optional<zarr::WriteFault> write_fault;  // issue 26 (wt-c)
+      apply_test_hooks(env.hooks, rank, options, write_fault);
       auto numeric = exec::run_rank(message->plan, *source, options);
       if (numeric.ok() && rank == 0) {  // text arrays: one chunk each, from rank 0's source
         auto text = exec::write_text_arrays(state.job.text_arrays, *source, message->store, message->codec, rank);

@@ -518,7 +518,7 @@ class RankExecutor {
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.test_write_delay_ms));
     ZPMPI_RETURN_IF_ERROR(
         zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(chunk_index), encoded, options_.rank,
-                          options_.fsync));
+                          options_.fsync, options_.fail_write));
     worker.stats.seconds_write += seconds_since(t0);
     worker.stats.chunks += 1;
     worker.stats.bytes_raw += chunk_bytes;

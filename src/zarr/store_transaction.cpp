@@ -173,10 +173,9 @@ Status check_complete_store(const StorePath& store, const boost::json::object& r
                        joined(differences) + redo);
 }
 
-void hold_for_tests() {
-  const char* hold = std::getenv("ZPMPI_TEST_HOLD_STORE_LOCK");
-  if (!hold || !*hold) return;
-  for (int i = 0; i < 300 * 50 && !fs::exists(hold); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+void hold_for_tests(const std::string& until) {
+  if (until.empty()) return;
+  for (int i = 0; i < 300 * 50 && !fs::exists(until); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 }  // namespace
@@ -196,7 +195,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   // lock lives there too.
   fs::create_directories(store.parent(), ec);
   if (ec) return runtime_error("cannot create store " + store.path.string() + ": " + ec.message());
-  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, request.resume));
+  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, request.resume, request.slurm_job_id));
 
   // Under the lock, the path is ours to judge: another zpmpi run cannot change it now.
   ZPMPI_RETURN_IF_ERROR(restore_store_moved_aside(store, notify));
@@ -225,7 +224,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
     if (fs::is_symlink(st)) return refuse_link(store);
     ZPMPI_RETURN_IF_ERROR(check_replaceable(store));
   }
-  const ProcessIdentity me = ProcessIdentity::self();
+  const ProcessIdentity me = ProcessIdentity::self(request.slurm_job_id);
   const fs::path build = build_copy_path(store, me);
   if (!adopted.empty()) {
     // Renamed to this run's name: the copy is this run's from now on, like a fresh one.
@@ -248,7 +247,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   ZPMPI_RETURN_IF_ERROR(write_store_file(build, fs::path(kMarkerName) / "owner", std::as_bytes(std::span(owner)), "owner.tmp"));
   ZPMPI_RETURN_IF_ERROR(write_resume_record(build, request.resume_record));
   ZPMPI_RETURN_IF_ERROR(create_store(build, request.array_names));
-  hold_for_tests();
+  hold_for_tests(request.hold_lock_until);
   return tx;
 }
 
