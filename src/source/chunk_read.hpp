@@ -7,10 +7,11 @@
 // the bytes in flight kept within 2 chunks' worth per worker) and decodes them on the
 // caller's TaskRunner, each worker with its own DecodeScratch and decoded-chunk buffer
 // (kept across reads): within the kDecodeChunkBuffers = 4 source chunks per worker it
-// publishes (decode_buffer_bound) and the planner counts for Variable::decoded_on_workers. A chunk that is one contiguous run of the output
-// is decoded straight there; a missing chunk reads as the fill element. Uncompressed chunks
-// (an identity chain) are not decoded at all: the box's rows are read straight into the
-// output (so they must be byte ranges, not chunks the locator reads itself).
+// publishes (decode_buffer_bound) and the planner counts for Variable::decoded_on_workers.
+// A chunk that is one contiguous run of the output is decoded straight there; a missing
+// chunk reads as the fill element. Uncompressed chunks (an identity chain) are not decoded
+// at all: the box's rows are read straight into the output (so they must be byte ranges,
+// not chunks the locator reads itself).
 #pragma once
 
 #include <cstddef>
@@ -126,6 +127,26 @@ class ChunkedReader {
     const codec::DecodeChain* chain = nullptr;
     bool whole = false;
   };
+  struct Rows;
+  struct Group;
+  /// An uncompressed read: the box's rows as byte ranges, straight into the output.
+  Status read_rows(const Walk& walk, ChunkLocator& locator);
+  /// Queues the rows of range chunk `t`; fetches (flush_rows) when the queue is full.
+  Status queue_rows(Rows& rows, const Walk& walk, const Touch& t, const kerchunk::ChunkRef& ref,
+                    const ChunkLocator& locator);
+  Status flush_rows(Rows& rows, const Walk& walk, const ChunkLocator& locator);
+  /// An uncompressed inline or whole-file chunk, copied into the output.
+  Status copy_unranged(const Walk& walk, const Touch& t, const kerchunk::ChunkRef& ref, ChunkLocator& locator);
+  /// A compressed read: groups of chunks fetched (within the decode buffer bound), then
+  /// decoded on the workers.
+  Status read_decoded(const Walk& walk, ChunkLocator& locator, TaskRunner* parallel);
+  Status add_to_group(Group& group, const Walk& walk, std::size_t touch, const kerchunk::ChunkRef& ref,
+                      ChunkLocator& locator);
+  /// Fetches the group's stored bytes into fetched_ (grown to `reserve`) and finds each chunk's chain.
+  Status fetch_group(Group& group, const Walk& walk, ChunkLocator& locator, std::uint64_t reserve);
+  /// fetch_group, then decodes every chunk of the group on `parallel` (nullptr: here).
+  Status run_group(Group& group, const Walk& walk, ChunkLocator& locator, TaskRunner* parallel,
+                   std::uint64_t reserve);
   /// Decodes chunk `t` from `stored` into the walk's output.
   Status decode_one(const Walk& walk, const Touch& t, const Stored& chunk, std::span<const std::byte> stored,
                     ChunkLocator& locator, WorkerState& worker);

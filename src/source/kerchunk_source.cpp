@@ -29,9 +29,9 @@ class RefsLocator final : public ChunkLocator {
     // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
     std::string w = context();
     w.append(": chunk ").append(chunk_name(index));
-    if (r.url == ChunkRef::kInline) return w.append(" (inline)");
+    if (r.kind() == ChunkRef::Kind::kInline) return w.append(" (inline)");
     w.append(" (").append(set_.url(r.url));
-    if (r.length != ChunkRef::kWholeFile)
+    if (r.kind() != ChunkRef::Kind::kWholeFile)
       w.append(" ").append(std::to_string(r.offset)).append("+").append(std::to_string(r.length));
     return w.append(")");
   }
