@@ -235,7 +235,10 @@ TEST(Executor, PeakBuffersOfAReaderThatDecodesStayWithinThePlan) {
   const Shape shape{48, 300}, source_chunks{8, 300};
   const std::uint64_t source_chunk_bytes = 8 * 300 * 4;
   const fs::path refs = write_zstd_refs(fresh_dir("peak_decoding_refs"), shape, source_chunks);
-  auto source = source::open_source({{refs.string()}, "kerchunk"});
+  source::SourceSpec kerchunk;
+  kerchunk.uris = {refs.string()};
+  kerchunk.engine = "kerchunk";
+  auto source = source::open_source(kerchunk);
   ASSERT_TRUE(source.ok()) << source.error().message;
   model::ArrayLayout spec = seven_by_five();
   spec.shape = shape;
