@@ -27,6 +27,7 @@
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/plan_bounds.hpp"  // issue 26 (wt-c)
 #include "zpmpi/app/plan_report.hpp"
+#include "zpmpi/app/process_memory.hpp"  // issue 26 (wt-c)
 #include "zpmpi/app/progress.hpp"
 #include "zpmpi/app/version.hpp"
 #include "zpmpi/app/rank_stats.hpp"
@@ -42,7 +43,6 @@
 #include "zpmpi/mpi/run_channel.hpp"
 #include "zpmpi/plan/chunk_warnings.hpp"
 #include "zpmpi/plan/region_plan.hpp"
-#include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/side_file.hpp"
@@ -410,7 +410,7 @@ int report_verify(const mpi::Session& session, Rank0State& state, const plan::Re
 constexpr const char* kStoppedByPeer = "stopped: another rank failed or was interrupted";
 
 int run(int argc, char** argv) {
-  source::keep_decode_buffers_resident();
+  keep_freed_memory_resident();  // issue 26 (wt-c): process-wide settings are app's
   // First: a stop signal during start-up is then recorded and honoured at the first chunk.
   exec::install_stop_signals();
   const Environment env = Environment::of_process();  // issue 26 (wt-c): the one getenv

@@ -1,6 +1,6 @@
-// The decode buffers of a source, as the source publishes them: how many it holds, how
-// large a stored chunk it reads (the planner counts both, plan::OwnerBounds), and how the
-// process keeps the large buffers a decoder allocates and frees for every chunk.
+// The decode buffers of a source, as the source publishes them: how many it holds and how
+// large a stored chunk it reads (the planner counts both, plan::OwnerBounds). (How the
+// process keeps the buffers a decoder allocates and frees is app's: process_memory.hpp.)
 #pragma once
 
 #include <cstdint>
@@ -23,14 +23,5 @@ inline constexpr std::uint64_t kDecodeChunkBuffers = 4;
 /// whole-file chunk larger than this is an error; a read whose chunks are stored larger is
 /// not fetched ahead.
 std::uint64_t max_stored_chunk_bytes(std::uint64_t decoded);
-
-/// Serves every allocation from the heap and keeps freed memory there (glibc's mallopt:
-/// no mmap'ed blocks, trimming only past 2 GB free at the top). HDF5 allocates and frees
-/// buffers of a chunk's size for every compressed chunk it decodes; above glibc's mmap
-/// threshold (at most 32 MB) each one is a fresh mapping whose pages fault in, zeroed,
-/// again: on a 100 MB ERA5 chunk that was a third of the read time. From the heap the
-/// next chunk reuses the same pages. Peak memory is unchanged (the plan counts these
-/// buffers). Call once, early, before any large allocation. No-op without glibc.
-void keep_decode_buffers_resident();
 
 }  // namespace zpmpi::source
