@@ -404,6 +404,14 @@ struct ChunkedReader::Group {
   std::vector<RangeRequest> requests;
   std::vector<std::uint64_t> request_chunks;  // the chunk of each request, for errors
   std::uint64_t in_flight = 0;  // stored bytes of the group
+  /// Empties the group for the next, keeping the vectors' memory.
+  void clear() {
+    chunks.clear();
+    whole.clear();
+    requests.clear();
+    request_chunks.clear();
+    in_flight = 0;
+  }
 };
 
 Status ChunkedReader::read_decoded(const Walk& w, ChunkLocator& locator, TaskRunner* parallel) {
@@ -430,7 +438,7 @@ Status ChunkedReader::read_decoded(const Walk& w, ChunkLocator& locator, TaskRun
       // growth would leave the old block resident (zpmpi keeps freed memory) and touch as
       // much new memory again, a cost on hosts where first touches are slow.
       ZPMPI_RETURN_IF_ERROR(run_group(group, w, locator, parallel, std::max(group.in_flight, budget)));
-      group = Group();
+      group.clear();
     }
     ZPMPI_RETURN_IF_ERROR(add_to_group(group, w, i, ref, locator));
     group.in_flight += stored;
