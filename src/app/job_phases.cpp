@@ -152,8 +152,10 @@ std::vector<std::string> Job::point_problems(const std::string& mine) {
 // ---- prepare, agree on the plan ----
 
 void Job::prepare() {
-  if (s_->rank == 0)
-    s_->prepared = guarded([&] { return prepare_on_rank0(s_->cli, s_->session.size(), s_->rank0); });
+  if (s_->rank != 0) return;
+  s_->rank0.slurm_job_id = s_->hooks.slurm_job_id;
+  s_->rank0.hold_store_lock = s_->hooks.hold_store_lock;
+  s_->prepared = guarded([&] { return prepare_on_rank0(s_->cli, s_->session.size(), s_->rank0); });
 }
 
 std::optional<int> Job::agree_on_plan() {

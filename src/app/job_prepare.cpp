@@ -8,6 +8,7 @@
 #include "job_state.hpp"
 #include "zpmpi/app/cpu_affinity.hpp"
 #include "zpmpi/app/log.hpp"
+#include "zpmpi/app/plan_bounds.hpp"
 #include "zpmpi/app/plan_report.hpp"
 #include "zpmpi/app/resume_record.hpp"
 #include "zpmpi/exec/stop_signals.hpp"
@@ -151,6 +152,7 @@ Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0Sta
   options.memory_limit = config.memory_limit;
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
+  options.bounds = owner_bounds(config.compressor);  // the codec's and the source's bounds
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options, stop_planning));
   for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
   return plan;
@@ -190,6 +192,8 @@ Result<std::string> open_store_copy(Rank0State& state, plan::RegionPlan plan) {
                          resume_record(config.path, state.inputs, state.job.group_attrs, state.job.metadata(),
                                        codec::compressor_json(config.compressor)));
   request.resume = config.resume;
+  request.slurm_job_id = state.slurm_job_id;
+  request.hold_lock_until = state.hold_store_lock;
   ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
   state.store.emplace(std::move(store));
   if (state.store->complete()) {

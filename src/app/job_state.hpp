@@ -37,6 +37,7 @@ struct Rank0State {
   std::vector<source::InputFile> inputs;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
+  std::string slurm_job_id, hold_store_lock;  ///< JobHooks' for the store request
   /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
   /// job refused early) only created when it does not exist; never when refused.
   enum class StatsFile { kUnchecked, kAccepted, kRefused } stats_file = StatsFile::kUnchecked;

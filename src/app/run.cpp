@@ -1,53 +1,49 @@
 #include "zpmpi/app/run.hpp"
 
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <iostream>
 #include <string>
 
 #include "zpmpi/app/cli.hpp"
+#include "zpmpi/app/environment.hpp"
 #include "zpmpi/app/job_phases.hpp"
 #include "zpmpi/app/log.hpp"
+#include "zpmpi/app/process_memory.hpp"
 #include "zpmpi/app/version.hpp"
 #include "zpmpi/exec/stop_signals.hpp"
 #include "zpmpi/mpi/comm.hpp"
-#include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/zarr/file_write.hpp"
 
 namespace zpmpi::app {
 namespace {
 
-/// Test hooks read from the environment, here and nowhere else in the job (documented in
-/// the README, "Testing hooks"):
-///   ZPMPI_TEST_FAIL_RANK=R       rank R's work fails at once (no rank may hang)
-///   ZPMPI_TEST_FAIL_WRITE=R:N    the N-th file write of rank R's chunk work fails (half
-///                                written, then ENOSPC)
-///   ZPMPI_TEST_WRITE_DELAY_MS=M  every chunk write waits M ms first (stop/kill tests)
-/// Unset, they change nothing.
-JobHooks test_hooks() {
+/// The job's hooks from the environment, read once (app/environment.hpp; README "Testing
+/// hooks"). Unset, they change nothing.
+JobHooks job_hooks(const Environment& env) {
   JobHooks hooks;
-  hooks.fail_work = [](int rank) -> Status {
-    // Test hook: the integration tests make one rank fail to prove no rank hangs.
-    if (const char* fail = std::getenv("ZPMPI_TEST_FAIL_RANK"); fail && std::atoi(fail) == rank)
-      return runtime_error("injected failure (ZPMPI_TEST_FAIL_RANK=" + std::string(fail) + ")");
+  hooks.fail_work = [failure = env.hooks](int rank) -> Status {
+    if (const auto message = failure.rank_failure(rank)) return runtime_error(*message);
     return {};
   };
-  hooks.exec = [](int rank, exec::ExecOptions& options) {
-    if (const char* spec = std::getenv("ZPMPI_TEST_FAIL_WRITE")) {
-      const std::string s = spec;
-      const auto colon = s.find(':');
-      if (colon != std::string::npos && s.substr(0, colon) == std::to_string(rank))
-        zarr::fail_nth_write_for_tests(std::strtoull(s.c_str() + colon + 1, nullptr, 10));
-    }
-    if (const char* delay = std::getenv("ZPMPI_TEST_WRITE_DELAY_MS")) options.test_write_delay_ms = std::atoi(delay);
+  // The failing write lives as long as the hooks (the rank's work uses it through options).
+  hooks.exec = [t = env.hooks, fault = std::make_shared<std::optional<zarr::WriteFault>>()](
+                   int rank, exec::ExecOptions& options) {
+    if (t.fail_write_rank == rank) options.fail_write = &fault->emplace(t.fail_write_nth);
+    options.test_write_delay_ms = t.write_delay_ms;
   };
+  hooks.slurm_job_id = env.slurm_job_id;
+  hooks.hold_store_lock = env.hooks.hold_store_lock;
   return hooks;
 }
 
 int run(int argc, char** argv) {
-  source::keep_decode_buffers_resident();
+  keep_freed_memory_resident();
   // First: a stop signal during start-up is then recorded and honoured at the first chunk.
   exec::install_stop_signals();
-  mpi::Session session(&argc, &argv);
+  const Environment env = Environment::of_process();
+  mpi::Session session(&argc, &argv, env.hooks.mpi_fail);
   const int rank = session.rank();
   log::init(rank, 1);
   if (const Status& started = session.status(); !started.ok()) {
@@ -71,7 +67,7 @@ int run(int argc, char** argv) {
     if (rank == 0) std::cout << (cli->help ? cli->usage : version_text()) << std::flush;
     return 0;
   }
-  return Job(session, std::move(cli).value(), test_hooks()).run();
+  return Job(session, std::move(cli).value(), job_hooks(env)).run();
 }
 
 }  // namespace

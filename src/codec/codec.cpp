@@ -22,6 +22,19 @@ std::unique_ptr<Codec> make_codec(const CodecSpec& spec) {
   return make_raw_codec();
 }
 
+namespace {
+std::uint64_t raw_encoded_size_bound(std::uint64_t raw_size) { return raw_size; }
+}  // namespace
+
+EncodedSizeBound encoded_size_bound(CodecId id) {
+  switch (id) {
+    case CodecId::kZstd: return &zstd_encoded_size_bound;
+    case CodecId::kLz4: return &lz4_encoded_size_bound;
+    case CodecId::kNone: break;
+  }
+  return &raw_encoded_size_bound;
+}
+
 json::value compressor_json(const CodecSpec& spec) {
   switch (spec.id) {
     case CodecId::kZstd: return json::object{{"id", "zstd"}, {"level", spec.level}};

@@ -13,17 +13,23 @@
 
 namespace zpmpi::codec {
 namespace {
-
 constexpr std::size_t kHeader = 4;
+}  // namespace
+
+std::uint64_t lz4_encoded_size_bound(std::uint64_t raw_size) {
+  // The header, then LZ4_COMPRESSBOUND's n + n/255 + 16 (for n past LZ4_MAX_INPUT_SIZE
+  // too, which encode() refuses: the bound stays monotonic), saturating.
+  const std::uint64_t extra = kHeader + raw_size / 255 + 16;
+  return raw_size > UINT64_MAX - extra ? UINT64_MAX : raw_size + extra;
+}
+
+namespace {
 
 class Lz4Codec final : public Codec {
  public:
   explicit Lz4Codec(int acceleration) : acceleration_(acceleration) {}
 
-  std::size_t max_encoded_size(std::size_t raw_size) const override {
-    const auto capped = static_cast<int>(std::min<std::size_t>(raw_size, LZ4_MAX_INPUT_SIZE));
-    return kHeader + static_cast<std::size_t>(LZ4_compressBound(capped));
-  }
+  std::size_t max_encoded_size(std::size_t raw_size) const override { return lz4_encoded_size_bound(raw_size); }
 
   Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
     // The block API takes an int size: a chunk is capped at LZ4_MAX_INPUT_SIZE (~2 GB).
@@ -42,18 +48,7 @@ class Lz4Codec final : public Codec {
   }
 
   Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const override {
-    if (encoded.size() < kHeader) return runtime_error("lz4: input shorter than its 4-byte header");
-    std::uint32_t size = 0;
-    for (std::size_t i = 0; i < kHeader; ++i) size |= std::to_integer<std::uint32_t>(encoded[i]) << (8 * i);
-    if (size != out.size())
-      return runtime_error("lz4: header says " + std::to_string(size) + " bytes, expected " +
-                           std::to_string(out.size()));
-    if (encoded.size() - kHeader > INT_MAX) return runtime_error("lz4: block larger than lz4's limit");
-    const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(encoded.data() + kHeader),
-                                      reinterpret_cast<char*>(out.data()),
-                                      static_cast<int>(encoded.size() - kHeader), static_cast<int>(out.size()));
-    if (n < 0 || static_cast<std::uint32_t>(n) != size) return runtime_error("lz4: malformed block");
-    return {};
+    return decode_lz4(encoded, out);
   }
 
  private:

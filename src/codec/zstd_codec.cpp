@@ -3,16 +3,24 @@
 // zarr-python size their output buffer from that field, so a frame without it is unreadable.
 #include <zstd.h>
 
+#include <cstdint>
+
 #include "codecs.hpp"
 
 namespace zpmpi::codec {
+
+std::uint64_t zstd_encoded_size_bound(std::uint64_t raw_size) {
+  const std::size_t bound = ZSTD_compressBound(raw_size);  // an error code past ZSTD_MAX_INPUT_SIZE
+  return ZSTD_isError(bound) ? UINT64_MAX : bound;
+}
+
 namespace {
 
 class ZstdCodec final : public Codec {
  public:
   explicit ZstdCodec(int level) : level_(level), cctx_(ZSTD_createCCtx(), ZSTD_freeCCtx) {}
 
-  std::size_t max_encoded_size(std::size_t raw_size) const override { return ZSTD_compressBound(raw_size); }
+  std::size_t max_encoded_size(std::size_t raw_size) const override { return zstd_encoded_size_bound(raw_size); }
 
   // One context per codec, reused across chunks, saves zstd's per-call allocation of its
   // work space; it makes encode() unsafe to call from two threads on one Codec (the
@@ -25,18 +33,7 @@ class ZstdCodec final : public Codec {
   }
 
   Status decode(std::span<const std::byte> encoded, std::span<std::byte> out) const override {
-    const unsigned long long size = ZSTD_getFrameContentSize(encoded.data(), encoded.size());
-    if (size == ZSTD_CONTENTSIZE_ERROR) return runtime_error("zstd: not a zstd frame");
-    if (size == ZSTD_CONTENTSIZE_UNKNOWN) return runtime_error("zstd: frame without a content size");
-    if (size != out.size())
-      return runtime_error("zstd: frame holds " + std::to_string(size) + " bytes, expected " +
-                           std::to_string(out.size()));
-    const std::size_t n = ZSTD_decompress(out.data(), out.size(), encoded.data(), encoded.size());
-    if (ZSTD_isError(n)) return runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));
-    if (n != out.size())
-      return runtime_error("zstd: frame decoded to " + std::to_string(n) + " bytes, expected " +
-                           std::to_string(out.size()));
-    return {};
+    return decode_zstd(nullptr, encoded, out, /*need_content_size=*/true);
   }
 
  private:

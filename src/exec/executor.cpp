@@ -170,6 +170,7 @@ class RankExecutor {
     std::uint64_t buffers = hyperslab.capacity() + staging_.capacity();
     for (std::size_t i = 1; i < slots_.size(); ++i) buffers += slots_[i]->hyperslab.capacity();
     for (const Worker& w : workers_) buffers += w.chunk.capacity() + w.encoded.capacity() + w.row.capacity();
+    buffers += source_.decode_buffer_bytes();  // the reader's and decoder's: every task is done
     stats_.peak_buffer = std::max<std::uint64_t>(stats_.peak_buffer, buffers);
     return {};
   }
@@ -188,7 +189,8 @@ class RankExecutor {
     Stats s = stats_;
     std::uint64_t worker_peaks = 0;
     for (const Worker& w : workers_) worker_peaks += w.stats.peak_buffer;
-    s.peak_buffer = std::max(s.peak_buffer, slots_peak_ + worker_peaks);
+    // The source's decode buffers (kept across reads, so at their largest now).
+    s.peak_buffer = std::max(s.peak_buffer, slots_peak_ + worker_peaks + source_.decode_buffer_bytes());
     for (const Worker& w : workers_) {
       s.seconds_read += w.stats.seconds_read;
       s.chunks += w.stats.chunks;
@@ -414,98 +416,122 @@ class RankExecutor {
     });
   }
 
+  /// Where chunk `n` of `batch` (C order inside its chunk box) is: its grid index, first
+  /// element, extent clipped to the shape (`padded` when that cuts it) and start in the
+  /// batch's hyperslab.
+  struct ChunkPlace {
+    Shape index, start, count, start_in_hyper;
+    bool padded = false;
+  };
+  static ChunkPlace place_of(const model::ArrayLayout& spec, const plan::Batch& batch, Index n) {
+    const std::size_t rank = spec.shape.size();
+    ChunkPlace c{Shape(rank), Shape(rank), Shape(rank), Shape(rank)};
+    for (std::size_t d = rank; d-- > 0;) {
+      c.index[d] = batch.chunks.start[d] + n % batch.chunks.count[d];
+      n /= batch.chunks.count[d];
+    }
+    for (std::size_t d = 0; d < rank; ++d) {
+      const Index first = c.start[d] = c.index[d] * spec.chunks[d];
+      c.count[d] = std::min(spec.chunks[d], spec.shape[d] - first);
+      c.padded = c.padded || c.count[d] < spec.chunks[d];
+      c.start_in_hyper[d] = first - batch.elements.start[d];
+    }
+    return c;
+  }
+
   /// Chunk `n` (C order inside the batch's chunk box): gather it from the hyperslab
   /// (padding edge chunks with the fill value), encode it and write its file.
   Status write_chunk(Worker& worker, const plan::Batch& batch, const std::byte* hyper, Index n) {
     const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
-    const std::size_t esize = model::dtype_size(spec.dtype);
-    const std::size_t read_size = model::dtype_size(spec.read_dtype());
-    const Shape hyper_shape = spec.map.stored_box(batch.elements).count;
-    const std::size_t rank = spec.shape.size();
-    const std::size_t chunk_elems = model::num_elements(spec.chunks);
-    const std::size_t chunk_bytes = chunk_elems * esize;
-    Shape chunk_index(rank), chunk_start(rank), start_in_hyper(rank), count(rank);
-    bool padded = false;
-    Index rem = n;
-    for (std::size_t d = rank; d-- > 0;) {
-      chunk_index[d] = batch.chunks.start[d] + rem % batch.chunks.count[d];
-      rem /= batch.chunks.count[d];
-    }
-    for (std::size_t d = 0; d < rank; ++d) {
-      const Index first = chunk_start[d] = chunk_index[d] * spec.chunks[d];
-      count[d] = std::min(spec.chunks[d], spec.shape[d] - first);
-      padded = padded || count[d] < spec.chunks[d];
-      start_in_hyper[d] = first - batch.elements.start[d];
-    }
-    if (is_present(batch.array, chunk_index)) {
+    const std::size_t chunk_bytes = model::num_elements(spec.chunks) * model::dtype_size(spec.dtype);
+    const ChunkPlace place = place_of(spec, batch, n);
+    if (is_present(batch.array, place.index)) {
       worker.stats.chunks_present += 1;
       return {};
     }
     if (options_.check) ZPMPI_RETURN_IF_ERROR(options_.check());
 
-    auto t0 = Clock::now();
-    const std::byte* raw = nullptr;
-    if (spec.map.keeps_layout() && !spec.values) {
-      // In the stored dims: a new dim of length 1 (expand_dims) changes no element's place.
-      const Box in = spec.map.stored_box({start_in_hyper, count});
-      const Shape chunk_shape = spec.map.stored_box({Shape(rank, 0), spec.chunks}).count;
-      Index offset = 0;
-      for (std::size_t d = 0; d < in.rank(); ++d) offset = offset * hyper_shape[d] + in.start[d];
-      raw = hyper + offset * esize;
-      if (padded || !is_contiguous(in.count, hyper_shape)) {
-        std::byte* chunk = worker.chunk.get(chunk_bytes);
-        if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-        model::copy_box(hyper, hyper_shape, in.start, chunk, chunk_shape, Shape(in.rank(), 0), in.count, esize);
-        raw = chunk;
-      }
-    } else {
-      // Row by row, dims permuted, each row converted on the way (a strided row is first
-      // gathered into `row` in the read type): no chunk-sized buffer besides the output.
-      std::byte* chunk = worker.chunk.get(chunk_bytes);
-      if (padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
-      const Shape stored_start = spec.map.stored_box({start_in_hyper, count}).start;
-      const auto max_row = static_cast<std::size_t>(model::max_row_length(spec.chunks));
-      std::byte* row = spec.values ? worker.row.get(max_row * read_size) : nullptr;
-      model::for_each_row(hyper_shape, stored_start, spec.chunks, Shape(rank, 0), count, spec.map.order,
-                          [&](Index s, Index step, Index t, Index m) {
-                            const std::byte* from = hyper + s * read_size;
-                            if (!spec.values && step == 1) {
-                              std::memcpy(chunk + t * esize, from, m * esize);
-                              return;
-                            }
-                            if (!spec.values) {
-                              for (Index i = 0; i < m; ++i)
-                                std::memcpy(chunk + (t + i) * esize, from + i * step * esize, esize);
-                              return;
-                            }
-                            if (step != 1) {
-                              for (Index i = 0; i < m; ++i)
-                                std::memcpy(row + i * read_size, from + i * step * read_size, read_size);
-                              from = row;
-                            }
-                            apply_values(*spec.values, spec.dtype, from, chunk + t * esize, m);
-                          });
-      // Tile padding went through the stage as data (a packed 0 came out as add_offset):
-      // it is the output's missing value, in the output's type.
-      if (const Box box{chunk_start, count}; spec.values && spec.map.pads(box))
-        for (const auto& [at, m] : spec.map.pad_runs(box, spec.chunks))
-          fill(chunk + at * esize, static_cast<std::size_t>(m), spec.dtype, spec.fill_value);
-      raw = chunk;
-    }
+    const auto t0 = Clock::now();
+    const Shape hyper_shape = spec.map.stored_box(batch.elements).count;
+    const std::byte* raw = spec.map.keeps_layout() && !spec.values ? gather_in_layout(worker, spec, hyper, hyper_shape, place)
+                                                                   : gather_rows(worker, spec, hyper, hyper_shape, place);
     worker.stats.seconds_gather += seconds_since(t0);
     if (options_.verify_chunk) {
-      ZPMPI_RETURN_IF_ERROR(options_.verify_chunk(spec, zarr::chunk_key(chunk_index), {raw, chunk_bytes}));
+      ZPMPI_RETURN_IF_ERROR(options_.verify_chunk(spec, zarr::chunk_key(place.index), {raw, chunk_bytes}));
       worker.stats.chunks += 1;
       worker.stats.bytes_raw += chunk_bytes;
       return {};
     }
+    return encode_and_write(worker, spec, place.index, {raw, chunk_bytes});
+  }
 
-    t0 = Clock::now();
-    std::span<const std::byte> encoded{raw, chunk_bytes};
+  /// The chunk's bytes when the map keeps the element layout: straight from the
+  /// hyperslab where they are one run there, else copied into the worker's chunk buffer.
+  const std::byte* gather_in_layout(Worker& worker, const model::ArrayLayout& spec, const std::byte* hyper,
+                                    const Shape& hyper_shape, const ChunkPlace& place) {
+    const std::size_t rank = spec.shape.size(), esize = model::dtype_size(spec.dtype);
+    const std::size_t chunk_elems = model::num_elements(spec.chunks);
+    // In the stored dims: a new dim of length 1 (expand_dims) changes no element's place.
+    const Box in = spec.map.stored_box({place.start_in_hyper, place.count});
+    Index offset = 0;
+    for (std::size_t d = 0; d < in.rank(); ++d) offset = offset * hyper_shape[d] + in.start[d];
+    if (!place.padded && is_contiguous(in.count, hyper_shape)) return hyper + offset * esize;
+    const Shape chunk_shape = spec.map.stored_box({Shape(rank, 0), spec.chunks}).count;
+    std::byte* chunk = worker.chunk.get(chunk_elems * esize);
+    if (place.padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
+    model::copy_box(hyper, hyper_shape, in.start, chunk, chunk_shape, Shape(in.rank(), 0), in.count, esize);
+    return chunk;
+  }
+
+  /// The chunk's bytes gathered row by row, dims permuted, each row converted on the way
+  /// (a strided row is first gathered into `row` in the read type): no chunk-sized buffer
+  /// besides the output.
+  const std::byte* gather_rows(Worker& worker, const model::ArrayLayout& spec, const std::byte* hyper,
+                               const Shape& hyper_shape, const ChunkPlace& place) {
+    const std::size_t rank = spec.shape.size(), esize = model::dtype_size(spec.dtype);
+    const std::size_t read_size = model::dtype_size(spec.read_dtype());
+    const std::size_t chunk_elems = model::num_elements(spec.chunks);
+    std::byte* chunk = worker.chunk.get(chunk_elems * esize);
+    if (place.padded) fill(chunk, chunk_elems, spec.dtype, spec.fill_value);
+    const Shape stored_start = spec.map.stored_box({place.start_in_hyper, place.count}).start;
+    const auto max_row = static_cast<std::size_t>(model::max_row_length(spec.chunks));
+    std::byte* row = spec.values ? worker.row.get(max_row * read_size) : nullptr;
+    model::for_each_row(hyper_shape, stored_start, spec.chunks, Shape(rank, 0), place.count, spec.map.order,
+                        [&](Index s, Index step, Index t, Index m) {
+                          const std::byte* from = hyper + s * read_size;
+                          if (!spec.values && step == 1) {
+                            std::memcpy(chunk + t * esize, from, m * esize);
+                            return;
+                          }
+                          if (!spec.values) {
+                            for (Index i = 0; i < m; ++i)
+                              std::memcpy(chunk + (t + i) * esize, from + i * step * esize, esize);
+                            return;
+                          }
+                          if (step != 1) {
+                            for (Index i = 0; i < m; ++i)
+                              std::memcpy(row + i * read_size, from + i * step * read_size, read_size);
+                            from = row;
+                          }
+                          apply_values(*spec.values, spec.dtype, from, chunk + t * esize, m);
+                        });
+    // Tile padding went through the stage as data (a packed 0 came out as add_offset):
+    // it is the output's missing value, in the output's type.
+    if (const Box box{place.start, place.count}; spec.values && spec.map.pads(box))
+      for (const auto& [at, m] : spec.map.pad_runs(box, spec.chunks))
+        fill(chunk + at * esize, static_cast<std::size_t>(m), spec.dtype, spec.fill_value);
+    return chunk;
+  }
+
+  /// Encodes chunk `index` of `spec` (`raw`: its padded bytes) and writes its file.
+  Status encode_and_write(Worker& worker, const model::ArrayLayout& spec, const Shape& index,
+                          std::span<const std::byte> raw) {
+    auto t0 = Clock::now();
+    std::span<const std::byte> encoded = raw;
     if (options_.codec.id != codec::CodecId::kNone) {
-      const std::size_t bound = worker.codec->max_encoded_size(chunk_bytes);
+      const std::size_t bound = worker.codec->max_encoded_size(raw.size());
       std::byte* out = worker.encoded.get(bound);
-      auto size = worker.codec->encode({raw, chunk_bytes}, {out, bound});
+      auto size = worker.codec->encode(raw, {out, bound});
       if (!size.ok()) return size.error().with_context(spec.name);
       encoded = {out, size.value()};
     }
@@ -514,12 +540,11 @@ class RankExecutor {
     t0 = Clock::now();
     if (options_.test_write_delay_ms > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds(options_.test_write_delay_ms));
-    ZPMPI_RETURN_IF_ERROR(
-        zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(chunk_index), encoded, options_.rank,
-                          options_.fsync));
+    ZPMPI_RETURN_IF_ERROR(zarr::write_chunk(options_.store, spec.name, zarr::chunk_key(index), encoded, options_.rank,
+                                            options_.fsync, options_.fail_write));
     worker.stats.seconds_write += seconds_since(t0);
     worker.stats.chunks += 1;
-    worker.stats.bytes_raw += chunk_bytes;
+    worker.stats.bytes_raw += raw.size();
     worker.stats.bytes_written += encoded.size();
     if (options_.progress) {
       options_.progress->chunks += 1;
@@ -527,6 +552,7 @@ class RankExecutor {
     }
     return {};
   }
+
 
   /// Fills `hyper` (the batch's output box, C order) from the source: straight in for an
   /// identity map, else piece by piece through a staging buffer, reversing where needed

@@ -45,26 +45,14 @@ std::string error_string(int code) {
   return std::string(text, static_cast<std::size_t>(std::clamp(len, 0, MPI_MAX_ERROR_STRING)));
 }
 
-/// Test hook: ZPMPI_TEST_MPI_FAIL="MPI_Allreduce@1" makes every MPI_Allreduce of rank 1
-/// fail with MPI_ERR_OTHER without being called, as a broken network would; the
-/// integration tests use it to prove such a failure reaches the user and no rank hangs.
-bool injected_failure(const char* operation, int rank) {
-  static const char* spec = std::getenv("ZPMPI_TEST_MPI_FAIL");
-  if (!spec) return false;
-  const std::string s = spec;
-  const auto at = s.find('@');
-  return at != std::string::npos && s.compare(0, at, operation) == 0 &&
-         std::strlen(operation) == at && s.substr(at + 1) == std::to_string(rank);
-}
-
 Status failure(const char* operation, int code) {
   return runtime_error(mpi_failure_text(operation, code, error_string(code)));
 }
 
 /// Runs one MPI call (unless the test hook fails it) and turns its code into a Status.
 template <class Call>
-Status checked(const char* operation, int rank, Call&& mpi_call) {
-  const int code = injected_failure(operation, rank) ? MPI_ERR_OTHER : mpi_call();
+Status checked(const InjectedFailure& inject, const char* operation, int rank, Call&& mpi_call) {
+  const int code = inject.applies(operation, rank) ? MPI_ERR_OTHER : mpi_call();
   if (code == MPI_SUCCESS) return {};
   return failure(operation, code);
 }
@@ -72,10 +60,11 @@ Status checked(const char* operation, int rank, Call&& mpi_call) {
 /// One MPI_Allreduce over `values` in place (nothing to do when empty: every rank has the
 /// same field list, so all skip alike).
 template <class T>
-Status allreduce(std::vector<T>& values, MPI_Datatype type, MPI_Op op, MPI_Comm comm, int rank) {
+Status allreduce(std::vector<T>& values, MPI_Datatype type, MPI_Op op, MPI_Comm comm, int rank,
+                 const InjectedFailure& inject) {
   if (values.empty()) return {};
   std::vector<T> out(values.size());
-  ZPMPI_RETURN_IF_ERROR(checked("MPI_Allreduce", rank, [&] {
+  ZPMPI_RETURN_IF_ERROR(checked(inject, "MPI_Allreduce", rank, [&] {
     return MPI_Allreduce(values.data(), out.data(), static_cast<int>(values.size()), type, op, comm);
   }));
   values = std::move(out);
@@ -84,9 +73,9 @@ Status allreduce(std::vector<T>& values, MPI_Datatype type, MPI_Op op, MPI_Comm 
 
 template <class T>
 Result<std::vector<T>> gather_values(std::span<const T> values, int root, int rank, int size, MPI_Datatype type,
-                                     MPI_Comm comm) {
+                                     MPI_Comm comm, const InjectedFailure& inject) {
   std::vector<T> all(rank == root ? values.size() * static_cast<std::size_t>(size) : 0);
-  ZPMPI_RETURN_IF_ERROR(checked("MPI_Gather", rank, [&] {
+  ZPMPI_RETURN_IF_ERROR(checked(inject, "MPI_Gather", rank, [&] {
     return MPI_Gather(values.data(), static_cast<int>(values.size()), type, all.data(), static_cast<int>(values.size()),
                       type, root, comm);
   }));
@@ -122,7 +111,7 @@ std::string mpi_failure_text(std::string_view operation, int code, std::string_v
   return std::string(operation) + " failed: " + text;
 }
 
-Session::Session(int* argc, char*** argv) {
+Session::Session(int* argc, char*** argv, InjectedFailure inject) : inject_(std::move(inject)) {
   prefer_local_messaging();  // see launch.hpp: 0.2 s less start-up on one node
   int provided = MPI_THREAD_SINGLE;
   // Before MPI_Init_thread returns, errors are fatal by MPI's default: a failure here
@@ -136,17 +125,17 @@ Session::Session(int* argc, char*** argv) {
   // Every process of this launch learns the same provided level: all stop alike, cleanly.
   status_ = [&]() -> Status {
     // Errors come back as return codes instead of aborting the job without a message.
-    ZPMPI_RETURN_IF_ERROR(checked("MPI_Comm_set_errhandler", rank_,
+    ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Comm_set_errhandler", rank_,
                                [] { return MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN); }));
-    ZPMPI_RETURN_IF_ERROR(checked("MPI_Comm_rank", rank_, [&] { return MPI_Comm_rank(MPI_COMM_WORLD, &rank_); }));
-    ZPMPI_RETURN_IF_ERROR(checked("MPI_Comm_size", rank_, [&] { return MPI_Comm_size(MPI_COMM_WORLD, &size_); }));
+    ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Comm_rank", rank_, [&] { return MPI_Comm_rank(MPI_COMM_WORLD, &rank_); }));
+    ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Comm_size", rank_, [&] { return MPI_Comm_size(MPI_COMM_WORLD, &size_); }));
     ZPMPI_RETURN_IF_ERROR(check_thread_level(thread_level_of(provided)));
     // From here on a failure may be one rank's alone (MPI_Comm_dup is a collective).
     must_abort_ = true;
     auto comm = std::make_unique<Comm>();
-    ZPMPI_RETURN_IF_ERROR(checked("MPI_Comm_dup", rank_, [&] { return MPI_Comm_dup(MPI_COMM_WORLD, &comm->comm); }));
+    ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Comm_dup", rank_, [&] { return MPI_Comm_dup(MPI_COMM_WORLD, &comm->comm); }));
     comm_ = std::move(comm);
-    ZPMPI_RETURN_IF_ERROR(checked("MPI_Comm_set_errhandler", rank_,
+    ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Comm_set_errhandler", rank_,
                                [&] { return MPI_Comm_set_errhandler(comm_->comm, MPI_ERRORS_RETURN); }));
     must_abort_ = false;
     return {};
@@ -167,11 +156,11 @@ void Session::abort(int code) const {
 
 Status Session::broadcast(std::string& value, int root) const {
   std::uint64_t size = value.size();
-  ZPMPI_RETURN_IF_ERROR(checked("MPI_Bcast", rank_, [&] { return MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm_->comm); }));
+  ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Bcast", rank_, [&] { return MPI_Bcast(&size, 1, MPI_UINT64_T, root, comm_->comm); }));
   value.resize(size);
   for (std::size_t off = 0; off < size; off += kPiece) {
     const auto n = static_cast<int>(std::min<std::size_t>(kPiece, size - off));
-    ZPMPI_RETURN_IF_ERROR(checked("MPI_Bcast", rank_, [&] { return MPI_Bcast(value.data() + off, n, MPI_CHAR, root, comm_->comm); }));
+    ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Bcast", rank_, [&] { return MPI_Bcast(value.data() + off, n, MPI_CHAR, root, comm_->comm); }));
   }
   return {};
 }
@@ -195,7 +184,7 @@ Result<Status> Session::agree(const Status& local) const {
   int mine = local.ok() ? size_ : rank_;
   int first = size_;
   ZPMPI_RETURN_IF_ERROR(
-      checked("MPI_Allreduce", rank_, [&] { return MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm_->comm); }));
+      checked(inject_, "MPI_Allreduce", rank_, [&] { return MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm_->comm); }));
   if (first == size_) return Status{};
   Error carried = local.ok() ? Error{} : local.error();
   std::string wire = rank_ == first ? std::string(1, static_cast<char>(carried.code)) + carried.message
@@ -218,8 +207,8 @@ Status Session::reduce(std::span<const ReduceField> fields) const {
   }
   const MPI_Op ops[2] = {MPI_SUM, MPI_MAX};
   for (int k = 0; k < 2; ++k) {
-    ZPMPI_RETURN_IF_ERROR(allreduce(u64[k], MPI_UINT64_T, ops[k], comm_->comm, rank_));
-    ZPMPI_RETURN_IF_ERROR(allreduce(f64[k], MPI_DOUBLE, ops[k], comm_->comm, rank_));
+    ZPMPI_RETURN_IF_ERROR(allreduce(u64[k], MPI_UINT64_T, ops[k], comm_->comm, rank_, inject_));
+    ZPMPI_RETURN_IF_ERROR(allreduce(f64[k], MPI_DOUBLE, ops[k], comm_->comm, rank_, inject_));
   }
   std::size_t next_u64[2] = {0, 0}, next_f64[2] = {0, 0};
   for (const auto& f : fields) {
@@ -231,11 +220,11 @@ Status Session::reduce(std::span<const ReduceField> fields) const {
 }
 
 Result<std::vector<std::uint64_t>> Session::gather(std::span<const std::uint64_t> values, int root) const {
-  return gather_values(values, root, rank_, size_, MPI_UINT64_T, comm_->comm);
+  return gather_values(values, root, rank_, size_, MPI_UINT64_T, comm_->comm, inject_);
 }
 
 Result<std::vector<double>> Session::gather(std::span<const double> values, int root) const {
-  return gather_values(values, root, rank_, size_, MPI_DOUBLE, comm_->comm);
+  return gather_values(values, root, rank_, size_, MPI_DOUBLE, comm_->comm, inject_);
 }
 
 Result<std::vector<std::string>> Session::gather(const std::string& value, int root) const {
@@ -254,7 +243,7 @@ Result<std::vector<std::string>> Session::gather(const std::string& value, int r
     if (total > kPiece) return runtime_error("internal: gathered texts over 1 GiB");
     all.resize(total);
   }
-  ZPMPI_RETURN_IF_ERROR(checked("MPI_Gatherv", rank_, [&] {
+  ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Gatherv", rank_, [&] {
     return MPI_Gatherv(value.data(), static_cast<int>(value.size()), MPI_CHAR, all.data(), counts.data(),
                        displs.data(), MPI_CHAR, root, comm_->comm);
   }));
@@ -266,7 +255,7 @@ Result<std::vector<std::string>> Session::gather(const std::string& value, int r
 Result<std::string> Session::processor_name() const {
   char name[MPI_MAX_PROCESSOR_NAME];
   int len = 0;
-  ZPMPI_RETURN_IF_ERROR(checked("MPI_Get_processor_name", rank_, [&] { return MPI_Get_processor_name(name, &len); }));
+  ZPMPI_RETURN_IF_ERROR(checked(inject_, "MPI_Get_processor_name", rank_, [&] { return MPI_Get_processor_name(name, &len); }));
   return std::string(name, static_cast<std::size_t>(std::clamp(len, 0, MPI_MAX_PROCESSOR_NAME)));
 }
 

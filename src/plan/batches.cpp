@@ -8,12 +8,6 @@
 
 namespace zpmpi::plan {
 
-std::uint64_t max_encoded_size(std::uint64_t n) {
-  // ZSTD_compressBound(n) <= n + n/256 + 64, and numcodecs' LZ4 framing needs
-  // 4 + LZ4_compressBound(n) = n + n/255 + 20; n + n/128 + 1024 bounds both with room.
-  return grid::sat_add(grid::sat_add(n, n / 128), 1024);
-}
-
 namespace {
 
 std::uint64_t source_chunk_bytes(const model::ArrayLayout& s) {
@@ -35,24 +29,30 @@ Index extent(const model::ArrayLayout& s, const Shape& batch, std::size_t d) {
 /// Staged reads hold the hyperslab twice (see batch_footprint).
 std::uint64_t copies(const model::ArrayLayout& s) { return s.map.is_identity() ? 1 : 2; }
 
-/// Bytes that do not depend on the batch: per worker, one padded chunk and its encoding;
-/// for a compressed source, the decode buffers (kDecodeChunkBuffers source chunks: HDF5's
-/// on the reading thread, or each worker's when zpmpi decodes on the workers).
-std::uint64_t worker_bytes(const model::ArrayLayout& s, int workers) {
+/// The source's decode buffers of a compressed array: options.bounds.decode_chunk_buffers
+/// source chunks (HDF5's on the reading thread, or each worker's when zpmpi decodes on the
+/// workers); 0 for an uncompressed one.
+std::uint64_t decode_bytes(const model::ArrayLayout& s, const PlanOptions& options) {
+  if (!s.source.compressed) return 0;
+  std::uint64_t decode = grid::sat_mul(options.bounds.decode_chunk_buffers, model::dtype_size(s.read_dtype()));
+  decode = grid::sat_mul(decode, static_cast<std::uint64_t>(s.source.decoded_on_workers ? options.workers : 1));
+  for (Index c : s.source.chunks) decode = grid::sat_mul(decode, c);
+  return decode;
+}
+
+/// Bytes that do not depend on the batch: per worker, one padded chunk and its encoding
+/// (the codec's bound); the source's decode buffers.
+std::uint64_t worker_bytes(const model::ArrayLayout& s, const PlanOptions& options) {
   std::uint64_t chunk = model::dtype_size(s.dtype);
   for (Index c : s.chunks) chunk = grid::sat_mul(chunk, c);
   // A value stage converts row by row into the chunk (in the output dtype: float16 halves
   // it), a strided row first gathered in the read type (exec/value_transforms.hpp).
   const std::uint64_t gathered =
       s.values ? grid::sat_mul(model::max_row_length(s.chunks), model::dtype_size(s.read_dtype())) : 0;
-  std::uint64_t decode = 0;
-  if (s.source.compressed) {
-    decode = kDecodeChunkBuffers * model::dtype_size(s.read_dtype()) *
-             static_cast<std::uint64_t>(s.source.decoded_on_workers ? workers : 1);
-    for (Index c : s.source.chunks) decode = grid::sat_mul(decode, c);
-  }
-  return grid::sat_add(decode, grid::sat_mul(static_cast<std::uint64_t>(workers),
-                                             grid::sat_add(grid::sat_add(chunk, gathered), max_encoded_size(chunk))));
+  const std::uint64_t encoded = options.bounds.encoded_size(chunk);
+  return grid::sat_add(decode_bytes(s, options),
+                       grid::sat_mul(static_cast<std::uint64_t>(options.workers),
+                                     grid::sat_add(grid::sat_add(chunk, gathered), encoded)));
 }
 
 /// copies * read dtype size * the elements of `batch` along every dim except `skip` (the
@@ -66,8 +66,8 @@ std::uint64_t hyperslab_bytes_without(const model::ArrayLayout& s, const Shape& 
 
 }  // namespace
 
-std::uint64_t batch_footprint(const model::ArrayLayout& s, const Shape& batch, int workers) {
-  return grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), worker_bytes(s, workers));
+std::uint64_t batch_footprint(const model::ArrayLayout& s, const Shape& batch, const PlanOptions& options) {
+  return grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), worker_bytes(s, options));
 }
 
 namespace {
@@ -79,7 +79,7 @@ namespace {
 /// the largest batch that fits decodes each of them the fewest times.
 std::uint64_t batch_limit(const model::ArrayLayout& s, const PlanOptions& options) {
   if (s.source.compressed) return options.memory_limit;
-  const std::uint64_t one_chunk = batch_footprint(s, Shape(s.shape.size(), 1), options.workers);
+  const std::uint64_t one_chunk = batch_footprint(s, Shape(s.shape.size(), 1), options);
   return std::min(options.memory_limit, std::max(kPreferredBatchBytes, one_chunk));
 }
 
@@ -94,8 +94,8 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   }
   const std::uint64_t limit = batch_limit(s, options);
   Shape& batch = a.batch_chunks;
-  const std::uint64_t fixed = worker_bytes(s, options.workers);
-  for (std::size_t d = 0; d < batch.size() && batch_footprint(s, batch, options.workers) > limit; ++d) {
+  const std::uint64_t fixed = worker_bytes(s, options);
+  for (std::size_t d = 0; d < batch.size() && batch_footprint(s, batch, options) > limit; ++d) {
     if (s.map.new_dim(d)) continue;  // the hyperslab does not hold a new dim (expand_dims)
     // The footprint is fixed + per_element * extent(d) with the other dims held, so the
     // largest count along d that fits is one division away.
@@ -109,9 +109,9 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
     batch[d] = std::clamp<Index>(room / s.chunks[d], 1, batch[d]);
     break;
   }
-  a.batch_footprint = batch_footprint(s, batch, options.workers);
+  a.batch_footprint = batch_footprint(s, batch, options);
   if (a.batch_footprint > limit)
-    return usage_error(too_low_message(options.memory_limit, s, a.batch_footprint));
+    return usage_error(too_low_message(options, s, a.batch_footprint));
   a.batches_in_flight = 1;
   a.fetched_ahead = 0;
   if (options.workers > 1 && s.source.compressed && s.source.decoded_on_workers && s.map.is_identity()) {
@@ -124,7 +124,7 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
       const Index along = (s.shape[d] + c - 1) / c;
       chunks = grid::sat_mul(chunks, e >= s.shape[d] ? along : std::min(along, (e + c - 1) / c + 1));
     }
-    const std::uint64_t ahead = grid::sat_mul(chunks, max_encoded_size(source_chunk_bytes(s)));
+    const std::uint64_t ahead = grid::sat_mul(chunks, options.bounds.stored_size(source_chunk_bytes(s)));
     const std::uint64_t slot = grid::sat_add(hyperslab_bytes_without(s, batch, batch.size()), ahead);
     const std::uint64_t spare = limit - a.batch_footprint;
     if (spare >= grid::sat_add(ahead, slot)) {
@@ -137,15 +137,13 @@ Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   return {};
 }
 
-std::string too_low_message(std::uint64_t limit, const model::ArrayLayout& array, std::uint64_t need) {
+std::string too_low_message(const PlanOptions& options, const model::ArrayLayout& array, std::uint64_t need) {
   // Rounded up, so that the figure printed is always enough when passed back.
-  const std::string head = "memory_limit " + model::format_bytes(limit) + " is too low: ";
+  const std::string head = "memory_limit " + model::format_bytes(options.memory_limit) + " is too low: ";
   if (!array.map.tile) return head + "one batch of array " + array.name + " needs " + model::format_bytes_up(need);
-  std::uint64_t decode = 0;
-  if (array.source.compressed) {
-    decode = kDecodeChunkBuffers * model::dtype_size(array.read_dtype());
-    for (Index c : array.source.chunks) decode = grid::sat_mul(decode, c);
-  }
+  PlanOptions one_worker = options;  // the figure of the reading thread's decode
+  one_worker.workers = 1;
+  const std::uint64_t decode = decode_bytes(array, one_worker);
   std::uint64_t tile = model::dtype_size(array.read_dtype());
   for (std::size_t d = 1; d < array.shape.size(); ++d) tile = grid::sat_mul(tile, array.shape[d]);
   return head + "one tile of array " + array.name + " needs " + model::format_bytes_up(need) + " (the tile of " +

@@ -36,11 +36,12 @@ ArrayPlan aligned_units(model::ArrayLayout spec);
 void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t total_bytes);
 
 /// Bytes one batch of `batch` output chunks per dim needs at most (its interior case):
-///   copies * hyperslab + workers * (padded chunk + max_encoded_size(padded chunk)),
+///   copies * hyperslab + workers * (padded chunk + its encoded size bound)
+///   + the source's decode buffers (options.bounds),
 /// where the hyperslab is the batch's elements clipped to the shape and copies is 2 when
 /// the index map is not the identity (reads are staged, then reversed or reassembled).
 /// Saturates at UINT64_MAX.
-std::uint64_t batch_footprint(const model::ArrayLayout& spec, const Shape& batch, int workers);
+std::uint64_t batch_footprint(const model::ArrayLayout& spec, const Shape& batch, const PlanOptions& options);
 
 /// Sets a.batch_chunks to the largest box of chunks inside a unit that fits
 /// memory_limit (and, for an uncompressed source, kPreferredBatchBytes unless one chunk
@@ -50,7 +51,7 @@ std::uint64_t batch_footprint(const model::ArrayLayout& spec, const Shape& batch
 /// "memory_limit X is too low: one batch of array A needs Y", Y never rounded below `need`;
 /// for a tiled array "one tile of array A needs Y (the tile twice, and Z of source
 /// chunks being decoded)", since its source footprint, not the tile, is what does not fit.
-std::string too_low_message(std::uint64_t limit, const model::ArrayLayout& array, std::uint64_t need);
+std::string too_low_message(const PlanOptions& options, const model::ArrayLayout& array, std::uint64_t need);
 
 Status size_batches(ArrayPlan& a, const PlanOptions& options);
 

@@ -15,6 +15,8 @@ namespace zpmpi::plan {
 Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options,
                              const StopCheck& stop) {
   ZPMPI_RETURN_IF_ERROR(steps::validate(arrays, options));
+  if (!options.bounds.encoded_size || !options.bounds.stored_size)
+    return runtime_error("plan: the codec's and the source's bounds are not set (PlanOptions::bounds)");
   RegionPlan plan;
   plan.options = options;
   plan.arrays.reserve(arrays.size());
@@ -30,7 +32,7 @@ Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanO
     if (!steps::size_batches(a, options).ok() && (!worst || a.batch_footprint > worst->batch_footprint)) worst = &a;
     plan.max_batch_footprint = std::max(plan.max_batch_footprint, a.batch_footprint);
   }
-  if (worst) return usage_error(steps::too_low_message(options.memory_limit, worst->layout, worst->batch_footprint));
+  if (worst) return usage_error(steps::too_low_message(options, worst->layout, worst->batch_footprint));
   ZPMPI_ASSIGN_OR_RETURN(plan.regions, steps::balance(plan.arrays, options, plan.total_bytes, stop));
   return plan;
 }

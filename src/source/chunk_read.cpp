@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kerchunk_copy.hpp"
+#include "zpmpi/source/decode_buffers.hpp"
 
 namespace zpmpi::source {
 
@@ -164,6 +165,34 @@ Status ChunkedReader::fetch(std::vector<RangeRequest>& requests, const std::vect
   return st.error().with_context(locator.context());
 }
 
+std::uint64_t ChunkedReader::decode_buffer_bound(std::uint64_t chunk_bytes, int workers) {
+  return kDecodeChunkBuffers * chunk_bytes * static_cast<std::uint64_t>(std::max(workers, 1));
+}
+
+std::uint64_t ChunkedReader::held_bytes() const {
+  std::uint64_t held = fetched_.capacity();
+  for (const WorkerState& w : workers_) held += w.scratch.capacity() + w.chunk.capacity();
+  return held;
+}
+
+void ChunkedReader::keep_within_bound(std::uint64_t chunk_bytes, int workers) {
+  // Large buffers are rounded up to whole huge pages (ByteBuffer): that much more is not
+  // a buffer sized for another array. Those are freed, the fetched bytes first.
+  const std::uint64_t rounding = model::ByteBuffer::kHugePageBytes * (1 + 2 * workers_.size());
+  const std::uint64_t bound =
+      decode_buffer_bound(chunk_bytes, std::max(workers, static_cast<int>(workers_.size()))) + rounding;
+  if (held_bytes() <= bound) return;
+  fetched_.release();
+  for (WorkerState& w : workers_) {
+    if (held_bytes() <= bound) return;
+    w.chunk.release();
+  }
+  for (WorkerState& w : workers_) {
+    if (held_bytes() <= bound) return;
+    w.scratch = codec::DecodeScratch();
+  }
+}
+
 void ChunkedReader::use_workers(int n) {
   if (workers_.size() < static_cast<std::size_t>(n)) workers_.resize(static_cast<std::size_t>(n));
 }
@@ -201,12 +230,12 @@ Result<std::unique_ptr<DeferredRead>> ChunkedReader::prepare(const StoredArray& 
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < walk.touches.size(); ++i) {
     ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(walk.touches[i].chunk));
-    if (ref.missing()) {
+    if (ref.kind() == ChunkRef::Kind::kMissing) {
       missing.push_back(i);
       continue;
     }
     // Inline and whole-file chunks (reference sets only) are read the undeferred way.
-    if (ref.url == ChunkRef::kInline || ref.length == ChunkRef::kWholeFile) return std::unique_ptr<DeferredRead>();
+    if (!ref.fetched()) return std::unique_ptr<DeferredRead>();
     chunks.push_back({i, ref, static_cast<std::size_t>(total), nullptr});
     total += ref.length;
   }
@@ -215,13 +244,13 @@ Result<std::unique_ptr<DeferredRead>> ChunkedReader::prepare(const StoredArray& 
   std::vector<RangeRequest> requests;
   std::vector<std::uint64_t> request_chunks;
   for (const Stored& p : chunks)
-    if (p.ref.url != ChunkRef::kSelfRead) {
+    if (p.ref.kind() == ChunkRef::Kind::kRange) {
       requests.push_back({locator.url(p.ref.url), p.ref.offset, p.ref.length, base + p.at});
       request_chunks.push_back(walk.touches[p.touch].chunk);
     }
   if (!requests.empty()) ZPMPI_RETURN_IF_ERROR(fetch(requests, request_chunks, locator));
   for (Stored& p : chunks) {  // in order, on this thread: the locator's library calls
-    if (p.ref.url == ChunkRef::kSelfRead)
+    if (p.ref.kind() == ChunkRef::Kind::kSelfRead)
       ZPMPI_RETURN_IF_ERROR(locator.read_stored(walk.touches[p.touch].chunk, p.ref, {base + p.at, p.ref.length}));
     p.chain = locator.chain_for(p.ref);
     if (!p.chain) p.chain = &a.chain;
@@ -233,208 +262,253 @@ Result<std::unique_ptr<DeferredRead>> ChunkedReader::prepare(const StoredArray& 
 
 Status ChunkedReader::read(const StoredArray& a, ChunkLocator& locator, const model::Box& box, const Shape& stride,
                            std::span<std::byte> out, TaskRunner* parallel) {
-  auto fail = [&](const std::string& why) { return runtime_error(locator.context() + ": " + why); };
   ZPMPI_ASSIGN_OR_RETURN(const Shape step, check_read(a, locator, box, stride, out));
   if (box.num_elements() == 0) return {};
-  const std::size_t rank = a.shape.size();
-  const std::size_t elem = model::dtype_size(a.dtype);
-  const std::uint64_t chunk_bytes = a.chunk_bytes();
   const Walk walk(a, box, step, out);
-  const std::vector<DimRange>& ranges = walk.ranges;
-  const std::vector<Touch>& touches = walk.touches;
-  auto copy_out = [&](const Touch& t, const std::byte* chunk) { walk.copy_out(t, chunk); };
-  auto where = [&](const Touch& t, const ChunkRef& r) { return locator.where(t.chunk, r); };
+  // Uncompressed chunks (the planner counts no decode buffers for them): their rows are
+  // read straight into `out`. Nothing to decode, so nothing runs on the workers.
+  if (a.chain.is_identity()) return read_rows(walk, locator);
+  return read_decoded(walk, locator, parallel);
+}
+
+// ---- Uncompressed chunks: the box's rows as byte ranges ----
+
+/// The rows of an uncompressed read queued for one fetch: straight into `out`, or, taken
+/// with a step along the last dim, through fetched_ (the staging buffer) and then picked.
+struct ChunkedReader::Rows {
+  struct Pick {
+    std::byte* dst;
+    std::size_t at;
+    Index n;
+  };
   std::vector<RangeRequest> requests;
   std::vector<std::uint64_t> request_chunks;  // the chunk of each request, for errors
-  auto fetch = [&]() { return this->fetch(requests, request_chunks, locator); };
+  std::vector<Pick> picks;
+  std::size_t staged = 0;
+  Shape chunk_strides, out_strides;  // elements per step of each dim, in a chunk and in `out`
+};
 
-  if (a.chain.is_identity()) {
-    // Rows are byte ranges: a locator that reads its chunks itself has none to give.
-    // Uncompressed chunks: the box's rows are read straight into `out` (the planner counts
-    // no decode buffers for them); only rows taken with a step along the last dim pass
-    // through a small staging buffer. Nothing to decode, so nothing runs on the workers.
-    const std::size_t inner = rank == 0 ? 0 : rank - 1;
-    const Index inner_step = rank == 0 ? 1 : step[inner];
-    Shape chunk_strides(rank, 1), out_strides(rank, 1);
-    for (std::size_t d = rank; d-- > 1;) {
-      chunk_strides[d - 1] = chunk_strides[d] * a.chunks[d];
-      out_strides[d - 1] = out_strides[d] * box.count[d];
-    }
-    struct Pick {
-      std::byte* dst;
-      std::size_t at;
-      Index n;
-    };
-    std::vector<Pick> picks;
-    constexpr std::size_t kStaging = std::size_t{1} << 20;
-    const std::size_t row_span = rank == 0 ? elem : static_cast<std::size_t>(a.chunks[inner]) * elem;
-    if (inner_step != 1) fetched_.get(std::max(kStaging, row_span));
-    std::size_t staged = 0;
-    auto flush = [&]() -> Status {
-      if (!requests.empty())
-        ZPMPI_RETURN_IF_ERROR(fetch());
-      for (const Pick& p : picks)
-        for (Index i = 0; i < p.n; ++i) std::memcpy(p.dst + i * elem, fetched_.data() + p.at + i * inner_step * elem, elem);
-      requests.clear();
-      request_chunks.clear();
-      picks.clear();
-      staged = 0;
-      return {};
-    };
-    std::vector<Index> at(rank);
-    for (const Touch& t : touches) {
-      ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(t.chunk));
-      if (ref.missing()) {
-        copy_out(t, nullptr);
-        continue;
-      }
-      if (ref.url == ChunkRef::kSelfRead) return fail("uncompressed chunks that are not byte ranges");
-      if (ref.url == ChunkRef::kInline || ref.length == ChunkRef::kWholeFile) {
-        std::string whole_bytes;
-        std::string_view bytes;
-        if (ref.url == ChunkRef::kInline) {
-          bytes = locator.inline_bytes(ref);
-        } else {
-          auto got = reader_ ? reader_->read_whole(locator.url(ref.url), chunk_bytes)
-                             : Result<std::string>(runtime_error("no byte-range reader"));
-          if (!got.ok()) return got.error().with_context(where(t, ref));
-          whole_bytes = std::move(got).value();
-          bytes = whole_bytes;
-        }
-        if (bytes.size() != chunk_bytes)
-          return runtime_error(where(t, ref) + ": " + std::to_string(bytes.size()) +
-                               " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
-        copy_out(t, reinterpret_cast<const std::byte*>(bytes.data()));
-        continue;
-      }
-      if (ref.length != chunk_bytes)
-        return runtime_error(where(t, ref) + ": " + std::to_string(ref.length) +
-                             " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
-      // Every row of the box in this chunk: the outer dims' positions, the last dim's run.
-      for (std::size_t d = 0; d < rank; ++d) at[d] = ranges[t.dims_at + d].k0;
-      const Index n = rank == 0 ? 1 : ranges[t.dims_at + inner].k1 - ranges[t.dims_at + inner].k0;
-      for (;;) {
-        Index src = 0, dst = 0;
-        for (std::size_t d = 0; d < rank; ++d) {
-          const DimRange& r = ranges[t.dims_at + d];
-          src += (box.start[d] + at[d] * step[d] - r.c * a.chunks[d]) * chunk_strides[d];
-          dst += at[d] * out_strides[d];
-        }
-        std::byte* to = out.data() + dst * elem;
-        if (inner_step == 1) {
-          requests.push_back({locator.url(ref.url), ref.offset + src * elem, n * elem, to});
-          request_chunks.push_back(t.chunk);
-        } else {
-          const std::size_t span = static_cast<std::size_t>((n - 1) * inner_step + 1) * elem;
-          if (staged + span > fetched_.capacity()) ZPMPI_RETURN_IF_ERROR(flush());
-          requests.push_back({locator.url(ref.url), ref.offset + src * elem, span, fetched_.data() + staged});
-          request_chunks.push_back(t.chunk);
-          picks.push_back({to, staged, n});
-          staged += span;
-        }
-        if (requests.size() >= 4096) ZPMPI_RETURN_IF_ERROR(flush());
-        // Next row: the outer dims, last of them fastest.
-        std::size_t d = inner;
-        while (d > 0) {
-          --d;
-          if (++at[d] < ranges[t.dims_at + d].k1) break;
-          at[d] = ranges[t.dims_at + d].k0;
-          if (d == 0) d = rank;  // wrapped the first dim: done
-          if (d == rank) break;
-        }
-        if (d == rank || inner == 0) break;
-      }
-    }
-    return flush();
+Status ChunkedReader::flush_rows(Rows& rows, const Walk& w, const ChunkLocator& locator) {
+  const std::size_t elem = model::dtype_size(w.a->dtype);
+  const Index inner_step = w.step.empty() ? 1 : w.step.back();
+  if (!rows.requests.empty()) ZPMPI_RETURN_IF_ERROR(fetch(rows.requests, rows.request_chunks, locator));
+  for (const Rows::Pick& p : rows.picks)
+    for (Index i = 0; i < p.n; ++i) std::memcpy(p.dst + i * elem, fetched_.data() + p.at + i * inner_step * elem, elem);
+  rows.requests.clear();
+  rows.request_chunks.clear();
+  rows.picks.clear();
+  rows.staged = 0;
+  return {};
+}
+
+Status ChunkedReader::read_rows(const Walk& w, ChunkLocator& locator) {
+  const StoredArray& a = *w.a;
+  const std::size_t rank = a.shape.size(), elem = model::dtype_size(a.dtype);
+  Rows rows;
+  rows.chunk_strides.assign(rank, 1);
+  rows.out_strides.assign(rank, 1);
+  for (std::size_t d = rank; d-- > 1;) {
+    rows.chunk_strides[d - 1] = rows.chunk_strides[d] * a.chunks[d];
+    rows.out_strides[d - 1] = rows.out_strides[d] * w.box.count[d];
   }
-
-  const int nworkers = parallel ? std::max(1, parallel->workers()) : 1;
-  use_workers(nworkers);
-  // Stored bytes in flight: 2 chunks' worth per worker (the planner counts 4 chunk buffers
-  // per worker: these, the scratch and the decoded chunk), at least one chunk.
-  const std::uint64_t budget = 2 * chunk_bytes * static_cast<std::uint64_t>(nworkers);
-
-  std::vector<Stored> group;
-  std::vector<std::string> whole;  // [at] whole-file chunks of the group
-  std::uint64_t in_flight = 0;  // stored bytes of the group in fetched_
-  // `more`: the budget cut this group short and others follow. Its buffer then takes the
-  // whole budget at once, so that later groups (of this read or the next) never grow it:
-  // each growth would leave the old block resident (zpmpi keeps freed memory) and touch as
-  // much new memory again, a cost on hosts where first touches are slow.
-  auto run_group = [&](bool more) -> Status {
-    if (group.empty()) return {};
-    fetched_.get(static_cast<std::size_t>(more ? std::max(in_flight, budget) : in_flight));
-    if (!requests.empty()) {
-      // Pointers into fetched_ are set now that it has the group's size.
-      for (std::size_t i = 0, r = 0; i < group.size(); ++i)
-        if (!group[i].whole && group[i].ref.url != ChunkRef::kInline && group[i].ref.url != ChunkRef::kSelfRead)
-          requests[r++].out = fetched_.data() + group[i].at;
-      ZPMPI_RETURN_IF_ERROR(fetch());
+  constexpr std::size_t kStaging = std::size_t{1} << 20;
+  const std::size_t row_span = rank == 0 ? elem : static_cast<std::size_t>(a.chunks.back()) * elem;
+  if (rank > 0 && w.step.back() != 1) fetched_.get(std::max(kStaging, row_span));
+  for (const Touch& t : w.touches) {
+    ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(t.chunk));
+    switch (ref.kind()) {
+      case ChunkRef::Kind::kMissing: w.copy_out(t, nullptr); break;
+      case ChunkRef::Kind::kSelfRead:
+        return runtime_error(locator.context() + ": uncompressed chunks that are not byte ranges");
+      case ChunkRef::Kind::kInline:
+      case ChunkRef::Kind::kWholeFile: ZPMPI_RETURN_IF_ERROR(copy_unranged(w, t, ref, locator)); break;
+      case ChunkRef::Kind::kRange: ZPMPI_RETURN_IF_ERROR(queue_rows(rows, w, t, ref, locator)); break;
     }
-    for (Stored& p : group) {  // chunks the locator reads itself, in order, on this thread
-      if (p.ref.url == ChunkRef::kSelfRead)
-        ZPMPI_RETURN_IF_ERROR(locator.read_stored(touches[p.touch].chunk, p.ref, {fetched_.data() + p.at, p.ref.length}));
-      p.chain = locator.chain_for(p.ref);
-      if (!p.chain) p.chain = &a.chain;
+  }
+  return flush_rows(rows, w, locator);
+}
+
+Status ChunkedReader::copy_unranged(const Walk& w, const Touch& t, const ChunkRef& ref, ChunkLocator& locator) {
+  const std::uint64_t chunk_bytes = w.a->chunk_bytes();
+  std::string whole_bytes;
+  std::string_view bytes;
+  if (ref.kind() == ChunkRef::Kind::kInline) {
+    bytes = locator.inline_bytes(ref);
+  } else {
+    auto got = reader_ ? reader_->read_whole(locator.url(ref.url), chunk_bytes)
+                       : Result<std::string>(runtime_error("no byte-range reader"));
+    if (!got.ok()) return got.error().with_context(locator.where(t.chunk, ref));
+    whole_bytes = std::move(got).value();
+    bytes = whole_bytes;
+  }
+  if (bytes.size() != chunk_bytes)
+    return runtime_error(locator.where(t.chunk, ref) + ": " + std::to_string(bytes.size()) +
+                         " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
+  w.copy_out(t, reinterpret_cast<const std::byte*>(bytes.data()));
+  return {};
+}
+
+Status ChunkedReader::queue_rows(Rows& rows, const Walk& w, const Touch& t, const ChunkRef& ref,
+                                 const ChunkLocator& locator) {
+  const StoredArray& a = *w.a;
+  const std::size_t rank = a.shape.size(), elem = model::dtype_size(a.dtype);
+  const std::uint64_t chunk_bytes = a.chunk_bytes();
+  if (ref.length != chunk_bytes)
+    return runtime_error(locator.where(t.chunk, ref) + ": " + std::to_string(ref.length) +
+                         " stored bytes for an uncompressed chunk of " + std::to_string(chunk_bytes));
+  const std::size_t inner = rank == 0 ? 0 : rank - 1;
+  const Index inner_step = rank == 0 ? 1 : w.step[inner];
+  const DimRange* r = w.ranges.data() + t.dims_at;
+  // Every row of the box in this chunk: the outer dims' positions, the last dim's run.
+  Shape at(rank);
+  for (std::size_t d = 0; d < rank; ++d) at[d] = r[d].k0;
+  const Index n = rank == 0 ? 1 : r[inner].k1 - r[inner].k0;
+  for (;;) {
+    Index src = 0, dst = 0;
+    for (std::size_t d = 0; d < rank; ++d) {
+      src += (w.box.start[d] + at[d] * w.step[d] - r[d].c * a.chunks[d]) * rows.chunk_strides[d];
+      dst += at[d] * rows.out_strides[d];
     }
-    auto task = [&](std::size_t i, int worker) -> Status {
-      const Stored& p = group[i];
-      std::span<const std::byte> stored;
-      if (p.ref.url == ChunkRef::kInline) {
-        const auto bytes = locator.inline_bytes(p.ref);
-        stored = std::as_bytes(std::span(bytes.data(), bytes.size()));
-      } else if (p.whole) {
-        stored = std::as_bytes(std::span(whole[p.at].data(), whole[p.at].size()));
-      } else {
-        stored = std::span<const std::byte>(fetched_.data() + p.at, p.ref.length);
-      }
-      return decode_one(walk, touches[p.touch], p, stored, locator, workers_[static_cast<std::size_t>(worker)]);
-    };
-    Status st;
-    if (parallel) {
-      st = parallel->run(group.size(), task);
+    std::byte* to = w.out.data() + dst * elem;
+    if (inner_step == 1) {
+      rows.requests.push_back({locator.url(ref.url), ref.offset + src * elem, n * elem, to});
     } else {
-      for (std::size_t i = 0; i < group.size() && st.ok(); ++i) st = task(i, 0);
+      const std::size_t span = static_cast<std::size_t>((n - 1) * inner_step + 1) * elem;
+      if (rows.staged + span > fetched_.capacity()) ZPMPI_RETURN_IF_ERROR(flush_rows(rows, w, locator));
+      rows.requests.push_back({locator.url(ref.url), ref.offset + src * elem, span, fetched_.data() + rows.staged});
+      rows.picks.push_back({to, rows.staged, n});
+      rows.staged += span;
     }
-    group.clear();
+    rows.request_chunks.push_back(t.chunk);
+    if (rows.requests.size() >= 4096) ZPMPI_RETURN_IF_ERROR(flush_rows(rows, w, locator));
+    // Next row: the outer dims, last of them fastest.
+    std::size_t d = inner;
+    while (d > 0) {
+      --d;
+      if (++at[d] < r[d].k1) break;
+      at[d] = r[d].k0;
+      if (d == 0) d = rank;  // wrapped the first dim: done
+      if (d == rank) break;
+    }
+    if (d == rank || inner == 0) return {};
+  }
+}
+
+// ---- Compressed chunks: fetched a group at a time, decoded on the workers ----
+
+/// The chunks of a compressed read fetched and then decoded together: their stored bytes
+/// in fetched_ (at Stored::at), whole-file chunks in `whole`, inline ones where they are.
+struct ChunkedReader::Group {
+  std::vector<Stored> chunks;
+  std::vector<std::string> whole;  // [at] whole-file chunks of the group
+  std::vector<RangeRequest> requests;
+  std::vector<std::uint64_t> request_chunks;  // the chunk of each request, for errors
+  std::uint64_t in_flight = 0;  // stored bytes of the group
+  /// Empties the group for the next, keeping the vectors' memory.
+  void clear() {
+    chunks.clear();
+    whole.clear();
     requests.clear();
     request_chunks.clear();
-    whole.clear();
-    return st;
-  };
+    in_flight = 0;
+  }
+};
 
-  for (std::size_t i = 0; i < touches.size(); ++i) {
-    const Touch& t = touches[i];
+Status ChunkedReader::read_decoded(const Walk& w, ChunkLocator& locator, TaskRunner* parallel) {
+  const std::uint64_t chunk_bytes = w.a->chunk_bytes();
+  const int nworkers = parallel ? std::max(1, parallel->workers()) : 1;
+  use_workers(nworkers);
+  // Stored bytes in flight: the published bound less each worker's decode intermediate and
+  // decoded chunk (2 chunks' worth per worker), at least one chunk.
+  const std::uint64_t budget = decode_buffer_bound(chunk_bytes, nworkers) - 2 * chunk_bytes * nworkers;
+  Group group;
+  for (std::size_t i = 0; i < w.touches.size(); ++i) {
+    const Touch& t = w.touches[i];
     ZPMPI_ASSIGN_OR_RETURN(const ChunkRef ref, locator.locate(t.chunk));
-    if (ref.missing()) {
-      copy_out(t, nullptr);
+    if (ref.kind() == ChunkRef::Kind::kMissing) {
+      w.copy_out(t, nullptr);
       continue;
     }
-    const bool whole_file = ref.url != ChunkRef::kInline && ref.length == ChunkRef::kWholeFile;
-    const std::uint64_t stored = ref.url == ChunkRef::kInline ? 0 : whole_file ? chunk_bytes : ref.length;
-    if (!group.empty() && (in_flight + stored > budget || group.size() >= 1024)) {
-      ZPMPI_RETURN_IF_ERROR(run_group(true));
-      in_flight = 0;
+    const std::uint64_t stored = ref.kind() == ChunkRef::Kind::kInline      ? 0
+                                 : ref.kind() == ChunkRef::Kind::kWholeFile ? chunk_bytes
+                                                                            : ref.length;
+    if (!group.chunks.empty() && (group.in_flight + stored > budget || group.chunks.size() >= 1024)) {
+      // The budget cut this group short and others follow. Its buffer then takes the whole
+      // budget at once, so that later groups (of this read or the next) never grow it: each
+      // growth would leave the old block resident (zpmpi keeps freed memory) and touch as
+      // much new memory again, a cost on hosts where first touches are slow.
+      ZPMPI_RETURN_IF_ERROR(run_group(group, w, locator, parallel, std::max(group.in_flight, budget)));
+      group.clear();
     }
-    Stored p{i, ref, 0, nullptr, whole_file};
-    if (whole_file) {
-      // A whole-file chunk is at most the decoded chunk plus a codec's overhead.
-      auto bytes = reader_ ? reader_->read_whole(locator.url(ref.url), chunk_bytes + chunk_bytes / 8 + 65536)
-                           : Result<std::string>(runtime_error("no byte-range reader"));
-      if (!bytes.ok()) return bytes.error().with_context(where(t, ref));
-      p.at = whole.size();
-      whole.push_back(std::move(bytes).value());
-    } else if (ref.url != ChunkRef::kInline) {
-      p.at = static_cast<std::size_t>(in_flight);
-      if (ref.url != ChunkRef::kSelfRead) {
-        requests.push_back({locator.url(ref.url), ref.offset, ref.length, nullptr});
-        request_chunks.push_back(t.chunk);
-      }
-    }
-    in_flight += stored;
-    group.push_back(p);
+    ZPMPI_RETURN_IF_ERROR(add_to_group(group, w, i, ref, locator));
+    group.in_flight += stored;
   }
-  return run_group(false);
+  ZPMPI_RETURN_IF_ERROR(run_group(group, w, locator, parallel, group.in_flight));
+  keep_within_bound(chunk_bytes, nworkers);
+  return {};
+}
+
+Status ChunkedReader::add_to_group(Group& group, const Walk& w, std::size_t touch, const ChunkRef& ref,
+                                   ChunkLocator& locator) {
+  const std::uint64_t chunk = w.touches[touch].chunk;
+  Stored p{touch, ref, 0, nullptr, ref.kind() == ChunkRef::Kind::kWholeFile};
+  if (p.whole) {
+    auto bytes = reader_ ? reader_->read_whole(locator.url(ref.url), max_stored_chunk_bytes(w.a->chunk_bytes()))
+                         : Result<std::string>(runtime_error("no byte-range reader"));
+    if (!bytes.ok()) return bytes.error().with_context(locator.where(chunk, ref));
+    p.at = group.whole.size();
+    group.whole.push_back(std::move(bytes).value());
+  } else if (ref.fetched()) {
+    p.at = static_cast<std::size_t>(group.in_flight);
+    if (ref.kind() == ChunkRef::Kind::kRange) {
+      group.requests.push_back({locator.url(ref.url), ref.offset, ref.length, nullptr});
+      group.request_chunks.push_back(chunk);
+    }
+  }
+  group.chunks.push_back(p);
+  return {};
+}
+
+Status ChunkedReader::fetch_group(Group& group, const Walk& w, ChunkLocator& locator, std::uint64_t reserve) {
+  fetched_.get(static_cast<std::size_t>(reserve));
+  if (!group.requests.empty()) {
+    // Pointers into fetched_ are set now that it has the group's size.
+    for (std::size_t i = 0, r = 0; i < group.chunks.size(); ++i)
+      if (group.chunks[i].ref.kind() == ChunkRef::Kind::kRange)
+        group.requests[r++].out = fetched_.data() + group.chunks[i].at;
+    ZPMPI_RETURN_IF_ERROR(fetch(group.requests, group.request_chunks, locator));
+  }
+  for (Stored& p : group.chunks) {  // chunks the locator reads itself, in order, on this thread
+    if (p.ref.kind() == ChunkRef::Kind::kSelfRead)
+      ZPMPI_RETURN_IF_ERROR(
+          locator.read_stored(w.touches[p.touch].chunk, p.ref, {fetched_.data() + p.at, p.ref.length}));
+    p.chain = locator.chain_for(p.ref);
+    if (!p.chain) p.chain = &w.a->chain;
+  }
+  return {};
+}
+
+Status ChunkedReader::run_group(Group& group, const Walk& w, ChunkLocator& locator, TaskRunner* parallel,
+                                std::uint64_t reserve) {
+  if (group.chunks.empty()) return {};
+  ZPMPI_RETURN_IF_ERROR(fetch_group(group, w, locator, reserve));
+  auto task = [&](std::size_t i, int worker) -> Status {
+    const Stored& p = group.chunks[i];
+    std::span<const std::byte> stored;
+    if (p.ref.kind() == ChunkRef::Kind::kInline) {
+      const auto bytes = locator.inline_bytes(p.ref);
+      stored = std::as_bytes(std::span(bytes.data(), bytes.size()));
+    } else if (p.whole) {
+      stored = std::as_bytes(std::span(group.whole[p.at].data(), group.whole[p.at].size()));
+    } else {
+      stored = std::span<const std::byte>(fetched_.data() + p.at, p.ref.length);
+    }
+    return decode_one(w, w.touches[p.touch], p, stored, locator, workers_[static_cast<std::size_t>(worker)]);
+  };
+  if (parallel) return parallel->run(group.chunks.size(), task);
+  Status st;
+  for (std::size_t i = 0; i < group.chunks.size() && st.ok(); ++i) st = task(i, 0);
+  return st;
 }
 
 }  // namespace zpmpi::source

@@ -6,11 +6,12 @@
 // fetches the stored bytes on the calling thread through a RangeReader (a group at a time,
 // the bytes in flight kept within 2 chunks' worth per worker) and decodes them on the
 // caller's TaskRunner, each worker with its own DecodeScratch and decoded-chunk buffer
-// (kept across reads): the kDecodeChunkBuffers = 4 source chunks per worker the planner
-// counts for Variable::decoded_on_workers. A chunk that is one contiguous run of the output
-// is decoded straight there; a missing chunk reads as the fill element. Uncompressed chunks
-// (an identity chain) are not decoded at all: the box's rows are read straight into the
-// output (so they must be byte ranges, not chunks the locator reads itself).
+// (kept across reads): within the kDecodeChunkBuffers = 4 source chunks per worker it
+// publishes (decode_buffer_bound) and the planner counts for Variable::decoded_on_workers.
+// A chunk that is one contiguous run of the output is decoded straight there; a missing
+// chunk reads as the fill element. Uncompressed chunks (an identity chain) are not decoded
+// at all: the box's rows are read straight into the output (so they must be byte ranges,
+// not chunks the locator reads itself).
 #pragma once
 
 #include <cstddef>
@@ -96,6 +97,18 @@ class ChunkedReader {
   /// rows of a strided read.
   std::size_t fetched_capacity() const { return fetched_.capacity(); }
 
+  /// The decode buffers the reader publishes (what the planner counts for
+  /// Variable::decoded_on_workers): source::kDecodeChunkBuffers chunks of `chunk_bytes`
+  /// per worker. A read on `workers` workers keeps the stored bytes of a group within the
+  /// bound less each worker's decode intermediate and decoded chunk (2 chunks per worker),
+  /// and after it the reader holds no more than the bound, give or take the rounding of
+  /// large buffers to huge pages (buffers grown for an array of larger chunks, or by a
+  /// chain of several intermediates, are freed).
+  static std::uint64_t decode_buffer_bound(std::uint64_t chunk_bytes, int workers);
+  /// Bytes of every buffer kept across reads: the fetched bytes and each worker's scratch
+  /// and decoded chunk. Only while no task of a prepared read runs.
+  std::uint64_t held_bytes() const;
+
  private:
   struct WorkerState {
     codec::DecodeScratch scratch;
@@ -114,6 +127,26 @@ class ChunkedReader {
     const codec::DecodeChain* chain = nullptr;
     bool whole = false;
   };
+  struct Rows;
+  struct Group;
+  /// An uncompressed read: the box's rows as byte ranges, straight into the output.
+  Status read_rows(const Walk& walk, ChunkLocator& locator);
+  /// Queues the rows of range chunk `t`; fetches (flush_rows) when the queue is full.
+  Status queue_rows(Rows& rows, const Walk& walk, const Touch& t, const kerchunk::ChunkRef& ref,
+                    const ChunkLocator& locator);
+  Status flush_rows(Rows& rows, const Walk& walk, const ChunkLocator& locator);
+  /// An uncompressed inline or whole-file chunk, copied into the output.
+  Status copy_unranged(const Walk& walk, const Touch& t, const kerchunk::ChunkRef& ref, ChunkLocator& locator);
+  /// A compressed read: groups of chunks fetched (within the decode buffer bound), then
+  /// decoded on the workers.
+  Status read_decoded(const Walk& walk, ChunkLocator& locator, TaskRunner* parallel);
+  Status add_to_group(Group& group, const Walk& walk, std::size_t touch, const kerchunk::ChunkRef& ref,
+                      ChunkLocator& locator);
+  /// Fetches the group's stored bytes into fetched_ (grown to `reserve`) and finds each chunk's chain.
+  Status fetch_group(Group& group, const Walk& walk, ChunkLocator& locator, std::uint64_t reserve);
+  /// fetch_group, then decodes every chunk of the group on `parallel` (nullptr: here).
+  Status run_group(Group& group, const Walk& walk, ChunkLocator& locator, TaskRunner* parallel,
+                   std::uint64_t reserve);
   /// Decodes chunk `t` from `stored` into the walk's output.
   Status decode_one(const Walk& walk, const Touch& t, const Stored& chunk, std::span<const std::byte> stored,
                     ChunkLocator& locator, WorkerState& worker);
@@ -122,6 +155,8 @@ class ChunkedReader {
                const ChunkLocator& locator);
   /// Grows workers_ to `n` (never shrinks: tasks of a prepared read may be running).
   void use_workers(int n);
+  /// Frees the buffers kept across reads when they hold more than decode_buffer_bound.
+  void keep_within_bound(std::uint64_t chunk_bytes, int workers);
   RangeReader* reader_;
   std::deque<WorkerState> workers_;  ///< grown, never moved: a prepared read's tasks hold them
   /// Bytes written before they are read: grown without zeroing or copying what was there

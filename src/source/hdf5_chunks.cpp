@@ -142,6 +142,28 @@ std::string Hdf5Chunks::not_a_string(const std::string& group, const std::string
   return "HDF5 " + bytes + " type of class " + std::to_string(static_cast<int>(cls));
 }
 
+namespace {
+
+/// What an unallocated chunk's elements read as: the fill value (zeros when none is
+/// defined), or nullopt when no fill value is ever written (HDF5 then leaves such elements
+/// undefined and netCDF-C is the reference). Errors say what HDF5 cannot tell.
+Result<std::optional<std::vector<std::byte>>> unallocated_element(hid_t dcpl, hid_t type, std::size_t elem) {
+  H5D_fill_value_t fill_status{};
+  H5D_fill_time_t fill_time{};
+  if (H5Pfill_value_defined(dcpl, &fill_status) < 0 || H5Pget_fill_time(dcpl, &fill_time) < 0)
+    return runtime_error("HDF5 cannot tell the fill value");
+  if (fill_time == H5D_FILL_TIME_NEVER) return std::optional<std::vector<std::byte>>();
+  std::vector<std::byte> fill(elem);
+  if (fill_status != H5D_FILL_VALUE_UNDEFINED) {
+    Id native(H5Tget_native_type(type, H5T_DIR_ASCEND));
+    if (!native.ok() || H5Tget_size(native.get()) != elem || H5Pget_fill_value(dcpl, native.get(), fill.data()) < 0)
+      return runtime_error("HDF5 cannot read the fill value");
+  }
+  return std::optional<std::vector<std::byte>>(std::move(fill));
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::string& group,
                                                                   const model::Variable& v, std::string& why_not) {
   using Out = std::unique_ptr<Hdf5ChunkedVariable>;
@@ -153,28 +175,26 @@ Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::str
   if (rank == 0) return refuse("a scalar");
   Id dataset(open_dataset(group, v.name));
   if (!dataset.ok()) return refuse("no HDF5 dataset of that name");
-
   Id dcpl(H5Dget_create_plist(dataset.get()));
   Id space(H5Dget_space(dataset.get()));
   Id type(H5Dget_type(dataset.get()));
-  if (!dcpl.ok() || !space.ok() || !type.ok()) return runtime_error(path_ + ": " + v.name + ": HDF5 cannot describe the dataset");
+  auto fail = [&](const std::string& what) { return runtime_error(path_ + ": " + v.name + ": HDF5 " + what); };
+  if (!dcpl.ok() || !space.ok() || !type.ok()) return fail("cannot describe the dataset");
   if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return refuse("not chunked");
   if (H5Pget_external_count(dcpl.get()) > 0) return refuse("external storage");
   if (H5Sget_simple_extent_ndims(space.get()) != static_cast<int>(rank)) return refuse("HDF5 rank differs");
   std::vector<hsize_t> extent(rank), chunk(rank);
   H5Sget_simple_extent_dims(space.get(), extent.data(), nullptr);
   if (H5Pget_chunk(dcpl.get(), static_cast<int>(rank), chunk.data()) != static_cast<int>(rank))
-    return runtime_error(path_ + ": " + v.name + ": HDF5 cannot tell the chunk shape");
+    return fail("cannot tell the chunk shape");
   for (std::size_t d = 0; d < rank; ++d) {
     if (extent[d] != v.shape[d]) return refuse("stored extent shorter than its dims");
-    if (chunk[d] == 0) return runtime_error(path_ + ": " + v.name + ": HDF5 chunk of size 0");
+    if (chunk[d] == 0) return fail("chunk of size 0");
   }
-
   const std::string dtype = zarr_dtype(type.get());
   const auto parsed = kerchunk::numeric_zarr_dtype(dtype);
   if (!parsed || parsed->first != v.dtype) return refuse("stored type differs from the variable's");
   const std::size_t elem = model::dtype_size(v.dtype);
-
   std::string unsupported;
   auto codecs = pipeline(dcpl.get(), elem, unsupported);
   if (!unsupported.empty()) return refuse(unsupported);
@@ -182,19 +202,9 @@ Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::str
   // netCDF-C reads uncompressed chunks straight into the caller's buffer already.
   if (codecs.empty()) return refuse("uncompressed");
 
-  // What an unallocated chunk reads as: the fill value, unless none is written (then HDF5
-  // leaves such elements undefined and netCDF-C is the reference).
-  H5D_fill_value_t fill_status{};
-  H5D_fill_time_t fill_time{};
-  if (H5Pfill_value_defined(dcpl.get(), &fill_status) < 0 || H5Pget_fill_time(dcpl.get(), &fill_time) < 0)
-    return runtime_error(path_ + ": " + v.name + ": HDF5 cannot tell the fill value");
-  if (fill_time == H5D_FILL_TIME_NEVER) return refuse("no fill value written");
-  std::vector<std::byte> fill(elem);
-  if (fill_status != H5D_FILL_VALUE_UNDEFINED) {
-    Id native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND));
-    if (!native.ok() || H5Tget_size(native.get()) != elem || H5Pget_fill_value(dcpl.get(), native.get(), fill.data()) < 0)
-      return runtime_error(path_ + ": " + v.name + ": HDF5 cannot read the fill value");
-  }
+  auto fill = unallocated_element(dcpl.get(), type.get(), elem);
+  if (!fill.ok()) return fill.error().with_context(path_ + ": " + v.name);
+  if (!*fill) return refuse("no fill value written");
 
   Out out(new Hdf5ChunkedVariable());
   out->path_ = path_;
@@ -203,9 +213,8 @@ Result<std::unique_ptr<Hdf5ChunkedVariable>> Hdf5Chunks::variable(const std::str
   out->array_.dtype = v.dtype;
   out->array_.shape = v.shape;
   out->array_.chunks.assign(chunk.begin(), chunk.end());
-  out->array_.fill = std::move(fill);
-  out->grid_.resize(rank);
-  for (std::size_t d = 0; d < rank; ++d) out->grid_[d] = (v.shape[d] + chunk[d] - 1) / chunk[d];
+  out->array_.fill = std::move(**fill);
+  for (std::size_t d = 0; d < rank; ++d) out->grid_.push_back((v.shape[d] + chunk[d] - 1) / chunk[d]);
   auto chain = chain_of(codecs, 0, dtype);
   if (!chain.ok()) return chain.error().with_context(path_ + ": " + v.name);
   out->array_.chain = std::move(chain).value();

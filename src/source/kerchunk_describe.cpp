@@ -150,149 +150,187 @@ std::optional<std::pair<model::DType, bool>> numeric_zarr_dtype(std::string_view
   return std::make_pair(*dtype, big);
 }
 
-Result<Description> describe(const ReferenceSet& set) {
-  Description d;
-  model::Dataset& ds = d.dataset;
-  ds.uri = set.location();
-  ds.warnings = set.warnings();
-  auto in_file = [&](const Error& e) { return e.with_context(set.location()); };
+namespace {
 
-  if (!set.metadata(".zgroup")) return in_file(usage_error("no .zgroup: not a Zarr group"));
+/// The group's .zgroup and .zattrs, and the urls' schemes (what cannot be read is refused
+/// now, not after the store is created). Errors are not yet in the file's context.
+Status describe_group(const ReferenceSet& set, model::Dataset& ds) {
+  if (!set.metadata(".zgroup")) return usage_error("no .zgroup: not a Zarr group");
   if (set.metadata(".zattrs")) {
-    auto attrs = parse_json_text(set, ".zattrs");
-    if (!attrs.ok()) return in_file(attrs.error());
-    auto global = attributes_of(attrs->as_object(), "", ds.skipped);
-    if (!global.ok()) return in_file(global.error());
-    ds.attributes = std::move(global).value();
+    ZPMPI_ASSIGN_OR_RETURN(const json::value attrs, parse_json_text(set, ".zattrs"));
+    ZPMPI_ASSIGN_OR_RETURN(ds.attributes, attributes_of(attrs.as_object(), "", ds.skipped));
   }
-
-  // Scheme check: what cannot be read is refused now, not after the store is created.
   for (std::size_t i = 0; i < set.num_urls(); ++i) {
     const std::string& u = set.url(static_cast<std::uint32_t>(i));
     const auto scheme = u.find("://");
     if (scheme == std::string::npos || u.starts_with("http://") || u.starts_with("https://")) continue;
-    return in_file(usage_error(u + ": " + u.substr(0, scheme) + ":// urls are not supported yet (paths, file://, http://, https://)"));
+    return usage_error(u + ": " + u.substr(0, scheme) + ":// urls are not supported yet (paths, file://, http://, https://)");
   }
+  return {};
+}
 
+/// An array's .zarray as zpmpi reads it, with its fill_value.
+struct Zarray {
+  ArrayReading reading;
+  std::optional<model::Scalar> fill;
+};
+
+/// Reads `name`'s .zarray (`za`); nullopt for an array zpmpi skips (listed in `skipped`).
+/// Errors are relative to the array.
+Result<std::optional<Zarray>> read_zarray(const std::string& name, const json::object& za,
+                                          std::vector<std::string>& skipped) {
+  const auto* dtype_v = za.if_contains("dtype");
+  if (!dtype_v) return usage_error(".zarray: no dtype");
+  if (!dtype_v->is_string()) {
+    skipped.push_back("variable " + name + " (structured dtype)");
+    return std::optional<Zarray>();
+  }
+  const std::string typestr(dtype_v->as_string());
+  const auto dt = numeric_zarr_dtype(typestr);
+  if (!dt) {
+    skipped.push_back("variable " + name + " (dtype " + typestr + ")");
+    return std::optional<Zarray>();
+  }
+  if (const auto* order = za.if_contains("order"); order && !(order->is_string() && order->as_string() == "C"))
+    return usage_error(".zarray: order " + json::serialize(*order) +
+                       " is not supported (only \"C\": rewrite the references with order C)");
+  Zarray z;
+  ArrayReading& r = z.reading;
+  r.dtype = dt->first;
+  auto shape = shape_field(za, "shape");
+  if (!shape.ok()) return shape.error().with_context(".zarray");
+  auto chunks = shape_field(za, "chunks");
+  if (!chunks.ok()) return chunks.error().with_context(".zarray");
+  r.shape = std::move(shape).value();
+  r.chunks = std::move(chunks).value();
+  if (r.shape.size() != r.chunks.size())
+    return usage_error(".zarray: shape " + model::to_string(r.shape) + " and chunks " + model::to_string(r.chunks) +
+                       " differ in rank");
+  for (auto c : r.chunks)
+    if (c == 0) return usage_error(".zarray: a chunk extent of 0");
+  static const json::value kNull = nullptr;
+  const auto* compressor = za.if_contains("compressor");
+  const auto* filters = za.if_contains("filters");
+  ZPMPI_ASSIGN_OR_RETURN(r.chain, codec::DecodeChain::from_zarr(compressor ? *compressor : kNull,
+                                                                filters ? *filters : kNull, typestr));
+  const auto* fill_v = za.if_contains("fill_value");
+  auto fill = fill_of(fill_v ? *fill_v : kNull, r.dtype);
+  if (!fill.ok()) return fill.error().with_context(".zarray");
+  z.fill = fill.value();
+  return std::optional<Zarray>(std::move(z));
+}
+
+/// The dims (_ARRAY_DIMENSIONS) and attributes of `v` from its .zattrs `zo`. Errors are
+/// relative to the array.
+Status read_zattrs(const json::object& zo, model::Variable& v, std::vector<std::string>& skipped) {
+  if (const auto* dims = zo.if_contains("_ARRAY_DIMENSIONS")) {
+    if (!dims->is_array()) return usage_error("_ARRAY_DIMENSIONS: must be a list of names");
+    for (const auto& n : dims->as_array()) {
+      if (!n.is_string()) return usage_error("_ARRAY_DIMENSIONS: must be a list of names");
+      v.dims.emplace_back(n.as_string());
+    }
+  }
+  ZPMPI_ASSIGN_OR_RETURN(v.attributes, attributes_of(zo, v.name + ":", skipped));
+  return {};
+}
+
+/// The variable's fill as xarray has it: .zarray's fill_value, which xarray turns into
+/// _FillValue (over one in .zattrs), or a _FillValue only in .zattrs (xarray masks with
+/// it; as a model fill it must fit the dtype). Sets the reading's fill element too.
+void apply_fill(model::Variable& v, ArrayReading& r, const std::optional<model::Scalar>& fill_value) {
+  auto attr = std::find_if(v.attributes.begin(), v.attributes.end(), [](const auto& a) { return a.name == "_FillValue"; });
+  if (fill_value) {
+    if (attr != v.attributes.end()) v.attributes.erase(attr);
+    model::AttrValue fa;
+    fa.dtype = r.dtype;
+    if (const auto* i = std::get_if<std::int64_t>(&*fill_value)) fa.data = std::vector<std::int64_t>{*i};
+    else if (const auto* u = std::get_if<std::uint64_t>(&*fill_value)) fa.data = std::vector<std::uint64_t>{*u};
+    else fa.data = std::vector<double>{std::get<double>(*fill_value)};
+    v.attributes.push_back({"_FillValue", std::move(fa)});
+    v.fill_value = fill_value;
+  } else if (attr != v.attributes.end() && !attr->value.is_text()) {
+    model::Scalar s = std::visit(
+        [](const auto& data) -> model::Scalar {
+          using T = std::decay_t<decltype(data)>;
+          if constexpr (std::is_same_v<T, std::vector<std::int64_t>> || std::is_same_v<T, std::vector<std::uint64_t>> ||
+                        std::is_same_v<T, std::vector<double>>)
+            return data.empty() ? model::Scalar{std::int64_t{0}} : model::Scalar{data[0]};
+          else
+            return model::Scalar{std::int64_t{0}};
+        },
+        attr->value.data);
+    v.fill_value = model::is_float(r.dtype) && std::holds_alternative<double>(s) ? std::optional(s) : model::exact_in(r.dtype, s);
+    attr->value.dtype = r.dtype;
+  }
+  r.fill.assign(model::dtype_size(r.dtype), std::byte{0});
+  if (fill_value) model::store_scalar(r.dtype, *fill_value, r.fill.data());
+}
+
+/// Adds `v`'s dims to the dataset's, or checks their length against an earlier array's.
+Status add_dims(model::Dataset& ds, const model::Variable& v) {
+  if (v.dims.size() != v.shape.size() && !(v.dims.empty() && v.shape.empty()))
+    return usage_error(v.dims.empty() ? "no _ARRAY_DIMENSIONS in .zattrs (xarray needs it to name the dims)"
+                                      : "_ARRAY_DIMENSIONS names " + std::to_string(v.dims.size()) +
+                                            " dims for a shape of rank " + std::to_string(v.shape.size()));
+  for (std::size_t i = 0; i < v.dims.size(); ++i) {
+    const model::Dimension* dim = ds.find_dim(v.dims[i]);
+    if (!dim) {
+      ds.dims.push_back({v.dims[i], v.shape[i], false});
+    } else if (dim->length != v.shape[i]) {
+      return usage_error("dim " + v.dims[i] + " has length " + std::to_string(v.shape[i]) + " here and " +
+                         std::to_string(dim->length) + " in another array");
+    }
+  }
+  return {};
+}
+
+/// Adds array `name` (its .zarray and .zattrs) to `d`, unless zpmpi skips it.
+Status describe_array(const ReferenceSet& set, const std::string& name, const std::string& key, Description& d) {
+  model::Dataset& ds = d.dataset;
+  auto in_file = [&](const Error& e) { return e.with_context(set.location()); };
+  auto var_error = [&](const Error& e) { return e.with_context(set.location() + ": " + name); };
+  auto zarray_v = parse_json_text(set, key);
+  if (!zarray_v.ok()) return in_file(zarray_v.error());
+  auto zarray = read_zarray(name, zarray_v->as_object(), ds.skipped);
+  if (!zarray.ok()) return var_error(zarray.error());
+  if (!*zarray) return {};
+  ArrayReading& r = (*zarray)->reading;
+  r.refs = set.array(name);
+  model::Variable v;
+  v.name = name;
+  v.dtype = r.dtype;
+  v.shape = r.shape;
+  v.source_chunks = r.chunks;
+  v.chunked = true;
+  v.compressed = !r.chain.is_identity();
+  v.decoded_on_workers = true;
+  if (set.metadata(name + "/.zattrs")) {
+    auto zattrs = parse_json_text(set, name + "/.zattrs");
+    if (!zattrs.ok()) return in_file(zattrs.error());
+    if (auto st = read_zattrs(zattrs->as_object(), v, ds.skipped); !st.ok()) return var_error(st.error());
+  }
+  apply_fill(v, r, (*zarray)->fill);
+  if (auto st = add_dims(ds, v); !st.ok()) return var_error(st.error());
+  ds.variables.push_back(std::move(v));
+  d.arrays.emplace(name, std::move(r));
+  return {};
+}
+
+}  // namespace
+
+Result<Description> describe(const ReferenceSet& set) {
+  Description d;
+  d.dataset.uri = set.location();
+  d.dataset.warnings = set.warnings();
+  if (auto st = describe_group(set, d.dataset); !st.ok()) return st.error().with_context(set.location());
   for (const auto& [key, text] : set.metadata_keys()) {
     if (!key.ends_with("/.zarray")) continue;
     const std::string name = key.substr(0, key.size() - 8);
     if (name.find('/') != std::string::npos) {
-      ds.skipped.push_back("array " + name + " (in a sub-group)");
+      d.dataset.skipped.push_back("array " + name + " (in a sub-group)");
       continue;
     }
-    auto var_error = [&](const Error& e) { return e.with_context(set.location() + ": " + name); };
-    auto zarray_v = parse_json_text(set, key);
-    if (!zarray_v.ok()) return in_file(zarray_v.error());
-    const json::object& za = zarray_v->as_object();
-    const auto* dtype_v = za.if_contains("dtype");
-    if (!dtype_v) return var_error(usage_error(".zarray: no dtype"));
-    if (!dtype_v->is_string()) {
-      ds.skipped.push_back("variable " + name + " (structured dtype)");
-      continue;
-    }
-    const std::string typestr(dtype_v->as_string());
-    const auto dt = numeric_zarr_dtype(typestr);
-    if (!dt) {
-      ds.skipped.push_back("variable " + name + " (dtype " + typestr + ")");
-      continue;
-    }
-    if (const auto* order = za.if_contains("order"); order && !(order->is_string() && order->as_string() == "C"))
-      return var_error(usage_error(".zarray: order " + json::serialize(*order) +
-                                   " is not supported (only \"C\": rewrite the references with order C)"));
-    ArrayReading r;
-    r.dtype = dt->first;
-    auto shape = shape_field(za, "shape");
-    if (!shape.ok()) return var_error(shape.error().with_context(".zarray"));
-    auto chunks = shape_field(za, "chunks");
-    if (!chunks.ok()) return var_error(chunks.error().with_context(".zarray"));
-    r.shape = std::move(shape).value();
-    r.chunks = std::move(chunks).value();
-    if (r.shape.size() != r.chunks.size())
-      return var_error(usage_error(".zarray: shape " + model::to_string(r.shape) + " and chunks " +
-                                   model::to_string(r.chunks) + " differ in rank"));
-    for (auto c : r.chunks)
-      if (c == 0) return var_error(usage_error(".zarray: a chunk extent of 0"));
-    static const json::value kNull = nullptr;
-    const auto* compressor = za.if_contains("compressor");
-    const auto* filters = za.if_contains("filters");
-    auto chain = codec::DecodeChain::from_zarr(compressor ? *compressor : kNull, filters ? *filters : kNull, typestr);
-    if (!chain.ok()) return var_error(chain.error());
-    r.chain = std::move(chain).value();
-    const auto* fill_v = za.if_contains("fill_value");
-    auto fill = fill_of(fill_v ? *fill_v : kNull, r.dtype);
-    if (!fill.ok()) return var_error(fill.error().with_context(".zarray"));
-    r.refs = set.array(name);
-
-    model::Variable v;
-    v.name = name;
-    v.dtype = r.dtype;
-    v.shape = r.shape;
-    v.source_chunks = r.chunks;
-    v.chunked = true;
-    v.compressed = !r.chain.is_identity();
-    v.decoded_on_workers = true;
-    if (set.metadata(name + "/.zattrs")) {
-      auto zattrs = parse_json_text(set, name + "/.zattrs");
-      if (!zattrs.ok()) return in_file(zattrs.error());
-      const auto& zo = zattrs->as_object();
-      const auto* dims = zo.if_contains("_ARRAY_DIMENSIONS");
-      if (dims) {
-        if (!dims->is_array()) return var_error(usage_error("_ARRAY_DIMENSIONS: must be a list of names"));
-        for (const auto& n : dims->as_array()) {
-          if (!n.is_string()) return var_error(usage_error("_ARRAY_DIMENSIONS: must be a list of names"));
-          v.dims.emplace_back(n.as_string());
-        }
-      }
-      auto attrs = attributes_of(zo, name + ":", ds.skipped);
-      if (!attrs.ok()) return var_error(attrs.error());
-      v.attributes = std::move(attrs).value();
-    }
-    if (v.dims.size() != v.shape.size() && !(v.dims.empty() && v.shape.empty()))
-      return var_error(usage_error(v.dims.empty() ? "no _ARRAY_DIMENSIONS in .zattrs (xarray needs it to name the dims)"
-                                                  : "_ARRAY_DIMENSIONS names " + std::to_string(v.dims.size()) +
-                                                        " dims for a shape of rank " + std::to_string(v.shape.size())));
-    // The fill: .zarray's fill_value, which xarray turns into _FillValue (over one in .zattrs).
-    std::optional<model::Scalar> fill_value = fill.value();
-    auto attr = std::find_if(v.attributes.begin(), v.attributes.end(), [](const auto& a) { return a.name == "_FillValue"; });
-    if (fill_value) {
-      if (attr != v.attributes.end()) v.attributes.erase(attr);
-      model::AttrValue fa;
-      fa.dtype = r.dtype;
-      if (const auto* i = std::get_if<std::int64_t>(&*fill_value)) fa.data = std::vector<std::int64_t>{*i};
-      else if (const auto* u = std::get_if<std::uint64_t>(&*fill_value)) fa.data = std::vector<std::uint64_t>{*u};
-      else fa.data = std::vector<double>{std::get<double>(*fill_value)};
-      v.attributes.push_back({"_FillValue", std::move(fa)});
-      v.fill_value = fill_value;
-    } else if (attr != v.attributes.end() && !attr->value.is_text()) {
-      // Only in .zattrs: xarray masks with it; as a model fill it must fit the dtype.
-      model::Scalar s = std::visit(
-          [](const auto& data) -> model::Scalar {
-            using T = std::decay_t<decltype(data)>;
-            if constexpr (std::is_same_v<T, std::vector<std::int64_t>> || std::is_same_v<T, std::vector<std::uint64_t>> ||
-                          std::is_same_v<T, std::vector<double>>)
-              return data.empty() ? model::Scalar{std::int64_t{0}} : model::Scalar{data[0]};
-            else
-              return model::Scalar{std::int64_t{0}};
-          },
-          attr->value.data);
-      v.fill_value = model::is_float(r.dtype) && std::holds_alternative<double>(s) ? std::optional(s) : model::exact_in(r.dtype, s);
-      attr->value.dtype = r.dtype;
-    }
-    r.fill.assign(model::dtype_size(r.dtype), std::byte{0});
-    if (fill_value) model::store_scalar(r.dtype, *fill_value, r.fill.data());
-
-    for (std::size_t i = 0; i < v.dims.size(); ++i) {
-      const model::Dimension* dim = ds.find_dim(v.dims[i]);
-      if (!dim) {
-        ds.dims.push_back({v.dims[i], v.shape[i], false});
-      } else if (dim->length != v.shape[i]) {
-        return var_error(usage_error("dim " + v.dims[i] + " has length " + std::to_string(v.shape[i]) +
-                                     " here and " + std::to_string(dim->length) + " in another array"));
-      }
-    }
-    ds.variables.push_back(std::move(v));
-    d.arrays.emplace(name, std::move(r));
+    ZPMPI_RETURN_IF_ERROR(describe_array(set, name, key, d));
   }
   return d;
 }

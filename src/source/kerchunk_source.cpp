@@ -29,9 +29,9 @@ class RefsLocator final : public ChunkLocator {
     // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
     std::string w = context();
     w.append(": chunk ").append(chunk_name(index));
-    if (r.url == ChunkRef::kInline) return w.append(" (inline)");
+    if (r.kind() == ChunkRef::Kind::kInline) return w.append(" (inline)");
     w.append(" (").append(set_.url(r.url));
-    if (r.length != ChunkRef::kWholeFile)
+    if (r.kind() != ChunkRef::Kind::kWholeFile)
       w.append(" ").append(std::to_string(r.offset)).append("+").append(std::to_string(r.length));
     return w.append(")");
   }
@@ -72,6 +72,8 @@ class KerchunkSource final : public Source {
     ZPMPI_ASSIGN_OR_RETURN(auto* array, find(variable));
     return chunks_.prepare(array->first->second, *array->second, box, stride, out, stored, max_stored, workers);
   }
+
+  std::uint64_t decode_buffer_bytes() const override { return chunks_.held_bytes(); }
 
  private:
   using Array = std::pair<std::map<std::string, ArrayReading, std::less<>>::const_iterator, std::unique_ptr<RefsLocator>>;

@@ -121,11 +121,28 @@ Status MultiFileSource::recode(std::size_t i, const std::string& variable, std::
   return {};
 }
 
+Status MultiFileSource::check_read(const model::Variable& v, std::size_t p, const model::Box& box,
+                                   const model::Shape& stride, std::span<std::byte> out) const {
+  auto fail = [&](const std::string& why) { return runtime_error(dataset_.uri + ": " + v.name + ": " + why); };
+  const std::size_t rank = v.dims.size();
+  if (box.start.size() != rank || box.count.size() != rank || (!stride.empty() && stride.size() != rank))
+    return fail("box or stride of the wrong rank for a variable of rank " + std::to_string(rank));
+  if (out.size() != box.num_elements() * model::dtype_size(v.dtype))
+    return fail("buffer of " + std::to_string(out.size()) + " bytes for " + std::to_string(box.num_elements()) +
+                " elements");
+  const std::uint64_t step = stride.empty() ? 1 : stride[p];
+  const std::uint64_t start = box.start[p], count = box.count[p];
+  if (step == 0) return fail("stride 0");
+  if (count > 0 && (start >= offsets_.back() || (count - 1) * step >= offsets_.back() - start))
+    return fail("box start " + model::to_string(box.start) + " count " + model::to_string(box.count) +
+                " is outside the shape " + model::to_string(v.shape));
+  return {};
+}
+
 Status MultiFileSource::read(const std::string& variable, const model::Box& box, std::span<std::byte> out,
                              const model::Shape& stride, TaskRunner* parallel) {
-  auto fail = [&](const std::string& why) { return runtime_error(dataset_.uri + ": " + variable + ": " + why); };
   const model::Variable* v = dataset_.find_variable(variable);
-  if (!v || v->text) return fail("no such numeric variable");
+  if (!v || v->text) return runtime_error(dataset_.uri + ": " + variable + ": no such numeric variable");
   // The plan counted per-worker decode buffers only if the first file's variable is
   // decoded by zpmpi; a later file must not use more (it decodes on this thread then).
   if (!v->decoded_on_workers) parallel = nullptr;
@@ -134,26 +151,15 @@ Status MultiFileSource::read(const std::string& variable, const model::Box& box,
     ZPMPI_ASSIGN_OR_RETURN(Source * first, file(0));
     return first->read(variable, box, out, stride, parallel);
   }
-  const std::size_t rank = v->dims.size();
-  if (box.start.size() != rank || box.count.size() != rank || (!stride.empty() && stride.size() != rank))
-    return fail("box or stride of the wrong rank for a variable of rank " + std::to_string(rank));
-  const std::size_t elem = model::dtype_size(v->dtype);
-  if (out.size() != box.num_elements() * elem)
-    return fail("buffer of " + std::to_string(out.size()) + " bytes for " + std::to_string(box.num_elements()) +
-                " elements");
-  const std::uint64_t step = stride.empty() ? 1 : stride[*p];
-  const std::uint64_t start = box.start[*p], count = box.count[*p];
-  if (step == 0) return fail("stride 0");
-  if (count > 0 && (start >= offsets_.back() || (count - 1) * step >= offsets_.back() - start))
-    return fail("box start " + model::to_string(box.start) + " count " + model::to_string(box.count) +
-                " is outside the shape " + model::to_string(v->shape));
+  ZPMPI_RETURN_IF_ERROR(check_read(*v, *p, box, stride, out));
   if (box.num_elements() == 0) return {};
 
   // out as (outer, count, inner): the dims before the concat dim, it, the dims after.
-  std::uint64_t outer = 1, inner = elem;
-  for (std::size_t d = 0; d < *p; ++d) outer *= box.count[d];
-  for (std::size_t d = *p + 1; d < rank; ++d) inner *= box.count[d];
-  const bool repeat = broadcast(variable);  // the file's variable lacks the concat dim (p == 0)
+  Split split{*p, box.start[*p], stride.empty() ? 1 : stride[*p], box.count[*p], 1, model::dtype_size(v->dtype),
+              broadcast(variable)};  // repeat: the file's variable lacks the concat dim (p == 0)
+  for (std::size_t d = 0; d < *p; ++d) split.outer *= box.count[d];
+  for (std::size_t d = *p + 1; d < v->dims.size(); ++d) split.inner *= box.count[d];
+  const std::uint64_t start = split.start, step = split.step, count = split.count;
   const std::uint64_t last = start + (count - 1) * step;
   std::size_t i = static_cast<std::size_t>(std::upper_bound(offsets_.begin(), offsets_.end(), start) - offsets_.begin()) - 1;
   std::vector<std::byte> scratch;
@@ -164,33 +170,39 @@ Status MultiFileSource::read(const std::string& variable, const model::Box& box,
     if (k0 >= count || b <= start) continue;
     const std::uint64_t k1 = std::min<std::uint64_t>((b - 1 - start) / step, count - 1);
     if (k0 > k1) continue;
-    const std::uint64_t n = k1 - k0 + 1;
-    ZPMPI_ASSIGN_OR_RETURN(Source * f, file(i));
-    model::Box part = box;
-    model::Shape part_stride = stride;
-    if (repeat) {  // read the file's values once, then repeat them n times
-      part.start.erase(part.start.begin());
-      part.count.erase(part.count.begin());
-      if (!part_stride.empty()) part_stride.erase(part_stride.begin());
-      const std::span<std::byte> once = out.subspan(k0 * inner, inner);
-      ZPMPI_RETURN_IF_ERROR(f->read(variable, part, once, part_stride, parallel));
-      for (std::uint64_t k = 1; k < n; ++k) std::memcpy(out.data() + (k0 + k) * inner, once.data(), inner);
-      continue;
-    }
-    part.start[*p] = start + k0 * step - a;
-    part.count[*p] = n;
-    if (outer == 1) {  // the file's part is one contiguous run of out
-      const std::span<std::byte> run = out.subspan(k0 * inner, n * inner);
-      ZPMPI_RETURN_IF_ERROR(f->read(variable, part, run, part_stride, parallel));
-      ZPMPI_RETURN_IF_ERROR(recode(i, variable, run));
-      continue;
-    }
-    scratch.resize(outer * n * inner);
-    ZPMPI_RETURN_IF_ERROR(f->read(variable, part, scratch, part_stride, parallel));
-    ZPMPI_RETURN_IF_ERROR(recode(i, variable, scratch));
-    for (std::uint64_t o = 0; o < outer; ++o)
-      std::memcpy(out.data() + (o * count + k0) * inner, scratch.data() + o * n * inner, n * inner);
+    ZPMPI_RETURN_IF_ERROR(read_from_file(i, variable, box, stride, out, split, k0, k1 - k0 + 1, scratch, parallel));
   }
+  return {};
+}
+
+Status MultiFileSource::read_from_file(std::size_t i, const std::string& variable, const model::Box& box,
+                                       const model::Shape& stride, std::span<std::byte> out, const Split& s,
+                                       std::uint64_t k0, std::uint64_t n, std::vector<std::byte>& scratch,
+                                       TaskRunner* parallel) {
+  ZPMPI_ASSIGN_OR_RETURN(Source * f, file(i));
+  model::Box part = box;
+  model::Shape part_stride = stride;
+  if (s.repeat) {  // read the file's values once, then repeat them n times
+    part.start.erase(part.start.begin());
+    part.count.erase(part.count.begin());
+    if (!part_stride.empty()) part_stride.erase(part_stride.begin());
+    const std::span<std::byte> once = out.subspan(k0 * s.inner, s.inner);
+    ZPMPI_RETURN_IF_ERROR(f->read(variable, part, once, part_stride, parallel));
+    for (std::uint64_t k = 1; k < n; ++k) std::memcpy(out.data() + (k0 + k) * s.inner, once.data(), s.inner);
+    return {};
+  }
+  part.start[s.p] = s.start + k0 * s.step - offsets_[i];
+  part.count[s.p] = n;
+  if (s.outer == 1) {  // the file's part is one contiguous run of out
+    const std::span<std::byte> run = out.subspan(k0 * s.inner, n * s.inner);
+    ZPMPI_RETURN_IF_ERROR(f->read(variable, part, run, part_stride, parallel));
+    return recode(i, variable, run);
+  }
+  scratch.resize(s.outer * n * s.inner);
+  ZPMPI_RETURN_IF_ERROR(f->read(variable, part, scratch, part_stride, parallel));
+  ZPMPI_RETURN_IF_ERROR(recode(i, variable, scratch));
+  for (std::uint64_t o = 0; o < s.outer; ++o)
+    std::memcpy(out.data() + (o * s.count + k0) * s.inner, scratch.data() + o * n * s.inner, n * s.inner);
   return {};
 }
 
@@ -234,6 +246,12 @@ Result<std::unique_ptr<DeferredRead>> MultiFileSource::prepare_read(const std::s
   ZPMPI_ASSIGN_OR_RETURN(auto read, f->prepare_read(variable, part, out, stride, stored, max_stored, workers));
   if (!read) return std::unique_ptr<DeferredRead>();
   return std::unique_ptr<DeferredRead>(std::make_unique<KeepsFile>(std::move(keep), std::move(read)));
+}
+
+std::uint64_t MultiFileSource::decode_buffer_bytes() const {
+  std::uint64_t held = 0;
+  for (const OpenFile& f : open_) held += f.source->decode_buffer_bytes();
+  return held;
 }
 
 Result<std::vector<std::string>> MultiFileSource::read_text(const std::string& variable) {

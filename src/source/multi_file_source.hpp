@@ -121,6 +121,8 @@ class MultiFileSource final : public Source {
                                                      int workers) override;
   /// Reads the variable from every file it spans (all of them) and concatenates.
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
+  /// Summed over the open files: each keeps its own.
+  std::uint64_t decode_buffer_bytes() const override;
 
   /// Files open now (at most max_open_files) and files opened so far (for the tests).
   std::size_t files_open() const { return open_.size(); }
@@ -131,6 +133,20 @@ class MultiFileSource final : public Source {
   /// The open source of file `i`, opening it (and closing the least recently used one
   /// when max_open_files are open) if needed.
   Result<Source*> file(std::size_t i);
+  /// A read's layout along concat dim `p`: `out` as (outer, count, inner bytes), the box
+  /// from `start` every `step`; `repeat`: the files' variable lacks the concat dim.
+  struct Split {
+    std::size_t p;
+    std::uint64_t start, step, count, outer, inner;
+    bool repeat;
+  };
+  /// The checks of read(): ranks, buffer size, the box inside the shape.
+  Status check_read(const model::Variable& v, std::size_t p, const model::Box& box, const model::Shape& stride,
+                    std::span<std::byte> out) const;
+  /// The `n` elements along the concat dim from the k0-th of the box that file `i` holds.
+  Status read_from_file(std::size_t i, const std::string& variable, const model::Box& box, const model::Shape& stride,
+                        std::span<std::byte> out, const Split& s, std::uint64_t k0, std::uint64_t n,
+                        std::vector<std::byte>& scratch, TaskRunner* parallel);
   /// True for a data variable the files hold without the concat dim (see above).
   bool broadcast(const std::string& variable) const;
   /// Re-expresses `values` of `variable` read from file `i` (opened) in the first file's

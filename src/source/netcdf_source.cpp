@@ -95,13 +95,31 @@ Status add_enum_flags(int grpid, nc_type type, model::Variable& v) {
 
 Status NetcdfSource::describe() {
   dataset_.uri = path_;
-  int format = 0, ndims = 0, nvars = 0;
+  int format = 0, nvars = 0;
   if (int rc = nc_inq_format(ncid_, &format); rc != NC_NOERR) return file_error(nc_strerror(rc));
   if (int rc = nc_inq_nvars(grpid_, &nvars); rc != NC_NOERR) return file_error(nc_strerror(rc));
-  const bool netcdf4 = is_netcdf4_format(format);
+  DimsById dim_by_id;
+  ZPMPI_RETURN_IF_ERROR(describe_dims(dim_by_id));
 
+  std::vector<std::string> skipped_attrs;
+  auto global = read_attributes(grpid_, NC_GLOBAL, skipped_attrs);
+  if (!global.ok()) return global.error().with_context(path_);
+  dataset_.attributes = std::move(global).value();
+  for (const auto& a : skipped_attrs) dataset_.skipped.push_back("global attribute " + a);
+
+  std::vector<int> varids(static_cast<std::size_t>(nvars));
+  if (int rc = nc_inq_varids(grpid_, &nvars, varids.data()); rc != NC_NOERR)
+    return file_error(nc_strerror(rc));
+  ZPMPI_ASSIGN_OR_RETURN(const std::set<int> stackable, stackable_char_dims());
+  for (int varid : varids)
+    ZPMPI_RETURN_IF_ERROR(describe_variable(varid, is_netcdf4_format(format), stackable, dim_by_id));
+  return {};
+}
+
+Status NetcdfSource::describe_dims(DimsById& dim_by_id) {
   // The dims visible in the group (its own, then its parents'), in id order; netCDF-4 dim
   // ids need not be 0..ndims-1.
+  int ndims = 0;
   if (int rc = nc_inq_dimids(grpid_, &ndims, nullptr, 1); rc != NC_NOERR)
     return file_error(nc_strerror(rc));
   std::vector<int> dimids(static_cast<std::size_t>(ndims));
@@ -119,7 +137,6 @@ Status NetcdfSource::describe() {
   auto is_unlimited = [&](int id) {
     return std::find(unlimited.begin(), unlimited.end(), id) != unlimited.end();
   };
-  std::unordered_map<int, const model::Dimension*> dim_by_id;
   dataset_.dims.reserve(dimids.size());
   for (int id : dimids) {
     char name[NC_MAX_NAME + 1] = {};
@@ -130,71 +147,60 @@ Status NetcdfSource::describe() {
     dataset_.dims.push_back({name, length, is_unlimited(id)});
     dim_by_id[id] = &dataset_.dims.back();  // stable: reserved above
   }
+  return {};
+}
+
+Status NetcdfSource::describe_variable(int varid, bool netcdf4, const std::set<int>& stackable,
+                                       const DimsById& dim_by_id) {
+  char name[NC_MAX_NAME + 1] = {};
+  nc_type type = NC_NAT;
+  int rank = 0;
+  if (int rc = nc_inq_var(grpid_, varid, name, &type, &rank, nullptr, nullptr); rc != NC_NOERR)
+    return file_error(nc_strerror(rc));
+  const bool text = type == NC_CHAR || type == NC_STRING;
+  const auto dtype = numeric_dtype(grpid_, type);
+  if (!dtype && !text) {
+    dataset_.skipped.push_back("variable " + std::string(name) + " (" + unsupported_type_name(grpid_, type) + ")");
+    return {};
+  }
+  model::Variable v;
+  v.name = name;
+  if (dtype) v.dtype = *dtype;
+  auto var_error = [&](const Error& e) { return e.with_context(path_ + ": " + v.name); };
+
+  std::vector<int> var_dimids(static_cast<std::size_t>(rank));
+  if (int rc = nc_inq_vardimid(grpid_, varid, var_dimids.data()); rc != NC_NOERR)
+    return var_error(runtime_error(nc_strerror(rc)));
+  std::vector<bool> record_dims;
+  for (int id : var_dimids) {
+    const auto dim = dim_by_id.find(id);
+    if (dim == dim_by_id.end()) return var_error(runtime_error("uses a dimension of another group"));
+    v.dims.push_back(dim->second->name);
+    v.shape.push_back(dim->second->length);
+    record_dims.push_back(dim->second->unlimited);
+  }
 
   std::vector<std::string> skipped_attrs;
-  auto global = read_attributes(grpid_, NC_GLOBAL, skipped_attrs);
-  if (!global.ok()) return global.error().with_context(path_);
-  dataset_.attributes = std::move(global).value();
-  for (const auto& a : skipped_attrs) dataset_.skipped.push_back("global attribute " + a);
+  auto attrs = read_attributes(grpid_, varid, skipped_attrs);
+  if (!attrs.ok()) return var_error(attrs.error());
+  v.attributes = std::move(attrs).value();
+  for (const auto& a : skipped_attrs) dataset_.skipped.push_back("attribute " + v.name + ":" + a);
 
-  std::vector<int> varids(static_cast<std::size_t>(nvars));
-  if (int rc = nc_inq_varids(grpid_, &nvars, varids.data()); rc != NC_NOERR)
-    return file_error(nc_strerror(rc));
-  ZPMPI_ASSIGN_OR_RETURN(const std::set<int> stackable, stackable_char_dims());
-  for (int varid : varids) {
-    char name[NC_MAX_NAME + 1] = {};
-    nc_type type = NC_NAT;
-    int rank = 0;
-    if (int rc = nc_inq_var(grpid_, varid, name, &type, &rank, nullptr, nullptr); rc != NC_NOERR)
-      return file_error(nc_strerror(rc));
-    const bool text = type == NC_CHAR || type == NC_STRING;
-    const auto dtype = numeric_dtype(grpid_, type);
-    if (!dtype && !text) {
-      dataset_.skipped.push_back("variable " + std::string(name) + " (" +
-                                 unsupported_type_name(grpid_, type) + ")");
-      continue;
-    }
-    model::Variable v;
-    v.name = name;
-    if (dtype) v.dtype = *dtype;
-    auto var_error = [&](const Error& e) { return e.with_context(path_ + ": " + v.name); };
-
-    std::vector<int> var_dimids(static_cast<std::size_t>(rank));
-    if (int rc = nc_inq_vardimid(grpid_, varid, var_dimids.data()); rc != NC_NOERR)
-      return var_error(runtime_error(nc_strerror(rc)));
-    std::vector<bool> record_dims;
-    for (int id : var_dimids) {
-      const auto dim = dim_by_id.find(id);
-      if (dim == dim_by_id.end())
-        return var_error(runtime_error("uses a dimension of another group"));
-      v.dims.push_back(dim->second->name);
-      v.shape.push_back(dim->second->length);
-      record_dims.push_back(dim->second->unlimited);
-    }
-
-    skipped_attrs.clear();
-    auto attrs = read_attributes(grpid_, varid, skipped_attrs);
-    if (!attrs.ok()) return var_error(attrs.error());
-    v.attributes = std::move(attrs).value();
-    for (const auto& a : skipped_attrs) dataset_.skipped.push_back("attribute " + v.name + ":" + a);
-
-    if (text) {
-      bool skip = false;
-      const bool fold = type == NC_CHAR && !var_dimids.empty() && stackable.count(var_dimids.back());
-      if (auto st = describe_text(varid, type, fold, v, skip); !st.ok()) return var_error(st.error());
-      if (skip) continue;
-    } else {
-      auto fill = read_fill_value(grpid_, varid, v.dtype);
-      if (!fill.ok()) return var_error(fill.error());
-      v.fill_value = fill.value();
-      if (is_enum(grpid_, type))
-        if (auto st = add_enum_flags(grpid_, type, v); !st.ok()) return var_error(st.error());
-      if (auto st = describe_chunking(grpid_, varid, netcdf4, record_dims, v); !st.ok())
-        return var_error(st.error());
-    }
-    varids_.emplace(v.name, varid);
-    dataset_.variables.push_back(std::move(v));
+  if (text) {
+    bool skip = false;
+    const bool fold = type == NC_CHAR && !var_dimids.empty() && stackable.count(var_dimids.back());
+    if (auto st = describe_text(varid, type, fold, v, skip); !st.ok()) return var_error(st.error());
+    if (skip) return {};
+  } else {
+    auto fill = read_fill_value(grpid_, varid, v.dtype);
+    if (!fill.ok()) return var_error(fill.error());
+    v.fill_value = fill.value();
+    if (is_enum(grpid_, type))
+      if (auto st = add_enum_flags(grpid_, type, v); !st.ok()) return var_error(st.error());
+    if (auto st = describe_chunking(grpid_, varid, netcdf4, record_dims, v); !st.ok()) return var_error(st.error());
   }
+  varids_.emplace(v.name, varid);
+  dataset_.variables.push_back(std::move(v));
   return {};
 }
 
@@ -206,6 +212,8 @@ Result<std::unique_ptr<DeferredRead>> NetcdfSource::prepare_read(const std::stri
   if (own == own_.end()) return std::unique_ptr<DeferredRead>();  // netCDF-C reads it
   return chunks_->prepare(own->second->array(), *own->second, box, stride, out, stored, max_stored, workers);
 }
+
+std::uint64_t NetcdfSource::decode_buffer_bytes() const { return chunks_ ? chunks_->held_bytes() : 0; }
 
 Status NetcdfSource::read(const std::string& variable, const model::Box& box,
                           std::span<std::byte> out, const model::Shape& stride, TaskRunner* parallel) {

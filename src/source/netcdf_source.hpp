@@ -39,6 +39,7 @@ class NetcdfSource final : public Source {
                                                      model::ByteBuffer& stored, std::uint64_t max_stored,
                                                      int workers) override;
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
+  std::uint64_t decode_buffer_bytes() const override;
 
  private:
   NetcdfSource(std::string path, int ncid) : path_(std::move(path)), ncid_(ncid), grpid_(ncid) {}
@@ -47,6 +48,11 @@ class NetcdfSource final : public Source {
   Status select_group(const std::string& group);
   /// Fills dataset_ and varids_ from the open file.
   Status describe();
+  using DimsById = std::unordered_map<int, const model::Dimension*>;
+  /// The dims visible in the group into dataset_, and each one's netCDF id.
+  Status describe_dims(DimsById& dim_by_id);
+  /// Adds variable `varid` to dataset_ (or to its skipped list).
+  Status describe_variable(int varid, bool netcdf4, const std::set<int>& stackable, const DimsById& dim_by_id);
   /// The dims xarray folds into the elements of the char variables that end with them
   /// (xarray.conventions.decode_cf_variables' "stackable"): no variable of the group is
   /// named like the dim, and every variable using it is a char array with it last.

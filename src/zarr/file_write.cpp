@@ -9,19 +9,27 @@
 #include <cstdio>
 
 namespace zpmpi::zarr {
-namespace {
-std::atomic<std::uint64_t> writes_until_failure{0};  // 0: no injected failure
-}  // namespace
 
-void fail_nth_write_for_tests(std::uint64_t nth) { writes_until_failure = nth; }
+bool WriteFault::fails_now() {
+  std::uint64_t left = writes_left_.load(std::memory_order_relaxed);
+  while (left != 0 && !writes_left_.compare_exchange_weak(left, left - 1, std::memory_order_relaxed)) {
+  }
+  return left == 1;
+}
+
+namespace {
+
+/// The short write a filling disk gives, then ENOSPC.
+int fail_half_way(int fd, std::span<const std::byte> bytes) {
+  (void)!::write(fd, bytes.data(), bytes.size() / 2);
+  return ENOSPC;
+}
+
+}  // namespace
 
 int write_all(int fd, std::span<const std::byte> bytes) {
   const std::byte* p = bytes.data();
   std::size_t left = bytes.size();
-  if (writes_until_failure.load(std::memory_order_relaxed) != 0 && --writes_until_failure == 0) {
-    (void)!::write(fd, p, left / 2);  // the short write a filling disk gives, then ENOSPC
-    return ENOSPC;
-  }
   while (left > 0) {  // write() may be partial on parallel file systems and after signals
     const ssize_t n = ::write(fd, p, left);
     if (n < 0 && errno == EINTR) continue;
@@ -34,7 +42,8 @@ int write_all(int fd, std::span<const std::byte> bytes) {
 }
 
 std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::string& name, const std::string& tmp,
-                                                         std::span<const std::byte> bytes, bool durable) {
+                                                         std::span<const std::byte> bytes, bool durable,
+                                                         WriteFault* fault) {
   using Step = FileWriteFailure::Step;
   const auto fail = [&](Step step, int err) {
     ::unlinkat(dir_fd, tmp.c_str(), 0);
@@ -42,7 +51,7 @@ std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::
   };
   const int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return FileWriteFailure{Step::kCreate, errno};
-  if (const int err = write_all(fd, bytes)) {
+  if (const int err = fault && fault->fails_now() ? fail_half_way(fd, bytes) : write_all(fd, bytes)) {
     ::close(fd);
     return fail(Step::kWrite, err);
   }
@@ -60,12 +69,13 @@ std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::
 
 std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
                                                       const std::filesystem::path& tmp,
-                                                      std::span<const std::byte> bytes, bool durable) {
+                                                      std::span<const std::byte> bytes, bool durable,
+                                                      WriteFault* fault) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return FileWriteFailure{FileWriteFailure::Step::kCreate, errno};
   const auto failure =
-      write_file_atomically_at(dir_fd, path.filename().string(), tmp.filename().string(), bytes, durable);
+      write_file_atomically_at(dir_fd, path.filename().string(), tmp.filename().string(), bytes, durable, fault);
   ::close(dir_fd);
   return failure;
 }

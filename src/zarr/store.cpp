@@ -48,11 +48,11 @@ Status write_document(const fs::path& store, const fs::path& relative, const boo
 }  // namespace
 
 Status write_store_file(const fs::path& store, const fs::path& relative, std::span<const std::byte> bytes,
-                        const std::string& tmp, bool durable) {
+                        const std::string& tmp, bool durable, WriteFault* fault) {
   const fs::path path = store / relative;
   UniqueFd dir;
   if (const auto failure = open_store_dir(store, relative.parent_path(), dir)) return not_entered(*failure, path);
-  const auto failure = write_file_atomically_at(dir.fd, relative.filename().string(), tmp, bytes, durable);
+  const auto failure = write_file_atomically_at(dir.fd, relative.filename().string(), tmp, bytes, durable, fault);
   if (!failure) return {};
   if (failure->step == FileWriteFailure::Step::kSync)
     return runtime_error("cannot sync the directory of " + path.string() + ": " + errno_text(failure->error));
@@ -90,10 +90,11 @@ Status create_store(const fs::path& path, const std::vector<std::string>& array_
 }
 
 Status write_chunk(const fs::path& store, const std::string& array, const std::string& key,
-                   std::span<const std::byte> bytes, int writer_id, bool durable) {
+                   std::span<const std::byte> bytes, int writer_id, bool durable, WriteFault* fault) {
   // The temporary name is hidden (zarr-python lists only chunk keys) and unique per writer,
   // so two ranks that ever wrote the same chunk would not corrupt each other's file.
-  return write_store_file(store, fs::path(array) / key, bytes, "." + key + ".tmp" + std::to_string(writer_id), durable);
+  return write_store_file(store, fs::path(array) / key, bytes, "." + key + ".tmp" + std::to_string(writer_id), durable,
+                          fault);
 }
 
 Status write_metadata(const fs::path& store, const boost::json::object& group_attrs,

@@ -102,7 +102,7 @@ Error held(const StorePath& store, const fs::path& lock) {
 
 }  // namespace
 
-ProcessIdentity ProcessIdentity::self() {
+ProcessIdentity ProcessIdentity::self(std::string slurm_job_id) {
   ProcessIdentity who;
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) who.host = host;
@@ -110,7 +110,7 @@ ProcessIdentity ProcessIdentity::self() {
   who.pid = static_cast<long>(::getpid());
   who.start_time = process_start_time(who.pid);
   who.boot_id = first_line(read_small_file("/proc/sys/kernel/random/boot_id"));
-  if (const char* job = std::getenv("SLURM_JOB_ID")) who.slurm_job_id = job;
+  who.slurm_job_id = std::move(slurm_job_id);
   return who;
 }
 
@@ -194,8 +194,8 @@ fs::path lock_path(const StorePath& store) {
   return store.parent() / name;
 }
 
-Result<StoreLock> StoreLock::acquire(const StorePath& store, bool replace_stale) {
-  auto taken = take(store);
+Result<StoreLock> StoreLock::acquire(const StorePath& store, bool replace_stale, const std::string& slurm_job_id) {
+  auto taken = take(store, slurm_job_id);
   if (taken.ok() || !replace_stale) return taken;
   const fs::path lock = lock_path(store);
   bool readable = false;
@@ -213,12 +213,12 @@ Result<StoreLock> StoreLock::acquire(const StorePath& store, bool replace_stale)
     return taken;
   }
   ::unlink(aside.c_str());
-  return take(store);
+  return take(store, slurm_job_id);
 }
 
-Result<StoreLock> StoreLock::take(const StorePath& store) {
+Result<StoreLock> StoreLock::take(const StorePath& store, const std::string& slurm_job_id) {
   const fs::path lock = lock_path(store);
-  const ProcessIdentity me = ProcessIdentity::self();
+  const ProcessIdentity me = ProcessIdentity::self(slurm_job_id);
   const std::string record = lock_record(me, store.path);
   const fs::path own = lock.string() + "." + me.host + "." + std::to_string(me.pid);
   const auto cannot = [&](int err) {

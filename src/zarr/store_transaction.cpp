@@ -173,10 +173,36 @@ Status check_complete_store(const StorePath& store, const boost::json::object& r
                        joined(differences) + redo);
 }
 
-void hold_for_tests() {
-  const char* hold = std::getenv("ZPMPI_TEST_HOLD_STORE_LOCK");
-  if (!hold || !*hold) return;
-  for (int i = 0; i < 300 * 50 && !fs::exists(hold); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+void hold_for_tests(const std::string& until) {
+  if (until.empty()) return;
+  for (int i = 0; i < 300 * 50 && !fs::exists(until); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+/// Makes `build` this run's copy: the adopted one renamed to it (from now on this run's,
+/// like a fresh one) or a fresh directory; the leftovers of other runs removed between.
+Status make_copy(const StorePath& store, const fs::path& adopted, const fs::path& build,
+                 const std::function<void(const std::string&)>& notify) {
+  if (!adopted.empty() && adopted != build && ::rename(adopted.c_str(), build.c_str()) != 0)
+    return runtime_error("cannot resume store " + store.path.string() + ": cannot rename " + adopted.string() +
+                         " to " + build.string() + ": " + std::strerror(errno));
+  remove_leftovers(store, notify, adopted.empty() ? fs::path() : build);
+  std::error_code ec;
+  if (adopted.empty() && (!fs::create_directory(build, ec) || ec))
+    return runtime_error("cannot create " + build.string() + " for store " + store.path.string() + ": " +
+                         (ec ? ec.message() : "it exists"));
+  return {};
+}
+
+/// What the copy holds before any chunk: the marker first (so a copy killed at any later
+/// point is recognisable as zpmpi's), the owner and resume records, the skeleton.
+Status fill_copy(const StorePath& store, const fs::path& build, const ProcessIdentity& me, const StoreRequest& request) {
+  std::error_code ec;
+  fs::create_directory(build / kMarkerName, ec);
+  if (ec) return runtime_error("cannot create " + (build / kMarkerName).string() + ": " + ec.message());
+  const std::string owner = lock_record(me, store.path);
+  ZPMPI_RETURN_IF_ERROR(write_store_file(build, fs::path(kMarkerName) / "owner", std::as_bytes(std::span(owner)), "owner.tmp"));
+  ZPMPI_RETURN_IF_ERROR(write_resume_record(build, request.resume_record));
+  return create_store(build, request.array_names);
 }
 
 }  // namespace
@@ -196,7 +222,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   // lock lives there too.
   fs::create_directories(store.parent(), ec);
   if (ec) return runtime_error("cannot create store " + store.path.string() + ": " + ec.message());
-  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, request.resume));
+  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, request.resume, request.slurm_job_id));
 
   // Under the lock, the path is ours to judge: another zpmpi run cannot change it now.
   ZPMPI_RETURN_IF_ERROR(restore_store_moved_aside(store, notify));
@@ -225,30 +251,14 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
     if (fs::is_symlink(st)) return refuse_link(store);
     ZPMPI_RETURN_IF_ERROR(check_replaceable(store));
   }
-  const ProcessIdentity me = ProcessIdentity::self();
+  const ProcessIdentity me = ProcessIdentity::self(request.slurm_job_id);
   const fs::path build = build_copy_path(store, me);
-  if (!adopted.empty()) {
-    // Renamed to this run's name: the copy is this run's from now on, like a fresh one.
-    if (!adopted.empty() && adopted != build && ::rename(adopted.c_str(), build.c_str()) != 0)
-      return runtime_error("cannot resume store " + store.path.string() + ": cannot rename " + adopted.string() +
-                           " to " + build.string() + ": " + std::strerror(errno));
-  }
-  remove_leftovers(store, notify, adopted.empty() ? fs::path() : build);
-
-  if (adopted.empty() && (!fs::create_directory(build, ec) || ec))
-    return runtime_error("cannot create " + build.string() + " for store " + store.path.string() + ": " +
-                         (ec ? ec.message() : "it exists"));
+  ZPMPI_RETURN_IF_ERROR(make_copy(store, adopted, build, notify));
   // From here the transaction owns the copy: a failure below removes it.
   StoreTransaction tx(store, std::move(lock), build, aside_path(store, me), existed, notify);
   tx.resumed_ = !adopted.empty();
-  // The marker first, so a copy killed at any later point is recognisable as zpmpi's.
-  fs::create_directory(build / kMarkerName, ec);
-  if (ec) return runtime_error("cannot create " + (build / kMarkerName).string() + ": " + ec.message());
-  const std::string owner = lock_record(me, store.path);
-  ZPMPI_RETURN_IF_ERROR(write_store_file(build, fs::path(kMarkerName) / "owner", std::as_bytes(std::span(owner)), "owner.tmp"));
-  ZPMPI_RETURN_IF_ERROR(write_resume_record(build, request.resume_record));
-  ZPMPI_RETURN_IF_ERROR(create_store(build, request.array_names));
-  hold_for_tests();
+  ZPMPI_RETURN_IF_ERROR(fill_copy(store, build, me, request));
+  hold_for_tests(request.hold_lock_until);
   return tx;
 }
 

@@ -104,7 +104,7 @@ def case_tiled_guards(r, a):
         ("chunks", ["t2m"], [{"type": "tiled", "time": 5}],
          "chunks.time: a tiled array is written one tile per chunk; leave time out of \"chunks\""),
         ("memory", ["d2m"], [{"type": "tiled", "time": 5, "latitude": 37, "longitude": 8}],
-         "memory_limit 20kB is too low: one tile of array d2m needs 119.5kB (the tile of 3kB twice, 106.6kB for "
+         "memory_limit 20kB is too low: one tile of array d2m needs 118.5kB (the tile of 3kB twice, 106.6kB for "
          "the source chunks being decoded, and the output chunk buffers)"),
     ]
     extras = {"chunks": {"chunks": {"time": 3}}, "memory": {"memory_limit": "20kB", "recommendations": "warn"}}

@@ -53,6 +53,10 @@ struct JobHooks {
   /// Adjusts a rank's executor options before it writes (ZPMPI_TEST_FAIL_WRITE,
   /// ZPMPI_TEST_WRITE_DELAY_MS).
   std::function<void(int rank, exec::ExecOptions&)> exec;
+  /// Rank 0's store request: SLURM_JOB_ID for the lock and owner records, and the file the
+  /// lock is held until (ZPMPI_TEST_HOLD_STORE_LOCK; app/environment.hpp).
+  std::string slurm_job_id;
+  std::string hold_store_lock;
 };
 
 class Job {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -43,6 +44,12 @@ class Codec {
 };
 
 std::unique_ptr<Codec> make_codec(const CodecSpec& spec);
+
+/// The codec's bound as a pure function: the most bytes encoding `raw_size` bytes yields,
+/// what Codec::max_encoded_size returns (UINT64_MAX where that does not fit). The planner
+/// counts a worker's encoded-chunk buffer with it (plan::OwnerBounds).
+using EncodedSizeBound = std::uint64_t (*)(std::uint64_t raw_size);
+EncodedSizeBound encoded_size_bound(CodecId id);
 
 /// The zarr .zarray "compressor" value: {"id":"zstd","level":1}, {"id":"lz4","acceleration":1}
 /// or null.

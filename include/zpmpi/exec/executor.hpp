@@ -16,6 +16,7 @@
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/source/source.hpp"
+#include "zpmpi/zarr/file_write.hpp"
 
 namespace zpmpi::exec {
 
@@ -47,6 +48,8 @@ struct ExecOptions {
   /// Test hook (ZPMPI_TEST_WRITE_DELAY_MS): sleep this long before each chunk write, so
   /// the integration tests can stop or kill a run of small data mid-write.
   int test_write_delay_ms = 0;
+  /// Test hook (ZPMPI_TEST_FAIL_WRITE): the chunk writes count down on it; null: none.
+  zarr::WriteFault* fail_write = nullptr;
 };
 
 /// Runs every batch of `options.rank`'s regions; stops at the first error, which names the

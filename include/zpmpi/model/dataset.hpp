@@ -55,11 +55,11 @@ struct Variable {
   /// must be decoded whole; false for contiguous storage, where any hyperslab is cheap.
   bool chunked = false;
   /// True when the chunks pass through a filter (zlib, szip, ...) on the way out: decoding
-  /// one holds several chunk-sized buffers (see plan::kDecodeChunkBuffers).
+  /// one holds several chunk-sized buffers (see source::kDecodeChunkBuffers).
   bool compressed = false;
   /// True when zpmpi decodes the stored chunks itself (a kerchunk reference set): the
   /// source fetches their bytes and decodes them on the caller's workers, each worker
-  /// holding its own decode buffers (see plan::kDecodeChunkBuffers).
+  /// holding its own decode buffers (see source::kDecodeChunkBuffers).
   bool decoded_on_workers = false;
   std::vector<Attribute> attributes;
   /// The `_FillValue` attribute converted to dtype, if the variable has one.

@@ -51,12 +51,24 @@ Status check_thread_level(ThreadLevel provided);
 /// "error code N" when MPI gave no text).
 std::string mpi_failure_text(std::string_view operation, int code, std::string_view mpi_text);
 
+/// Test hook (app parses ZPMPI_TEST_MPI_FAIL="MPI_Allreduce@1", app/environment.hpp): every
+/// call of `operation` on rank `rank` fails with MPI_ERR_OTHER without being made, as a
+/// broken network would, so the integration tests can prove such a failure reaches the
+/// user and no rank hangs. Empty: none.
+struct InjectedFailure {
+  std::string operation;
+  int rank = -1;
+  bool applies(std::string_view op, int at_rank) const {
+    return !operation.empty() && op == operation && at_rank == rank;
+  }
+};
+
 /// MPI_Init_thread on construction, MPI_Finalize on destruction (once per process). The
 /// job drives it through Collectives (collectives.hpp), which tests fake.
 class Session : public Collectives {
  public:
-  /// Never throws: a failure to start is reported by status().
-  Session(int* argc, char*** argv);
+  /// Never throws: a failure to start is reported by status(). `inject`: see above.
+  explicit Session(int* argc, char*** argv, InjectedFailure inject = {});
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -103,6 +115,7 @@ class Session : public Collectives {
 
  private:
   Status status_;
+  InjectedFailure inject_;
   bool must_abort_ = false;
   bool initialized_ = false;
   int rank_ = 0;

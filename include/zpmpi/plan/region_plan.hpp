@@ -14,8 +14,10 @@
 // runs on rank j % num_ranks. Inside a unit, output chunks are processed in batches: boxes
 // of `batch_chunks` output chunks whose footprint (source hyperslab + per worker one padded
 // chunk buffer and one compressed buffer; plus a staging copy of the hyperslab when the
-// index map is not the identity; plus, for a compressed source, the library's decode
-// buffers: kDecodeChunkBuffers source chunks) fits memory_limit; with several workers, as
+// index map is not the identity; plus, for a compressed source, the decode buffers) fits
+// memory_limit. The sizes it does not own it asks of their owners (PlanOptions::bounds:
+// the chunk codec's encoded size bound, the source's decode buffers and stored chunk
+// size) and keeps no estimate of its own; with several workers, as
 // many batches as fit (up to one per worker) may be in flight, each with its hyperslab and
 // its stored source chunks fetched ahead (ArrayPlan::batches_in_flight). The plan is a pure,
 // deterministic function of its inputs and round-trips through JSON (rank 0 broadcasts it).
@@ -46,12 +48,27 @@ using model::Shape;
 /// hours of file creation on a parallel file system and are a whole inode quota.
 inline constexpr std::uint64_t kDefaultMaxChunks = 10'000'000;
 
+/// What the planner asks of the modules that own the figures. The caller sets them (app:
+/// codec::encoded_size_bound of the job's codec, source/bounds.hpp); make_plan refuses a
+/// plan without them. Used while planning only: not part of the plan's JSON, nor compared.
+struct OwnerBounds {
+  /// The chunk codec's: the most bytes encoding `n` raw bytes yields.
+  std::uint64_t (*encoded_size)(std::uint64_t n) = nullptr;
+  /// The source's: the most stored bytes of a compressed source chunk of `n` decoded bytes
+  /// it fetches ahead (ArrayPlan::fetched_ahead).
+  std::uint64_t (*stored_size)(std::uint64_t n) = nullptr;
+  /// The source's: source-chunk-sized buffers one decode of a compressed chunk holds.
+  std::uint64_t decode_chunk_buffers = 0;
+  bool operator==(const OwnerBounds&) const { return true; }  // see above: not compared
+};
+
 struct PlanOptions {
   int num_jobs = 1;   ///< >= 1
   int num_ranks = 1;  ///< >= 1
   std::uint64_t memory_limit = 2'000'000'000;  ///< bytes per rank
   int workers = 1;    ///< encode/write workers per rank (each holds one chunk + one compressed buffer)
   std::uint64_t max_chunks = kDefaultMaxChunks;  ///< >= 1; more output chunks in all is an error
+  OwnerBounds bounds;
   bool operator==(const PlanOptions&) const = default;
 };
 
@@ -59,18 +76,6 @@ struct PlanOptions {
 /// (unless one chunk needs more): such a source reads any part of its chunks at the same
 /// cost, so a bigger batch is no faster and only holds more memory.
 inline constexpr std::uint64_t kPreferredBatchBytes = 256'000'000;
-
-/// Source-chunk-sized buffers HDF5 holds while it decodes one compressed chunk: the stored
-/// bytes, the deflate output (grown by doubling, so up to twice the chunk, and both old and
-/// new block live during a realloc) and the unshuffled copy. Measured on ERA5-like
-/// zlib+shuffle chunks of 100MB: peak RSS 3.0-3.2 chunks above the batch and the
-/// libraries' ~30MB; 4 bounds it. When zpmpi decodes on the workers (a kerchunk source),
-/// each worker holds as much: the stored bytes fetched ahead for it (at most 2 chunks),
-/// the decode chain's intermediate buffer and the decoded chunk.
-inline constexpr std::uint64_t kDecodeChunkBuffers = 4;
-
-/// Upper bound of the encoded size of `n` raw bytes for every codec zpmpi has.
-std::uint64_t max_encoded_size(std::uint64_t n);
 
 struct ArrayPlan {
   model::ArrayLayout layout;  ///< chunks decided (choose_output_chunks); the rest as transform left it
@@ -87,7 +92,7 @@ struct ArrayPlan {
   /// With batches in flight, the most stored bytes one of them fetches ahead: every source
   /// chunk its box may touch (one more per dim than its extent covers: a box may straddle,
   /// and each file of a multi-file source starts its own chunks), each at most
-  /// max_encoded_size of its decoded bytes (deflate, shuffle and zstd expand less); 0
+  /// bounds.stored_size of its decoded bytes; 0
   /// otherwise. A read whose chunks are stored larger is not fetched ahead.
   std::uint64_t fetched_ahead = 0;
   std::uint64_t batch_footprint = 0;  ///< bytes the array's batches in flight need

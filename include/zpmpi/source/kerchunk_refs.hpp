@@ -45,8 +45,16 @@ namespace kerchunk {
 
 /// Where one chunk's stored bytes are: `length` bytes at `offset` of url `url`, or of the
 /// inline arena (url == kInline); the whole url when length == kWholeFile; nowhere
-/// (url == kMissing: the chunk reads as the fill value).
+/// (url == kMissing: the chunk reads as the fill value). Readers ask kind(); the sentinel
+/// values are how the kind is packed into the 16 bytes a table entry has.
 struct ChunkRef {
+  enum class Kind {
+    kMissing,    ///< nowhere: reads as the fill value
+    kInline,     ///< `length` bytes at `offset` of the reference set's inline arena
+    kSelfRead,   ///< `length` bytes the ChunkLocator reads itself
+    kWholeFile,  ///< all of url `url`
+    kRange,      ///< `length` bytes at `offset` of url `url`
+  };
   static constexpr std::uint32_t kMissing = 0xFFFFFFFFu;
   static constexpr std::uint32_t kInline = 0xFFFFFFFEu;
   /// Not a byte range: `length` stored bytes the ChunkLocator reads itself (an HDF5 chunk,
@@ -57,6 +65,15 @@ struct ChunkRef {
   std::uint32_t length = 0;
   std::uint32_t url = kMissing;
   bool missing() const { return url == kMissing; }
+  Kind kind() const {
+    if (url == kMissing) return Kind::kMissing;
+    if (url == kInline) return Kind::kInline;
+    if (url == kSelfRead) return Kind::kSelfRead;
+    return length == kWholeFile ? Kind::kWholeFile : Kind::kRange;
+  }
+  /// The stored bytes fetched into a read's buffer: those of a byte range or a self-read
+  /// chunk (not inline, whole-file or missing ones).
+  bool fetched() const { return kind() == Kind::kRange || kind() == Kind::kSelfRead; }
 };
 static_assert(sizeof(ChunkRef) == 16);
 

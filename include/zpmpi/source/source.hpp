@@ -78,6 +78,10 @@ class Source {
                                                              int /*workers*/) {
     return std::unique_ptr<DeferredRead>();
   }
+  /// Bytes of the decode buffers the source keeps between reads (ChunkedReader::
+  /// held_bytes: within the bound the planner counts), which the executor adds to its
+  /// peak_buffer. Only while no task of a prepared read runs.
+  virtual std::uint64_t decode_buffer_bytes() const { return 0; }
   /// Every element of text variable `variable`, in C order of its (folded) shape: for
   /// fixed_bytes exactly `width` bytes each, as stored (NUL padded); for utf8 valid UTF-8
   /// (invalid bytes replaced by U+FFFD, trailing NULs of a char element dropped).

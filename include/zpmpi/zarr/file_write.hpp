@@ -3,12 +3,28 @@
 // files, metadata documents and the --stats summary are all written this way.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
 
 namespace zpmpi::zarr {
+
+/// Test hook (the run makes one from ZPMPI_TEST_FAIL_WRITE=RANK:N on rank RANK and hands
+/// it to the chunk writes, app/environment.hpp): the `nth` write given it (1 = the next)
+/// writes half of its bytes and then fails with ENOSPC, as a disk that fills up mid-file
+/// does. Shared by the writing threads of a rank; 0 never fails.
+class WriteFault {
+ public:
+  explicit WriteFault(std::uint64_t nth) : writes_left_(nth) {}
+  /// Counts one write; true for the one that fails.
+  bool fails_now();
+
+ private:
+  std::atomic<std::uint64_t> writes_left_;
+};
 
 /// Where writing a file failed, and the errno, so that each caller words its own message.
 struct FileWriteFailure {
@@ -24,23 +40,21 @@ struct FileWriteFailure {
 /// complete after a crash of the node too (the config's "fsync").
 /// `tmp` is opened with O_NOFOLLOW: a link planted at its name fails (ELOOP) instead of
 /// being written through; the rename replaces a link at `path` itself, never its target.
+/// `fault` (a test hook, below) may make the write fail.
 std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,
                                                       const std::filesystem::path& tmp,
-                                                      std::span<const std::byte> bytes, bool durable = false);
+                                                      std::span<const std::byte> bytes, bool durable = false,
+                                                      WriteFault* fault = nullptr);
 
 /// The same, inside the open directory `dir_fd` (openat/renameat): `name` and `tmp` are
 /// entry names in it, without '/'. The caller decides how the directory was reached (a
 /// store opens each level with O_NOFOLLOW, store.hpp).
 std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::string& name, const std::string& tmp,
-                                                         std::span<const std::byte> bytes, bool durable = false);
+                                                         std::span<const std::byte> bytes, bool durable = false,
+                                                         WriteFault* fault = nullptr);
 
 /// Writes all of `bytes` to the open descriptor `fd`, retrying partial writes and EINTR.
 /// Returns 0 or the errno (ENOSPC, EDQUOT, EIO...; a write() that returns 0 counts as ENOSPC).
 int write_all(int fd, std::span<const std::byte> bytes);
-
-/// Test hook (the run sets it from ZPMPI_TEST_FAIL_WRITE=RANK:N on rank RANK): the `nth`
-/// call of write_all from now on (1 = the next) writes half of its bytes and then fails
-/// with ENOSPC, as a disk that fills up mid-file does. 0 switches it off (the default).
-void fail_nth_write_for_tests(std::uint64_t nth);
 
 }  // namespace zpmpi::zarr

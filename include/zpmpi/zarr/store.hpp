@@ -16,6 +16,7 @@
 
 #include "zpmpi/model/box.hpp"
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 
@@ -48,12 +49,14 @@ Status create_store(const std::filesystem::path& path, const std::vector<std::st
 /// Errors name the path: "S/t2m is a symbolic link where a store entry should be; ...",
 /// "cannot write S/t2m/0.1: No space left on device".
 Status write_store_file(const std::filesystem::path& store, const std::filesystem::path& relative,
-                        std::span<const std::byte> bytes, const std::string& tmp, bool durable = false);
+                        std::span<const std::byte> bytes, const std::string& tmp, bool durable = false,
+                        WriteFault* fault = nullptr);
 
 /// Writes one chunk file with write_store_file (temporary name unique to `writer_id`);
-/// `durable`: synced to the device first (file_write.hpp).
+/// `durable`: synced to the device first; `fault`: a test hook (both file_write.hpp).
 Status write_chunk(const std::filesystem::path& store, const std::string& array,
-                   const std::string& key, std::span<const std::byte> bytes, int writer_id, bool durable = false);
+                   const std::string& key, std::span<const std::byte> bytes, int writer_id, bool durable = false,
+                   WriteFault* fault = nullptr);
 
 /// Writes .zgroup, the root .zattrs, each array's (text arrays too) .zarray and .zattrs,
 /// then .zmetadata.

@@ -40,8 +40,8 @@ struct ProcessIdentity {
   std::string boot_id;
   std::string slurm_job_id;
 
-  /// This process (SLURM_JOB_ID from the environment).
-  static ProcessIdentity self();
+  /// This process, in the SLURM job `slurm_job_id` (app reads SLURM_JOB_ID; empty: none).
+  static ProcessIdentity self(std::string slurm_job_id = {});
   /// "host H, pid P[, SLURM job J]".
   std::string describe() const;
 };
@@ -75,7 +75,9 @@ class StoreLock {
   /// With `replace_stale` (--resume: the same job again), a lock whose holder is known to
   /// be gone (same host, process ended) is replaced instead of refused; it is moved aside
   /// and checked before removal, so a lock another run has just taken is never removed.
-  static Result<StoreLock> acquire(const StorePath& store, bool replace_stale = false);
+  /// `slurm_job_id` goes into the lock's record (ProcessIdentity::self).
+  static Result<StoreLock> acquire(const StorePath& store, bool replace_stale = false,
+                                   const std::string& slurm_job_id = {});
 
   StoreLock(StoreLock&& other) noexcept;
   StoreLock& operator=(StoreLock&& other) noexcept;
@@ -89,7 +91,7 @@ class StoreLock {
   const std::filesystem::path& path() const { return path_; }
 
  private:
-  static Result<StoreLock> take(const StorePath& store);  ///< one attempt, no replacing
+  static Result<StoreLock> take(const StorePath& store, const std::string& slurm_job_id);  ///< one attempt, no replacing
   StoreLock(std::filesystem::path path, std::string record) : path_(std::move(path)), record_(std::move(record)) {}
   std::filesystem::path path_;
   std::string record_;

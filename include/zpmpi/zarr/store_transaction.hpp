@@ -56,13 +56,17 @@ struct StoreRequest {
   /// refused naming what differs, or that the store has no record, otherwise. With neither,
   /// the run starts afresh (resumed() is false).
   bool resume = false;
+  /// Written into the lock and owner records (ProcessIdentity::slurm_job_id); app reads it.
+  std::string slurm_job_id{};
+  /// Test hook (ZPMPI_TEST_HOLD_STORE_LOCK=FILE, app/environment.hpp): begin() waits (at
+  /// most 300 s) after taking the lock until this file exists, so the integration tests can
+  /// hold a store's lock while a second run tries it. Empty: no wait.
+  std::string hold_lock_until{};
 };
 
 class StoreTransaction {
  public:
-  /// See above. Test hook: with ZPMPI_TEST_HOLD_STORE_LOCK=FILE in the environment, begin()
-  /// waits (at most 300 s) after taking the lock until FILE exists, so the integration
-  /// tests can hold a store's lock while a second run tries it.
+  /// See above (and StoreRequest::hold_lock_until).
   static Result<StoreTransaction> begin(StoreRequest request);
 
   StoreTransaction(StoreTransaction&& other) noexcept;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "zpmpi/app/plan_bounds.hpp"
+
 namespace zpmpi::app {
 namespace {
 
@@ -21,6 +23,7 @@ JobMessage sample() {
   plan::PlanOptions options;
   options.num_jobs = 2;
   options.num_ranks = 2;
+  options.bounds = owner_bounds(m.codec);
   model::ArrayLayout a;
   a.name = "v";
   a.shape = {4};

@@ -42,7 +42,12 @@ TEST(Zstd, CompressesAndLevelMatters) {
 
 TEST(Zstd, BoundIsLibzstds) {
   auto codec = make_codec({CodecId::kZstd, 1, 1});
-  for (std::size_t n : {0u, 1u, 1000u, 1u << 30}) EXPECT_EQ(codec->max_encoded_size(n), ZSTD_compressBound(n));
+  for (std::size_t n : {0u, 1u, 1000u, 1u << 30}) {
+    EXPECT_EQ(codec->max_encoded_size(n), ZSTD_compressBound(n));
+    EXPECT_EQ(encoded_size_bound(CodecId::kZstd)(n), ZSTD_compressBound(n));  // the planner's
+  }
+  EXPECT_EQ(encoded_size_bound(CodecId::kZstd)(UINT64_MAX), UINT64_MAX);  // zstd's error code, saturated
+  EXPECT_EQ(encoded_size_bound(CodecId::kNone)(777), 777u);
 }
 
 TEST(Zstd, RejectsMalformedFrames) {

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "../common/file_bytes.hpp"
+#include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::exec {
@@ -127,8 +128,19 @@ model::ArrayLayout seven_by_five() {
   return spec;
 }
 
+/// The bounds the app passes (app/plan_bounds.hpp), with an encoded size bound above every
+/// codec's (the source's stored chunk bound), so that one plan holds for runs with any.
+plan::OwnerBounds any_codec_bounds() {
+  plan::OwnerBounds b;
+  b.encoded_size = &source::max_stored_chunk_bytes;
+  b.stored_size = &source::max_stored_chunk_bytes;
+  b.decode_chunk_buffers = source::kDecodeChunkBuffers;
+  return b;
+}
+
 Result<plan::RegionPlan> plan_of(const model::ArrayLayout& spec, std::uint64_t memory_limit, int workers) {
   plan::PlanOptions options;
+  options.bounds = any_codec_bounds();
   options.num_jobs = 3;
   options.num_ranks = 2;
   options.memory_limit = memory_limit;
@@ -183,6 +195,70 @@ TEST(Executor, PeakBuffersStayWithinThePlan) {
     ASSERT_TRUE(stats.ok()) << stats.error().message;
     EXPECT_GT(stats->peak_buffer, 0u);
     EXPECT_LE(stats->peak_buffer, plan->arrays[0].batch_footprint) << workers << " workers";
+  }
+}
+
+/// A kerchunk reference set of int32 variable "v" (element (i, j) = i * 100 + j) of
+/// `shape`, stored in zstd chunks of `chunks` in one data file in `dir`; its refs.json.
+fs::path write_zstd_refs(const fs::path& dir, const Shape& shape, const Shape& chunks) {
+  fs::create_directories(dir);
+  auto zstd = codec::make_codec({codec::CodecId::kZstd, 1, 1});
+  std::ofstream data(dir / "data.bin", std::ios::binary);
+  std::string refs = R"({"version": 1, "refs": {".zgroup": "{\"zarr_format\": 2}", "v/.zarray": "{\"zarr_format\": 2, \"shape\": [)" +
+                     std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + R"(], \"chunks\": [)" +
+                     std::to_string(chunks[0]) + ", " + std::to_string(chunks[1]) +
+                     R"(], \"dtype\": \"<i4\", \"fill_value\": 0, \"order\": \"C\", \"filters\": null, \"compressor\": {\"id\": \"zstd\", \"level\": 1}}", "v/.zattrs": "{\"_ARRAY_DIMENSIONS\": [\"y\", \"x\"]}")";
+  std::uint64_t at = 0;
+  for (Index ci = 0; ci * chunks[0] < shape[0]; ++ci)
+    for (Index cj = 0; cj * chunks[1] < shape[1]; ++cj) {
+      std::vector<std::int32_t> raw(chunks[0] * chunks[1]);
+      for (Index i = 0; i < chunks[0]; ++i)
+        for (Index j = 0; j < chunks[1]; ++j)
+          raw[i * chunks[1] + j] = static_cast<std::int32_t>((ci * chunks[0] + i) * 100 + cj * chunks[1] + j);
+      const auto bytes = std::as_bytes(std::span(raw));
+      std::vector<std::byte> stored(zstd->max_encoded_size(bytes.size()));
+      const std::size_t n = zstd->encode(bytes, stored).value();
+      data.write(reinterpret_cast<const char*>(stored.data()), static_cast<std::streamsize>(n));
+      refs += ", \"v/" + std::to_string(ci) + "." + std::to_string(cj) + "\": [\"data.bin\", " + std::to_string(at) +
+              ", " + std::to_string(n) + "]";
+      at += n;
+    }
+  std::ofstream(dir / "refs.json") << refs << "}}";
+  return dir / "refs.json";
+}
+
+TEST(Executor, PeakBuffersOfAReaderThatDecodesStayWithinThePlan) {
+  // The reader's fetched bytes and each worker's decode buffers count too (source::
+  // decode_buffer_bytes): the plan's footprint bounds them with the source's published
+  // decode buffers.
+  // Source chunks much larger than the output chunks: what the reader holds is no rounding error.
+  const Shape shape{48, 300}, source_chunks{8, 300};
+  const std::uint64_t source_chunk_bytes = 8 * 300 * 4;
+  const fs::path refs = write_zstd_refs(fresh_dir("peak_decoding_refs"), shape, source_chunks);
+  source::SourceSpec kerchunk;
+  kerchunk.uris = {refs.string()};
+  kerchunk.engine = source::Engine::kKerchunk;
+  auto source = source::open_source(kerchunk);
+  ASSERT_TRUE(source.ok()) << source.error().message;
+  model::ArrayLayout spec = seven_by_five();
+  spec.shape = shape;
+  spec.chunks = {2, 100};
+  spec.alignment = source_chunks;
+  spec.map = model::IndexMap::identity(shape);
+  spec.source = {"v", {"y", "x"}, shape, source_chunks, true, true, true};
+  for (int workers : {1, 2, 4}) {
+    auto plan = plan_of(spec, 1'000'000, workers);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    const fs::path store = fresh_store("peak_decoding_" + std::to_string(workers));
+    for (int rank = 0; rank < 2; ++rank) {
+      auto stats = run_rank(*plan, **source, ExecOptions{store, {codec::CodecId::kZstd, 1, 1}, rank});
+      ASSERT_TRUE(stats.ok()) << stats.error().message;
+      EXPECT_GT((*source)->decode_buffer_bytes(), 0u);
+      EXPECT_GE(stats->peak_buffer, (*source)->decode_buffer_bytes());  // counted
+      EXPECT_LE((*source)->decode_buffer_bytes(), source::kDecodeChunkBuffers * source_chunk_bytes * workers);
+      EXPECT_LE(stats->peak_buffer, plan->arrays[0].batch_footprint) << workers << " workers, rank " << rank;
+    }
+    check_store(store, {codec::CodecId::kZstd, 1, 1}, shape, spec.chunks, 0);
   }
 }
 
@@ -312,6 +388,7 @@ TEST(Executor, ArraysInFlightAndNotTakeTurnsOnTheSameSlots) {
   big2.name = "big2";
   plan::PlanOptions options;
   options.workers = 2;
+  options.bounds = any_codec_bounds();
   auto plan = plan::make_plan({big, small, big2}, options);
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   ASSERT_EQ(plan->arrays[0].batches_in_flight, 1);
@@ -492,7 +569,7 @@ TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
     model::ArrayLayout spec = seven_by_five();
     spec.source.chunked = true;
     spec.source.compressed = compressed;
-    auto plan = plan_of(spec, compressed ? 1100 + plan::kDecodeChunkBuffers * 7 * 5 * 4 : 1100, 1);
+    auto plan = plan_of(spec, compressed ? 1100 + source::kDecodeChunkBuffers * 7 * 5 * 4 : 1100, 1);
     ASSERT_TRUE(plan.ok()) << plan.error().message;
     ASSERT_EQ(plan->arrays[0].batch_chunks, (Shape{1, 1}));
     const fs::path store = fresh_store(compressed ? "amplification_zip" : "amplification_raw");

@@ -1,7 +1,4 @@
 // Batches: the memory bound, outermost dims shrinking first, the too-low error.
-#include <lz4.h>
-#include <zstd.h>
-
 #include "plan_test_util.hpp"
 #include "zpmpi/model/bytes.hpp"
 
@@ -10,12 +7,40 @@ namespace {
 
 using namespace testing;
 
-TEST(MaxEncodedSize, BoundsZstdAndLz4) {
-  for (std::uint64_t n : {0ULL, 1ULL, 100ULL, 4096ULL, 131071ULL, 131072ULL, 1'000'000ULL, 2'000'000'000ULL}) {
-    EXPECT_GE(max_encoded_size(n), ZSTD_COMPRESSBOUND(n)) << n;
-    EXPECT_GE(max_encoded_size(n), 4 + static_cast<std::uint64_t>(LZ4_COMPRESSBOUND(n))) << n;
-  }
-  EXPECT_EQ(max_encoded_size(UINT64_MAX), UINT64_MAX);  // saturates
+TEST(Batches, ACodecWithALargerBoundChangesThePlan) {
+  // The planner counts each worker's encoded-chunk buffer with the codec's own bound.
+  const auto layout = spec("v", {96, 200, 300}, {4, 50, 50}, {24, 200, 300});
+  const std::uint64_t chunk = 4 * 50 * 50 * 4;
+  PlanOptions wide = opts(2, 2, 3'000'000);
+  wide.bounds.encoded_size = [](std::uint64_t n) { return 3 * n; };
+  auto usual = make_plan({layout}, opts(2, 2, 3'000'000));
+  auto larger = make_plan({layout}, wide);
+  ASSERT_TRUE(usual.ok() && larger.ok());
+  EXPECT_EQ(larger->arrays[0].batch_footprint,
+            interior_footprint(larger->arrays[0].layout, larger->arrays[0].batch_chunks, 1) - max_encoded_size(chunk) +
+                3 * chunk);
+  EXPECT_LT(model::num_elements(larger->arrays[0].batch_chunks), model::num_elements(usual->arrays[0].batch_chunks));
+  EXPECT_NE(*larger, *usual);
+}
+
+TEST(Batches, ASourceWithMoreDecodeBuffersChangesThePlan) {
+  auto compressed = spec("v", {96, 200, 300}, {4, 50, 50}, {24, 200, 300});
+  compressed.source.chunked = compressed.source.compressed = true;
+  PlanOptions more = opts(2, 2, 500'000'000);
+  more.bounds.decode_chunk_buffers = 8;
+  auto usual = make_plan({compressed}, opts(2, 2, 500'000'000));
+  auto larger = make_plan({compressed}, more);
+  ASSERT_TRUE(usual.ok() && larger.ok());
+  const std::uint64_t source_chunk = 24ull * 200 * 300 * 4;
+  EXPECT_EQ(larger->arrays[0].batch_footprint - usual->arrays[0].batch_footprint, 4 * source_chunk);
+}
+
+TEST(Batches, AMissingBoundIsRefused) {
+  PlanOptions none = opts(1, 1);
+  none.bounds = {};
+  auto p = make_plan({spec("v", {4}, {2}, {4})}, none);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("bounds are not set"), std::string::npos);
 }
 
 TEST(Batches, WholeUnitWhenItFits) {

@@ -42,8 +42,26 @@ inline model::ArrayLayout reversed_spec(std::string name, Shape shape, Shape chu
   return s;
 }
 
+/// The encoded size bound these tests plan with, standing for the codec's and the
+/// source's (plan::OwnerBounds): n + n/128 + 1024, above zstd's and lz4's (saturating).
+inline std::uint64_t max_encoded_size(std::uint64_t n) {
+  const std::uint64_t extra = n / 128 + 1024;
+  return n > UINT64_MAX - extra ? UINT64_MAX : n + extra;
+}
+
+/// Bounds as a codec and a source publish them: max_encoded_size above for both sizes,
+/// 4 source chunks per decode.
+inline OwnerBounds test_bounds() {
+  OwnerBounds b;
+  b.encoded_size = &max_encoded_size;
+  b.stored_size = &max_encoded_size;
+  b.decode_chunk_buffers = 4;
+  return b;
+}
+
 inline PlanOptions opts(int jobs, int ranks, std::uint64_t memory = 2'000'000'000, int workers = 1) {
   PlanOptions o;
+  o.bounds = test_bounds();
   o.num_jobs = jobs;
   o.num_ranks = ranks;
   o.memory_limit = memory;

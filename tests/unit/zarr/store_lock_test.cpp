@@ -41,13 +41,8 @@ std::string other_host(const std::string& preferred) {
 }
 
 TEST(ProcessIdentity, SelfAndItsRecordRoundTrip) {
-  // Inside a SLURM job the variable is set already: put it back as it was.
-  const char* outer = std::getenv("SLURM_JOB_ID");
-  const std::string saved = outer ? outer : "";
-  ::setenv("SLURM_JOB_ID", "998877", 1);
-  const ProcessIdentity me = ProcessIdentity::self();
-  if (outer) ::setenv("SLURM_JOB_ID", saved.c_str(), 1);
-  else ::unsetenv("SLURM_JOB_ID");
+  // The SLURM job is the caller's to give (app reads SLURM_JOB_ID).
+  const ProcessIdentity me = ProcessIdentity::self("998877");
   EXPECT_FALSE(me.host.empty());
   EXPECT_EQ(me.pid, ::getpid());
   EXPECT_FALSE(me.start_time.empty());

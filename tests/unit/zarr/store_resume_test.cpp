@@ -217,14 +217,16 @@ TEST(StoreTransaction, ResumeOfACompleteStoreRemovesTheHalfRemovedOldStoreOfAKil
 TEST(FileWrite, AWriteThatFillsTheDiskLeavesNeitherTheFileNorItsTemporary) {
   const fs::path dir = fresh_dir("enospc");
   const std::string bytes(1000, 'x');
-  fail_nth_write_for_tests(2);
-  EXPECT_FALSE(write_file_atomically(dir / "a", dir / ".a.tmp", std::as_bytes(std::span(bytes))));
-  const auto failed = write_file_atomically(dir / "b", dir / ".b.tmp", std::as_bytes(std::span(bytes)));
+  WriteFault fault(2);
+  const auto bytes_of = std::as_bytes(std::span(bytes));
+  EXPECT_FALSE(write_file_atomically(dir / "a", dir / ".a.tmp", bytes_of, false, &fault));
+  const auto failed = write_file_atomically(dir / "b", dir / ".b.tmp", bytes_of, false, &fault);
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->step, FileWriteFailure::Step::kWrite);
   EXPECT_EQ(failed->error, ENOSPC);
   EXPECT_EQ(names_in(dir), std::vector<std::string>{"a"});  // no partial "b", no ".b.tmp"
-  EXPECT_FALSE(write_file_atomically(dir / "c", dir / ".c.tmp", std::as_bytes(std::span(bytes))));  // once only
+  EXPECT_FALSE(write_file_atomically(dir / "c", dir / ".c.tmp", bytes_of, false, &fault));  // once only
+  EXPECT_FALSE(write_file_atomically(dir / "d", dir / ".d.tmp", bytes_of));  // a write without the hook never fails
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "store_test_util.hpp"
@@ -35,6 +38,34 @@ void write_some(const StoreTransaction& tx) {
   const std::string bytes = "new";
   ASSERT_TRUE(write_chunk(tx.build_path(), "t2m", "0.0.0", std::as_bytes(std::span(bytes)), 0).ok());
   spit(tx.build_path() / ".zmetadata", "{}");
+}
+
+TEST(StoreTransaction, TheRequestsSlurmJobIsInTheLockAndOwnerRecords) {
+  // The caller (app) reads SLURM_JOB_ID; the store layer reads no environment.
+  const fs::path base = fresh_dir("tx_slurm");
+  StoreRequest request{"s.zarr", false, {"t2m"}, {}, base, {}};
+  request.slurm_job_id = "4242";
+  auto tx = StoreTransaction::begin(std::move(request));
+  ASSERT_TRUE(tx.ok()) << tx.error().message;
+  EXPECT_EQ(parse_lock_record(slurp(lock_of(base, "s.zarr"))).slurm_job_id, "4242");
+  EXPECT_EQ(parse_lock_record(slurp(tx->build_path() / ".zpmpi" / "owner")).slurm_job_id, "4242");
+}
+
+TEST(StoreTransaction, BeginHoldsTheLockUntilTheTestHooksFileExists) {
+  const fs::path base = fresh_dir("tx_hold");
+  const fs::path release = base / "release";
+  StoreRequest request{"s.zarr", false, {"t2m"}, {}, base, {}};
+  request.hold_lock_until = release.string();
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    spit(release, "");
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto tx = StoreTransaction::begin(std::move(request));
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  releaser.join();
+  ASSERT_TRUE(tx.ok()) << tx.error().message;
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
 }
 
 TEST(StoreTransaction, ANewStoreAppearsOnlyAtCommit) {
