@@ -113,37 +113,37 @@ model::Attribute int_list(std::string name, std::vector<std::int64_t> values) {
   return {std::move(name), model::AttrValue{std::move(values), model::DType::i8}};
 }
 
-}  // namespace
+/// Tiles along `g` under the boundary rule; an error names `where` (KEY.DIM).
+Status count_tiles(const std::string& where, TileBoundary boundary, GridDim& g) {
+  switch (boundary) {
+    case TileBoundary::kPad: g.tiles = (g.length + g.tile - 1) / g.tile; break;
+    case TileBoundary::kTrim:
+      g.tiles = g.length / g.tile;
+      if (g.tiles == 0)
+        return usage_error(where + ": boundary \"trim\" leaves no tile: length " + std::to_string(g.length) +
+                           " is less than the tile " + std::to_string(g.tile));
+      break;
+    case TileBoundary::kExact:
+      if (g.length % g.tile != 0)
+        return usage_error(where + ": length " + std::to_string(g.length) + " is not a multiple of the tile " +
+                           std::to_string(g.tile) + " (boundary \"exact\")");
+      g.tiles = g.length / g.tile;
+      break;
+  }
+  return {};
+}
 
-Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arrays,
-                                                   const std::vector<OutputArray>& text_arrays,
-                                                   const DimStates& states) {
-  if (!states.tiled) return std::vector<CoarseIndexArray>{};
-  const std::string& key = states.tiled->key;
-  const Tiled& op = std::get<Tiled>(states.tiled->op);
-
-  // The grid: tiled dims in the dataset's dim order (xarray stacks them in that order).
+/// The grid: tiled dims in the dataset's dim order (xarray stacks them in that order),
+/// each checked as the tiler checks it.
+Result<std::vector<GridDim>> tile_grid(const std::string& key, const Tiled& op, const std::vector<OutputArray>& arrays,
+                                       const DimStates& states) {
   std::vector<GridDim> grid;
   for (const DimState& s : states.dims) {
     auto it = std::find_if(op.sizes.begin(), op.sizes.end(), [&](const auto& p) { return p.first == s.name; });
     if (it == op.sizes.end()) continue;
     GridDim g{&s, s.map.length(), static_cast<Index>(it->second), 0};
     const std::string where = key + "." + s.name;
-    switch (op.boundary) {
-      case TileBoundary::kPad: g.tiles = (g.length + g.tile - 1) / g.tile; break;
-      case TileBoundary::kTrim:
-        g.tiles = g.length / g.tile;
-        if (g.tiles == 0)
-          return usage_error(where + ": boundary \"trim\" leaves no tile: length " + std::to_string(g.length) +
-                             " is less than the tile " + std::to_string(g.tile));
-        break;
-      case TileBoundary::kExact:
-        if (g.length % g.tile != 0)
-          return usage_error(where + ": length " + std::to_string(g.length) + " is not a multiple of the tile " +
-                             std::to_string(g.tile) + " (boundary \"exact\")");
-        g.tiles = g.length / g.tile;
-        break;
-    }
+    ZPMPI_RETURN_IF_ERROR(count_tiles(where, op.boundary, g));
     // xarray's coarsen refuses a dim the (chosen part of the) dataset does not have.
     if (std::none_of(arrays.begin(), arrays.end(), [&](const OutputArray& a) {
           return std::find(a.dims.begin(), a.dims.end(), s.name) != a.dims.end();
@@ -154,21 +154,24 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
       if (dim == s.name) ZPMPI_RETURN_IF_ERROR(check_discontinuity(key, g, period));
     grid.push_back(g);
   }
-  model::Shape grid_shape;
-  for (const GridDim& g : grid) grid_shape.push_back(g.tiles);
-  auto grid_axis = [&](const std::string& dim) -> std::int64_t {
-    for (std::size_t a = 0; a < grid.size(); ++a)
-      if (grid[a].state->name == dim) return static_cast<std::int64_t>(a);
-    return -1;
-  };
+  return grid;
+}
 
+/// The grid axis of `dim`, or -1 when it is not tiled.
+std::int64_t grid_axis(const std::vector<GridDim>& grid, const std::string& dim) {
+  for (std::size_t a = 0; a < grid.size(); ++a)
+    if (grid[a].state->name == dim) return static_cast<std::int64_t>(a);
+  return -1;
+}
+
+/// No text array along a tiled dim, and the names the tiled dataset adds are free.
+Status check_tiled_names(const std::string& key, const std::vector<GridDim>& grid,
+                         const std::vector<OutputArray>& arrays, const std::vector<OutputArray>& text_arrays) {
   for (const OutputArray& t : text_arrays)
     for (const auto& d : t.dims)
-      if (grid_axis(d) >= 0)
+      if (grid_axis(grid, d) >= 0)
         return usage_error(key + ": tiling text array '" + t.name + "' (along " + d +
                            ") is not supported; leave it out with \"variables\"");
-
-  // Names the tiled dataset adds must be free.
   std::set<std::string> taken;
   for (const auto& a : arrays) {
     taken.insert(a.name);
@@ -179,7 +182,11 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
   for (const GridDim& g : grid) added.insert(added.end(), {g.state->name + "_coarse", g.state->name + "_fine"});
   for (const auto& n : added)
     if (taken.count(n)) return usage_error(key + ": tiling adds '" + n + "', which the dataset already has");
+  return {};
+}
 
+/// The tiler_* attributes every tiled data variable gets.
+std::vector<model::Attribute> tiler_attributes(const std::vector<GridDim>& grid, TileBoundary boundary) {
   std::vector<std::string> tiler_dims, coarse_dims, fine_dims;
   std::vector<std::int64_t> tile_sizes, original_sizes;
   for (const GridDim& g : grid) {
@@ -189,61 +196,69 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
     tile_sizes.push_back(static_cast<std::int64_t>(g.tile));
     original_sizes.push_back(static_cast<std::int64_t>(g.length));
   }
-  const char* boundary = op.boundary == TileBoundary::kPad ? "pad" : op.boundary == TileBoundary::kTrim ? "trim" : "exact";
+  const char* name = boundary == TileBoundary::kPad ? "pad" : boundary == TileBoundary::kTrim ? "trim" : "exact";
+  return {{"tiler_boundary", model::AttrValue{std::string(name), std::nullopt}},
+          text_list("tiler_dims", tiler_dims),
+          int_list("tiler_tile_sizes", tile_sizes),
+          int_list("tiler_original_sizes", original_sizes),
+          text_list("tiler_coarse_dims", coarse_dims),
+          text_list("tiler_fine_dims", fine_dims),
+          text_list("tiler_batch_dims", coarse_dims)};
+}
 
-  for (OutputArray& a : arrays) {
-    if (std::none_of(a.dims.begin(), a.dims.end(), [&](const std::string& d) { return grid_axis(d) >= 0; })) continue;
-    model::TileStage stage{grid_shape, {}, {}};
-    std::vector<std::string> dims{kBatchDim};
-    model::Shape alignment{1};
-    std::string padded;  // a dim this array pads along, for messages
-    for (std::size_t d = 0; d < a.dims.size(); ++d) {
-      const std::int64_t axis = grid_axis(a.dims[d]);
-      stage.axis.push_back(axis);
-      if (axis < 0) {
-        stage.tile.push_back(0);
-        dims.push_back(a.dims[d]);
-        alignment.push_back(a.alignment[d]);
-        continue;
-      }
-      const GridDim& g = grid[static_cast<std::size_t>(axis)];
-      stage.tile.push_back(g.tile);
-      dims.push_back(a.dims[d] + "_fine");
-      alignment.push_back(g.tile);
-      if (g.tiles * g.tile > g.length && padded.empty())
-        padded = g.state->name + " (" + std::to_string(g.length) + " = " + std::to_string(g.length / g.tile) +
-                 " x " + std::to_string(g.tile) + " + " + std::to_string(g.length % g.tile) + ")";
-    }
-    if (!padded.empty() && !a.fill_value) {
-      if (!is_integer(a.dtype)) {
-        a.fill_value = model::Scalar{std::numeric_limits<double>::quiet_NaN()};
-      } else {
-        const DimState* own = a.source.dims.size() == 1 ? states.find(a.source.dims[0]) : nullptr;
-        if (a.is_coordinate && own && own->name == a.source.name && !own->coords.empty())
-          a.fill_value = unused_value(a.dtype, own->coords);
-        if (!a.fill_value)
-          return usage_error(key + ": tiling pads " + padded + ", and " + a.name +
-                             " is an integer variable without _FillValue (xarray would turn it into floats with NaN " +
-                             "padding); use tile sizes that divide the dims, boundary \"trim\", floats ({\"type\": \"astype\", " +
-                             "\"dtype\": \"float32\"} under variables." + a.source.name + "), or leave " + a.name + " out");
-      }
-    }
-    alignment[0] = tiles_sharing_chunks(a, stage);
-    a.map.tile = std::move(stage);
-    a.dims = std::move(dims);
-    a.shape = a.map.output_shape();
-    a.alignment = std::move(alignment);
-    if (!a.is_coordinate) {
-      a.attributes.push_back({"tiler_boundary", model::AttrValue{std::string(boundary), std::nullopt}});
-      a.attributes.push_back(text_list("tiler_dims", tiler_dims));
-      a.attributes.push_back(int_list("tiler_tile_sizes", tile_sizes));
-      a.attributes.push_back(int_list("tiler_original_sizes", original_sizes));
-      a.attributes.push_back(text_list("tiler_coarse_dims", coarse_dims));
-      a.attributes.push_back(text_list("tiler_fine_dims", fine_dims));
-      a.attributes.push_back(text_list("tiler_batch_dims", coarse_dims));
-    }
+/// What padding fills `a` with (it pads along `padded`): its fill value; NaN for floats; for
+/// an integer coordinate a value it does not hold; else an error naming the remedies.
+Status choose_padding(const std::string& key, const std::string& padded, const DimStates& states, OutputArray& a) {
+  if (padded.empty() || a.fill_value) return {};
+  if (!is_integer(a.dtype)) {
+    a.fill_value = model::Scalar{std::numeric_limits<double>::quiet_NaN()};
+    return {};
   }
+  const DimState* own = a.source.dims.size() == 1 ? states.find(a.source.dims[0]) : nullptr;
+  if (a.is_coordinate && own && own->name == a.source.name && !own->coords.empty())
+    a.fill_value = unused_value(a.dtype, own->coords);
+  if (a.fill_value) return {};
+  return usage_error(key + ": tiling pads " + padded + ", and " + a.name +
+                     " is an integer variable without _FillValue (xarray would turn it into floats with NaN " +
+                     "padding); use tile sizes that divide the dims, boundary \"trim\", floats ({\"type\": \"astype\", " +
+                     "\"dtype\": \"float32\"} under variables." + a.source.name + "), or leave " + a.name + " out");
+}
 
+/// `a` (with at least one tiled dim) as tiles: its tile stage, batch dim first, fine dims.
+Status tile_array(const std::string& key, const std::vector<GridDim>& grid, const model::Shape& grid_shape,
+                  const DimStates& states, OutputArray& a) {
+  model::TileStage stage{grid_shape, {}, {}};
+  std::vector<std::string> dims{kBatchDim};
+  model::Shape alignment{1};
+  std::string padded;  // a dim this array pads along, for messages
+  for (std::size_t d = 0; d < a.dims.size(); ++d) {
+    const std::int64_t axis = grid_axis(grid, a.dims[d]);
+    stage.axis.push_back(axis);
+    if (axis < 0) {
+      stage.tile.push_back(0);
+      dims.push_back(a.dims[d]);
+      alignment.push_back(a.alignment[d]);
+      continue;
+    }
+    const GridDim& g = grid[static_cast<std::size_t>(axis)];
+    stage.tile.push_back(g.tile);
+    dims.push_back(a.dims[d] + "_fine");
+    alignment.push_back(g.tile);
+    if (g.tiles * g.tile > g.length && padded.empty())
+      padded = g.state->name + " (" + std::to_string(g.length) + " = " + std::to_string(g.length / g.tile) + " x " +
+               std::to_string(g.tile) + " + " + std::to_string(g.length % g.tile) + ")";
+  }
+  ZPMPI_RETURN_IF_ERROR(choose_padding(key, padded, states, a));
+  alignment[0] = tiles_sharing_chunks(a, stage);
+  a.map.tile = std::move(stage);
+  a.dims = std::move(dims);
+  a.shape = a.map.output_shape();
+  a.alignment = std::move(alignment);
+  return {};
+}
+
+/// One DIM_coarse index array per grid axis, along the batch dim.
+std::vector<CoarseIndexArray> coarse_index_arrays(const std::vector<GridDim>& grid, const model::Shape& grid_shape) {
   std::vector<CoarseIndexArray> coarse;
   for (std::size_t axis = 0; axis < grid.size(); ++axis) {
     CoarseIndexArray c;
@@ -260,6 +275,28 @@ Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arr
     coarse.push_back(std::move(c));
   }
   return coarse;
+}
+
+}  // namespace
+
+Result<std::vector<CoarseIndexArray>> apply_tiling(std::vector<OutputArray>& arrays,
+                                                   const std::vector<OutputArray>& text_arrays,
+                                                   const DimStates& states) {
+  if (!states.tiled) return std::vector<CoarseIndexArray>{};
+  const std::string& key = states.tiled->key;
+  const Tiled& op = std::get<Tiled>(states.tiled->op);
+  ZPMPI_ASSIGN_OR_RETURN(const std::vector<GridDim> grid, tile_grid(key, op, arrays, states));
+  model::Shape grid_shape;
+  for (const GridDim& g : grid) grid_shape.push_back(g.tiles);
+  ZPMPI_RETURN_IF_ERROR(check_tiled_names(key, grid, arrays, text_arrays));
+  const std::vector<model::Attribute> attributes = tiler_attributes(grid, op.boundary);
+  for (OutputArray& a : arrays) {
+    if (std::none_of(a.dims.begin(), a.dims.end(), [&](const std::string& d) { return grid_axis(grid, d) >= 0; }))
+      continue;
+    ZPMPI_RETURN_IF_ERROR(tile_array(key, grid, grid_shape, states, a));
+    if (!a.is_coordinate) a.attributes.insert(a.attributes.end(), attributes.begin(), attributes.end());
+  }
+  return coarse_index_arrays(grid, grid_shape);
 }
 
 std::vector<Recommendation> tiling_recommendations(const std::vector<OutputArray>& arrays, const DimStates& states) {
