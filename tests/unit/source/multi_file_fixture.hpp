@@ -151,4 +151,13 @@ class MultiFileTest : public NetcdfTest {
   }
 };
 
+/// The error of resolving `files`; fails the test if they resolve.
+inline Error resolve_error(const std::vector<std::string>& files) {
+  SourceSpec spec;
+  spec.uris = files;
+  auto resolved = resolve_source(spec);
+  EXPECT_FALSE(resolved.ok());
+  return resolved.ok() ? Error{} : resolved.error();
+}
+
 }  // namespace zpmpi::source::testing

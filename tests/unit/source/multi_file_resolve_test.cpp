@@ -7,15 +7,8 @@ namespace {
 
 using testing::MultiFileTest;
 using testing::PartOptions;
+using testing::resolve_error;
 
-/// The error of resolving `files`; fails the test if they resolve.
-Error resolve_error(const std::vector<std::string>& files) {
-  SourceSpec spec;
-  spec.uris = files;
-  auto resolved = resolve_source(spec);
-  EXPECT_FALSE(resolved.ok());
-  return resolved.ok() ? Error{} : resolved.error();
-}
 
 void expect_names(const Error& e, const std::vector<std::string>& parts) {
   for (const auto& p : parts) EXPECT_NE(e.message.find(p), std::string::npos) << "no '" << p << "' in: " << e.message;

@@ -8,18 +8,12 @@ namespace {
 
 using testing::MultiFileTest;
 using testing::PartOptions;
+using testing::resolve_error;
 
 void expect_names(const Error& e, const std::vector<std::string>& parts) {
   for (const auto& p : parts) EXPECT_NE(e.message.find(p), std::string::npos) << "no '" << p << "' in: " << e.message;
 }
 
-Error resolve_error(const std::vector<std::string>& files) {
-  SourceSpec spec;
-  spec.uris = files;
-  auto resolved = resolve_source(spec);
-  EXPECT_FALSE(resolved.ok());
-  return resolved.ok() ? Error{} : resolved.error();
-}
 
 TEST_F(MultiFileTest, EachFilesTimeUnitsAreReadInTheFirstFilesUnits) {
   // Hours 0..7 since 2000-01-01, each file in its own units (the second file's raw values
