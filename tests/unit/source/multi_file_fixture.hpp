@@ -160,4 +160,9 @@ inline Error resolve_error(const std::vector<std::string>& files) {
   return resolved.ok() ? Error{} : resolved.error();
 }
 
+/// Expects every one of `parts` in the error's message.
+inline void expect_names(const Error& e, const std::vector<std::string>& parts) {
+  for (const auto& p : parts) EXPECT_NE(e.message.find(p), std::string::npos) << "no '" << p << "' in: " << e.message;
+}
+
 }  // namespace zpmpi::source::testing

@@ -7,12 +7,8 @@ namespace {
 
 using testing::MultiFileTest;
 using testing::PartOptions;
+using testing::expect_names;
 using testing::resolve_error;
-
-
-void expect_names(const Error& e, const std::vector<std::string>& parts) {
-  for (const auto& p : parts) EXPECT_NE(e.message.find(p), std::string::npos) << "no '" << p << "' in: " << e.message;
-}
 
 TEST_F(MultiFileTest, GlobsExpandSorted) {
   const auto files = write_parts({2, 2, 2});

@@ -8,12 +8,8 @@ namespace {
 
 using testing::MultiFileTest;
 using testing::PartOptions;
+using testing::expect_names;
 using testing::resolve_error;
-
-void expect_names(const Error& e, const std::vector<std::string>& parts) {
-  for (const auto& p : parts) EXPECT_NE(e.message.find(p), std::string::npos) << "no '" << p << "' in: " << e.message;
-}
-
 
 TEST_F(MultiFileTest, EachFilesTimeUnitsAreReadInTheFirstFilesUnits) {
   // Hours 0..7 since 2000-01-01, each file in its own units (the second file's raw values
