@@ -244,10 +244,16 @@ def check_resumable(s, work, jobscript, zpmpi, source):
             json.dump({"source": {"uri": source}, "store": store, "chunks": chunks, "variables": ["t2m"]}, f)
         env = dict(slow, ZPMPI_REQUEUE="1") if requeue else slow
         job_id = submit(s, work, name, jobscript, zpmpi, job, env)
-        wait_for(f"{name}: chunks in the copy", lambda: chunks_in_copies(work, name + ".zarr") >= 10, 30)
-        subprocess.run(["scancel", "--batch", "--signal=USR1", job_id], env=s.env, check=True, timeout=10)
+        # 90 s: on a 2-core CI machine running other tests beside it, slurmctld has been
+        # seen to take over 30 s to start a job right after the previous one ended.
         out_log, err_log = os.path.join(work, name + ".out"), os.path.join(work, name + ".err")
         read = lambda f: open(f, errors="replace").read() if os.path.exists(f) else ""  # noqa: E731
+        try:
+            wait_for(f"{name}: chunks in the copy", lambda: chunks_in_copies(work, name + ".zarr") >= 10, 90,
+                     show=lambda: f"job {job_state(s, job_id)}, {chunks_in_copies(work, name + '.zarr')} chunks")
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nstdout:\n{read(out_log)}\nstderr:\n{read(err_log)}")
+        subprocess.run(["scancel", "--batch", "--signal=USR1", job_id], env=s.env, check=True, timeout=10)
         if not requeue:
             state = wait_for(f"{name}: the job's end", lambda: (st := job_state(s, job_id))[0] in
                              ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT") and st, 30)
