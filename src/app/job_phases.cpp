@@ -149,6 +149,10 @@ std::vector<std::string> Job::point_problems(const std::string& mine) {
   return collective(s_->session, s_->session.gather(mine));
 }
 
+Status Job::point_verdict(const Status& rank0_verdict) {
+  return collective(s_->session, s_->session.agree(rank0_verdict));
+}
+
 // ---- prepare, agree on the plan ----
 
 void Job::prepare() {

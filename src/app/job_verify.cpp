@@ -56,6 +56,26 @@ Status Job::compare_metadata(std::string& problems) {
   return compared;
 }
 
+/// Rank 0: prints every rank's findings (`all`, one text per rank) sorted, one line each,
+/// and returns the verdict: ok when there are none, else the error naming the first.
+Status Job::report_problems(const std::vector<std::string>& all) {
+  std::vector<std::string> problems;
+  for (const std::string& text : all)
+    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+      problems.push_back(text.substr(at, nl - at));
+  std::sort(problems.begin(), problems.end());
+  for (const std::string& p : problems) std::cout << "zpmpi: verify: " << p << "\n";
+  std::cout << std::flush;
+  const std::string& store = s_->rank0.config.store;
+  if (problems.empty()) {
+    log::info("verify: " + store + " is exactly this job's output (" + std::to_string(s_->report.totals->chunks) +
+              " chunks compared, and its metadata)");
+    return {};
+  }
+  return runtime_error("verify: " + store + " is not this job's output: " + std::to_string(problems.size()) +
+                       " problem(s) listed above, first: " + problems.front());
+}
+
 int Job::verify_outcome() {
   State& s = *s_;
   std::string mine;
@@ -67,23 +87,11 @@ int Job::verify_outcome() {
     if (s.rank == 0) log::error(agreed.error().message);
     return static_cast<int>(agreed.error().code);
   }
-  if (s.rank != 0) return 0;
-  std::vector<std::string> problems;
-  for (const std::string& text : all)
-    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
-      problems.push_back(text.substr(at, nl - at));
-  std::sort(problems.begin(), problems.end());
-  for (const std::string& p : problems) std::cout << "zpmpi: verify: " << p << "\n";
-  std::cout << std::flush;
-  const std::string& store = s.rank0.config.store;
-  if (problems.empty()) {
-    log::info("verify: " + store + " is exactly this job's output (" + std::to_string(s.report.totals->chunks) +
-              " chunks compared, and its metadata)");
-    return 0;
-  }
-  log::error("verify: " + store + " is not this job's output: " + std::to_string(problems.size()) +
-             " problem(s) listed above, first: " + problems.front());
-  return static_cast<int>(ExitCode::kRuntime);
+  // Only rank 0 knows every rank's findings; every rank exits with its verdict.
+  const Status verdict = point_verdict(s.rank == 0 ? report_problems(all) : Status{});
+  if (verdict.ok()) return 0;
+  if (s.rank == 0) log::error(verdict.error().message);
+  return static_cast<int>(verdict.error().code);
 }
 
 }  // namespace zpmpi::app

@@ -37,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases  # noqa: E402
+import processes  # noqa: E402
 from cases import ENV, expect_ok, error_lines, _output_snapshot, _session_members, _kill_session  # noqa: E402
 
 RESUMABLE = 75
@@ -451,6 +452,11 @@ def case_verify(r, a):
     reported = [line for line in out.splitlines() if line.startswith("zpmpi: verify: ")]
     assert len(reported) == 4, reported
     print("ok the damaged store: " + "; ".join(line[len("zpmpi: verify: "):] for line in reported))
+    # Issue 26: every rank exits non-zero, not rank 0 alone (the others gave 0).
+    p, codes = processes.rank_exit_codes(r, a.ranks, "verify", "--config", cfg)
+    if not all(codes):
+        sys.exit(f"FAIL verify of a damaged store: exit codes by rank {codes}, not all non-zero\n{p.stdout}\n{p.stderr}")
+    print(f"ok every rank exits non-zero: {codes}")
     verify_extra(r, a, cfg, store)
 
 

@@ -23,12 +23,12 @@
 //                      [7] commit    agree on rank 0's commit
 //                      [8] report    agree on rank 0's --stats file
 //   (verify, after [6]: [V1] agree on rank 0's comparison of the metadata, [V2] gather
-//   every rank's findings; nothing is committed.)
+//   every rank's findings, [V3] agree on rank 0's verdict on them; nothing is committed.)
 //
 // Every rank passes the numbered points in this order; a rank leaves early only where all
 // leave alike (after [1], or after [5]/[7] with the agreed error). A transport failure at
 // any point ends every rank (Collectives::abort) with its code. Rank 0 prints an error once;
-// every rank returns the same exit code (verify's verdict on differences: rank 0's alone).
+// every rank returns the same exit code (verify's verdict on differences too: [V3]).
 #pragma once
 
 #include <functional>
@@ -78,7 +78,7 @@ class Job {
   void work();                         ///< [3], the chunks, [4]
   void agree_on_outcome();             ///< [5], [6]
   int commit();                        ///< [7], [8]
-  int verify_outcome();                ///< verify instead of commit: [V1], [V2]
+  int verify_outcome();                ///< verify instead of commit: [V1], [V2], [V3]
 
   /// The agreed status of the run so far (ok before [5]).
   const Status& status() const;
@@ -98,6 +98,7 @@ class Job {
   Status point_report(const Status& local);
   Status point_verify(const Status& local);
   std::vector<std::string> point_problems(const std::string& mine);
+  Status point_verdict(const Status& rank0_verdict);
 
   // Parts of the phases.
   Status check_stop();
@@ -109,6 +110,7 @@ class Job {
   int abandon_failed();
   int finish_report();
   Status compare_metadata(std::string& problems);
+  Status report_problems(const std::vector<std::string>& all);
   int stop(const Error& error);
   void fill_report(const Status& outcome);
   Status write_report(const Status& outcome);

@@ -87,7 +87,14 @@ TEST_F(JobTest, TwoRanksWriteTheStoreThenVerifyFindsItExact) {
   verify.verify = true;
   EXPECT_EQ(run(world, verify), (std::vector<int>{0, 0}));
   fs::remove(store() / "v" / "3.0");
-  EXPECT_EQ(run(world, verify), (std::vector<int>{1, 0}));  // "missing v/3.0": rank 0 gives the verdict
+  // "missing v/3.0" (found by one rank): every rank exits with rank 0's verdict.
+  EXPECT_EQ(run(world, verify), (std::vector<int>{1, 1}));
+  const std::vector<std::string> verify_points{"agree", "gather text", "agree"};  // [V1], [V2], [V3]
+  for (int r = 0; r < 2; ++r) {
+    const std::vector<std::string>& calls = world.session(r).calls;
+    ASSERT_GE(calls.size(), verify_points.size());
+    EXPECT_EQ(std::vector<std::string>(calls.end() - 3, calls.end()), verify_points) << "rank " << r;
+  }
 }
 
 TEST_F(JobTest, ThePhasesRunOneByOneAndOnlyTheCommitPutsTheStoreInPlace) {
