@@ -6,6 +6,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "netcdf_source.hpp"
+
 namespace zpmpi::source {
 namespace {
 
@@ -58,7 +60,9 @@ model::Dataset combine_description(const model::Dataset& first, const std::strin
 }
 
 MultiFileSource::MultiFileSource(SourceSpec spec, std::size_t max_open_files)
-    : spec_(std::move(spec)), max_open_files_(std::max<std::size_t>(max_open_files, 1)) {
+    : spec_(std::move(spec)),
+      max_open_files_(std::max<std::size_t>(max_open_files, 1)),
+      reader_(std::make_shared<ChunkedReader>(nullptr)) {
   offsets_.push_back(0);
   for (std::uint64_t n : spec_.lengths) offsets_.push_back(offsets_.back() + n);
   recodings_.resize(spec_.uris.size());
@@ -93,7 +97,7 @@ Result<Source*> MultiFileSource::file(std::size_t i) {
   float preemption = 0;
   const bool cache_known = nc_get_chunk_cache(&cache_size, &cache_slots, &preemption) == NC_NOERR;
   if (cache_known) nc_set_chunk_cache(cache_size / max_open_files_, cache_slots, preemption);
-  auto opened = open_netcdf(spec_.uris[i], spec_.group, spec_.decoder == Decoder::kZpmpi);
+  auto opened = NetcdfSource::open(spec_.uris[i], spec_.group, spec_.decoder == Decoder::kZpmpi, reader_);
   if (cache_known) nc_set_chunk_cache(cache_size, cache_slots, preemption);
   ZPMPI_ASSIGN_OR_RETURN(auto source, std::move(opened));
   ++opens_;
@@ -248,11 +252,7 @@ Result<std::unique_ptr<DeferredRead>> MultiFileSource::prepare_read(const std::s
   return std::unique_ptr<DeferredRead>(std::make_unique<KeepsFile>(std::move(keep), std::move(read)));
 }
 
-std::uint64_t MultiFileSource::decode_buffer_bytes() const {
-  std::uint64_t held = 0;
-  for (const OpenFile& f : open_) held += f.source->decode_buffer_bytes();
-  return held;
-}
+std::uint64_t MultiFileSource::decode_buffer_bytes() const { return reader_->held_bytes(); }
 
 Result<std::vector<std::string>> MultiFileSource::read_text(const std::string& variable) {
   const model::Variable* v = dataset_.find_variable(variable);

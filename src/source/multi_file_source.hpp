@@ -51,7 +51,9 @@
 // open files share one file's worth of netCDF-C chunk cache (each gets the process default,
 // 16 MiB per variable, divided by max_open_files), which memory_limit does not count. A
 // rank that sweeps more files than the bound once per array reopens each for every array
-// (about 1 to 2 ms per open of a small netCDF-4 file here).
+// (about 1 to 2 ms per open of a small netCDF-4 file here). The files decode their chunks
+// through one ChunkedReader, so a rank holds one set of decode buffers (what the plan
+// counts), not one per open file.
 // Not thread-safe (netCDF-C is not): one thread reads at a time.
 #pragma once
 
@@ -65,6 +67,8 @@
 #include "zpmpi/source/source.hpp"
 
 namespace zpmpi::source {
+
+class ChunkedReader;
 
 /// Files a MultiFileSource keeps open at most, by default.
 inline constexpr std::size_t kMaxOpenFiles = 32;
@@ -121,7 +125,7 @@ class MultiFileSource final : public Source {
                                                      int workers) override;
   /// Reads the variable from every file it spans (all of them) and concatenates.
   Result<std::vector<std::string>> read_text(const std::string& variable) override;
-  /// Summed over the open files: each keeps its own.
+  /// The buffers of the one reader the files share.
   std::uint64_t decode_buffer_bytes() const override;
 
   /// Files open now (at most max_open_files) and files opened so far (for the tests).
@@ -166,6 +170,7 @@ class MultiFileSource final : public Source {
   /// Per file, found when it is first opened: the variables read through a recoding.
   std::vector<std::vector<TimeRecoded>> recodings_;
   std::list<OpenFile> open_;  ///< most recently used first
+  std::shared_ptr<ChunkedReader> reader_;  ///< decodes the chunks of every file (one set of buffers)
   std::size_t opens_ = 0;
 };
 

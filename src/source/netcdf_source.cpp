@@ -42,8 +42,8 @@ Result<std::unique_ptr<Source>> open_netcdf(const std::string& path, const std::
   return std::unique_ptr<Source>(std::move(source));
 }
 
-Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path,
-                                                         const std::string& group, bool own_decoder) {
+Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path, const std::string& group,
+                                                         bool own_decoder, std::shared_ptr<ChunkedReader> reader) {
   ZPMPI_RETURN_IF_ERROR(check_readable_file(path));
   int ncid = -1;
   if (int rc = nc_open(path.c_str(), NC_NOWRITE, &ncid); rc != NC_NOERR) {
@@ -55,7 +55,7 @@ Result<std::unique_ptr<NetcdfSource>> NetcdfSource::open(const std::string& path
   std::unique_ptr<NetcdfSource> source(new NetcdfSource(path, ncid));
   ZPMPI_RETURN_IF_ERROR(source->select_group(group));
   ZPMPI_RETURN_IF_ERROR(source->describe());
-  if (own_decoder) ZPMPI_RETURN_IF_ERROR(source->find_own_decoding());
+  if (own_decoder) ZPMPI_RETURN_IF_ERROR(source->find_own_decoding(std::move(reader)));
   return source;
 }
 
@@ -281,7 +281,7 @@ std::string NetcdfSource::hdf5_not_a_string(const std::string& variable) {
   return file ? file->not_a_string(dataset_.group, variable) : "";
 }
 
-Status NetcdfSource::find_own_decoding() {
+Status NetcdfSource::find_own_decoding(std::shared_ptr<ChunkedReader> reader) {
   int format = 0;
   if (int rc = nc_inq_format(ncid_, &format); rc != NC_NOERR) return file_error(nc_strerror(rc));
   if (!is_netcdf4_format(format)) return {};
@@ -313,9 +313,7 @@ Status NetcdfSource::find_own_decoding() {
     own_.emplace(v.name, std::move(own));
   }
   for (const auto& [how, names] : lines) dataset_.decoders.push_back(how + ": " + names);
-  if (!own_.empty()) {
-    chunks_ = std::make_unique<ChunkedReader>(nullptr);  // HDF5 reads the chunks
-  }
+  if (!own_.empty()) chunks_ = reader ? std::move(reader) : std::make_shared<ChunkedReader>(nullptr);  // HDF5 reads the chunks
   return {};
 }
 

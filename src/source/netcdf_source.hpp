@@ -22,9 +22,12 @@ namespace zpmpi::source {
 
 class NetcdfSource final : public Source {
  public:
-  /// Opens and describes `path`; see open_netcdf() for the errors.
-  static Result<std::unique_ptr<NetcdfSource>> open(const std::string& path,
-                                                     const std::string& group = "", bool own_decoder = true);
+  /// Opens and describes `path`; see open_netcdf() for the errors. `reader` decodes the
+  /// chunks zpmpi decodes itself (nullptr: a reader of its own): the files of a multi-file
+  /// set share one, so that they hold one set of decode buffers, as the plan counts.
+  static Result<std::unique_ptr<NetcdfSource>> open(const std::string& path, const std::string& group = "",
+                                                     bool own_decoder = true,
+                                                     std::shared_ptr<ChunkedReader> reader = nullptr);
 
   ~NetcdfSource() override;
   NetcdfSource(const NetcdfSource&) = delete;
@@ -60,8 +63,9 @@ class NetcdfSource final : public Source {
   /// Describes a char or string variable (text set; with `fold`, its last dim folded into
   /// the elements) or skips it.
   Status describe_text(int varid, nc_type type, bool fold, model::Variable& v, bool& skip);
-  /// Finds the variables zpmpi decodes itself (netCDF-4 only) and fills dataset_.decoders.
-  Status find_own_decoding();
+  /// Finds the variables zpmpi decodes itself (netCDF-4 only), to be read through `reader`
+  /// (or one of its own), and fills dataset_.decoders.
+  Status find_own_decoding(std::shared_ptr<ChunkedReader> reader);
   /// The file's HDF5 handle, opened on first use; nullptr when HDF5 cannot open it.
   Hdf5Chunks* hdf5();
   /// Hdf5Chunks::not_a_string of `variable` ("" when HDF5 cannot open the file).
@@ -79,7 +83,7 @@ class NetcdfSource final : public Source {
   std::unique_ptr<Hdf5Chunks> hdf5_;
   std::string hdf5_error_;  ///< why HDF5 could not open the file (netCDF-C reads everything)
   std::unordered_map<std::string, std::unique_ptr<Hdf5ChunkedVariable>> own_;
-  std::unique_ptr<ChunkedReader> chunks_;
+  std::shared_ptr<ChunkedReader> chunks_;  ///< set when a variable is in own_
 };
 
 }  // namespace zpmpi::source

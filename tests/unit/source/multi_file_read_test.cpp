@@ -1,8 +1,11 @@
 // MultiFileSource: the combined description, reads across file boundaries with strides,
-// variables without the concat dim, text, and the bound on open files.
+// variables without the concat dim, text, the bound on open files, and one set of decode
+// buffers for all of them.
 #include <numeric>
 
+#include "../common/thread_runner.hpp"
 #include "multi_file_fixture.hpp"
+#include "zpmpi/source/decode_buffers.hpp"
 
 namespace zpmpi::source {
 namespace {
@@ -178,6 +181,31 @@ TEST_F(MultiFileTest, APreparedReadInOneFileKeepsItOpenUntilItEnds) {
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(*r, nullptr) << name << " " << model::to_string(b.start);
   }
+}
+
+TEST_F(MultiFileTest, TheFilesShareOneSetOfDecodeBuffers) {
+  // The plan counts one set of decode buffers per rank (kDecodeChunkBuffers source chunks
+  // per worker); each open file kept a set of its own, so a rank that read 4 files held up
+  // to 4 (issue 26).
+  auto source = open_multi(spec_of(write_parts({4, 4, 4, 4})));
+  ASSERT_TRUE(testing::variable(source->dataset(), "v").decoded_on_workers);
+  zpmpi::testing::ThreadRunner runner(2);
+  for (std::size_t t0 = 0; t0 < 16; t0 += 4) {
+    // Rows 1-2 of the file's 2 chunks (2 x 3 x 4): no chunk is a contiguous run of the
+    // output, so each of the 2 workers decodes one into a buffer of its own.
+    const Box box{{t0, 1, 0}, {4, 2, kX}};
+    std::vector<int> out(box.num_elements(), -1);
+    auto st = source->read("v", box, bytes_of(out), {}, &runner);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    std::size_t i = 0;
+    for (std::size_t t = t0; t < t0 + 4; ++t)
+      for (std::size_t y = 1; y < 3; ++y)
+        for (std::size_t x = 0; x < kX; ++x) ASSERT_EQ(out[i++], v_at(t, y, x));
+  }
+  EXPECT_EQ(source->files_open(), 4u);
+  const std::uint64_t chunk_bytes = 2 * 3 * kX * sizeof(int);
+  EXPECT_GT(source->decode_buffer_bytes(), 0u);
+  EXPECT_LE(source->decode_buffer_bytes(), kDecodeChunkBuffers * chunk_bytes * 2);
 }
 
 /// The netCDF id under which this process has `path` open, or -1 (netCDF-C numbers its
