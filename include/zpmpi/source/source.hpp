@@ -113,8 +113,9 @@ struct SourceSpec {
   Engine engine = Engine::kNetcdf;
   std::string group;              ///< netCDF-4 group ("" = the root); netcdf only
   /// netcdf only: kZpmpi (default) decodes the chunks of netCDF-4 variables with zpmpi's
-  /// own decoder where it can (see hdf5_chunks.hpp), on the rank's workers; kNetcdfC
-  /// reads every variable through netCDF-C (for comparison, and as an escape hatch).
+  /// own decoder where it can (see src/source/netcdf/hdf5_chunks.hpp), on the rank's
+  /// workers; kNetcdfC reads every variable through netCDF-C (for comparison, and as an
+  /// escape hatch).
   Decoder decoder = Decoder::kZpmpi;
   /// Multi-file only: the dim the files are concatenated along ("" = the files' record
   /// dim, else "time"); resolve_source() fills in the one it chose.
@@ -134,8 +135,9 @@ struct SourceSpec {
 /// pattern matching nothing is a usage error naming it); a uri without one, or naming an
 /// existing file ("t2m[K].nc"), is taken as it is; a file listed twice (after expansion, compared as canonical paths) is a usage error.
 /// Several files make a multi-file dataset: every file is described once here (rank 0,
-/// sequentially) and checked to agree with the first (see multi_file_source.hpp), and
-/// concat_dim, lengths and warnings are filled in. Rank 0 resolves; every rank then opens
+/// sequentially) and checked to agree with the first (see
+/// src/source/multi_file/multi_file_source.hpp), and concat_dim, lengths and warnings are
+/// filled in. Rank 0 resolves; every rank then opens
 /// the same resolved spec, which opens one file to describe the dataset.
 Result<SourceSpec> resolve_source(const SourceSpec& spec);
 
