@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "kerchunk_describe.hpp"
+#include "kerchunk/kerchunk_describe.hpp"
 #include "zpmpi/source/kerchunk_refs.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

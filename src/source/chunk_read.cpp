@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "kerchunk_copy.hpp"
+#include "chunk_copy.hpp"
 #include "zpmpi/source/decode_buffers.hpp"
 
 namespace zpmpi::source {
@@ -112,8 +112,8 @@ struct ChunkedReader::Walk {
       dst_start[d] = r.k0;
       count[d] = r.k1 - r.k0;
     }
-    if (chunk) kerchunk::copy_strided(chunk, a->chunks, src_start, src_step, out.data(), box.count, dst_start, count, elem);
-    else kerchunk::fill_box(a->fill.data(), out.data(), box.count, dst_start, count, elem);
+    if (chunk) copy_strided(chunk, a->chunks, src_start, src_step, out.data(), box.count, dst_start, count, elem);
+    else fill_box(a->fill.data(), out.data(), box.count, dst_start, count, elem);
   }
 
   /// Where a whole chunk is one contiguous run of `out`, it is decoded straight there (no

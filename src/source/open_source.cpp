@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <set>
 
-#include "multi_file_source.hpp"
+#include "multi_file/multi_file_source.hpp"
 #include "zpmpi/source/kerchunk.hpp"
 #include "zpmpi/source/source.hpp"
 

@@ -1,3 +1,22 @@
+// Module `codec` (DESIGN.md, "Modules"): chunk bytes in and out with numcodecs semantics,
+// so that zarr-python and xarray read what zpmpi writes and zpmpi reads what kerchunk and
+// HDF5 stored. Depends on model (Result, DType) and the compression libraries (zstd, lz4,
+// libdeflate, blosc); Boost.JSON for the zarr spelling. Never: I/O, MPI, threads of its
+// own (the caller's workers are the parallelism; blosc is told to start none), state
+// shared between threads (a Codec object or a DecodeScratch per thread), a size bound
+// kept elsewhere (each codec publishes its own: encoded_size_bound).
+//
+//   codec.hpp          Codec: encode/decode one chunk with the codecs zpmpi writes (zstd,
+//                      lz4, none); the "compressor" JSON <-> CodecSpec; the size bounds
+//   decode_chain.hpp   DecodeChain: a .zarray's filters and compressor undone in reverse,
+//                      shared read-only by the threads; DecodeScratch, a thread's state
+//   vlen_utf8.hpp      numcodecs.VLenUTF8 framing of object (string) arrays
+// src/codec: one file per codec, encoding and decoding each written once (zstd_codec +
+// zstd_decode, lz4_codec + lz4_decode, raw_codec, inflate for zlib/gzip, blosc_decode,
+// shuffle, delta, fixedscaleoffset, byteswap); decode_step.hpp, decode_chain.cpp and
+// decode_scratch* run a chain; element_types.* holds NumPy's casts for the arithmetic
+// filters; codecs.hpp lists what make_codec builds.
+//
 // Chunk codecs, byte-compatible with numcodecs (what zarr-python and xarray decode).
 //
 //   zstd: one standard Zstandard frame with the content size in its header

@@ -1,3 +1,22 @@
+// Module `model` (DESIGN.md, "Modules"): the vocabulary every other module speaks, pure
+// data and arithmetic; array_layout.hpp (this file) is the descriptor they all share.
+// Depends on no other module of zpmpi (the standard library; the OS only for ByteBuffer's
+// memory). Never: file I/O, MPI, threads, a format's library (netCDF, zarr, codecs), a
+// decision that belongs to another module (output chunks are plan's, decoding codec's).
+//
+//   array_layout.hpp   one output array described once (below)
+//   dataset.hpp        a source dataset's description: dims, variables, attributes
+//   dtype.hpp, text.hpp          numeric and text element types
+//   box.hpp, index_map.hpp       C-order index arithmetic; output -> source index maps
+//   value_stage.hpp    what astype, clip, fillna, round do to values, as xarray computes
+//   cf_time.hpp, time_recoding.hpp   CF time units and calendars: sel's date labels and
+//                      multi-file time units (here, not in transform as DESIGN.md first
+//                      had it, because the source's multi-file check needs them too)
+//   byte_buffer.hpp    the grow-only, uninitialised buffer behind every large buffer
+//   result.hpp         Result and Status: errors as values, with context
+//   bytes.hpp, number_text.hpp, same_value.hpp   sizes as users write them, numbers in
+//                      messages, equality of values read from files (NaN equals NaN)
+//
 // One output array, described once: what is written (dtype, dims, shape, chunks, fill) and
 // where its elements come from (the source variable and the index map between them).
 //

@@ -1,3 +1,18 @@
+// Module `mpi` (DESIGN.md, "Modules"): the only place that names MPI. It moves strings,
+// statuses and plain numbers between ranks and knows no struct of the other modules (app
+// turns exec's Stats into ReduceFields). Depends on model (Result) and MPI's C API. Never:
+// an MPI call from a worker thread (MPI_THREAD_FUNNELED), a collective that one rank may
+// skip (each is called by every rank at the same point, listed in app/job_phases.hpp), a
+// wait on a rank that gave up (failures are agreed; abort() is the last resort), getenv
+// other than launch.hpp's detection of its launcher.
+//
+//   collectives.hpp    Collectives and Channel: what a job needs from its ranks, as an
+//                      interface (the unit tests implement it with ranks on threads)
+//   comm.hpp           Session: Collectives over MPI, with error agreement (below)
+//   run_channel.hpp    RunChannel: non-blocking rounds that spread failures and progress
+//   launch.hpp         how Open MPI is asked to start, before MPI_Init
+//   library_version.hpp   the MPI library's version line
+//
 // The only door to MPI. Everything else in zpmpi is plain C++ that unit tests run without
 // mpirun; this layer moves strings, statuses and numbers between ranks.
 //

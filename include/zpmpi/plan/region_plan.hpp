@@ -1,3 +1,18 @@
+// Module `plan` (DESIGN.md, "Modules"): the pure planner. From the output arrays
+// (model::ArrayLayout), the ranks and the memory limit it decides each array's output
+// chunks, the units (lcm-aligned boxes), which rank writes which regions and the batches
+// that fit memory; the plan round-trips through JSON for the broadcast. Depends on model
+// (and Boost.JSON). Never: I/O, MPI, threads, its own estimate of a size another module
+// owns (OwnerBounds carries the codec's and the source's). The recommendations about
+// misaligned selections are transform's (dataset_transform.hpp), not plan's as DESIGN.md
+// first had it.
+//
+//   region_plan.hpp    make_plan, for_each_batch, regions_of_rank, the plan's JSON (below)
+//   output_chunks.hpp  which output chunk each dim of an array gets
+//   chunk_warnings.hpp a valid plan that will be slow: many small chunk files
+// src/plan: planner_steps.hpp names make_plan's stages, one file each (validate, units,
+// batches, balance); chunk_grid.* is the grid arithmetic they share; plan_json.cpp.
+//
 // The region plan: which rank writes which output chunks, in which batches.
 //
 // Per output array the planner works on the grid of *units*: boxes whose extent per dim
@@ -48,9 +63,9 @@ using model::Shape;
 /// hours of file creation on a parallel file system and are a whole inode quota.
 inline constexpr std::uint64_t kDefaultMaxChunks = 10'000'000;
 
-/// What the planner asks of the modules that own the figures. The caller sets them (app:
-/// codec::encoded_size_bound of the job's codec, source/bounds.hpp); make_plan refuses a
-/// plan without them. Used while planning only: not part of the plan's JSON, nor compared.
+/// What the planner asks of the modules that own the figures. The caller sets them
+/// (app/plan_bounds.hpp: codec::encoded_size_bound of the job's codec,
+/// source/decode_buffers.hpp); make_plan refuses a plan without them. Used while planning only: not part of the plan's JSON, nor compared.
 struct OwnerBounds {
   /// The chunk codec's: the most bytes encoding `n` raw bytes yields.
   std::uint64_t (*encoded_size)(std::uint64_t n) = nullptr;

@@ -14,7 +14,7 @@ namespace zpmpi::source {
 /// the batch and the libraries' ~30MB; 4 bounds it. When zpmpi decodes on the workers
 /// (Variable::decoded_on_workers), each worker holds as much: the stored bytes fetched
 /// ahead for it (at most 2 chunks), the decode chain's intermediate buffer and the decoded
-/// chunk; the ChunkedReader keeps to it (chunk_read.hpp).
+/// chunk; the ChunkedReader keeps to it (src/source/chunk_read.hpp).
 inline constexpr std::uint64_t kDecodeChunkBuffers = 4;
 
 /// The most stored bytes of one compressed chunk of `decoded` bytes that a source reads:

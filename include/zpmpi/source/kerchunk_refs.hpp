@@ -58,7 +58,8 @@ struct ChunkRef {
   static constexpr std::uint32_t kMissing = 0xFFFFFFFFu;
   static constexpr std::uint32_t kInline = 0xFFFFFFFEu;
   /// Not a byte range: `length` stored bytes the ChunkLocator reads itself (an HDF5 chunk,
-  /// whose address HDF5 1.10 finds only by a scan of the whole index; see hdf5_chunks.hpp).
+  /// whose address HDF5 1.10 finds only by a scan of the whole index; see
+  /// src/source/netcdf/hdf5_chunks.hpp).
   static constexpr std::uint32_t kSelfRead = 0xFFFFFFFDu;
   static constexpr std::uint32_t kWholeFile = 0xFFFFFFFFu;  ///< as `length`
   std::uint64_t offset = 0;

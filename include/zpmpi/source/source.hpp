@@ -1,3 +1,40 @@
+// Module `source` (DESIGN.md, "Modules"): reading the input. A Source describes one
+// dataset (a netCDF file, several concatenated along a dim, or a kerchunk reference set)
+// and reads hyperslabs of its variables; chunk-stored arrays are fetched as byte ranges
+// and decoded by zpmpi itself on the caller's workers. Depends on model and codec (decode
+// chains); links netCDF-C, HDF5 and libcurl. Never: MPI (every rank opens and reads on its
+// own), zarr, getenv, process-wide settings (app's), a memory estimate the planner keeps
+// instead of asking (decode_buffers.hpp publishes it).
+//
+// Public, include/zpmpi/source/ (what it promises):
+//   source.hpp          Source, SourceSpec, resolve_source, open_source, open_netcdf
+//   kerchunk.hpp        a kerchunk reference set opened as a Source
+//   kerchunk_refs.hpp   the reference set's parser; ChunkRef, where one stored chunk is
+//                       (every chunk-stored format uses it, netCDF-4 included)
+//   byte_ranges.hpp     RangeReader: byte ranges of local files and http(s) urls
+//   decode_buffers.hpp  the decode buffers and stored-chunk bound a source publishes
+//   input_files.hpp     what identifies an input file (change and --resume checks)
+// How, src/source/, one folder per format around the generic chunked reader:
+//   open_source.cpp     which Source a SourceSpec opens, resolve_source
+//   chunk_read.*        ChunkedReader: the one reader of chunk-stored arrays (kerchunk
+//                       chunks, netCDF-4 chunks found through HDF5): locate, fetch, decode
+//                       on the workers; chunk_copy.* puts a decoded chunk's part in place
+//   decode_buffers.cpp, input_files.cpp   the bound and the file identity above
+//   netcdf/             NetcdfSource over netCDF-C (types, attributes, groups, text,
+//                       chunking, utf8); hdf5_chunks.* locates netCDF-4 chunks through
+//                       HDF5 for the ChunkedReader
+//   kerchunk/           the reference set (refs, templates, base64, urls), its description
+//                       as a Dataset, and the kerchunk Source over the ChunkedReader
+//   ranges/             RangeReader implementations: pread on an LRU of descriptors
+//                       (local_ranges), libcurl multi (http_ranges), merging of nearby
+//                       ranges (range_merge), dispatch by url scheme (byte_ranges.cpp)
+//   multi_file/         MultiFileSource: netCDF files concatenated along a dim, the check
+//                       that they agree, and re-expressing their CF time units
+// Folders use the top level (chunk_read, the public headers) and not each other, with one
+// exception: netcdf/hdf5_chunks parses the zarr dtype of a stored HDF5 type with
+// kerchunk/kerchunk_describe's numeric_zarr_dtype. Private headers are included by their
+// path below src/source ("netcdf/hdf5_chunks.hpp"); tests/unit/source/ mirrors the folders.
+//
 // Sources of array data. A Source describes its dataset once and then reads hyperslabs of
 // its variables, in the variable's own dtype, C order, native byte order.
 //
@@ -113,8 +150,9 @@ struct SourceSpec {
   Engine engine = Engine::kNetcdf;
   std::string group;              ///< netCDF-4 group ("" = the root); netcdf only
   /// netcdf only: kZpmpi (default) decodes the chunks of netCDF-4 variables with zpmpi's
-  /// own decoder where it can (see hdf5_chunks.hpp), on the rank's workers; kNetcdfC
-  /// reads every variable through netCDF-C (for comparison, and as an escape hatch).
+  /// own decoder where it can (see src/source/netcdf/hdf5_chunks.hpp), on the rank's
+  /// workers; kNetcdfC reads every variable through netCDF-C (for comparison, and as an
+  /// escape hatch).
   Decoder decoder = Decoder::kZpmpi;
   /// Multi-file only: the dim the files are concatenated along ("" = the files' record
   /// dim, else "time"); resolve_source() fills in the one it chose.
@@ -134,8 +172,9 @@ struct SourceSpec {
 /// pattern matching nothing is a usage error naming it); a uri without one, or naming an
 /// existing file ("t2m[K].nc"), is taken as it is; a file listed twice (after expansion, compared as canonical paths) is a usage error.
 /// Several files make a multi-file dataset: every file is described once here (rank 0,
-/// sequentially) and checked to agree with the first (see multi_file_source.hpp), and
-/// concat_dim, lengths and warnings are filled in. Rank 0 resolves; every rank then opens
+/// sequentially) and checked to agree with the first (see
+/// src/source/multi_file/multi_file_source.hpp), and concat_dim, lengths and warnings are
+/// filled in. Rank 0 resolves; every rank then opens
 /// the same resolved spec, which opens one file to describe the dataset.
 Result<SourceSpec> resolve_source(const SourceSpec& spec);
 

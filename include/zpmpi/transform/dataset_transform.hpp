@@ -1,3 +1,23 @@
+// Module `transform` (DESIGN.md, "Modules"): the user's preprocessors, applied to the
+// dataset's description, never to its data: which arrays are written and, per array, the
+// index map from output to source, the output dims, shape, attributes and value stage.
+// Rank 0 runs it once; exec later moves data through the maps. Depends on model (index
+// maps; CF time for sel's labels, model/cf_time.hpp, not here as DESIGN.md first had it)
+// and Boost.JSON. Never: I/O (coordinate values are passed in), MPI, the output chunk
+// choice (plan's, plan/output_chunks.hpp).
+//
+//   preprocessor.hpp   the preprocessors as the job file lists them, parsed
+//   xarray_steps.hpp   the job-file form of those named after xarray methods
+//   dataset_transform.hpp  per-dim steps -> DimStates -> index maps; recommendations (below)
+//   array_steps.hpp    the steps on whole arrays (transpose, drop_vars, rename, value
+//                      stages, attributes)
+//   output_array.hpp   which source variables become which zarr arrays
+//   text_array.hpp     char and string arrays, taken out before planning
+//   tiling.hpp         the tiled preprocessor (xarray's coarsen/construct/stack)
+//   coordinates_attribute.hpp   the CF "coordinates" attributes of what is written
+//   require_data.hpp   a job writes at least one data variable
+//   timedelta.hpp      pandas Timedelta strings, for sel's tolerance
+//
 // Applies the preprocessor chain to the dataset *description*: per dimension, the index
 // map from output to source and the coordinate values that remain. Pure: the caller (rank
 // 0) reads the 1-D coordinate variables once and passes their values in.

@@ -1,3 +1,23 @@
+// Module `zarr` (DESIGN.md, "Modules"): the output store on a POSIX file system: Zarr v2
+// keys and metadata spelled as zarr-python writes them, atomic file writes, and the store's
+// life (a run's copy beside the store, its lock, the swap, the resume record). Depends on
+// model and Boost.JSON; the compressor arrives as JSON, so it knows no codec. Never: MPI
+// (app decides which rank calls what), getenv (test hooks arrive as arguments), a write
+// or read through a symbolic link, deleting what is not a Zarr store's or zpmpi's own.
+//
+//   store.hpp          chunk keys; chunk and metadata writes into a store (below)
+//   metadata.hpp       .zarray, .zattrs, .zgroup, .zmetadata; dtype and fill_value spelling
+//   names.hpp          array and dim names that can be store keys
+//   file_write.hpp     a temporary name, then rename: no reader sees half a file
+//   store_transaction.hpp   begin, commit, abandon: a failed run never costs the old store
+//   store_path.hpp, store_lock.hpp, store_replace.hpp, store_contents.hpp   what the
+//                      transaction is made of: the path, one writer, the swap, safe deletion
+//   store_entry.hpp    store entries reached without following links
+//   store_resume.hpp   what --resume needs from a copy a killed run left
+//   side_file.hpp      files a run writes outside its store (--stats), judged first
+// src/zarr also keeps dtype.cpp (NumPy typestr, fill_value) and json_dump.cpp (the text
+// of Python's json.dumps).
+//
 // A Zarr v2 directory store on a POSIX file system.
 //
 // Chunk files are named by chunk index joined with "." ("0.3.1"; "0" for a rank-0 array),

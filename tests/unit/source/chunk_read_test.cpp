@@ -11,7 +11,7 @@
 
 #include "zpmpi/codec/codec.hpp"
 
-#include "../../../src/source/chunk_read.hpp"
+#include "chunk_read.hpp"
 
 namespace zpmpi::source {
 namespace {
