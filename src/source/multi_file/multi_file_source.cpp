@@ -6,7 +6,7 @@
 #include <cstring>
 #include <numeric>
 
-#include "netcdf_source.hpp"
+#include "netcdf/netcdf_source.hpp"
 
 namespace zpmpi::source {
 namespace {

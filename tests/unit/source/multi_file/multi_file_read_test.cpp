@@ -3,7 +3,7 @@
 // buffers for all of them.
 #include <numeric>
 
-#include "../common/thread_runner.hpp"
+#include "../../common/thread_runner.hpp"
 #include "multi_file_fixture.hpp"
 #include "zpmpi/source/decode_buffers.hpp"
 
