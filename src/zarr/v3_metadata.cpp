@@ -6,17 +6,12 @@
 
 #include <boost/json.hpp>
 
+#include "shape_json.hpp"
 #include "v3_json.hpp"
 
 namespace zpmpi::zarr {
 namespace json = boost::json;
 namespace {
-
-json::array shape_json(const model::Shape& shape) {
-  json::array a;
-  for (model::Index n : shape) a.push_back(n);
-  return a;
-}
 
 json::object named(std::string_view name, json::object configuration) {
   return json::object{{"name", name}, {"configuration", std::move(configuration)}};
