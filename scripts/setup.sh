@@ -30,12 +30,27 @@ zpmpi_install_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# zarrita, the independent Zarr v3 reader of the interop tests (tests/integration/zarrita/,
+# versions pinned by its package-lock.json), with the machine's Node.js and npm. Without
+# them, or without the npm registry, the v3 oracle tests are skipped and say why.
+zpmpi_install_zarrita() {
+  local dir=$ZPMPI_ROOT/tests/integration/zarrita
+  [ -f "$dir/node_modules/zarrita/package.json" ] && return 0
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm not found: the Zarr v3 oracle tests (zarrita) will be skipped" >&2
+    return 0
+  fi
+  (cd "$dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+    echo "setup: npm could not install zarrita: the Zarr v3 oracle tests will be skipped" >&2
+}
+
 zpmpi_build() {
   cmake -S "$ZPMPI_ROOT" -B "$ZPMPI_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$ZPMPI_BUILD" -j "$(nproc)" >/dev/null
 }
 
 zpmpi_install_packages
+zpmpi_install_zarrita
 zpmpi_build
 ZPMPI_BIN=$ZPMPI_BUILD/zpmpi
 # Open MPI refuses root unless told; tests and the demo run as root on CI machines.

@@ -44,6 +44,20 @@ json::value compressor_json(const CodecSpec& spec) {
   return nullptr;
 }
 
+Result<json::array> v3_compressor_codecs(const CodecSpec& spec) {
+  switch (spec.id) {
+    case CodecId::kZstd:
+      return json::array{json::object{{"name", "zstd"},
+                                      {"configuration", json::object{{"level", spec.level}, {"checksum", false}}}}};
+    case CodecId::kLz4:
+      return usage_error(
+          "{\"id\": \"lz4\"} is numcodecs' LZ4 framing, which Zarr v3 has no codec for; "
+          "LZ4 in a Zarr v3 store is {\"id\": \"blosc\", \"cname\": \"lz4\"} (or use zstd)");
+    case CodecId::kNone: break;
+  }
+  return json::array{};
+}
+
 namespace {
 
 // LZ4 clamps larger values to this (LZ4_ACCELERATION_MAX, private to lz4.c in 1.9.x).

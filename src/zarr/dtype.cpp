@@ -10,6 +10,8 @@
 
 #include "zpmpi/zarr/metadata.hpp"
 
+#include "base64.hpp"
+
 namespace zpmpi::zarr {
 
 std::string typestr(model::DType t) {
@@ -38,16 +40,7 @@ boost::json::value fill_value_json(model::DType t, const std::optional<model::Sc
 
 boost::json::value text_fill_value_json(const model::TextType& t) {
   if (t.kind != model::TextType::Kind::fixed_bytes || !t.fill) return nullptr;
-  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::string& in = *t.fill;
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t group = 0;
-    const std::size_t n = std::min<std::size_t>(3, in.size() - i);
-    for (std::size_t k = 0; k < 3; ++k) group = group << 8 | (k < n ? static_cast<unsigned char>(in[i + k]) : 0u);
-    for (std::size_t k = 0; k < 4; ++k) out += k <= n ? kDigits[(group >> (18 - 6 * k)) & 63] : '=';
-  }
-  return boost::json::string(out);
+  return boost::json::string(base64_encode(*t.fill));
 }
 
 }  // namespace zpmpi::zarr

@@ -7,17 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include "shape_json.hpp"
+
 namespace zpmpi::zarr {
 namespace json = boost::json;
-namespace {
-
-json::array shape_json(const model::Shape& shape) {
-  json::array a;
-  for (model::Index n : shape) a.push_back(n);
-  return a;
-}
-
-}  // namespace
 
 json::value attr_json(const model::AttrValue& value) {
   return std::visit(

@@ -110,4 +110,11 @@ Status write_metadata(const fs::path& store, const boost::json::object& group_at
   return write_document(store, ".zmetadata", zmetadata_json(group_attrs, arrays, compressor));
 }
 
+Status write_v3_metadata(const fs::path& store, const boost::json::object& group_attrs,
+                         const std::vector<V3ArrayMeta>& arrays) {
+  ZPMPI_ASSIGN_OR_RETURN(const auto documents, v3_metadata_documents(group_attrs, arrays));
+  for (const auto& [relative, doc] : documents) ZPMPI_RETURN_IF_ERROR(write_document(store, relative, doc));
+  return {};
+}
+
 }  // namespace zpmpi::zarr

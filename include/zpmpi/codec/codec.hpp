@@ -33,6 +33,7 @@
 #include <span>
 #include <string>
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
 #include "zpmpi/model/result.hpp"
@@ -73,6 +74,13 @@ EncodedSizeBound encoded_size_bound(CodecId id);
 /// The zarr .zarray "compressor" value: {"id":"zstd","level":1}, {"id":"lz4","acceleration":1}
 /// or null.
 boost::json::value compressor_json(const CodecSpec& spec);
+
+/// The compressor as Zarr v3 codecs: the bytes -> bytes codecs that follow "bytes" in an
+/// array's (or a shard's inner) "codecs", spelled as zarr-python 3 writes them:
+///   zstd -> [{"name": "zstd", "configuration": {"level": 1, "checksum": false}}];  none -> [].
+/// lz4 is numcodecs' own framing, which no Zarr v3 codec reads: a usage error that names
+/// the v3 spelling of LZ4, {"id": "blosc", "cname": "lz4"}.
+Result<boost::json::array> v3_compressor_codecs(const CodecSpec& spec);
 
 /// Parses the config's "compressor" value (same spelling as compressor_json; null = none;
 /// missing fields take the defaults above, so {} and {"level": 3} are zstd). Errors

@@ -39,6 +39,7 @@
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/metadata.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/v3_metadata.hpp"
 
 namespace zpmpi::zarr {
 
@@ -82,5 +83,11 @@ Status write_chunk(const std::filesystem::path& store, const std::string& array,
 /// then .zmetadata.
 Status write_metadata(const std::filesystem::path& store, const boost::json::object& group_attrs,
                       const std::vector<ArrayMeta>& arrays, const boost::json::value& compressor);
+
+/// Zarr v3: writes v3_metadata_documents in order, each array's NAME/zarr.json, then the
+/// root zarr.json with the consolidated metadata last. Each array's directory must exist.
+/// Errors: v3_array_json's (before anything is written), write_store_file's.
+Status write_v3_metadata(const std::filesystem::path& store, const boost::json::object& group_attrs,
+                         const std::vector<V3ArrayMeta>& arrays);
 
 }  // namespace zpmpi::zarr

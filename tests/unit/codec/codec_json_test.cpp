@@ -98,3 +98,26 @@ TEST(CodecSpecFromJson, OutOfRange) {
 
 }  // namespace
 }  // namespace zpmpi::codec
+
+namespace zpmpi::codec {
+namespace {
+
+TEST(V3CompressorCodecs, SpelledAsZarrPython3) {
+  auto zstd = v3_compressor_codecs({CodecId::kZstd, 3, 1});
+  ASSERT_TRUE(zstd.ok());
+  EXPECT_EQ(boost::json::serialize(*zstd), R"([{"name":"zstd","configuration":{"level":3,"checksum":false}}])");
+  auto none = v3_compressor_codecs({CodecId::kNone, 1, 1});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(V3CompressorCodecs, Lz4IsRefusedNamingItsV3Spelling) {
+  auto lz4 = v3_compressor_codecs({CodecId::kLz4, 1, 1});
+  ASSERT_FALSE(lz4.ok());
+  EXPECT_EQ(lz4.error().code, ExitCode::kUsage);
+  EXPECT_NE(lz4.error().message.find(R"({"id": "blosc", "cname": "lz4"})"), std::string::npos)
+      << lz4.error().message;
+}
+
+}  // namespace
+}  // namespace zpmpi::codec

@@ -5,9 +5,11 @@
 #include <fstream>
 #include <iterator>
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include "layout_util.hpp"
+#include "store_test_util.hpp"
 
 namespace zpmpi::zarr {
 namespace {
@@ -150,6 +152,37 @@ TEST(WriteMetadata, ZmetadataIsWrittenLast) {
             "cannot write " + (store / "gone" / ".zarray").string() + ": No such file or directory");
   EXPECT_TRUE(fs::exists(store / "v" / ".zarray"));
   EXPECT_FALSE(fs::exists(store / ".zmetadata"));
+}
+
+}  // namespace
+}  // namespace zpmpi::zarr
+
+namespace zpmpi::zarr {
+namespace {
+
+TEST(WriteV3Metadata, ArraysThenTheConsolidatedRoot) {
+  const fs::path store = testing::fresh_dir("store_v3_metadata");
+  fs::create_directories(store / "t2m");
+  const auto t2m = testing::layout("t2m", model::DType::f4, {4, 6}, {2, 3}, std::nullopt, {"y", "x"});
+  const std::vector<model::Attribute> none;
+  const std::vector<V3ArrayMeta> arrays = {{{t2m, none}, {{}, {4, 6}}}};
+  ASSERT_TRUE(write_v3_metadata(store, {{"title", "t"}}, arrays).ok());
+  EXPECT_EQ(testing::names_in(store), (std::vector<std::string>{"t2m", "zarr.json"}));
+  EXPECT_EQ(testing::names_in(store / "t2m"), (std::vector<std::string>{"zarr.json"}));
+  const auto root = boost::json::parse(testing::slurp(store / "zarr.json"));
+  const auto array = boost::json::parse(testing::slurp(store / "t2m" / "zarr.json"));
+  EXPECT_EQ(root.at("consolidated_metadata").at("metadata").at("t2m"), array);
+  EXPECT_EQ(array, *v3_array_json(arrays[0]));
+}
+
+TEST(WriteV3Metadata, RefusedArrayWritesNothing) {
+  const fs::path store = testing::fresh_dir("store_v3_refused");
+  fs::create_directories(store / "t2m");
+  const auto t2m = testing::layout("t2m", model::DType::f4, {4, 6}, {2, 3}, std::nullopt, {"y", "x"});
+  const std::vector<model::Attribute> none;
+  EXPECT_FALSE(write_v3_metadata(store, {}, {{{t2m, none}, {{}, {3, 6}}}}).ok());
+  EXPECT_EQ(testing::names_in(store), (std::vector<std::string>{"t2m"}));
+  EXPECT_TRUE(testing::names_in(store / "t2m").empty());
 }
 
 }  // namespace
