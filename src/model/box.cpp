@@ -19,6 +19,15 @@ std::string to_string(const Shape& shape) {
   return s + "]";
 }
 
+Shape nth_index(const Box& box, Index n) {
+  Shape index(box.rank());
+  for (std::size_t d = box.rank(); d-- > 0;) {
+    index[d] = box.start[d] + n % box.count[d];
+    n /= box.count[d];
+  }
+  return index;
+}
+
 void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_start,
               std::byte* dst, const Shape& dst_shape, const Shape& dst_start,
               const Shape& count, std::size_t elem_size) {
@@ -69,39 +78,44 @@ void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_sta
   }
 }
 
-void copy_reversed(const std::byte* src, const Shape& count, std::byte* dst, const Shape& dst_shape,
-                   const Shape& dst_start, const std::vector<bool>& reversed, std::size_t elem_size) {
+void copy_box_mirrored(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
+                       const Shape& dst_shape, const Shape& dst_start, const Shape& count,
+                       const std::vector<bool>& reversed, std::size_t elem_size) {
   const std::size_t rank = count.size();
   if (num_elements(count) == 0) return;
   if (rank == 0) {
     std::memcpy(dst, src, elem_size);
     return;
   }
-  std::vector<Index> dst_stride(rank, 1);
-  for (std::size_t d = rank - 1; d > 0; --d) dst_stride[d - 1] = dst_stride[d] * dst_shape[d];
-  const std::size_t inner = rank - 1;
-  const Index run = count[inner];
-  std::vector<Index> pos(rank, 0);
+  Shape idx(rank, 0);  // position inside `count`, the innermost dim handled as a run
+  const std::size_t last = rank - 1;
+  const Index run = count[last];
   for (;;) {
-    Index off = 0;
-    for (std::size_t d = 0; d < inner; ++d)
-      off += (dst_start[d] + (reversed[d] ? count[d] - 1 - pos[d] : pos[d])) * dst_stride[d];
-    std::byte* row = dst + (off + dst_start[inner]) * elem_size;
-    if (!reversed[inner]) {
-      std::memcpy(row, src, run * elem_size);
+    Index s = 0, t = 0;
+    for (std::size_t d = 0; d < rank; ++d) {
+      const Index i = d == last ? 0 : idx[d];
+      s = s * src_shape[d] + src_start[d] + i;
+      t = t * dst_shape[d] + dst_start[d] + (reversed[d] && d != last ? count[d] - 1 - i : i);
+    }
+    if (!reversed[last]) {
+      std::memcpy(dst + t * elem_size, src + s * elem_size, run * elem_size);
     } else {
-      for (Index i = 0; i < run; ++i) std::memcpy(row + (run - 1 - i) * elem_size, src + i * elem_size, elem_size);
+      for (Index i = 0; i < run; ++i)
+        std::memcpy(dst + (t + run - 1 - i) * elem_size, src + (s + i) * elem_size, elem_size);
     }
-    src += run * elem_size;
-    std::size_t d = inner;
-    while (d > 0) {
-      --d;
-      if (++pos[d] < count[d]) break;
-      pos[d] = 0;
+    std::size_t d = last;
+    for (;;) {  // the odometer over the dims outside the run
       if (d == 0) return;
+      --d;
+      if (++idx[d] < count[d]) break;
+      idx[d] = 0;
     }
-    if (inner == 0) return;
   }
+}
+
+void copy_reversed(const std::byte* src, const Shape& count, std::byte* dst, const Shape& dst_shape,
+                   const Shape& dst_start, const std::vector<bool>& reversed, std::size_t elem_size) {
+  copy_box_mirrored(src, count, Shape(count.size(), 0), dst, dst_shape, dst_start, count, reversed, elem_size);
 }
 
 }  // namespace zpmpi::model

@@ -28,12 +28,24 @@ struct Box {
   bool operator==(const Box&) const = default;
 };
 
+/// The `n`-th index (n < box.num_elements()) of `box` in C order. Example: the box at
+/// (2, 4) of count (3, 2) holds (2, 4), (2, 5), (3, 4), ...; its index 3 is (3, 5).
+Shape nth_index(const Box& box, Index n);
+
 /// Copies the sub-box `count` at `src_start` of a C-order array of shape `src_shape` into
 /// a C-order array of shape `dst_shape` at `dst_start`. Elements are `elem_size` bytes.
 /// Runs of the innermost contiguous extent are copied with memcpy.
 void copy_box(const std::byte* src, const Shape& src_shape, const Shape& src_start,
               std::byte* dst, const Shape& dst_shape, const Shape& dst_start,
               const Shape& count, std::size_t elem_size);
+
+/// Copies the sub-box `count` at `src_start` of a C-order array of `src_shape` to the box at
+/// `dst_start` of one of `dst_shape` (same rank), mirrored along every dim d where
+/// reversed[d]: the source's first element along d lands on the destination box's last.
+/// Runs along the innermost dim are copied with memcpy unless that dim is reversed.
+void copy_box_mirrored(const std::byte* src, const Shape& src_shape, const Shape& src_start, std::byte* dst,
+                       const Shape& dst_shape, const Shape& dst_start, const Shape& count,
+                       const std::vector<bool>& reversed, std::size_t elem_size);
 
 /// Copies a whole C-order array of shape `count` into the sub-box at `dst_start` of a
 /// C-order array of shape `dst_shape`, reversing the element order along every dim d

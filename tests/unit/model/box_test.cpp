@@ -89,5 +89,41 @@ TEST(CopyReversed, FlipsTheMarkedDimsIntoASubBox) {
   EXPECT_EQ(same, src);
 }
 
+TEST(CopyBoxMirrored, CopiesASubBoxOfALargerArrayFlippedIntoASubBox) {
+  // src 3 x 4: row r holds 10 r + c. Its 2 x 3 box at (1, 1) (11 12 13 / 21 22 23), its rows
+  // swapped and its columns reversed, lands at (0, 1) of a 2 x 5 destination.
+  std::vector<int> src(12);
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) src[static_cast<std::size_t>(r * 4 + c)] = 10 * r + c;
+  std::vector<int> dst(10, 0);
+  copy_box_mirrored(reinterpret_cast<const std::byte*>(src.data()), {3, 4}, {1, 1},
+                    reinterpret_cast<std::byte*>(dst.data()), {2, 5}, {0, 1}, {2, 3}, {true, true}, sizeof(int));
+  EXPECT_EQ(dst, (std::vector<int>{0, 23, 22, 21, 0, 0, 13, 12, 11, 0}));
+  // Unmirrored it is copy_box.
+  std::vector<int> plain(10, 0), boxed(10, 0);
+  copy_box_mirrored(reinterpret_cast<const std::byte*>(src.data()), {3, 4}, {1, 1},
+                    reinterpret_cast<std::byte*>(plain.data()), {2, 5}, {0, 1}, {2, 3}, {false, false}, sizeof(int));
+  copy_box(reinterpret_cast<const std::byte*>(src.data()), {3, 4}, {1, 1}, reinterpret_cast<std::byte*>(boxed.data()),
+           {2, 5}, {0, 1}, {2, 3}, sizeof(int));
+  EXPECT_EQ(plain, boxed);
+  // Rank 0 copies the one element; an empty box nothing.
+  int one = 7, out = 0;
+  copy_box_mirrored(reinterpret_cast<const std::byte*>(&one), {}, {}, reinterpret_cast<std::byte*>(&out), {}, {}, {},
+                    {}, sizeof(int));
+  EXPECT_EQ(out, 7);
+  copy_box_mirrored(reinterpret_cast<const std::byte*>(src.data()), {3, 4}, {0, 0},
+                    reinterpret_cast<std::byte*>(dst.data()), {2, 5}, {0, 0}, {0, 3}, {true, true}, sizeof(int));
+  EXPECT_EQ(dst[0], 0);
+}
+
+TEST(NthIndex, WalksTheBoxInCOrder) {
+  const Box box{{2, 4}, {3, 2}};
+  EXPECT_EQ(nth_index(box, 0), (Shape{2, 4}));
+  EXPECT_EQ(nth_index(box, 1), (Shape{2, 5}));
+  EXPECT_EQ(nth_index(box, 3), (Shape{3, 5}));
+  EXPECT_EQ(nth_index(box, 5), (Shape{4, 5}));
+  EXPECT_EQ(nth_index(Box{{}, {}}, 0), Shape{});
+}
+
 }  // namespace
 }  // namespace zpmpi::model
