@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <numeric>
 #include <thread>
 
@@ -585,6 +586,177 @@ TEST(Executor, AmplificationCountsWholeChunksOnlyWhenCompressed) {
     EXPECT_EQ(needed, 7u * 5u * 4u);
     EXPECT_EQ(decoded, compressed ? batches * 7 * 5 * 4 : needed) << (compressed ? "compressed" : "uncompressed");
   }
+}
+
+/// A sink that records what the executor hands it, in order: "put KEY" per chunk (its
+/// first element checked against the FakeSource's values), "end KEY..." per batch (the
+/// keys of its chunk box), "finish". A put of `fail_key` fails.
+/// "end" and the keys of the batch's chunks, as RecordingSink records a batch's end.
+std::string end_event(const plan::Batch& batch) {
+  std::string event = "end";
+  for (Index n = 0; n < batch.chunks.num_elements(); ++n) {
+    event += ' ';
+    event += zarr::chunk_key(model::nth_index(batch.chunks, n));
+  }
+  return event;
+}
+
+class RecordingSink final : public ChunkSink {
+ public:
+  Status put(int worker, const AssembledChunk& chunk, Stats& stats) override {
+    std::lock_guard lock(mutex_);
+    EXPECT_GE(worker, 0);
+    EXPECT_EQ(chunk.raw.size(), model::num_elements(chunk.array.chunks) * 4);
+    std::int32_t first = 0;
+    std::memcpy(&first, chunk.raw.data(), 4);
+    EXPECT_EQ(first, static_cast<std::int32_t>(chunk.index[0] * chunk.array.chunks[0] * 100 +
+                                               chunk.index[1] * chunk.array.chunks[1]));
+    const std::string key = zarr::chunk_key(chunk.index);
+    events.push_back("put " + key);
+    if (key == fail_key) return runtime_error("cannot put " + key);
+    stats.chunks += 1;
+    return {};
+  }
+  Status end_batch(const plan::Batch& batch) override {
+    std::lock_guard lock(mutex_);
+    events.push_back(end_event(batch));
+    return {};
+  }
+  Status finish() override {
+    std::lock_guard lock(mutex_);
+    events.push_back("finish");
+    return {};
+  }
+  std::uint64_t buffer_bytes(int) const override { return 0; }
+
+  std::vector<std::string> events;
+  std::string fail_key;
+
+ private:
+  std::mutex mutex_;
+};
+
+/// Every batch of `rank` ended once, after every chunk of it that is not `present` was
+/// put once; every chunk put belongs to an ended batch; "finish" last.
+void check_sink_order(const plan::RegionPlan& plan, int rank, const std::vector<std::string>& events,
+                      const std::vector<std::string>& present = {}) {
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back(), "finish");
+  EXPECT_EQ(std::count(events.begin(), events.end(), "finish"), 1);
+  std::size_t puts = 0, ends = 0;
+  for (const plan::Region& region : plan::regions_of_rank(plan, rank))
+    plan::for_each_batch(plan, region, [&](const plan::Batch& b) {
+      const std::string end = end_event(b);
+      const auto at = std::find(events.begin(), events.end(), end);
+      ASSERT_NE(at, events.end()) << end;
+      EXPECT_EQ(std::count(events.begin(), events.end(), end), 1) << end;
+      ++ends;
+      for (Index n = 0; n < b.chunks.num_elements(); ++n) {
+        const std::string key = zarr::chunk_key(model::nth_index(b.chunks, n));
+        if (std::count(present.begin(), present.end(), key)) continue;
+        EXPECT_EQ(std::count(events.begin(), events.end(), "put " + key), 1) << key;
+        EXPECT_LT(std::find(events.begin(), events.end(), "put " + key), at) << key << " put after " << end;
+        ++puts;
+      }
+    });
+  EXPECT_EQ(events.size(), puts + ends + 1);  // nothing else
+}
+
+TEST(Executor, TheSinkGetsEveryChunkThenTheEndOfItsBatchThenOneFinish) {
+  // Batches read whole (1 and 3 workers), and batches in flight.
+  struct Run {
+    model::ArrayLayout spec;
+    int workers;
+    std::uint64_t memory_limit;  ///< small batches: several per rank
+  };
+  for (const Run& run : {Run{seven_by_five(), 1, 1200}, Run{seven_by_five(), 3, 3600},
+                         Run{decoded_on_workers(), 2, 1'000'000}}) {
+    auto plan = plan_of(run.spec, run.memory_limit, run.workers);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    std::size_t batches = 0;
+    for (const plan::Region& region : plan::regions_of_rank(*plan, 0))
+      plan::for_each_batch(*plan, region, [&](const plan::Batch&) { ++batches; });
+    ASSERT_GE(batches, 2u);
+    ASSERT_EQ(plan->arrays[0].batches_in_flight > 1, run.spec.source.decoded_on_workers);
+    DeferringSource source(run.spec.shape);
+    for (int rank = 0; rank < 2; ++rank) {
+      SCOPED_TRACE("workers " + std::to_string(run.workers) + ", rank " + std::to_string(rank));
+      RecordingSink sink;
+      auto stats = run_rank(*plan, source, ExecOptions{"unused", {}, rank}, sink);
+      ASSERT_TRUE(stats.ok()) << stats.error().message;
+      check_sink_order(*plan, rank, sink.events);
+      EXPECT_EQ(stats->chunks, static_cast<std::uint64_t>(std::count_if(
+                                   sink.events.begin(), sink.events.end(), [](const auto& e) { return e[0] == 'p'; })));
+    }
+  }
+}
+
+TEST(Executor, ABatchFoundCompleteOnResumeStillEndsInTheSink) {
+  const model::ArrayLayout spec = seven_by_five();
+  auto plan = plan_of(spec, 1200, 1);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  std::vector<std::vector<bool>> present{std::vector<bool>(9, true)};
+  present[0][4] = false;  // only chunk 1.1 is missing
+  FakeSource source(spec.shape);
+  for (int rank = 0; rank < 2; ++rank) {
+    ExecOptions options{"unused", {}, rank};
+    options.present = &present;
+    RecordingSink sink;
+    auto stats = run_rank(*plan, source, options, sink);
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+    check_sink_order(*plan, rank, sink.events, {"0.0", "0.1", "0.2", "1.0", "1.2", "2.0", "2.1", "2.2"});
+  }
+}
+
+TEST(Executor, AFailingPutStopsTheRankAndTheSinkIsNotFinished) {
+  for (const model::ArrayLayout& spec : {seven_by_five(), decoded_on_workers()}) {
+    auto plan = plan_of(spec, 1'000'000, 2);
+    ASSERT_TRUE(plan.ok()) << plan.error().message;
+    DeferringSource source(spec.shape);
+    std::string message;
+    for (int rank = 0; rank < 2; ++rank) {
+      RecordingSink sink;
+      sink.fail_key = "1.1";
+      auto stats = run_rank(*plan, source, ExecOptions{"unused", {}, rank}, sink);
+      if (stats.ok()) continue;
+      message = stats.error().message;
+      EXPECT_EQ(std::count(sink.events.begin(), sink.events.end(), "finish"), 0);
+      for (const std::string& e : sink.events)  // its batch never ends
+        EXPECT_FALSE(e.starts_with("end") && e.find(" 1.1") != std::string::npos) << e;
+    }
+    EXPECT_EQ(message, "cannot put 1.1");
+  }
+}
+
+TEST(Executor, VerifyChunkTakesEveryChunkInsteadOfTheStore) {
+  const model::ArrayLayout spec = seven_by_five();
+  auto plan = plan_of(spec, 2400, 2);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_store("verify_sink");
+  FakeSource source(spec.shape);
+  std::mutex mutex;
+  std::vector<std::string> keys;
+  std::vector<std::int32_t> corner;  // chunk 2.2: element (6, 4) then padding
+  for (int rank = 0; rank < 2; ++rank) {
+    ExecOptions options{store, {codec::CodecId::kZstd, 1, 1}, rank};
+    options.verify_chunk = [&](const model::ArrayLayout& a, const std::string& key, std::span<const std::byte> raw) {
+      std::lock_guard lock(mutex);
+      EXPECT_EQ(a.name, "v");
+      keys.push_back(key);
+      if (key == "2.2") {
+        corner.resize(raw.size() / 4);
+        std::memcpy(corner.data(), raw.data(), raw.size());
+      }
+      return Status{};
+    };
+    auto stats = run_rank(*plan, source, options);
+    ASSERT_TRUE(stats.ok()) << stats.error().message;
+    EXPECT_EQ(stats->bytes_written, 0u);
+  }
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"0.0", "0.1", "0.2", "1.0", "1.1", "1.2", "2.0", "2.1", "2.2"}));
+  EXPECT_EQ(corner, (std::vector<std::int32_t>{604, -9, -9, -9, -9, -9}));
+  EXPECT_TRUE(chunk_files(store / "v").empty());  // nothing written
 }
 
 TEST(TouchedElements, CountsWholeSourceChunks) {
