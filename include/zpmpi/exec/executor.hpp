@@ -1,24 +1,33 @@
-// The per-rank executor: for each batch of this rank's regions, read the source hyperslab,
-// gather each output chunk (padding edge chunks with the fill value), encode it and write
-// it atomically. Plain C++: no MPI; the caller agrees on the outcome across ranks.
+// Module `exec` (DESIGN.md, "Modules"): one rank's work. For each batch of the rank's
+// regions it reads the source hyperslab, assembles each output chunk from it (edge chunks
+// padded with the fill value) and hands the chunk to a sink, which encodes it and writes
+// its file atomically. Depends on source, plan, codec, zarr, transform and model. Never:
+// MPI (the caller agrees on the outcome across ranks), getenv (test hooks come in
+// ExecOptions).
 //
-// The module's map, one concept per file:
-//  - scheduling (src/exec): the rank's worker threads, ThreadRunner (one batch's tasks,
-//    now) and TaskPool (tasks that outlive a batch); BatchSlots, the batches in flight
-//    (acquire a slot, queue its decode then its chunks, release, drain, the first error);
-//    RankExecutor (executor.cpp), which walks the batches and chooses between the two;
-//  - reading (src/exec/hyperslab_reader): a batch's hyperslab from the source through the
-//    index map, and what it cost (Stats::bytes_decoded); resume's bitmap of chunks already
-//    present (present_chunks) decides which batches and chunks are skipped;
-//  - assembly: which boxes of the hyperslab make an output chunk and what is padding is
-//    pure arithmetic in model (model/chunk_assembly.hpp, tested without I/O); exec's
-//    chunk_gather copies the bytes with the worker's buffers, converting values
+// Three concerns, kept apart so that each can change alone (a Zarr v3 shard is a new sink,
+// nothing else):
+//  - scheduling: the rank's worker threads and the batches in flight. ThreadRunner runs one
+//    batch's tasks now; TaskPool keeps threads for batches in flight, whose slots
+//    BatchSlots hands out (acquire, queue the decoding then the chunks, release, drain,
+//    the first error); RankExecutor (executor.cpp) walks the batches and picks the way;
+//  - assembly: which boxes of the hyperslab make an output chunk and which of its elements
+//    are padding is pure arithmetic in model (model/chunk_assembly.hpp, tested without
+//    I/O); chunk_gather copies the bytes into a worker's buffers, converting values
 //    (value_transforms.hpp) on the way;
-//  - the sink (chunk_sink.hpp): where each assembled chunk goes, from any worker thread,
-//    with a step at the end of each batch and of the rank: StoreSink encodes and writes
+//  - the sink (chunk_sink.hpp): takes each assembled chunk from any worker, in any order,
+//    and has a step at the end of each batch and of the rank. StoreSink encodes and writes
 //    chunk files (the run), VerifySink compares them with the store (`zpmpi verify`).
-// Around it: stats.hpp (what a rank did), text_arrays.hpp and tile_index_arrays.hpp (the
-// small arrays rank 0 writes whole), stop_signals.hpp (SIGINT/SIGTERM).
+//
+//   executor.hpp       run_rank and its options (below)
+//   chunk_sink.hpp     the sink interface; store_sink.hpp, verify_sink.hpp its two sinks
+//   stats.hpp          what a rank did, and how each figure combines over ranks
+//   value_transforms.hpp   a value stage (astype, clip, ...) applied to a chunk's elements
+//   text_arrays.hpp, tile_index_arrays.hpp   the small arrays rank 0 writes whole
+//   stop_signals.hpp   SIGTERM, SIGINT, SIGUSR1 recorded; the work stops between chunks
+// src/exec: thread_runner, task_pool, batch_slots (scheduling); hyperslab_reader (a
+// batch's source read through the index map, and its cost); present_chunks (resume:
+// chunks already written); chunk_gather; stage_clock (the stage seconds' clock).
 #pragma once
 
 #include <atomic>

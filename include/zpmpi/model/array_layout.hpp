@@ -8,6 +8,8 @@
 //   dataset.hpp        a source dataset's description: dims, variables, attributes
 //   dtype.hpp, text.hpp          numeric and text element types
 //   box.hpp, index_map.hpp       C-order index arithmetic; output -> source index maps
+//   chunk_assembly.hpp which boxes of a batch's hyperslab make each output chunk, what is
+//                      padding (the pure half of exec's gather)
 //   value_stage.hpp    what astype, clip, fillna, round do to values, as xarray computes
 //   cf_time.hpp, time_recoding.hpp   CF time units and calendars: sel's date labels and
 //                      multi-file time units (here, not in transform as DESIGN.md first
