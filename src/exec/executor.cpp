@@ -531,7 +531,7 @@ class RankExecutor {
     if (options_.codec.id != codec::CodecId::kNone) {
       const std::size_t bound = worker.codec->max_encoded_size(raw.size());
       std::byte* out = worker.encoded.get(bound);
-      auto size = worker.codec->encode(raw, {out, bound});
+      auto size = worker.codec->encode(raw, {out, bound}, model::dtype_size(spec.dtype));
       if (!size.ok()) return size.error().with_context(spec.name);
       encoded = {out, size.value()};
     }
