@@ -25,6 +25,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "zpmpi/app/process_memory.hpp"
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/source/decode_buffers.hpp"
 #include "zpmpi/source/source.hpp"
@@ -45,8 +46,9 @@ using Clock = std::chrono::steady_clock;
 std::unique_ptr<zpmpi::source::Source> open(const std::string& uri, const std::string& decoder) {
   zpmpi::source::SourceSpec spec;
   spec.uris = {uri};
-  if (uri.size() > 5 && uri.ends_with(".json")) spec.engine = "kerchunk";
-  spec.decoder = decoder;
+  if (uri.size() > 5 && uri.ends_with(".json")) spec.engine = zpmpi::source::Engine::kKerchunk;
+  if (decoder != "zpmpi" && decoder != "netcdf-c") die("decoder must be zpmpi or netcdf-c, not " + decoder);
+  spec.decoder = decoder == "zpmpi" ? zpmpi::source::Decoder::kZpmpi : zpmpi::source::Decoder::kNetcdfC;
   auto s = zpmpi::source::open_source(spec);
   if (!s.ok()) die(s.error().message);
   return std::move(s).value();
@@ -123,6 +125,7 @@ int encode_stage(int argc, char** argv) {
   const bool pad = edge == "pad";
   // Every output chunk of the box, cut out first (untimed).
   std::vector<std::vector<std::byte>> pieces;
+  std::vector<std::size_t> element_sizes;  // each piece's, as the executor passes it (blosc's shuffle)
   std::uint64_t bytes = 0;
   std::vector<std::byte> slab;
   for (int i = 7; i < argc; ++i) {
@@ -138,6 +141,7 @@ int encode_stage(int argc, char** argv) {
           // A padded piece keeps the full chunk's row length and row count.
           const Index nt = pad ? chunks[0] : part.count[0], py = pad ? chunks[1] : ny, px = pad ? chunks[2] : nx;
           auto& piece = pieces.emplace_back(nt * py * px * elem);
+          element_sizes.push_back(elem);
           if (pad) {
             const float nan = std::numeric_limits<float>::quiet_NaN();
             for (std::size_t at = 0; at < piece.size(); at += elem) std::memcpy(piece.data() + at, &nan, elem);
@@ -153,9 +157,10 @@ int encode_stage(int argc, char** argv) {
   std::vector<std::byte> out;
   std::uint64_t encoded = 0;
   const auto t0 = Clock::now();
-  for (const auto& p : pieces) {
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    const auto& p = pieces[i];
     out.resize(codec->max_encoded_size(p.size()));
-    auto n = codec->encode(p, out);
+    auto n = codec->encode(p, out, element_sizes[i]);
     if (!n.ok()) die(n.error().message);
     encoded += n.value();
   }
@@ -186,7 +191,7 @@ int write_stage(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  zpmpi::source::keep_decode_buffers_resident();  // as zpmpi's main does
+  zpmpi::app::keep_freed_memory_resident();  // as zpmpi's main does
   const std::string stage = argc > 1 ? argv[1] : "";
   if (stage == "read") return read_stage(argc, argv);
   if (stage == "encode") return encode_stage(argc, argv);

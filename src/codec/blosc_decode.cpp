@@ -9,9 +9,28 @@
 #include <array>
 #include <string>
 
+#include "codecs.hpp"
 #include "decode_step.hpp"
 
 namespace zpmpi::codec {
+
+Status decode_blosc(std::span<const std::byte> in, std::span<std::byte> out) {
+  if (in.size() < BLOSC_MIN_HEADER_LENGTH)
+    return runtime_error("blosc: input shorter than its " + std::to_string(BLOSC_MIN_HEADER_LENGTH) + "-byte header");
+  std::size_t nbytes = 0;
+  // Checks the header against the input size (cbytes <= in.size(), sane nbytes).
+  if (blosc_cbuffer_validate(in.data(), in.size(), &nbytes) < 0)
+    return runtime_error("blosc: corrupt or truncated data (bad header)");
+  if (nbytes != out.size())
+    return runtime_error("blosc: header says " + std::to_string(nbytes) + " bytes, expected " +
+                         std::to_string(out.size()));
+  const int n = blosc_decompress_ctx(in.data(), out.data(), out.size(), 1);
+  if (n < 0) return runtime_error("blosc: corrupt or truncated data (error " + std::to_string(n) + ")");
+  if (static_cast<std::size_t>(n) != out.size())
+    return runtime_error("blosc: decoded " + std::to_string(n) + " bytes, expected " + std::to_string(out.size()));
+  return {};
+}
+
 namespace {
 
 class BloscStep final : public DecodeStep {
@@ -24,20 +43,7 @@ class BloscStep final : public DecodeStep {
   bool compresses() const override { return true; }
 
   Status run(std::span<const std::byte> in, std::span<std::byte> out, DecodeScratch::State&) const override {
-    if (in.size() < BLOSC_MIN_HEADER_LENGTH)
-      return runtime_error("blosc: input shorter than its " + std::to_string(BLOSC_MIN_HEADER_LENGTH) + "-byte header");
-    std::size_t nbytes = 0;
-    // Checks the header against the input size (cbytes <= in.size(), sane nbytes).
-    if (blosc_cbuffer_validate(in.data(), in.size(), &nbytes) < 0)
-      return runtime_error("blosc: corrupt or truncated data (bad header)");
-    if (nbytes != out.size())
-      return runtime_error("blosc: header says " + std::to_string(nbytes) + " bytes, expected " +
-                           std::to_string(out.size()));
-    const int n = blosc_decompress_ctx(in.data(), out.data(), out.size(), 1);
-    if (n < 0) return runtime_error("blosc: corrupt or truncated data (error " + std::to_string(n) + ")");
-    if (static_cast<std::size_t>(n) != out.size())
-      return runtime_error("blosc: decoded " + std::to_string(n) + " bytes, expected " + std::to_string(out.size()));
-    return {};
+    return decode_blosc(in, out);
   }
 
  private:

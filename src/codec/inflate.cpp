@@ -11,6 +11,7 @@
 
 #include <string>
 
+#include "codecs.hpp"
 #include "decode_scratch_state.hpp"
 #include "decode_step.hpp"
 
@@ -33,6 +34,30 @@ Error size_error(std::string_view name, std::size_t got, std::size_t expected) {
                        std::to_string(expected));
 }
 
+}  // namespace
+
+Status decode_gzip(libdeflate_decompressor* d, std::span<const std::byte> in, std::span<std::byte> out) {
+  if (!d) return runtime_error("gzip: cannot allocate a decompressor");
+  // Members one after another, zero padding allowed between and after them.
+  std::size_t pos = 0, done = 0;
+  bool any = false;
+  for (;;) {
+    while (any && pos < in.size() && in[pos] == std::byte{0}) ++pos;
+    if (pos == in.size()) break;  // as GzipFile, empty input is no member: 0 bytes
+    std::size_t used_in = 0, used_out = 0;
+    const auto r = libdeflate_gzip_decompress_ex(d, in.data() + pos, in.size() - pos, out.data() + done,
+                                                 out.size() - done, &used_in, &used_out);
+    if (r != LIBDEFLATE_SUCCESS) return inflate_error("gzip", r, out.size());
+    pos += used_in;
+    done += used_out;
+    any = true;
+  }
+  if (done != out.size()) return size_error("gzip", done, out.size());
+  return {};
+}
+
+namespace {
+
 class InflateStep final : public DecodeStep {
  public:
   InflateStep(bool gzip, long long level) : gzip_(gzip), level_(level) {}
@@ -42,31 +67,13 @@ class InflateStep final : public DecodeStep {
   bool compresses() const override { return true; }
 
   Status run(std::span<const std::byte> in, std::span<std::byte> out, DecodeScratch::State& scratch) const override {
-    const std::string_view name = gzip_ ? "gzip" : "zlib";
     libdeflate_decompressor* d = scratch.inflater();
-    if (!d) return runtime_error(std::string(name) + ": cannot allocate a decompressor");
-    if (!gzip_) {
-      std::size_t got = 0;
-      const auto r = libdeflate_zlib_decompress(d, in.data(), in.size(), out.data(), out.size(), &got);
-      if (r != LIBDEFLATE_SUCCESS) return inflate_error(name, r, out.size());
-      if (got != out.size()) return size_error(name, got, out.size());
-      return {};
-    }
-    // gzip: members one after another, zero padding allowed between and after them.
-    std::size_t pos = 0, done = 0;
-    bool any = false;
-    for (;;) {
-      while (any && pos < in.size() && in[pos] == std::byte{0}) ++pos;
-      if (pos == in.size()) break;  // as GzipFile, empty input is no member: 0 bytes
-      std::size_t used_in = 0, used_out = 0;
-      const auto r = libdeflate_gzip_decompress_ex(d, in.data() + pos, in.size() - pos, out.data() + done,
-                                                   out.size() - done, &used_in, &used_out);
-      if (r != LIBDEFLATE_SUCCESS) return inflate_error(name, r, out.size());
-      pos += used_in;
-      done += used_out;
-      any = true;
-    }
-    if (done != out.size()) return size_error(name, done, out.size());
+    if (gzip_) return decode_gzip(d, in, out);
+    if (!d) return runtime_error("zlib: cannot allocate a decompressor");
+    std::size_t got = 0;
+    const auto r = libdeflate_zlib_decompress(d, in.data(), in.size(), out.data(), out.size(), &got);
+    if (r != LIBDEFLATE_SUCCESS) return inflate_error("zlib", r, out.size());
+    if (got != out.size()) return size_error("zlib", got, out.size());
     return {};
   }
 

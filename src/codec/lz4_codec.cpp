@@ -31,7 +31,7 @@ class Lz4Codec final : public Codec {
 
   std::size_t max_encoded_size(std::size_t raw_size) const override { return lz4_encoded_size_bound(raw_size); }
 
-  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
+  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out, std::size_t) const override {
     // The block API takes an int size: a chunk is capped at LZ4_MAX_INPUT_SIZE (~2 GB).
     if (raw.size() > LZ4_MAX_INPUT_SIZE)
       return runtime_error("lz4: a chunk of " + std::to_string(raw.size()) + " bytes exceeds lz4's limit of " +

@@ -10,7 +10,7 @@ class RawCodec final : public Codec {
  public:
   std::size_t max_encoded_size(std::size_t raw_size) const override { return raw_size; }
 
-  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
+  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out, std::size_t) const override {
     if (out.size() < raw.size()) return runtime_error("raw: output buffer too small");
     if (!raw.empty()) std::memcpy(out.data(), raw.data(), raw.size());
     return raw.size();

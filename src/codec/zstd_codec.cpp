@@ -25,7 +25,7 @@ class ZstdCodec final : public Codec {
   // One context per codec, reused across chunks, saves zstd's per-call allocation of its
   // work space; it makes encode() unsafe to call from two threads on one Codec (the
   // executor encodes on one thread per rank).
-  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out) const override {
+  Result<std::size_t> encode(std::span<const std::byte> raw, std::span<std::byte> out, std::size_t) const override {
     if (!cctx_) return runtime_error("zstd: cannot allocate a compression context");
     const std::size_t n = ZSTD_compressCCtx(cctx_.get(), out.data(), out.size(), raw.data(), raw.size(), level_);
     if (ZSTD_isError(n)) return runtime_error(std::string("zstd: ") + ZSTD_getErrorName(n));

@@ -21,7 +21,7 @@ Status StoreSink::put(int worker, const AssembledChunk& chunk, Stats& stats) {
   if (options_.codec.id != codec::CodecId::kNone) {
     const std::size_t bound = lane.codec->max_encoded_size(chunk.raw.size());
     std::byte* out = lane.encoded.get(bound);
-    auto size = lane.codec->encode(chunk.raw, {out, bound});
+    auto size = lane.codec->encode(chunk.raw, {out, bound}, model::dtype_size(chunk.array.dtype));
     if (!size.ok()) return size.error().with_context(chunk.array.name);
     encoded = {out, size.value()};
   }

@@ -63,7 +63,11 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
 # The test hooks only where a case sets them (a caller's environment may hold any).
 for _hook in [k for k in ENV if k.startswith("ZPMPI_TEST_")]:
     del ENV[_hook]
-COMPRESSORS = {"zstd": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}
+COMPRESSORS = {"zstd": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1}, "none": None,
+               "gzip": {"id": "gzip", "level": 5},
+               # spelled as numcodecs' get_config, which is what the .zarray holds
+               "blosc_lz4": {"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1, "blocksize": 0},
+               "blosc_zstd_bit": {"id": "blosc", "cname": "zstd", "clevel": 3, "shuffle": 2, "blocksize": 0}}
 EDGE_CHUNKS = {"time": 4, "latitude": 10, "longitude": 20}  # divide neither the dims nor the source chunks
 
 
@@ -158,7 +162,35 @@ def case_convert(r, a):
     assert "done:" in p.stdout, f"no summary line in\n{p.stdout}"
     oracle_check(source, store, extra_attrs={"cache_label": "_v1", "preprocessor_hash": "abc123", "n_members": 10},
                  chunks=chunks, compressor=COMPRESSORS[a.compressor])
+    if a.compressor.startswith("blosc"):
+        check_blosc_typesize(store)
     print(f"ok convert {a.sample} -n {a.ranks} {a.compressor} chunks {a.chunks} workers {a.workers}")
+
+
+def check_blosc_typesize(store):
+    """Every numeric array's chunks were shuffled by its element size, as numcodecs.Blosc
+    takes it from the array (byte 3 of the blosc header is the type size)."""
+    checked = 0
+    for name in sorted(os.listdir(store)):
+        zarray = os.path.join(store, name, ".zarray")
+        if not os.path.exists(zarray):
+            continue
+        with open(zarray, encoding="utf-8") as f:
+            dtype = json.load(f)["dtype"]
+        if dtype[1] not in "iuf":
+            continue
+        itemsize = int(dtype[2:])
+        for key in sorted(os.listdir(os.path.join(store, name))):
+            if key.startswith("."):
+                continue
+            with open(os.path.join(store, name, key), "rb") as f:
+                header = f.read(16)
+            if header[3] != itemsize:
+                sys.exit(f"FAIL: {name}/{key}: blosc type size {header[3]}, the array's {dtype} is {itemsize}")
+            checked += 1
+    if checked == 0:
+        sys.exit(f"FAIL: no blosc chunk checked in {store}")
+    print(f"ok blosc type size = element size in {checked} chunks")
 
 
 def tree(store):
@@ -516,7 +548,9 @@ def case_bad_inputs(r, a):
         bad("num_jobs_zero", 2, "num_jobs: must be a positive integer, got 0", num_jobs=0)
         bad("unsupported_preprocessor", 2, "preprocessors[0].type: 'tile' is not supported",
             preprocessors=[{"type": "tile", "time": 4}])
-        bad("compressor_unknown", 2, "unknown compressor 'gzip'", compressor={"id": "gzip"})
+        bad("compressor_unknown", 2, "unknown compressor 'bz2'", compressor={"id": "bz2"})
+        bad("compressor_blosc_cname", 2, 'compressor: cname: must be "lz4" or "zstd", got "snappy"',
+            compressor={"id": "blosc", "cname": "snappy"})
         bad("wrong_type", 2, "overwrite: must be true or false", overwrite="yes")
         bad("resume_not_bool", 2, "resume: must be true or false", resume="yes")
         bad("log_level_bad", 2, "log_level: must be 0, 1 or 2", log_level=7)

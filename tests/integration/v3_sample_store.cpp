@@ -145,7 +145,7 @@ Status write_sample(const fs::path& store) {
   ZPMPI_ASSIGN_OR_RETURN(const auto label_bytes, codec::vlen_utf8_encode(label_values));
   ZPMPI_RETURN_IF_ERROR(write_file(store, fs::path("labels") / zarr::v3_chunk_key({0}), encode(zstd, label_bytes)));
 
-  ZPMPI_ASSIGN_OR_RETURN(const auto compressor, codec::v3_compressor_codecs(zstd));
+  ZPMPI_ASSIGN_OR_RETURN(const auto compressor, codec::v3_compressor_codecs(zstd, 1));  // zstd: no typesize
   const std::vector<model::Attribute> plain_attrs = {{"units", {std::string("K"), std::nullopt}},
                                                      {"_FillValue", {std::vector<double>{std::nan("")}, model::DType::f4}}};
   const std::vector<model::Attribute> no_attrs;

@@ -323,10 +323,36 @@ TEST(Config, StatsFileFromTheJobOrTheFlag) {
 }
 
 TEST(Config, CompressorErrorsCarryTheKey) {
-  auto c = parse(R"({"source": "a.nc", "store": "a.zarr", "compressor": {"id": "blosc"}})");
+  auto c = parse(R"({"source": "a.nc", "store": "a.zarr", "compressor": {"id": "bz2"}})");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().message.rfind("job.json: compressor: id: ", 0), 0u) << c.error().message;
   EXPECT_EQ(c.error().code, ExitCode::kUsage);
+  const std::string base = R"("source": "a.nc", "store": "a.zarr")";
+  expect_error("{" + base + R"(, "compressor": {"id": "gzip", "level": 12}})",
+               "job.json: compressor: level: must be from 1 to 9, got 12");
+  expect_error("{" + base + R"(, "compressor": {"id": "blosc", "cname": "blosclz"}})",
+               R"(job.json: compressor: cname: must be "lz4" or "zstd", got "blosclz")");
+  expect_error("{" + base + R"(, "compressor": {"id": "blosc", "shuffle": 3}})",
+               "job.json: compressor: shuffle: must be from 0 to 2, got 3");
+}
+
+TEST(Config, GzipAndBloscCompressors) {
+  auto gz = parse(R"({"source": "a.nc", "store": "a.zarr", "compressor": {"id": "gzip", "level": 6}})");
+  ASSERT_TRUE(gz.ok()) << gz.error().message;
+  EXPECT_EQ(gz->compressor.id, codec::CodecId::kGzip);
+  EXPECT_EQ(gz->compressor.level, 6);
+  auto bl = parse(R"({"source": "a.nc", "store": "a.zarr",
+                      "compressor": {"id": "blosc", "cname": "zstd", "clevel": 3, "shuffle": 2}})");
+  ASSERT_TRUE(bl.ok()) << bl.error().message;
+  EXPECT_EQ(bl->compressor.id, codec::CodecId::kBlosc);
+  EXPECT_EQ(bl->compressor.cname, codec::BloscName::kZstd);
+  EXPECT_EQ(bl->compressor.clevel, 3);
+  EXPECT_EQ(bl->compressor.shuffle, codec::kBitShuffle);
+  auto defaults = parse(R"({"source": "a.nc", "store": "a.zarr", "compressor": {"id": "blosc"}})");
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_EQ(defaults->compressor.cname, codec::BloscName::kLz4);
+  EXPECT_EQ(defaults->compressor.clevel, 5);
+  EXPECT_EQ(defaults->compressor.shuffle, codec::kByteShuffle);
 }
 
 TEST(Cli, FlagsOverrideTheJob) {

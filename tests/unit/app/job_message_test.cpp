@@ -50,6 +50,21 @@ TEST(JobMessage, RoundTripsEveryField) {
   EXPECT_EQ(back->plan, m.plan);
 }
 
+TEST(JobMessage, CarriesGzipAndBlosc) {
+  JobMessage m = sample();
+  m.codec = codec::CodecSpec{codec::CodecId::kBlosc};
+  m.codec.cname = codec::BloscName::kZstd;
+  m.codec.clevel = 7;
+  m.codec.shuffle = codec::kBitShuffle;
+  auto blosc = decode_job_message(encode_job_message(m));
+  ASSERT_TRUE(blosc.ok()) << blosc.error().message;
+  EXPECT_EQ(blosc->codec, m.codec);
+  m.codec = codec::CodecSpec{codec::CodecId::kGzip, 8};
+  auto gzip = decode_job_message(encode_job_message(m));
+  ASSERT_TRUE(gzip.ok()) << gzip.error().message;
+  EXPECT_EQ(gzip->codec, m.codec);
+}
+
 TEST(JobMessage, MalformedIsAnErrorNotAThrow) {
   const std::string good = encode_job_message(sample());
   for (const std::string& text : {std::string(), std::string("[]"), std::string(R"({"source": "a"})"),

@@ -1,7 +1,9 @@
 // Helpers shared by the codec tests.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <random>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,18 @@ inline std::vector<std::byte> noise(std::size_t n) {
   return v;
 }
 
+/// `n` float32 values of a smooth field with a little noise, as ERA5's 2 m temperature:
+/// the high bytes of neighbours agree, so a byte shuffle over 4-byte elements pays.
+inline std::vector<std::byte> floats(std::size_t n) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> noise(0.0f, 0.05f);
+  std::vector<float> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = 280.0f + 15.0f * std::sin(0.001f * static_cast<float>(i)) + noise(rng);
+  std::vector<std::byte> bytes(n * sizeof(float));
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return bytes;
+}
+
 inline std::vector<std::byte> bytes_of(std::string_view hex) {
   std::vector<std::byte> v;
   for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
@@ -40,12 +54,26 @@ inline std::vector<std::byte> bytes_of(std::string_view hex) {
 }
 
 /// Encodes into a buffer of exactly max_encoded_size bytes, as the executor does.
-inline std::vector<std::byte> encode(const Codec& c, const std::vector<std::byte>& raw) {
+inline std::vector<std::byte> encode(const Codec& c, const std::vector<std::byte>& raw, std::size_t element_size = 1) {
   std::vector<std::byte> out(c.max_encoded_size(raw.size()));
-  auto n = c.encode(raw, out);
+  auto n = c.encode(raw, out, element_size);
   EXPECT_TRUE(n.ok()) << n.error().message;
   out.resize(n.ok() ? n.value() : 0);
   return out;
+}
+
+/// The specs of the codecs added for Zarr v3 (the fields after id stay at their defaults).
+inline CodecSpec gzip(int level) {
+  CodecSpec s{CodecId::kGzip};
+  s.level = level;
+  return s;
+}
+inline CodecSpec blosc(BloscName cname, int clevel, int shuffle) {
+  CodecSpec s{CodecId::kBlosc};
+  s.cname = cname;
+  s.clevel = clevel;
+  s.shuffle = shuffle;
+  return s;
 }
 
 }  // namespace zpmpi::codec::testing
