@@ -42,7 +42,7 @@ Result<std::size_t> write_coarse_index_arrays(const std::vector<transform::Coars
     std::vector<std::byte> encoded;
     if (codec.id != codec::CodecId::kNone) {
       encoded.resize(coder->max_encoded_size(raw.size()));
-      auto size = coder->encode(raw, encoded);
+      auto size = coder->encode(raw, encoded, model::dtype_size(c.array.dtype));
       if (!size.ok()) return size.error().with_context("array " + name);
       bytes = {encoded.data(), *size};
     }
