@@ -4,6 +4,7 @@
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/names.hpp"
 #include "zpmpi/zarr/store_entry.hpp"
+#include "write_errors.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -28,29 +29,12 @@ std::string chunk_key(const model::Shape& chunk_index) {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
-
-/// `failure` (one level of a store, on the way to `target`) is not a directory zpmpi may
-/// enter: say what it is.
-Error not_entered(const EntryFailure& failure, const fs::path& target) {
-  if (failure.kind == EntryKind::kLink) return runtime_error(link_in_store_message(failure.path, "write"));
-  if (failure.error == ENOTDIR) return runtime_error(failure.path.string() + " is not a directory where the store has one");
-  if (failure.kind == EntryKind::kUnreadable && failure.path != target.parent_path())  // a level on the way
-    return runtime_error("cannot write " + target.string() + ": " + failure.path.string() + ": " +
-                         errno_text(failure.error));
-  return runtime_error("cannot write " + target.string() + ": " + errno_text(failure.error));
-}
-
 /// Metadata documents are written by one process (rank 0), so a fixed temporary name
 /// (".zarray" -> ".zarray.tmp") cannot collide.
 Status write_document(const fs::path& store, const fs::path& relative, const boost::json::value& doc) {
   const std::string text = dump_json(doc);
   return write_store_file(store, relative, std::as_bytes(std::span(text)), relative.filename().string() + ".tmp");
 }
-
-}  // namespace
-
-namespace {
 
 /// Writes the file `below` of the directory `existing` of `store` (see write_store_file),
 /// creating the levels of `below` that are missing (write_chunk's "c/3/0" of a v3 key).
@@ -62,15 +46,7 @@ Status write_below(const fs::path& store, const fs::path& existing, const fs::pa
     return not_entered(*failure, path);
   const auto failure = write_file_atomically_at(dir.fd, below.filename().string(), tmp, bytes, durable, fault);
   if (!failure) return {};
-  if (failure->step == FileWriteFailure::Step::kSync)
-    return runtime_error("cannot sync the directory of " + path.string() + ": " + errno_text(failure->error));
-  const fs::path tmp_path = path.parent_path() / tmp;
-  if (failure->step == FileWriteFailure::Step::kRename)
-    return runtime_error("cannot rename " + tmp_path.string() + " to " + path.string() + ": " +
-                         errno_text(failure->error));
-  if (failure->step == FileWriteFailure::Step::kCreate && failure->error == ELOOP)
-    return not_entered({EntryKind::kLink, tmp_path, ELOOP}, path);
-  return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
+  return write_failed(*failure, path, tmp);
 }
 
 }  // namespace
@@ -81,7 +57,9 @@ Status write_store_file(const fs::path& store, const fs::path& relative, std::sp
 }
 
 std::string temporary_name(std::string_view file_name, int writer_id) {
-  return "." + std::string(file_name) + ".tmp" + std::to_string(writer_id);
+  std::string name = ".";
+  name.append(file_name).append(".tmp").append(std::to_string(writer_id));
+  return name;
 }
 
 std::string_view temporary_of(std::string_view name) {

@@ -1,6 +1,6 @@
 // Module `zarr` (DESIGN.md, "Modules"): the output store on a POSIX file system: Zarr v2
-// keys and metadata spelled as zarr-python writes them, atomic file writes, and the store's
-// life (a run's copy beside the store, its lock, the swap, the resume record). Depends on
+// and v3 keys and metadata spelled as zarr-python writes them, atomic file writes, and the
+// store's life (a run's copy beside the store, its lock, the swap, the resume record). Depends on
 // model and Boost.JSON; the compressor arrives as JSON, so it knows no codec. Never: MPI
 // (app decides which rank calls what), getenv (test hooks arrive as arguments), a write
 // or read through a symbolic link, deleting what is not a Zarr store's or zpmpi's own.
@@ -10,6 +10,7 @@
 //   metadata.hpp       .zarray, .zattrs, .zgroup, .zmetadata; dtype and fill_value spelling
 //   names.hpp          array and dim names that can be store keys
 //   file_write.hpp     a temporary name, then rename: no reader sees half a file
+//   streamed_file.hpp  the same for a file written in pieces (a v3 shard)
 //   store_transaction.hpp   begin, commit, abandon: a failed run never costs the old store
 //   store_path.hpp, store_lock.hpp, store_replace.hpp, store_contents.hpp   what the
 //                      transaction is made of: the path, one writer, the swap, safe deletion
@@ -17,8 +18,8 @@
 //   store_resume.hpp   what --resume needs from a copy a killed run left
 //   chunk_files.hpp    which chunk (or shard) files an array holds; a shard file's index
 //   side_file.hpp      files a run writes outside its store (--stats), judged first
-// src/zarr also keeps dtype.cpp (NumPy typestr, fill_value) and json_dump.cpp (the text
-// of Python's json.dumps).
+// src/zarr also keeps dtype.cpp (NumPy typestr, fill_value), json_dump.cpp (the text
+// of Python's json.dumps) and write_errors.hpp (the words of a failed write).
 //
 // A Zarr v2 or v3 directory store on a POSIX file system (store_format.hpp).
 //

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <functional>
 #include <latch>
 #include <thread>
 
@@ -59,26 +60,34 @@ TEST(WriteChunkV3, MakesTheDirectoriesOfTheKeyAndLeavesNoTemporaries) {
   EXPECT_FALSE(fs::exists(store / "nope"));
 }
 
+/// Runs `step(w, i)` for i = 0, 1, ... `rounds` - 1 on each of `writers` threads started
+/// at once, so that they meet at each step; what each thread's first failure said ("" if none).
+std::vector<std::string> race(int writers, int rounds, const std::function<std::string(int, int)>& step) {
+  std::vector<std::string> failures(static_cast<std::size_t>(writers));
+  std::latch start(writers);
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w)
+    threads.emplace_back([&, w] {
+      start.arrive_and_wait();
+      for (int i = 0; i < rounds && failures[w].empty(); ++i) failures[w] = step(w, i);
+    });
+  for (auto& t : threads) t.join();
+  return failures;
+}
+
 TEST(WriteChunkV3, ConcurrentWritersCreateTheSameDirectoriesWithoutFailing) {
   const fs::path store = fresh_dir("v3_concurrent") / "s.zarr";
   ASSERT_TRUE(create_store(store, {"t2m"}, ZarrFormat::kV3).ok());
   constexpr int kWriters = 8;
   constexpr int kLevels = 40;
-  std::vector<std::string> failures(kWriters);
-  std::latch start(kWriters);
-  std::vector<std::thread> threads;
-  for (int w = 0; w < kWriters; ++w)
-    threads.emplace_back([&, w] {
-      start.arrive_and_wait();
-      // Every writer walks the same new levels in the same order, so they race on each
-      // mkdir: the losers see EEXIST (or find the level made between their open and mkdir).
-      for (int i = 0; i < kLevels && failures[w].empty(); ++i) {
-        const std::string key = "c/" + std::to_string(i) + "/0/" + std::to_string(w);
-        if (const Status st = put(store, "t2m", key, key, w); !st.ok()) failures[w] = st.error().message;
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(failures[w], "") << "writer " << w;
+  // Every writer walks the same new levels in the same order, so they race on each mkdir:
+  // the losers see EEXIST (or find the level made between their open and mkdir).
+  const auto failures = race(kWriters, kLevels, [&](int w, int i) {
+    const std::string key = "c/" + std::to_string(i) + "/0/" + std::to_string(w);
+    const Status st = put(store, "t2m", key, key, w);
+    return st.ok() ? std::string() : st.error().message;
+  });
+  EXPECT_EQ(failures, std::vector<std::string>(kWriters));
   for (int i = 0; i < kLevels; ++i)
     EXPECT_EQ(names_in(store / "t2m" / "c" / std::to_string(i) / "0").size(), static_cast<std::size_t>(kWriters));
 }
@@ -131,20 +140,12 @@ TEST(OpenOrMakeStoreDir, ConcurrentCreatorsOfOneLevelAllEnterIt) {
   fs::create_directories(store / "t2m");
   constexpr int kWriters = 8;
   constexpr int kLevels = 200;
-  std::vector<std::string> failures(kWriters);
-  std::latch start(kWriters);
-  std::vector<std::thread> threads;
-  for (int w = 0; w < kWriters; ++w)
-    threads.emplace_back([&, w] {
-      start.arrive_and_wait();
-      for (int i = 0; i < kLevels && failures[w].empty(); ++i) {
-        UniqueFd fd;
-        if (const auto failure = open_or_make_store_dir(store, "t2m", "c/" + std::to_string(i) + "/0", fd))
-          failures[w] = failure->path.string() + ": " + std::strerror(failure->error);
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (int w = 0; w < kWriters; ++w) EXPECT_EQ(failures[w], "") << "writer " << w;
+  const auto failures = race(kWriters, kLevels, [&](int, int i) {
+    UniqueFd fd;
+    const auto failure = open_or_make_store_dir(store, "t2m", "c/" + std::to_string(i) + "/0", fd);
+    return failure ? failure->path.string() + ": " + std::strerror(failure->error) : std::string();
+  });
+  EXPECT_EQ(failures, std::vector<std::string>(kWriters));
   EXPECT_EQ(names_in(store / "t2m" / "c").size(), static_cast<std::size_t>(kLevels));
 }
 
