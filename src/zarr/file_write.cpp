@@ -41,20 +41,18 @@ int write_all(int fd, std::span<const std::byte> bytes) {
   return 0;
 }
 
-std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::string& name, const std::string& tmp,
-                                                         std::span<const std::byte> bytes, bool durable,
-                                                         WriteFault* fault) {
+int create_temporary_at(int dir_fd, const std::string& tmp) {
+  const int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  return fd >= 0 ? fd : -errno;
+}
+
+std::optional<FileWriteFailure> finish_temporary_at(int dir_fd, int fd, const std::string& tmp,
+                                                    const std::string& name, bool durable) {
   using Step = FileWriteFailure::Step;
   const auto fail = [&](Step step, int err) {
     ::unlinkat(dir_fd, tmp.c_str(), 0);
     return FileWriteFailure{step, err};
   };
-  const int fd = ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return FileWriteFailure{Step::kCreate, errno};
-  if (const int err = fault && fault->fails_now() ? fail_half_way(fd, bytes) : write_all(fd, bytes)) {
-    ::close(fd);
-    return fail(Step::kWrite, err);
-  }
   if (durable && ::fsync(fd) != 0) {
     const int err = errno;
     ::close(fd);
@@ -65,6 +63,23 @@ std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::
   // The rename itself is durable only once the directory is synced.
   if (durable && ::fsync(dir_fd) != 0) return FileWriteFailure{Step::kSync, errno};
   return std::nullopt;
+}
+
+int write_piece(int fd, std::span<const std::byte> bytes, WriteFault* fault) {
+  return fault && fault->fails_now() ? fail_half_way(fd, bytes) : write_all(fd, bytes);
+}
+
+std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::string& name, const std::string& tmp,
+                                                         std::span<const std::byte> bytes, bool durable,
+                                                         WriteFault* fault) {
+  const int fd = create_temporary_at(dir_fd, tmp);
+  if (fd < 0) return FileWriteFailure{FileWriteFailure::Step::kCreate, -fd};
+  if (const int err = write_piece(fd, bytes, fault)) {
+    ::close(fd);
+    ::unlinkat(dir_fd, tmp.c_str(), 0);
+    return FileWriteFailure{FileWriteFailure::Step::kWrite, err};
+  }
+  return finish_temporary_at(dir_fd, fd, tmp, name, durable);
 }
 
 std::optional<FileWriteFailure> write_file_atomically(const std::filesystem::path& path,

@@ -4,6 +4,7 @@
 #include "zpmpi/zarr/file_write.hpp"
 #include "zpmpi/zarr/names.hpp"
 #include "zpmpi/zarr/store_entry.hpp"
+#include "write_errors.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -28,16 +29,6 @@ std::string chunk_key(const model::Shape& chunk_index) {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
-
-/// `failure` (one level of a store, on the way to `target`) is not a directory zpmpi may
-/// enter: say what it is.
-Error not_entered(const EntryFailure& failure, const fs::path& target) {
-  if (failure.kind == EntryKind::kLink) return runtime_error(link_in_store_message(failure.path, "write"));
-  if (failure.error == ENOTDIR) return runtime_error(failure.path.string() + " is not a directory where the store has one");
-  return runtime_error("cannot write " + target.string() + ": " + errno_text(failure.error));
-}
-
 /// Metadata documents are written by one process (rank 0), so a fixed temporary name
 /// (".zarray" -> ".zarray.tmp") cannot collide.
 Status write_document(const fs::path& store, const fs::path& relative, const boost::json::value& doc) {
@@ -45,34 +36,48 @@ Status write_document(const fs::path& store, const fs::path& relative, const boo
   return write_store_file(store, relative, std::as_bytes(std::span(text)), relative.filename().string() + ".tmp");
 }
 
+/// Writes the file `below` of the directory `existing` of `store` (see write_store_file),
+/// creating the levels of `below` that are missing (write_chunk's "c/3/0" of a v3 key).
+Status write_below(const fs::path& store, const fs::path& existing, const fs::path& below,
+                   std::span<const std::byte> bytes, const std::string& tmp, bool durable, WriteFault* fault) {
+  const fs::path path = store / existing / below;
+  UniqueFd dir;
+  if (const auto failure = open_or_make_store_dir(store, existing, below.parent_path(), dir, durable))
+    return not_entered(*failure, path);
+  const auto failure = write_file_atomically_at(dir.fd, below.filename().string(), tmp, bytes, durable, fault);
+  if (!failure) return {};
+  return write_failed(*failure, path, tmp);
+}
+
 }  // namespace
 
 Status write_store_file(const fs::path& store, const fs::path& relative, std::span<const std::byte> bytes,
                         const std::string& tmp, bool durable, WriteFault* fault) {
-  const fs::path path = store / relative;
-  UniqueFd dir;
-  if (const auto failure = open_store_dir(store, relative.parent_path(), dir)) return not_entered(*failure, path);
-  const auto failure = write_file_atomically_at(dir.fd, relative.filename().string(), tmp, bytes, durable, fault);
-  if (!failure) return {};
-  if (failure->step == FileWriteFailure::Step::kSync)
-    return runtime_error("cannot sync the directory of " + path.string() + ": " + errno_text(failure->error));
-  const fs::path tmp_path = path.parent_path() / tmp;
-  if (failure->step == FileWriteFailure::Step::kRename)
-    return runtime_error("cannot rename " + tmp_path.string() + " to " + path.string() + ": " +
-                         errno_text(failure->error));
-  if (failure->step == FileWriteFailure::Step::kCreate && failure->error == ELOOP)
-    return not_entered({EntryKind::kLink, tmp_path, ELOOP}, path);
-  return runtime_error("cannot write " + path.string() + ": " + errno_text(failure->error));
+  return write_below(store, relative.parent_path(), relative.filename(), bytes, tmp, durable, fault);
 }
 
-Status check_array_name(const fs::path& store, const std::string& name) {
-  if (auto st = check_name(name); !st.ok())
+std::string temporary_name(std::string_view file_name, int writer_id) {
+  std::string name = ".";
+  name.append(file_name).append(".tmp").append(std::to_string(writer_id));
+  return name;
+}
+
+std::string_view temporary_of(std::string_view name) {
+  const auto at = name.rfind(".tmp");
+  if (name.size() < 2 || name[0] != '.' || at == std::string_view::npos || at <= 1) return {};
+  const std::string_view writer = name.substr(at + 4);
+  if (writer.empty() || writer.find_first_not_of("0123456789") != std::string_view::npos) return {};
+  return name.substr(1, at - 1);
+}
+
+Status check_array_name(const fs::path& store, const std::string& name, ZarrFormat format) {
+  if (auto st = check_name(name, format); !st.ok())
     return runtime_error("cannot create store " + store.string() + ": invalid array name '" + name + "'");
   return {};
 }
 
-Status create_store(const fs::path& path, const std::vector<std::string>& array_names) {
-  for (const auto& name : array_names) ZPMPI_RETURN_IF_ERROR(check_array_name(path, name));
+Status create_store(const fs::path& path, const std::vector<std::string>& array_names, ZarrFormat format) {
+  for (const auto& name : array_names) ZPMPI_RETURN_IF_ERROR(check_array_name(path, name, format));
   std::error_code ec;
   // Missing parents are created too, so "cache/era5.zarr" works in a fresh directory.
   fs::create_directories(path, ec);
@@ -85,7 +90,9 @@ Status create_store(const fs::path& path, const std::vector<std::string>& array_
     if (!fs::is_directory(fs::symlink_status(path / name, ec)))
       return not_entered({EntryKind::kNotAFile, path / name, ENOTDIR}, path / name);
   }
-  // .zgroup now: it proves the store is writable before any rank spends time reading.
+  // v2: .zgroup now: it proves the store is writable before any rank spends time reading.
+  // v3 has no such document: the root zarr.json is the one written last (store_format.hpp).
+  if (format == ZarrFormat::kV3) return {};
   return write_document(path, ".zgroup", boost::json::object{{"zarr_format", 2}});
 }
 
@@ -93,8 +100,8 @@ Status write_chunk(const fs::path& store, const std::string& array, const std::s
                    std::span<const std::byte> bytes, int writer_id, bool durable, WriteFault* fault) {
   // The temporary name is hidden (zarr-python lists only chunk keys) and unique per writer,
   // so two ranks that ever wrote the same chunk would not corrupt each other's file.
-  return write_store_file(store, fs::path(array) / key, bytes, "." + key + ".tmp" + std::to_string(writer_id), durable,
-                          fault);
+  const fs::path below(key);
+  return write_below(store, array, below, bytes, temporary_name(below.filename().string(), writer_id), durable, fault);
 }
 
 Status write_metadata(const fs::path& store, const boost::json::object& group_attrs,

@@ -52,6 +52,13 @@ EntryFailure failure_at(int parent_fd, const fs::path& path, int err) {
 
 }  // namespace
 
+std::optional<EntryFailure> open_dir_at(int parent_fd, const std::string& name, const fs::path& path, UniqueFd& out) {
+  UniqueFd dir{::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+  if (dir.fd < 0) return failure_at(parent_fd, path, errno);
+  out = std::move(dir);
+  return std::nullopt;
+}
+
 std::optional<EntryFailure> open_store_dir(const fs::path& store, const fs::path& relative, UniqueFd& out) {
   UniqueFd dir{::open(store.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
   if (dir.fd < 0) return failure_at(-1, store, errno);
@@ -59,9 +66,42 @@ std::optional<EntryFailure> open_store_dir(const fs::path& store, const fs::path
   for (const fs::path& part : relative) {
     if (part.empty()) continue;
     at /= part;
-    UniqueFd next{::openat(dir.fd, part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
-    if (next.fd < 0) return failure_at(dir.fd, at, errno);
-    dir = std::move(next);
+    if (auto failure = open_dir_at(dir.fd, part.string(), at, dir)) return failure;
+  }
+  out = std::move(dir);
+  return std::nullopt;
+}
+
+namespace {
+
+/// Enters `part` of `dir` (a level named `at`), creating it when missing; see
+/// open_or_make_store_dir.
+std::optional<EntryFailure> enter_or_make(UniqueFd& dir, const fs::path& part, const fs::path& at, bool durable) {
+  auto failure = open_dir_at(dir.fd, part.string(), at, dir);
+  if (!failure || failure->kind != EntryKind::kMissing) return failure;
+  // Several ranks and threads may create the same level at once: EEXIST means one did,
+  // and the open below judges what it made (a link or file there fails as above).
+  if (::mkdirat(dir.fd, part.c_str(), 0755) == 0) {
+    if (durable && ::fsync(dir.fd) != 0) return EntryFailure{EntryKind::kUnreadable, at, errno};
+  } else if (errno != EEXIST) {
+    return EntryFailure{EntryKind::kUnreadable, at, errno};
+  }
+  return open_dir_at(dir.fd, part.string(), at, dir);
+}
+
+}  // namespace
+
+std::optional<EntryFailure> open_or_make_store_dir(const fs::path& store, const fs::path& existing,
+                                                   const fs::path& made, UniqueFd& out, bool durable) {
+  fs::path at = store / existing;
+  for (const fs::path& part : made)  // checked before anything is made
+    if (part == "." || part == "..") return EntryFailure{EntryKind::kNotAFile, at / made, EINVAL};
+  UniqueFd dir;
+  if (auto failure = open_store_dir(store, existing, dir)) return failure;
+  for (const fs::path& part : made) {
+    if (part.empty()) continue;
+    at /= part;
+    if (auto failure = enter_or_make(dir, part, at, durable)) return failure;
   }
   out = std::move(dir);
   return std::nullopt;

@@ -1,16 +1,7 @@
-// Resume records and chunk listings: see store_resume.hpp.
+// Resume records: see store_resume.hpp.
 #include "zpmpi/zarr/store_resume.hpp"
 
-#include <charconv>
 #include <cstdio>
-#include <cstring>
-
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <boost/json.hpp>
 
@@ -30,26 +21,6 @@ std::string shorten(std::string text) {
 }
 
 }  // namespace
-
-std::optional<std::uint64_t> chunk_index(std::string_view name, const model::Shape& grid) {
-  if (grid.empty()) return name == "0" ? std::optional<std::uint64_t>(0) : std::nullopt;
-  std::uint64_t linear = 0;
-  std::size_t d = 0;
-  while (true) {
-    const auto dot = name.find('.');
-    const std::string_view part = name.substr(0, dot);
-    std::uint64_t i = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), i);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size() || d >= grid.size() ||
-        i >= static_cast<std::uint64_t>(grid[d]))
-      return std::nullopt;
-    linear = linear * static_cast<std::uint64_t>(grid[d]) + i;
-    ++d;
-    if (dot == std::string_view::npos) break;
-    name.remove_prefix(dot + 1);
-  }
-  return d == grid.size() ? std::optional<std::uint64_t>(linear) : std::nullopt;
-}
 
 Status write_resume_record(const fs::path& copy, const json::object& record) {
   const std::string text = json::serialize(record);
@@ -108,49 +79,6 @@ std::string digest(std::string_view text) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
-}
-
-namespace {
-
-/// True when `name` in `dir_fd` is a regular file (d_type when the file system gives it).
-bool is_regular(int dir_fd, const struct dirent& e) {
-  if (e.d_type != DT_UNKNOWN) return e.d_type == DT_REG;
-  struct stat st {};
-  return ::fstatat(dir_fd, e.d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-}
-
-}  // namespace
-
-Result<ChunkListing> list_chunks(const fs::path& store, const std::string& array, const model::Shape& grid) {
-  ChunkListing listing;
-  std::uint64_t cells = 1;
-  for (auto g : grid) cells *= static_cast<std::uint64_t>(g);
-  listing.present.assign(cells, false);
-  const fs::path dir = store / array;
-  UniqueFd fd;
-  if (const auto failure = open_store_dir(store, array, fd)) {
-    if (failure->kind == EntryKind::kMissing) return listing;
-    if (failure->kind == EntryKind::kLink) return runtime_error(link_in_store_message(failure->path, "read"));
-    return runtime_error("cannot list " + dir.string() + ": " + std::strerror(failure->error));
-  }
-  DIR* d = ::fdopendir(::dup(fd.fd));
-  if (!d) return runtime_error("cannot list " + dir.string() + ": " + std::strerror(errno));
-  errno = 0;
-  while (const struct dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    // ".KEY.tmpN" of a chunk, ".zarray.tmp" of a document: never complete, never kept.
-    if (name.size() > 1 && name[0] == '.' && name != ".." && name.find(".tmp") != std::string::npos) {
-      if (::unlinkat(fd.fd, e->d_name, 0) == 0) ++listing.removed_temps;
-    } else if (const auto n = chunk_index(name, grid); n && is_regular(fd.fd, *e)) {
-      if (!listing.present[*n]) ++listing.count;
-      listing.present[*n] = true;
-    }
-    errno = 0;
-  }
-  const int err = errno;
-  ::closedir(d);
-  if (err != 0) return runtime_error("cannot list " + dir.string() + ": " + std::strerror(err));
-  return listing;
 }
 
 }  // namespace zpmpi::zarr

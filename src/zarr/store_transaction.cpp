@@ -202,7 +202,7 @@ Status fill_copy(const StorePath& store, const fs::path& build, const ProcessIde
   const std::string owner = lock_record(me, store.path);
   ZPMPI_RETURN_IF_ERROR(write_store_file(build, fs::path(kMarkerName) / "owner", std::as_bytes(std::span(owner)), "owner.tmp"));
   ZPMPI_RETURN_IF_ERROR(write_resume_record(build, request.resume_record));
-  return create_store(build, request.array_names);
+  return create_store(build, request.array_names, request.format);
 }
 
 }  // namespace
@@ -213,7 +213,8 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   if (ec) return runtime_error("cannot read the working directory: " + ec.message());
   cwd = real_path(cwd, "/");
   ZPMPI_ASSIGN_OR_RETURN(StorePath store, resolve_store_path(request.store, cwd));
-  for (const auto& name : request.array_names) ZPMPI_RETURN_IF_ERROR(check_array_name(store.path, name));
+  for (const auto& name : request.array_names)
+    ZPMPI_RETURN_IF_ERROR(check_array_name(store.path, name, request.format));
   const auto notify = request.notify ? request.notify : [](const std::string&) {};
 
   if (fs::is_symlink(fs::symlink_status(store.path, ec))) return refuse_link(store);
@@ -235,7 +236,7 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
     // No copy left and a complete store in place: the run being resumed ended (or was
     // killed after its swap, maybe while removing the old store: that leftover goes). If
     // the store is this job's, there is nothing to do; the lock goes with `done`.
-    if (adopted.empty() && existed && !fs::is_symlink(st) && fs::is_regular_file(store.path / ".zmetadata", ec)) {
+    if (adopted.empty() && existed && !fs::is_symlink(st) && complete_store_format(store.path)) {
       ZPMPI_RETURN_IF_ERROR(check_complete_store(store, request.resume_record));
       remove_leftovers(store, notify);
       StoreTransaction done(store, std::move(lock), {}, {}, existed, notify);

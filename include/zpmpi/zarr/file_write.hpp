@@ -53,6 +53,18 @@ std::optional<FileWriteFailure> write_file_atomically_at(int dir_fd, const std::
                                                          std::span<const std::byte> bytes, bool durable = false,
                                                          WriteFault* fault = nullptr);
 
+/// The steps of write_file_atomically_at, for a file written in pieces (streamed_file.hpp):
+/// creates `tmp` in `dir_fd` as above (O_NOFOLLOW, truncated, 0644); the descriptor, or
+/// -errno (-ELOOP: a link at `tmp`).
+int create_temporary_at(int dir_fd, const std::string& tmp);
+/// Writes one piece of the file: write_all, or the failure `fault` orders (see WriteFault).
+/// Returns 0 or the errno.
+int write_piece(int fd, std::span<const std::byte> bytes, WriteFault* fault);
+/// Syncs `fd` (durable), closes it (in every case) and renames `tmp` to `name` in `dir_fd`,
+/// then syncs the directory (durable). On failure before the rename `tmp` is removed.
+std::optional<FileWriteFailure> finish_temporary_at(int dir_fd, int fd, const std::string& tmp,
+                                                    const std::string& name, bool durable);
+
 /// Writes all of `bytes` to the open descriptor `fd`, retrying partial writes and EINTR.
 /// Returns 0 or the errno (ENOSPC, EDQUOT, EIO...; a write() that returns 0 counts as ENOSPC).
 int write_all(int fd, std::span<const std::byte> bytes);

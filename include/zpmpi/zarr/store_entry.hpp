@@ -52,6 +52,25 @@ struct EntryFailure {
 /// `out`; nullopt on success, else where and why it stopped.
 std::optional<EntryFailure> open_store_dir(const std::filesystem::path& store, const std::filesystem::path& relative, UniqueFd& out);
 
+/// Opens the directory `name` of the open directory `parent_fd` with O_NOFOLLOW into `out`,
+/// one level of open_store_dir; `path` is where it is, for the failure.
+std::optional<EntryFailure> open_dir_at(int parent_fd, const std::string& name, const std::filesystem::path& path,
+                                        UniqueFd& out);
+
+/// Opens `existing` below `store` as open_store_dir does, then each level of `made` below
+/// it, creating the levels that are missing (0755): the chunk directories of a Zarr v3 array
+/// ("c/3/0" below "t2m"). Each level is opened with O_NOFOLLOW like the others, also one
+/// that another rank or thread created first (EEXIST is fine when it is a real directory),
+/// so a link planted at a level is kLink and nothing is created through it; a file there is
+/// kNotAFile (ENOTDIR). A level "." or ".." is refused (kNotAFile, EINVAL): `made` stays
+/// below `existing`. `durable`: the directory holding each created level is synced, so the
+/// new level survives a crash of the node (as file_write.hpp's `durable` does for a file).
+/// A level that cannot be created is kUnreadable with the errno of mkdir (EACCES, ENOSPC).
+std::optional<EntryFailure> open_or_make_store_dir(const std::filesystem::path& store,
+                                                   const std::filesystem::path& existing,
+                                                   const std::filesystem::path& made, UniqueFd& out,
+                                                   bool durable = false);
+
 /// The content of the regular file `relative` below `store`, opened as above (a fifo is
 /// never waited on). `kind` is kFile with `bytes` set, or what was found instead (with the
 /// level at fault in `failure.path`).

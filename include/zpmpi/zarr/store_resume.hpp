@@ -13,9 +13,9 @@
 // halfway, is never taken for an interrupted run of the job.
 //
 // Chunk files are written to a temporary name and renamed, so a chunk file that exists is
-// complete: a resumed run keeps every chunk file present and writes the others. It lists
-// each array directory once (rank 0), removing stale temporary files on the way: resume
-// costs one readdir of the array directory per array, not a stat per chunk.
+// complete: a resumed run keeps every chunk file present and writes the others. Which are
+// present is chunk_files.hpp's (included here): one readdir per directory of chunk files,
+// not a stat per chunk.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,7 @@
 
 #include "zpmpi/model/box.hpp"
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/zarr/chunk_files.hpp"
 
 namespace zpmpi::zarr {
 
@@ -59,24 +60,5 @@ std::vector<std::string> record_differences(const boost::json::object& was, cons
 
 /// A 64-bit FNV-1a digest as 16 hex digits (stable across builds and hosts).
 std::string digest(std::string_view text);
-
-/// What one listing of an array directory found.
-struct ChunkListing {
-  std::vector<bool> present;       ///< by linear chunk index, C order of `grid`
-  std::uint64_t count = 0;         ///< chunk files found
-  std::uint64_t removed_temps = 0; ///< stale temporary files removed (".KEY.tmpN")
-};
-
-/// The chunk index of `name` ("i.j.k") in `grid` (chunks per dim), as a linear C-order
-/// index; nullopt when the name is not a chunk key of this grid ("3.0" of a 2 x 4 grid).
-std::optional<std::uint64_t> chunk_index(std::string_view name, const model::Shape& grid);
-
-/// Lists the array directory `array` of `store` once, reached without following links
-/// (store_entry.hpp): removes stale temporary chunk files (".KEY.tmpN"), and marks every
-/// regular file "i.j.k" whose index lies inside `grid` (chunks per dim; a rank-0 array
-/// has the one key "0"). A link at a chunk key is not a chunk (the run writes the chunk,
-/// replacing the link). A missing directory lists as empty. Errors (named): the array
-/// directory, or the store, is a link; the directory cannot be read.
-Result<ChunkListing> list_chunks(const std::filesystem::path& store, const std::string& array, const model::Shape& grid);
 
 }  // namespace zpmpi::zarr

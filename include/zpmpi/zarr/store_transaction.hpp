@@ -11,8 +11,8 @@
 //               create this run's copy PARENT/.NAME.zpmpi-new-HOST-PID with its marker and
 //               the empty store skeleton (store_replace.hpp).
 //   build_path()  where every rank writes chunks and rank 0 the metadata.
-//   commit()  after .zmetadata is written and every rank agreed: swap the copy in, remove
-//             the old store (only its Zarr entries), release the lock.
+//   commit()  after .zmetadata (v3: the root zarr.json) is written and every rank agreed:
+//             swap the copy in, remove the old store (only its Zarr entries), release the lock.
 //   abandon() on any failure (also from the destructor): remove this run's copy only,
 //             release the lock. The store path is left exactly as it was.
 // Every refusal is an error with exit code 1 naming the path and the reason.
@@ -26,6 +26,7 @@
 #include <boost/json/object.hpp>
 
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/zarr/store_format.hpp"
 #include "zpmpi/zarr/store_lock.hpp"
 #include "zpmpi/zarr/store_path.hpp"
 
@@ -50,11 +51,12 @@ struct StoreRequest {
   /// --resume: a stale lock of a run that is gone is replaced, and a copy a killed or
   /// interrupted run left is adopted (renamed to this run's copy) when its record equals
   /// `resume_record`; a copy with another record is refused, naming what differs. With no
-  /// copy to adopt and the store there with its .zmetadata: complete() when the store's own
-  /// record (store_resume.hpp) equals `resume_record` - the leftovers of a run killed while
-  /// removing its old store are then removed (marked ones; the others are notified) - and
-  /// refused naming what differs, or that the store has no record, otherwise. With neither,
-  /// the run starts afresh (resumed() is false).
+  /// copy to adopt and the store there complete (.zmetadata, or v3's root zarr.json with its
+  /// consolidated metadata): complete() when the store's own record (store_resume.hpp)
+  /// equals `resume_record` - the leftovers of a run killed while removing its old store
+  /// are then removed (marked ones; the others are notified) - and refused naming what
+  /// differs, or that the store has no record, otherwise. With neither, the run starts
+  /// afresh (resumed() is false).
   bool resume = false;
   /// Written into the lock and owner records (ProcessIdentity::slurm_job_id); app reads it.
   std::string slurm_job_id{};
@@ -62,6 +64,11 @@ struct StoreRequest {
   /// most 300 s) after taking the lock until this file exists, so the integration tests can
   /// hold a store's lock while a second run tries it. Empty: no wait.
   std::string hold_lock_until{};
+  /// The format of the store this run writes: the copy's skeleton (create_store) and the
+  /// array names it accepts (check_name). An old store of either format may be replaced,
+  /// and --resume finds a store complete by either format's completion document
+  /// (complete_store_format, store_contents.hpp); the resume record tells the two jobs apart.
+  ZarrFormat format = ZarrFormat::kV2;
 };
 
 class StoreTransaction {
@@ -78,7 +85,7 @@ class StoreTransaction {
   const std::filesystem::path& build_path() const { return build_; }
   /// This run adopted the copy of an interrupted run (--resume): its chunk files stay.
   bool resumed() const { return resumed_; }
-  /// --resume found no copy to adopt and a complete store (with .zmetadata) at the path:
+  /// --resume found no copy to adopt and a complete store (complete_store_format) at the path:
   /// the run being resumed has finished. No copy was made; there is nothing to write.
   bool complete() const { return complete_; }
 
