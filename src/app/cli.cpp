@@ -1,6 +1,7 @@
 #include "zpmpi/app/cli.hpp"
 
 #include <sstream>
+#include <variant>
 
 #include <boost/program_options.hpp>
 
@@ -128,7 +129,22 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   for (const auto& [key, value] : cli.overrides) ZPMPI_RETURN_IF_ERROR(key->apply_flag(value, config));
   if (config.store.empty())
     return usage_error(config.path + ": store: is required (or pass --store)");
+  // Keys that depend on each other, checked once the flags have had their say.
+  if (config.shards && config.zarr_format != 3)
+    return usage_error((cli.flag_given("shards") ? std::string("--shards") : config.path + ": shards:") +
+                       " needs zarr_format 3 (zarr_format is " + std::to_string(config.zarr_format) + ")");
   return {};
+}
+
+boost::json::object store_flags(const CliOptions& cli) {
+  boost::json::object flags;
+  for (const auto& [key, value] : cli.overrides) {
+    // --store says where the store is, not what it holds (and may be any bytes, not UTF-8).
+    if (!key->changes_store || key->name == "store") continue;
+    boost::json::value& v = flags[key->name];
+    std::visit([&](const auto& x) { v = x; }, value);
+  }
+  return flags;
 }
 
 }  // namespace zpmpi::app

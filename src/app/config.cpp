@@ -6,6 +6,7 @@
 #include <climits>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -419,6 +420,38 @@ Status parse_chunks(const json::value& v, Config& config) {
   return {};
 }
 
+Status parse_zarr_format(const json::value& v, Config& config) {
+  if (!v.is_int64() || (v.get_int64() != 2 && v.get_int64() != 3))
+    return key_error("zarr_format", "must be 2 or 3, got " + show(v));
+  config.zarr_format = static_cast<int>(v.get_int64());
+  return {};
+}
+
+/// "shards": "auto", or an object dim -> a positive size or "auto"; null: not sharded.
+Status parse_shards(const json::value& v, Config& config) {
+  config.shards.reset();
+  if (v.is_null()) return {};
+  plan::ShardRequest request;
+  if (v.is_string() && v.get_string() == "auto") {
+    request.all_auto = true;
+  } else if (v.is_object() && !v.get_object().empty()) {
+    for (const auto& [dim, size] : v.get_object()) {
+      const std::string key = "shards." + std::string(dim);
+      if (size.is_string() && size.get_string() == "auto") {
+        request.sizes[std::string(dim)] = std::nullopt;
+        continue;
+      }
+      const auto n = get_positive(size, key);
+      if (!n.ok()) return key_error(key, "must be a positive integer or \"auto\", got " + show(size));
+      request.sizes[std::string(dim)] = *n;
+    }
+  } else {
+    return key_error("shards", "must be \"auto\" or an object dim -> size or \"auto\", got " + show(v));
+  }
+  config.shards = std::move(request);
+  return {};
+}
+
 Status parse_store(const json::value& v, Config& config) {
   ZPMPI_ASSIGN_OR_RETURN(config.store, get_string(v, "store"));
   if (config.store.empty()) return key_error("store", "must not be empty");
@@ -553,14 +586,52 @@ Status flag_workers(const FlagValue& v, Config& config) {
   return {};
 }
 
-Status flag_max_chunks(const FlagValue& v, Config& config) {
-  // Read as text: program_options would take "-1" as 2^64 - 1 for an unsigned type.
-  const std::string& text = std::get<std::string>(v);
+/// A positive decimal integer of 64 bits, else nullopt. Flags read numbers as text:
+/// program_options would take "-1" as 2^64 - 1 for an unsigned type.
+std::optional<std::uint64_t> positive_from_text(std::string_view text) {
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 1)
-    return usage_error("--max-chunks must be a positive integer, got '" + text + "'");
-  config.max_chunks = n;
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 1) return std::nullopt;
+  return n;
+}
+
+Status flag_max_chunks(const FlagValue& v, Config& config) {
+  const std::string& text = std::get<std::string>(v);
+  const auto n = positive_from_text(text);
+  if (!n) return usage_error("--max-chunks must be a positive integer, got '" + text + "'");
+  config.max_chunks = *n;
+  return {};
+}
+
+Status flag_zarr_format(const FlagValue& v, Config& config) {
+  if (std::get<int>(v) != 2 && std::get<int>(v) != 3) return usage_error("--zarr-format must be 2 or 3");
+  config.zarr_format = std::get<int>(v);
+  return {};
+}
+
+/// --shards auto, or DIM=SIZE,... with SIZE a positive integer or auto.
+Status flag_shards(const FlagValue& v, Config& config) {
+  const std::string& text = std::get<std::string>(v);
+  plan::ShardRequest request;
+  request.all_auto = text == "auto";
+  for (std::size_t at = 0; !request.all_auto && at <= text.size();) {
+    const std::size_t end = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, end - at);
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return usage_error("--shards: '" + item + "' is not DIM=SIZE (e.g. time=240,latitude=auto, or auto)");
+    const std::string dim = item.substr(0, eq), size = item.substr(eq + 1);
+    if (request.sizes.count(dim)) return usage_error("--shards: " + dim + " is given twice");
+    if (size == "auto") {
+      request.sizes[dim] = std::nullopt;
+    } else if (const auto n = positive_from_text(size)) {
+      request.sizes[dim] = *n;
+    } else {
+      return usage_error("--shards: " + dim + " must be a positive integer or auto, got '" + size + "'");
+    }
+    at = end + 1;
+  }
+  config.shards = std::move(request);
   return {};
 }
 
@@ -576,6 +647,10 @@ const ConfigKey kConfigKeys[] = {
     {"variables", parse_variables, true},
     {"preprocessors", parse_preprocessors, true},
     {"chunks", parse_chunks, true},
+    {"zarr_format", parse_zarr_format, true, kInteger, "zarr-format", "2|3",
+     "the store's Zarr format (overrides \"zarr_format\"; default 2)", flag_zarr_format},
+    {"shards", parse_shards, true, kText, "shards", "DIM=SIZE,...|auto",
+     "Zarr v3 shards, SIZE elements or auto per dim (overrides \"shards\"; default: none)", flag_shards},
     {"store", parse_store, true, kText, "store", "PATH", "output store (overrides \"store\"; default: the job's)",
      flag_store},
     {"cache_label", parse_cache_label, true},

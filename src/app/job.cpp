@@ -6,6 +6,7 @@
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/plan/output_chunks.hpp"
+#include "zpmpi/plan/shard_choice.hpp"
 #include "zpmpi/transform/coordinates_attribute.hpp"
 #include "zpmpi/zarr/names.hpp"
 #include "zpmpi/transform/require_data.hpp"
@@ -79,20 +80,29 @@ std::string global_coordinates(JobArrays& job, const model::Dataset& dataset) {
   return transform::encode_coordinates(views, dataset);
 }
 
-/// Every dim named in "chunks" is one of the source's, or one expand_dims added.
-Status check_chunk_dims(const Config& config, const model::Dataset& dataset, const JobArrays& job) {
-  for (const auto& [dim, size] : config.chunks.sizes) {
+/// Every dim named in the job's `key` ("chunks", "shards") is one of the source's, or one
+/// expand_dims added.
+template <class Sizes>
+Status check_named_dims(const std::string& key, const Sizes& sizes, const model::Dataset& dataset,
+                        const JobArrays& job) {
+  for (const auto& [dim, size] : sizes) {
     const bool added = std::any_of(job.arrays.begin(), job.arrays.end(), [&](const transform::OutputArray& a) {
       return std::find(a.dims.begin(), a.dims.end(), dim) != a.dims.end();
     });
     if (!dataset.find_dim(dim) && !added) {
       std::string dims;
       for (const auto& d : dataset.dims) dims += (dims.empty() ? "" : ", ") + d.name;
-      return usage_error("chunks." + dim + ": '" + dim + "' is not a dimension of " + dataset.uri +
+      return usage_error(key + "." + dim + ": '" + dim + "' is not a dimension of " + dataset.uri +
                          " (dims: " + dims + ")");
     }
   }
   return {};
+}
+
+/// A coordinate written as one chunk: a dimension coordinate (xarray loads it whole), or any
+/// coordinate of a tiled dataset.
+bool one_chunk(const transform::OutputArray& a) {
+  return a.is_coordinate && (a.map.tile || (a.dims.size() == 1 && a.dims[0] == a.name));
 }
 
 /// The output chunks of every array: text arrays one chunk, a tiled data array one tile per
@@ -106,11 +116,21 @@ Status choose_chunks(const Config& config, JobArrays& job) {
         if (config.chunks.sizes.count(dim) && !a.is_coordinate)
           return usage_error("chunks." + dim + ": a tiled array is written one tile per chunk; leave " + dim +
                              " out of \"chunks\"");
-      a.chunks = plan::choose_output_chunks(a, {}, a.is_coordinate);
+      a.chunks = plan::choose_output_chunks(a, {}, one_chunk(a));
       continue;
     }
-    const bool dimension_coordinate = a.is_coordinate && a.dims.size() == 1 && a.dims[0] == a.name;
-    a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, dimension_coordinate);
+    a.chunks = plan::choose_output_chunks(a, config.chunks.sizes, one_chunk(a));
+  }
+  return {};
+}
+
+/// The shards of every planned array when the job asks for them (plan::choose_shards): a
+/// coordinate of one chunk is one shard. Text and coarse index arrays, written whole by
+/// rank 0, are not planned and keep none.
+Status choose_shards(const Config& config, JobArrays& job) {
+  if (!config.shards) return {};
+  for (auto& a : job.arrays) {
+    ZPMPI_ASSIGN_OR_RETURN(a.shards, plan::choose_shards(a, *config.shards, one_chunk(a)));
   }
   return {};
 }
@@ -154,8 +174,10 @@ Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& d
   ZPMPI_RETURN_IF_ERROR(exec::check_text_sizes(job.text_arrays));
   job.recommendations = transform::recommendations(job.arrays, states);
   for (auto& r : transform::tiling_recommendations(job.arrays, states)) job.recommendations.push_back(std::move(r));
-  ZPMPI_RETURN_IF_ERROR(check_chunk_dims(config, dataset, job));
+  ZPMPI_RETURN_IF_ERROR(check_named_dims("chunks", config.chunks.sizes, dataset, job));
+  if (config.shards) ZPMPI_RETURN_IF_ERROR(check_named_dims("shards", config.shards->sizes, dataset, job));
   ZPMPI_RETURN_IF_ERROR(choose_chunks(config, job));
+  ZPMPI_RETURN_IF_ERROR(choose_shards(config, job));
   job.group_attrs = group_attrs(config, dataset, attr_changes, coordinates);
   return job;
 }

@@ -182,14 +182,15 @@ Result<std::string> verify_message(const Rank0State& state, plan::RegionPlan pla
 }
 
 /// The store's copy opened under its lock (ranks write into it; commit() swaps it in).
-Result<std::string> open_store_copy(Rank0State& state, plan::RegionPlan plan) {
+Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, plan::RegionPlan plan) {
   const Config& config = state.config;
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
   zarr::StoreRequest request{config.store, config.overwrite, names, protected_paths(state.source_spec, config.path),
                              {}, [](const std::string& m) { log::warn(m); }};
   ZPMPI_ASSIGN_OR_RETURN(request.resume_record,
-                         resume_record(config.path, state.inputs, state.job.group_attrs, state.job.metadata(),
+                         resume_record(config.path, store_flags(cli), state.inputs, state.job.group_attrs,
+                                       state.job.metadata(),
                                        codec::compressor_json(config.compressor)));
   request.resume = config.resume;
   request.slurm_job_id = state.slurm_job_id;
@@ -221,11 +222,14 @@ Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0
     std::cout << report << std::flush;
     return std::string();
   }
+  // The plan of a v3 job can be shown (above), but its store not yet written or verified.
+  if (state.config.zarr_format == 3)
+    return usage_error(state.config.path + ": zarr_format 3: not supported by this build yet");
   describe_plan(plan, state.job);
   if (auto w = workers_cpu_warning(state.config.workers, cpus_of_this_process())) log::warn(*w);
   ZPMPI_RETURN_IF_ERROR(check_halt(state));
   if (cli.verify) return verify_message(state, std::move(plan));
-  return open_store_copy(state, std::move(plan));
+  return open_store_copy(cli, state, std::move(plan));
 }
 
 }  // namespace zpmpi::app

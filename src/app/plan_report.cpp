@@ -72,7 +72,26 @@ std::uint64_t batch_decoded_bytes(const model::ArrayLayout& spec, const Box& out
 
 struct RankFigures {
   std::uint64_t regions = 0, batches = 0, chunks = 0, bytes_needed = 0, bytes_decoded = 0, bytes_raw = 0, peak = 0;
+  std::uint64_t shards = 0;        ///< shard files written
+  std::uint64_t inner_chunks = 0;  ///< of `chunks`, those stored inside shards (no file of their own)
 };
+
+/// The shards of a sharded array: their shape, how many files, and the uncompressed bytes
+/// of one (clipped to the shape); nulls when not sharded.
+void add_shards_json(const model::ArrayLayout& a, json::object& o) {
+  if (a.shards.empty()) {
+    o["shards"] = o["shard_files"] = o["shard_bytes"] = nullptr;
+    return;
+  }
+  std::uint64_t files = 1, bytes = model::dtype_size(a.dtype);
+  for (std::size_t d = 0; d < a.shape.size(); ++d) {
+    files *= (a.shape[d] + a.shards[d] - 1) / a.shards[d];
+    bytes *= std::min(a.shards[d], a.shape[d]);
+  }
+  o["shards"] = shape_json(a.shards);
+  o["shard_files"] = files;
+  o["shard_bytes"] = bytes;
+}
 
 json::object array_json(const transform::OutputArray& a, const plan::ArrayPlan* p, const char* written_by) {
   json::object o;
@@ -88,6 +107,7 @@ json::object array_json(const transform::OutputArray& a, const plan::ArrayPlan* 
   for (std::size_t d = 0; d < a.shape.size(); ++d) chunks *= a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
   if (!p) chunks = model::num_elements(a.shape) > 0 || a.shape.empty() ? 1 : 0;
   o["chunks_total"] = chunks;
+  add_shards_json(a, o);
   o["bytes"] = a.text ? json::value(nullptr) : json::value(model::num_elements(a.shape) * model::dtype_size(a.dtype));
   o["coordinate"] = a.is_coordinate;
   o["written_by"] = written_by;
@@ -150,6 +170,9 @@ Result<std::vector<RankFigures>> rank_figures(const JobArrays& job, const plan::
     const model::ArrayLayout& spec = ap.layout;
     const std::uint64_t chunk_bytes = model::num_elements(spec.chunks) * model::dtype_size(spec.dtype);
     f.regions += 1;
+    if (!spec.shards.empty())  // a unit holds whole shards, written by this rank alone
+      for (model::Index u = region.unit_begin; u < region.unit_end; ++u)
+        f.shards += plan::unit_shards(ap, u).num_elements();
     const bool all = plan::for_each_batch_while(plan, region, [&](const plan::Batch& b) {
       if (stop && --until_check == 0) {
         until_check = plan::kStopCheckEvery;
@@ -157,6 +180,7 @@ Result<std::vector<RankFigures>> rank_figures(const JobArrays& job, const plan::
       }
       f.batches += 1;
       f.chunks += b.chunks.num_elements();
+      if (!spec.shards.empty()) f.inner_chunks += b.chunks.num_elements();
       f.bytes_raw += b.chunks.num_elements() * chunk_bytes;
       // What the executor reads: the stored box (source dim order, no new dims).
       const Box stored = spec.map.stored_box(b.elements);
@@ -175,7 +199,7 @@ Result<std::vector<RankFigures>> rank_figures(const JobArrays& job, const plan::
 
 /// The per-rank figures into `r` ("per_rank") and their totals with the plan's options.
 void add_figures(const std::vector<RankFigures>& per, const plan::RegionPlan& plan, std::size_t num_arrays,
-                 json::object& r) {
+                 int zarr_format, json::object& r) {
   RankFigures total;
   json::array per_rank;
   for (std::size_t rank = 0; rank < per.size(); ++rank) {
@@ -183,8 +207,10 @@ void add_figures(const std::vector<RankFigures>& per, const plan::RegionPlan& pl
     per_rank.push_back(json::object{{"rank", static_cast<int>(rank)}, {"regions", f.regions}, {"batches", f.batches},
                                     {"chunks", f.chunks}, {"bytes_needed", f.bytes_needed},
                                     {"bytes_decoded", f.bytes_decoded}, {"bytes_raw", f.bytes_raw},
-                                    {"peak_memory", f.peak}});
+                                    {"peak_memory", f.peak}, {"shards", f.shards}});
     total.chunks += f.chunks;
+    total.shards += f.shards;
+    total.inner_chunks += f.inner_chunks;
     total.bytes_needed += f.bytes_needed;
     total.bytes_decoded += f.bytes_decoded;
     total.bytes_raw += f.bytes_raw;
@@ -201,9 +227,13 @@ void add_figures(const std::vector<RankFigures>& per, const plan::RegionPlan& pl
   r["bytes_decoded"] = total.bytes_decoded;
   r["read_amplification"] = total.bytes_needed ? static_cast<double>(total.bytes_decoded) / total.bytes_needed : 1.0;
   r["bytes_raw"] = total.bytes_raw;
-  // Per array .zarray and .zattrs; the group's .zgroup, .zattrs and .zmetadata.
-  const std::uint64_t metadata = 2 * num_arrays + 3;
-  r["files"] = json::object{{"chunks", total.chunks}, {"metadata", metadata}, {"total", total.chunks + metadata}};
+  // v2: per array .zarray and .zattrs; the group's .zgroup, .zattrs and .zmetadata.
+  // v3: per array zarr.json; the group's zarr.json (the consolidated metadata inside).
+  const std::uint64_t metadata = zarr_format == 3 ? num_arrays + 1 : 2 * num_arrays + 3;
+  const std::uint64_t chunk_files = total.chunks - total.inner_chunks;
+  r["zarr_format"] = zarr_format;
+  r["files"] = json::object{{"chunks", chunk_files}, {"shards", total.shards}, {"metadata", metadata},
+                            {"total", chunk_files + total.shards + metadata}};
   r["per_rank"] = std::move(per_rank);
 }
 
@@ -218,7 +248,7 @@ Result<json::object> plan_report(const Config& config, const model::Dataset& dat
   const std::size_t num_arrays = arrays.size();
   r["arrays"] = std::move(arrays);
   ZPMPI_ASSIGN_OR_RETURN(const std::vector<RankFigures> per, rank_figures(job, plan, stop));
-  add_figures(per, plan, num_arrays, r);
+  add_figures(per, plan, num_arrays, config.zarr_format, r);
   json::array recommendations;
   for (const auto& rec : job.recommendations) recommendations.push_back(json::string(rec.text));
   r["recommendations"] = std::move(recommendations);
@@ -246,10 +276,13 @@ std::string plan_report_text(const json::object& r) {
     const auto& o = v.as_object();
     const auto in_flight = o.at("batches_in_flight").to_number<std::uint64_t>();
     const std::string flight = in_flight > 1 ? ", " + std::to_string(in_flight) + " in flight" : "";
-    out << line("  %-16s %-5s %-22s chunks %-18s %8llu files, batch %s%s%s\n", o.at("name").as_string().c_str(),
+    const bool sharded = !o.at("shards").is_null();
+    const std::string shards =
+        sharded ? " shards " + shape_text(o.at("shards")) + " of " + bytes_text(o.at("shard_bytes")) : "";
+    out << line("  %-16s %-5s %-22s chunks %-18s%s %8llu files, batch %s%s%s\n", o.at("name").as_string().c_str(),
                 o.at("dtype").as_string().c_str(), shape_text(o.at("shape")).c_str(),
-                shape_text(o.at("chunks")).c_str(),
-                static_cast<unsigned long long>(o.at("chunks_total").to_number<std::uint64_t>()),
+                shape_text(o.at("chunks")).c_str(), shards.c_str(),
+                static_cast<unsigned long long>(o.at(sharded ? "shard_files" : "chunks_total").to_number<std::uint64_t>()),
                 o.at("batch_chunks").is_null() ? "- (written whole by rank 0)" : shape_text(o.at("batch_chunks")).c_str(),
                 flight.c_str(), o.at("coordinate").as_bool() ? ", coordinate" : "");
   }
@@ -262,9 +295,11 @@ std::string plan_report_text(const json::object& r) {
       << ", amplification " << line("%.2f", r.at("read_amplification").to_number<double>()) << "), write "
       << bytes_text(r.at("bytes_raw")) << " before compression\n";
   const auto& files = r.at("files").as_object();
-  out << "  files: " << files.at("chunks").to_number<std::uint64_t>() << " chunks + "
-      << files.at("metadata").to_number<std::uint64_t>() << " metadata = " << files.at("total").to_number<std::uint64_t>()
-      << "\n";
+  const auto shard_files = files.at("shards").to_number<std::uint64_t>();
+  out << "  files: " << (shard_files ? std::to_string(shard_files) + " shards + " : "")
+      << files.at("chunks").to_number<std::uint64_t>() << " chunks + " << files.at("metadata").to_number<std::uint64_t>()
+      << " metadata = " << files.at("total").to_number<std::uint64_t>() << " (Zarr v"
+      << r.at("zarr_format").to_number<int>() << ")\n";
   out << "  memory per rank: at most " << bytes_text(r.at("peak_memory_per_rank")) << " of buffers, memory_limit "
       << bytes_text(r.at("memory_limit")) << (r.at("fits_memory_limit").as_bool() ? "" : "  (ABOVE the limit)") << "\n";
   out << "  per rank:   rank regions batches   chunks       read    decoded      write    buffers\n";

@@ -24,7 +24,8 @@ json::object input_json(const source::InputFile& f) {
 
 }  // namespace
 
-Result<json::object> resume_record(const std::string& job_file, const std::vector<source::InputFile>& inputs,
+Result<json::object> resume_record(const std::string& job_file, const json::object& store_flags,
+                                   const std::vector<source::InputFile>& inputs,
                                    const json::object& group_attrs, const std::vector<zarr::ArrayMeta>& arrays,
                                    const json::value& compressor) {
   std::ifstream in(job_file, std::ios::binary);
@@ -39,6 +40,7 @@ Result<json::object> resume_record(const std::string& job_file, const std::vecto
     const ConfigKey* known = find_config_key(key);
     if (!known || known->changes_store) record["config." + std::string(key)] = value;
   }
+  for (const auto& [key, value] : store_flags) record["config." + std::string(key)] = value;
   for (const source::InputFile& f : inputs) record["source.file " + f.uri] = input_json(f);
   record["output"] = zarr::digest(json::serialize(zarr::zmetadata_json(group_attrs, arrays, compressor)));
   return record;

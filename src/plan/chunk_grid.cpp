@@ -25,14 +25,28 @@ Shape chunks_per_unit(const ArrayPlan& a) {
   return n;
 }
 
+Shape cells_per_unit(const ArrayPlan& a) {
+  const Shape& cell = unit_cell(a.layout);
+  Shape n(a.unit.size());
+  for (std::size_t d = 0; d < n.size(); ++d) n[d] = ceil_div(a.unit[d], cell[d]);
+  return n;
+}
+
+std::uint64_t file_count(const model::ArrayLayout& a) {
+  const Shape& cell = unit_cell(a);
+  std::uint64_t n = 1;
+  for (std::size_t d = 0; d < a.shape.size(); ++d) n = sat_mul(n, ceil_div(a.shape[d], cell[d]));
+  return n;
+}
+
 void set_units(ArrayPlan& a, const Shape& per_unit) {
   const std::size_t rank = a.layout.shape.size();
   a.unit.resize(rank);
   a.unit_grid.resize(rank);
   for (std::size_t d = 0; d < rank; ++d) {
-    // Capped at the dim length: a unit reaching the end covers the dim, partial chunk included.
+    // Capped at the dim length: a unit reaching the end covers the dim, partial cell included.
     const Index dim = std::max<Index>(a.layout.shape[d], 1);
-    a.unit[d] = std::clamp<Index>(sat_mul(per_unit[d], a.layout.chunks[d]), 1, dim);
+    a.unit[d] = std::clamp<Index>(sat_mul(per_unit[d], unit_cell(a.layout)[d]), 1, dim);
     a.unit_grid[d] = ceil_div(a.layout.shape[d], a.unit[d]);
   }
 }

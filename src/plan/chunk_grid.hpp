@@ -41,7 +41,18 @@ Shape chunk_counts(const Shape& shape, const Shape& chunks);
 /// length may end in a partial chunk, which it owns whole.
 Shape chunks_per_unit(const ArrayPlan& a);
 
-/// Sets a.unit to `per_unit` chunks per dim (capped at the dim length, at least 1) and
+/// What units are made of: the shard of a sharded array, else the output chunk. A unit
+/// holds whole cells, so no shard is ever split between units (and therefore ranks).
+inline const Shape& unit_cell(const model::ArrayLayout& a) { return a.shards.empty() ? a.chunks : a.shards; }
+
+/// Cells per unit along each dim: ceil(unit / cell).
+Shape cells_per_unit(const ArrayPlan& a);
+
+/// Files of the array: its shards when sharded, else its chunks: prod ceil(shape / cell),
+/// saturating.
+std::uint64_t file_count(const model::ArrayLayout& a);
+
+/// Sets a.unit to `per_unit` cells per dim (capped at the dim length, at least 1) and
 /// a.unit_grid to the number of units that cover the shape (0 along a zero-length dim).
 void set_units(ArrayPlan& a, const Shape& per_unit);
 

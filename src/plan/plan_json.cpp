@@ -3,7 +3,7 @@
 //   {"options": {"num_jobs": 5, "num_ranks": 2, "memory_limit": 50000, "workers": 1,
 //                "max_chunks": 10000000},
 //    "total_bytes": ..., "max_batch_footprint": ...,
-//    "arrays": [{"layout": {"name": "t2m", ..., "fill_value": {"f": "9.969209968386869e+36"},
+//    "arrays": [{"layout": {"name": "t2m", ..., "shards": [], "fill_value": {"f": "9.969209968386869e+36"},
 //                           "source": {"name": "t2m", "dims": [...], ...},
 //                           "map": {"dims": [{"segments": [[0, 30, 0, 1]]}, {"fixed": 3}],
 //                                   "tile": null, "order": []},
@@ -136,7 +136,7 @@ template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::ArrayLayout> {
   // `text` is not listed: validate() keeps text arrays out of every plan.
   io("name", s.name), io("dtype", s.dtype), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
-  io("fill_value", s.fill_value), io("source", s.source), io("alignment", s.alignment), io("map", s.map);
+  io("shards", s.shards), io("fill_value", s.fill_value), io("source", s.source), io("alignment", s.alignment), io("map", s.map);
   io("values", s.values);
 }
 template <class Self, class Io>

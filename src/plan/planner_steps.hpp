@@ -16,23 +16,25 @@ namespace zpmpi::plan::steps {
 
 /// kUsage errors for: num_jobs, num_ranks or workers < 1; a spec whose shape, chunks,
 /// alignment and map output disagree in rank (or whose map's output shape is not
-/// `shape`); source.shape/source.chunks not of the map's source rank; a chunk or
+/// `shape`); shards (when set) not of that rank or not a positive multiple of the chunk; source.shape/source.chunks not of the map's source rank; a chunk or
 /// source chunk of 0; an empty or repeated array name; more arrays than 2^32; an array, or
-/// all arrays together, of more than 2^64 - 1 bytes; max_chunks < 1, or more output chunks
-/// in all than max_chunks (counted from shapes and chunks, O(arrays), so a huge plan is
-/// refused before anything loops over its units).
+/// all arrays together, of more than 2^64 - 1 bytes; max_chunks < 1, or more files in all
+/// than max_chunks (output chunks, or shards of a sharded array; counted from the shapes,
+/// O(arrays), so a huge plan is refused before anything loops over its units).
 Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions& options);
 
-/// The array with its lcm-aligned units: unit[d] = min(lcm(chunks[d], alignment[d]),
-/// max(shape[d], 1)). A unit that reaches the dim length covers the whole dim.
+/// The array with its lcm-aligned units: unit[d] = min(lcm(cell[d], alignment[d]),
+/// max(shape[d], 1)), the cell being the shard of a sharded array, else the chunk
+/// (grid::unit_cell). A unit that reaches the dim length covers the whole dim.
 ArrayPlan aligned_units(model::ArrayLayout spec);
 
 /// While the arrays have fewer units than `jobs` in total, or the largest unit that can
 /// still be narrowed holds more than a job's share (total_bytes / jobs), halves (rounding
-/// up) the chunks per unit of the array with the largest units, on its outermost dim with
-/// more than one chunk per unit. Stops when both hold or every unit is one chunk. Then no
-/// multi-chunk unit exceeds a share, so balance() gives every job work and none more than
-/// two shares (when chunks are small against the share).
+/// up) the cells per unit of the array with the largest units, on its outermost dim with
+/// more than one cell per unit (a cell: a shard when sharded, else a chunk). Stops when
+/// both hold or every unit is one cell. Then no multi-cell unit exceeds a share, so
+/// balance() gives every job work and none more than two shares (when cells are small
+/// against the share).
 void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t total_bytes);
 
 /// Bytes one batch of `batch` output chunks per dim needs at most (its interior case):

@@ -73,6 +73,20 @@ bool for_each_batch_while(const RegionPlan& plan, const Region& region, const st
   return true;
 }
 
+Box unit_shards(const ArrayPlan& a, Index unit) {
+  const model::ArrayLayout& s = a.layout;
+  if (s.shards.empty()) return {};
+  Shape index;
+  grid::unravel(unit, a.unit_grid, index);
+  Box box{Shape(index.size()), Shape(index.size())};
+  for (std::size_t d = 0; d < index.size(); ++d) {
+    const Index per_unit = grid::ceil_div(a.unit[d], s.shards[d]);
+    box.start[d] = index[d] * per_unit;
+    box.count[d] = std::min(per_unit, grid::ceil_div(s.shape[d], s.shards[d]) - box.start[d]);
+  }
+  return box;
+}
+
 std::vector<Region> regions_of_rank(const RegionPlan& plan, int rank) {
   std::vector<Region> mine;
   std::copy_if(plan.regions.begin(), plan.regions.end(), std::back_inserter(mine),

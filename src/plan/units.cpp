@@ -1,7 +1,8 @@
 // Units: the boxes that are planned as a whole. Aligned to lcm(source chunk, output chunk)
 // a unit decodes each of its source chunks once and writes each of its output chunks once;
 // narrowing gives up that alignment (some source chunks are then decoded by two units)
-// only when there would otherwise be idle or overloaded jobs.
+// only when there would otherwise be idle or overloaded jobs. A sharded array's units are
+// made of whole shards (grid::unit_cell), before and after narrowing.
 #include <algorithm>
 #include <queue>
 #include <utility>
@@ -19,7 +20,7 @@ ArrayPlan aligned_units(model::ArrayLayout spec) {
   a.unit_grid.resize(rank);
   for (std::size_t d = 0; d < rank; ++d) {
     const Index dim = std::max<Index>(a.layout.shape[d], 1);
-    a.unit[d] = grid::lcm_capped(a.layout.chunks[d], a.layout.alignment[d], dim);
+    a.unit[d] = grid::lcm_capped(grid::unit_cell(a.layout)[d], a.layout.alignment[d], dim);
     a.unit_grid[d] = grid::ceil_div(a.layout.shape[d], a.unit[d]);
   }
   return a;
@@ -47,7 +48,7 @@ void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t tota
   };
   std::priority_queue<Entry, std::vector<Entry>, decltype(less)> queue(less);
   auto narrowable = [](const ArrayPlan& a) {
-    const Shape per_unit = grid::chunks_per_unit(a);
+    const Shape per_unit = grid::cells_per_unit(a);
     return grid::num_units(a) > 0 && std::any_of(per_unit.begin(), per_unit.end(), [](Index c) { return c > 1; });
   };
   auto push = [&](std::size_t i) {
@@ -59,7 +60,7 @@ void narrow_units(std::vector<ArrayPlan>& arrays, Index jobs, std::uint64_t tota
     const std::size_t i = queue.top().second;
     queue.pop();
     ArrayPlan& a = arrays[i];
-    Shape per_unit = grid::chunks_per_unit(a);
+    Shape per_unit = grid::cells_per_unit(a);
     for (Index& c : per_unit) {
       if (c > 1) {
         c = grid::ceil_div(c, 2);

@@ -35,6 +35,19 @@ Status validate_tile(const model::ArrayLayout& a, const std::string& where) {
   return {};
 }
 
+/// Shards, when set: one per dim, each a positive multiple of the chunk (a shard holds
+/// whole chunks).
+Status validate_shards(const model::ArrayLayout& a, const std::string& where) {
+  if (a.shards.empty()) return {};
+  bool whole_chunks = a.shards.size() == a.chunks.size();
+  for (std::size_t d = 0; whole_chunks && d < a.shards.size(); ++d)
+    whole_chunks = a.shards[d] > 0 && a.shards[d] % a.chunks[d] == 0;
+  if (!whole_chunks)
+    return usage_error(where + "shards " + model::to_string(a.shards) + " must be a positive multiple of chunks " +
+                       model::to_string(a.chunks) + " along every dim");
+  return {};
+}
+
 Status validate_spec(const model::ArrayLayout& a) {
   const std::string where = "array " + a.name + ": ";
   if (a.text) return usage_error(where + "is a text array, written whole by rank 0, never planned");
@@ -54,6 +67,7 @@ Status validate_spec(const model::ArrayLayout& a) {
     if (a.chunks[d] == 0 || a.alignment[d] == 0)
       return usage_error(where + "chunk sizes must be positive, got chunks " + model::to_string(a.chunks) +
                          " and alignment " + model::to_string(a.alignment));
+  ZPMPI_RETURN_IF_ERROR(validate_shards(a, where));
   std::uint64_t bytes = model::dtype_size(a.dtype);
   for (Index n : a.shape) bytes = grid::sat_mul(bytes, n);
   if (bytes == grid::kSaturated)
@@ -61,32 +75,30 @@ Status validate_spec(const model::ArrayLayout& a) {
   return {};
 }
 
-/// Output chunks of one array: prod ceil(shape / chunks), saturating.
-std::uint64_t chunk_count(const model::ArrayLayout& a) {
-  std::uint64_t n = 1;
-  for (std::size_t d = 0; d < a.shape.size(); ++d) n = grid::sat_mul(n, grid::ceil_div(a.shape[d], a.chunks[d]));
-  return n;
-}
-
-/// O(arrays x rank) arithmetic, before any stage that loops over units or chunks. (The
-/// count cannot saturate: every chunk has a byte, and the bytes were checked above.)
-Status check_chunk_count(const std::vector<model::ArrayLayout>& arrays, std::uint64_t max_chunks) {
+/// O(arrays x rank) arithmetic, before any stage that loops over units or chunks. Counts
+/// files: chunks, or shards of a sharded array. (The count cannot saturate: every chunk
+/// has a byte, and the bytes were checked above.)
+Status check_file_count(const std::vector<model::ArrayLayout>& arrays, std::uint64_t max_chunks) {
   std::uint64_t total = 0, most = 0;
+  bool sharded = false;
   const model::ArrayLayout* largest = nullptr;
   for (const model::ArrayLayout& a : arrays) {
-    const std::uint64_t n = chunk_count(a);
+    const std::uint64_t n = grid::file_count(a);
     total = grid::sat_add(total, n);
+    sharded = sharded || !a.shards.empty();
     if (!largest || n > most) {
       most = n;
       largest = &a;
     }
   }
   if (total <= max_chunks) return {};
-  return usage_error("the plan has " + std::to_string(total) + " chunks, more than max_chunks " +
-                     std::to_string(max_chunks) + " (array " + largest->name + ": " +
-                     model::to_string(grid::chunk_counts(largest->shape, largest->chunks)) + " chunks of " +
-                     model::to_string(largest->chunks) +
-                     "); choose larger chunks, or raise max_chunks if that many files are intended");
+  const model::Shape& cell = grid::unit_cell(*largest);
+  const char* cells = largest->shards.empty() ? " chunks of " : " shards of ";
+  return usage_error("the plan has " + std::to_string(total) + (sharded ? " files" : " chunks") +
+                     ", more than max_chunks " + std::to_string(max_chunks) + " (array " + largest->name + ": " +
+                     model::to_string(grid::chunk_counts(largest->shape, cell)) + cells + model::to_string(cell) +
+                     "); choose larger " + (sharded ? "shards" : "chunks") +
+                     ", or raise max_chunks if that many files are intended");
 }
 
 }  // namespace
@@ -108,7 +120,7 @@ Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions
     total = grid::sat_add(total, model::num_elements(a.shape) * model::dtype_size(a.dtype));
   }
   if (total == grid::kSaturated) return usage_error("the arrays together have more than 2^64 bytes");
-  return check_chunk_count(arrays, options.max_chunks);
+  return check_file_count(arrays, options.max_chunks);
 }
 
 }  // namespace zpmpi::plan::steps

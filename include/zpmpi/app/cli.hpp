@@ -1,6 +1,7 @@
 // Command line: zpmpi [run|plan] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
-//               [--max-chunks N] [--stats FILE] [--resume] [--quiet] | --help | --version
+//               [--max-chunks N] [--stats FILE] [--resume] [--zarr-format 2|3]
+//               [--shards DIM=SIZE,...|auto] [--quiet] | --help | --version
 // "zpmpi plan ... [--ranks N] [--json]" prints the plan report (app/plan_report.hpp) for N
 // ranks (default: the ranks it runs on) and writes nothing; "run" (the default) converts.
 // "zpmpi verify ..." compares the store with what the job writes (app/verify.hpp).
@@ -14,6 +15,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "zpmpi/app/config.hpp"
 #include "zpmpi/app/config_keys.hpp"
@@ -47,7 +50,15 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv);
 /// read), else the job's "stats" (empty: none).
 std::string stats_file(const CliOptions& cli, const Config& config);
 
-/// Applies the flags to a parsed job; errors name the flag.
+/// Applies the flags to a parsed job; errors name the flag. Then checks the keys that
+/// depend on each other, as the job and its flags together give them: "shards" needs
+/// "zarr_format": 3 ("job.json: shards: needs zarr_format 3 (zarr_format is 2)", or
+/// "--shards needs ..." when the flag gave it).
 Status apply_cli(const CliOptions& cli, Config& config);
+
+/// The flags given for keys that change what the store holds (ConfigKey::changes_store,
+/// --store aside), key -> the flag's value as JSON (true, an integer, or the text as
+/// given): the resume record (resume_record.hpp) compares them with the job's keys.
+boost::json::object store_flags(const CliOptions& cli);
 
 }  // namespace zpmpi::app

@@ -23,6 +23,7 @@
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/plan/shard_choice.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/transform/preprocessor.hpp"
 
@@ -58,6 +59,11 @@ struct Config {
   std::vector<Rename> renames;  ///< applied in order after variable choice
   std::vector<transform::Step> steps;  ///< isel / sel / reverse_axis / roll, in order
   ChunkSpec chunks;
+  /// The store's Zarr format: 2 (.zarray, one file per chunk) or 3 (zarr.json, shards).
+  int zarr_format = 2;
+  /// "shards" (zarr_format 3 only, see apply_cli): per dim a size or "auto"; the shape is
+  /// plan::choose_shards's decision. nullopt: not sharded, one file per chunk.
+  std::optional<plan::ShardRequest> shards;
   std::string store;  ///< as written, like source.uris; empty if only --store will give it
   codec::CodecSpec compressor;  ///< default zstd level 1
   std::uint64_t memory_limit = 2'000'000'000;

@@ -41,8 +41,10 @@ Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Sour
 /// Chooses and renames the arrays, applies the preprocessors (`coords` from
 /// read_coordinates) and decides the output chunks (plan::choose_output_chunks with
 /// chunks.sizes; dimension coordinates are one chunk; a tiled data array one tile per chunk,
-/// a tiled coordinate one chunk). Errors (kUsage) name the config key,
-/// e.g. "chunks.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)".
+/// a tiled coordinate one chunk), and with "shards" the shards (plan::choose_shards; a
+/// coordinate of one chunk is one shard). Errors (kUsage) name the config key,
+/// e.g. "chunks.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)",
+/// "shards.time: 100 is not a multiple of the chunk 24 of array t2m along time".
 Result<JobArrays> build_job_arrays(const Config& config, const model::Dataset& dataset,
                                    const std::map<std::string, std::vector<double>>& coords);
 

@@ -25,12 +25,17 @@ namespace zpmpi::app {
 ///   source {uri, dims {name: length}, variables [{name, dtype, dims, shape, chunks,
 ///           compressed}]},
 ///   arrays [{name, dtype, dims, shape, chunks, source_chunks, batch_chunks, chunks_total,
-///            bytes, coordinate, written_by}],
+///            shards, shard_files, shard_bytes, bytes, coordinate, written_by}],
 ///   ranks, num_jobs, workers, regions, memory_limit, peak_memory_per_rank, fits_memory_limit,
-///   chunks, bytes_needed, bytes_decoded, read_amplification, bytes_raw,
-///   files {chunks, metadata, total}, per_rank [{rank, regions, batches, chunks,
-///   bytes_needed, bytes_decoded, bytes_raw, peak_memory}], recommendations [text],
+///   chunks, bytes_needed, bytes_decoded, read_amplification, bytes_raw, zarr_format,
+///   files {chunks, shards, metadata, total}, per_rank [{rank, regions, batches, chunks,
+///   bytes_needed, bytes_decoded, bytes_raw, peak_memory, shards}], recommendations [text],
 ///   warnings [text].
+/// A sharded array has its shard shape, its number of shard files and the uncompressed
+/// bytes of one shard (clipped to the shape); an unsharded one nulls. "chunks" counts
+/// every chunk (inner chunks too: what the run's stats count), files.chunks only those that
+/// are files of their own, files.shards the shard files, and per_rank.shards those a rank
+/// writes (every shard by one rank).
 /// Text and coarse index arrays (written whole by rank 0, one chunk each) count in rank 0's
 /// chunks and the files; their bytes are not estimated (they are not in bytes_raw either).
 /// Its figures walk every batch of the plan: `stop` is asked every plan::kStopCheckEvery

@@ -4,7 +4,8 @@
 //   "config.KEY"   each key of the job file that shapes the output, as written (not the
 //                  run-only keys, ConfigKey::changes_store false in app/config_keys.hpp:
 //                  resume, overwrite, log_level, stats, workers, num_jobs, memory_limit,
-//                  max_chunks, recommendations)
+//                  max_chunks, recommendations); a flag given for such a key (--zarr-format,
+//                  --shards: app/cli.hpp store_flags) replaces the job's value by its own
 //   "source.file URI"  one key per file the source reads (Source::input_files: the
 //                  netCDF file, each multi-file member, a kerchunk set's reference file and
 //                  each file it points into), so a difference names the file: for a local
@@ -25,8 +26,10 @@
 namespace zpmpi::app {
 
 /// Builds the record. `job_file` is read again (its keys as written); errors name it.
+/// `store_flags`: the flags given for keys that change the store (cli.hpp), over the job's.
 /// `inputs`: the source's files as the run identified them when it started.
-Result<boost::json::object> resume_record(const std::string& job_file, const std::vector<source::InputFile>& inputs,
+Result<boost::json::object> resume_record(const std::string& job_file, const boost::json::object& store_flags,
+                                          const std::vector<source::InputFile>& inputs,
                                           const boost::json::object& group_attrs,
                                           const std::vector<zarr::ArrayMeta>& arrays,
                                           const boost::json::value& compressor);

@@ -23,8 +23,8 @@
 // where its elements come from (the source variable and the index map between them).
 //
 // Every module holds this one descriptor rather than a copy of some of its fields:
-// transform fills in the output side and the map, plan decides `chunks` and plans batches
-// over it, exec reads `source` through `map`, and zarr writes .zarray from it.
+// transform fills in the output side and the map, plan decides `chunks` (and `shards`) and
+// plans batches over it, exec reads `source` through `map`, and zarr writes .zarray from it.
 //
 // Example: t2m(time 48, latitude 721, longitude 1440), chunks (24, 721, 1440) in the
 // source, after isel(longitude=slice(1, 70, 5)): shape (48, 721, 14), alignment
@@ -65,6 +65,11 @@ struct ArrayLayout {
   std::vector<std::string> dims;  ///< output dims
   Shape shape;                    ///< output shape
   Shape chunks;                   ///< output chunk shape; set by plan::choose_output_chunks
+  /// Zarr v3 shard shape in elements, set by plan::choose_shards: per dim a multiple of
+  /// `chunks` (like a chunk, it may pass the array's length at the edge). A shard is one
+  /// file of whole chunks that one rank writes (the plan's units are whole shards).
+  /// Empty: not sharded, one file per chunk.
+  Shape shards;
   std::optional<Scalar> fill_value;  ///< pads edge chunks; nullopt pads with zeros
   SourceLayout source;
   /// Source chunk extents along the output dims, for aligning regions to source chunks:

@@ -18,8 +18,9 @@ inline constexpr std::uint64_t kSmallChunkBytes = 1'000'000;
 /// ...and worth a warning when the array has more than this many of them.
 inline constexpr std::uint64_t kManySmallChunks = 10'000;
 
-/// One line per array with more than kManySmallChunks chunks of fewer than
-/// kSmallChunkBytes bytes, in plan order, e.g.
+/// One line per array with more than kManySmallChunks files of fewer than
+/// kSmallChunkBytes bytes, in plan order; a file is a chunk, or a shard of a sharded array
+/// (its shards are counted and sized, not its inner chunks), e.g.
 ///   "array t2m: 1000000 chunk files of 4000 bytes each (uncompressed); a parallel file
 ///    system handles chunks of 1 MB or more far better: consider larger chunks"
 std::vector<std::string> small_chunk_warnings(const RegionPlan& plan);

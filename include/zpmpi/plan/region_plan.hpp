@@ -9,6 +9,7 @@
 //
 //   region_plan.hpp    make_plan, for_each_batch, regions_of_rank, the plan's JSON (below)
 //   output_chunks.hpp  which output chunk each dim of an array gets
+//   shard_choice.hpp   which shard each dim of an array gets (Zarr v3), "auto" included
 //   chunk_warnings.hpp a valid plan that will be slow: many small chunk files
 // src/plan: planner_steps.hpp names make_plan's stages, one file each (validate, units,
 // batches, balance); chunk_grid.* is the grid arithmetic they share; plan_json.cpp.
@@ -23,6 +24,13 @@
 // contiguous source's variable is one unit, however small its output chunks), units are
 // narrowed along output chunk boundaries (outermost dim first) until every job can have
 // its share; this trades some read amplification for balance.
+//
+// A sharded array (ArrayLayout::shards set) is planned the same way with the shard in
+// place of the output chunk: units are lcm(source chunk, shard) and are narrowed along
+// shard boundaries only, so a unit holds whole shards and every shard is written by the
+// one rank of the one region that holds it (unit_shards). Batches stay boxes of output
+// chunks inside a unit, so memory is bounded by the batch, never by the shard; when the
+// walk of a region (for_each_batch) leaves a unit, every shard of that unit is complete.
 //
 // The units of all arrays, in array order then C order, are cut into `num_jobs` contiguous
 // runs of nearly equal bytes; each run (split at array boundaries) is a Region, and job j
@@ -56,8 +64,8 @@ using model::Box;
 using model::Index;
 using model::Shape;
 
-/// The most output chunks (= chunk files) a plan may have unless PlanOptions::max_chunks
-/// says otherwise. 10^7 admits the largest jobs seen (ERA5 hourly 1940-2024, one step per
+/// The most files (output chunks, or shards of a sharded array) a plan may have unless
+/// PlanOptions::max_chunks says otherwise. 10^7 admits the largest jobs seen (ERA5 hourly 1940-2024, one step per
 /// chunk: 745k chunks per variable, 7.5M for ten) and refuses, before any work, a typo
 /// such as 1024^2 chunks of a 2^28 x 2^28 variable (2^36 files): 10^7 files already take
 /// hours of file creation on a parallel file system and are a whole inode quota.
@@ -82,7 +90,7 @@ struct PlanOptions {
   int num_ranks = 1;  ///< >= 1
   std::uint64_t memory_limit = 2'000'000'000;  ///< bytes per rank
   int workers = 1;    ///< encode/write workers per rank (each holds one chunk + one compressed buffer)
-  std::uint64_t max_chunks = kDefaultMaxChunks;  ///< >= 1; more output chunks in all is an error
+  std::uint64_t max_chunks = kDefaultMaxChunks;  ///< >= 1; more files (chunks, shards) in all is an error
   OwnerBounds bounds;
   bool operator==(const PlanOptions&) const = default;
 };
@@ -144,9 +152,11 @@ inline constexpr std::uint64_t kStopCheckEvery = 1 << 16;
 
 /// Builds the plan. `stop` is asked every kStopCheckEvery units while they are balanced
 /// (the one pass over all units); its error is returned as is. Errors (ExitCode::kUsage) when an option is out of range, a spec is
-/// inconsistent (ranks differ, a chunk is 0), when the arrays have more than max_chunks
-/// output chunks in all (checked first, from the shapes alone, so refusing is instant):
+/// inconsistent (ranks differ, a chunk is 0, a shard not a multiple of the chunk), when the
+/// arrays have more than max_chunks files in all (output chunks, or shards where sharded;
+/// checked first, from the shapes alone, so refusing is instant):
 ///   "the plan has 68719476736 chunks, more than max_chunks 10000000 (array v: ...)"
+/// ("the plan has N files" when an array is sharded)
 /// or when one output chunk alone does not fit:
 ///   "memory_limit 100MB is too low: one batch of array t2m needs 310MB"
 Result<RegionPlan> make_plan(std::vector<model::ArrayLayout> arrays, const PlanOptions& options,
@@ -168,6 +178,11 @@ bool for_each_batch_while(const RegionPlan& plan, const Region& region,
 
 /// The regions of one rank.
 std::vector<Region> regions_of_rank(const RegionPlan& plan, int rank);
+
+/// The shards of unit `unit` (linear, C order of a.unit_grid) of a sharded array, as a box
+/// of shard grid indices (start, count): a unit holds whole shards. Along a dim the shard
+/// grid has ceil(shape / shards) shards. Empty (rank 0 box) for an unsharded array.
+Box unit_shards(const ArrayPlan& a, Index unit);
 
 /// The plan as compact JSON, and back. plan_from_json(plan_to_json(p)) == p.
 std::string plan_to_json(const RegionPlan& plan);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 
 #include "zpmpi/app/cli.hpp"
 
@@ -98,7 +100,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   const std::string base = R"("source": "a.nc", "store": "a.zarr")";
   expect_error("{" + base + R"(, "chunk": {}})",
                "job.json: unknown key 'chunk' (known: source, variables, preprocessors, chunks, "
-               "store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
+               "zarr_format, shards, store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
                "resume, recommendations, log_level, workers, max_chunks, stats, fsync)");
   expect_error("{" + base + R"(, "chunks": {"latitude": -3}})",
                "job.json: chunks.latitude: must be a positive integer, got -3");
@@ -457,6 +459,112 @@ TEST(Config, SourceGroup) {
   auto bad = parse(R"({"source": {"uri": "a.nc", "group": 3}, "store": "a.zarr"})");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("source.group"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace zpmpi::app
+
+namespace zpmpi::app {
+namespace {
+
+Result<Config> with_cli(const std::string& keys, std::vector<const char*> flags) {
+  auto c = parse(R"({"source": "a.nc", "store": "s")" + keys + "}");
+  if (!c.ok()) return c.error();
+  flags.insert(flags.begin(), {"zpmpi", "--config", "job.json"});
+  auto cli = parse_cli(static_cast<int>(flags.size()), flags.data());
+  if (!cli.ok()) return cli.error();
+  ZPMPI_RETURN_IF_ERROR(apply_cli(*cli, *c));
+  return c;
+}
+
+TEST(Config, ZarrFormatAndShards) {
+  auto plain = with_cli("", {});
+  ASSERT_TRUE(plain.ok()) << plain.error().message;
+  EXPECT_EQ(plain->zarr_format, 2);
+  EXPECT_FALSE(plain->shards);
+
+  auto v3 = with_cli(R"(, "zarr_format": 3, "shards": {"time": 240, "latitude": "auto"})", {});
+  ASSERT_TRUE(v3.ok()) << v3.error().message;
+  EXPECT_EQ(v3->zarr_format, 3);
+  ASSERT_TRUE(v3->shards);
+  EXPECT_FALSE(v3->shards->all_auto);
+  EXPECT_EQ(v3->shards->sizes, (std::map<std::string, std::optional<std::uint64_t>>{{"time", 240},
+                                                                                     {"latitude", std::nullopt}}));
+  auto all = with_cli(R"(, "zarr_format": 3, "shards": "auto")", {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->shards->all_auto);
+  EXPECT_TRUE(all->shards->sizes.empty());
+  auto unsharded = with_cli(R"(, "zarr_format": 3, "shards": null)", {});
+  ASSERT_TRUE(unsharded.ok());
+  EXPECT_FALSE(unsharded->shards);
+}
+
+TEST(Config, ZarrFormatAndShardsErrorsNameTheKey) {
+  const std::string base = R"({"source": "a.nc", "store": "s", )";
+  expect_error(base + R"("zarr_format": 4})", "job.json: zarr_format: must be 2 or 3, got 4");
+  expect_error(base + R"("zarr_format": "3"})", "job.json: zarr_format: must be 2 or 3, got \"3\"");
+  expect_error(base + R"("shards": {"time": 0}})", "job.json: shards.time: must be a positive integer or \"auto\", got 0");
+  expect_error(base + R"("shards": {"time": -24}})",
+               "job.json: shards.time: must be a positive integer or \"auto\", got -24");
+  expect_error(base + R"("shards": {"time": "big"}})",
+               "job.json: shards.time: must be a positive integer or \"auto\", got \"big\"");
+  expect_error(base + R"("shards": {}})",
+               "job.json: shards: must be \"auto\" or an object dim -> size or \"auto\", got {}");
+  expect_error(base + R"("shards": 24})",
+               "job.json: shards: must be \"auto\" or an object dim -> size or \"auto\", got 24");
+  // Without zarr_format 3 (the default is 2), once the flags have had their say.
+  auto v2 = with_cli(R"(, "shards": "auto")", {});
+  ASSERT_FALSE(v2.ok());
+  EXPECT_EQ(v2.error().message, "job.json: shards: needs zarr_format 3 (zarr_format is 2)");
+  EXPECT_EQ(v2.error().code, ExitCode::kUsage);
+  auto flag_v2 = with_cli(R"(, "zarr_format": 3, "shards": "auto")", {"--zarr-format", "2"});
+  ASSERT_FALSE(flag_v2.ok());
+  EXPECT_EQ(flag_v2.error().message, "job.json: shards: needs zarr_format 3 (zarr_format is 2)");
+  auto flag_shards = with_cli("", {"--shards", "auto"});
+  ASSERT_FALSE(flag_shards.ok());
+  EXPECT_EQ(flag_shards.error().message, "--shards needs zarr_format 3 (zarr_format is 2)");
+  EXPECT_TRUE(with_cli(R"(, "shards": "auto")", {"--zarr-format", "3"}).ok());  // the flag completes the job
+}
+
+TEST(Config, ZarrFormatAndShardsFlags) {
+  auto c = with_cli("", {"--zarr-format", "3", "--shards", "time=240,latitude=auto"});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->zarr_format, 3);
+  ASSERT_TRUE(c->shards);
+  EXPECT_EQ(c->shards->sizes, (std::map<std::string, std::optional<std::uint64_t>>{{"time", 240},
+                                                                                    {"latitude", std::nullopt}}));
+  auto over = with_cli(R"(, "zarr_format": 3, "shards": {"time": 24})", {"--shards", "auto"});
+  ASSERT_TRUE(over.ok());
+  EXPECT_TRUE(over->shards->all_auto);
+  EXPECT_TRUE(over->shards->sizes.empty());  // the flag replaces the job's shards
+  const std::pair<const char*, const char*> bad[] = {
+      {"time", "--shards: 'time' is not DIM=SIZE (e.g. time=240,latitude=auto, or auto)"},
+      {"=24", "--shards: '=24' is not DIM=SIZE (e.g. time=240,latitude=auto, or auto)"},
+      {"time=24,", "--shards: '' is not DIM=SIZE (e.g. time=240,latitude=auto, or auto)"},
+      {"time=0", "--shards: time must be a positive integer or auto, got '0'"},
+      {"time=-5", "--shards: time must be a positive integer or auto, got '-5'"},
+      {"time=24,time=48", "--shards: time is given twice"},
+  };
+  for (const auto& [value, message] : bad) {
+    auto b = with_cli(R"(, "zarr_format": 3)", {"--shards", value});
+    ASSERT_FALSE(b.ok()) << value;
+    EXPECT_EQ(b.error().message, message);
+    EXPECT_EQ(b.error().code, ExitCode::kUsage);
+  }
+  auto four = with_cli("", {"--zarr-format", "4"});
+  ASSERT_FALSE(four.ok());
+  EXPECT_EQ(four.error().message, "--zarr-format must be 2 or 3");
+}
+
+TEST(Config, ZarrFormatAndShardsChangeTheStore) {
+  // --resume compares them (resume_record.hpp), and their flags too (store_flags).
+  EXPECT_TRUE(find_config_key("zarr_format")->changes_store);
+  EXPECT_TRUE(find_config_key("shards")->changes_store);
+  const char* argv[] = {"zpmpi", "--config", "job.json", "--zarr-format", "3", "--shards", "time=24",
+                        "--workers", "2", "--store", "elsewhere.zarr"};
+  auto cli = parse_cli(11, argv);
+  ASSERT_TRUE(cli.ok()) << cli.error().message;
+  EXPECT_EQ(store_flags(*cli), (boost::json::object{{"zarr_format", 3}, {"shards", "time=24"}}));
 }
 
 }  // namespace

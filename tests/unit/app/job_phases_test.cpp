@@ -188,6 +188,25 @@ TEST_F(JobTest, APlanOnlyWritesNothing) {
   EXPECT_FALSE(fs::exists(store()));
 }
 
+TEST_F(JobTest, AZarrV3JobIsPlannedButRefusedBeforeAnythingIsWritten) {
+  FakeWorld world(2);
+  CliOptions v3 = job(R"(, "zarr_format": 3, "shards": {"time": 4})");
+  CliOptions plan = v3;
+  plan.plan_only = true;
+  plan.plan_json = true;
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run(world, plan), (std::vector<int>{0, 0}));
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find(R"("shards":[4,6],"shard_files":2)"), std::string::npos);
+
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(run(world, v3), (std::vector<int>{2, 2}));
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find(
+                "zpmpi: error: " + v3.config_path + ": zarr_format 3: not supported by this build yet\n"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(store()));  // not a v2 store in its place
+  EXPECT_EQ(copies(), 0);
+}
+
 TEST_F(JobTest, AFailedCollectiveEndsTheRankWithItsCode) {
   FakeWorld world(1);
   world.fail("agree", 0);  // [5]: the transport fails; no rank can be trusted to agree

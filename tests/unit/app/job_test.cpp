@@ -125,5 +125,40 @@ TEST(BuildJobArrays, AVariableNameZarrCannotHoldIsRefusedNamingIt) {
       << job.error().message;
 }
 
+TEST(BuildJobArrays, ShardsAreChosenPerArrayAndACoordinateIsOneShard) {
+  auto none = build(R"(, "zarr_format": 3)");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(array(*none, "t2m").shards.empty());  // v3 without "shards": one file per chunk
+
+  auto given = build(R"(, "zarr_format": 3, "chunks": {"time": 12}, "shards": {"time": 24})");
+  ASSERT_TRUE(given.ok()) << given.error().message;
+  EXPECT_EQ(array(*given, "t2m").shards, (model::Shape{24, 10, 20}));
+  EXPECT_EQ(array(*given, "time").shards, (model::Shape{48}));  // one chunk, one shard
+  EXPECT_EQ(array(*given, "latitude").shards, (model::Shape{10}));
+
+  auto automatic = build(R"(, "zarr_format": 3, "shards": "auto")");
+  ASSERT_TRUE(automatic.ok()) << automatic.error().message;
+  EXPECT_EQ(array(*automatic, "t2m").shards, (model::Shape{48, 10, 20}));  // 38 kB: the whole array
+
+  auto tiled = build(R"(, "zarr_format": 3, "shards": "auto",
+                        "preprocessors": [{"type": "tiled", "latitude": 5, "longitude": 10}])");
+  ASSERT_TRUE(tiled.ok()) << tiled.error().message;
+  const auto& tiles = array(*tiled, "t2m");  // 38 kB of tiles: all in one shard
+  ASSERT_EQ(tiles.shards.size(), tiles.shape.size());
+  for (std::size_t d = 0; d < tiles.shape.size(); ++d) EXPECT_GE(tiles.shards[d], tiles.shape[d]) << d;
+}
+
+TEST(BuildJobArrays, ShardErrorsNameTheKeyTheDimAndTheChunk) {
+  auto unknown = build(R"(, "zarr_format": 3, "shards": {"lat": 5})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ExitCode::kUsage);
+  EXPECT_EQ(unknown.error().message,
+            "shards.lat: 'lat' is not a dimension of era5.nc (dims: time, latitude, longitude)");
+  auto uneven = build(R"(, "zarr_format": 3, "chunks": {"time": 24}, "shards": {"time": 36})");
+  ASSERT_FALSE(uneven.ok());
+  EXPECT_EQ(uneven.error().code, ExitCode::kUsage);
+  EXPECT_EQ(uneven.error().message, "shards.time: 36 is not a multiple of the chunk 24 of array t2m along time");
+}
+
 }  // namespace
 }  // namespace zpmpi::app

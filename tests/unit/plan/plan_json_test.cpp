@@ -59,6 +59,26 @@ TEST(PlanJson, RoundTripsExactly) {
   EXPECT_TRUE(std::signbit(std::get<double>(*back->arrays[3].layout.fill_value)));
 }
 
+TEST(PlanJson, ShardsRoundTripAndAreCheckedOnTheWayIn) {
+  auto s = spec("t2m", {30, 37, 72}, {4, 10, 20}, {4, 10, 20});
+  s.shards = {8, 40, 80};  // past the shape at the edge, like a chunk
+  auto p = make_plan({s, spec("time", {30}, {30}, {30})}, opts(3, 2));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  const std::string text = plan_to_json(*p);
+  EXPECT_NE(text.find(R"("shards":[8,40,80])"), std::string::npos);
+  EXPECT_NE(text.find(R"("shards":[])"), std::string::npos);  // the unsharded array
+  auto back = plan_from_json(text);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, *p);
+  EXPECT_EQ(back->arrays[0].layout.shards, (Shape{8, 40, 80}));
+  std::string bad = text;
+  bad.replace(bad.find(R"("shards":[8,40,80])"), 18, R"("shards":[6,40,80])");
+  auto refused = plan_from_json(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("shards [6, 40, 80] must be a positive multiple of chunks"), std::string::npos)
+      << refused.error().message;
+}
+
 TEST(PlanJson, IsCompactAndKeepsFillKinds) {
   auto a = sample_plan();
   ASSERT_TRUE(a.ok());
