@@ -452,6 +452,40 @@ Status parse_shards(const json::value& v, Config& config) {
   return {};
 }
 
+Result<std::vector<std::string>> get_names(const json::value& v, const std::string& key) {
+  if (!v.is_array()) return key_error(key, "must be a list of names, got " + show(v));
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    ZPMPI_ASSIGN_OR_RETURN(std::string name, get_string(v.get_array()[i], key + "[" + std::to_string(i) + "]"));
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
+/// "statistics": true (every written data variable), false or null (none), or an object
+/// {"variables": [...], "by": [...]}.
+Status parse_statistics(const json::value& v, Config& config) {
+  config.statistics.reset();
+  if (v.is_null() || (v.is_bool() && !v.get_bool())) return {};
+  Config::StatisticsRequest request;
+  if (v.is_object()) {
+    for (const auto& [key, value] : v.get_object()) {
+      const std::string where = "statistics." + std::string(key);
+      if (key == "variables") {
+        ZPMPI_ASSIGN_OR_RETURN(request.variables, get_names(value, where));
+      } else if (key == "by") {
+        ZPMPI_ASSIGN_OR_RETURN(request.by, get_names(value, where));
+      } else {
+        return key_error(where, "is not a key of statistics (it has: variables, by)");
+      }
+    }
+  } else if (!v.is_bool()) {
+    return key_error("statistics", "must be true, false or an object {\"variables\": [...], \"by\": [...]}, got " + show(v));
+  }
+  config.statistics = std::move(request);
+  return {};
+}
+
 Status parse_store(const json::value& v, Config& config) {
   ZPMPI_ASSIGN_OR_RETURN(config.store, get_string(v, "store"));
   if (config.store.empty()) return key_error("store", "must not be empty");
@@ -676,6 +710,7 @@ const ConfigKey kConfigKeys[] = {
     {"stats", parse_stats, false, kText, "stats", "FILE",
      "write the run's summary as JSON to FILE, also when it fails (overrides \"stats\"; default: none)", flag_stats},
     {"fsync", parse_flag_key<&Config::fsync, kFsync>, true},
+    {"statistics", parse_statistics, true},
 };
 
 std::string known_keys() {

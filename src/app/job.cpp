@@ -64,7 +64,10 @@ std::vector<model::ArrayLayout> JobArrays::layouts() const {
 
 std::vector<zarr::ArrayMeta> JobArrays::metadata() const {
   std::vector<zarr::ArrayMeta> out;
-  for (const auto& a : arrays) out.push_back({a, a.attributes});
+  for (const auto& a : arrays) {
+    const auto s = statistics_attrs.find(a.name);
+    out.push_back({a, a.attributes, s == statistics_attrs.end() ? nullptr : &s->second});
+  }
   for (const auto& t : text_arrays) out.push_back({t, t.attributes});
   for (const auto& c : coarse_arrays) out.push_back({c.array, c.array.attributes});
   return out;

@@ -13,13 +13,18 @@ template <class Self, class Io>
 void fields(Self& m, Io& io) {
   io("source", m.source), io("store", m.store);
   io("compressor", m.codec), io("log_level", m.log_level), io("fsync", m.fsync), io("zarr_format", m.format),
-      io("plan", m.plan);
+      io("statistics", m.statistics), io("plan", m.plan);
 }
 
 json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(int n) { return n; }
 json::value to_json(bool b) { return b; }
 json::value to_json(zarr::ZarrFormat f) { return static_cast<int>(f); }
+json::value to_json(const std::vector<stats::ArrayStatisticsSpec>& specs) {
+  json::array a;
+  for (const auto& s : specs) a.push_back(stats::spec_json(s));
+  return a;
+}
 json::value to_json(const codec::CodecSpec& c) { return codec::compressor_json(c); }
 json::value to_json(const source::SourceSpec& s) {
   json::array uris, lengths, warnings;
@@ -50,6 +55,14 @@ Status from_json(const json::value& v, zarr::ZarrFormat& f) {
   const auto format = v.is_int64() ? zarr::zarr_format_from(v.get_int64()) : std::nullopt;
   if (!format) return runtime_error("not 2 or 3");
   f = *format;
+  return {};
+}
+Status from_json(const json::value& v, std::vector<stats::ArrayStatisticsSpec>& specs) {
+  if (!v.is_array()) return runtime_error("not a list");
+  for (const json::value& s : v.get_array()) {
+    ZPMPI_ASSIGN_OR_RETURN(stats::ArrayStatisticsSpec spec, stats::spec_from_json(s));
+    specs.push_back(std::move(spec));
+  }
   return {};
 }
 Status from_json(const json::value& v, codec::CodecSpec& c) {
@@ -118,7 +131,7 @@ Result<JobMessage> decode_job_message(std::string_view text) {
   };
   fields(m, io);
   if (!status.ok()) return status.error();
-  if (o.size() != 7) return runtime_error("internal: the job message has unknown keys");
+  if (o.size() != 8) return runtime_error("internal: the job message has unknown keys");
   return m;
 }
 

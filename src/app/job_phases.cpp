@@ -11,7 +11,9 @@
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/resume_record.hpp"
+#include "zpmpi/exec/statistics_sink.hpp"
 #include "zpmpi/exec/stop_signals.hpp"
+#include "zpmpi/exec/store_sink.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
@@ -139,6 +141,28 @@ void Job::point_stats() {
   s_->report.per_rank = collective(s_->session, gather_per_rank(s_->session, s_->local));
 }
 
+/// [6s] Every rank's partial statistics to rank 0, which merges them (exactly: the order of
+/// the ranks does not matter) into each array's "statistics" attribute.
+void Job::point_statistics() {
+  State& s = *s_;
+  const std::vector<std::string> all =
+      collective(s.session, s.session.gather(stats::moments_to_bytes(s.moments)));
+  if (s.rank != 0 || !s.status.ok()) return;
+  std::vector<std::vector<stats::Moments>> merged;
+  for (const auto& spec : s.message->statistics) merged.emplace_back(model::num_elements(spec.by_shape));
+  for (const std::string& bytes : all) {
+    if (const Status added = stats::merge_moments_bytes(bytes, merged); !added.ok()) {
+      s.status = added;
+      return;
+    }
+  }
+  JobArrays& job = s.rank0.job;
+  for (std::size_t i = 0; i < merged.size(); ++i) {
+    const stats::ArrayStatisticsSpec& spec = s.message->statistics[i];
+    job.statistics_attrs[spec.array] = {{"statistics", stats::statistics_json(spec, merged[i])}};
+  }
+}
+
 Status Job::point_commit(const Status& local) { return collective(s_->session, s_->session.agree(local)); }
 
 Status Job::point_report(const Status& local) { return collective(s_->session, s_->session.agree(local)); }
@@ -233,14 +257,29 @@ Result<exec::Stats> Job::work_on_rank() {
     options.verify_chunk = [&](const model::ArrayLayout& a, const model::Shape& index, std::span<const std::byte> raw) {
       return s.verifier->check(a, index, raw);
     };
-    return exec::run_rank(s.message->plan, *source, options);
+    exec::VerifySink sink(options.verify_chunk);
+    return run_into(*source, options, sink);
   }
   options.progress = &s.progress;
   options.fsync = s.message->fsync;
   if (!s.present.empty()) options.present = &s.present;
   if (s.hooks.exec) s.hooks.exec(s.rank, options);
-  ZPMPI_ASSIGN_OR_RETURN(exec::Stats stats, exec::run_rank(s.message->plan, *source, options));
+  exec::StoreSink sink(options, std::max(s.message->plan.options.workers, 1));
+  ZPMPI_ASSIGN_OR_RETURN(exec::Stats stats, run_into(*source, options, sink));
   if (s.rank == 0) ZPMPI_RETURN_IF_ERROR(write_rank0_arrays(*source, stats));
+  return stats;
+}
+
+/// The rank's chunks into `sink`, through a StatisticsSink when the job has statistics
+/// (whose figures this rank then holds in State::moments).
+Result<exec::Stats> Job::run_into(source::Source& source, const exec::ExecOptions& options, exec::ChunkSink& sink) {
+  State& s = *s_;
+  const JobMessage& m = *s.message;
+  if (m.statistics.empty()) return exec::run_rank(m.plan, source, options, sink);
+  exec::StatisticsSink statistics(sink, m.statistics, {m.store, m.format, m.codec},
+                                  std::max(m.plan.options.workers, 1));
+  ZPMPI_ASSIGN_OR_RETURN(exec::Stats stats, exec::run_rank(m.plan, source, options, statistics));
+  s.moments = statistics.moments();
   return stats;
 }
 
@@ -305,6 +344,7 @@ void Job::agree_on_outcome() {
   s.local.peak_rss = peak_rss_bytes();
   s.local.seconds_wait = seconds_since(s.wait_start);
   point_stats();
+  if (s.message.ok() && !s.message->statistics.empty()) point_statistics();  // alike on every rank
   if (s.stats.ok()) log::debug("this rank: " + stage_times(s.local, s.report.workers));
 }
 

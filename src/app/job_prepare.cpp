@@ -7,6 +7,7 @@
 
 #include "job_state.hpp"
 #include "zpmpi/app/cpu_affinity.hpp"
+#include "zpmpi/app/job_statistics.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/plan_bounds.hpp"
 #include "zpmpi/app/plan_report.hpp"
@@ -169,6 +170,11 @@ Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0Sta
   auto job = build_job_arrays(config, state.source->dataset(), coords);
   if (!job.ok()) return job.error().with_context(config.path);
   state.job = std::move(job).value();
+  if (config.statistics) {
+    auto specs = statistics_specs(*config.statistics, state.job);
+    if (!specs.ok()) return specs.error().with_context(config.path);
+    state.job.statistics = std::move(specs).value();
+  }
   if (config.recommendations != Recommendations::kIgnore || cli.plan_only)
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
@@ -204,7 +210,7 @@ Result<std::string> verify_message(const Rank0State& state, plan::RegionPlan pla
     return runtime_error("verify: " + zarr::link_in_store_message(config.store, "read") +
                          ", or verify the store it points to");
   return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level, false,
-                                       config.zarr_format, std::move(plan)});
+                                       config.zarr_format, state.job.statistics, std::move(plan)});
 }
 
 /// The store's copy opened under its lock (ranks write into it; commit() swaps it in).
@@ -235,7 +241,8 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
     log::info("no interrupted run of " + config.store + " to resume: writing it from the start");
   }
   return encode_job_message(JobMessage{state.source_spec, state.store->build_path().string(), config.compressor,
-                                       config.log_level, config.fsync, config.zarr_format, std::move(plan)});
+                                       config.log_level, config.fsync, config.zarr_format, state.job.statistics,
+                                       std::move(plan)});
 }
 
 }  // namespace

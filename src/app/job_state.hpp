@@ -98,6 +98,7 @@ struct Job::State {
   std::thread::id main_thread = std::this_thread::get_id();
   std::optional<ChunkVerifier> verifier;  ///< zpmpi verify
   Result<exec::Stats> stats = exec::Stats{};  ///< this rank's work
+  std::vector<std::vector<stats::Moments>> moments;  ///< "statistics": this rank's, per spec
   bool stopped_by_peer = false;
   mpi::Totals totals;  ///< the channel's final round
   Clock::time_point wait_start = Clock::now();

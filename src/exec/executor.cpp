@@ -93,6 +93,9 @@ Status RankExecutor::run_batch(const plan::Batch& batch) {
   if (options_.check) ZPMPI_RETURN_IF_ERROR(options_.check());
   if (present_.all(batch)) {
     stats_.chunks_present += static_cast<std::uint64_t>(batch.chunks.num_elements());
+    const model::ArrayLayout& spec = plan_.arrays[batch.array].layout;
+    for (Index n = 0; n < batch.chunks.num_elements(); ++n)
+      ZPMPI_RETURN_IF_ERROR(sink_.kept(0, spec, model::nth_index(batch.chunks, n)));
     return sink_.end_batch(batch);
   }
   if (slots_.in_flight() && batch.array != slots_array_) {
@@ -235,7 +238,7 @@ Status RankExecutor::put_chunk(int w, const plan::Batch& batch, const std::byte*
   const Shape index = model::nth_index(batch.chunks, n);
   if (present_.has(batch.array, index)) {
     worker.stats.chunks_present += 1;
-    return {};
+    return sink_.kept(w, spec, index);
   }
   if (options_.check) ZPMPI_RETURN_IF_ERROR(options_.check());
 

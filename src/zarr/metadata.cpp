@@ -67,6 +67,8 @@ json::object zarray_json(const model::ArrayLayout& array, const json::value& com
 
 json::object array_zattrs_json(const ArrayMeta& array) {
   json::object o = attrs_json(array.attributes);
+  if (array.json_attributes)
+    for (const auto& [k, v] : *array.json_attributes) o[k] = v;
   // A _FillValue no element can hold (NaN on a short) is no fill_value, but xarray still
   // decodes by it (an int becomes float64, nothing masked): it stays an attribute, which
   // xarray's zarr reader takes when fill_value is null.

@@ -80,6 +80,8 @@ std::string v3_chunk_key(const model::Shape& index) {
 
 json::object v3_array_attributes_json(const ArrayMeta& array) {
   json::object attrs = attrs_json(array.attributes);
+  if (array.json_attributes)
+    for (const auto& [k, v] : *array.json_attributes) attrs[k] = v;
   const model::ArrayLayout& a = array.layout;
   if (a.fill_value && !a.text) attrs["_FillValue"] = xarray_v3_fill_attr(a.dtype, *a.fill_value);
   return strict_json(std::move(attrs)).get_object();

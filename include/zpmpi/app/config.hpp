@@ -60,6 +60,14 @@ struct Config {
   std::vector<Rename> renames;  ///< applied in order after variable choice
   std::vector<transform::Step> steps;  ///< isel / sel / reverse_axis / roll, in order
   ChunkSpec chunks;
+  /// "statistics" (issue 28): normalisation statistics of the written data variables, in
+  /// their attributes. nullopt: none.
+  struct StatisticsRequest {
+    std::vector<std::string> variables;  ///< output names; empty: every written data variable
+    std::vector<std::string> by;         ///< dims with one set of statistics per index
+    bool operator==(const StatisticsRequest&) const = default;
+  };
+  std::optional<StatisticsRequest> statistics;
   /// The store's Zarr format: 2 (.zarray, one file per chunk) or 3 (zarr.json, shards).
   zarr::ZarrFormat zarr_format = zarr::ZarrFormat::kV2;
   /// "shards" (zarr_format 3 only, see apply_cli): per dim a size or "auto"; the shape is

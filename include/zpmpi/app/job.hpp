@@ -10,6 +10,7 @@
 #include "zpmpi/app/config.hpp"
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/plan/region_plan.hpp"
+#include "zpmpi/stats/array_statistics.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/transform/dataset_transform.hpp"
 #include "zpmpi/transform/output_array.hpp"
@@ -29,6 +30,10 @@ struct JobArrays {
   /// (exec/tile_index_arrays.hpp), not planned.
   std::vector<transform::CoarseIndexArray> coarse_arrays;
   boost::json::object group_attrs;             ///< root .zattrs
+  /// "statistics": one spec per data variable asked for (app/job_statistics.hpp), and once
+  /// the run has them, each array's "statistics" attribute by array name.
+  std::vector<stats::ArrayStatisticsSpec> statistics;
+  std::map<std::string, boost::json::object> statistics_attrs;
   std::vector<transform::Recommendation> recommendations;
 
   /// The arrays' layouts, for the planner.

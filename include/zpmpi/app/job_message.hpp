@@ -2,7 +2,7 @@
 //   {"source": {"uris": ["era5.nc"], "engine": "netcdf", "group": "", "concat_dim": ""},
 //    "store": "/data/.era5.zarr.zpmpi-new-n1-42",
 //    "compressor": {"id": "zstd", "level": 1}, "log_level": 1, "fsync": false,
-//    "zarr_format": 2, "plan": "<plan_to_json>"}
+//    "zarr_format": 2, "statistics": [spec_json, ...], "plan": "<plan_to_json>"}
 // Its fields are listed once (job_message.cpp) for both directions.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/source/source.hpp"
+#include "zpmpi/stats/array_statistics.hpp"
 #include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::app {
@@ -24,6 +25,7 @@ struct JobMessage {
   int log_level = 1;
   bool fsync = false;  ///< sync chunk files and their directory (config "fsync")
   zarr::ZarrFormat format = zarr::ZarrFormat::kV2;  ///< the store's (config "zarr_format")
+  std::vector<stats::ArrayStatisticsSpec> statistics;  ///< config "statistics", per array
   plan::RegionPlan plan;
 };
 

@@ -17,6 +17,8 @@
 //                      [4] rounds    finish the channel: every rank is out of work
 //   agree on outcome   [5] work      agree: the lowest failing rank's error, or ok
 //                      [6] stats     combine the stats over ranks, gather them per rank
+//                      [6s] statistics   with "statistics": gather every rank's partial
+//                                    statistics; rank 0 merges them (app/job_statistics.hpp)
 //   commit             rank 0: check the inputs are unchanged, write stats.json and the
 //                      metadata (the completion document last), swap the copy in; an interrupted run keeps
 //                      its copy for --resume, a failed one removes it
@@ -94,6 +96,7 @@ class Job {
   mpi::Totals point_rounds(const mpi::RankState& out);
   Status point_work();
   void point_stats();
+  void point_statistics();
   Status point_commit(const Status& local);
   Status point_report(const Status& local);
   Status point_verify(const Status& local);
@@ -103,6 +106,7 @@ class Job {
   // Parts of the phases.
   Status check_stop();
   Result<exec::Stats> work_on_rank();
+  Result<exec::Stats> run_into(source::Source& source, const exec::ExecOptions& options, exec::ChunkSink& sink);
   Status write_rank0_arrays(source::Source& source, exec::Stats& stats);
   void finish_work();
   Status commit_store();

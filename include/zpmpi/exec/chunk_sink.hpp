@@ -46,6 +46,14 @@ class ChunkSink {
   /// chunks, bytes_raw, bytes_written, seconds_encode, seconds_write.
   virtual Status put(int worker, const AssembledChunk& chunk, Stats& stats) = 0;
 
+  /// Chunk `index` of `array` is not put because a resumed run keeps it (ExecOptions::
+  /// present): on `worker` (0 for a batch kept whole, on the reading thread); nothing to
+  /// do unless the sink needs every chunk's values (statistics_sink.hpp).
+  virtual Status kept(int worker, const model::ArrayLayout& array, const model::Shape& index) {
+    (void)worker, (void)array, (void)index;
+    return {};
+  }
+
   /// Every chunk of `batch` has been put (see above); nothing to do unless the sink
   /// buffers chunks across puts.
   virtual Status end_batch(const plan::Batch& batch) {

@@ -48,6 +48,8 @@ boost::json::object attrs_json(const std::vector<model::Attribute>& attributes);
 struct ArrayMeta {
   const model::ArrayLayout& layout;
   const std::vector<model::Attribute>& attributes;
+  /// Attributes that are JSON already (the run's "statistics"), after `attributes`; may be null.
+  const boost::json::object* json_attributes = nullptr;
 };
 
 /// .zarray; `compressor` is codec::compressor_json(...) (null for none). A text array

@@ -2,6 +2,12 @@
 // grouped along the `by` dims.
 #include "zpmpi/stats/chunk_statistics.hpp"
 
+#include <limits>
+
+#include <boost/json.hpp>
+
+#include "zpmpi/stats/array_statistics.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -111,6 +117,40 @@ TEST(ChunkStatistics, NaNIsMissingInAFloatArray) {
   EXPECT_EQ(groups[0].finish().count, 2u);
   EXPECT_EQ(groups[0].finish().nan_count, 1u);
   EXPECT_EQ(groups[0].finish().mean, 2.0);
+}
+
+}  // namespace
+}  // namespace zpmpi::stats
+
+namespace zpmpi::stats {
+namespace {
+
+// The job message carries the specs as JSON, which has no NaN: a NaN fill once made the
+// whole message unreadable ("internal: malformed job message").
+TEST(ArrayStatisticsSpec, ItsJsonHoldsNonFiniteFillsAndReadsBackTheSame) {
+  ArrayStatisticsSpec spec;
+  spec.array = "t2m";
+  spec.decoding.dtype = model::DType::f4;
+  spec.decoding.missing = {std::nan(""), -std::numeric_limits<double>::infinity(), 9.96921e36};
+  spec.decoding.scale_factor = 0.5;
+  spec.selection = {{1}, {{0, 4}, {2, 7}}};
+  spec.by_names = {"level"};
+  spec.by_shape = {5};
+  const std::string text = boost::json::serialize(spec_json(spec));
+  boost::json::error_code ec;
+  const boost::json::value parsed = boost::json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  const auto back = spec_from_json(parsed);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_TRUE(std::isnan(back->decoding.missing[0]));
+  EXPECT_EQ(back->decoding.missing[1], -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(back->decoding.missing[2], 9.96921e36);
+  EXPECT_EQ(back->decoding.scale_factor, 0.5);
+  EXPECT_FALSE(back->decoding.add_offset);
+  EXPECT_EQ(back->selection.by, spec.selection.by);
+  EXPECT_EQ(back->selection.window, spec.selection.window);
+  EXPECT_EQ(back->by_names, spec.by_names);
+  EXPECT_EQ(back->by_shape, spec.by_shape);
 }
 
 }  // namespace

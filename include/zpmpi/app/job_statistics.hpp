@@ -1,0 +1,27 @@
+// The job's "statistics" (config.hpp) made into one spec per array (stats/array_statistics.hpp):
+// which data variables, grouped along which dims, and how xarray decodes the values the
+// store holds (its fill value and missing_value masked, then scale_factor/add_offset in
+// xarray's float dtype). Pure: rank 0 calls it after the arrays are chosen, before
+// anything is written, so that every refusal comes first.
+#pragma once
+
+#include <vector>
+
+#include "zpmpi/app/config.hpp"
+#include "zpmpi/app/job.hpp"
+#include "zpmpi/stats/array_statistics.hpp"
+
+namespace zpmpi::app {
+
+/// One spec per data variable of `job` asked for (coordinates never), in the order of
+/// job.arrays. Errors (kUsage) name the key: "statistics.variables: 'foo' is not a data
+/// variable the job writes (it writes: t2m, d2m)", "statistics.variables: 'names' is a text
+/// array: statistics are of numbers", "statistics.by: t2m has no dim 'level' (its dims:
+/// time, latitude, longitude)", "statistics: 'h' is float16, which has no statistics here".
+Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(const Config::StatisticsRequest& request,
+                                                                 const JobArrays& job);
+
+/// How xarray decodes the values of `array` as stored (its fill value and attributes).
+stats::ValueDecoding value_decoding(const transform::OutputArray& array);
+
+}  // namespace zpmpi::app
