@@ -15,7 +15,7 @@ constexpr const char* kCaption =
     "                                                  print what a run would do, write nothing\n"
     "       zpmpi verify --config job.json [options]   check every chunk and metadata file of\n"
     "                                                  the store against the job\n"
-    "Caches netCDF data into a Zarr v2 store, in parallel under MPI\n"
+    "Caches netCDF data into a Zarr store (v2, or v3 with shards), in parallel under MPI\n"
     "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions";
 
 /// The flag of a config key, as program_options declares it.
@@ -130,9 +130,9 @@ Status apply_cli(const CliOptions& cli, Config& config) {
   if (config.store.empty())
     return usage_error(config.path + ": store: is required (or pass --store)");
   // Keys that depend on each other, checked once the flags have had their say.
-  if (config.shards && config.zarr_format != 3)
+  if (config.shards && config.zarr_format != zarr::ZarrFormat::kV3)
     return usage_error((cli.flag_given("shards") ? std::string("--shards") : config.path + ": shards:") +
-                       " needs zarr_format 3 (zarr_format is " + std::to_string(config.zarr_format) + ")");
+                       " needs zarr_format 3 (zarr_format is " + std::to_string(static_cast<int>(config.zarr_format)) + ")");
   return {};
 }
 

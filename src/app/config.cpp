@@ -421,9 +421,9 @@ Status parse_chunks(const json::value& v, Config& config) {
 }
 
 Status parse_zarr_format(const json::value& v, Config& config) {
-  if (!v.is_int64() || (v.get_int64() != 2 && v.get_int64() != 3))
-    return key_error("zarr_format", "must be 2 or 3, got " + show(v));
-  config.zarr_format = static_cast<int>(v.get_int64());
+  const auto format = v.is_int64() ? zarr::zarr_format_from(v.get_int64()) : std::nullopt;
+  if (!format) return key_error("zarr_format", "must be 2 or 3, got " + show(v));
+  config.zarr_format = *format;
   return {};
 }
 
@@ -604,8 +604,9 @@ Status flag_max_chunks(const FlagValue& v, Config& config) {
 }
 
 Status flag_zarr_format(const FlagValue& v, Config& config) {
-  if (std::get<int>(v) != 2 && std::get<int>(v) != 3) return usage_error("--zarr-format must be 2 or 3");
-  config.zarr_format = std::get<int>(v);
+  const auto format = zarr::zarr_format_from(std::get<int>(v));
+  if (!format) return usage_error("--zarr-format must be 2 or 3");
+  config.zarr_format = *format;
   return {};
 }
 

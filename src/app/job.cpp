@@ -9,6 +9,7 @@
 #include "zpmpi/plan/shard_choice.hpp"
 #include "zpmpi/transform/coordinates_attribute.hpp"
 #include "zpmpi/zarr/names.hpp"
+#include "zpmpi/zarr/store.hpp"
 #include "zpmpi/transform/require_data.hpp"
 #include "zpmpi/transform/array_steps.hpp"
 
@@ -67,6 +68,37 @@ std::vector<zarr::ArrayMeta> JobArrays::metadata() const {
   for (const auto& t : text_arrays) out.push_back({t, t.attributes});
   for (const auto& c : coarse_arrays) out.push_back({c.array, c.array.attributes});
   return out;
+}
+
+Result<std::vector<zarr::V3ArrayMeta>> JobArrays::v3_metadata(const codec::CodecSpec& compressor) const {
+  std::vector<zarr::V3ArrayMeta> out;
+  for (const zarr::ArrayMeta& meta : metadata()) {
+    const model::ArrayLayout& a = meta.layout;
+    const std::size_t element_size = a.text ? 1 : model::dtype_size(a.dtype);
+    auto codecs = codec::v3_compressor_codecs(compressor, element_size);
+    if (!codecs.ok()) return codecs.error().with_context("compressor");
+    out.push_back({meta, {std::move(codecs).value(), a.shards}});
+  }
+  // The documents themselves are pure: built once here so that a refusal comes before
+  // anything is written.
+  ZPMPI_RETURN_IF_ERROR(zarr::v3_root_json(group_attrs, out));
+  return out;
+}
+
+Result<boost::json::object> output_document(zarr::ZarrFormat format, const JobArrays& job,
+                                            const codec::CodecSpec& compressor) {
+  if (format == zarr::ZarrFormat::kV2)
+    return zarr::zmetadata_json(job.group_attrs, job.metadata(), codec::compressor_json(compressor));
+  ZPMPI_ASSIGN_OR_RETURN(const std::vector<zarr::V3ArrayMeta> arrays, job.v3_metadata(compressor));
+  return zarr::v3_root_json(job.group_attrs, arrays);
+}
+
+Status write_job_metadata(const std::filesystem::path& store, zarr::ZarrFormat format, const JobArrays& job,
+                          const codec::CodecSpec& compressor) {
+  if (format == zarr::ZarrFormat::kV2)
+    return zarr::write_metadata(store, job.group_attrs, job.metadata(), codec::compressor_json(compressor));
+  ZPMPI_ASSIGN_OR_RETURN(const std::vector<zarr::V3ArrayMeta> arrays, job.v3_metadata(compressor));
+  return zarr::write_v3_metadata(store, job.group_attrs, arrays);
 }
 
 namespace {

@@ -12,12 +12,14 @@ namespace {
 template <class Self, class Io>
 void fields(Self& m, Io& io) {
   io("source", m.source), io("store", m.store);
-  io("compressor", m.codec), io("log_level", m.log_level), io("fsync", m.fsync), io("plan", m.plan);
+  io("compressor", m.codec), io("log_level", m.log_level), io("fsync", m.fsync), io("zarr_format", m.format),
+      io("plan", m.plan);
 }
 
 json::value to_json(const std::string& s) { return json::string(s); }
 json::value to_json(int n) { return n; }
 json::value to_json(bool b) { return b; }
+json::value to_json(zarr::ZarrFormat f) { return static_cast<int>(f); }
 json::value to_json(const codec::CodecSpec& c) { return codec::compressor_json(c); }
 json::value to_json(const source::SourceSpec& s) {
   json::array uris, lengths, warnings;
@@ -42,6 +44,12 @@ Status from_json(const json::value& v, int& n) {
 Status from_json(const json::value& v, bool& b) {
   if (!v.is_bool()) return runtime_error("not a boolean");
   b = v.get_bool();
+  return {};
+}
+Status from_json(const json::value& v, zarr::ZarrFormat& f) {
+  const auto format = v.is_int64() ? zarr::zarr_format_from(v.get_int64()) : std::nullopt;
+  if (!format) return runtime_error("not 2 or 3");
+  f = *format;
   return {};
 }
 Status from_json(const json::value& v, codec::CodecSpec& c) {
@@ -110,7 +118,7 @@ Result<JobMessage> decode_job_message(std::string_view text) {
   };
   fields(m, io);
   if (!status.ok()) return status.error();
-  if (o.size() != 6) return runtime_error("internal: the job message has unknown keys");
+  if (o.size() != 7) return runtime_error("internal: the job message has unknown keys");
   return m;
 }
 

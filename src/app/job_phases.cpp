@@ -204,7 +204,7 @@ void Job::work() {
     s.stats = s.message.error();
     return finish_work();
   }
-  if (s.cli.verify) s.verifier.emplace(s.message->store, s.message->codec);
+  if (s.cli.verify) s.verifier.emplace(s.message->store, s.message->codec, s.message->format);
   log::init(s.rank, s.message->log_level);
   const plan::RegionPlan& p = s.message->plan;
   s.report.workers = p.options.workers;
@@ -227,10 +227,11 @@ Result<exec::Stats> Job::work_on_rank() {
     source = own.get();
   }
   exec::ExecOptions options{s.message->store, s.message->codec, s.rank};
+  options.format = s.message->format;
   options.check = [this] { return check_stop(); };
   if (s.verifier) {
-    options.verify_chunk = [&](const model::ArrayLayout& a, const std::string& key, std::span<const std::byte> raw) {
-      return s.verifier->check(a, key, raw);
+    options.verify_chunk = [&](const model::ArrayLayout& a, const model::Shape& index, std::span<const std::byte> raw) {
+      return s.verifier->check(a, index, raw);
     };
     return exec::run_rank(s.message->plan, *source, options);
   }
@@ -248,11 +249,12 @@ Status Job::write_rank0_arrays(source::Source& source, exec::Stats& stats) {
   const State& s = *s_;
   const JobArrays& job = s.rank0.job;
   ZPMPI_ASSIGN_OR_RETURN(const std::uint64_t text,
-                         exec::write_text_arrays(job.text_arrays, source, s.message->store, s.message->codec, s.rank));
+                         exec::write_text_arrays(job.text_arrays, source, s.message->store, s.message->codec,
+                                                                  s.message->format, s.rank));
   for (const auto& a : job.text_arrays) stats.chunks += model::num_elements(a.shape) > 0 ? 1 : 0;
   stats.bytes_written += text;
   ZPMPI_ASSIGN_OR_RETURN(const std::uint64_t coarse, exec::write_coarse_index_arrays(job.coarse_arrays, s.message->store,
-                                                                                       s.message->codec, s.rank));
+                                                                                       s.message->codec, s.message->format, s.rank));
   stats.chunks += job.coarse_arrays.size();
   stats.bytes_written += coarse;
   return {};
@@ -324,9 +326,8 @@ Status Job::commit_store() {
     return runtime_error(same.error().message + ": the store would mix old and new data, so it was not "
                          "written; run the job again once the source files stay unchanged");
   fill_report(Status{});  // the figures of the closing summary, --stats and the store's stats.json
-  ZPMPI_RETURN_IF_ERROR(write_store_stats());  // before .zmetadata: a complete store has it
-  ZPMPI_RETURN_IF_ERROR(zarr::write_metadata(r.store->build_path(), r.job.group_attrs, r.job.metadata(),
-                                             codec::compressor_json(r.config.compressor)));
+  ZPMPI_RETURN_IF_ERROR(write_store_stats());  // before the completion document: a complete store has it
+  ZPMPI_RETURN_IF_ERROR(write_job_metadata(r.store->build_path(), r.config.zarr_format, r.job, r.config.compressor));
   return s_->rank0.store->commit();
 }
 

@@ -14,6 +14,7 @@
 #include "zpmpi/exec/stop_signals.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/plan/chunk_warnings.hpp"
+#include "zpmpi/zarr/chunk_files.hpp"
 #include "zpmpi/zarr/side_file.hpp"
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_entry.hpp"
@@ -25,6 +26,11 @@ model::Shape chunk_grid(const model::ArrayLayout& a) {
   model::Shape grid(a.shape.size());
   for (std::size_t d = 0; d < grid.size(); ++d) grid[d] = a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
   return grid;
+}
+
+zarr::ArrayFiles array_files(const model::ArrayLayout& a, zarr::ZarrFormat format) {
+  return zarr::array_files(format, chunk_grid(a),
+                           a.shards.empty() ? model::Shape{} : zarr::chunks_per_shard(a.shards, a.chunks));
 }
 
 /// Per array, its bit count (8 bytes) and the bits (LSB first). Empty: nothing is present.
@@ -57,20 +63,40 @@ std::vector<std::vector<bool>> decode_present(const std::string& wire) {
 
 namespace {
 
-/// --resume, rank 0: one listing of each array directory of the adopted copy (stale
-/// temporary files are removed on the way); logs what was found.
-Result<std::string> list_present(const plan::RegionPlan& plan, const std::filesystem::path& copy) {
+/// The chunks a listing of `files` found, by chunk: a shard file holds every chunk of its
+/// block (a shard that exists is complete, chunk_files.hpp).
+std::vector<bool> present_chunks(const model::ArrayLayout& a, const zarr::ArrayFiles& files,
+                                 const std::vector<bool>& present_files) {
+  if (!files.sharded()) return present_files;
+  const model::Shape grid = chunk_grid(a);
+  std::vector<bool> chunks(model::num_elements(grid), false);
+  const model::Box all{model::Shape(grid.size(), 0), grid};
+  for (std::uint64_t n = 0; n < chunks.size(); ++n) {
+    const model::Shape shard = zarr::shard_of_chunk(model::nth_index(all, n), files.per_shard);
+    chunks[n] = present_files[model::linear_index(shard, files.grid)];
+  }
+  return chunks;
+}
+
+/// --resume, rank 0: one listing of each array's chunk (or shard) files in the adopted
+/// copy (stale temporary files are removed on the way, shards whose index does not check
+/// too); logs what was found.
+Result<std::string> list_present(const plan::RegionPlan& plan, const std::filesystem::path& copy,
+                                 zarr::ZarrFormat format) {
   std::vector<std::vector<bool>> arrays;
   std::uint64_t found = 0, total = 0, temps = 0;
   for (const auto& a : plan.arrays) {
-    ZPMPI_ASSIGN_OR_RETURN(zarr::ChunkListing listing, zarr::list_chunks(copy, a.layout.name, chunk_grid(a.layout)));
+    const zarr::ArrayFiles files = array_files(a.layout, format);
+    ZPMPI_ASSIGN_OR_RETURN(zarr::ChunkListing listing, zarr::list_chunk_files(copy, a.layout.name, files));
+    for (const std::string& r : listing.rejected) log::warn("resume: " + r + "; it is written again");
     found += listing.count;
     total += listing.present.size();
     temps += listing.removed_temps;
-    arrays.push_back(std::move(listing.present));
+    arrays.push_back(present_chunks(a.layout, files, listing.present));
   }
-  log::info("resuming " + copy.string() + ": " + std::to_string(found) + " of " + std::to_string(total) +
-            " chunks are complete and kept" +
+  const std::string what = format == zarr::ZarrFormat::kV3 ? " chunk or shard files" : " chunks";
+  log::info("resuming " + copy.string() + ": " + std::to_string(found) + " of " + std::to_string(total) + what +
+            " are complete and kept" +
             (temps ? ", " + std::to_string(temps) + " stale temporary files removed" : std::string()));
   return encode_present(arrays);
 }
@@ -178,7 +204,7 @@ Result<std::string> verify_message(const Rank0State& state, plan::RegionPlan pla
     return runtime_error("verify: " + zarr::link_in_store_message(config.store, "read") +
                          ", or verify the store it points to");
   return encode_job_message(JobMessage{state.source_spec, config.store, config.compressor, config.log_level, false,
-                                       std::move(plan)});
+                                       config.zarr_format, std::move(plan)});
 }
 
 /// The store's copy opened under its lock (ranks write into it; commit() swaps it in).
@@ -188,11 +214,12 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
   for (const auto& a : state.job.arrays) names.push_back(a.name);
   zarr::StoreRequest request{config.store, config.overwrite, names, protected_paths(state.source_spec, config.path),
                              {}, [](const std::string& m) { log::warn(m); }};
+  ZPMPI_ASSIGN_OR_RETURN(const boost::json::object output,
+                         output_document(config.zarr_format, state.job, config.compressor));
   ZPMPI_ASSIGN_OR_RETURN(request.resume_record,
-                         resume_record(config.path, store_flags(cli), state.inputs, state.job.group_attrs,
-                                       state.job.metadata(),
-                                       codec::compressor_json(config.compressor)));
+                         resume_record(config.path, store_flags(cli), state.inputs, output));
   request.resume = config.resume;
+  request.format = config.zarr_format;
   request.slurm_job_id = state.slurm_job_id;
   request.hold_lock_until = state.hold_store_lock;
   ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
@@ -203,12 +230,12 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
     return std::string();  // every rank: nothing to do
   }
   if (state.store->resumed()) {
-    ZPMPI_ASSIGN_OR_RETURN(state.present, list_present(plan, state.store->build_path()));
+    ZPMPI_ASSIGN_OR_RETURN(state.present, list_present(plan, state.store->build_path(), config.zarr_format));
   } else if (config.resume) {
     log::info("no interrupted run of " + config.store + " to resume: writing it from the start");
   }
   return encode_job_message(JobMessage{state.source_spec, state.store->build_path().string(), config.compressor,
-                                       config.log_level, config.fsync, std::move(plan)});
+                                       config.log_level, config.fsync, config.zarr_format, std::move(plan)});
 }
 
 }  // namespace
@@ -222,9 +249,10 @@ Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0
     std::cout << report << std::flush;
     return std::string();
   }
-  // The plan of a v3 job can be shown (above), but its store not yet written or verified.
-  if (state.config.zarr_format == 3)
-    return usage_error(state.config.path + ": zarr_format 3: not supported by this build yet");
+  if (state.config.zarr_format == zarr::ZarrFormat::kV3) {  // its refusals before anything is written
+    auto v3 = state.job.v3_metadata(state.config.compressor);
+    if (!v3.ok()) return v3.error().with_context(state.config.path);
+  }
   describe_plan(plan, state.job);
   if (auto w = workers_cpu_warning(state.config.workers, cpus_of_this_process())) log::warn(*w);
   ZPMPI_RETURN_IF_ERROR(check_halt(state));

@@ -54,6 +54,8 @@ std::vector<std::vector<bool>> decode_present(const std::string& wire);
 
 /// Chunks per dim of an array's grid.
 model::Shape chunk_grid(const model::ArrayLayout& a);
+/// The array's chunk or shard files in a store of `format` (zarr/store_format.hpp).
+zarr::ArrayFiles array_files(const model::ArrayLayout& a, zarr::ZarrFormat format);
 
 /// Runs `f`, turning an exception into a runtime error ("unexpected failure: ...").
 template <class F>

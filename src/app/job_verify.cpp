@@ -25,16 +25,16 @@ Status compare_with_scratch(const Rank0State& state, const plan::RegionPlan& pla
   const std::filesystem::path store = state.config.store;
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
-  ZPMPI_RETURN_IF_ERROR(zarr::create_store(scratch, names));
+  const zarr::ZarrFormat format = state.config.zarr_format;
+  ZPMPI_RETURN_IF_ERROR(zarr::create_store(scratch, names, format));
   const codec::CodecSpec& codec = state.config.compressor;
-  ZPMPI_RETURN_IF_ERROR(exec::write_text_arrays(state.job.text_arrays, *state.source, scratch, codec, 0));
-  ZPMPI_RETURN_IF_ERROR(exec::write_coarse_index_arrays(state.job.coarse_arrays, scratch, codec, 0));
-  ZPMPI_RETURN_IF_ERROR(
-      zarr::write_metadata(scratch, state.job.group_attrs, state.job.metadata(), codec::compressor_json(codec)));
+  ZPMPI_RETURN_IF_ERROR(exec::write_text_arrays(state.job.text_arrays, *state.source, scratch, codec, format, 0));
+  ZPMPI_RETURN_IF_ERROR(exec::write_coarse_index_arrays(state.job.coarse_arrays, scratch, codec, format, 0));
+  ZPMPI_RETURN_IF_ERROR(write_job_metadata(scratch, format, state.job, codec));
   for (const std::string& p : compare_files(scratch, store)) problems += p + "\n";
-  std::map<std::string, model::Shape> grids;
-  for (const auto& a : plan.arrays) grids[a.layout.name] = chunk_grid(a.layout);
-  for (const std::string& p : extra_entries(scratch, store, grids)) problems += p + "\n";
+  std::map<std::string, zarr::ArrayFiles> files;
+  for (const auto& a : plan.arrays) files[a.layout.name] = array_files(a.layout, format);
+  for (const std::string& p : extra_entries(scratch, store, files)) problems += p + "\n";
   if (const Status same = check_inputs_unchanged(state.inputs); !same.ok())
     return runtime_error(same.error().message + ": the comparison is void; run verify again");
   return {};

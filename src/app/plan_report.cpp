@@ -248,7 +248,7 @@ Result<json::object> plan_report(const Config& config, const model::Dataset& dat
   const std::size_t num_arrays = arrays.size();
   r["arrays"] = std::move(arrays);
   ZPMPI_ASSIGN_OR_RETURN(const std::vector<RankFigures> per, rank_figures(job, plan, stop));
-  add_figures(per, plan, num_arrays, config.zarr_format, r);
+  add_figures(per, plan, num_arrays, static_cast<int>(config.zarr_format), r);
   json::array recommendations;
   for (const auto& rec : job.recommendations) recommendations.push_back(json::string(rec.text));
   r["recommendations"] = std::move(recommendations);

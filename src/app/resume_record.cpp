@@ -25,9 +25,7 @@ json::object input_json(const source::InputFile& f) {
 }  // namespace
 
 Result<json::object> resume_record(const std::string& job_file, const json::object& store_flags,
-                                   const std::vector<source::InputFile>& inputs,
-                                   const json::object& group_attrs, const std::vector<zarr::ArrayMeta>& arrays,
-                                   const json::value& compressor) {
+                                   const std::vector<source::InputFile>& inputs, const json::object& output) {
   std::ifstream in(job_file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
@@ -42,7 +40,7 @@ Result<json::object> resume_record(const std::string& job_file, const json::obje
   }
   for (const auto& [key, value] : store_flags) record["config." + std::string(key)] = value;
   for (const source::InputFile& f : inputs) record["source.file " + f.uri] = input_json(f);
-  record["output"] = zarr::digest(json::serialize(zarr::zmetadata_json(group_attrs, arrays, compressor)));
+  record["output"] = zarr::digest(json::serialize(output));
   return record;
 }
 

@@ -5,12 +5,9 @@ namespace {
 
 /// Linear index of a chunk in C order of the array's chunk grid.
 std::uint64_t linear_chunk(const model::ArrayLayout& spec, const model::Shape& index) {
-  std::uint64_t n = 0;
-  for (std::size_t d = 0; d < index.size(); ++d) {
-    const model::Index grid = (spec.shape[d] + spec.chunks[d] - 1) / spec.chunks[d];
-    n = n * static_cast<std::uint64_t>(grid) + static_cast<std::uint64_t>(index[d]);
-  }
-  return n;
+  model::Shape grid(index.size());
+  for (std::size_t d = 0; d < index.size(); ++d) grid[d] = (spec.shape[d] + spec.chunks[d] - 1) / spec.chunks[d];
+  return model::linear_index(index, grid);
 }
 
 }  // namespace

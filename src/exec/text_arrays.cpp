@@ -41,7 +41,7 @@ Result<std::vector<std::byte>> text_chunk_bytes(const model::TextType& type, std
 
 Result<std::size_t> write_text_arrays(const std::vector<transform::OutputArray>& arrays, source::Source& source,
                                       const std::filesystem::path& store, const codec::CodecSpec& codec,
-                                      int writer_id) {
+                                      zarr::ZarrFormat format, int writer_id) {
   const auto coder = codec::make_codec(codec);
   std::size_t written = 0;
   for (const auto& a : arrays) {
@@ -65,7 +65,7 @@ Result<std::size_t> write_text_arrays(const std::vector<transform::OutputArray>&
     std::vector<std::byte> encoded(coder->max_encoded_size(raw->size()));
     auto size = coder->encode(*raw, encoded);
     if (!size.ok()) return context(size.error());
-    const std::string key = zarr::chunk_key(model::Shape(a.shape.size(), 0));
+    const std::string key = zarr::chunk_file_key(format, model::Shape(a.shape.size(), 0));
     ZPMPI_RETURN_IF_ERROR(zarr::write_chunk(store, a.name, key, {encoded.data(), *size}, writer_id));
     written += *size;
   }

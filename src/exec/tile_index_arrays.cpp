@@ -19,7 +19,7 @@ std::vector<std::int64_t> coarse_index_values(const transform::CoarseIndexArray&
 
 Result<std::size_t> write_coarse_index_arrays(const std::vector<transform::CoarseIndexArray>& arrays,
                                               const std::filesystem::path& store, const codec::CodecSpec& codec,
-                                              int writer_id) {
+                                              zarr::ZarrFormat format, int writer_id) {
   const auto coder = codec::make_codec(codec);
   std::size_t written = 0;
   for (const auto& c : arrays) {
@@ -46,7 +46,7 @@ Result<std::size_t> write_coarse_index_arrays(const std::vector<transform::Coars
       if (!size.ok()) return size.error().with_context("array " + name);
       bytes = {encoded.data(), *size};
     }
-    ZPMPI_RETURN_IF_ERROR(zarr::write_chunk(store, name, zarr::chunk_key({0}), bytes, writer_id));
+    ZPMPI_RETURN_IF_ERROR(zarr::write_chunk(store, name, zarr::chunk_file_key(format, {0}), bytes, writer_id));
     written += bytes.size();
   }
   return written;

@@ -19,6 +19,12 @@ std::string to_string(const Shape& shape) {
   return s + "]";
 }
 
+Index linear_index(const Shape& index, const Shape& shape) {
+  Index n = 0;
+  for (std::size_t d = 0; d < index.size(); ++d) n = n * shape[d] + index[d];
+  return n;
+}
+
 Shape nth_index(const Box& box, Index n) {
   Shape index(box.rank());
   for (std::size_t d = box.rank(); d-- > 0;) {

@@ -107,13 +107,16 @@ std::optional<EntryFailure> open_or_make_store_dir(const fs::path& store, const 
   return std::nullopt;
 }
 
-StoreFileRead read_store_file(const fs::path& store, const fs::path& relative) {
-  StoreFileRead result;
+namespace {
+
+/// Opens the regular file `relative` below `store` (see read_store_file); on failure, sets
+/// `result` (kind and failure) and returns a closed descriptor.
+UniqueFd open_store_file(const fs::path& store, const fs::path& relative, StoreFileRead& result) {
   UniqueFd dir;
   if (const auto walk = open_store_dir(store, relative.parent_path(), dir)) {
     result.kind = walk->kind;
     result.failure = *walk;
-    return result;
+    return UniqueFd();
   }
   const fs::path path = store / relative;
   UniqueFd file{::openat(dir.fd, relative.filename().c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
@@ -122,21 +125,49 @@ StoreFileRead read_store_file(const fs::path& store, const fs::path& relative) {
   if (file.fd >= 0 && ::fstat(file.fd, &st) != 0) result.failure = {EntryKind::kUnreadable, path, errno};
   else if (file.fd >= 0 && S_ISDIR(st.st_mode)) result.failure = {EntryKind::kDirectory, path, EISDIR};
   else if (file.fd >= 0 && !S_ISREG(st.st_mode)) result.failure = {EntryKind::kNotAFile, path, 0};
-  if (!result.failure.path.empty()) {
-    result.kind = result.failure.kind;
-    return result;
-  }
+  if (result.failure.path.empty()) return file;
+  result.kind = result.failure.kind;
+  return UniqueFd();
+}
+
+}  // namespace
+
+StoreFileRead read_store_file(const fs::path& store, const fs::path& relative) {
+  StoreFileRead result;
+  const UniqueFd file = open_store_file(store, relative, result);
+  if (file.fd < 0) return result;
   char buffer[65536];
   for (;;) {
     const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      result.failure = {EntryKind::kUnreadable, path, errno};
+      result.failure = {EntryKind::kUnreadable, store / relative, errno};
       result.kind = EntryKind::kUnreadable;
       return result;
     }
     if (n == 0) break;
     result.bytes.append(buffer, static_cast<std::size_t>(n));
+  }
+  result.kind = EntryKind::kFile;
+  return result;
+}
+
+StoreFileRead read_store_file_range(const fs::path& store, const fs::path& relative, std::uint64_t offset,
+                                    std::uint64_t length) {
+  StoreFileRead result;
+  const UniqueFd file = open_store_file(store, relative, result);
+  if (file.fd < 0) return result;
+  result.bytes.resize(length);
+  std::uint64_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::pread(file.fd, result.bytes.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {  // 0: the file ends before the range does
+      result.failure = {EntryKind::kUnreadable, store / relative, n < 0 ? errno : EIO};
+      result.kind = EntryKind::kUnreadable;
+      return result;
+    }
+    done += static_cast<std::uint64_t>(n);
   }
   result.kind = EntryKind::kFile;
   return result;

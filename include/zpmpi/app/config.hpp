@@ -26,6 +26,7 @@
 #include "zpmpi/plan/shard_choice.hpp"
 #include "zpmpi/transform/output_array.hpp"
 #include "zpmpi/transform/preprocessor.hpp"
+#include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::app {
 
@@ -60,7 +61,7 @@ struct Config {
   std::vector<transform::Step> steps;  ///< isel / sel / reverse_axis / roll, in order
   ChunkSpec chunks;
   /// The store's Zarr format: 2 (.zarray, one file per chunk) or 3 (zarr.json, shards).
-  int zarr_format = 2;
+  zarr::ZarrFormat zarr_format = zarr::ZarrFormat::kV2;
   /// "shards" (zarr_format 3 only, see apply_cli): per dim a size or "auto"; the shape is
   /// plan::choose_shards's decision. nullopt: not sharded, one file per chunk.
   std::optional<plan::ShardRequest> shards;

@@ -2,6 +2,7 @@
 // their zarr metadata, the plan's array specs. Pure: rank 0 calls it before planning.
 #pragma once
 
+#include <filesystem>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -15,6 +16,8 @@
 #include "zpmpi/transform/text_array.hpp"
 #include "zpmpi/transform/tiling.hpp"
 #include "zpmpi/zarr/metadata.hpp"
+#include "zpmpi/zarr/store_format.hpp"
+#include "zpmpi/zarr/v3_metadata.hpp"
 
 namespace zpmpi::app {
 
@@ -33,7 +36,21 @@ struct JobArrays {
   /// Views of the arrays, then text and coarse index arrays, for the metadata writer
   /// (valid while this object lives).
   std::vector<zarr::ArrayMeta> metadata() const;
+  /// The same for a Zarr v3 store with `compressor`: each array's codecs and shards
+  /// (valid while this object lives). Errors (kUsage) are the v3 refusals
+  /// (codec::v3_compressor_codecs: lz4; zarr::v3_array_json: char arrays, shards).
+  Result<std::vector<zarr::V3ArrayMeta>> v3_metadata(const codec::CodecSpec& compressor) const;
 };
+
+/// The store's completion document as the run writes it last: v2's .zmetadata, v3's root
+/// zarr.json with the consolidated metadata. Errors: the v3 refusals (v3_metadata).
+Result<boost::json::object> output_document(zarr::ZarrFormat format, const JobArrays& job,
+                                            const codec::CodecSpec& compressor);
+
+/// Writes the store's metadata documents, the completion document last: v2's .zmetadata
+/// (zarr::write_metadata) or v3's consolidated root zarr.json (zarr::write_v3_metadata).
+Status write_job_metadata(const std::filesystem::path& store, zarr::ZarrFormat format, const JobArrays& job,
+                          const codec::CodecSpec& compressor);
 
 /// The values of every 1-D dimension coordinate, as doubles (what `sel` compares labels to).
 Result<std::map<std::string, std::vector<double>>> read_coordinates(source::Source& source);

@@ -1,7 +1,8 @@
 // What rank 0 decides and every rank needs, broadcast as one JSON message:
 //   {"source": {"uris": ["era5.nc"], "engine": "netcdf", "group": "", "concat_dim": ""},
 //    "store": "/data/.era5.zarr.zpmpi-new-n1-42",
-//    "compressor": {"id": "zstd", "level": 1}, "log_level": 1, "plan": "<plan_to_json>"}
+//    "compressor": {"id": "zstd", "level": 1}, "log_level": 1, "fsync": false,
+//    "zarr_format": 2, "plan": "<plan_to_json>"}
 // Its fields are listed once (job_message.cpp) for both directions.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/source/source.hpp"
+#include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::app {
 
@@ -21,6 +23,7 @@ struct JobMessage {
   codec::CodecSpec codec;
   int log_level = 1;
   bool fsync = false;  ///< sync chunk files and their directory (config "fsync")
+  zarr::ZarrFormat format = zarr::ZarrFormat::kV2;  ///< the store's (config "zarr_format")
   plan::RegionPlan plan;
 };
 

@@ -18,7 +18,7 @@
 //   agree on outcome   [5] work      agree: the lowest failing rank's error, or ok
 //                      [6] stats     combine the stats over ranks, gather them per rank
 //   commit             rank 0: check the inputs are unchanged, write stats.json and the
-//                      metadata (.zmetadata last), swap the copy in; an interrupted run keeps
+//                      metadata (the completion document last), swap the copy in; an interrupted run keeps
 //                      its copy for --resume, a failed one removes it
 //                      [7] commit    agree on rank 0's commit
 //                      [8] report    agree on rank 0's --stats file

@@ -10,8 +10,10 @@
 //                  netCDF file, each multi-file member, a kerchunk set's reference file and
 //                  each file it points into), so a difference names the file: for a local
 //                  file {"size", "mtime_ns", "inode"} (source/input_files.hpp), for a url {}
-//   "output"       a digest of the store's metadata (.zmetadata as this run would write
-//                  it): dims, shapes, chunks, dtypes, fill values, attributes, compressor
+//   "output"       a digest of the store's metadata (its completion document as this run
+//                  would write it, output_document in app/job.hpp: .zmetadata in v2, the
+//                  consolidated root zarr.json in v3): dims, shapes, chunks, shards, dtypes,
+//                  fill values, attributes, compressor
 #pragma once
 
 #include <string>
@@ -27,12 +29,11 @@ namespace zpmpi::app {
 
 /// Builds the record. `job_file` is read again (its keys as written); errors name it.
 /// `store_flags`: the flags given for keys that change the store (cli.hpp), over the job's.
-/// `inputs`: the source's files as the run identified them when it started.
+/// `inputs`: the source's files as the run identified them when it started; `output` the
+/// store's completion document.
 Result<boost::json::object> resume_record(const std::string& job_file, const boost::json::object& store_flags,
                                           const std::vector<source::InputFile>& inputs,
-                                          const boost::json::object& group_attrs,
-                                          const std::vector<zarr::ArrayMeta>& arrays,
-                                          const boost::json::value& compressor);
+                                          const boost::json::object& output);
 
 /// How `now` differs from `was` (the same file identified twice), e.g. "size 1200 -> 1300
 /// bytes, modified", with "replaced: another inode" when the inode differs; empty when

@@ -46,6 +46,7 @@
 #include "zpmpi/plan/region_plan.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/zarr/file_write.hpp"
+#include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::exec {
 
@@ -53,6 +54,9 @@ struct ExecOptions {
   std::filesystem::path store;
   codec::CodecSpec codec;
   int rank = 0;  ///< whose regions to run; also makes temporary chunk names unique
+  /// The store's format: chunk file keys, and for a sharded array (ArrayLayout::shards, v3
+  /// only) one file per shard (store_sink.hpp).
+  zarr::ZarrFormat format = zarr::ZarrFormat::kV2;
   /// Asked before each batch and each chunk, from any worker thread: an error stops the
   /// rank (chunks already started on other threads are finished, none is half-written)
   /// and is returned by run_rank. Empty: never stop. The run uses it for stop signals and
@@ -67,7 +71,7 @@ struct ExecOptions {
   /// of the array's chunk grid); they are not written again, and a batch whose chunks all
   /// exist is not read. Null, or an empty vector for an array: none exists.
   const std::vector<std::vector<bool>>* present = nullptr;
-  /// `zpmpi verify`: when set, each chunk is handed here (the array, its key, and the bytes
+  /// `zpmpi verify`: when set, each chunk is handed here (the array, its grid index, and the bytes
   /// it must hold, decoded, edge chunks padded) instead of being encoded and written
   /// (run_rank's sink is then a VerifySink, not a StoreSink). It may be called from several
   /// worker threads at once; an error stops the rank.

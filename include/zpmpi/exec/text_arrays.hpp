@@ -18,6 +18,7 @@
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/source/source.hpp"
 #include "zpmpi/transform/text_array.hpp"
+#include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::exec {
 
@@ -36,6 +37,6 @@ Result<std::vector<std::byte>> text_chunk_bytes(const model::TextType& type, std
 /// Returns the bytes written. Errors name the array.
 Result<std::size_t> write_text_arrays(const std::vector<transform::OutputArray>& arrays, source::Source& source,
                                       const std::filesystem::path& store, const codec::CodecSpec& codec,
-                                      int writer_id);
+                                      zarr::ZarrFormat format, int writer_id);
 
 }  // namespace zpmpi::exec

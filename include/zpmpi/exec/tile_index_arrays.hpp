@@ -11,6 +11,7 @@
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/model/result.hpp"
 #include "zpmpi/transform/tiling.hpp"
+#include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::exec {
 
@@ -21,6 +22,6 @@ std::vector<std::int64_t> coarse_index_values(const transform::CoarseIndexArray&
 /// Returns the bytes written. Errors name the array.
 Result<std::size_t> write_coarse_index_arrays(const std::vector<transform::CoarseIndexArray>& arrays,
                                               const std::filesystem::path& store, const codec::CodecSpec& codec,
-                                              int writer_id);
+                                              zarr::ZarrFormat format, int writer_id);
 
 }  // namespace zpmpi::exec

@@ -11,11 +11,11 @@
 
 namespace zpmpi::exec {
 
-/// Compares chunk `key` (e.g. "0.1.2") of `array` with `raw`, what it must hold. Called
+/// Compares the chunk with grid index `index` of `array` with `raw`, what it must hold. Called
 /// from several worker threads at once; an error stops the rank (a difference is not one:
 /// the check records it and the run reports it at the end).
 using VerifyChunk =
-    std::function<Status(const model::ArrayLayout& array, const std::string& key, std::span<const std::byte> raw)>;
+    std::function<Status(const model::ArrayLayout& array, const model::Shape& index, std::span<const std::byte> raw)>;
 
 class VerifySink final : public ChunkSink {
  public:

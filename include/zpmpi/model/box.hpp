@@ -32,6 +32,10 @@ struct Box {
 /// (2, 4) of count (3, 2) holds (2, 4), (2, 5), (3, 4), ...; its index 3 is (3, 5).
 Shape nth_index(const Box& box, Index n);
 
+/// The position of `index` in C order of an index space of `shape` (index[d] < shape[d]):
+/// the inverse of nth_index for the box at 0 of count `shape`; 0 for rank 0.
+Index linear_index(const Shape& index, const Shape& shape);
+
 /// Copies the sub-box `count` at `src_start` of a C-order array of shape `src_shape` into
 /// a C-order array of shape `dst_shape` at `dst_start`. Elements are `elem_size` bytes.
 /// Runs of the innermost contiguous extent are copied with memcpy.

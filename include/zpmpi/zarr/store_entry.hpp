@@ -9,6 +9,7 @@
 // kLink at "s.zarr/t2m" and opens nothing in /elsewhere.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -80,6 +81,11 @@ struct StoreFileRead {
   EntryFailure failure;
 };
 StoreFileRead read_store_file(const std::filesystem::path& store, const std::filesystem::path& relative);
+
+/// The same for the `length` bytes at `offset` only (an inner chunk of a shard file): a
+/// file that ends before the range does is kUnreadable with EIO.
+StoreFileRead read_store_file_range(const std::filesystem::path& store, const std::filesystem::path& relative,
+                                    std::uint64_t offset, std::uint64_t length);
 
 /// One line for a link met where a store entry should be, for `doing` ("write", "read"):
 /// "S/t2m is a symbolic link where a store entry should be; zpmpi reads nothing in a store

@@ -480,12 +480,12 @@ Result<Config> with_cli(const std::string& keys, std::vector<const char*> flags)
 TEST(Config, ZarrFormatAndShards) {
   auto plain = with_cli("", {});
   ASSERT_TRUE(plain.ok()) << plain.error().message;
-  EXPECT_EQ(plain->zarr_format, 2);
+  EXPECT_EQ(plain->zarr_format, zarr::ZarrFormat::kV2);
   EXPECT_FALSE(plain->shards);
 
   auto v3 = with_cli(R"(, "zarr_format": 3, "shards": {"time": 240, "latitude": "auto"})", {});
   ASSERT_TRUE(v3.ok()) << v3.error().message;
-  EXPECT_EQ(v3->zarr_format, 3);
+  EXPECT_EQ(v3->zarr_format, zarr::ZarrFormat::kV3);
   ASSERT_TRUE(v3->shards);
   EXPECT_FALSE(v3->shards->all_auto);
   EXPECT_EQ(v3->shards->sizes, (std::map<std::string, std::optional<std::uint64_t>>{{"time", 240},
@@ -529,7 +529,7 @@ TEST(Config, ZarrFormatAndShardsErrorsNameTheKey) {
 TEST(Config, ZarrFormatAndShardsFlags) {
   auto c = with_cli("", {"--zarr-format", "3", "--shards", "time=240,latitude=auto"});
   ASSERT_TRUE(c.ok()) << c.error().message;
-  EXPECT_EQ(c->zarr_format, 3);
+  EXPECT_EQ(c->zarr_format, zarr::ZarrFormat::kV3);
   ASSERT_TRUE(c->shards);
   EXPECT_EQ(c->shards->sizes, (std::map<std::string, std::optional<std::uint64_t>>{{"time", 240},
                                                                                     {"latitude", std::nullopt}}));

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -188,7 +189,7 @@ TEST_F(JobTest, APlanOnlyWritesNothing) {
   EXPECT_FALSE(fs::exists(store()));
 }
 
-TEST_F(JobTest, AZarrV3JobIsPlannedButRefusedBeforeAnythingIsWritten) {
+TEST_F(JobTest, AZarrV3JobWritesOneFilePerShardAndTheConsolidatedRootLastThenVerifyChecksIt) {
   FakeWorld world(2);
   CliOptions v3 = job(R"(, "zarr_format": 3, "shards": {"time": 4})");
   CliOptions plan = v3;
@@ -198,12 +199,39 @@ TEST_F(JobTest, AZarrV3JobIsPlannedButRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(run(world, plan), (std::vector<int>{0, 0}));
   EXPECT_NE(::testing::internal::GetCapturedStdout().find(R"("shards":[4,6],"shard_files":2)"), std::string::npos);
 
-  ::testing::internal::CaptureStderr();
-  EXPECT_EQ(run(world, v3), (std::vector<int>{2, 2}));
-  EXPECT_NE(::testing::internal::GetCapturedStderr().find(
-                "zpmpi: error: " + v3.config_path + ": zarr_format 3: not supported by this build yet\n"),
+  EXPECT_EQ(run(world, v3), (std::vector<int>{0, 0}));
+  std::ifstream in(store() / "zarr.json");
+  const std::string root((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(root.find(R"("consolidated_metadata")"), std::string::npos) << root;
+  EXPECT_NE(root.find(R"("sharding_indexed")"), std::string::npos) << root;
+  EXPECT_TRUE(fs::exists(store() / "v" / "zarr.json"));
+  for (const char* shard : {"c/0/0", "c/1/0"}) EXPECT_TRUE(fs::is_regular_file(store() / "v" / shard)) << shard;
+  EXPECT_FALSE(fs::exists(store() / "v" / "c" / "2"));  // 4 chunks, 2 shard files
+  EXPECT_FALSE(fs::exists(store() / ".zmetadata"));
+  EXPECT_EQ(copies(), 0);
+
+  CliOptions verify = v3;
+  verify.verify = true;
+  EXPECT_EQ(run(world, verify), (std::vector<int>{0, 0}));
+  {
+    std::fstream f(store() / "v" / "c" / "1" / "0", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-1, std::ios::end);
+    f.put('\x55');  // the index's crc32c
+  }
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(run(world, verify), (std::vector<int>{1, 1}));
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find("zpmpi: verify: corrupt v/c/1/0 (" + (store() / "v" / "c" / "1" / "0").string() +
+                                                          ": shard index crc32c is"),
             std::string::npos);
-  EXPECT_FALSE(fs::exists(store()));  // not a v2 store in its place
+}
+
+TEST_F(JobTest, AZarrV3JobWithTheV2OnlyLz4IsRefusedBeforeAnythingIsWritten) {
+  FakeWorld world(2);
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(run(world, job(R"(, "zarr_format": 3, "compressor": {"id": "lz4"})")), (std::vector<int>{2, 2}));
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find(R"({"id": "blosc", "cname": "lz4"})"), std::string::npos) << err;
+  EXPECT_FALSE(fs::exists(store()));
   EXPECT_EQ(copies(), 0);
 }
 

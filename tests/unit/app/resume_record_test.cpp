@@ -84,7 +84,7 @@ TEST(ResumeRecord, OneKeyPerSourceFileNamesIt) {
   write(dir / "a.nc", "abc");
   const auto inputs = source::identify_inputs({(dir / "a.nc").string(), "http://h/refs.json"});
   ASSERT_TRUE(inputs.ok());
-  auto record = resume_record((dir / "job.json").string(), {}, *inputs, {}, {}, nullptr);
+  auto record = resume_record((dir / "job.json").string(), {}, *inputs, {});
   ASSERT_TRUE(record.ok()) << record.error().message;
   const json::value& a = record->at("source.file " + (dir / "a.nc").string());
   EXPECT_EQ(a.at("size"), 3);
@@ -102,7 +102,7 @@ TEST(ResumeRecord, TheKeysThatChangeTheStoreAreRecordedTheRunOnlyOnesNot) {
   std::string job = "{";
   for (const ConfigKey& k : config_keys()) job += (job.size() > 1 ? ", \"" : "\"") + std::string(k.name) + "\": 1";
   write(dir / "job.json", job + "}");
-  auto record = resume_record((dir / "job.json").string(), {}, {}, {}, {}, nullptr);
+  auto record = resume_record((dir / "job.json").string(), {}, {}, {});
   ASSERT_TRUE(record.ok()) << record.error().message;
   for (const ConfigKey& k : config_keys())
     EXPECT_EQ(record->contains("config." + std::string(k.name)), k.changes_store) << k.name;
@@ -116,11 +116,11 @@ TEST(ResumeRecord, TheKeysThatChangeTheStoreAreRecordedTheRunOnlyOnesNot) {
 TEST(ResumeRecord, AFlagThatChangesTheStoreReplacesTheJobsValue) {
   const fs::path dir = fresh("flags");
   write(dir / "job.json", R"({"source": "a.nc", "store": "s.zarr", "zarr_format": 3, "shards": {"time": 24}})");
-  auto as_written = resume_record((dir / "job.json").string(), {}, {}, {}, {}, nullptr);
+  auto as_written = resume_record((dir / "job.json").string(), {}, {}, {});
   ASSERT_TRUE(as_written.ok()) << as_written.error().message;
   EXPECT_EQ(as_written->at("config.shards"), (json::object{{"time", 24}}));
   // zpmpi --shards time=48: a resume with other shards must not adopt this copy.
-  auto flagged = resume_record((dir / "job.json").string(), {{"shards", "time=48"}}, {}, {}, {}, nullptr);
+  auto flagged = resume_record((dir / "job.json").string(), {{"shards", "time=48"}}, {}, {});
   ASSERT_TRUE(flagged.ok());
   EXPECT_EQ(flagged->at("config.shards"), "time=48");
   EXPECT_EQ(flagged->at("config.zarr_format"), 3);

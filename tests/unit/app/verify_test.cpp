@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "zpmpi/zarr/shard_index.hpp"
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::app {
@@ -59,7 +60,7 @@ TEST(ChunkVerifier, ReportsMissingCorruptAndDifferingChunksByKey) {
   write(store, "2", want, zstd);
   fs::resize_file(store / "v" / "2", 5);              // truncated: undecodable
   ChunkVerifier verifier(store, zstd);
-  for (const char* key : {"0", "1", "2", "3"}) ASSERT_TRUE(verifier.check(float_array(), key, want).ok());
+  for (model::Index i : {0, 1, 2, 3}) ASSERT_TRUE(verifier.check(float_array(), {i}, want).ok());
   EXPECT_EQ(verifier.problems().size(), 3u);
   const auto p = verifier.problems();
   EXPECT_EQ(p[0], "differs v/1 (first at element 3)");
@@ -73,7 +74,7 @@ TEST(ChunkVerifier, WithoutACompressorAWrongSizeIsCorrupt) {
   const auto want = bytes_of({1, 2, 3, 4});
   ASSERT_TRUE(zarr::write_chunk(store, "v", "0", {want.data(), 12}, 0).ok());
   ChunkVerifier verifier(store, none);
-  ASSERT_TRUE(verifier.check(float_array(), "0", want).ok());
+  ASSERT_TRUE(verifier.check(float_array(), {0}, want).ok());
   EXPECT_EQ(verifier.problems(), std::vector<std::string>{"corrupt v/0 (12 bytes, expected 16)"});
 }
 
@@ -100,8 +101,8 @@ TEST(ChunkVerifier, AChunkThatIsADirectoryOrALinkIsCorrupt) {
   write(store, "9", want, zstd);
   fs::create_symlink("9", store / "v" / "1");
   ChunkVerifier verifier(store, zstd);
-  ASSERT_TRUE(verifier.check(float_array(), "0", want).ok());
-  ASSERT_TRUE(verifier.check(float_array(), "1", want).ok());
+  ASSERT_TRUE(verifier.check(float_array(), {0}, want).ok());
+  ASSERT_TRUE(verifier.check(float_array(), {1}, want).ok());
   EXPECT_EQ(verifier.problems(), (std::vector<std::string>{"corrupt v/0 (a directory, not a chunk file)",
                                                            "corrupt v/1 (a symbolic link, not a chunk file)"}));
   fs::create_directory(store / ".zgroup");
@@ -125,10 +126,10 @@ TEST(Verify, ALinkedArrayDirectoryIsOneDifferenceAndNothingIsReadThroughIt) {
   fs::remove(store / "v");
   fs::create_directory_symlink(elsewhere, store / "v");
   ChunkVerifier verifier(store, zstd);
-  ASSERT_TRUE(verifier.check(float_array(), "0", bytes_of({1, 2, 3, 4})).ok());
+  ASSERT_TRUE(verifier.check(float_array(), {0}, bytes_of({1, 2, 3, 4})).ok());
   std::vector<std::string> problems = verifier.problems();
   for (const auto& p : compare_files(expected, store)) problems.push_back(p);
-  for (const auto& p : extra_entries(expected, store, {{"v", {1}}})) problems.push_back(p);
+  for (const auto& p : extra_entries(expected, store, {{"v", zarr::array_files(zarr::ZarrFormat::kV2, {1})}})) problems.push_back(p);
   EXPECT_EQ(problems, std::vector<std::string>{"corrupt v (a symbolic link, not a directory)"});
 }
 
@@ -154,7 +155,7 @@ TEST(ExtraEntries, NamesWhatTheJobDoesNotWrite) {
   for (const char* key : {"0.0", "1.2"}) std::ofstream(store / "v" / key) << "c";  // in the 2 x 3 grid
   fs::create_directories(store / ".zpmpi");
   std::ofstream(store / ".zpmpi" / "stats.json") << "{}";  // the run's statistics: zpmpi's own
-  const std::map<std::string, model::Shape> grids{{"v", {2, 3}}};
+  const std::map<std::string, zarr::ArrayFiles> grids{{"v", zarr::array_files(zarr::ZarrFormat::kV2, {2, 3})}};
   EXPECT_EQ(extra_entries(expected, store, grids), std::vector<std::string>{});
 
   std::ofstream(store / "v" / "2.0") << "c";   // outside the grid
@@ -168,6 +169,92 @@ TEST(ExtraEntries, NamesWhatTheJobDoesNotWrite) {
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, (std::vector<std::string>{"extra notes.txt", "extra old", "extra text/1", "extra v/0.0.0",
                                            "extra v/1", "extra v/2.0"}));
+}
+
+// Zarr v3: the chunk files are a "c" tree, walked; what is no key of the grid is extra.
+TEST(ExtraEntries, WalksTheChunkTreeOfAV3Array) {
+  const fs::path expected = fresh("extra_v3_expected"), store = fresh("extra_v3_store");
+  for (const fs::path& dir : {expected, store}) std::ofstream(dir / "v" / "zarr.json") << "{}";
+  std::ofstream(store / "zarr.json") << "{}";
+  std::ofstream(expected / "zarr.json") << "{}";
+  fs::create_directories(store / "v" / "c" / "1");
+  std::ofstream(store / "v" / "c" / "1" / "2") << "s";  // shard (1, 2) of a 2 x 3 grid of shards
+  const std::map<std::string, zarr::ArrayFiles> files{
+      {"v", zarr::array_files(zarr::ZarrFormat::kV3, {4, 6}, {2, 2})}};
+  EXPECT_EQ(extra_entries(expected, store, files), std::vector<std::string>{});
+
+  std::ofstream(store / "v" / "c" / "1" / "3") << "s";      // outside the grid of shards
+  std::ofstream(store / "v" / "c" / "1" / ".2.tmp0") << "s";  // a killed run's temporary
+  fs::create_directories(store / "v" / "c" / "0" / "0" / "0");  // a directory where a shard file goes
+  std::ofstream(store / "v" / "0.0") << "s";                 // a v2 key
+  auto got = extra_entries(expected, store, files);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"extra v/0.0", "extra v/c/0/0", "extra v/c/1/.2.tmp0",
+                                           "extra v/c/1/3"}));
+}
+
+/// A v3 shard file "v/c/0" of `chunks` (1-element float chunks, zstd) in slots 0..n-1;
+/// nullopt: absent from the index.
+void write_shard(const fs::path& store, const std::vector<std::optional<float>>& chunks) {
+  auto codec = codec::make_codec({codec::CodecId::kZstd, 1, 1});
+  std::vector<std::byte> file;
+  zarr::ShardIndexBuilder index(chunks.size());
+  for (std::size_t slot = 0; slot < chunks.size(); ++slot) {
+    if (!chunks[slot]) continue;
+    const auto raw = bytes_of({*chunks[slot]});
+    std::vector<std::byte> out(codec->max_encoded_size(raw.size()));
+    const auto n = codec->encode(raw, out);
+    ASSERT_TRUE(n.ok() && index.append(slot, *n).ok());
+    file.insert(file.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(*n));
+  }
+  const auto tail = index.index();
+  file.insert(file.end(), tail.begin(), tail.end());
+  ASSERT_TRUE(zarr::write_chunk(store, "v", "c/0", file, 0).ok());
+}
+
+model::ArrayLayout sharded_array() {  // 4 one-element chunks in one shard, fill 0
+  model::ArrayLayout a = float_array();
+  a.chunks = {1};
+  a.shards = {4};
+  a.fill_value = model::Scalar{0.0};
+  return a;
+}
+
+TEST(ChunkVerifier, FindsInnerChunksThroughTheShardIndexAndAbsentOnesMustBeFill) {
+  const fs::path store = fresh("shard_kinds");
+  write_shard(store, {1.0f, std::nullopt, 3.0f, std::nullopt});
+  ChunkVerifier verifier(store, {codec::CodecId::kZstd, 1, 1}, zarr::ZarrFormat::kV3);
+  const model::ArrayLayout a = sharded_array();
+  for (model::Index i : {0, 1, 2, 3}) {
+    const float want[] = {1, 0, 3, 4};
+    ASSERT_TRUE(verifier.check(a, {i}, bytes_of({want[i]})).ok());
+  }
+  EXPECT_EQ(verifier.problems(), std::vector<std::string>{"missing v/c/0 inner chunk [3]"});
+}
+
+TEST(ChunkVerifier, AShardWhoseIndexDoesNotCheckIsCorruptOnce) {
+  const fs::path store = fresh("shard_crc");
+  write_shard(store, {1.0f, 2.0f, 3.0f, 4.0f});
+  {
+    std::fstream f(store / "v" / "c" / "0", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-1, std::ios::end);
+    f.put('\x7f');  // the crc32c's last byte
+  }
+  ChunkVerifier verifier(store, {codec::CodecId::kZstd, 1, 1}, zarr::ZarrFormat::kV3);
+  for (model::Index i : {0, 1, 2, 3}) ASSERT_TRUE(verifier.check(sharded_array(), {i}, bytes_of({1.0f})).ok());
+  const auto problems = verifier.problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].rfind("corrupt v/c/0 (", 0), 0u) << problems[0];
+  EXPECT_NE(problems[0].find("crc32c"), std::string::npos) << problems[0];
+}
+
+TEST(ChunkVerifier, AMissingShardIsFineOnlyWhenAllItsChunksAreFill) {
+  const fs::path store = fresh("shard_missing");
+  ChunkVerifier verifier(store, {codec::CodecId::kZstd, 1, 1}, zarr::ZarrFormat::kV3);
+  ASSERT_TRUE(verifier.check(sharded_array(), {0}, bytes_of({0.0f})).ok());
+  EXPECT_TRUE(verifier.problems().empty());
+  ASSERT_TRUE(verifier.check(sharded_array(), {1}, bytes_of({2.0f})).ok());
+  EXPECT_EQ(verifier.problems(), std::vector<std::string>{"missing v/c/0 inner chunk [1]"});
 }
 
 }  // namespace

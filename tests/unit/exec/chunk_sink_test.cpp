@@ -130,13 +130,14 @@ TEST(StoreSink, AFailedWriteIsTheErrorAndCountsNothing) {
   EXPECT_EQ(std::distance(fs::directory_iterator(store / "v"), fs::directory_iterator()), 1);  // no temporary left
 }
 
-TEST(VerifySink, HandsEachChunkToTheCheckByKeyAndWritesNothing) {
+TEST(VerifySink, HandsEachChunkToTheCheckByIndexAndWritesNothing) {
   const model::ArrayLayout v = array_v();
   std::mutex mutex;
   std::vector<std::string> keys;
   std::vector<std::int32_t> seen;
-  VerifySink sink([&](const model::ArrayLayout& array, const std::string& key,
+  VerifySink sink([&](const model::ArrayLayout& array, const model::Shape& index,
                       std::span<const std::byte> raw) -> Status {
+    const std::string key = zarr::chunk_key(index);
     std::lock_guard lock(mutex);
     EXPECT_EQ(array.name, "v");
     keys.push_back(key);

@@ -15,6 +15,7 @@
 
 #include "../common/file_bytes.hpp"
 #include "zpmpi/source/decode_buffers.hpp"
+#include "zpmpi/zarr/chunk_files.hpp"
 #include "zpmpi/zarr/store.hpp"
 
 namespace zpmpi::exec {
@@ -739,7 +740,8 @@ TEST(Executor, VerifyChunkTakesEveryChunkInsteadOfTheStore) {
   std::vector<std::int32_t> corner;  // chunk 2.2: element (6, 4) then padding
   for (int rank = 0; rank < 2; ++rank) {
     ExecOptions options{store, {codec::CodecId::kZstd, 1, 1}, rank};
-    options.verify_chunk = [&](const model::ArrayLayout& a, const std::string& key, std::span<const std::byte> raw) {
+    options.verify_chunk = [&](const model::ArrayLayout& a, const model::Shape& index, std::span<const std::byte> raw) {
+      const std::string key = zarr::chunk_key(index);
       std::lock_guard lock(mutex);
       EXPECT_EQ(a.name, "v");
       keys.push_back(key);
@@ -766,6 +768,102 @@ TEST(TouchedElements, CountsWholeSourceChunks) {
   // An aligned read touches exactly itself; the edge chunk is clipped to the shape.
   EXPECT_EQ(touched_elements(Box{{8, 8}, {2, 2}}, {10, 10}, {4, 4}), 4u);
   EXPECT_EQ(touched_elements(Box{{0, 0}, {0, 4}}, {10, 10}, {4, 4}), 0u);
+}
+
+}  // namespace
+}  // namespace zpmpi::exec
+
+namespace zpmpi::exec {
+namespace {
+
+/// seven_by_five() in 1 x 1 chunks, fill 0 (element (0, 0) is 0: its chunk is all fill),
+/// in shards of `shards`, written as a v3 store by two ranks.
+fs::path write_sharded(const std::string& name, const Shape& shards, std::uint64_t* written = nullptr) {
+  model::ArrayLayout spec = seven_by_five();
+  spec.chunks = {1, 1};
+  spec.shards = shards;
+  spec.fill_value = model::Scalar{std::int64_t{0}};
+  auto plan = plan_of(spec, 1 << 20, 2);
+  EXPECT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir(name);
+  EXPECT_TRUE(zarr::create_store(store, {"v"}, zarr::ZarrFormat::kV3).ok());
+  FakeSource source(spec.shape);
+  for (int rank = 0; rank < 2; ++rank) {
+    ExecOptions options{store, {codec::CodecId::kZstd, 1, 1}, rank, zarr::ZarrFormat::kV3};
+    auto stats = run_rank(*plan, source, options);
+    EXPECT_TRUE(stats.ok()) << stats.error().message;
+    if (stats.ok() && written) *written += stats->chunks;
+  }
+  return store;
+}
+
+/// The value of chunk `slot` of the shard file `key`, from its index: nullopt when absent.
+std::optional<std::int32_t> inner_value(const fs::path& store, const std::string& key, std::uint64_t slot,
+                                        std::uint64_t slots) {
+  auto index = zarr::read_shard_index(store, fs::path("v") / key, slots);
+  EXPECT_TRUE(index.ok() && *index) << key;
+  if (!index.ok() || !*index) return std::nullopt;
+  const zarr::ShardEntry e = (**index)[slot];
+  if (e.absent()) return std::nullopt;
+  const auto bytes = read_file(store / "v" / key);
+  std::int32_t value = -1;
+  const auto decoded = codec::make_codec({codec::CodecId::kZstd, 1, 1})
+                           ->decode(std::span(bytes).subspan(e.offset, e.nbytes), std::as_writable_bytes(std::span(&value, 1)));
+  EXPECT_TRUE(decoded.ok());
+  return value;
+}
+
+TEST(ExecutorShards, EachShardHoldsItsInnerChunksAndAnIndexAndAChunkOfFillIsNotStored) {
+  std::uint64_t chunks = 0;
+  const fs::path store = write_sharded("shards_2x2", {2, 2}, &chunks);
+  EXPECT_EQ(chunks, 35u);  // every chunk counted, the one of fill too
+  // 7 x 5 chunks in shards of 2 x 2 chunks: 4 x 3 shard files, the last row and column partial.
+  for (model::Index si = 0; si < 4; ++si)
+    for (model::Index sj = 0; sj < 3; ++sj)
+      for (std::uint64_t slot = 0; slot < 4; ++slot) {
+        const model::Index y = si * 2 + slot / 2, x = sj * 2 + slot % 2;
+        const auto value = inner_value(store, "c/" + std::to_string(si) + "/" + std::to_string(sj), slot, 4);
+        if (y >= 7 || x >= 5 || (y == 0 && x == 0)) {
+          EXPECT_FALSE(value) << y << "," << x;  // beyond the edge, or all fill
+        } else {
+          EXPECT_EQ(value, std::optional<std::int32_t>(static_cast<std::int32_t>(y * 100 + x))) << y << "," << x;
+        }
+      }
+  for (const auto& e : fs::recursive_directory_iterator(store))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+TEST(ExecutorShards, AShardOfFillAloneHasNoFile) {
+  const fs::path store = write_sharded("shards_1x1", {1, 1});
+  EXPECT_FALSE(fs::exists(store / "v" / "c" / "0" / "0"));
+  EXPECT_EQ(inner_value(store, "c/0/1", 0, 1), std::optional<std::int32_t>(1));
+  EXPECT_EQ(inner_value(store, "c/6/4", 0, 1), std::optional<std::int32_t>(604));
+}
+
+TEST(ExecutorShards, AFailedWriteLeavesNoShardFileAndNoTemporary) {
+  model::ArrayLayout spec = seven_by_five();
+  spec.chunks = {1, 1};
+  spec.shards = {7, 5};  // one shard: its 35 chunks then its index
+  auto plan = plan_of(spec, 1 << 20, 2);
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  const fs::path store = fresh_dir("shards_fault");
+  ASSERT_TRUE(zarr::create_store(store, {"v"}, zarr::ZarrFormat::kV3).ok());
+  FakeSource source(spec.shape);
+  zarr::WriteFault fault(36);  // the index, after every chunk
+  int failed = 0;
+  for (int rank = 0; rank < 2; ++rank) {  // one rank owns the shard
+    ExecOptions options{store, {codec::CodecId::kZstd, 1, 1}, rank, zarr::ZarrFormat::kV3};
+    options.fail_write = &fault;
+    auto stats = run_rank(*plan, source, options);
+    if (stats.ok()) continue;
+    ++failed;
+    EXPECT_NE(stats.error().message.find("v/c/0/0"), std::string::npos) << stats.error().message;
+  }
+  EXPECT_EQ(failed, 1);
+  std::vector<std::string> left;
+  for (const auto& e : fs::recursive_directory_iterator(store))
+    if (e.is_regular_file()) left.push_back(e.path().lexically_relative(store).string());
+  EXPECT_EQ(left, std::vector<std::string>{});
 }
 
 }  // namespace

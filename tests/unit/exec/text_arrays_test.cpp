@@ -97,7 +97,7 @@ TEST(TextArrays, FilesEqualWhatXarrayWrites) {
                                                  array("crs", {TextType::Kind::fixed_bytes, 1}, {})};
   const codec::CodecSpec none{codec::CodecId::kNone};
   ASSERT_TRUE(zarr::create_store(ours, {}).ok());
-  auto written = write_text_arrays(arrays, source, ours, none, 0);
+  auto written = write_text_arrays(arrays, source, ours, none, zarr::ZarrFormat::kV2, 0);
   ASSERT_TRUE(written.ok()) << written.error().message;
   EXPECT_EQ(*written, 12u + (4 + 9 + 4 + 8) + 1u);
   std::vector<zarr::ArrayMeta> meta;
