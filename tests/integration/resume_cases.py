@@ -319,32 +319,37 @@ V3_SHARDS = {"time": 4}  # inner chunks (1, 5, 4): shards of 4 x 1 x 1, 12 per a
 TEMPORARY = re.compile(r"\.(\d+|c)\.tmp\d+")  # temporary_name (store.hpp): ".3.tmp1", ".c.tmp0"
 
 
-def check_killed_v3_copy(copy, what):
-    """A v3 copy a SIGKILL left: every shard file there is whole (its index valid, inside the
-    file), and the only other files are hidden temporaries ".N.tmpR" beside their keys.
-    Returns (shard files, temporaries)."""
+def check_killed_v3_copy(snapshot, store, what):
+    """`snapshot`: a copy of the v3 copy a SIGKILL left, whose arrays have no zarr.json yet
+    (metadata comes last); `store`: the store --resume then finished, whose zarr.json files
+    say how the shards are laid out. Every shard file of the snapshot is whole (its index
+    valid, inside the file) and kept as it was by the resume; the only other files are
+    hidden temporaries ".N.tmpR" beside their keys. Returns (shard files, temporaries)."""
     import oracle
     import oracle_v3
     shards = temporaries = 0
-    for name in sorted(os.listdir(copy)):
-        doc = os.path.join(copy, name, "zarr.json")
-        if name.startswith(".") or not os.path.isfile(doc):
+    for name in sorted(os.listdir(snapshot)):
+        if name.startswith(".") or not os.path.isdir(os.path.join(snapshot, name)):
             continue
-        meta = oracle_v3.load_strict_json(doc)
-        for directory, _, files in os.walk(os.path.join(copy, name)):
+        for directory, _, files in os.walk(os.path.join(snapshot, name)):
             stray = [f for f in files if f.startswith(".") and not TEMPORARY.fullmatch(f)]
             if stray:
                 sys.exit(f"FAIL {what}: {directory}: hidden files that are no temporary of a key: {stray}")
             temporaries += sum(1 for f in files if f.startswith("."))
+        meta = oracle_v3.load_strict_json(os.path.join(store, name, "zarr.json"))
         if not oracle_v3._sharding(meta):
             continue
-        for key, path, _, per_shard in oracle_v3.shards_of(copy, name, meta):
-            if os.path.exists(path):
-                try:
-                    oracle_v3.shard_index(path, math.prod(per_shard))
-                except oracle.Mismatch as e:
-                    sys.exit(f"FAIL {what}: a half-written shard file in the killed run's copy: {e}")
-                shards += 1
+        for key, path, _, per_shard in oracle_v3.shards_of(snapshot, name, meta):
+            if not os.path.exists(path):
+                continue
+            try:
+                oracle_v3.shard_index(path, math.prod(per_shard))
+            except oracle.Mismatch as e:
+                sys.exit(f"FAIL {what}: a half-written shard file in the killed run's copy: {e}")
+            with open(path, "rb") as f, open(os.path.join(store, name, *key.split("/")), "rb") as g:
+                if f.read() != g.read():
+                    sys.exit(f"FAIL {what}: the whole shard {name}/{key} of the killed run was not kept by --resume")
+            shards += 1
     return shards, temporaries
 
 
@@ -366,9 +371,12 @@ def kill_v3_trial(r, a, source, trial, rng):
         except subprocess.TimeoutExpired:
             pass
     _kill_session(p)
-    shards, temporaries = check_killed_v3_copy(copy, f"v3 kill trial {trial}")
+    snapshot = os.path.join(r.work, f"v3kill{trial}.killed")
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(copy, snapshot, symlinks=True)
     p = r.run(a.ranks, "--config", cfg, "--resume", "--log-level", "2")
     expect_ok(p, f"v3 kill trial {trial} --resume")
+    shards, temporaries = check_killed_v3_copy(snapshot, store, f"v3 kill trial {trial}")
     try:
         oracle_v3.check_v3(source, store, chunks=CHUNKS, shards=V3_SHARDS, workdir=r.work)
     except oracle.Mismatch as e:
@@ -379,8 +387,9 @@ def kill_v3_trial(r, a, source, trial, rng):
     expect_ok(p, f"v3 kill trial {trial}: a second --resume")
     if "nothing to resume" not in p.stdout + p.stderr:
         sys.exit(f"FAIL v3 kill trial {trial}: a second --resume does not say nothing to resume:\n{p.stdout}{p.stderr}")
-    print(f"ok v3 kill trial {trial}: SIGKILL to {whom} after >= {point} files ({shards} whole shard files, "
-          f"{temporaries} temporaries in the copy), resumed, equal to the source; a second --resume: nothing to do")
+    print(f"ok v3 kill trial {trial}: SIGKILL to {whom} after >= {point} files ({shards} whole shard files, kept by "
+          f"the resume; {temporaries} temporaries in the copy), resumed, equal to the source; a second --resume: "
+          "nothing to do")
 
 
 def case_kill_v3(r, a):
