@@ -10,7 +10,8 @@ zarrita does not check, are checked here by an implementation of our own (not zp
   check_shards(store)      every shard file of every sharded array: index size, crc32c,
                            offsets within the chunk data, no overlaps; {array: {shard key:
                            number of stored inner chunks}}
-  check_v3(source, store, **oracle.check's keywords, shards=...)
+  stored_chunks(store, name, meta)  the bytes of every chunk (or inner chunk) stored
+  check_v3(source, store, **oracle.check's keywords, shards=..., workdir=...)
                            the whole oracle of oracle.py for a v3 store (below)
   as_v2(store, ...)        the v3 store checked (files, zarr.json, shards) and transcoded into
                            a Zarr v2 store xarray-on-v2 reads as xarray-on-v3 reads the v3 one;

@@ -11,7 +11,6 @@ v3 twins of the other cases are those cases with --zarr-format 3 [--shards ...];
                       "shards" with zarr_format 2 (key and flag), char arrays ("|S8" in v2) in v3
 Skipped (exit 77) with the reason where zarrita is not installed.
 """
-import base64
 import json
 import math
 import os
