@@ -1,14 +1,17 @@
 #!/usr/bin/python3
-"""zpmpi side by side with xarray+dask and nccopy, netCDF -> Zarr v2 (run by benchmarks/run.sh).
+"""zpmpi side by side with xarray+dask and nccopy, netCDF -> Zarr v2 (and zpmpi's Zarr v3, with
+and without shards), run by benchmarks/run.sh.
 
 For every case (chunking x source x codec) and every contender, runs the conversion
 `--repeats` times, interleaved (repeat 1 of everything, then repeat 2, ...), checks each
-output against the source before its time counts, and reports medians next to the floor
-computed from stage rates measured in the same run. Writes results.md, results.json,
-chart.dat (+ chart.png via plot.gp) and logs/ into --out.
+output against the source before its time counts (v3 stores through zarr_v3_read.py), counts
+its files and bytes, times zarrita opening the stores of the --metadata-cases, and reports
+medians next to the floor computed from stage rates measured in the same run. Writes
+results.md, results.json, chart.dat (+ chart.png via plot.gp) and logs/ into --out.
 
 usage: bench.py --size small|medium --out DIR [--repeats 3] [--cases SUBSTR,..]
-                [--contenders SUBSTR,..] [--plan-benchmark BIN]
+                [--contenders SUBSTR|=NAME,..] [--plan-benchmark BIN]
+                [--metadata-cases SUBSTR,..] [--metadata-repeats N]
 """
 import argparse
 import datetime
@@ -27,6 +30,9 @@ import numcodecs
 import numpy as np
 import xarray as xr
 
+import zarr_v3_read
+from oracle_v3 import zarrita_missing  # tests/integration, on the path since zarr_v3_read
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 DATA = os.path.join(BENCH, "data")
@@ -36,6 +42,8 @@ ZPMPI = os.path.join(ROOT, "build", "zpmpi")
 # The floor's stages with zpmpi's own library calls (benchmarks/stage_probe.cpp).
 STAGE_PROBE = os.path.join(ROOT, "build-bench", "benchmarks", "stage_probe")
 PY = "/usr/bin/python3"
+# zarrita (npm, installed there by scripts/setup.sh or `npm ci`) opening a store's metadata.
+OPEN_METADATA = os.path.join(ROOT, "tests", "integration", "zarrita", "open_metadata.mjs")
 MPI_ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
 
 SIZES = {"small": 48, "medium": 336}  # hours of ERA5-like data (~400 MB, ~2.8 GB)
@@ -236,8 +244,25 @@ def expected_compressor_ok(comp, codec):
     return comp.get("id") == "lz4"
 
 
-def verify(out, case, ref):
-    """None if `out` holds the case's chunks/codec and the source's values, else why not."""
+# Zarr v3 has no lz4 codec: v3 contenders write the lz4 cases with blosc's lz4 (byte shuffle).
+V3_LZ4 = {"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}
+V3_LZ4_NOTE = "lz4 written as blosc (cname lz4, clevel 5, byte shuffle): Zarr v3 has no lz4 codec"
+
+
+def expected_v3_codecs_ok(codecs, codec):
+    """Whether a v3 chunk's bytes-to-bytes codecs are the case's codec (lz4: V3_LZ4)."""
+    if codec == "none":
+        return codecs == []
+    if len(codecs) != 1:
+        return False
+    name, conf = codecs[0]["name"], codecs[0].get("configuration", {})
+    if codec == "zstd1":
+        return name == "zstd" and conf.get("level") == 1
+    return name == "blosc" and (conf.get("cname"), conf.get("clevel"), conf.get("shuffle")) == ("lz4", 5, "shuffle")
+
+
+def layout_v2(out, case):
+    """None if every data variable's .zarray has the case's chunks and codec, else why not."""
     for v in DATA_VARS:
         zarray = os.path.join(out, v, ".zarray")
         if not os.path.exists(zarray):
@@ -247,23 +272,69 @@ def verify(out, case, ref):
             return f"{v} chunks {meta['chunks']} != {case['out_chunks']}"
         if not expected_compressor_ok(meta.get("compressor"), case["codec"]):
             return f"{v} compressor {meta.get('compressor')} is not {case['codec']}"
-    consolidated = os.path.exists(os.path.join(out, ".zmetadata"))
-    box = case_box(case)
-    with xr.open_zarr(out, consolidated=consolidated, chunks=None) as ds:
-        if "tiled" in case:
-            for v in DATA_VARS:
-                if not np.array_equal(ds[v].values, tiled_reference(ref.values[v]), equal_nan=True):
-                    return f"{v} values differ from the tiled source"
-            if not np.array_equal(ds["time_coarse"].values, np.repeat(np.arange(-(-ref.nt // TILE["time"])),
-                                                                       -(-NLAT // TILE["latitude"]) * -(-NLON // TILE["longitude"]))):
-                return "time_coarse differs from the tile grid"
-            return None
-        for v in DATA_VARS:
-            if not np.array_equal(ds[v].values, ref.values[v][box]):
-                return f"{v} values differ from the source"
-        if not np.array_equal(ds["time"].values, ref.time[box[0]]):
-            return "time differs from the source"
     return None
+
+
+def layout_v3(out, case, sharded):
+    """None if every data variable's zarr.json has the case's (inner) chunks and codec, and
+    shards exactly when `sharded`, else why not."""
+    for v in DATA_VARS:
+        doc = os.path.join(out, v, "zarr.json")
+        if not os.path.exists(doc):
+            return f"{v}/zarr.json missing"
+        try:
+            chunks, codecs, has_shards = zarr_v3_read.array_codecs(json.load(open(doc)))
+        except zarr_v3_read.Unsupported as e:
+            return f"{v}: the v3 reader cannot read {e}"
+        if list(chunks) != case["out_chunks"]:
+            return f"{v} chunks {chunks} != {case['out_chunks']}"
+        if has_shards != sharded:
+            return f"{v} is {'' if has_shards else 'not '}sharded"
+        if not expected_v3_codecs_ok(codecs, case["codec"]):
+            return f"{v} codecs {codecs} are not {case['codec']}"
+    return None
+
+
+def open_store(out, zarr_format):
+    """The store as an xarray Dataset: Debian's xarray for v2, zarr_v3_read for v3."""
+    if zarr_format == 3:
+        return zarr_v3_read.open_dataset(out)
+    consolidated = os.path.exists(os.path.join(out, ".zmetadata"))
+    return xr.open_zarr(out, consolidated=consolidated, chunks=None)
+
+
+def values_differ(ds, case, ref):
+    """None if the dataset's t2m, d2m and time (or tile grid) are the source's, else what differs."""
+    box = case_box(case)
+    if "tiled" in case:
+        for v in DATA_VARS:
+            if not np.array_equal(ds[v].values, tiled_reference(ref.values[v]), equal_nan=True):
+                return f"{v} values differ from the tiled source"
+        if not np.array_equal(ds["time_coarse"].values, np.repeat(np.arange(-(-ref.nt // TILE["time"])),
+                                                                   -(-NLAT // TILE["latitude"]) * -(-NLON // TILE["longitude"]))):
+            return "time_coarse differs from the tile grid"
+        return None
+    for v in DATA_VARS:
+        if not np.array_equal(ds[v].values, ref.values[v][box]):
+            return f"{v} values differ from the source"
+    if not np.array_equal(ds["time"].values, ref.time[box[0]]):
+        return "time differs from the source"
+    return None
+
+
+def verify(out, case, ref, zarr_format=2, sharded=False):
+    """None if `out` holds the case's chunks/codec and the source's values, else why not. A v3
+    store is read by zarr_v3_read (every shard index checked on the way)."""
+    why = layout_v3(out, case, sharded) if zarr_format == 3 else layout_v2(out, case)
+    if why:
+        return why
+    try:
+        with open_store(out, zarr_format) as ds:
+            return values_differ(ds, case, ref)
+    except Exception as e:  # the reader's Unsupported or the oracle's Mismatch: a wrong store
+        if zarr_format == 2:
+            raise
+        return f"v3 reader: {type(e).__name__}: {e}"
 
 
 # --- contenders --------------------------------------------------------------------------
@@ -287,6 +358,11 @@ def zpmpi_figures(stats):
 class Contender:
     name = ""
     single_process = False  # peak RSS sum = max
+    zarr_format, sharded = 2, False  # the store it writes
+
+    def substitute(self, case):
+        """None when it writes `case`'s codec as asked, else what it writes instead (a note)."""
+        return None
 
     def available(self):
         """None when it can run here, else why not (shown in the table)."""
@@ -304,13 +380,28 @@ class Contender:
         return {}
 
 
+V3_SUFFIX = {"plain": " v3", "auto": " v3 shards"}
+
+
 class Zpmpi(Contender):
-    def __init__(self, ranks, workers=1, decoder="zpmpi", fsync=False):
-        self.ranks, self.workers, self.decoder, self.fsync = ranks, workers, decoder, fsync
+    def __init__(self, ranks, workers=1, decoder="zpmpi", fsync=False, v3=None):
+        self.ranks, self.workers, self.decoder, self.fsync, self.v3 = ranks, workers, decoder, fsync, v3
         # Workers: threads per rank that encode and write, and decode the source's chunks
-        # (netCDF-4 and kerchunk) unless the netCDF-C decoder is forced.
+        # (netCDF-4 and kerchunk) unless the netCDF-C decoder is forced. v3: "plain" writes
+        # Zarr v3 with one file per chunk, "auto" with "shards": "auto" (~1 GiB per shard).
         self.name = (f"zpmpi -n {ranks}" + (f" --workers {workers}" if workers > 1 else "")
-                     + (f" {decoder}" if decoder != "zpmpi" else "") + (" fsync" if fsync else ""))
+                     + (f" {decoder}" if decoder != "zpmpi" else "") + (" fsync" if fsync else "")
+                     + V3_SUFFIX.get(v3, ""))
+        if v3:
+            self.zarr_format, self.sharded = 3, v3 == "auto"
+
+    def substitute(self, case):
+        return V3_LZ4_NOTE if self.v3 and case["codec"] == "lz4" else None
+
+    def compressor(self, case):
+        if self.v3 and case["codec"] == "lz4":
+            return V3_LZ4
+        return {"zstd1": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}[case["codec"]]
 
     def unsupported(self, case):
         if self.decoder != "zpmpi" and case["source"] == "refs":
@@ -323,9 +414,12 @@ class Zpmpi(Contender):
     def command(self, case, src, out, run_dir):
         job = {"source": src if self.decoder == "zpmpi" else {"uri": src, "decoder": self.decoder},
                "chunks": case["chunks"], "store": out,
-               "compressor": {"zstd1": {"id": "zstd", "level": 1}, "lz4": {"id": "lz4", "acceleration": 1},
-                              "none": None}[case["codec"]],
+               "compressor": self.compressor(case),
                "overwrite": True, "log_level": 2, "workers": self.workers}
+        if self.v3:
+            job["zarr_format"] = 3
+            if self.sharded:
+                job["shards"] = "auto"
         if self.fsync:
             job["fsync"] = True  # each chunk file and its directory synced before the rename
         if "sel" in case:
@@ -448,7 +542,14 @@ class Nccopy(Contender):
 
 
 def contenders():
-    return [Zpmpi(2), Zpmpi(2, decoder="netcdf-c"), Zpmpi(2, fsync=True), Zpmpi(1), Zpmpi(1, workers=2), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2), Nccopy()]
+    return [Zpmpi(2), Zpmpi(2, v3="plain"), Zpmpi(2, v3="auto"), Zpmpi(2, decoder="netcdf-c"), Zpmpi(2, fsync=True),
+            Zpmpi(1), Zpmpi(1, workers=2), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2),
+            Nccopy()]
+
+
+def selected(name, patterns):
+    """Whether --contenders picks `name`: a pattern "=NAME" is the whole name, others substrings."""
+    return not patterns or any(name == p[1:] if p.startswith("=") else p in name for p in patterns.split(","))
 
 
 # --- stage rates for the floor -----------------------------------------------------------
@@ -629,7 +730,27 @@ def run_slug(contender, case, repeat):
     return re.sub(r"[^A-Za-z0-9]+", "-", f"{contender}__{case}__r{repeat}").strip("-")
 
 
-def run_one(contender, case, src, repeat, logs, ref):
+METADATA_MODES = ("consolidated", "arrays")
+
+
+def metadata_open(out, repeats):
+    """zarrita opening `out` and every array's metadata, `repeats` times per mode of
+    open_metadata.mjs, alternating: {"samples": [{mode, format, arrays, docs, ms (in node),
+    wall_s (the whole `node` process)}]} or {"error": why}."""
+    samples = []
+    for _ in range(repeats):
+        for mode in METADATA_MODES:
+            t0 = time.perf_counter()
+            p = subprocess.run(["node", OPEN_METADATA, out, mode], capture_output=True, text=True, timeout=120,
+                               stdin=subprocess.DEVNULL)
+            wall = time.perf_counter() - t0
+            if p.returncode != 0:
+                return {"error": f"{mode}: " + (p.stderr.strip().splitlines() or [f"exit {p.returncode}"])[0][-200:]}
+            samples.append(dict(json.loads(p.stdout), wall_s=wall))
+    return {"samples": samples}
+
+
+def run_one(contender, case, src, repeat, logs, ref, metadata_repeats=0):
     slug = run_slug(contender.name, case["name"], repeat)
     run_dir = os.path.join(WORK, "run")
     out = os.path.join(WORK, "out.zarr")
@@ -661,9 +782,11 @@ def run_one(contender, case, src, repeat, logs, ref):
             (proc.stderr or "").strip().splitlines() or [""])[-1][-200:]
     else:
         rec["output_bytes"], rec["files"] = tree_size(out)
-        rec["error"] = verify(out, case, ref)
+        rec["error"] = verify(out, case, ref, contender.zarr_format, contender.sharded)
         if rec["error"]:
             rec["error"] = "wrong output: " + rec["error"]
+        elif metadata_repeats:
+            rec["metadata_open"] = metadata_open(out, metadata_repeats)
     rmtree(out)
     rmtree(run_dir)
     return rec
@@ -680,6 +803,22 @@ ZPMPI_MEMORY_KEYS = ("plan_buffers_mb", "memory_limit_mb", "peak_buffers_mb", "a
 # The floor before issue 15: netCDF-C's read (netCDF4-python) and numcodecs' encode, no write stage.
 OLD_FLOOR = "floor (netCDF-C read, numcodecs)"
 FLOORS = ["floor", OLD_FLOOR]
+
+
+def metadata_summary(records):
+    """Per mode of open_metadata.mjs, the medians over every sample of a case's runs: ms (in
+    node), wall_ms (the node process), docs and arrays; or the first error."""
+    errors = [m["error"] for m in records if "error" in m]
+    if errors:
+        return {"error": errors[0]}
+    out = {}
+    for mode in METADATA_MODES:
+        ss = [x for m in records for x in m.get("samples", []) if x["mode"] == mode]
+        if ss:
+            out[mode] = {"ms": statistics.median(x["ms"] for x in ss),
+                         "wall_ms": statistics.median(x["wall_s"] for x in ss) * 1e3,
+                         "docs": ss[0]["docs"], "arrays": ss[0]["arrays"], "format": ss[0]["format"], "n": len(ss)}
+    return out
 
 
 def summarize(cases, conts, runs, floor, nbytes):
@@ -710,6 +849,10 @@ def summarize(cases, conts, runs, floor, nbytes):
                            output_bytes=mid["output_bytes"], files=mid["files"],
                            stages=mid.get("stages"), all_seconds=secs)
                 row.update({k: mid[k] for k in ZPMPI_MEMORY_KEYS if k in mid})
+                if c.substitute(case):
+                    row["substitute"] = c.substitute(case)
+                if any("metadata_open" in r for r in ok):
+                    row["metadata_open"] = metadata_summary([r.get("metadata_open", {}) for r in ok])
                 if len(ok) < len(rs):
                     row["note"] = f"{len(rs) - len(ok)} of {len(rs)} runs failed: {[r['error'] for r in rs if r.get('error')][0]}"
                 if c.name == "zpmpi -n 2":
@@ -755,8 +898,14 @@ def markdown(rows, cases, conts, rates, floor, meta):
         for n in names:
             r = idx[(n, case["name"])]
             cells.append(fmt(r.get("mbps"), ".0f", "unsupported" if "unsupported" in r.get("note", "")
-                             else "skipped" if "skipped" in r.get("note", "") else "failed"))
+                             else "skipped" if "skipped" in r.get("note", "") else "failed")
+                         + (" †" if r.get("substitute") else ""))
         L.append(f"| {case['name']} | " + " | ".join(cells) + " |")
+    notes = sorted({r["substitute"] for r in rows if r.get("substitute")})
+    if notes:
+        L.append("\n† " + "; ".join(notes) + ".")
+    L.extend(v3_section(rows, cases, conts))
+    L.extend(metadata_section(rows, cases, conts, meta))
     L.append("\n## All results\n")
     L.append("| contender | case | median s | best s | MB/s | vs -n 2 | RSS max MB | RSS sum MB | output bytes | files | note |")
     L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -764,7 +913,8 @@ def markdown(rows, cases, conts, rates, floor, meta):
         L.append(f"| {r['contender']} | {r['case']} | {fmt(r.get('seconds'), '.2f')} | {fmt(r.get('best'), '.2f')} | "
                  f"{fmt(r.get('mbps'), '.0f')} | "
                  f"{fmt(r.get('vs_zpmpi2'), '.2f')} | {fmt(r.get('rss_max_mb'), '.0f')} | {fmt(r.get('rss_sum_mb'), '.0f')} | "
-                 f"{fmt(r.get('output_bytes'), ',')} | {fmt(r.get('files'), 'd')} | {r.get('note', '')} |")
+                 f"{fmt(r.get('output_bytes'), ',')} | {fmt(r.get('files'), 'd')} | "
+                 f"{'; '.join(x for x in (r.get('note'), r.get('substitute')) if x)} |")
     L.append("\n## Floor\n")
     L.append(f"floor MB/s = min(cp, cores / (1/read + 1/encode + 1/write)), cores = {rates['cores']}, each stage "
              f"one core running the library calls zpmpi makes (benchmarks/stage_probe.cpp): read = zpmpi's Source "
@@ -820,6 +970,80 @@ def markdown(rows, cases, conts, rates, floor, meta):
     L.extend(meta["commands"])
     L.append("```")
     return "\n".join(L) + "\n"
+
+
+def v2_base(name):
+    """The v2 contender a zpmpi v3 contender is compared with (its name without the v3 suffix),
+    or None."""
+    for suffix in sorted(V3_SUFFIX.values(), key=len, reverse=True):
+        if name.startswith("zpmpi") and name.endswith(suffix):
+            return name[:-len(suffix)]
+    return None
+
+
+def v3_section(rows, cases, conts):
+    """Each zpmpi v3 contender against the same zpmpi writing v2: files, bytes, seconds, and
+    its buffers against the plan (issue 27's figures)."""
+    L = ["\n## Zarr v3 against v2 (zpmpi, the same ranks)\n",
+         "files = regular files in the output store, metadata included; `v2 files / files` = how many "
+         "times fewer files than v2; `speed vs v2` = v2's median seconds / v3's (above 1 = v3 faster); "
+         "buffers / plan = the most buffers a rank held / the plan's buffers per rank; RSS max = the "
+         "largest rank's peak resident set, memory_limit its bound.\n",
+         "| case | contender | files | v2 files | v2 files / files | output MB | v2 output MB | s | v2 s "
+         "| speed vs v2 | buffers / plan MB | RSS max MB | v2 RSS max MB | memory_limit MB |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    idx = {(r["contender"], r["case"]): r for r in rows}
+    for case in cases:
+        for c in conts:
+            base = idx.get((v2_base(c.name), case["name"]))
+            r = idx.get((c.name, case["name"]), {})
+            if base is None or not r.get("seconds") or not base.get("seconds"):
+                continue
+            mb = lambda x: x.get("output_bytes") and x["output_bytes"] / 1e6
+            L.append(f"| {case['name']} | {c.name} | {r['files']:,} | {base['files']:,} | {base['files'] / r['files']:.0f} | "
+                     f"{fmt(mb(r), '.1f')} | {fmt(mb(base), '.1f')} | {r['seconds']:.2f} | {base['seconds']:.2f} | "
+                     f"{base['seconds'] / r['seconds']:.2f} | {fmt(r.get('peak_buffers_mb'), '.0f')} / "
+                     f"{fmt(r.get('plan_buffers_mb'), '.0f')} | {fmt(r.get('rss_max_mb'), '.0f')} | "
+                     f"{fmt(base.get('rss_max_mb'), '.0f')} | {fmt(r.get('memory_limit_mb'), '.0f')} |"
+                     + (" †" if r.get("substitute") else ""))
+    return L if len(L) > 4 else []
+
+
+def metadata_section(rows, cases, conts, meta):
+    """zarrita opening each store of the --metadata-cases (open_metadata.mjs): medians."""
+    L = ["\n## Metadata open (zarrita in node)\n",
+         "After each timed run of the cases below (output verified, page cache warm), "
+         "`node tests/integration/zarrita/open_metadata.mjs STORE MODE` opens the store and every "
+         f"array's metadata, {meta.get('metadata_repeats', '?')} times per run per mode, alternating; "
+         "medians over all runs. consolidated = the root's consolidated metadata (v3: the root "
+         "zarr.json; v2: .zmetadata) and every array opened through it; per array = list the root "
+         "folder, then each array from its own documents (v3: zarr.json; v2: .zarray + .zattrs). "
+         "docs = metadata files read; ms = in node, from the first read to the last array opened; "
+         "node ms = the whole `node` process (start-up and module loading included); "
+         "`vs v2` = ms / the v2 store's ms (zpmpi, the same ranks; below 1 = v3 faster).\n",
+         "| case | contender | format | files | arrays | consolidated: docs | ms | node ms | vs v2 "
+         "| per array: docs | ms | node ms | vs v2 |",
+         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    idx = {(r["contender"], r["case"]): r for r in rows}
+    for case in cases:
+        for c in conts:
+            r = idx.get((c.name, case["name"]), {})
+            m = r.get("metadata_open")
+            if m is None:
+                continue
+            if "error" in m:
+                L.append(f"| {case['name']} | {c.name} | zarrita failed: {m['error']} |" + " |" * 10)
+                continue
+            base = idx.get((v2_base(c.name), case["name"]), {}).get("metadata_open") or {}
+            cells = []
+            for mode in METADATA_MODES:
+                x, b = m.get(mode), base.get(mode)
+                cells += ["—"] * 4 if x is None else [
+                    str(x["docs"]), f"{x['ms']:.1f}", f"{x['wall_ms']:.0f}", fmt(b and x["ms"] / b["ms"], ".2f")]
+            first = next(iter(m.values()), {})
+            L.append(f"| {case['name']} | {c.name} | {first.get('format', '—')} | {fmt(r.get('files'), ',')} | "
+                     f"{first.get('arrays', '—')} | " + " | ".join(cells) + " |")
+    return L if len(L) > 4 else []
 
 
 def memory_section(rows, cases, conts):
@@ -892,13 +1116,17 @@ def write_results(out, meta, cases, conts, rates, floor, rows, runs):
 
 
 class Recorded(Contender):
-    """A contender of an earlier run, known by its name and the notes of the cases it skipped."""
+    """A contender of an earlier run, known by its name, the notes of the cases it skipped and
+    the codecs it substituted."""
 
-    def __init__(self, name, notes):
-        self.name, self.skip, self.notes = name, None, notes
+    def __init__(self, name, notes, substitutes):
+        self.name, self.skip, self.notes, self.substitutes = name, None, notes, substitutes
 
     def unsupported(self, case):
         return self.notes.get(case["name"])
+
+    def substitute(self, case):
+        return self.substitutes.get(case["name"])
 
 
 def rerender(out):
@@ -908,7 +1136,8 @@ def rerender(out):
             r.update(zpmpi_figures(r["zpmpi_stats"]))
     names = list(dict.fromkeys(r["contender"] for r in data["rows"] if r["contender"] not in FLOORS))
     conts = [Recorded(n, {r["case"]: r["note"] for r in data["rows"] if r["contender"] == n
-                          and r.get("seconds") is None and not r.get("note", "").startswith("failed")})
+                          and r.get("seconds") is None and not r.get("note", "").startswith("failed")},
+                      {r["case"]: r["substitute"] for r in data["rows"] if r["contender"] == n and r.get("substitute")})
              for n in names]
     # The bytes of a whole-source case, from one of its rows (sel cases carry their own;
     # a run of sel cases only has none).
@@ -927,8 +1156,13 @@ def main():
     p.add_argument("--out")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--cases", default="", help="comma-separated substrings of case names to run")
-    p.add_argument("--contenders", default="", help="comma-separated substrings of contender names")
+    p.add_argument("--contenders", default="",
+                   help="comma-separated substrings of contender names; =NAME picks that name alone")
     p.add_argument("--plan-benchmark", help="the plan_benchmark binary, run once at the end")
+    p.add_argument("--metadata-cases", default="smallchunks/zlib/zstd1",
+                   help="comma-separated substrings of the cases whose stores zarrita opens after each run "
+                        "(the 'metadata open' table); empty: none")
+    p.add_argument("--metadata-repeats", type=int, default=5, help="node runs per store and mode")
     p.add_argument("--rerender", action="store_true",
                    help="rebuild results.md/json and chart.dat in --out from its results.json and logs/, "
                         "running nothing (after a change to the report)")
@@ -957,10 +1191,15 @@ def main():
         warm(source_path(a.size, src))
     ref = Reference(a.size)
     cases = [c for c in make_cases(ref.time) if not a.cases or any(s in c["name"] for s in a.cases.split(","))]
-    conts = [c for c in contenders() if not a.contenders or any(s in c.name for s in a.contenders.split(","))]
+    conts = [c for c in contenders() if selected(c.name, a.contenders)]
     for c in conts:
         c.skip = c.available()
         log(f"contender {c.name}: {c.skip or 'available'}")
+    no_zarrita = zarrita_missing() if a.metadata_cases and a.metadata_repeats > 0 else "not asked"
+    if no_zarrita:
+        log(f"metadata open: not timed ({no_zarrita})")
+    metadata = lambda case: 0 if no_zarrita or not any(s in case["name"] for s in a.metadata_cases.split(",")) \
+        else a.metadata_repeats
     log(f"{len(cases)} cases, {ref.nbytes / 1e6:.1f} MB of t2m+d2m per case (sel cases: their selection), "
         f"{a.repeats} repeats")
 
@@ -972,7 +1211,7 @@ def main():
             for c in conts:
                 if c.skip or c.unsupported(case):
                     continue
-                rec = run_one(c, case, src, repeat, logs, ref)
+                rec = run_one(c, case, src, repeat, logs, ref, metadata(case))
                 runs.append(rec)
                 log(f"r{repeat} {case['name']:22s} {c.name:24s} {rec['seconds']:7.2f} s "
                     f"{'ok' if not rec['error'] else rec['error']}")
@@ -987,7 +1226,8 @@ def main():
     meta = {"size": a.size, "started": started, "repeats": a.repeats, "machine": machine(),
             "data": f"{ref.nt} hours x {NLAT} x {NLON}, t2m and d2m float32 ({ref.nbytes / 1e6:.1f} MB); "
                     f"sources {', '.join(f'{s}: {os.path.getsize(source_path(a.size, s)) / 1e6:.1f} MB' for s in SOURCES)}",
-            "load_start": load_start, "commands": commands, "settle_seconds": SETTLE_SECONDS}
+            "load_start": load_start, "commands": commands, "settle_seconds": SETTLE_SECONDS,
+            "metadata_repeats": a.metadata_repeats}
     if a.plan_benchmark:
         log("planner micro-benchmark")
         meta["plan_benchmark"] = run_plan_benchmark(a.plan_benchmark, a.out)

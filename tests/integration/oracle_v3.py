@@ -129,11 +129,12 @@ def crc32c(data):
 
 def shard_index(path, slots):
     """The (offset, nbytes) entries of the shard file `path` of `slots` inner chunks, checked."""
-    data = open(path, "rb").read()
-    size = 16 * slots + 4
-    if len(data) < size:
-        fail(f"{path}: {len(data)} bytes, shorter than its index ({size} bytes)")
-    index, data_size = data[-size:], len(data) - size
+    size, file_size = 16 * slots + 4, os.path.getsize(path)
+    if file_size < size:
+        fail(f"{path}: {file_size} bytes, shorter than its index ({size} bytes)")
+    with open(path, "rb") as f:  # the index alone: a shard of ~1 GiB is not read for it
+        f.seek(file_size - size)
+        index, data_size = f.read(size), file_size - size
     stored, computed = struct.unpack("<I", index[-4:])[0], crc32c(index[:-4])
     if stored != computed:
         fail(f"{path}: shard index crc32c {stored:#010x}, its bytes give {computed:#010x}")

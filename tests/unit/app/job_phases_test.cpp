@@ -235,6 +235,43 @@ TEST_F(JobTest, AZarrV3JobWithTheV2OnlyLz4IsRefusedBeforeAnythingIsWritten) {
   EXPECT_EQ(copies(), 0);
 }
 
+// --resume of a v3 copy: a complete shard is kept as it is, one whose index does not check
+// is removed and written again, and a killed run's temporary is removed.
+TEST_F(JobTest, ResumingAZarrV3CopyKeepsItsCompleteShardsAndRewritesTheOthers) {
+  FakeWorld world(2);
+  const std::string v3 = R"(, "zarr_format": 3, "shards": {"time": 4})";
+  EXPECT_EQ(run(world, job(v3)), (std::vector<int>{0, 0}));
+  const fs::path full = dir_ / "full.zarr";
+  fs::rename(store(), full);
+  exec::set_stop_signal_for_tests(SIGTERM);
+  EXPECT_EQ(run(world, job(v3)), (std::vector<int>{75, 75}));
+  exec::set_stop_signal_for_tests(0);
+  ASSERT_EQ(copies(), 1);
+  fs::path copy;
+  for (const auto& e : fs::directory_iterator(dir_))
+    if (e.path().filename().string().find(".zpmpi-new-") != std::string::npos) copy = e.path();
+  for (const char* level : {"0", "1"}) fs::create_directories(copy / "v" / "c" / level);
+  fs::copy_file(full / "v" / "c" / "0" / "0", copy / "v" / "c" / "0" / "0");  // complete
+  fs::copy_file(full / "v" / "c" / "1" / "0", copy / "v" / "c" / "1" / "0");
+  fs::resize_file(copy / "v" / "c" / "1" / "0", fs::file_size(full / "v" / "c" / "1" / "0") - 1);  // index cut
+  std::ofstream(copy / "v" / "c" / "1" / ".0.tmp1") << "half a shard";
+  const auto kept_inode = fs::hard_link_count(copy / "v" / "c" / "0" / "0");
+  fs::create_hard_link(copy / "v" / "c" / "0" / "0", dir_ / "kept_shard");  // to see it is the same file
+
+  const std::string config = job(v3).config_path;
+  const char* argv[] = {"zpmpi", "--config", config.c_str(), "--resume", "--quiet"};
+  auto cli = parse_cli(5, argv);
+  ASSERT_TRUE(cli.ok()) << cli.error().message;
+  EXPECT_EQ(run(world, *cli), (std::vector<int>{0, 0}));
+  EXPECT_EQ(copies(), 0);
+  EXPECT_EQ(fs::hard_link_count(store() / "v" / "c" / "0" / "0"), kept_inode + 1);  // kept, not rewritten
+  EXPECT_EQ(fs::file_size(store() / "v" / "c" / "1" / "0"), fs::file_size(full / "v" / "c" / "1" / "0"));
+  EXPECT_FALSE(fs::exists(store() / "v" / "c" / "1" / ".0.tmp1"));
+  CliOptions verify = job(v3);
+  verify.verify = true;
+  EXPECT_EQ(run(world, verify), (std::vector<int>{0, 0}));
+}
+
 TEST_F(JobTest, AFailedCollectiveEndsTheRankWithItsCode) {
   FakeWorld world(1);
   world.fail("agree", 0);  // [5]: the transport fails; no rank can be trusted to agree

@@ -1,0 +1,61 @@
+// Module `stats`: normalisation statistics of the arrays a run writes (issue 28), computed
+// from the chunks in memory as they are written. Depends on model only. Never: MPI (app
+// gathers the partial results as bytes), I/O.
+//
+//   exact_sum.hpp      a sum of doubles without rounding: the same bits in any order
+//   moments.hpp        count, mean, m2, min, max of one group of values, merged exactly
+//
+// Why exact sums: the ranks, their workers and a resumed run add the chunks in different
+// orders, and floating-point addition is not associative; yet two runs of one job must
+// write the same statistics (a store is compared byte for byte by `zpmpi verify`). So each
+// chunk's figures are computed alone, in a fixed order (moments.hpp), and only those
+// per-chunk figures are added, exactly, into accumulators whose result is independent of
+// the order: a few additions per chunk, none per element.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace zpmpi::stats {
+
+/// A double-double: the unevaluated sum hi + lo, |lo| <= ulp(hi) / 2 (~106 bits).
+struct DoubleDouble {
+  double hi = 0, lo = 0;
+};
+
+/// The exact sum of finite doubles, as a two's complement fixed-point number of
+/// kWords x 64 bits whose lowest bit is 2^-1126 (below the smallest subnormal) and whose
+/// top leaves room for 2^64 additions of the largest double. Adding is exact and
+/// commutative, so the value (and to_double_double) depends only on what was added.
+class ExactSum {
+ public:
+  static constexpr int kWords = 36;
+
+  /// Adds `x` exactly; a non-finite x is the caller's to exclude (ignored here).
+  void add(double x);
+  /// Adds another sum exactly.
+  void add(const ExactSum& other);
+  /// The value rounded to a double-double (~106 bits), the same for the same value.
+  DoubleDouble to_double_double() const;
+  bool is_zero() const;
+
+  /// For the ranks' exchange: the words, least significant first, little endian.
+  std::string to_bytes() const;
+  /// Inverse of to_bytes; false when `bytes` is not kWords * 8 long.
+  bool from_bytes(std::span<const std::byte> bytes);
+
+ private:
+  void add_at(int bit, std::uint64_t magnitude, bool negative);
+  std::array<std::uint64_t, kWords> words_{};
+};
+
+// Error-free double-double arithmetic (Dekker, Knuth): what finish() computes with.
+DoubleDouble two_sum(double a, double b);
+DoubleDouble two_prod(double a, double b);
+DoubleDouble dd_add(DoubleDouble a, DoubleDouble b);
+DoubleDouble dd_mul(DoubleDouble a, DoubleDouble b);
+DoubleDouble dd_div(DoubleDouble a, double b);
+
+}  // namespace zpmpi::stats

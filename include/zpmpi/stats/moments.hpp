@@ -1,0 +1,91 @@
+// The statistics of one group of values (a variable, or one index of its `by` dims), built
+// in two steps so that the result does not depend on the order of the chunks (exact_sum.hpp):
+//  - ChunkAccumulator takes one chunk's values of the group, in the chunk's own order, and
+//    gives its ChunkMoments: count, mean and m2 (the sum of squared deviations from that
+//    mean) from sums of the values shifted by the chunk's first value, in blocks of
+//    kBlock values whose sums are added with compensation: no sum of squares of raw values
+//    (which loses everything when the values are ~1e5 and the variance ~1e-3);
+//  - Moments adds ChunkMoments exactly: sum n_k c_k, sum n_k c_k^2 and sum m2_k, from which
+//    finish() gives the mean and m2 = sum m2_k + sum n_k (c_k - mean)^2 (Chan's merge, with
+//    its between-chunk term computed in double-double from exact sums).
+// Missing values (fill, missing_value, NaN) are counted apart and never enter the sums.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+
+#include "zpmpi/stats/exact_sum.hpp"
+
+namespace zpmpi::stats {
+
+/// What a variable's "statistics" attribute holds, per group.
+struct Statistics {
+  std::uint64_t count = 0;      ///< values counted
+  std::uint64_t nan_count = 0;  ///< missing values (fill, missing_value, NaN)
+  double mean = 0;
+  double stdev = 0;             ///< population: sqrt(sum_squares / count)
+  double minimum = 0, maximum = 0;
+  double sum_squares = 0;       ///< m2, the sum of squared deviations from the mean (for merging)
+  bool operator==(const Statistics&) const = default;
+};
+
+/// One chunk's values of a group.
+struct ChunkMoments {
+  std::uint64_t count = 0;
+  double mean = 0, m2 = 0;
+  double minimum = std::numeric_limits<double>::infinity();
+  double maximum = -std::numeric_limits<double>::infinity();
+};
+
+class ChunkAccumulator {
+ public:
+  static constexpr int kBlock = 256;
+
+  /// A value that counts (finite; the caller has set missing ones apart).
+  void add(double x) {
+    if (count_ == 0 && block_n_ == 0) shift_ = x;
+    const double d = x - shift_;
+    block_s_ += d;
+    block_ss_ += d * d;
+    minimum_ = x < minimum_ ? x : minimum_;
+    maximum_ = x > maximum_ ? x : maximum_;
+    if (++block_n_ == kBlock) flush();
+  }
+  ChunkMoments moments();
+
+ private:
+  void flush();
+  std::uint64_t count_ = 0;
+  int block_n_ = 0;
+  double shift_ = 0, block_s_ = 0, block_ss_ = 0;
+  DoubleDouble s_, ss_;  // compensated totals of the blocks
+  double minimum_ = std::numeric_limits<double>::infinity();
+  double maximum_ = -std::numeric_limits<double>::infinity();
+};
+
+class Moments {
+ public:
+  void add(const ChunkMoments& chunk);
+  void add_missing(std::uint64_t n) { nan_count_ += n; }
+  void merge(const Moments& other);
+  /// The statistics; with no value counted, count 0 and NaN for the rest.
+  Statistics finish() const;
+
+  /// For the ranks' exchange (fixed size, bytes_size()); from_bytes is its inverse and
+  /// false for bytes of another size.
+  std::string to_bytes() const;
+  bool from_bytes(std::span<const std::byte> bytes);
+  static std::size_t bytes_size();
+
+ private:
+  std::uint64_t count_ = 0, nan_count_ = 0;
+  double minimum_ = std::numeric_limits<double>::infinity();
+  double maximum_ = -std::numeric_limits<double>::infinity();
+  ExactSum sum_;      ///< sum of n_k c_k
+  ExactSum squares_;  ///< sum of n_k c_k^2
+  ExactSum within_;   ///< sum of m2_k
+};
+
+}  // namespace zpmpi::stats

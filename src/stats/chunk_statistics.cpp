@@ -1,0 +1,146 @@
+#include "zpmpi/stats/chunk_statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace zpmpi::stats {
+namespace {
+
+/// The part of the chunk that counts: inside the array and the window.
+struct ChunkPart {
+  model::Shape start, count;  ///< in the array's index space
+  bool empty = false;
+};
+
+ChunkPart part_of(const model::ArrayLayout& array, const Selection& selection, const model::Shape& index) {
+  ChunkPart part;
+  for (std::size_t d = 0; d < index.size(); ++d) {
+    const model::Index begin = std::max(index[d] * array.chunks[d], selection.window[d].first);
+    const model::Index end = std::min({(index[d] + 1) * array.chunks[d], array.shape[d], selection.window[d].second});
+    part.empty |= begin >= end;
+    part.start.push_back(begin);
+    part.count.push_back(begin < end ? end - begin : 0);
+  }
+  return part;
+}
+
+template <class T>
+double decoded(T v, const ValueDecoding& d) {
+  if (!d.scale_factor && !d.add_offset) return static_cast<double>(v);
+  if (d.scaled_in_float32) {  // numpy: a float32 array times a Python float stays float32
+    float x = static_cast<float>(v);
+    if (d.scale_factor) x *= static_cast<float>(*d.scale_factor);
+    if (d.add_offset) x += static_cast<float>(*d.add_offset);
+    return x;
+  }
+  double x = static_cast<double>(v);
+  if (d.scale_factor) x *= *d.scale_factor;
+  if (d.add_offset) x += *d.add_offset;
+  return x;
+}
+
+template <class T>
+bool is_missing(T v, const ValueDecoding& d) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isnan(v)) return true;
+  }
+  for (const double m : d.missing)
+    if (static_cast<double>(v) == m) return true;
+  return false;
+}
+
+/// The groups' accumulators of one chunk, indexed like `groups` restricted to the chunk.
+struct ChunkGroups {
+  std::vector<ChunkAccumulator> values;
+  std::vector<std::uint64_t> missing;
+  std::vector<std::uint64_t> global;  ///< each local group's index in the array's groups
+};
+
+ChunkGroups groups_of(const Selection& s, const model::ArrayLayout& array, const ChunkPart& part) {
+  model::Shape local, by_shape;
+  for (const std::size_t d : s.by) {
+    local.push_back(part.count[d]);
+    by_shape.push_back(array.shape[d]);
+  }
+  const std::uint64_t n = model::num_elements(local);
+  ChunkGroups g{std::vector<ChunkAccumulator>(n), std::vector<std::uint64_t>(n, 0), std::vector<std::uint64_t>(n)};
+  const model::Box box{model::Shape(local.size(), 0), local};
+  for (std::uint64_t i = 0; i < n; ++i) {
+    model::Shape at = model::nth_index(box, i);
+    for (std::size_t k = 0; k < at.size(); ++k) at[k] += part.start[s.by[k]];
+    g.global[i] = model::linear_index(at, by_shape);
+  }
+  return g;
+}
+
+template <class T>
+void add_value(const std::byte* at, const ValueDecoding& decoding, std::uint64_t group, ChunkGroups& g) {
+  T v;
+  std::memcpy(&v, at, sizeof(T));
+  if (is_missing(v, decoding)) {
+    ++g.missing[group];
+    return;
+  }
+  const double x = decoded(v, decoding);
+  if (std::isnan(x)) ++g.missing[group];
+  else g.values[group].add(x);
+}
+
+template <class T>
+void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, const Selection& s,
+                const model::Shape& index, const ChunkPart& part, const std::byte* raw, ChunkGroups& g) {
+  const std::size_t rank = part.count.size();
+  if (rank == 0) return add_value<T>(raw, decoding, 0, g);  // 0-d: its one element
+  model::Shape local_by(s.by.size());
+  for (std::size_t k = 0; k < s.by.size(); ++k) local_by[k] = part.count[s.by[k]];
+  const bool last_is_by = !s.by.empty() && s.by.back() == rank - 1;
+  const model::Index row = part.count[rank - 1];
+  const model::Box rows{model::Shape(rank - 1, 0), model::Shape(part.count.begin(), part.count.end() - 1)};
+  for (model::Index r = 0; r < rows.num_elements(); ++r) {
+    model::Shape at = model::nth_index(rows, r);
+    at.push_back(0);
+    model::Index offset = 0;  // the row's first element in the chunk (C order of the chunk shape)
+    for (std::size_t d = 0; d < rank; ++d) offset = offset * array.chunks[d] + (part.start[d] - index[d] * array.chunks[d] + at[d]);
+    model::Shape by_at(s.by.size());
+    for (std::size_t k = 0; k < s.by.size(); ++k) by_at[k] = at[s.by[k]];
+    std::uint64_t group = model::linear_index(by_at, local_by);
+    for (model::Index j = 0; j < row; ++j)
+      add_value<T>(raw + (offset + j) * sizeof(T), decoding, last_is_by ? group + j : group, g);
+  }
+}
+
+}  // namespace
+
+std::uint64_t group_count(const Selection& selection, const model::Shape& shape) {
+  std::uint64_t n = 1;
+  for (const std::size_t d : selection.by) n *= shape[d];
+  return n;
+}
+
+void add_chunk(const model::ArrayLayout& array, const ValueDecoding& decoding, const Selection& selection,
+               const model::Shape& index, std::span<const std::byte> raw, std::vector<Moments>& groups) {
+  const ChunkPart part = part_of(array, selection, index);
+  if (part.empty) return;
+  ChunkGroups g = groups_of(selection, array, part);
+  using model::DType;
+  switch (decoding.dtype) {
+    case DType::i1: accumulate<std::int8_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::u1: accumulate<std::uint8_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::i2: accumulate<std::int16_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::u2: accumulate<std::uint16_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::i4: accumulate<std::int32_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::u4: accumulate<std::uint32_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::i8: accumulate<std::int64_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::u8: accumulate<std::uint64_t>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::f4: accumulate<float>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::f8: accumulate<double>(array, decoding, selection, index, part, raw.data(), g); break;
+    case DType::f2: return;  // refused before the run (no arithmetic type here)
+  }
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    groups[g.global[i]].add(g.values[i].moments());
+    groups[g.global[i]].add_missing(g.missing[i]);
+  }
+}
+
+}  // namespace zpmpi::stats

@@ -1,0 +1,106 @@
+#include "zpmpi/stats/moments.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace zpmpi::stats {
+
+void ChunkAccumulator::flush() {
+  s_ = dd_add(s_, {block_s_, 0});
+  ss_ = dd_add(ss_, {block_ss_, 0});
+  count_ += static_cast<std::uint64_t>(block_n_);
+  block_n_ = 0;
+  block_s_ = block_ss_ = 0;
+}
+
+ChunkMoments ChunkAccumulator::moments() {
+  flush();
+  ChunkMoments m;
+  m.count = count_;
+  if (count_ == 0) return m;
+  const double n = static_cast<double>(count_);
+  const DoubleDouble mean_shifted = dd_div(s_, n);
+  m.mean = shift_ + (mean_shifted.hi + mean_shifted.lo);
+  // m2 = sum d^2 - (sum d)^2 / n, both small: the values were shifted by one of them.
+  const DoubleDouble m2 = dd_add(ss_, dd_mul(mean_shifted, {-s_.hi, -s_.lo}));
+  m.m2 = std::max(m2.hi + m2.lo, 0.0);
+  m.minimum = minimum_;
+  m.maximum = maximum_;
+  return m;
+}
+
+void Moments::add(const ChunkMoments& chunk) {
+  if (chunk.count == 0) return;
+  const double n = static_cast<double>(chunk.count);
+  count_ += chunk.count;
+  minimum_ = std::min(minimum_, chunk.minimum);
+  maximum_ = std::max(maximum_, chunk.maximum);
+  const DoubleDouble nc = two_prod(n, chunk.mean);  // exact
+  sum_.add(nc.hi);
+  sum_.add(nc.lo);
+  const DoubleDouble c2 = two_prod(chunk.mean, chunk.mean);  // exact (barring underflow)
+  for (const double part : {c2.hi, c2.lo}) {
+    const DoubleDouble p = two_prod(n, part);
+    squares_.add(p.hi);
+    squares_.add(p.lo);
+  }
+  within_.add(chunk.m2);
+}
+
+void Moments::merge(const Moments& other) {
+  count_ += other.count_;
+  nan_count_ += other.nan_count_;
+  minimum_ = std::min(minimum_, other.minimum_);
+  maximum_ = std::max(maximum_, other.maximum_);
+  sum_.add(other.sum_);
+  squares_.add(other.squares_);
+  within_.add(other.within_);
+}
+
+Statistics Moments::finish() const {
+  Statistics s;
+  s.count = count_;
+  s.nan_count = nan_count_;
+  if (count_ == 0) {
+    s.mean = s.stdev = s.minimum = s.maximum = s.sum_squares = std::nan("");
+    return s;
+  }
+  const double n = static_cast<double>(count_);
+  const DoubleDouble a = sum_.to_double_double();
+  const DoubleDouble mean = dd_div(a, n);
+  // Between the chunks: sum n_k c_k^2 - (sum n_k c_k)^2 / n, in double-double.
+  const DoubleDouble square_of_sum = dd_div(dd_mul(a, a), n);
+  const DoubleDouble between = dd_add(squares_.to_double_double(), {-square_of_sum.hi, -square_of_sum.lo});
+  const DoubleDouble m2 = dd_add(within_.to_double_double(), between);
+  s.mean = mean.hi + mean.lo;
+  s.sum_squares = std::max(m2.hi + m2.lo, 0.0);
+  s.stdev = std::sqrt(s.sum_squares / n);
+  s.minimum = minimum_;
+  s.maximum = maximum_;
+  return s;
+}
+
+std::size_t Moments::bytes_size() { return 4 * 8 + 3 * ExactSum::kWords * 8; }
+
+std::string Moments::to_bytes() const {
+  std::string bytes(32, '\0');
+  std::memcpy(bytes.data(), &count_, 8);
+  std::memcpy(bytes.data() + 8, &nan_count_, 8);
+  std::memcpy(bytes.data() + 16, &minimum_, 8);
+  std::memcpy(bytes.data() + 24, &maximum_, 8);
+  return bytes + sum_.to_bytes() + squares_.to_bytes() + within_.to_bytes();
+}
+
+bool Moments::from_bytes(std::span<const std::byte> bytes) {
+  if (bytes.size() != bytes_size()) return false;
+  std::memcpy(&count_, bytes.data(), 8);
+  std::memcpy(&nan_count_, bytes.data() + 8, 8);
+  std::memcpy(&minimum_, bytes.data() + 16, 8);
+  std::memcpy(&maximum_, bytes.data() + 24, 8);
+  const std::size_t w = ExactSum::kWords * 8;
+  return sum_.from_bytes(bytes.subspan(32, w)) && squares_.from_bytes(bytes.subspan(32 + w, w)) &&
+         within_.from_bytes(bytes.subspan(32 + 2 * w, w));
+}
+
+}  // namespace zpmpi::stats
