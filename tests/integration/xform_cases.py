@@ -2,7 +2,7 @@
 squeeze, thin, clip, fillna, rename with name_dict, assign_attrs, round, drop_attrs) against
 Debian's xarray doing what the Python package does, `getattr(ds, type)(**kwargs)`, on the
 same (loaded) source, mixed with isel/sel/reverse_axis/roll/tiled (imported by cases.py:
-`case_*` functions only)."""
+`case_*` functions only). xform takes --chains (indices) and --zarr-format 3 [--shards]."""
 import json
 import os
 import sys
@@ -151,16 +151,20 @@ XFORM_CHAINS = [
 def case_xform(r, a):
     import xarray as xr
     import zarr
-    from cases import expect_ok
-    for i, (sample, variables, chain) in enumerate(XFORM_CHAINS):
+    from cases import expect_ok, format_keys, readable_store, expected_view, skip_without_zarrita
+    skip_without_zarrita(a)
+    chosen = json.loads(a.chains) if a.chains else range(len(XFORM_CHAINS))
+    for i in chosen:
+        sample, variables, chain = XFORM_CHAINS[i]
         source = r.sample(sample)
         store = r.store(f"xform{i}.zarr")
         job = r.job(f"xform{i}", source=source, variables=variables, store=store, preprocessors=chain,
                     chunks={} if any(p["type"] == "tiled" for p in chain) else {"time": 4, "latitude": 8},
-                    recommendations="warn", memory_limit="600kB")
+                    recommendations="warn", memory_limit="600kB", **format_keys(a))
         what = f"xform {i} ({sample}): {json.dumps(variables)} {json.dumps(chain)}"
         expect_ok(r.run(a.ranks, "--config", job), what)
-        expected = expected_of(source, variables, chain)
+        expected = expected_view(a, expected_of(source, variables, chain))
+        store = readable_store(r, a, store)  # v3: checked, and its v2 transcode read below
         got = xr.open_zarr(store, consolidated=True).load()
         compare(got, expected, what)
         per_var = [n for n, s in variables.items() if any(p["type"] in VALUE_TYPES for p in s)] \
