@@ -235,6 +235,23 @@ def _spelled_v3(value):
     return v3_attr(value)
 
 
+def check_provenance(block, store):
+    """The root's "zpmpi" block (README, "Provenance"): what the store was made from."""
+    if not isinstance(block, dict):
+        fail(f"{store}: no provenance block \"zpmpi\" in the root attributes")
+    missing = [k for k in ("version", "job_sha256", "sources", "created", "uuid") if k not in block]
+    if missing:
+        fail(f"{store}: provenance lacks {missing}")
+    if not re.fullmatch(r"[0-9a-f]{64}", block["job_sha256"]):
+        fail(f"{store}: job_sha256 {block['job_sha256']!r} is not a SHA-256")
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", block["created"]):
+        fail(f"{store}: created {block['created']!r} is not UTC ISO 8601")
+    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", block["uuid"]):
+        fail(f"{store}: uuid {block['uuid']!r} is not a version 4 uuid")
+    if not block["sources"] or not all("uri" in s for s in block["sources"]):
+        fail(f"{store}: provenance sources {block['sources']!r}")
+
+
 def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=None, compressor="zstd",
           group=None, v3=False):
     """Raises Mismatch (an AssertionError) naming the first difference.
@@ -279,12 +296,14 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
     if dict(got.sizes) != dict(expected.sizes):
         fail(f"dims {dict(got.sizes)} != {dict(expected.sizes)}")
     got = got.load()
+    check_provenance(got.attrs.pop("zpmpi", None), store)
     expected = expected.load()
     try:
         xr.testing.assert_identical(got, expected)
     except AssertionError as e:
         fail(f"xarray: store and source differ:\n{e}")
     unconsolidated = xr.open_zarr(store, consolidated=False).load()
+    unconsolidated.attrs.pop("zpmpi", None)
     if not unconsolidated.identical(got):
         fail("the store read without .zmetadata differs from the consolidated view")
 
@@ -295,6 +314,7 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
     root_attrs = dict(raw.attrs)
     root_attrs.update(extra_attrs or {})
     got_root = dict(zgroup.attrs)
+    got_root.pop("zpmpi", None)  # zpmpi's own provenance: check_provenance
     # Coordinates no variable's attribute names are listed here, as xarray's encoder does.
     stray = [c for c in got_root.pop("coordinates", "").split() if c not in expected.coords]
     if stray:
