@@ -116,7 +116,8 @@ json::object provenance_json(const json::object& store_keys, const std::vector<s
 }
 
 Status add_provenance(Rank0State& state, const CliOptions& cli, const RunIdentity& run) {
-  ZPMPI_ASSIGN_OR_RETURN(const json::object keys, job_store_keys(state.config.path, store_flags(cli)));
+  ZPMPI_ASSIGN_OR_RETURN(json::object keys, job_store_keys(state.config.path, store_flags(cli)));
+  keys.erase("store");  // where the store is, not what it holds: a copy elsewhere is the same
   // The coordinate's ends are a courtesy: a source whose coordinates cannot be read still
   // gets the rest of its provenance.
   auto coords = read_coordinates(*state.source);

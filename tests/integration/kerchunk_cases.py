@@ -37,6 +37,7 @@ __all__ = ["case_kerchunk_single", "case_kerchunk_multi", "case_kerchunk_http_re
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_refs  # noqa: E402
+import oracle  # noqa: E402  (tests/integration is on sys.path: cases.py imports this file)
 
 CHAINS = [
     [{"type": "sel", "time": ["2000-01-02", "2000-01-05 18:00"], "latitude": [60, -30]},
@@ -109,7 +110,7 @@ def _check(r, refs, oracle_refs, ranks, workers, tag, variables=None, chains=CHA
         if a is not None:
             got, expected = c.open_store(r, a, store), c.expected_view(a, expected)
         else:
-            got = xr.open_zarr(store, consolidated=True).load()
+            got = oracle.open_zarr(store, consolidated=True).load()
         try:
             xr.testing.assert_identical(got, expected)
         except AssertionError as e:
@@ -294,7 +295,7 @@ def case_kerchunk_duplicates(r, a):
         assert f'"{key}"' in warning[0], warning[0]
     assert "..." not in warning[0], warning[0]
     expected = _reference_dataset(path)
-    got = xr.open_zarr(store, consolidated=True).load()
+    got = oracle.open_zarr(store, consolidated=True).load()
     assert got.t2m.attrs.get("note") == "the last .zattrs", got.t2m.attrs
     try:
         xr.testing.assert_identical(got, expected)

@@ -25,6 +25,7 @@ import sys
 
 import netCDF4
 import numpy as np
+import oracle  # noqa: E402  (tests/integration is on sys.path: cases.py imports this file)
 
 LENGTHS = [6, 6, 5, 7]  # boundaries at 6, 12, 17 (of 24)
 
@@ -89,7 +90,7 @@ def _compare(store, files, chain, what, r=None, a=None, variables=None):
     if a is not None:
         got, expected = cases.open_store(r, a, store), cases.expected_view(a, expected)
     else:
-        got = xr.open_zarr(store, consolidated=True).load()
+        got = oracle.open_zarr(store, consolidated=True).load()
     try:
         xr.testing.assert_identical(got, expected)
     except AssertionError as e:
@@ -207,7 +208,7 @@ def case_multifile_xarray_units(r, a):
     # Stored in the first file's units, each file's values converted (31 days of January
     # are 744 hours): what xarray's to_zarr of the combined dataset writes.
     import xarray as xr
-    raw = xr.open_zarr(store, consolidated=True, decode_times=False)
+    raw = oracle.open_zarr(store, consolidated=True, decode_times=False)
     assert raw.time.attrs["units"] == units[0], raw.time.attrs
     assert raw.time.values[12] == 744 and raw.time.values[22] == 744 + 29 * 24, raw.time.values
     assert raw.time_bnds.values[12].tolist() == [744, 750], raw.time_bnds.values[12]
@@ -227,7 +228,7 @@ def _run_resume_verify(r, a, files, name):
     expected = xr.concat([xr.open_dataset(f).load() for f in files], dim="time")
 
     def compare(what):
-        got = xr.open_zarr(store, consolidated=True).load()
+        got = oracle.open_zarr(store, consolidated=True).load()
         try:
             xr.testing.assert_identical(got, expected)
             xr.testing.assert_identical(got, xr.open_mfdataset(files, combine="nested", concat_dim="time").load())

@@ -252,6 +252,14 @@ def check_provenance(block, store):
         fail(f"{store}: provenance sources {block['sources']!r}")
 
 
+def open_zarr(store, **kw):
+    """xr.open_zarr(store, **kw) with zpmpi's provenance block checked and set aside: what
+    the cases compare with the source is the dataset."""
+    ds = xr.open_zarr(store, **kw)
+    check_provenance(ds.attrs.pop("zpmpi", None), store)
+    return ds
+
+
 def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=None, compressor="zstd",
           group=None, v3=False):
     """Raises Mismatch (an AssertionError) naming the first difference.

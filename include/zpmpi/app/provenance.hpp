@@ -5,8 +5,9 @@
 //    "start": 1051896, "end": 1051943, "units": "hours since 1900-01-01", "calendar": ...},
 //    "created": "2026-12-07T20:41:02Z", "uuid": "1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"}
 // job_sha256 is the SHA-256 (OpenSSL) of the job's keys that shape the store (those the
-// resume record compares, with the flags that override them) as JSON with sorted keys: the
-// same job, the same hash, whatever the run-only keys (workers, log_level, ...). The
+// resume record compares, with the flags that override them; not "store", which says
+// where it goes) as JSON with sorted keys: the same job, the same hash, whatever the
+// run-only keys (workers, log_level, ...) and wherever the store is. The
 // coordinate is the first and last value, as stored, of the concat dim (multi-file) or
 // "time", else the source's unlimited dim; absent when none is written. "created" and
 // "uuid" are the volatile fields: two runs of one job write stores that differ only there,
