@@ -1,6 +1,7 @@
 #include "zpmpi/app/job_statistics.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace zpmpi::app {
 namespace {
@@ -63,19 +64,30 @@ Result<stats::ArrayStatisticsSpec> spec_of(const transform::OutputArray& a, cons
   return spec;
 }
 
+/// xarray 2023.01 (Debian 12's, the tests' oracle) masks, then scales: a value to mask (NaN
+/// is none) promotes a 1- or 2-byte integer to float32 (dtypes.maybe_promote), which
+/// _choose_float_dtype keeps; unmasked, such an integer stays float32 without add_offset
+/// only; a float32 stays float32; the rest is float64.
+bool scales_in_float32(const stats::ValueDecoding& d) {
+  if (model::is_float(d.dtype)) return model::dtype_size(d.dtype) <= 4;
+  if (model::dtype_size(d.dtype) > 2) return false;
+  const bool masked = std::any_of(d.missing.begin(), d.missing.end(), [](double m) { return !std::isnan(m); });
+  return masked || !d.add_offset;
+}
+
 }  // namespace
 
 stats::ValueDecoding value_decoding(const transform::OutputArray& a) {
   stats::ValueDecoding d;
   d.dtype = a.dtype;
+  // What xarray masks: the store's fill value, or without one the _FillValue attribute the
+  // store keeps (zarr/metadata.cpp), which xarray's zarr reader then takes; missing_value.
   if (a.fill_value) d.missing.push_back(as_double(*a.fill_value));
+  else d.missing = number_list_attr(a, "_FillValue");
   for (double m : number_list_attr(a, "missing_value")) d.missing.push_back(m);
   d.scale_factor = number_attr(a, "scale_factor");
   d.add_offset = number_attr(a, "add_offset");
-  // xarray's _choose_float_dtype: float32 stays, small integers without an offset go to float32.
-  const bool small_float = model::is_float(a.dtype) && model::dtype_size(a.dtype) <= 4;
-  const bool small_int = !model::is_float(a.dtype) && model::dtype_size(a.dtype) <= 2 && !d.add_offset;
-  d.scaled_in_float32 = (d.scale_factor || d.add_offset) && (small_float || small_int);
+  d.scaled_in_float32 = (d.scale_factor || d.add_offset) && scales_in_float32(d);
   return d;
 }
 
