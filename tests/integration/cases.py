@@ -28,6 +28,8 @@ CASE:
   store_safety_*      paths (s.zarr/., ., links), fail_rank, kill, concurrent, stray_zgroup: a refused,
                       failed or killed run leaves the old store byte-identical; one writer per store
   rss_bound           each rank's peak RSS within its plan's buffers + a tiny job's RSS (memory_cases.py)
+  statistics_*        normalisation statistics against numpy on xarray's reading of the store, the
+                      same bits for any ranks, workers, format, resume; refusals (statistics_cases.py)
 Every mpirun has a timeout: a hang fails the case.
 """
 import argparse
@@ -57,6 +59,8 @@ from progress_cases import case_progress  # noqa: E402,F401
 from store_stats_cases import case_store_stats, case_stats_guard  # noqa: E402,F401
 from wild_cases import case_wild_pad_values, case_wild_chars, case_wild_coordinates, case_wild_nearest  # noqa: E402,F401
 from memory_cases import case_rss_bound  # noqa: E402,F401
+from statistics_cases import (case_statistics_oracle, case_statistics_same, case_statistics_resume,  # noqa: E402,F401
+                              case_statistics_precision, case_statistics_refusals)
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -1330,6 +1334,7 @@ CASES += ["wild_pad_values", "wild_chars", "wild_coordinates", "wild_nearest"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 CASES += ["rss_bound"]
+CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statistics_precision", "statistics_refusals"]
 
 
 def main():
