@@ -11,6 +11,8 @@ The source (_source) is built as the wild builds one: xarray's to_netcdf for the
   packed  int16, _FillValue -32767, scale_factor 0.0123, add_offset 273.15, one row all fill
   packed_nofill  int16, scale_factor and add_offset, no fill value
   mask    uint8 with missing_value 255 (no _FillValue), scale_factor 0.4
+  ubyte   int8 with _Unsigned "true" and _FillValue -1: unsigned bytes, 255 missing
+  cmip    float32 with a float64 missing_value 1e20 (compared in float32, as numpy does)
   name    strings (a text array: no statistics)
 The jobs (JOBS) ask for every variable, q by level, and every variable by (lat, time):
 two dims in the order opposite to the arrays', with groups that are all missing.
@@ -36,6 +38,7 @@ import os
 import random
 import re
 import sys
+import warnings
 
 import numpy as np
 
@@ -91,6 +94,19 @@ def _source(work):
         values[rng.random(values.shape) < 0.1] = 255
         m.set_auto_maskandscale(False)
         m[:] = values
+        u = nc.createVariable("ubyte", "i1", ("time", "lat", "lon"), fill_value=np.int8(-1))
+        u._Unsigned = "true"
+        values = rng.integers(-128, 128, (nt, ny, nx)).astype("i1")
+        u.set_auto_maskandscale(False)
+        u[:] = values
+        c = nc.createVariable("cmip", "f4", ("time", "lat", "lon"), fill_value=False)
+        with warnings.catch_warnings():  # "missing_value cannot be safely cast to variable dtype"
+            warnings.simplefilter("ignore")
+            c.missing_value = np.float64(1e20)
+        values = (250 + 30 * rng.random((nt, ny, nx))).astype("f4")
+        values[rng.random(values.shape) < 0.1] = 1e20
+        c.set_auto_maskandscale(False)
+        c[:] = values
     os.replace(tmp, path)
     return path
 
@@ -403,5 +419,5 @@ def case_statistics_refusals(r, a):
         expect_error(r.run(2, "--config", job), what, 2, message, job=job)
         left = _zpmpi_entries(r.work, os.path.basename(store))
         if os.path.exists(store) or left:
-            sys.exit(f"FAIL {what}: the refused run left {store if os.path.exists(store) else left}")
+                sys.exit(f"FAIL {what}: the refused run left {store if os.path.exists(store) else left}")
     print(f"ok {len(refusals)} refusals: exit 2, one line naming the key, no store, copy or lock")

@@ -95,7 +95,8 @@ TEST(StatisticsSpecs, RefusalsNameTheKeyAndWhatThereIs) {
     EXPECT_EQ(s.error().message, message);
   };
   expect(specs({}, {"level"}), "statistics.by: t2m has no dim 'level' (its dims: time, lat, lon)");
-  expect(specs({"t", "u10"}, {}), "statistics.variables: 'u10' is not a data variable the job writes (it writes: t, t2m)");
+  expect(specs({"t", "u10"}, {}),
+         "statistics.variables: 'u10' is not a data variable the job writes (it writes: t, t2m)");
   expect(specs({"lat"}, {}), "statistics.variables: 'lat' is not a data variable the job writes (it writes: t, t2m)");
   expect(specs({"station"}, {}), "statistics.variables: 'station' is a text array: statistics are of numbers");
   JobArrays half = era5();
@@ -180,6 +181,33 @@ TEST(ValueDecoding, AFillValueAttributeNoElementHoldsCountsAsXarrayTakesIt) {
   // With a fill value the attribute is not written (the fill value is xarray's _FillValue).
   const auto both = value_decoding(array("u", DType::i2, {"x"}, {3}, model::Scalar{std::int64_t{-1}}, big));
   EXPECT_EQ(both.missing, (std::vector<double>{-1}));
+}
+
+// netCDF-3 has no unsigned types: _Unsigned = "true" marks bytes read as unsigned. xarray
+// reads the integers with the other signedness first, its _FillValue with them (the
+// missing_value as it is); they were counted signed (-100 for 156).
+TEST(ValueDecoding, UnsignedBytesAreReadUnsignedWithTheirFill) {
+  const model::Attribute unsigned_true{"_Unsigned", model::AttrValue{std::string("true"), std::nullopt}};
+  const auto b = value_decoding(array("b", DType::i1, {"x"}, {3}, model::Scalar{std::int64_t{-1}},
+                                      {unsigned_true, integer("missing_value", -2, DType::i1)}));
+  EXPECT_EQ(b.dtype, DType::u1);
+  EXPECT_EQ(b.missing, (std::vector<double>{255, -2}));
+  const auto s = value_decoding(array("s", DType::i2, {"x"}, {3}, model::Scalar{std::int64_t{-32768}},
+                                      {unsigned_true, number("scale_factor", 0.5), number("add_offset", 1)}));
+  EXPECT_EQ(s.dtype, DType::u2);
+  EXPECT_EQ(s.missing, (std::vector<double>{32768}));
+  EXPECT_TRUE(s.scaled_in_float32);
+  const model::Attribute unsigned_false{"_Unsigned", model::AttrValue{std::string("false"), std::nullopt}};
+  const auto u = value_decoding(array("u", DType::u1, {"x"}, {3}, model::Scalar{std::uint64_t{255}}, {unsigned_false}));
+  EXPECT_EQ(u.dtype, DType::i1);
+  EXPECT_EQ(u.missing, (std::vector<double>{-1}));
+  // "true" on an unsigned type, "false" on a signed one, or any other text: nothing changes.
+  const auto same =
+      value_decoding(array("u", DType::u1, {"x"}, {3}, model::Scalar{std::uint64_t{255}}, {unsigned_true}));
+  EXPECT_EQ(same.dtype, DType::u1);
+  EXPECT_EQ(same.missing, (std::vector<double>{255}));
+  const auto floats = value_decoding(array("f", DType::f4, {"x"}, {3}, std::nullopt, {unsigned_true}));
+  EXPECT_EQ(floats.dtype, DType::f4);
 }
 
 }  // namespace
