@@ -10,7 +10,7 @@ ZPMPI_BUILD=${ZPMPI_BUILD:-$ZPMPI_ROOT/build}
 ZPMPI_PACKAGES=(
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev libnetcdf-mpi-dev
   libboost-program-options1.81-dev libboost-json1.81-dev libzstd-dev liblz4-dev
-  libdeflate-dev libblosc-dev libcurl4-openssl-dev
+  libdeflate-dev libblosc-dev libcurl4-openssl-dev libssl-dev
   libgtest-dev cmake g++ make pkg-config time openssh-client
   python3-xarray python3-zarr python3-numcodecs python3-netcdf4 python3-dask netcdf-bin
   python3-h5py python3-fsspec

@@ -463,7 +463,7 @@ Result<std::vector<std::string>> get_names(const json::value& v, const std::stri
 }
 
 /// "statistics": true (every written data variable), false or null (none), or an object
-/// {"variables": [...], "by": [...]}.
+/// {"variables": [...], "by": [...], DIM: [start, stop] ...}.
 Status parse_statistics(const json::value& v, Config& config) {
   config.statistics.reset();
   if (v.is_null() || (v.is_bool() && !v.get_bool())) return {};
@@ -475,12 +475,18 @@ Status parse_statistics(const json::value& v, Config& config) {
         ZPMPI_ASSIGN_OR_RETURN(request.variables, get_names(value, where));
       } else if (key == "by") {
         ZPMPI_ASSIGN_OR_RETURN(request.by, get_names(value, where));
+      } else if (value.is_array() && value.get_array().size() == 2) {  // a dim's window
+        ZPMPI_ASSIGN_OR_RETURN(transform::Label start, get_label(value.get_array()[0], where + "[0]"));
+        ZPMPI_ASSIGN_OR_RETURN(transform::Label stop, get_label(value.get_array()[1], where + "[1]"));
+        request.windows.emplace_back(std::string(key), transform::LabelRange{std::move(start), std::move(stop)});
       } else {
-        return key_error(where, "is not a key of statistics (it has: variables, by)");
+        return key_error(where, "must be the labels [start, stop] of the steps that count along " + std::string(key) +
+                                    " (the other keys are \"variables\" and \"by\"), got " + show(value));
       }
     }
   } else if (!v.is_bool()) {
-    return key_error("statistics", "must be true, false or an object {\"variables\": [...], \"by\": [...]}, got " + show(v));
+    return key_error("statistics", "must be true, false or an object {\"variables\": [...], \"by\": [...], "
+                                   "\"time\": [start, stop]}, got " + show(v));
   }
   config.statistics = std::move(request);
   return {};

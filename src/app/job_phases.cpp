@@ -361,10 +361,11 @@ int Job::commit() {
 
 /// Rank 0: the store made valid and swapped in, unless a source file changed meanwhile.
 Status Job::commit_store() {
-  const Rank0State& r = s_->rank0;
+  Rank0State& r = s_->rank0;
   if (const Status same = check_inputs_unchanged(r.inputs); !same.ok())  // the chunks may mix old and new data
     return runtime_error(same.error().message + ": the store would mix old and new data, so it was not "
                          "written; run the job again once the source files stay unchanged");
+  ZPMPI_RETURN_IF_ERROR(add_provenance(s_->rank0, s_->cli, new_run_identity()));
   fill_report(Status{});  // the figures of the closing summary, --stats and the store's stats.json
   ZPMPI_RETURN_IF_ERROR(write_store_stats());  // before the completion document: a complete store has it
   ZPMPI_RETURN_IF_ERROR(write_job_metadata(r.store->build_path(), r.config.zarr_format, r.job, r.config.compressor));

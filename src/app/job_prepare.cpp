@@ -160,21 +160,35 @@ Status stop_planning() {
   return {};
 }
 
+/// The job's "statistics": the windows resolved as sel resolves labels, then the specs.
+Status choose_statistics(const Config::StatisticsRequest& request, const std::map<std::string, std::vector<double>>& coords,
+                         Rank0State& state) {
+  const Config& config = state.config;
+  std::vector<std::pair<model::Index, model::Index>> windows;
+  for (const auto& [dim, range] : request.windows) {
+    auto window = transform::sel_window(state.source->dataset(), coords, config.steps, "statistics", dim, range);
+    if (!window.ok()) return window.error().with_context(config.path);
+    windows.push_back(*window);
+    log::debug("statistics: " + dim + " window [" + std::to_string(window->first) + ", " +
+               std::to_string(window->second) + ")");
+  }
+  auto specs = statistics_specs(request, state.job, windows);
+  if (!specs.ok()) return specs.error().with_context(config.path);
+  state.job.statistics = std::move(specs).value();
+  return {};
+}
+
 /// The output arrays chosen and the plan made for `num_ranks` (plan --ranks N: N).
 Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0State& state) {
   const Config& config = state.config;
   std::map<std::string, std::vector<double>> coords;
-  if (!config.steps.empty()) {
+  if (!config.steps.empty() || (config.statistics && !config.statistics->windows.empty())) {
     ZPMPI_ASSIGN_OR_RETURN(coords, read_coordinates(*state.source));
   }
   auto job = build_job_arrays(config, state.source->dataset(), coords);
   if (!job.ok()) return job.error().with_context(config.path);
   state.job = std::move(job).value();
-  if (config.statistics) {
-    auto specs = statistics_specs(*config.statistics, state.job);
-    if (!specs.ok()) return specs.error().with_context(config.path);
-    state.job.statistics = std::move(specs).value();
-  }
+  if (config.statistics) ZPMPI_RETURN_IF_ERROR(choose_statistics(*config.statistics, coords, state));
   if (config.recommendations != Recommendations::kIgnore || cli.plan_only)
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 

@@ -17,6 +17,7 @@
 #include "zpmpi/app/job_message.hpp"
 #include "zpmpi/app/job_phases.hpp"
 #include "zpmpi/app/progress.hpp"
+#include "zpmpi/app/provenance.hpp"
 #include "zpmpi/app/run_summary.hpp"
 #include "zpmpi/app/verify.hpp"
 #include "zpmpi/source/input_files.hpp"
@@ -51,6 +52,10 @@ Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0
 /// The present-chunk bitmaps of the plan's arrays as bytes for the broadcast, and back.
 std::string encode_present(const std::vector<std::vector<bool>>& arrays);
 std::vector<std::vector<bool>> decode_present(const std::string& wire);
+
+/// The store's provenance (app/provenance.hpp) put in rank 0's root attributes, with the
+/// volatile fields of `run`.
+Status add_provenance(Rank0State& state, const CliOptions& cli, const RunIdentity& run);
 
 /// Chunks per dim of an array's grid.
 model::Shape chunk_grid(const model::ArrayLayout& a);

@@ -71,21 +71,41 @@ std::string names_of(const std::vector<const transform::OutputArray*>& arrays) {
   return out;
 }
 
-Result<stats::ArrayStatisticsSpec> spec_of(const transform::OutputArray& a, const std::vector<std::string>& by) {
+std::string dims_of(const transform::OutputArray& a) {
+  std::string dims;
+  for (const auto& d : a.dims) dims += (dims.empty() ? "" : ", ") + d;
+  return dims;
+}
+
+/// The position of `dim` among the array's dims; an error naming `key` when it has none.
+Result<std::size_t> dim_of(const transform::OutputArray& a, const std::string& dim, const std::string& key) {
+  const auto it = std::find(a.dims.begin(), a.dims.end(), dim);
+  if (it == a.dims.end())
+    return usage_error(key + ": " + a.name + " has no dim '" + dim + "' (its dims: " + dims_of(a) + ")");
+  return static_cast<std::size_t>(it - a.dims.begin());
+}
+
+Result<stats::ArrayStatisticsSpec> spec_of(const transform::OutputArray& a, const Config::StatisticsRequest& request,
+                                           const std::vector<std::pair<model::Index, model::Index>>& windows) {
+  const std::vector<std::string>& by = request.by;
   if (a.dtype == model::DType::f2)
     return usage_error("statistics: '" + a.name + "' is float16, which has no statistics here");
   stats::ArrayStatisticsSpec spec;
   spec.array = a.name;
   spec.decoding = value_decoding(a);
   for (std::size_t d = 0; d < a.shape.size(); ++d) spec.selection.window.emplace_back(0, a.shape[d]);
+  for (std::size_t w = 0; w < request.windows.size() && w < windows.size(); ++w) {
+    const std::string& dim = request.windows[w].first;
+    ZPMPI_ASSIGN_OR_RETURN(const std::size_t d, dim_of(a, dim, "statistics." + dim));
+    spec.selection.window[d] = windows[w];
+    const auto label = [](const transform::Label& l) {
+      return std::visit([](const auto& v) { return boost::json::value(v); }, l);
+    };
+    spec.window_labels[dim] = boost::json::array{label(request.windows[w].second.start),
+                                                 label(request.windows[w].second.stop)};
+  }
   for (const std::string& dim : by) {
-    const auto it = std::find(a.dims.begin(), a.dims.end(), dim);
-    if (it == a.dims.end()) {
-      std::string dims;
-      for (const auto& d : a.dims) dims += (dims.empty() ? "" : ", ") + d;
-      return usage_error("statistics.by: " + a.name + " has no dim '" + dim + "' (its dims: " + dims + ")");
-    }
-    const auto d = static_cast<std::size_t>(it - a.dims.begin());
+    ZPMPI_ASSIGN_OR_RETURN(const std::size_t d, dim_of(a, dim, "statistics.by"));
     spec.selection.by.push_back(d);
     spec.by_names.push_back(dim);
     spec.by_shape.push_back(a.shape[d]);
@@ -124,8 +144,9 @@ stats::ValueDecoding value_decoding(const transform::OutputArray& a) {
   return d;
 }
 
-Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(const Config::StatisticsRequest& request,
-                                                                 const JobArrays& job) {
+Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(
+    const Config::StatisticsRequest& request, const JobArrays& job,
+    const std::vector<std::pair<model::Index, model::Index>>& windows) {
   std::vector<const transform::OutputArray*> data;
   for (const auto& a : job.arrays)
     if (!a.is_coordinate) data.push_back(&a);
@@ -141,7 +162,7 @@ Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(const Config::S
   for (const auto* a : data) {
     const auto& wanted = request.variables;
     if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), a->name) == wanted.end()) continue;
-    ZPMPI_ASSIGN_OR_RETURN(stats::ArrayStatisticsSpec spec, spec_of(*a, request.by));
+    ZPMPI_ASSIGN_OR_RETURN(stats::ArrayStatisticsSpec spec, spec_of(*a, request, windows));
     specs.push_back(std::move(spec));
   }
   return specs;

@@ -9,20 +9,39 @@
 
 #include <unistd.h>
 
+#include <boost/json.hpp>
+
 #include "job_state.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/resume_record.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
 
 namespace zpmpi::app {
 namespace {
 
+/// The root attributes of the store at `store` (v2 .zattrs, v3 zarr.json's "attributes"),
+/// read without following links; empty when unreadable (the comparison then says so).
+boost::json::object root_attributes(const std::filesystem::path& store, zarr::ZarrFormat format) {
+  const bool v3 = format == zarr::ZarrFormat::kV3;
+  const zarr::StoreFileRead file = zarr::read_store_file(store, v3 ? "zarr.json" : ".zattrs");
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(file.bytes, ec);
+  if (file.kind != zarr::EntryKind::kFile || ec || !doc.is_object()) return {};
+  if (!v3) return doc.get_object();
+  const auto* attrs = doc.get_object().if_contains("attributes");
+  return attrs && attrs->is_object() ? attrs->get_object() : boost::json::object{};
+}
+
 /// The job's metadata and one-chunk arrays, written into `scratch`, compared with `store`.
-Status compare_with_scratch(const Rank0State& state, const plan::RegionPlan& plan,
+/// The provenance's volatile fields (when and which run) are taken from the store.
+Status compare_with_scratch(Rank0State& state, const CliOptions& cli, const plan::RegionPlan& plan,
                             const std::filesystem::path& scratch, std::string& problems) {
   const std::filesystem::path store = state.config.store;
+  ZPMPI_RETURN_IF_ERROR(
+      add_provenance(state, cli, identity_of(root_attributes(store, state.config.zarr_format))));
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
   const zarr::ZarrFormat format = state.config.zarr_format;
@@ -49,7 +68,8 @@ Status Job::compare_metadata(std::string& problems) {
   const bool have_dir = ::mkdtemp(made.data()) != nullptr;
   const Status compared = guarded([&]() -> Status {
     if (!have_dir) return runtime_error(made + ": cannot create a temporary directory: " + std::strerror(errno));
-    return compare_with_scratch(s_->rank0, s_->message->plan, std::filesystem::path(made) / "store", problems);
+    return compare_with_scratch(s_->rank0, s_->cli, s_->message->plan, std::filesystem::path(made) / "store",
+                                problems);
   });
   std::error_code ec;
   if (have_dir) std::filesystem::remove_all(made, ec);

@@ -24,21 +24,29 @@ json::object input_json(const source::InputFile& f) {
 
 }  // namespace
 
-Result<json::object> resume_record(const std::string& job_file, const json::object& store_flags,
-                                   const std::vector<source::InputFile>& inputs, const json::object& output) {
+Result<json::object> job_store_keys(const std::string& job_file, const json::object& store_flags) {
   std::ifstream in(job_file, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   boost::system::error_code ec;
   const json::value job = json::parse(text.str(), ec);
-  if (!in || ec || !job.is_object()) return runtime_error(job_file + ": cannot read the job file again for --resume");
-  json::object record;
+  if (!in || ec || !job.is_object()) return runtime_error(job_file + ": cannot read the job file again");
+  json::object keys;
   for (const auto& [key, value] : job.get_object()) {
     // Run-only keys change how a run goes, not what the store holds.
     const ConfigKey* known = find_config_key(key);
-    if (!known || known->changes_store) record["config." + std::string(key)] = value;
+    if (!known || known->changes_store) keys[key] = value;
   }
-  for (const auto& [key, value] : store_flags) record["config." + std::string(key)] = value;
+  for (const auto& [key, value] : store_flags) keys[key] = value;
+  return keys;
+}
+
+Result<json::object> resume_record(const std::string& job_file, const json::object& store_flags,
+                                   const std::vector<source::InputFile>& inputs, const json::object& output) {
+  auto keys = job_store_keys(job_file, store_flags);
+  if (!keys.ok()) return runtime_error(keys.error().message + " for --resume");
+  json::object record;
+  for (const auto& [key, value] : *keys) record["config." + std::string(key)] = value;
   for (const source::InputFile& f : inputs) record["source.file " + f.uri] = input_json(f);
   record["output"] = zarr::digest(json::serialize(output));
   return record;

@@ -64,7 +64,8 @@ json::value spec_json(const ArrayStatisticsSpec& s) {
                       {"by", std::move(by)},
                       {"window", std::move(window)},
                       {"by_names", std::move(by_names)},
-                      {"by_shape", std::move(by_shape)}};
+                      {"by_shape", std::move(by_shape)},
+                      {"window_labels", s.window_labels}};
 }
 
 Result<ArrayStatisticsSpec> spec_from_json(const json::value& v) {
@@ -83,6 +84,7 @@ Result<ArrayStatisticsSpec> spec_from_json(const json::value& v) {
                                       w.as_array().at(1).to_number<model::Index>());
     for (const json::value& n : o.at("by_names").as_array()) s.by_names.emplace_back(n.as_string());
     for (const json::value& n : o.at("by_shape").as_array()) s.by_shape.push_back(n.to_number<model::Index>());
+    s.window_labels = o.at("window_labels").as_object();
     return s;
   } catch (const std::exception& e) {
     return runtime_error(std::string("internal: malformed statistics spec: ") + e.what());
@@ -134,6 +136,7 @@ json::object statistics_json(const ArrayStatisticsSpec& spec, const std::vector<
     for (const std::string& n : spec.by_names) by.emplace_back(n);
     o["by"] = std::move(by);
   }
+  if (!spec.window_labels.empty()) o["window"] = spec.window_labels;
   return o;
 }
 

@@ -87,6 +87,7 @@ class Chain {
   }
 
   DimStates result() && { return std::move(states_); }
+  const DimStates& states() const { return states_; }
 
  private:
   Result<DimState*> dim(const std::string& key, const std::string& name) {
@@ -401,6 +402,24 @@ Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
   Chain chain(dataset, coords);
   for (const Step& step : steps) ZPMPI_RETURN_IF_ERROR(chain.run(step));
   return std::move(chain).result();
+}
+
+Result<std::pair<Index, Index>> sel_window(const model::Dataset& dataset,
+                                           const std::map<std::string, std::vector<double>>& coords,
+                                           const std::vector<Step>& steps, const std::string& key,
+                                           const std::string& dim, const LabelRange& range) {
+  Chain chain(dataset, coords);
+  for (const Step& step : steps) ZPMPI_RETURN_IF_ERROR(chain.run(step));
+  DimStates before = chain.states();
+  ZPMPI_RETURN_IF_ERROR(chain.run(Step{key, Sel{{DimIndexer{dim, range}}}}));
+  const DimStates after = std::move(chain).result();
+  const DimState* was = before.find(dim);
+  const DimState* now = after.find(dim);
+  // The sel narrowed the dim to an affine run of its output indexes: find where it starts.
+  const auto first = now->map.source_index(0);
+  for (Index i = 0; i < was->map.length(); ++i)
+    if (was->map.source_index(i) == first) return std::pair{i, i + now->map.length()};
+  return runtime_error("internal: " + key + ": the window is not in " + dim);
 }
 
 void apply_dim_states(std::vector<OutputArray>& arrays, const DimStates& states) {

@@ -3,8 +3,10 @@
 
 usage: cases.py CASE --zpmpi BIN --workdir DIR [--mpirun MPIRUN] [options]
 CASE:
-  convert             one conversion (--sample, --ranks, --compressor, --chunks, --memory-limit),
-                      checked by the oracle (xarray + zarr against the source)
+  convert             one conversion (--sample, --ranks, --compressor, --chunks, --memory-limit,
+                      --variables, --zarr-format, --shards), checked by the oracle (xarray + zarr
+                      against the source; for Zarr v3 oracle_v3.check_v3: zarrita, shard indexes,
+                      xarray on the store transcoded to v2)
   identical           the stores of -n 1 and -n 4 are the same files with the same bytes
   oracle_selftest     the oracle passes a good store and catches each of a set of corruptions
   bad_inputs          --group config | dataset | source | store: each bad input fails with its exit
@@ -28,8 +30,11 @@ CASE:
   store_safety_*      paths (s.zarr/., ., links), fail_rank, kill, concurrent, stray_zgroup: a refused,
                       failed or killed run leaves the old store byte-identical; one writer per store
   rss_bound           each rank's peak RSS within its plan's buffers + a tiny job's RSS (memory_cases.py)
+  oracle_selftest_v3 | v3_refusals   the v3 oracle catches corruptions; what v3 refuses (v3_cases.py)
   statistics_*        normalisation statistics against numpy on xarray's reading of the store, the
                       same bits for any ranks, workers, format, resume; refusals (statistics_cases.py)
+--zarr-format 3 [--shards JSON] runs convert, multifile, kerchunk_*, tiled and xform on Zarr v3
+stores (skipped, exit 77, where zarrita is not installed).
 Every mpirun has a timeout: a hang fails the case.
 """
 import argparse
@@ -45,6 +50,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netCDF4  # noqa: E402
 import oracle  # noqa: E402
+import oracle_v3  # noqa: E402
 import processes  # noqa: E402
 import samples  # noqa: E402
 from multifile_cases import (case_multifile, case_multifile_mismatch, case_multifile_xarray,  # noqa: E402,F401
@@ -61,6 +67,8 @@ from wild_cases import case_wild_pad_values, case_wild_chars, case_wild_coordina
 from memory_cases import case_rss_bound  # noqa: E402,F401
 from statistics_cases import (case_statistics_oracle, case_statistics_same, case_statistics_resume,  # noqa: E402,F401
                               case_statistics_precision, case_statistics_refusals)
+import v3_cases  # noqa: E402
+from v3_cases import case_oracle_selftest_v3, case_v3_refusals  # noqa: E402,F401
 
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1")
@@ -152,23 +160,94 @@ def oracle_check(source, store, **kw):
         sys.exit(f"FAIL: oracle: {store} differs from {source}:\n{e}")
 
 
+# ---- Zarr v3 (issue 27): --zarr-format 3 and --shards of the cases that take them ----------
+
+def format_keys(a):
+    """The job keys of the store's format the case was given: {} for Zarr v2 (the default),
+    else "zarr_format": 3 and the "shards" asked for (none: unsharded)."""
+    keys = {"zarr_format": 3} if a.zarr_format == 3 else {}
+    if a.shards is not None:
+        keys["shards"] = json.loads(a.shards)
+    return keys
+
+
+def format_flags(a):
+    """format_keys(a) as command-line flags (--zarr-format 3, --shards auto | DIM=SIZE,...)."""
+    flags = ["--zarr-format", "3"] if a.zarr_format == 3 else []
+    shards = json.loads(a.shards) if a.shards is not None else None
+    if shards is not None:
+        flags += ["--shards", shards if isinstance(shards, str) else ",".join(f"{d}={n}" for d, n in shards.items())]
+    return flags
+
+
+def skip_without_zarrita(a):
+    """A v3 case cannot be checked without zarrita: skipped (exit 77) with the reason."""
+    if a.zarr_format != 3:
+        return
+    missing = oracle_v3.zarrita_missing()
+    if missing:
+        print(f"SKIP: {missing}")
+        sys.exit(77)
+
+
+def check_store(r, a, source, store, **kw):
+    """The oracle of the store's format: oracle.check, or oracle_v3.check_v3 with the
+    case's shards (keywords: oracle.check's)."""
+    if a.zarr_format != 3:
+        return oracle_check(source, store, **kw)
+    try:
+        oracle_v3.check_v3(source, store, shards=format_keys(a).get("shards"), workdir=r.work, **kw)
+    except oracle.Mismatch as e:
+        sys.exit(f"FAIL: v3 oracle: {store} differs from {source}:\n{e}")
+    print(f"ok v3 oracle: {store} equals {source} (zarrita, shard indexes, xarray on its v2 transcode)")
+
+
+def readable_store(r, a, store, compressor="zstd", check_shards=True):
+    """A v2 store Debian's zarr and xarray read as the store: the store itself, or a v3
+    store checked (files, zarr.json, shards as the case asks unless not `check_shards`)
+    and transcoded to v2 (oracle_v3.as_v2)."""
+    if a.zarr_format != 3:
+        return store
+    try:
+        return oracle_v3.as_v2(store, r.work, compressor, format_keys(a).get("shards") if check_shards else False)
+    except oracle.Mismatch as e:
+        sys.exit(f"FAIL: v3 store {store}:\n{e}")
+
+
+def open_store(r, a, store, compressor="zstd", check_shards=True):
+    """xarray's (loaded) view of the store (readable_store)."""
+    import xarray as xr
+    return oracle.open_zarr(readable_store(r, a, store, compressor, check_shards), consolidated=True).load()
+
+
+def expected_view(a, ds):
+    """An expectation as the store's format holds its attributes (v3: non-finite as strings)."""
+    return oracle_v3.v3_attrs(ds) if a.zarr_format == 3 else ds
+
+
 def case_convert(r, a):
+    skip_without_zarrita(a)
     source = r.sample(a.sample)
     chunks = json.loads(a.chunks)
+    variables = json.loads(a.variables) if a.variables else None
     store = r.store("out.zarr")
+    keys = {} if a.format_flags else format_keys(a)
     job = r.job("job", source={"uri": source, "engine": "netcdf"}, chunks=chunks, store=store,
                 compressor=COMPRESSORS[a.compressor], memory_limit=a.memory_limit,
                 cache_label="_v1", add_attrs={"preprocessor_hash": "abc123", "n_members": 10},
-                workers=a.workers)
-    p = r.run(a.ranks, "--config", job, "--log-level", "2")
+                workers=a.workers, **({"variables": variables} if variables else {}), **keys)
+    flags = format_flags(a) if a.format_flags else []
+    p = r.run(a.ranks, "--config", job, "--log-level", "2", *flags)
     expect_ok(p, "convert")
     print(p.stdout)
     assert "done:" in p.stdout, f"no summary line in\n{p.stdout}"
-    oracle_check(source, store, extra_attrs={"cache_label": "_v1", "preprocessor_hash": "abc123", "n_members": 10},
-                 chunks=chunks, compressor=COMPRESSORS[a.compressor])
+    check_store(r, a, source, store, variables=variables,
+                extra_attrs={"cache_label": "_v1", "preprocessor_hash": "abc123", "n_members": 10},
+                chunks=chunks, compressor=COMPRESSORS[a.compressor])
     if a.compressor.startswith("blosc"):
-        check_blosc_typesize(store)
-    print(f"ok convert {a.sample} -n {a.ranks} {a.compressor} chunks {a.chunks} workers {a.workers}")
+        (v3_cases.check_blosc_typesize_v3 if a.zarr_format == 3 else check_blosc_typesize)(store)
+    print(f"ok convert {a.sample} -n {a.ranks} {a.compressor} chunks {a.chunks} workers {a.workers}"
+          f"{' zarr_format 3, shards ' + str(a.shards) if a.zarr_format == 3 else ''}")
 
 
 def check_blosc_typesize(store):
@@ -209,9 +288,27 @@ def tree(store):
     return out
 
 
+VOLATILE = ("created", "uuid")  # the provenance fields that name the run (README, "Provenance")
+
+
+def same_but_run_identity(a, b):
+    """Two metadata files equal once the provenance's volatile fields are set aside: the
+    root .zattrs / zarr.json, or .zmetadata holding it. Raises unless exactly those differ."""
+    docs = [json.load(open(p)) for p in (a, b)]
+    blocks = []
+    for d in docs:
+        attrs = d.get("metadata", {}).get(".zattrs", d.get("attributes", d))
+        block = attrs.get("zpmpi")
+        assert block and all(block.get(k) for k in VOLATILE), f"no provenance with {VOLATILE} in {a}"
+        blocks.append({k: block.pop(k) for k in VOLATILE})
+    assert docs[0] == docs[1], f"{a} and {b} differ beyond {VOLATILE}"
+    return blocks[0] != blocks[1]
+
+
 def case_identical(r, a):
     """The same job with -n 1 and -n 4 (and a memory limit that splits the work in many
-    batches; --workers threads per rank for -n 4): the same file names with the same bytes."""
+    batches; --workers threads per rank for -n 4): the same file names with the same bytes,
+    but for the provenance's record of the run (when, which uuid)."""
     source = r.sample(a.sample)
     stores = []
     for ranks in (1, 4):
@@ -223,7 +320,8 @@ def case_identical(r, a):
     one, four = stores
     assert one.keys() == four.keys(), f"files differ between -n 1 and -n 4: {sorted(set(one) ^ set(four))[:10]}"
     differ = [k for k in sorted(one) if not filecmp.cmp(one[k], four[k], shallow=False)]
-    assert not differ, f"{len(differ)} files differ between -n 1 and -n 4, e.g. {differ[:10]}"
+    assert sorted(differ) == [".zattrs", ".zmetadata"], f"{len(differ)} files differ between -n 1 and -n 4, e.g. {differ[:10]}"
+    assert all(same_but_run_identity(one[k], four[k]) for k in differ), "two runs with the same uuid"
     print(f"ok: {len(one)} files identical between -n 1 and -n 4 ({a.sample}, {a.compressor})")
     oracle_check(source, os.path.join(r.work, "n4.zarr"), chunks=EDGE_CHUNKS, compressor=COMPRESSORS[a.compressor])
 
@@ -774,7 +872,7 @@ def case_chains(r, a):
         # netCDF-4 variable wrongly (ds.isel(latitude=slice(30, 3, -4)) returns other rows),
         # while the same isel on loaded data agrees with numpy and with zpmpi.
         expected = xarray_chain(xr.open_dataset(source)[variables].load(), chain)
-        got = xr.open_zarr(store, consolidated=True)
+        got = oracle.open_zarr(store, consolidated=True)
         try:
             xr.testing.assert_identical(got.load(), expected.load())
         except AssertionError as e:
@@ -898,7 +996,7 @@ def case_text(r, a):
         job = r.job(f"chain{i}", source=source, store=store, preprocessors=chain)
         expect_ok(r.run(a.ranks, "--config", job), f"text chain {i}: {json.dumps(chain)}")
         expected = xarray_chain(oracle.xarray_view(source).load(), chain)
-        got = xr.open_zarr(store, consolidated=True)
+        got = oracle.open_zarr(store, consolidated=True)
         try:
             xr.testing.assert_identical(got.load(), expected.load())
         except AssertionError as e:
@@ -957,10 +1055,25 @@ def _snapshot(path):
     return out
 
 
+def without_run_identity(data):
+    """A root metadata document's bytes with the provenance's volatile fields (VOLATILE)
+    taken out: what two runs of one job must write alike."""
+    doc = json.loads(data)
+    attrs = doc.get("metadata", {}).get(".zattrs", doc.get("attributes", doc))
+    for k in VOLATILE:
+        attrs.get("zpmpi", {}).pop(k, None)
+    return json.dumps(doc, sort_keys=True).encode()
+
+
 def _output_snapshot(store):
     """_snapshot of a store's output: without .zpmpi/, the statistics of the run that wrote it
-    (its seconds and ranks differ from run to run)."""
-    return {k: v for k, v in _snapshot(store).items() if k.split(os.sep)[0] != ".zpmpi"}
+    (its seconds and ranks differ from run to run), and without the provenance's record of
+    the run in the root documents."""
+    out = {k: v for k, v in _snapshot(store).items() if k.split(os.sep)[0] != ".zpmpi"}
+    for k in (".zattrs", ".zmetadata", "zarr.json"):
+        if k in out and out[k][0] == "file":
+            out[k] = ("file", without_run_identity(out[k][1]))
+    return out
 
 
 def _expect_unchanged(before, path, what):
@@ -1335,6 +1448,7 @@ CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "
           "store_safety_stray_zgroup"]
 CASES += ["rss_bound"]
 CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statistics_precision", "statistics_refusals"]
+CASES += ["oracle_selftest_v3", "v3_refusals"]
 
 
 def main():
@@ -1350,6 +1464,13 @@ def main():
     p.add_argument("--memory-limit", default="2GB")
     p.add_argument("--workers", type=int, default=1, help="encode/write threads per rank")
     p.add_argument("--group", default="config", help="bad_inputs: config, dataset, source or store")
+    p.add_argument("--variables", default=None, help='convert: JSON list of the source variables to convert')
+    p.add_argument("--zarr-format", type=int, default=2, choices=[2, 3],
+                   help="the store's Zarr format (convert, multifile, kerchunk_*, tiled, xform)")
+    p.add_argument("--shards", default=None, help='with --zarr-format 3: JSON "auto" or {"dim": size}')
+    p.add_argument("--chains", default=None, help="xform: JSON list of the chains to run (default: all)")
+    p.add_argument("--format-flags", action="store_true",
+                   help="convert: pass --zarr-format/--shards as command-line flags, not job keys")
     a = p.parse_args()
     r = Runner(a)
     globals()["case_" + a.case](r, a)

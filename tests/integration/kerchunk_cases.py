@@ -12,6 +12,8 @@ compare with the same references made with local paths.
                       through templates, a dropped (missing) chunk; -n 1 and 3, --workers 2
   kerchunk_multi      3 files concatenated along time (zlib+shuffle and uncompressed chunks),
                       version 0 and 1; a sel across the file boundaries and a reverse_axis
+  (kerchunk_single and kerchunk_multi take --zarr-format 3 [--shards]: v3 stores, read back
+  through oracle_v3's checks and v2 transcode)
   kerchunk_http_retry the multi-file references with http://127.0.0.1 urls served by
                       tests/http_range_server.py failing the first requests (retries succeed)
   kerchunk_http_404   one url answers 404 for good: one error line naming the url, every rank
@@ -35,6 +37,7 @@ __all__ = ["case_kerchunk_single", "case_kerchunk_multi", "case_kerchunk_http_re
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_refs  # noqa: E402
+import oracle  # noqa: E402  (tests/integration is on sys.path: cases.py imports this file)
 
 CHAINS = [
     [{"type": "sel", "time": ["2000-01-02", "2000-01-05 18:00"], "latitude": [60, -30]},
@@ -85,15 +88,16 @@ def _reference_dataset(refs):
         os.chdir(cwd)
 
 
-def _check(r, refs, oracle_refs, ranks, workers, tag, variables=None, chains=CHAINS, chunks=None):
-    """Runs every chain on `refs` and compares each store with the oracle on `oracle_refs`."""
+def _check(r, refs, oracle_refs, ranks, workers, tag, variables=None, chains=CHAINS, chunks=None, a=None):
+    """Runs every chain on `refs` and compares each store with the oracle on `oracle_refs`;
+    in the store's format `a` asks for (cases.format_keys; None: v2)."""
     import xarray as xr
     c = _cases()
     for i, chain in enumerate(chains):
         store = r.store(f"{tag}_{i}.zarr")
         keys = dict(source={"uri": refs, "engine": "kerchunk"}, store=store, preprocessors=chain,
                     chunks=chunks or {"time": 4, "latitude": 8}, recommendations="warn",
-                    memory_limit="2MB", workers=workers)
+                    memory_limit="2MB", workers=workers, **(c.format_keys(a) if a else {}))
         if variables:
             keys["variables"] = variables
         job = r.job(f"{tag}_{i}", **keys)
@@ -103,7 +107,10 @@ def _check(r, refs, oracle_refs, ranks, workers, tag, variables=None, chains=CHA
         if variables:
             expected = expected[variables]
         expected = c.xarray_chain(expected.load(), chain)
-        got = xr.open_zarr(store, consolidated=True).load()
+        if a is not None:
+            got, expected = c.open_store(r, a, store), c.expected_view(a, expected)
+        else:
+            got = oracle.open_zarr(store, consolidated=True).load()
         try:
             xr.testing.assert_identical(got, expected)
         except AssertionError as e:
@@ -168,6 +175,7 @@ def make_files(directory, n=3):
 
 
 def case_kerchunk_single(r, a):
+    _cases().skip_without_zarrita(a)
     source = r.sample("nc4")
     refs = os.path.join(r.work, "single.json")
     # Every array of at most 3000 bytes inlined as base64 (the coordinates, lsm's neighbours),
@@ -177,18 +185,19 @@ def case_kerchunk_single(r, a):
         doc = json.load(f)
     assert doc["refs"]["latitude/0"].startswith("base64:") and doc["templates"], "inline/templates not made"
     variables = ["t2m", "d2m", "q", "i8v", "u2v"]
-    _check(r, refs, refs, a.ranks, a.workers, "single", variables=variables)
+    _check(r, refs, refs, a.ranks, a.workers, "single", variables=variables, a=a)
 
 
 def case_kerchunk_multi(r, a):
+    _cases().skip_without_zarrita(a)
     files = make_files(r.work)
     v1 = os.path.join(r.work, "multi_v1.json")
     v0 = os.path.join(r.work, "multi_v0.json")
     make_refs.make_refs(v1, files, concat_dim="time", templates=True, drop=["t2m/3.1.2"])
     make_refs.make_refs(v0, files, concat_dim="time", version=0)
     chains = CHAINS + [[{"type": "isel", "time": [6, 18]}]]  # across both file boundaries
-    _check(r, v1, v1, a.ranks, a.workers, "multi_v1", chains=chains, chunks={"time": 5, "latitude": 8})
-    _check(r, v0, v0, a.ranks, a.workers, "multi_v0", chains=chains[:1])
+    _check(r, v1, v1, a.ranks, a.workers, "multi_v1", chains=chains, chunks={"time": 5, "latitude": 8}, a=a)
+    _check(r, v0, v0, a.ranks, a.workers, "multi_v0", chains=chains[:1], a=a)
 
 
 class _Server:
@@ -286,7 +295,7 @@ def case_kerchunk_duplicates(r, a):
         assert f'"{key}"' in warning[0], warning[0]
     assert "..." not in warning[0], warning[0]
     expected = _reference_dataset(path)
-    got = xr.open_zarr(store, consolidated=True).load()
+    got = oracle.open_zarr(store, consolidated=True).load()
     assert got.t2m.attrs.get("note") == "the last .zattrs", got.t2m.attrs
     try:
         xr.testing.assert_identical(got, expected)

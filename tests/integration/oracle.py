@@ -36,6 +36,7 @@ import xarray as xr
 import zarr
 
 DEFAULT_COMPRESSOR = {"id": "zstd", "level": 1}
+COMPRESSOR_NAMES = {"zstd": DEFAULT_COMPRESSOR, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}
 
 
 class Mismatch(AssertionError):
@@ -229,24 +230,62 @@ def check_files(store, arrays):
     return meta
 
 
+def _spelled_v3(value):
+    from oracle_v3 import v3_attr
+    return v3_attr(value)
+
+
+def check_provenance(block, store):
+    """The root's "zpmpi" block (README, "Provenance"): what the store was made from."""
+    if not isinstance(block, dict):
+        fail(f"{store}: no provenance block \"zpmpi\" in the root attributes")
+    missing = [k for k in ("version", "job_sha256", "sources", "created", "uuid") if k not in block]
+    if missing:
+        fail(f"{store}: provenance lacks {missing}")
+    if not re.fullmatch(r"[0-9a-f]{64}", block["job_sha256"]):
+        fail(f"{store}: job_sha256 {block['job_sha256']!r} is not a SHA-256")
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", block["created"]):
+        fail(f"{store}: created {block['created']!r} is not UTC ISO 8601")
+    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", block["uuid"]):
+        fail(f"{store}: uuid {block['uuid']!r} is not a version 4 uuid")
+    if not block["sources"] or not all("uri" in s for s in block["sources"]):
+        fail(f"{store}: provenance sources {block['sources']!r}")
+
+
+def open_zarr(store, **kw):
+    """xr.open_zarr(store, **kw) with zpmpi's provenance block checked and set aside: what
+    the cases compare with the source is the dataset."""
+    ds = xr.open_zarr(store, **kw)
+    check_provenance(ds.attrs.pop("zpmpi", None), store)
+    return ds
+
+
 def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=None, compressor="zstd",
-          group=None):
+          group=None, v3=False):
     """Raises Mismatch (an AssertionError) naming the first difference.
 
     variables: source data variables chosen (None = all numeric ones); renames: source name ->
     store name; extra_attrs: root attributes added by the job (add_attrs, cache_label);
     chunks: the job's "chunks" ({} / None / "auto" = source chunks); compressor: the job's
     compressor JSON, or one of "zstd" / "lz4" / "none" for the default settings; group: the
-    netCDF-4 group converted (None = the root)."""
+    netCDF-4 group converted (None = the root); v3: `store` is the v2 transcode of a v3 store
+    (oracle_v3.check_v3), which spells non-finite float attributes as strings and leaves out
+    a _FillValue no element can hold (the variable then decodes unmasked: in its stored
+    dtype, not as float64 with nothing masked; assert_identical does not compare dtypes, the
+    raw view below compares the stored ones)."""
     renames = renames or {}
+    spell = _spelled_v3 if v3 else (lambda value: value)
     if isinstance(compressor, str):
-        compressor = {"zstd": DEFAULT_COMPRESSOR, "lz4": {"id": "lz4", "acceleration": 1}, "none": None}[compressor]
+        compressor = COMPRESSOR_NAMES[compressor]
     if not os.path.isdir(store):
         fail(f"{store}: no store")
 
     # What xarray makes of the source, less what Zarr v2 cannot hold (zpmpi skips it).
     expected = xarray_view(source, group)
     raw = xarray_view(source, group, mask_and_scale=False, decode_times=False)
+    if v3:
+        from oracle_v3 import v3_attrs
+        expected = v3_attrs(expected)
     chosen = list(variables) if variables is not None else list(raw.data_vars)
     if variables is not None:  # ds[names] keeps only the coordinates on their dims; ds keeps all
         expected = expected[chosen]
@@ -265,12 +304,14 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
     if dict(got.sizes) != dict(expected.sizes):
         fail(f"dims {dict(got.sizes)} != {dict(expected.sizes)}")
     got = got.load()
+    check_provenance(got.attrs.pop("zpmpi", None), store)
     expected = expected.load()
     try:
         xr.testing.assert_identical(got, expected)
     except AssertionError as e:
         fail(f"xarray: store and source differ:\n{e}")
     unconsolidated = xr.open_zarr(store, consolidated=False).load()
+    unconsolidated.attrs.pop("zpmpi", None)
     if not unconsolidated.identical(got):
         fail("the store read without .zmetadata differs from the consolidated view")
 
@@ -281,6 +322,7 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
     root_attrs = dict(raw.attrs)
     root_attrs.update(extra_attrs or {})
     got_root = dict(zgroup.attrs)
+    got_root.pop("zpmpi", None)  # zpmpi's own provenance: check_provenance
     # Coordinates no variable's attribute names are listed here, as xarray's encoder does.
     stray = [c for c in got_root.pop("coordinates", "").split() if c not in expected.coords]
     if stray:
@@ -288,8 +330,8 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
     if set(got_root) != set(root_attrs):
         fail(f"root attrs {sorted(zgroup.attrs)} != {sorted(root_attrs)}")
     for k, v in root_attrs.items():
-        if not _same_value(_plain(zgroup.attrs[k]), _plain(v)):
-            fail(f"root attr {k}: {zgroup.attrs[k]!r} != {v!r}")
+        if not _same_value(_plain(zgroup.attrs[k]), spell(_plain(v))):
+            fail(f"root attr {k}: {zgroup.attrs[k]!r} != {spell(v)!r}")
     for name in arrays:
         source_name = to_source.get(name, name)
         array = zgroup[name]
@@ -315,7 +357,7 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
         dims = attrs.pop("_ARRAY_DIMENSIONS", None)
         if dims != list(var.dims):
             fail(f"{name}: _ARRAY_DIMENSIONS {dims} != {list(var.dims)}")
-        want_attrs = {k: v for k, v in var.attrs.items() if k != "_FillValue" or fill_attr}
+        want_attrs = {k: v for k, v in var.attrs.items() if k != "_FillValue" or fill_attr and not v3}
         # "coordinates" is re-encoded as xarray's encoder does, naming only written arrays (the
         # xarray comparison above checks what it means); here: every name in it is written.
         # One that xarray did not decode (it names a variable the source lacks) is still an
@@ -330,8 +372,8 @@ def check(source, store, variables=None, renames=None, extra_attrs=None, chunks=
         if set(attrs) != set(want_attrs):
             fail(f"{name}: attrs {sorted(attrs)} != source {sorted(want_attrs)}")
         for k, v in want_attrs.items():
-            if not _same_value(_plain(attrs[k]), _plain(v)):
-                fail(f"{name}: attr {k}: {attrs[k]!r} != source {v!r}")
+            if not _same_value(_plain(attrs[k]), spell(_plain(v))):
+                fail(f"{name}: attr {k}: {attrs[k]!r} != source {spell(v)!r}")
         want_chunks = expected_chunks(source, source_name, name, var.dims, var.shape, chunks, var.dtype, group)
         if array.chunks != want_chunks:
             fail(f"{name}: chunks {array.chunks} != expected {want_chunks}")

@@ -11,6 +11,9 @@ CASE:
               short write): rank 0 stops long before its share is written, one message
   kill        SIGKILL to one rank or to all, at random points, then --resume: identical files,
               no temporary file, consolidated metadata valid (--trials, --ranks)
+  kill_v3     the same on a sharded Zarr v3 run: no half-written shard file in the killed
+              run's copy (temporaries only as hidden .N.tmpR), --resume gives a store the v3
+              oracle passes, a second --resume has nothing to do (skipped without zarrita)
   refuse      --resume with a changed config or a changed source is refused naming what differs
   inputs      issue 25.9: a multi-file member replaced during the run fails it (no store); a
               file a kerchunk set points into, rewritten after a kill, makes --resume refuse
@@ -26,6 +29,7 @@ Test hooks used (see README "Test hooks"): ZPMPI_TEST_WRITE_DELAY_MS, ZPMPI_TEST
 """
 import argparse
 import json
+import math
 import os
 import random
 import re
@@ -311,6 +315,98 @@ def case_kill(r, a):
           f"({stale} replaced the stale lock of the killed run)")
 
 
+V3_SHARDS = {"time": 4}  # inner chunks (1, 5, 4): shards of 4 x 1 x 1, 12 per array
+TEMPORARY = re.compile(r"\.(\d+|c)\.tmp\d+")  # temporary_name (store.hpp): ".3.tmp1", ".c.tmp0"
+
+
+def check_killed_v3_copy(snapshot, store, what):
+    """`snapshot`: a copy of the v3 copy a SIGKILL left, whose arrays have no zarr.json yet
+    (metadata comes last); `store`: the store --resume then finished, whose zarr.json files
+    say how the shards are laid out. Every shard file of the snapshot is whole (its index
+    valid, inside the file) and kept as it was by the resume; the only other files are
+    hidden temporaries ".N.tmpR" beside their keys. Returns (shard files, temporaries)."""
+    import oracle
+    import oracle_v3
+    shards = temporaries = 0
+    for name in sorted(os.listdir(snapshot)):
+        if name.startswith(".") or not os.path.isdir(os.path.join(snapshot, name)):
+            continue
+        for directory, _, files in os.walk(os.path.join(snapshot, name)):
+            stray = [f for f in files if f.startswith(".") and not TEMPORARY.fullmatch(f)]
+            if stray:
+                sys.exit(f"FAIL {what}: {directory}: hidden files that are no temporary of a key: {stray}")
+            temporaries += sum(1 for f in files if f.startswith("."))
+        meta = oracle_v3.load_strict_json(os.path.join(store, name, "zarr.json"))
+        if not oracle_v3._sharding(meta):
+            continue
+        for key, path, _, per_shard in oracle_v3.shards_of(snapshot, name, meta):
+            if not os.path.exists(path):
+                continue
+            try:
+                oracle_v3.shard_index(path, math.prod(per_shard))
+            except oracle.Mismatch as e:
+                sys.exit(f"FAIL {what}: a half-written shard file in the killed run's copy: {e}")
+            with open(path, "rb") as f, open(os.path.join(store, name, *key.split("/")), "rb") as g:
+                if f.read() != g.read():
+                    sys.exit(f"FAIL {what}: the whole shard {name}/{key} of the killed run was not kept by --resume")
+            shards += 1
+    return shards, temporaries
+
+
+def kill_v3_trial(r, a, source, trial, rng):
+    import oracle
+    import oracle_v3
+    store = r.store(f"v3kill{trial}.zarr")
+    name = os.path.basename(store)
+    cfg = job(r, f"v3kill{trial}", source, store, zarr_format=3, shards=V3_SHARDS)
+    point = rng.randrange(1, 30)
+    whom = rng.choice(["one", "all"])
+    p = start(r, a.ranks, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": str(rng.choice([5, 10, 20]))},
+              name=f"v3kill{trial}")
+    copy = wait_chunks(r, p, name, point)
+    if whom == "one" and ranks_of(p):
+        os.kill(rng.choice(ranks_of(p)), signal.SIGKILL)
+        try:
+            p.wait(timeout=30)  # mpirun ends the other ranks
+        except subprocess.TimeoutExpired:
+            pass
+    _kill_session(p)
+    snapshot = os.path.join(r.work, f"v3kill{trial}.killed")
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(copy, snapshot, symlinks=True)
+    p = r.run(a.ranks, "--config", cfg, "--resume", "--log-level", "2")
+    expect_ok(p, f"v3 kill trial {trial} --resume")
+    shards, temporaries = check_killed_v3_copy(snapshot, store, f"v3 kill trial {trial}")
+    try:
+        oracle_v3.check_v3(source, store, chunks=CHUNKS, shards=V3_SHARDS, workdir=r.work)
+    except oracle.Mismatch as e:
+        sys.exit(f"FAIL v3 kill trial {trial}: the resumed store differs from the source:\n{e}")
+    if copies(r.work, name) or os.path.exists(os.path.join(r.work, f".{name}.zpmpi-lock")):
+        sys.exit(f"FAIL v3 kill trial {trial}: a copy or the lock is left after the resume")
+    p = r.run(a.ranks, "--config", cfg, "--resume")
+    expect_ok(p, f"v3 kill trial {trial}: a second --resume")
+    if "nothing to resume" not in p.stdout + p.stderr:
+        sys.exit(f"FAIL v3 kill trial {trial}: a second --resume does not say nothing to resume:\n{p.stdout}{p.stderr}")
+    print(f"ok v3 kill trial {trial}: SIGKILL to {whom} after >= {point} files ({shards} whole shard files, kept by "
+          f"the resume; {temporaries} temporaries in the copy), resumed, equal to the source; a second --resume: "
+          "nothing to do")
+
+
+def case_kill_v3(r, a):
+    """Issue 27: SIGKILL to a sharded v3 run mid-write leaves no half-written shard file
+    (every shard there has a valid index; temporaries only as hidden .N.tmpR), and --resume
+    then gives a store oracle_v3.check_v3 passes; a second --resume has nothing to do."""
+    import oracle_v3
+    missing = oracle_v3.zarrita_missing()
+    if missing:
+        print(f"SKIP: {missing}")
+        sys.exit(77)
+    source = make_source(os.path.join(r.work, "src.nc"))
+    rng = random.Random(2700 + a.ranks)
+    for trial in range(a.trials):
+        kill_v3_trial(r, a, source, trial, rng)
+
+
 def case_refuse(r, a):
     """--resume of a copy written for another job, or from a changed source, is refused by
     name; without --resume the job starts again. A stale lock of the killed run is replaced."""
@@ -565,7 +661,7 @@ def case_links(r, a):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("case", choices=["signal", "signal_mpirun", "early_stop", "kill", "refuse", "inputs", "complete",
-                                    "verify", "links"])
+                                    "verify", "links", "kill_v3"])
     p.add_argument("--zpmpi", required=True)
     p.add_argument("--mpirun", default="mpirun")
     p.add_argument("--workdir", required=True)

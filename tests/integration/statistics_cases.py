@@ -14,13 +14,15 @@ The source (_source) is built as the wild builds one: xarray's to_netcdf for the
   ubyte   int8 with _Unsigned "true" and _FillValue -1: unsigned bytes, 255 missing
   cmip    float32 with a float64 missing_value 1e20 (compared in float32, as numpy does)
   name    strings (a text array: no statistics)
-The jobs (JOBS) ask for every variable, q by level, and every variable by (lat, time):
-two dims in the order opposite to the arrays', with groups that are all missing.
+The jobs (JOBS) ask for every variable, q by level, every variable by (lat, time) (two
+dims in the order opposite to the arrays', with groups that are all missing), and every
+variable by lat over a window of steps along time.
 
   statistics_oracle     1 rank, v2: every figure against numpy in float64 on what
                         xr.open_zarr reads (mean, stdev, sum_squares within 1e-12 relative
                         of math.fsum-grade references; count, nan_count, min, max exact);
-                        the --stats file carries the same statistics
+                        the --stats file carries the same statistics; a window on a noleap
+                        calendar as ds.sel keeps it
   statistics_same       --ranks N --workers W: each job on N ranks with W workers, in v2 and
                         in v3 (shards "auto", and shards of several chunks): the statistics
                         equal the 1-rank v2 run's, bit for bit (v2: the same .zattrs bytes)
@@ -50,6 +52,8 @@ JOBS = {
     "all": True,
     "q_by_level": {"variables": ["q"], "by": ["level"]},
     "by_lat_time": {"by": ["lat", "time"]},
+    # A window that cuts both time chunks: steps 1 to 4 of 6 (sel's label semantics).
+    "window_by_lat": {"by": ["lat"], "time": ["2000-01-01 01:00", "2000-01-01 04:00"]},
 }
 FIGURES = ("count", "nan_count", "mean", "stdev", "minimum", "maximum", "sum_squares")
 
@@ -128,10 +132,16 @@ def _figures(values):
                 sum_squares=m2)
 
 
-def _expected(ds, name, by):
+def _windows(statistics):
+    """The windows of a job's "statistics": {dim: [start, stop]}."""
+    return {} if statistics is True else {k: v for k, v in statistics.items() if k not in ("variables", "by")}
+
+
+def _expected(ds, name, by, windows=None):
     """The "statistics" attribute the oracle expects for variable `name` of the xarray
-    dataset `ds`: per group (C order of the `by` dims, as given), nested along them."""
-    da = ds[name]
+    dataset `ds`: over the steps ds.sel(dim=slice(start, stop)) keeps, per group (C order
+    of the `by` dims, as given), nested along them."""
+    da = ds[name].sel({d: slice(*labels) for d, labels in (windows or {}).items()})
     shape = [da.sizes[d] for d in by]
     flat = [_figures(da.isel(dict(zip(by, index))).values) for index in np.ndindex(*shape)]
 
@@ -147,6 +157,8 @@ def _expected(ds, name, by):
     out = {f: nest(f, 0, 0)[0] for f in FIGURES}
     if by:
         out["by"] = list(by)
+    if windows:
+        out["window"] = windows
     return out
 
 
@@ -167,8 +179,9 @@ def _compare(got, want, what):
     minimum and maximum exact, the rest within RTOL."""
     if sorted(got) != sorted(want):
         sys.exit(f"FAIL {what}: keys {sorted(got)}, expected {sorted(want)}")
-    if got.get("by") != want.get("by"):
-        sys.exit(f"FAIL {what}: by {got.get('by')}, expected {want.get('by')}")
+    for key in ("by", "window"):
+        if got.get(key) != want.get(key):
+            sys.exit(f"FAIL {what}: {key} {got.get(key)}, expected {want.get(key)}")
     for figure in FIGURES:
         g, w = got[figure], want[figure]
         if json.dumps(np.zeros_like(np.array(g, dtype=float)).tolist()) != \
@@ -259,7 +272,7 @@ def case_statistics_oracle(r, a):
         if sorted(written) != sorted(names):
             sys.exit(f"FAIL {job}: statistics written for {sorted(written)}, expected {sorted(names)}")
         for name in names:
-            _compare(written[name], _expected(ds, name, by), f"{job}: {name}")
+            _compare(written[name], _expected(ds, name, by, _windows(statistics)), f"{job}: {name}")
             if canonical(ds[name].attrs["statistics"]) != canonical(written[name]):
                 sys.exit(f"FAIL {job}: xarray reads {name}'s statistics otherwise than they are written")
         empty = [n for n in names if 0 in _flat(written[n]["count"])]
@@ -275,6 +288,33 @@ def case_statistics_oracle(r, a):
               f"against numpy on xr.open_zarr; the --stats file carries them")
     with open(os.path.join(r.work, "all.stats.json")) as f:
         print("packed, decoded in float32 as xarray does after masking:", json.load(f)["statistics"]["packed"])
+    _noleap_window(r)
+
+
+def _noleap_window(r):
+    """A window on a noleap calendar across the end of February: the steps ds.sel keeps."""
+    import netCDF4
+    import xarray as xr
+    source = os.path.join(r.work, "noleap.nc")
+    with netCDF4.Dataset(source, "w") as nc:
+        nc.createDimension("time", 16)
+        nc.createDimension("x", 5)
+        t = nc.createVariable("time", "f8", ("time",))
+        t.units, t.calendar = "days since 2001-02-20", "noleap"
+        t[:] = np.arange(16)
+        nc.createVariable("v", "f4", ("time", "x"))[:] = np.random.default_rng(3).random((16, 5)) * 10
+    window = {"time": ["2001-02-27", "2001-03-02"]}  # Feb 27, 28, Mar 1, 2: 4 days without a 29th
+    store = r.store("noleap.zarr")
+    job = r.job("noleap", source=source, store=store, chunks={"time": 3}, statistics=dict(window))
+    from cases import expect_ok
+    expect_ok(r.run(2, "--config", job), "a noleap window")
+    ds = xr.open_zarr(store)
+    want = _expected(ds, "v", [], window)
+    got = attributes_of(store)["v"]["statistics"]
+    _compare(got, want, "noleap window")
+    if got["count"] != 20:
+        sys.exit(f"FAIL noleap window: {got['count']} values, expected 4 days x 5")
+    print(f"ok a noleap window {window['time']}: {got['count']} values, as ds.sel keeps them")
 
 
 def case_statistics_same(r, a):
@@ -409,8 +449,9 @@ def case_statistics_refusals(r, a):
          "statistics.variables: 't2m' is not a data variable the job writes (it writes: q)"),
         ("a text variable", {"variables": ["name"]},
          "statistics.variables: 'name' is a text array: statistics are of numbers"),
-        ("an unknown key", {"by": ["level"], "time": ["2000-01-01", "2000-01-02"]},
-         "statistics.time: is not a key of statistics (it has: variables, by)"),
+        ("an unknown key", {"by": ["level"], "variable": ["q"]},
+         "statistics.variable: must be the labels [start, stop] of the steps that count along variable "
+         "(the other keys are \"variables\" and \"by\"), got [\"q\"]"),
     ]
     for i, (what, statistics, message) in enumerate(refusals):
         store = r.store(f"refused{i}.zarr")

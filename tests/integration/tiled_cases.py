@@ -1,5 +1,6 @@
 """Issue 12: the `tiled` preprocessor against xarray's own coarsen/construct/stack on the same
-source and JSON (imported by cases.py: `case_*` functions only)."""
+source and JSON (imported by cases.py: `case_*` functions only). With --zarr-format 3
+[--shards]: v3 stores, one tile per inner chunk, shards of many tiles along batch_dim."""
 import json
 import os
 import sys
@@ -55,28 +56,56 @@ TILED_CHAINS = [
 
 def case_tiled(r, a):
     import xarray as xr
-    from cases import expect_ok, xarray_chain
+    from cases import expect_ok, xarray_chain, format_keys, open_store, expected_view, skip_without_zarrita
+    skip_without_zarrita(a)
     source = r.sample("nc4")
+    fmt = format_keys(a)
     for i, (variables, chain) in enumerate(TILED_CHAINS):
         store = r.store(f"tiled{i}.zarr")
         job = r.job(f"tiled{i}", source=source, variables=variables, store=store, preprocessors=chain,
-                    recommendations="warn", memory_limit="2MB")
+                    recommendations="warn", memory_limit="2MB", **fmt)
         expect_ok(r.run(a.ranks, "--config", job), f"tiled {i}: {json.dumps(chain)}")
         loaded = xr.open_dataset(source)[variables].load()
-        expected = xarray_tiled(xarray_chain(loaded, chain[:-1]), chain[-1])
-        got = xr.open_zarr(store, consolidated=True).load()
+        expected = expected_view(a, xarray_tiled(xarray_chain(loaded, chain[:-1]), chain[-1]))
+        # Coordinates of a tiled dataset are one chunk whatever "shards" asks: checked below.
+        got = open_store(r, a, store, check_shards=False)
         try:
             xr.testing.assert_identical(got, expected)
         except AssertionError as e:
             sys.exit(f"FAIL tiled {i} {json.dumps(chain)}:\n{e}")
-        # One tile per chunk file for data variables.
+        # One tile per chunk file (v3: per inner chunk) for data variables.
         for name in variables:
-            with open(os.path.join(store, name, ".zarray")) as f:
-                chunks = json.load(f)["chunks"]
+            chunks, shards = _stored_chunks(store, name)
             want = [1] + list(got[name].shape[1:])
             if chunks != want:
                 sys.exit(f"FAIL tiled {i}: {name} chunks {chunks}, expected {want}")
+            want_shards = _tiled_shards(fmt.get("shards"), want, got[name].shape[0])
+            if shards != want_shards:
+                sys.exit(f"FAIL tiled {i}: {name} shards {shards}, expected {want_shards} ({fmt})")
         print(f"ok tiled {i}: {dict(got.sizes)} {json.dumps(chain)}")
+
+
+def _stored_chunks(store, name):
+    """(chunks, shards) of an array: .zarray's chunks, or a v3 zarr.json's inner chunks and
+    its shard shape (None when not sharded)."""
+    if os.path.exists(os.path.join(store, name, ".zarray")):
+        with open(os.path.join(store, name, ".zarray")) as f:
+            return json.load(f)["chunks"], None
+    with open(os.path.join(store, name, "zarr.json")) as f:
+        meta = json.load(f)
+    grid = meta["chunk_grid"]["configuration"]["chunk_shape"]
+    if meta["codecs"][0]["name"] != "sharding_indexed":
+        return grid, None
+    return meta["codecs"][0]["configuration"]["chunk_shape"], grid
+
+
+def _tiled_shards(shards, tile, batches):
+    """The shard shape "shards" gives a tiled data array (chunks: one tile): shards of many
+    tiles along batch_dim ("auto" on these small arrays: all of them), one tile on the rest."""
+    if shards is None:
+        return None
+    along = batches if shards == "auto" else min(shards.get("batch_dim", 1), batches)
+    return [along] + tile[1:]
 
 
 def case_tiled_guards(r, a):

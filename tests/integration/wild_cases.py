@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 import numpy as np
+import oracle  # noqa: E402  (tests/integration is on sys.path: cases.py imports this file)
 
 # cases.py imports this file; its helpers are imported inside the cases (after both loaded).
 
@@ -56,7 +57,7 @@ def case_wild_pad_values(r, a):
     store = r.store("u.zarr")
     job = r.job("u", source=source, store=store, variables=variables, preprocessors=tiled, chunks={})
     expect_ok(r.run(a.ranks, "--config", job), "packed u, astype float32, padding tiles")
-    got = xr.open_zarr(store, consolidated=True).load()
+    got = oracle.open_zarr(store, consolidated=True).load()
     pad = got["u"].isel(batch_dim=-1).values  # (time, latitude_fine, longitude_fine) of the last tile:
     if not np.isnan(pad[..., 1:]).all() or not np.isnan(pad[..., 3, :]).all():  # 3 rows of 4, 1 column
         sys.exit(f"FAIL: padding of the last tile is not NaN:\n{pad}")
@@ -127,7 +128,7 @@ def case_wild_chars(r, a):
         job = r.job(f"chars_{kind}", source=source, store=store, chunks={})
         expect_ok(r.run(a.ranks, "--config", job), f"chars ({kind})")
         oracle_check(source, store, chunks={})
-        got = xr.open_zarr(store, consolidated=True)
+        got = oracle.open_zarr(store, consolidated=True)
         print(f"ok chars ({kind}): " + ", ".join(f"{k} {v.dtype} {v.dims}" for k, v in got.variables.items()))
 
 
@@ -238,7 +239,7 @@ def _same_as_xarray(r, a, name, source, chain, oracle_chain=None):
     job = r.job(name, source=source, store=store, preprocessors=chain, chunks={})
     expect_ok(r.run(a.ranks, "--config", job), f"nearest {json.dumps(chain)}")
     expected = xarray_chain(xr.open_dataset(source).load(), oracle_chain or chain)
-    got = xr.open_zarr(store, consolidated=True).load()
+    got = oracle.open_zarr(store, consolidated=True).load()
     try:
         xr.testing.assert_identical(got, expected)
     except AssertionError as e:

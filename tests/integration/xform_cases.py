@@ -2,12 +2,13 @@
 squeeze, thin, clip, fillna, rename with name_dict, assign_attrs, round, drop_attrs) against
 Debian's xarray doing what the Python package does, `getattr(ds, type)(**kwargs)`, on the
 same (loaded) source, mixed with isel/sel/reverse_axis/roll/tiled (imported by cases.py:
-`case_*` functions only)."""
+`case_*` functions only). xform takes --chains (indices) and --zarr-format 3 [--shards]."""
 import json
 import os
 import sys
 
 import numpy as np
+import oracle  # noqa: E402  (tests/integration is on sys.path: cases.py imports this file)
 
 # cases.py imports this file; its helpers are imported inside the cases (after both loaded).
 
@@ -151,17 +152,21 @@ XFORM_CHAINS = [
 def case_xform(r, a):
     import xarray as xr
     import zarr
-    from cases import expect_ok
-    for i, (sample, variables, chain) in enumerate(XFORM_CHAINS):
+    from cases import expect_ok, format_keys, readable_store, expected_view, skip_without_zarrita
+    skip_without_zarrita(a)
+    chosen = json.loads(a.chains) if a.chains else range(len(XFORM_CHAINS))
+    for i in chosen:
+        sample, variables, chain = XFORM_CHAINS[i]
         source = r.sample(sample)
         store = r.store(f"xform{i}.zarr")
         job = r.job(f"xform{i}", source=source, variables=variables, store=store, preprocessors=chain,
                     chunks={} if any(p["type"] == "tiled" for p in chain) else {"time": 4, "latitude": 8},
-                    recommendations="warn", memory_limit="600kB")
+                    recommendations="warn", memory_limit="600kB", **format_keys(a))
         what = f"xform {i} ({sample}): {json.dumps(variables)} {json.dumps(chain)}"
         expect_ok(r.run(a.ranks, "--config", job), what)
-        expected = expected_of(source, variables, chain)
-        got = xr.open_zarr(store, consolidated=True).load()
+        expected = expected_view(a, expected_of(source, variables, chain))
+        store = readable_store(r, a, store)  # v3: checked, and its v2 transcode read below
+        got = oracle.open_zarr(store, consolidated=True).load()
         compare(got, expected, what)
         per_var = [n for n, s in variables.items() if any(p["type"] in VALUE_TYPES for p in s)] \
             if isinstance(variables, dict) else []
@@ -270,7 +275,7 @@ def case_xform_expand(r, a):
         assert z.attrs["_ARRAY_DIMENSIONS"] == ["member", "time", "latitude", "longitude"], dict(z.attrs)
         assert z.chunks[:2] == (want, 10), f"{chunks}: chunks {z.chunks}"
         expected = getattr(xr.open_dataset(source)[["t2m"]].load(), "expand_dims")(dim={"member": 3})
-        compare(xr.open_zarr(store, consolidated=True).load(), expected, f"expand_dims {chunks}")
+        compare(oracle.open_zarr(store, consolidated=True).load(), expected, f"expand_dims {chunks}")
         # The source is read once for the 3 members: a batch spans the new dim (the
         # hyperslab holds no new dim, each chunk is gathered from it).
         stats = os.path.join(r.work, f"expand_{name}.stats.json")
@@ -307,7 +312,7 @@ def case_xform_expand(r, a):
     expect_kept(p, found, "expand_dims --resume")
     kwargs = {k: v for k, v in chain[0].items() if k != "type"}
     expected = getattr(xr.open_dataset(source)[["t2m", "d2m"]].load(), "expand_dims")(**kwargs)
-    compare(xr.open_zarr(store, consolidated=True).load(), expected, "expand_dims resumed")
+    compare(oracle.open_zarr(store, consolidated=True).load(), expected, "expand_dims resumed")
     print(f"ok expand_dims resumed: {found} chunks kept, another axis refused by name")
 
     store = os.path.join(r.work, "expand_guard.zarr")

@@ -65,7 +65,9 @@ struct Config {
   struct StatisticsRequest {
     std::vector<std::string> variables;  ///< output names; empty: every written data variable
     std::vector<std::string> by;         ///< dims with one set of statistics per index
-    bool operator==(const StatisticsRequest&) const = default;
+    /// Per dim, the labels [start, stop] of the steps that count ("time": ["1979-01-01",
+    /// "2017-12-31"]), with sel's semantics (transform::sel_window); in the job's order.
+    std::vector<std::pair<std::string, transform::LabelRange>> windows;
   };
   std::optional<StatisticsRequest> statistics;
   /// The store's Zarr format: 2 (.zarray, one file per chunk) or 3 (zarr.json, shards).

@@ -18,8 +18,12 @@ namespace zpmpi::app {
 /// variable the job writes (it writes: t2m, d2m)", "statistics.variables: 'names' is a text
 /// array: statistics are of numbers", "statistics.by: t2m has no dim 'level' (its dims:
 /// time, latitude, longitude)", "statistics: 'h' is float16, which has no statistics here".
-Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(const Config::StatisticsRequest& request,
-                                                                 const JobArrays& job);
+/// `windows`: the output index range [begin, end) of each dim of request.windows (in its
+/// order; transform::sel_window), which each variable must have: "statistics.time: t2m
+/// has no dim 'time' (its dims: ...)".
+Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(
+    const Config::StatisticsRequest& request, const JobArrays& job,
+    const std::vector<std::pair<model::Index, model::Index>>& windows = {});
 
 /// How xarray decodes the values of `array` as stored (its fill value and attributes): as
 /// Debian 12's xarray (2023.01), the tests' oracle, does. It masks first, and a value to

@@ -27,6 +27,11 @@
 
 namespace zpmpi::app {
 
+/// The job file's keys that shape the store (as written; ConfigKey::changes_store), with
+/// `store_flags` over them: the "config." entries below, without the prefix. Errors name
+/// the job file ("job.json: cannot read the job file again").
+Result<boost::json::object> job_store_keys(const std::string& job_file, const boost::json::object& store_flags);
+
 /// Builds the record. `job_file` is read again (its keys as written); errors name it.
 /// `store_flags`: the flags given for keys that change the store (cli.hpp), over the job's.
 /// `inputs`: the source's files as the run identified them when it started; `output` the

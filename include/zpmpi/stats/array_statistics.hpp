@@ -6,7 +6,8 @@
 //   {"count": 1036800, "nan_count": 0, "mean": 281.3, "stdev": 12.9, "minimum": 220.1,
 //    "maximum": 318.6, "sum_squares": 1.72e8}
 // and with "by": ["level"] one list per figure, along the level dim (nested lists for
-// several `by` dims, outermost first), "by" naming them.
+// several `by` dims, outermost first), "by" naming them; with a window, "window": the
+// job's labels ({"time": ["1979-01-01", "2017-12-31"]}).
 #pragma once
 
 #include <string>
@@ -27,6 +28,9 @@ struct ArrayStatisticsSpec {
   Selection selection;
   std::vector<std::string> by_names;  ///< the names of selection.by's dims
   model::Shape by_shape;              ///< their extents: the groups, in C order
+  /// The job's windows as it spelt them ({"time": ["1979-01-01", "2017-12-31"]}), repeated
+  /// in the attribute so that a trainer sees which steps counted; empty: all.
+  boost::json::object window_labels;
 };
 
 boost::json::value spec_json(const ArrayStatisticsSpec& spec);

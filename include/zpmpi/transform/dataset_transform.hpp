@@ -67,6 +67,16 @@ Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
                                       const std::map<std::string, std::vector<double>>& coords,
                                       const std::vector<Step>& steps);
 
+/// The output indexes along `dim` that ds.sel({dim: slice(range.start, range.stop)}) keeps
+/// after the chain `steps` (what apply_preprocessors gives): [begin, end). The statistics'
+/// window (app/job_statistics.hpp) uses sel's own label semantics (CF calendars, inclusive
+/// bounds, a date's whole span). Errors as sel's, naming `key` ("statistics.time: [...]
+/// selects nothing from time (...)").
+Result<std::pair<Index, Index>> sel_window(const model::Dataset& dataset,
+                                           const std::map<std::string, std::vector<double>>& coords,
+                                           const std::vector<Step>& steps, const std::string& key,
+                                           const std::string& dim, const LabelRange& range);
+
 /// Rewrites chosen arrays (source dims) into their transformed form: index maps, output
 /// dims and shapes, alignment chunks; coordinates of dropped dims become 0-d arrays named
 /// in the data arrays' "coordinates" attribute, as xarray writes them.

@@ -55,7 +55,10 @@ JobArrays era5() {
 
 Result<std::vector<stats::ArrayStatisticsSpec>> specs(std::vector<std::string> variables,
                                                       std::vector<std::string> by) {
-  return statistics_specs(Config::StatisticsRequest{std::move(variables), std::move(by)}, era5());
+  Config::StatisticsRequest request;
+  request.variables = std::move(variables);
+  request.by = std::move(by);
+  return statistics_specs(request, era5());
 }
 
 TEST(StatisticsSpecs, EveryDataVariableWholeAndNeverACoordinateOrText) {

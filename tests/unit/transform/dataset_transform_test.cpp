@@ -72,6 +72,30 @@ TEST(ApplyPreprocessors, TimeLabelsAndDateOnlyStopsCoverTheDay) {
   EXPECT_EQ(nearest->find("time")->map.fixed, 2u);
 }
 
+// The statistics' window (issue 28): the output indexes sel would keep, after the job's
+// own steps (here an isel from the second step and a reversal).
+// (The first version pointed into a destroyed result: a garbage end.)
+TEST(SelWindow, IsTheOutputRangeSelWouldKeepAfterTheJobsSteps) {
+  const std::vector<Step> steps{{"p[0]", Isel{{{"time", PySlice{1, std::nullopt, std::nullopt}}}}},
+                                {"p[1]", ReverseAxis{"time"}}};
+  // Output time (reversed, from hour 54 down to hour 6): indexes 0..8 are hours 54, 48, ..., 6.
+  auto w = sel_window(dataset(), coords(), steps, "statistics", "time",
+                      LabelRange{std::string("2000-01-02 12:00"), std::string("2000-01-01 12:00")});
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  EXPECT_EQ(*w, (std::pair<Index, Index>{3, 8}));  // hours 36, 30, 24, 18, 12
+  // The same as the sel appended to the steps keeps.
+  std::vector<Step> with_sel = steps;
+  with_sel.push_back({"p[2]", Sel{{{"time", LabelRange{std::string("2000-01-02 12:00"), std::string("2000-01-01 12:00")}}}}});
+  auto before = run(steps), after = run(with_sel);
+  ASSERT_TRUE(before.ok() && after.ok());
+  const auto all = image(*before->find("time"));
+  EXPECT_EQ(image(*after->find("time")), std::vector<std::int64_t>(all.begin() + 3, all.begin() + 8));
+  auto none = sel_window(dataset(), coords(), {}, "statistics", "time",
+                         LabelRange{std::string("2000-01-01 01:00"), std::string("2000-01-01 02:00")});
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().message.rfind("statistics.time: ", 0), 0u) << none.error().message;
+}
+
 /// Issue 25.5: a label halfway between two coordinates goes where pandas' nearest puts it,
 /// to the larger coordinate, on ascending and descending coordinates alike.
 TEST(ApplyPreprocessors, NearestBreaksTiesTowardTheLargerCoordinate) {
