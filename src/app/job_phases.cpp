@@ -431,6 +431,10 @@ void Job::fill_report(const Status& outcome) {
   s.report.store = s.rank0.config.store;
   s.report.arrays = s.rank0.job.arrays.size() + s.rank0.job.text_arrays.size() + s.rank0.job.coarse_arrays.size();
   s.report.seconds = seconds_since(s.t0);
+  s.report.statistics.clear();
+  for (const auto& [array, attrs] : s.rank0.job.statistics_attrs)
+    if (const auto* figures = attrs.if_contains("statistics"); figures && figures->is_object())
+      s.report.statistics[array] = figures->get_object();
 }
 
 /// The --stats file, written on every way out with what is known by then.

@@ -1,6 +1,7 @@
 #include "zpmpi/app/job_statistics.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace zpmpi::app {
 namespace {
@@ -33,6 +34,35 @@ std::vector<double> number_list_attr(const transform::OutputArray& a, const std:
 
 double as_double(const model::Scalar& s) {
   return std::visit([](auto v) { return static_cast<double>(v); }, s);
+}
+
+/// netCDF-3's _Unsigned, as xarray 2023.01 reads it: "true" on a signed integer array (or
+/// "false" on an unsigned one) makes it the integer of the same size and the other
+/// signedness. The type to read the stored bytes as, if so.
+std::optional<model::DType> other_signedness(const transform::OutputArray& a) {
+  using model::DType;
+  std::string flag;
+  for (const model::Attribute& attr : a.attributes)
+    if (attr.name == "_Unsigned" && attr.value.is_text()) flag = std::get<std::string>(attr.value.data);
+  if (model::is_float(a.dtype) || flag != (model::is_signed_integer(a.dtype) ? "true" : "false")) return {};
+  switch (a.dtype) {
+    case DType::i1: return DType::u1;
+    case DType::u1: return DType::i1;
+    case DType::i2: return DType::u2;
+    case DType::u2: return DType::i2;
+    case DType::i4: return DType::u4;
+    case DType::u4: return DType::i4;
+    case DType::i8: return DType::u8;
+    case DType::u8: return DType::i8;
+    default: return {};
+  }
+}
+
+/// The fill value as xarray converts it with _Unsigned: its bytes read as `as`.
+double reinterpreted(const model::Scalar& fill, model::DType stored, model::DType as) {
+  std::byte bytes[8];
+  model::store_scalar(stored, fill, bytes);
+  return as_double(model::load_scalar(as, bytes));
 }
 
 std::string names_of(const std::vector<const transform::OutputArray*>& arrays) {
@@ -83,19 +113,34 @@ Result<stats::ArrayStatisticsSpec> spec_of(const transform::OutputArray& a, cons
   return spec;
 }
 
+/// xarray 2023.01 (Debian 12's, the tests' oracle) masks, then scales: a value to mask (NaN
+/// is none) promotes a 1- or 2-byte integer to float32 (dtypes.maybe_promote), which
+/// _choose_float_dtype keeps; unmasked, such an integer stays float32 without add_offset
+/// only; a float32 stays float32; the rest is float64.
+bool scales_in_float32(const stats::ValueDecoding& d) {
+  if (model::is_float(d.dtype)) return model::dtype_size(d.dtype) <= 4;
+  if (model::dtype_size(d.dtype) > 2) return false;
+  const bool masked = std::any_of(d.missing.begin(), d.missing.end(), [](double m) { return !std::isnan(m); });
+  return masked || !d.add_offset;
+}
+
 }  // namespace
 
 stats::ValueDecoding value_decoding(const transform::OutputArray& a) {
   stats::ValueDecoding d;
-  d.dtype = a.dtype;
-  if (a.fill_value) d.missing.push_back(as_double(*a.fill_value));
+  const std::optional<model::DType> flipped = other_signedness(a);
+  d.dtype = flipped.value_or(a.dtype);
+  // What xarray masks: the store's fill value (with _Unsigned, read alike), or without one
+  // the _FillValue attribute the store keeps (zarr/metadata.cpp), which xarray's zarr
+  // reader then takes; missing_value as it is.
+  if (a.fill_value)
+    d.missing.push_back(flipped ? reinterpreted(*a.fill_value, a.dtype, d.dtype) : as_double(*a.fill_value));
+  else
+    d.missing = number_list_attr(a, "_FillValue");
   for (double m : number_list_attr(a, "missing_value")) d.missing.push_back(m);
   d.scale_factor = number_attr(a, "scale_factor");
   d.add_offset = number_attr(a, "add_offset");
-  // xarray's _choose_float_dtype: float32 stays, small integers without an offset go to float32.
-  const bool small_float = model::is_float(a.dtype) && model::dtype_size(a.dtype) <= 4;
-  const bool small_int = !model::is_float(a.dtype) && model::dtype_size(a.dtype) <= 2 && !d.add_offset;
-  d.scaled_in_float32 = (d.scale_factor || d.add_offset) && (small_float || small_int);
+  d.scaled_in_float32 = (d.scale_factor || d.add_offset) && scales_in_float32(d);
   return d;
 }
 

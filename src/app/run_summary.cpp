@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -23,6 +24,24 @@ const exec::Stats kNone{};  // for walking the field list without values
 json::object stats_json(const exec::Stats& s) {
   json::object o;
   exec::fields(s, [&](const char* name, const auto& field, exec::Combine) { o[name] = field; });
+  return o;
+}
+
+/// `v` with every non-finite number as the string "NaN", "Infinity" or "-Infinity".
+json::value finite_only(json::value v) {
+  if (v.is_double() && !std::isfinite(v.get_double()))
+    return std::isnan(v.get_double()) ? "NaN" : v.get_double() > 0 ? "Infinity" : "-Infinity";
+  if (v.is_array())
+    for (json::value& x : v.get_array()) x = finite_only(std::move(x));
+  if (v.is_object())
+    for (auto& kv : v.get_object()) kv.value() = finite_only(std::move(kv.value()));
+  return v;
+}
+
+json::value statistics_json(const std::map<std::string, json::object>& statistics) {
+  if (statistics.empty()) return nullptr;
+  json::object o;
+  for (const auto& [array, figures] : statistics) o[array] = finite_only(figures);
   return o;
 }
 
@@ -70,6 +89,7 @@ std::string summary_json(const RunSummary& s) {
   } else {
     o["plan"] = nullptr;
   }
+  o["statistics"] = statistics_json(s.statistics);
   return json::serialize(o) + "\n";
 }
 

@@ -186,6 +186,22 @@ void extra_in_c_tree(const fs::path& dir, const std::string& array, const fs::pa
   }
 }
 
+/// The entries below `rel`, a directory in both `store` and `expected` outside any grid of
+/// the plan (a v3 text array's "c"), that are neither a file nor a directory `expected` has
+/// at the same path; the directories both have are walked.
+void extra_below(const fs::path& expected, const fs::path& store, const fs::path& rel,
+                 std::vector<std::string>& problems) {
+  for (const fs::directory_entry& e : entries_of(store / rel)) {
+    const fs::path below = rel / e.path().filename();
+    std::error_code ec;
+    if (fs::is_regular_file(e.symlink_status(ec)) && is_file_of(expected, below)) continue;
+    if (fs::is_directory(e.symlink_status(ec)) && fs::is_directory(fs::symlink_status(expected / below, ec)))
+      extra_below(expected, store, below, problems);
+    else
+      problems.push_back("extra " + below.string());
+  }
+}
+
 /// An entry of an array directory that is a chunk or shard file of `files` (or, in v3,
 /// the "c" tree holding them, walked by extra_in_c_tree).
 bool is_chunk_entry(const fs::directory_entry& e, const zarr::ArrayFiles& files) {
@@ -221,6 +237,10 @@ std::vector<std::string> extra_entries(const fs::path& expected, const fs::path&
       if (array != files.end() && is_chunk_entry(e, array->second)) {
         if (e.path().filename() == "c" && fs::is_directory(e.symlink_status(ec)))
           extra_in_c_tree(e.path(), name, "c", 0, array->second, problems);
+        continue;
+      }
+      if (fs::is_directory(e.symlink_status(ec)) && fs::is_directory(fs::symlink_status(expected / rel, ec))) {
+        extra_below(expected, store, rel, problems);
         continue;
       }
       problems.push_back("extra " + rel.string());

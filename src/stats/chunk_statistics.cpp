@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace zpmpi::stats {
 namespace {
@@ -40,13 +41,29 @@ double decoded(T v, const ValueDecoding& d) {
   return x;
 }
 
+/// `m` rounded to float32 as numpy rounds it: beyond the largest float (by half an ulp or
+/// more) infinity, where a plain cast would be undefined.
+float to_float(double m) {
+  constexpr double kOverflow = 0x1.ffffffp127;  // FLT_MAX + half its ulp
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  if (std::isfinite(m) && std::fabs(m) >= kOverflow) return m > 0 ? kInf : -kInf;
+  return static_cast<float>(m);
+}
+
+/// As numpy compares (xarray's _apply_mask): a float32 array with a fill value in float32
+/// (1e20 given as a double masks float32(1e20)); integers exactly, float64 as it is.
 template <class T>
 bool is_missing(T v, const ValueDecoding& d) {
   if constexpr (std::is_floating_point_v<T>) {
     if (std::isnan(v)) return true;
   }
-  for (const double m : d.missing)
-    if (static_cast<double>(v) == m) return true;
+  for (const double m : d.missing) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (v == to_float(m)) return true;
+    } else if (static_cast<double>(v) == m) {
+      return true;
+    }
+  }
   return false;
 }
 

@@ -21,7 +21,9 @@ ChunkMoments ChunkAccumulator::moments() {
   if (count_ == 0) return m;
   const double n = static_cast<double>(count_);
   const DoubleDouble mean_shifted = dd_div(s_, n);
-  m.mean = shift_ + (mean_shifted.hi + mean_shifted.lo);
+  const DoubleDouble mean = dd_add({shift_, 0}, mean_shifted);
+  m.mean = mean.hi;
+  m.mean_lo = mean.lo;
   // m2 = sum d^2 - (sum d)^2 / n, both small: the values were shifted by one of them.
   const DoubleDouble m2 = dd_add(ss_, dd_mul(mean_shifted, {-s_.hi, -s_.lo}));
   m.m2 = std::max(m2.hi + m2.lo, 0.0);
@@ -36,14 +38,19 @@ void Moments::add(const ChunkMoments& chunk) {
   count_ += chunk.count;
   minimum_ = std::min(minimum_, chunk.minimum);
   maximum_ = std::max(maximum_, chunk.maximum);
-  const DoubleDouble nc = two_prod(n, chunk.mean);  // exact
-  sum_.add(nc.hi);
-  sum_.add(nc.lo);
-  const DoubleDouble c2 = two_prod(chunk.mean, chunk.mean);  // exact (barring underflow)
-  for (const double part : {c2.hi, c2.lo}) {
-    const DoubleDouble p = two_prod(n, part);
-    squares_.add(p.hi);
-    squares_.add(p.lo);
+  const double hi = chunk.mean, lo = chunk.mean_lo;
+  // Every product split exactly into two doubles (barring underflow), so that the sums
+  // hold n c and n c^2 = n (hi^2 + 2 hi lo + lo^2) without rounding.
+  const auto add_times_n = [n](ExactSum& sum, double x) {
+    const DoubleDouble p = two_prod(n, x);
+    sum.add(p.hi);
+    sum.add(p.lo);
+  };
+  add_times_n(sum_, hi);
+  add_times_n(sum_, lo);
+  for (const DoubleDouble square : {two_prod(hi, hi), two_prod(2 * hi, lo), two_prod(lo, lo)}) {
+    add_times_n(squares_, square.hi);
+    add_times_n(squares_, square.lo);
   }
   within_.add(chunk.m2);
 }

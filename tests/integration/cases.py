@@ -31,6 +31,8 @@ CASE:
                       failed or killed run leaves the old store byte-identical; one writer per store
   rss_bound           each rank's peak RSS within its plan's buffers + a tiny job's RSS (memory_cases.py)
   oracle_selftest_v3 | v3_refusals   the v3 oracle catches corruptions; what v3 refuses (v3_cases.py)
+  statistics_*        normalisation statistics against numpy on xarray's reading of the store, the
+                      same bits for any ranks, workers, format, resume; refusals (statistics_cases.py)
 --zarr-format 3 [--shards JSON] runs convert, multifile, kerchunk_*, tiled and xform on Zarr v3
 stores (skipped, exit 77, where zarrita is not installed).
 Every mpirun has a timeout: a hang fails the case.
@@ -63,6 +65,8 @@ from progress_cases import case_progress  # noqa: E402,F401
 from store_stats_cases import case_store_stats, case_stats_guard  # noqa: E402,F401
 from wild_cases import case_wild_pad_values, case_wild_chars, case_wild_coordinates, case_wild_nearest  # noqa: E402,F401
 from memory_cases import case_rss_bound  # noqa: E402,F401
+from statistics_cases import (case_statistics_oracle, case_statistics_same, case_statistics_resume,  # noqa: E402,F401
+                              case_statistics_precision, case_statistics_refusals)
 import v3_cases  # noqa: E402
 from v3_cases import case_oracle_selftest_v3, case_v3_refusals  # noqa: E402,F401
 
@@ -1444,6 +1448,7 @@ CASES += ["wild_pad_values", "wild_chars", "wild_coordinates", "wild_nearest"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 CASES += ["rss_bound"]
+CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statistics_precision", "statistics_refusals"]
 CASES += ["oracle_selftest_v3", "v3_refusals"]
 
 

@@ -25,7 +25,12 @@ Result<std::vector<stats::ArrayStatisticsSpec>> statistics_specs(
     const Config::StatisticsRequest& request, const JobArrays& job,
     const std::vector<std::pair<model::Index, model::Index>>& windows = {});
 
-/// How xarray decodes the values of `array` as stored (its fill value and attributes).
+/// How xarray decodes the values of `array` as stored (its fill value and attributes): as
+/// Debian 12's xarray (2023.01), the tests' oracle, does. It masks first, and a value to
+/// mask makes a 1- or 2-byte integer float32, so an ERA5 packed short (_FillValue,
+/// scale_factor, add_offset) is scaled in float32; without a fill value, add_offset asks for
+/// float64. (Newer xarray, since 2024, scales packed values from a zarr store in float64,
+/// their attributes being JSON doubles: its figures can differ in the 8th digit.)
 stats::ValueDecoding value_decoding(const transform::OutputArray& array);
 
 }  // namespace zpmpi::app

@@ -10,20 +10,27 @@
 //    "peak_buffer": ..., "peak_rss": ..., "seconds_read": ..., "seconds_gather": ..., "seconds_encode": ..., "seconds_write": ...,
 //    "seconds_wait": ..., "combine": {"chunks": "sum", ..., "peak_buffer": "max", "seconds_read": "max", ...},
 //    "per_rank": [{"chunks": 60, ...}, {"chunks": 60, ...}],
-//    "plan": {"regions": 4, "num_jobs": 2, "memory_limit": 2000000000, "buffers_per_rank": ..., "total_bytes": ...}}
+//    "plan": {"regions": 4, "num_jobs": 2, "memory_limit": 2000000000, "buffers_per_rank": ..., "total_bytes": ...},
+//    "statistics": {"t2m": {"count": 1036800, "nan_count": 0, "mean": 281.3, ...}}}
 //
 // The Stats fields (exec::fields) are the run's totals, each combined over ranks as
 // "combine" says; they, mb_per_s, read_amplification and per_rank are null (per_rank
 // empty) when the run stopped before writing chunks, and "plan" is null before there was
 // a plan. seconds is the wall time from the command line read to the summary; mb_per_s is
-// bytes_needed / 10^6 / seconds.
+// bytes_needed / 10^6 / seconds. "statistics" (job key "statistics") holds each array's
+// "statistics" attribute by array name, null when the job asks none or the run stopped
+// before they were merged; a figure of a group without values (NaN) is the string "NaN",
+// as in a v3 store: the file is strict JSON.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/json/object.hpp>
 
 #include "zpmpi/exec/stats.hpp"
 #include "zpmpi/model/result.hpp"
@@ -50,6 +57,9 @@ struct RunSummary {
   std::optional<exec::Stats> totals;   ///< combined over ranks; nullopt before the chunks were written
   std::vector<exec::Stats> per_rank;   ///< each rank's own, in rank order
   std::optional<PlanFigures> plan;
+  /// Each array's "statistics" attribute (stats/array_statistics.hpp) by array name; empty
+  /// when there are none.
+  std::map<std::string, boost::json::object> statistics;
 };
 
 /// This process's peak resident set size in bytes so far (getrusage; 0 if unknown).

@@ -83,7 +83,8 @@ std::vector<std::string> compare_files(const std::filesystem::path& expected, co
 /// that grid (those are ChunkVerifier's; in v3 the "c" tree is walked), nor the root's
 /// ".zpmpi" directory (the run's statistics). E.g. "extra t2m/9.0.0" (outside the grid),
 /// "extra t2m/c/0/.1.tmp3", "extra old_var" (an array directory the job does not write),
-/// "extra notes.txt". Other directories are reported as one entry, not walked.
+/// "extra notes.txt". A directory `expected` also has (a v3 text array's "c") is walked
+/// alike; other directories are reported as one entry, not walked.
 std::vector<std::string> extra_entries(const std::filesystem::path& expected, const std::filesystem::path& store,
                                        const std::map<std::string, zarr::ArrayFiles>& files);
 

@@ -22,9 +22,8 @@ struct ValueDecoding {
   /// (compared as stored, so the integers of a packed short exactly). NaN always is.
   std::vector<double> missing;
   std::optional<double> scale_factor, add_offset;
-  /// The float type xarray computes scale and offset in (_choose_float_dtype): float32 for
-  /// a float32 or float16 array, and for 1- and 2-byte integers without add_offset;
-  /// float64 otherwise. Without scale or offset, the stored values as float64.
+  /// The float type xarray computes scale and offset in (app::value_decoding decides):
+  /// float32 or float64. Without scale or offset, the stored values as float64.
   bool scaled_in_float32 = false;
 };
 

@@ -7,7 +7,10 @@
 //    (which loses everything when the values are ~1e5 and the variance ~1e-3);
 //  - Moments adds ChunkMoments exactly: sum n_k c_k, sum n_k c_k^2 and sum m2_k, from which
 //    finish() gives the mean and m2 = sum m2_k + sum n_k (c_k - mean)^2 (Chan's merge, with
-//    its between-chunk term computed in double-double from exact sums).
+//    its between-chunk term computed in double-double from exact sums). Each chunk mean c_k
+//    is a double-double: rounded to a double it would be off by up to ulp(c_k) / 2 (7e-12
+//    at 1e5), an error the between-chunk term multiplies by n_k (c_k - mean), which is far
+//    above 1e-12 of m2 when the chunk means differ by about the spread.
 // Missing values (fill, missing_value, NaN) are counted apart and never enter the sums.
 #pragma once
 
@@ -34,7 +37,8 @@ struct Statistics {
 /// One chunk's values of a group.
 struct ChunkMoments {
   std::uint64_t count = 0;
-  double mean = 0, m2 = 0;
+  double mean = 0, mean_lo = 0;  ///< the mean: the unevaluated sum mean + mean_lo
+  double m2 = 0;
   double minimum = std::numeric_limits<double>::infinity();
   double maximum = -std::numeric_limits<double>::infinity();
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -75,7 +76,8 @@ TEST(RunSummary, AFinishedRunHasEveryStatsFieldItsFiguresAndThePlan) {
     EXPECT_EQ(o.at("combine").at(name), how == exec::Combine::kSum ? "sum" : "max") << name;
   });
   EXPECT_EQ(o.at("combine").as_object().size(), n);
-  EXPECT_EQ(o.size(), 15 + n) << json::serialize(o);
+  EXPECT_EQ(o.size(), 16 + n) << json::serialize(o);
+  EXPECT_TRUE(o.at("statistics").is_null());  // the job asks none
   const auto& ranks = o.at("per_rank").as_array();
   ASSERT_EQ(ranks.size(), 2u);
   EXPECT_EQ(ranks[0].at("chunks"), 5);
@@ -104,6 +106,7 @@ TEST(RunSummary, AFailedRunCarriesItsErrorAndCodeAndOnlyWhatIsKnown) {
   EXPECT_TRUE(o.at("mb_per_s").is_null());
   EXPECT_TRUE(o.at("read_amplification").is_null());
   EXPECT_TRUE(o.at("plan").is_null());
+  EXPECT_TRUE(o.at("statistics").is_null());
   EXPECT_TRUE(o.at("per_rank").as_array().empty());
   EXPECT_EQ(o.at("combine").at("chunks"), "sum");
 }
@@ -121,6 +124,22 @@ TEST(RunSummary, ZeroSecondsHasNoRate) {
   RunSummary s = finished_run();
   s.seconds = 0;
   EXPECT_TRUE(parsed(s).at("mb_per_s").is_null());
+}
+
+// Issue 28: the statistics attributes, by array; the figures of a group without values
+// (NaN) as the string "NaN", so that the file stays strict JSON.
+TEST(RunSummary, CarriesEachArraysStatisticsAsStrictJson) {
+  RunSummary s = finished_run();
+  s.statistics["t2m"] = {{"count", 3}, {"nan_count", 1}, {"mean", 281.5}, {"by", json::array{"level"}}};
+  s.statistics["q"] = {{"count", json::array{0, 2}}, {"mean", json::array{std::nan(""), 0.25}}};
+  const std::string text = summary_json(s);
+  EXPECT_EQ(text.find("NaN,"), std::string::npos) << text;  // no bare NaN
+  const json::object o = parsed(s);
+  const json::object& statistics = o.at("statistics").as_object();
+  ASSERT_EQ(statistics.size(), 2u);
+  EXPECT_EQ(statistics.at("t2m"), s.statistics["t2m"]);
+  EXPECT_EQ(statistics.at("q").at("mean"), (json::array{"NaN", 0.25}));
+  EXPECT_EQ(statistics.at("q").at("count"), (json::array{0, 2}));
 }
 
 std::string read(const fs::path& p) {

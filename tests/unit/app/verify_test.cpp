@@ -193,6 +193,25 @@ TEST(ExtraEntries, WalksTheChunkTreeOfAV3Array) {
                                            "extra v/c/1/3"}));
 }
 
+// A v3 text array (written whole by rank 0, no grid of the plan) keeps its one chunk at
+// "c/0": the scratch output has the same tree, which is walked alike (was "extra text/c").
+TEST(ExtraEntries, WalksTheTreeOfAV3TextArrayAsTheJobWritesIt) {
+  const fs::path expected = fresh("extra_v3_text_expected"), store = fresh("extra_v3_text_store");
+  for (const fs::path& dir : {expected, store}) {
+    fs::create_directories(dir / "text" / "c");
+    std::ofstream(dir / "text" / "zarr.json") << "{}";
+    std::ofstream(dir / "text" / "c" / "0") << "abc";
+  }
+  const std::map<std::string, zarr::ArrayFiles> files{{"v", zarr::array_files(zarr::ZarrFormat::kV3, {4})}};
+  EXPECT_EQ(extra_entries(expected, store, files), std::vector<std::string>{});
+
+  std::ofstream(store / "text" / "c" / "1") << "c";
+  fs::create_directories(store / "text" / "c" / "0.d");
+  auto got = extra_entries(expected, store, files);
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"extra text/c/0.d", "extra text/c/1"}));
+}
+
 /// A v3 shard file "v/c/0" of `chunks` (1-element float chunks, zstd) in slots 0..n-1;
 /// nullopt: absent from the index.
 void write_shard(const fs::path& store, const std::vector<std::optional<float>>& chunks) {

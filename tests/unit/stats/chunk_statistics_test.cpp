@@ -119,6 +119,34 @@ TEST(ChunkStatistics, NaNIsMissingInAFloatArray) {
   EXPECT_EQ(groups[0].finish().mean, 2.0);
 }
 
+// numpy compares a float32 array with a fill value in float32: a missing_value 1e20 given
+// as a double (not a float32 value) masks the elements float32(1e20), as xarray's does
+// (they counted, as 1.0000000200408773e20).
+TEST(ChunkStatistics, AFloat32ArrayComparesItsMissingValueInFloat32) {
+  model::ArrayLayout a;
+  a.name.assign(1, 'f');
+  a.dtype = model::DType::f4;
+  a.shape = {4};
+  a.chunks = {4};
+  const float values[] = {1, 1e20f, 3, 1e20f};
+  std::vector<Moments> groups(1);
+  ValueDecoding d;
+  d.missing = {1e20};
+  ASSERT_NE(static_cast<double>(1e20f), 1e20);
+  add_chunk(a, d, {{}, {{0, 4}}}, {0}, std::as_bytes(std::span(values)), groups);
+  EXPECT_EQ(groups[0].finish().count, 2u);
+  EXPECT_EQ(groups[0].finish().nan_count, 2u);
+  EXPECT_EQ(groups[0].finish().maximum, 3.0);
+  // A missing value beyond float32 is infinity there, as numpy rounds it (a plain cast
+  // would be undefined); just below, the largest float.
+  const float extremes[] = {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::max(), 2, 5};
+  std::vector<Moments> big(1);
+  d.missing = {1e300, 0x1.fffffefp127};
+  add_chunk(a, d, {{}, {{0, 4}}}, {0}, std::as_bytes(std::span(extremes)), big);
+  EXPECT_EQ(big[0].finish().nan_count, 2u);
+  EXPECT_EQ(big[0].finish().maximum, 5.0);
+}
+
 }  // namespace
 }  // namespace zpmpi::stats
 

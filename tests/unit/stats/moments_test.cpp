@@ -128,6 +128,24 @@ TEST(Moments, MeanAndM2ToTheReferenceAndTheSameBitsInAnyChunkOrder) {
   EXPECT_GT(std::fabs(naive - m2), 1e-6 * m2);
 }
 
+// Chunk means that differ by about the spread (a trend, a seasonal cycle): the between-chunk
+// term sum n_k (c_k - mean)^2 must not take each chunk mean rounded to a double, whose error
+// (ulp(1e5) / 2 = 7e-12) it multiplies by n_k (c_k - mean). Failed before the chunk means
+// were kept as double-doubles: 7e-12 relative.
+TEST(Moments, ChunkMeansAlongATrendKeepTheirPrecision) {
+  std::mt19937_64 rng(13);
+  std::normal_distribution<double> noise(0, 0.0316);
+  std::vector<double> xs(200000);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = 1e5 + 0.05 * std::sin(i / 3000.0) + noise(rng);
+  std::vector<std::size_t> cuts, order;
+  for (std::size_t at = 0; at <= xs.size(); at += 1000) cuts.push_back(at);
+  for (std::size_t k = 0; k + 1 < cuts.size(); ++k) order.push_back(k);
+  const Statistics s = chunked(xs, cuts, order);
+  const auto [mean, m2] = reference(xs);
+  EXPECT_NEAR(s.mean, mean, 1e-13 * std::fabs(mean));
+  EXPECT_NEAR(s.sum_squares, m2, 1e-13 * m2);
+}
+
 TEST(Moments, MergedFromBytesAsFromTheChunksAndMissingValuesApart) {
   const std::vector<double> xs = hard_values(3000);
   Moments a, b, all;
