@@ -14,6 +14,7 @@
 // Missing values (fill, missing_value, NaN) are counted apart and never enter the sums.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -36,7 +37,8 @@ struct Statistics {
 
 /// One chunk's values of a group.
 struct ChunkMoments {
-  std::uint64_t count = 0;
+  std::uint64_t count = 0;  ///< finite values (those mean and m2 are of)
+  std::uint64_t positive_infinities = 0, negative_infinities = 0;
   double mean = 0, mean_lo = 0;  ///< the mean: the unevaluated sum mean + mean_lo
   double m2 = 0;
   double minimum = std::numeric_limits<double>::infinity();
@@ -47,14 +49,20 @@ class ChunkAccumulator {
  public:
   static constexpr int kBlock = 256;
 
-  /// A value that counts (finite; the caller has set missing ones apart).
+  /// A value that counts (the caller has set missing ones apart). An infinity is counted
+  /// and kept out of the sums: numpy's mean is then infinite (NaN with both signs), its
+  /// standard deviation NaN (Moments::finish).
   void add(double x) {
+    minimum_ = x < minimum_ ? x : minimum_;
+    maximum_ = x > maximum_ ? x : maximum_;
+    if (std::isinf(x)) {
+      ++(x > 0 ? positive_infinities_ : negative_infinities_);
+      return;
+    }
     if (count_ == 0 && block_n_ == 0) shift_ = x;
     const double d = x - shift_;
     block_s_ += d;
     block_ss_ += d * d;
-    minimum_ = x < minimum_ ? x : minimum_;
-    maximum_ = x > maximum_ ? x : maximum_;
     if (++block_n_ == kBlock) flush();
   }
   ChunkMoments moments();
@@ -62,6 +70,7 @@ class ChunkAccumulator {
  private:
   void flush();
   std::uint64_t count_ = 0;
+  std::uint64_t positive_infinities_ = 0, negative_infinities_ = 0;
   int block_n_ = 0;
   double shift_ = 0, block_s_ = 0, block_ss_ = 0;
   DoubleDouble s_, ss_;  // compensated totals of the blocks
@@ -84,7 +93,8 @@ class Moments {
   static std::size_t bytes_size();
 
  private:
-  std::uint64_t count_ = 0, nan_count_ = 0;
+  std::uint64_t count_ = 0, nan_count_ = 0;  ///< count_: infinities included
+  std::uint64_t positive_infinities_ = 0, negative_infinities_ = 0;
   double minimum_ = std::numeric_limits<double>::infinity();
   double maximum_ = -std::numeric_limits<double>::infinity();
   ExactSum sum_;      ///< sum of n_k c_k

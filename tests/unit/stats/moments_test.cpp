@@ -171,3 +171,38 @@ TEST(Moments, MergedFromBytesAsFromTheChunksAndMissingValuesApart) {
 
 }  // namespace
 }  // namespace zpmpi::stats
+
+namespace zpmpi::stats {
+namespace {
+
+// An infinity in the data was counted but dropped by the exact sums: finite, wrong figures.
+// As numpy: the mean is infinite (NaN with both signs), the standard deviation NaN.
+TEST(Moments, AnInfinityMakesTheMeanInfiniteAndTheStdevNaNAsNumpy) {
+  const auto of = [](std::vector<double> xs) {
+    ChunkAccumulator acc;
+    for (double x : xs) acc.add(x);
+    Moments m;
+    m.add(acc.moments());
+    return m.finish();
+  };
+  const double inf = std::numeric_limits<double>::infinity();
+  const Statistics plus = of({1, 2, inf});
+  EXPECT_EQ(plus.count, 3u);
+  EXPECT_EQ(plus.mean, inf);
+  EXPECT_TRUE(std::isnan(plus.stdev));
+  EXPECT_EQ(plus.maximum, inf);
+  EXPECT_EQ(plus.minimum, 1.0);
+  EXPECT_EQ(of({-inf, 4}).mean, -inf);
+  EXPECT_TRUE(std::isnan(of({-inf, inf, 0}).mean));
+  // Through the ranks' bytes too.
+  ChunkAccumulator acc;
+  acc.add(inf);
+  Moments m, received;
+  m.add(acc.moments());
+  const std::string wire = m.to_bytes();
+  ASSERT_TRUE(received.from_bytes(std::as_bytes(std::span(wire))));
+  EXPECT_EQ(received.finish().mean, inf);
+}
+
+}  // namespace
+}  // namespace zpmpi::stats
