@@ -85,9 +85,28 @@ std::uint64_t batch_limit(const model::ArrayLayout& s, const PlanOptions& option
 
 }  // namespace
 
+namespace {
+
+/// The chunks of a batch before memory has its say: the unit's, but for a sharded array at
+/// most the source-aligned cell a v2 unit would be (lcm(chunk, alignment) per dim). A unit of
+/// whole shards (1 GiB with "auto") read as one batch holds the whole shard in memory and
+/// leaves nothing to overlap; its batches still leave each shard complete within the unit.
+Shape first_batch(const ArrayPlan& a) {
+  Shape batch = grid::chunks_per_unit(a);
+  const model::ArrayLayout& s = a.layout;
+  if (s.shards.empty()) return batch;
+  for (std::size_t d = 0; d < batch.size(); ++d) {
+    const Index cell = grid::lcm_capped(s.chunks[d], s.alignment[d], std::max<Index>(s.shape[d], 1));
+    batch[d] = std::min(batch[d], grid::ceil_div(cell, s.chunks[d]));
+  }
+  return batch;
+}
+
+}  // namespace
+
 Status size_batches(ArrayPlan& a, const PlanOptions& options) {
   const model::ArrayLayout& s = a.layout;
-  a.batch_chunks = grid::chunks_per_unit(a);
+  a.batch_chunks = first_batch(a);
   if (grid::num_units(a) == 0) {
     a.batch_footprint = 0;
     return {};

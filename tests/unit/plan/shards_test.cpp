@@ -122,6 +122,19 @@ TEST(Shards, BatchesStayInsideAUnitAndBoundedByMemoryNotTheShard) {
   expect_shards_owned(*p);
 }
 
+// The bench's tiled case: a unit of one 245 MB shard was read as one batch (memory allowed
+// it), so nothing overlapped and the run was 25-60 % slower than v2's batches of one source
+// chunk. Batches now start from the source-aligned cell; the unit stays the whole shard.
+TEST(Shards, MemoryToSpareStillGivesBatchesOfTheSourceAlignedCell) {
+  // Chunks of 5 steps, source chunks of 10, shards of 40: 4 cells of 10 per unit.
+  auto p = make_plan({sharded("v", {80, 40}, {5, 40}, {10, 40}, {40, 40})}, opts(1, 1));
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->arrays[0].unit, (Shape{40, 40}));
+  EXPECT_EQ(p->arrays[0].batch_chunks, (Shape{2, 1}));  // 10 steps: one source chunk
+  expect_exact_cover(*p);
+  expect_shards_owned(*p);
+}
+
 TEST(Shards, RegionsAreBalancedWithinOneShard) {
   // 97 shards (the last one short) over 8 and 13 jobs, in two arrays.
   const std::vector<model::ArrayLayout> arrays = {
