@@ -104,6 +104,48 @@ void add_value(const std::byte* at, const ValueDecoding& decoding, std::uint64_t
   else g.values[group].add(x);
 }
 
+/// The missing values as a row compares them (is_missing): float32 for a float32 array, else
+/// double; NaN left out (isnan covers it). Built once per row, not per element.
+template <class T>
+auto missing_as_compared(const ValueDecoding& d) {
+  using Compared = std::conditional_t<std::is_same_v<T, float>, float, double>;
+  std::vector<Compared> out;
+  for (const double m : d.missing) {
+    if (std::isnan(m)) continue;
+    if constexpr (std::is_same_v<T, float>) out.push_back(to_float(m));
+    else out.push_back(m);
+  }
+  return out;
+}
+
+/// A row of values that all go to one group, decided as add_value decides. The accumulator
+/// is worked on as a local copy: `p` is bytes, which may alias anything reachable, so the
+/// group's own accumulator would be stored and reloaded at every element.
+template <class T>
+void add_row(const std::byte* p, model::Index n, const ValueDecoding& d, ChunkAccumulator& acc,
+             std::uint64_t& missing) {
+  const auto masked = missing_as_compared<T>(d);
+  const bool plain = !d.scale_factor && !d.add_offset;
+  ChunkAccumulator local = acc;
+  std::uint64_t miss = 0;
+  for (model::Index j = 0; j < n; ++j) {
+    T v;
+    std::memcpy(&v, p + j * sizeof(T), sizeof(T));
+    bool is_masked = false;
+    if constexpr (std::is_floating_point_v<T>) is_masked = std::isnan(v);
+    for (const auto m : masked) is_masked |= (std::is_same_v<T, float> ? v == m : static_cast<double>(v) == m);
+    if (is_masked) {
+      ++miss;
+      continue;
+    }
+    const double x = plain ? static_cast<double>(v) : decoded(v, d);
+    if (!plain && std::isnan(x)) ++miss;
+    else local.add(x);
+  }
+  acc = local;
+  missing += miss;
+}
+
 template <class T>
 void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, const Selection& s,
                 const model::Shape& index, const ChunkPart& part, const std::byte* raw, ChunkGroups& g) {
@@ -122,8 +164,11 @@ void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, 
     model::Shape by_at(s.by.size());
     for (std::size_t k = 0; k < s.by.size(); ++k) by_at[k] = at[s.by[k]];
     std::uint64_t group = model::linear_index(by_at, local_by);
-    for (model::Index j = 0; j < row; ++j)
-      add_value<T>(raw + (offset + j) * sizeof(T), decoding, last_is_by ? group + j : group, g);
+    if (!last_is_by) {
+      add_row<T>(raw + offset * sizeof(T), row, decoding, g.values[group], g.missing[group]);
+      continue;
+    }
+    for (model::Index j = 0; j < row; ++j) add_value<T>(raw + (offset + j) * sizeof(T), decoding, group + j, g);
   }
 }
 

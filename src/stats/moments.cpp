@@ -7,11 +7,13 @@
 namespace zpmpi::stats {
 
 void ChunkAccumulator::flush() {
-  s_ = dd_add(s_, {block_s_, 0});
-  ss_ = dd_add(ss_, {block_ss_, 0});
+  for (int lane = 0; lane < kLanes; ++lane) {  // a fixed order: the same bits for the same values
+    s_ = dd_add(s_, {block_s_[lane], 0});
+    ss_ = dd_add(ss_, {block_ss_[lane], 0});
+    block_s_[lane] = block_ss_[lane] = 0;
+  }
   count_ += static_cast<std::uint64_t>(block_n_);
   block_n_ = 0;
-  block_s_ = block_ss_ = 0;
 }
 
 ChunkMoments ChunkAccumulator::moments() {

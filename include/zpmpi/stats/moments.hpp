@@ -48,6 +48,7 @@ struct ChunkMoments {
 class ChunkAccumulator {
  public:
   static constexpr int kBlock = 256;
+  static constexpr int kLanes = 4;  ///< the values of a block are summed in 4 interleaved parts
 
   /// A value that counts (the caller has set missing ones apart). An infinity is counted
   /// and kept out of the sums: numpy's mean is then infinite (NaN with both signs), its
@@ -61,8 +62,9 @@ class ChunkAccumulator {
     }
     if (count_ == 0 && block_n_ == 0) shift_ = x;
     const double d = x - shift_;
-    block_s_ += d;
-    block_ss_ += d * d;
+    const int lane = block_n_ & (kLanes - 1);  // kLanes independent sums: no chain of adds per value
+    block_s_[lane] += d;
+    block_ss_[lane] += d * d;
     if (++block_n_ == kBlock) flush();
   }
   ChunkMoments moments();
@@ -72,7 +74,8 @@ class ChunkAccumulator {
   std::uint64_t count_ = 0;
   std::uint64_t positive_infinities_ = 0, negative_infinities_ = 0;
   int block_n_ = 0;
-  double shift_ = 0, block_s_ = 0, block_ss_ = 0;
+  double shift_ = 0;
+  double block_s_[kLanes] = {}, block_ss_[kLanes] = {};
   DoubleDouble s_, ss_;  // compensated totals of the blocks
   double minimum_ = std::numeric_limits<double>::infinity();
   double maximum_ = -std::numeric_limits<double>::infinity();
