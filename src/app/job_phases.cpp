@@ -74,7 +74,7 @@ std::string stage_times(const exec::Stats& s, int workers) {
 /// Chunk files in the plan, all arrays (for the interrupted run's message).
 std::uint64_t planned_chunks(const plan::RegionPlan& p) {
   std::uint64_t total = 0;
-  for (const auto& a : p.arrays) total += model::num_elements(chunk_grid(a.layout));
+  for (const auto& a : p.arrays) total += model::num_elements(a.layout.chunk_grid());
   return total;
 }
 

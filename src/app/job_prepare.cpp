@@ -23,14 +23,8 @@
 
 namespace zpmpi::app {
 
-model::Shape chunk_grid(const model::ArrayLayout& a) {
-  model::Shape grid(a.shape.size());
-  for (std::size_t d = 0; d < grid.size(); ++d) grid[d] = a.chunks[d] ? (a.shape[d] + a.chunks[d] - 1) / a.chunks[d] : 0;
-  return grid;
-}
-
 zarr::ArrayFiles array_files(const model::ArrayLayout& a, zarr::ZarrFormat format) {
-  return zarr::array_files(format, chunk_grid(a),
+  return zarr::array_files(format, a.chunk_grid(),
                            a.shards.empty() ? model::Shape{} : zarr::chunks_per_shard(a.shards, a.chunks));
 }
 
@@ -69,7 +63,7 @@ namespace {
 std::vector<bool> present_chunks(const model::ArrayLayout& a, const zarr::ArrayFiles& files,
                                  const std::vector<bool>& present_files) {
   if (!files.sharded()) return present_files;
-  const model::Shape grid = chunk_grid(a);
+  const model::Shape grid = a.chunk_grid();
   std::vector<bool> chunks(model::num_elements(grid), false);
   const model::Box all{model::Shape(grid.size(), 0), grid};
   for (std::uint64_t n = 0; n < chunks.size(); ++n) {

@@ -57,8 +57,6 @@ std::vector<std::vector<bool>> decode_present(const std::string& wire);
 /// volatile fields of `run`.
 Status add_provenance(Rank0State& state, const CliOptions& cli, const RunIdentity& run);
 
-/// Chunks per dim of an array's grid.
-model::Shape chunk_grid(const model::ArrayLayout& a);
 /// The array's chunk or shard files in a store of `format` (zarr/store_format.hpp).
 zarr::ArrayFiles array_files(const model::ArrayLayout& a, zarr::ZarrFormat format);
 

@@ -14,16 +14,6 @@ struct OpenShards::Shard {
   std::uint64_t remaining;  ///< chunks inside the array not yet added
 };
 
-namespace {
-
-model::Shape chunk_grid_of(const model::ArrayLayout& a) {
-  model::Shape grid(a.shape.size());
-  for (std::size_t d = 0; d < grid.size(); ++d) grid[d] = (a.shape[d] + a.chunks[d] - 1) / a.chunks[d];
-  return grid;
-}
-
-}  // namespace
-
 OpenShards::OpenShards(ShardTarget target) : target_(std::move(target)) {}
 OpenShards::~OpenShards() = default;
 
@@ -43,7 +33,7 @@ OpenShards::Shard& OpenShards::shard_of(const model::ArrayLayout& array, const m
   if (!slot) {
     const model::Shape per_shard = zarr::chunks_per_shard(array.shards, array.chunks);
     slot = std::make_unique<Shard>(model::num_elements(per_shard),
-                                   chunks_in_shard(shard_index, per_shard, chunk_grid_of(array)));
+                                   chunks_in_shard(shard_index, per_shard, array.chunk_grid()));
   }
   return *slot;
 }

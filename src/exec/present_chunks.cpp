@@ -5,9 +5,7 @@ namespace {
 
 /// Linear index of a chunk in C order of the array's chunk grid.
 std::uint64_t linear_chunk(const model::ArrayLayout& spec, const model::Shape& index) {
-  model::Shape grid(index.size());
-  for (std::size_t d = 0; d < index.size(); ++d) grid[d] = (spec.shape[d] + spec.chunks[d] - 1) / spec.chunks[d];
-  return model::linear_index(index, grid);
+  return model::linear_index(index, spec.chunk_grid());
 }
 
 }  // namespace

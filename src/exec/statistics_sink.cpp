@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "zpmpi/model/chunk_assembly.hpp"
 #include "zpmpi/zarr/chunk_files.hpp"
 #include "zpmpi/zarr/store_entry.hpp"
 
@@ -31,16 +32,6 @@ Result<bool> read_kept(const KeptChunks& kept, const model::ArrayLayout& array, 
   encoded.assign(reinterpret_cast<const std::byte*>(file.bytes.data()),
                  reinterpret_cast<const std::byte*>(file.bytes.data()) + file.bytes.size());
   return true;
-}
-
-/// A chunk of fill (zeros without a fill value), as the reader of the store sees one absent.
-void fill(const model::ArrayLayout& array, std::vector<std::byte>& raw) {
-  if (!array.fill_value) {
-    std::fill(raw.begin(), raw.end(), std::byte{0});
-    return;
-  }
-  const std::size_t size = model::dtype_size(array.dtype);
-  for (std::size_t at = 0; at + size <= raw.size(); at += size) model::store_scalar(array.dtype, *array.fill_value, raw.data() + at);
 }
 
 }  // namespace
@@ -77,8 +68,8 @@ Status StatisticsSink::kept(int worker, const model::ArrayLayout& array, const m
   Lane& lane = lanes_[static_cast<std::size_t>(worker)];
   lane.raw.resize(model::num_elements(array.chunks) * model::dtype_size(array.dtype));
   ZPMPI_ASSIGN_OR_RETURN(const bool stored, read_kept(kept_, array, index, lane.encoded));
-  if (!stored) {
-    fill(array, lane.raw);
+  if (!stored) {  // a chunk of fill, as a reader of the store sees one absent
+    model::fill_elements(lane.raw.data(), model::num_elements(array.chunks), array.dtype, array.fill_value);
   } else if (kept_.codec.id == codec::CodecId::kNone && lane.encoded.size() == lane.raw.size()) {
     lane.raw = lane.encoded;
   } else {

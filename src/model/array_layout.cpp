@@ -2,6 +2,12 @@
 
 namespace zpmpi::model {
 
+Shape ArrayLayout::chunk_grid() const {
+  Shape grid(shape.size());
+  for (std::size_t d = 0; d < grid.size(); ++d) grid[d] = chunks[d] ? (shape[d] + chunks[d] - 1) / chunks[d] : 0;
+  return grid;
+}
+
 std::size_t ArrayLayout::source_dim_of(std::size_t d) const {
   if (map.transposed() && d < map.order.size()) d = map.order[d];  // output dim -> stored dim
   std::size_t seen = 0;

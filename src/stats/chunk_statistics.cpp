@@ -4,6 +4,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
+#include <type_traits>
+#include <vector>
 
 namespace zpmpi::stats {
 namespace {
@@ -50,22 +53,37 @@ float to_float(double m) {
   return static_cast<float>(m);
 }
 
-/// As numpy compares (xarray's _apply_mask): a float32 array with a fill value in float32
-/// (1e20 given as a double masks float32(1e20)); integers exactly, float64 as it is.
+/// Which stored values are missing, as numpy compares them (xarray's _apply_mask): a
+/// float32 array with its fill values in float32 (1e20 given as a double masks
+/// float32(1e20)), integers exactly, float64 as they are; NaN always (isnan, so a NaN fill
+/// needs no comparison). Prepared once per chunk.
 template <class T>
-bool is_missing(T v, const ValueDecoding& d) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (std::isnan(v)) return true;
-  }
-  for (const double m : d.missing) {
-    if constexpr (std::is_same_v<T, float>) {
-      if (v == to_float(m)) return true;
-    } else if (static_cast<double>(v) == m) {
-      return true;
+class Mask {
+ public:
+  explicit Mask(const ValueDecoding& d) : plain_(!d.scale_factor && !d.add_offset) {
+    for (const double m : d.missing) {
+      if (std::isnan(m)) continue;
+      if constexpr (std::is_same_v<T, float>) values_.push_back(to_float(m));
+      else values_.push_back(m);
     }
   }
-  return false;
-}
+  bool masked(T v) const {
+    bool is = false;
+    if constexpr (std::is_floating_point_v<T>) is = std::isnan(v);
+    for (const auto m : values_) is |= (std::is_same_v<T, float> ? v == m : static_cast<double>(v) == m);
+    return is;
+  }
+  /// A value that is not masked, decoded; nullopt when decoding makes it NaN.
+  std::optional<double> value(T v, const ValueDecoding& d) const {
+    if (plain_) return static_cast<double>(v);
+    const double x = decoded(v, d);
+    return std::isnan(x) ? std::nullopt : std::optional(x);
+  }
+
+ private:
+  std::vector<std::conditional_t<std::is_same_v<T, float>, float, double>> values_;
+  bool plain_;  ///< no scale_factor or add_offset: the stored value as a double
+};
 
 /// The groups' accumulators of one chunk, indexed like `groups` restricted to the chunk.
 struct ChunkGroups {
@@ -92,55 +110,29 @@ ChunkGroups groups_of(const Selection& s, const model::ArrayLayout& array, const
 }
 
 template <class T>
-void add_value(const std::byte* at, const ValueDecoding& decoding, std::uint64_t group, ChunkGroups& g) {
+void add_value(const std::byte* at, const Mask<T>& mask, const ValueDecoding& decoding, std::uint64_t group,
+               ChunkGroups& g) {
   T v;
   std::memcpy(&v, at, sizeof(T));
-  if (is_missing(v, decoding)) {
-    ++g.missing[group];
-    return;
-  }
-  const double x = decoded(v, decoding);
-  if (std::isnan(x)) ++g.missing[group];
-  else g.values[group].add(x);
+  const std::optional<double> x = mask.masked(v) ? std::nullopt : mask.value(v, decoding);
+  if (x) g.values[group].add(*x);
+  else ++g.missing[group];
 }
 
-/// The missing values as a row compares them (is_missing): float32 for a float32 array, else
-/// double; NaN left out (isnan covers it). Built once per row, not per element.
-template <class T>
-auto missing_as_compared(const ValueDecoding& d) {
-  using Compared = std::conditional_t<std::is_same_v<T, float>, float, double>;
-  std::vector<Compared> out;
-  for (const double m : d.missing) {
-    if (std::isnan(m)) continue;
-    if constexpr (std::is_same_v<T, float>) out.push_back(to_float(m));
-    else out.push_back(m);
-  }
-  return out;
-}
-
-/// A row of values that all go to one group, decided as add_value decides. The accumulator
-/// is worked on as a local copy: `p` is bytes, which may alias anything reachable, so the
+/// A row of values that all go to one group, as add_value takes each. The accumulator is
+/// worked on as a local copy: `p` is bytes, which may alias anything reachable, so the
 /// group's own accumulator would be stored and reloaded at every element.
 template <class T>
-void add_row(const std::byte* p, model::Index n, const ValueDecoding& d, ChunkAccumulator& acc,
+void add_row(const std::byte* p, model::Index n, const Mask<T>& mask, const ValueDecoding& d, ChunkAccumulator& acc,
              std::uint64_t& missing) {
-  const auto masked = missing_as_compared<T>(d);
-  const bool plain = !d.scale_factor && !d.add_offset;
   ChunkAccumulator local = acc;
   std::uint64_t miss = 0;
   for (model::Index j = 0; j < n; ++j) {
     T v;
     std::memcpy(&v, p + j * sizeof(T), sizeof(T));
-    bool is_masked = false;
-    if constexpr (std::is_floating_point_v<T>) is_masked = std::isnan(v);
-    for (const auto m : masked) is_masked |= (std::is_same_v<T, float> ? v == m : static_cast<double>(v) == m);
-    if (is_masked) {
-      ++miss;
-      continue;
-    }
-    const double x = plain ? static_cast<double>(v) : decoded(v, d);
-    if (!plain && std::isnan(x)) ++miss;
-    else local.add(x);
+    const std::optional<double> x = mask.masked(v) ? std::nullopt : mask.value(v, d);
+    if (x) local.add(*x);
+    else ++miss;
   }
   acc = local;
   missing += miss;
@@ -150,7 +142,8 @@ template <class T>
 void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, const Selection& s,
                 const model::Shape& index, const ChunkPart& part, const std::byte* raw, ChunkGroups& g) {
   const std::size_t rank = part.count.size();
-  if (rank == 0) return add_value<T>(raw, decoding, 0, g);  // 0-d: its one element
+  const Mask<T> mask(decoding);
+  if (rank == 0) return add_value<T>(raw, mask, decoding, 0, g);  // 0-d: its one element
   model::Shape local_by(s.by.size());
   for (std::size_t k = 0; k < s.by.size(); ++k) local_by[k] = part.count[s.by[k]];
   const bool last_is_by = !s.by.empty() && s.by.back() == rank - 1;
@@ -165,10 +158,11 @@ void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, 
     for (std::size_t k = 0; k < s.by.size(); ++k) by_at[k] = at[s.by[k]];
     std::uint64_t group = model::linear_index(by_at, local_by);
     if (!last_is_by) {
-      add_row<T>(raw + offset * sizeof(T), row, decoding, g.values[group], g.missing[group]);
+      add_row<T>(raw + offset * sizeof(T), row, mask, decoding, g.values[group], g.missing[group]);
       continue;
     }
-    for (model::Index j = 0; j < row; ++j) add_value<T>(raw + (offset + j) * sizeof(T), decoding, group + j, g);
+    for (model::Index j = 0; j < row; ++j)
+      add_value<T>(raw + (offset + j) * sizeof(T), mask, decoding, group + j, g);
   }
 }
 

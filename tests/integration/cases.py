@@ -426,19 +426,26 @@ def case_oracle_selftest(r, a):
         "other compressor": lambda s: _recompress(s, "u2v"),
         "a dropped variable": lambda s: (shutil.rmtree(os.path.join(s, "u8v")), _reconsolidate(s)),
     }
+    expect_caught(r, good, corruptions, lambda bad: oracle.check(source, bad, chunks=EDGE_CHUNKS, extra_attrs=extra),
+                  "the oracle")
+
+
+def expect_caught(r, good, corruptions, check, oracle_name):
+    """Each corruption (name -> function of a store path) of a copy of the store `good`
+    must make `check` (a function of the copy's path) fail: an oracle's self-test."""
     for what, corrupt in corruptions.items():
         bad = r.store("bad.zarr")
         shutil.copytree(good, bad)
         corrupt(bad)
         try:
-            oracle.check(source, bad, chunks=EDGE_CHUNKS, extra_attrs=extra)
+            check(bad)
         except oracle.Mismatch as e:
             print(f"ok caught {what}: {str(e).splitlines()[0][:150]}")
             continue
         except Exception as e:  # noqa: BLE001 - a crash of a reader is a catch too, but say so
             print(f"ok caught {what} (reader raised {type(e).__name__}: {str(e)[:100]})")
             continue
-        sys.exit(f"FAIL: the oracle accepted a store with {what}")
+        sys.exit(f"FAIL: {oracle_name} accepted a store with {what}")
 
 
 def _unpack_d2m(store):

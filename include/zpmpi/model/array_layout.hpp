@@ -86,6 +86,8 @@ struct ArrayLayout {
 
   /// The source dim that output dim `d` runs along (the map's d-th dim that is not fixed).
   std::size_t source_dim_of(std::size_t d) const;
+  /// Chunks per dim (edge chunks included; 0 along a dim whose chunk extent is 0).
+  Shape chunk_grid() const;
   bool operator==(const ArrayLayout&) const = default;
 };
 
