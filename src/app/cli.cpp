@@ -15,6 +15,10 @@ constexpr const char* kCaption =
     "                                                  print what a run would do, write nothing\n"
     "       zpmpi verify --config job.json [options]   check every chunk and metadata file of\n"
     "                                                  the store against the job\n"
+    "       zpmpi statistics --store=STORE [--config job.json] [options]\n"
+    "                                                  (re)compute the store's \"statistics\"\n"
+    "                                                  attributes from its chunks (the job's\n"
+    "                                                  \"statistics\" key says which; default all)\n"
     "Caches netCDF data into a Zarr store (v2, or v3 with shards), in parallel under MPI\n"
     "(mpirun -n N zpmpi ... or srun zpmpi ...).\n\nOptions";
 
@@ -34,7 +38,8 @@ po::options_description visible_options(CliOptions& cli) {
   po::options_description desc(kCaption);
   auto add = desc.add_options();
   add("help,h", "print this help and exit")("version", "print the version and exit")(
-      "config,c", po::value<std::string>(&cli.config_path)->value_name("FILE"), "job description (JSON); required");
+      "config,c", po::value<std::string>(&cli.config_path)->value_name("FILE"),
+      "job description (JSON); required but for \"statistics\"");
   for (const ConfigKey& key : config_keys()) add_key_flag(add, key);
   add("quiet,q", po::bool_switch(&cli.quiet),
       "no live progress bar or lines (errors and the closing summary stay; default: progress on stderr)")(
@@ -45,12 +50,14 @@ po::options_description visible_options(CliOptions& cli) {
 
 /// The command ("run", "plan", "verify"; none is "run") and its own flags.
 Status read_command(const std::vector<std::string>& commands, const po::variables_map& vm, CliOptions& cli) {
-  const bool known = commands.size() == 1 && (commands[0] == "plan" || commands[0] == "run" || commands[0] == "verify");
-  if (commands.size() > 1 || (commands.size() == 1 && !known))
+  const std::string command = commands.size() == 1 ? commands[0] : "run";
+  const bool known = command == "plan" || command == "run" || command == "verify" || command == "statistics";
+  if (commands.size() > 1 || !known)
     return usage_error("unknown command '" + commands.back() +
-                       "' (the commands are \"run\", \"plan\" and \"verify\"; see --help)");
-  cli.plan_only = commands.size() == 1 && commands[0] == "plan";
-  cli.verify = commands.size() == 1 && commands[0] == "verify";
+                       "' (the commands are \"run\", \"plan\", \"verify\" and \"statistics\"; see --help)");
+  cli.plan_only = command == "plan";
+  cli.verify = command == "verify";
+  cli.statistics = command == "statistics";
   if (!cli.plan_only && (vm.count("ranks") || cli.plan_json))
     return usage_error(std::string(vm.count("ranks") ? "--ranks" : "--json") + " is a flag of \"zpmpi plan\" (see --help)");
   if (vm.count("ranks")) {
@@ -114,8 +121,10 @@ Result<CliOptions> parse_cli(int argc, const char* const* argv) {
   cli.help = vm.count("help") > 0;
   cli.version = vm.count("version") > 0;
   if (cli.help || cli.version) return cli;
-  if (cli.config_path.empty()) return usage_error("--config FILE is required (see --help)");
   ZPMPI_RETURN_IF_ERROR(read_overrides(vm, cli));
+  if (cli.statistics && cli.config_path.empty() && !cli.flag_given("store"))
+    return usage_error("zpmpi statistics needs --store STORE (or --config with a \"store\"; see --help)");
+  if (!cli.statistics && cli.config_path.empty()) return usage_error("--config FILE is required (see --help)");
   return cli;
 }
 

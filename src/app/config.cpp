@@ -727,7 +727,7 @@ std::string known_keys() {
 
 }  // namespace
 
-Result<Config> parse_config(std::string_view text, const std::string& path) {
+Result<Config> parse_config(std::string_view text, const std::string& path, JobUse needs) {
   auto in_file = [&](const Error& e) { return e.with_context(path); };
   if (text.size() > kMaxJobFileBytes) return in_file(usage_error(too_big(text.size())));
   auto root = parse_strict_json(text);
@@ -747,7 +747,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
       if (auto st = key.parse(*v, config); !st.ok()) return in_file(st.error());
     }
   }
-  if (config.source.uris.empty()) return in_file(usage_error("source: is required"));
+  if (config.source.uris.empty() && needs == JobUse::kRun) return in_file(usage_error("source: is required"));
   return config;
 }
 
@@ -759,7 +759,7 @@ const ConfigKey* find_config_key(std::string_view name) {
   return nullptr;
 }
 
-Result<Config> load_config(const std::string& path) {
+Result<Config> load_config(const std::string& path, JobUse needs) {
   // The size is checked before reading: a job is a few kB, and Boost.JSON holds ~50 bytes
   // per element (a 100 MB job of one long list took 5.7 GB). A file that is not regular
   // (a pipe) or grows meanwhile is caught by reading at most one byte past the limit.
@@ -773,7 +773,7 @@ Result<Config> load_config(const std::string& path) {
   while (text.size() <= kMaxJobFileBytes && in.read(block, sizeof block).gcount() > 0)
     text.append(block, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) return usage_error(path + ": cannot read the job file");
-  return parse_config(text, path);  // refuses text over the limit (read from a pipe)
+  return parse_config(text, path, needs);  // refuses text over the limit (read from a pipe)
 }
 
 }  // namespace zpmpi::app

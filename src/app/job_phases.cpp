@@ -15,9 +15,11 @@
 #include "zpmpi/exec/stop_signals.hpp"
 #include "zpmpi/exec/store_sink.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
+#include "zpmpi/exec/verify_sink.hpp"
 #include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/model/bytes.hpp"
 #include "zpmpi/zarr/store.hpp"
+#include "zpmpi/zarr/store_attributes.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
 
 namespace zpmpi::app {
@@ -61,6 +63,14 @@ std::string summary(const exec::Stats& s, std::size_t arrays, double seconds) {
   return line;
 }
 
+std::string statistics_summary(const exec::Stats& s, std::size_t arrays, double seconds) {
+  char line[256];
+  std::snprintf(line, sizeof line, "done: statistics of %zu arrays from %llu chunks; read %s, decoded %s in %.2f s, %.0f MB/s",
+                arrays, static_cast<unsigned long long>(s.chunks), model::format_bytes(s.bytes_needed).c_str(),
+                model::format_bytes(s.bytes_raw).c_str(), seconds, seconds > 0 ? s.bytes_raw / 1e6 / seconds : 0.0);
+  return line;
+}
+
 /// Stage seconds; with several workers the chunk stages are summed over their threads.
 std::string stage_times(const exec::Stats& s, int workers) {
   char line[360];
@@ -90,9 +100,10 @@ std::uint64_t chunks_to_write(const plan::RegionPlan& p, const std::vector<std::
 /// lines. (mpirun forwards a rank's stderr through a pipe - and its stdout through a pty,
 /// even into a file - so under mpirun it is lines; a bar for `zpmpi` run alone or under
 /// `srun --pty`.)
-std::optional<ProgressReporter> make_progress(std::uint64_t total, bool quiet) {
+std::optional<ProgressReporter> make_progress(std::uint64_t total, bool quiet, bool decoded) {
   ProgressOptions options;
   options.quiet = quiet;
+  if (decoded) options.bytes_are = "decoded";
   options.terminal = ::isatty(STDERR_FILENO) != 0;
   return std::optional<ProgressReporter>(std::in_place, std::cerr, total, options);
 }
@@ -116,6 +127,7 @@ int Job::run() {
   work();
   agree_on_outcome();
   if (s_->cli.verify) return s_->status.ok() ? verify_outcome() : stop(s_->status.error());
+  if (s_->cli.statistics) return statistics_outcome();
   return commit();
 }
 
@@ -233,7 +245,7 @@ void Job::work() {
   const plan::RegionPlan& p = s.message->plan;
   s.report.workers = p.options.workers;
   if (s.rank == 0 && !s.cli.verify)
-    s.reporter = make_progress(chunks_to_write(p, s.present), s.cli.quiet || s.message->log_level < 1);
+    s.reporter = make_progress(chunks_to_write(p, s.present), s.cli.quiet || s.message->log_level < 1, s.cli.statistics);
   s.work_start = Clock::now();
   s.report.plan = PlanFigures{p.regions.size(), static_cast<std::uint64_t>(p.options.num_jobs),
                               p.options.memory_limit, p.max_batch_footprint, p.total_bytes};
@@ -258,6 +270,14 @@ Result<exec::Stats> Job::work_on_rank() {
       return s.verifier->check(a, index, raw);
     };
     exec::VerifySink sink(options.verify_chunk);
+    return run_into(*source, options, sink);
+  }
+  if (s.cli.statistics) {  // the StatisticsSink in front of it (run_into) does the work; this one counts
+    exec::VerifySink sink([&](const model::ArrayLayout&, const model::Shape&, std::span<const std::byte> raw) {
+      s.progress.chunks += 1;
+      s.progress.bytes += raw.size();
+      return Status{};
+    });
     return run_into(*source, options, sink);
   }
   options.progress = &s.progress;
@@ -372,6 +392,22 @@ Status Job::commit_store() {
   return s_->rank0.store->commit();
 }
 
+/// zpmpi statistics: rank 0 writes the figures into the store's attributes; [7] agree on it.
+int Job::statistics_outcome() {
+  State& s = *s_;
+  if (s.status.ok() && s.rank == 0) s.status = guarded([&] { return write_statistics(); });
+  s.status = point_commit(s.status);
+  if (!s.status.ok()) return stop(s.status.error());
+  return finish_report();
+}
+
+Status Job::write_statistics() {
+  Rank0State& r = s_->rank0;
+  fill_report(Status{});
+  const zarr::AttributeChanges changes(r.job.statistics_attrs.begin(), r.job.statistics_attrs.end());
+  return zarr::update_array_attributes(r.statistics_store->store(), r.statistics_store->references().format, changes);
+}
+
 /// Resumable: the copy keeps every complete chunk; no temporary file is left (each rank
 /// finished the chunk in flight). The lock is released: --resume takes it again.
 int Job::keep_interrupted() {
@@ -409,7 +445,11 @@ int Job::finish_report() {
   if (s.rank == 0) {
     // The figures of the store's stats.json (filled in before its .zmetadata), quoted alike.
     log::info("slowest rank per stage: " + stage_times(*s.report.totals, s.report.workers) + " per rank");
-    log::info(summary(*s.report.totals, s.report.arrays, s.report.seconds) + " -> " + s.rank0.config.store);
+    if (s.cli.statistics)
+      log::info(statistics_summary(*s.report.totals, s.rank0.job.statistics_attrs.size(), s.report.seconds) + " -> " +
+                s.rank0.config.store);
+    else
+      log::info(summary(*s.report.totals, s.report.arrays, s.report.seconds) + " -> " + s.rank0.config.store);
     const std::string path = stats_file(s.cli, s.rank0.config);
     if (!path.empty()) reported = write_summary(path, s.report);
     if (!reported.ok())

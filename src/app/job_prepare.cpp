@@ -121,10 +121,29 @@ void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
             model::format_bytes(p.options.memory_limit) + ")");
 }
 
+/// zpmpi statistics: its job, and the store as its source (store_statistics.hpp).
+Status open_store_as_source(const CliOptions& cli, Rank0State& state) {
+  ZPMPI_ASSIGN_OR_RETURN(state.config, statistics_job(cli));
+  log::init(0, state.config.log_level);
+  ZPMPI_ASSIGN_OR_RETURN(StoreAsSource store, StoreAsSource::open(state.config.store));
+  const zarr::StoreReferences& refs = store.references();
+  for (const std::string& s : refs.skipped) log::info("statistics: leaving out " + s);
+  log::info("statistics: reading " + store.store().string() + " (Zarr v" +
+            std::to_string(static_cast<int>(refs.format)) + ", " + std::to_string(refs.arrays.size()) + " arrays, " +
+            std::to_string(refs.chunks) + " stored chunks)");
+  state.config.source = source::SourceSpec{{store.references_file().string()}, source::Engine::kKerchunk};
+  state.statistics_store.emplace(std::move(store));
+  return {};
+}
+
 /// The job file read, the --stats path judged, the source opened and described.
 Status open_source(const CliOptions& cli, Rank0State& state) {
-  ZPMPI_ASSIGN_OR_RETURN(state.config, load_config(cli.config_path));
-  ZPMPI_RETURN_IF_ERROR(apply_cli(cli, state.config));
+  if (cli.statistics) {
+    ZPMPI_RETURN_IF_ERROR(open_store_as_source(cli, state));
+  } else {
+    ZPMPI_ASSIGN_OR_RETURN(state.config, load_config(cli.config_path));
+    ZPMPI_RETURN_IF_ERROR(apply_cli(cli, state.config));
+  }
   const Config& config = state.config;
   log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
 
@@ -272,6 +291,10 @@ Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0
   if (auto w = workers_cpu_warning(state.config.workers, cpus_of_this_process())) log::warn(*w);
   ZPMPI_RETURN_IF_ERROR(check_halt(state));
   if (cli.verify) return verify_message(state, std::move(plan));
+  if (cli.statistics)  // the store is read where it is, under the lock StoreAsSource holds
+    return encode_job_message(JobMessage{state.source_spec, state.config.store, state.config.compressor,
+                                         state.config.log_level, false, state.config.zarr_format,
+                                         state.job.statistics, std::move(plan)});
   return open_store_copy(cli, state, std::move(plan));
 }
 

@@ -19,6 +19,7 @@
 #include "zpmpi/app/progress.hpp"
 #include "zpmpi/app/provenance.hpp"
 #include "zpmpi/app/run_summary.hpp"
+#include "zpmpi/app/store_statistics.hpp"
 #include "zpmpi/app/verify.hpp"
 #include "zpmpi/source/input_files.hpp"
 #include "zpmpi/source/source.hpp"
@@ -38,6 +39,8 @@ struct Rank0State {
   std::vector<source::InputFile> inputs;
   std::optional<zarr::StoreTransaction> store;  ///< this run's copy of the store, under its lock
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
+  /// zpmpi statistics: the store read as the source, under its lock (store_statistics.hpp).
+  std::optional<StoreAsSource> statistics_store;
   std::string slurm_job_id, hold_store_lock;  ///< JobHooks' for the store request
   /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
   /// job refused early) only created when it does not exist; never when refused.

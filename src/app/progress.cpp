@@ -89,7 +89,7 @@ void ProgressReporter::show(double seconds, std::uint64_t chunks, std::uint64_t 
     drawn_ = true;
   } else {
     text = std::string("zpmpi: progress: ") + counts + " (" + std::to_string(pct) + "%), " +
-           model::format_bytes(bytes) + " written, " + rate(seconds, bytes) + ", ETA " +
+           model::format_bytes(bytes) + " " + options_.bytes_are + ", " + rate(seconds, bytes) + ", ETA " +
            eta(seconds, chunks, total_) + "\n";
     last_step_ = steps(chunks, total_, options_.line_percent);
   }

@@ -2,6 +2,7 @@
 // how zarr-python spells a bytes fill value and xarray a float _FillValue in Zarr v3.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,5 +10,8 @@ namespace zpmpi::zarr {
 
 /// "x" -> "eA==", "" -> "".
 std::string base64_encode(std::string_view bytes);
+
+/// "eA==" -> "x"; nullopt for text that is not padded standard base64.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace zpmpi::zarr

@@ -27,14 +27,14 @@ std::string chunk_key(const model::Shape& chunk_index) {
   return key;
 }
 
-namespace {
-
-/// Metadata documents are written by one process (rank 0), so a fixed temporary name
-/// (".zarray" -> ".zarray.tmp") cannot collide.
+// Metadata documents are written by one process (rank 0), so a fixed temporary name
+// (".zarray" -> ".zarray.tmp") cannot collide.
 Status write_document(const fs::path& store, const fs::path& relative, const boost::json::value& doc) {
   const std::string text = dump_json(doc);
   return write_store_file(store, relative, std::as_bytes(std::span(text)), relative.filename().string() + ".tmp");
 }
+
+namespace {
 
 /// Writes the file `below` of the directory `existing` of `store` (see write_store_file),
 /// creating the levels of `below` that are missing (write_chunk's "c/3/0" of a v3 key).

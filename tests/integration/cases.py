@@ -32,7 +32,8 @@ CASE:
   rss_bound           each rank's peak RSS within its plan's buffers + a tiny job's RSS (memory_cases.py)
   oracle_selftest_v3 | v3_refusals   the v3 oracle catches corruptions; what v3 refuses (v3_cases.py)
   statistics_*        normalisation statistics against numpy on xarray's reading of the store, the
-                      same bits for any ranks, workers, format, resume; refusals (statistics_cases.py)
+                      same bits for any ranks, workers, format, resume; refusals (statistics_cases.py);
+                      zpmpi statistics on existing stores (statistics_command_cases.py)
 --zarr-format 3 [--shards JSON] runs convert, multifile, kerchunk_*, tiled and xform on Zarr v3
 stores (skipped, exit 77, where zarrita is not installed).
 Every mpirun has a timeout: a hang fails the case.
@@ -67,6 +68,7 @@ from wild_cases import case_wild_pad_values, case_wild_chars, case_wild_coordina
 from memory_cases import case_rss_bound  # noqa: E402,F401
 from statistics_cases import (case_statistics_oracle, case_statistics_same, case_statistics_resume,  # noqa: E402,F401
                               case_statistics_precision, case_statistics_refusals)
+from statistics_command_cases import case_statistics_command, case_statistics_command_refusals  # noqa: E402,F401
 import v3_cases  # noqa: E402
 from v3_cases import case_oracle_selftest_v3, case_v3_refusals  # noqa: E402,F401
 
@@ -1455,7 +1457,8 @@ CASES += ["wild_pad_values", "wild_chars", "wild_coordinates", "wild_nearest"]
 CASES += ["store_safety_paths", "store_safety_fail_rank", "store_safety_kill", "store_safety_concurrent",
           "store_safety_stray_zgroup"]
 CASES += ["rss_bound"]
-CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statistics_precision", "statistics_refusals"]
+CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statistics_precision", "statistics_refusals",
+          "statistics_command", "statistics_command_refusals"]
 CASES += ["oracle_selftest_v3", "v3_refusals"]
 
 

@@ -1,10 +1,11 @@
-// Command line: zpmpi [run|plan] --config job.json [--store PATH] [--memory-limit 2GB]
+// Command line: zpmpi [run|plan|verify|statistics] --config job.json [--store PATH] [--memory-limit 2GB]
 //               [--log-level 0|1|2] [--overwrite] [--num-jobs N] [--workers N]
 //               [--max-chunks N] [--stats FILE] [--resume] [--zarr-format 2|3]
 //               [--shards DIM=SIZE,...|auto] [--quiet] | --help | --version
 // "zpmpi plan ... [--ranks N] [--json]" prints the plan report (app/plan_report.hpp) for N
 // ranks (default: the ranks it runs on) and writes nothing; "run" (the default) converts.
 // "zpmpi verify ..." compares the store with what the job writes (app/verify.hpp).
+// "zpmpi statistics --store S [--config job.json]" recomputes the store's statistics.
 // Every flag that matches a config key overrides the job file's value; those flags, their
 // --help lines and their checks are the key table's (app/config_keys.hpp).
 #pragma once
@@ -35,6 +36,9 @@ struct CliOptions {
   std::optional<int> plan_ranks;  ///< plan --ranks N: plan for N ranks, not the ranks running
   bool plan_json = false;         ///< plan --json: the report as one JSON document on stdout
   bool verify = false;     ///< the "verify" command: compare the store with the job's output
+  /// The "statistics" command: the store's "statistics" attributes computed from its chunks
+  /// (app/store_statistics.hpp); --config is optional (its "statistics" and run keys).
+  bool statistics = false;
   std::string config_path;
   /// The flags of config keys (app/config_keys.hpp) given, in the table's order, each
   /// checked already: apply_cli applies them to the job.

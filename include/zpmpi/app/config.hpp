@@ -107,10 +107,14 @@ inline constexpr int kMaxWorkers = 64;
 /// add_attrs list took 5.7 GB to parse) from exhausting rank 0's memory.
 inline constexpr std::uint64_t kMaxJobFileBytes = 16 * 1024 * 1024;
 
+/// What the job file is for: a run needs a "source"; `zpmpi statistics` reads the store
+/// and takes the job's "statistics" and run keys only (app/store_statistics.hpp).
+enum class JobUse { kRun, kStatistics };
+
 /// Parses the text of a job file; `path` is only used in messages.
-Result<Config> parse_config(std::string_view text, const std::string& path);
+Result<Config> parse_config(std::string_view text, const std::string& path, JobUse needs = JobUse::kRun);
 
 /// Reads and parses a job file.
-Result<Config> load_config(const std::string& path);
+Result<Config> load_config(const std::string& path, JobUse needs = JobUse::kRun);
 
 }  // namespace zpmpi::app

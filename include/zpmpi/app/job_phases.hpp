@@ -24,6 +24,7 @@
 //                      its copy for --resume, a failed one removes it
 //                      [7] commit    agree on rank 0's commit
 //                      [8] report    agree on rank 0's --stats file
+//   (statistics, after [6s]: rank 0 writes the attributes into the store, then [7], [8].)
 //   (verify, after [6]: [V1] agree on rank 0's comparison of the metadata, [V2] gather
 //   every rank's findings, [V3] agree on rank 0's verdict on them; nothing is committed.)
 //
@@ -81,6 +82,7 @@ class Job {
   void agree_on_outcome();             ///< [5], [6]
   int commit();                        ///< [7], [8]
   int verify_outcome();                ///< verify instead of commit: [V1], [V2], [V3]
+  int statistics_outcome();            ///< zpmpi statistics instead of commit: [7], [8]
 
   /// The agreed status of the run so far (ok before [5]).
   const Status& status() const;
@@ -110,6 +112,7 @@ class Job {
   Status write_rank0_arrays(source::Source& source, exec::Stats& stats);
   void finish_work();
   Status commit_store();
+  Status write_statistics();
   int keep_interrupted();
   int abandon_failed();
   int finish_report();

@@ -30,6 +30,7 @@ struct ProgressOptions {
   double redraw_seconds = 0.2;  ///< terminal: the least time between two redraws
   double line_seconds = 10;     ///< batch log: a line at least this often while chunks advance
   double line_percent = 5;      ///< batch log: a line each time this much of the total is done
+  const char* bytes_are = "written";  ///< what the bytes counted are ("decoded": zpmpi statistics)
 };
 
 class ProgressReporter {

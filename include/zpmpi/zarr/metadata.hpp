@@ -17,6 +17,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -24,6 +25,7 @@
 
 #include "zpmpi/model/array_layout.hpp"
 #include "zpmpi/model/dataset.hpp"
+#include "zpmpi/model/result.hpp"
 
 namespace zpmpi::zarr {
 
@@ -72,5 +74,10 @@ boost::json::object zmetadata_json(const boost::json::object& group_attrs, const
 /// the bare tokens NaN, Infinity, -Infinity (which zarr-python and json.loads accept), and
 /// doubles print in shortest round-trip form.
 std::string dump_json(const boost::json::value& value);
+
+/// Parses a document of a store as Python's json.loads does: the bare tokens NaN, Infinity
+/// and -Infinity (zarr-python and xarray write them, as dump_json does) are doubles.
+/// Errors (kUsage): "not JSON (<reason>)", for the caller to prefix with the file.
+Result<boost::json::value> parse_store_json(std::string_view text);
 
 }  // namespace zpmpi::zarr

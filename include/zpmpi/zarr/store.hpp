@@ -18,8 +18,11 @@
 //   store_resume.hpp   what --resume needs from a copy a killed run left
 //   chunk_files.hpp    which chunk (or shard) files an array holds; a shard file's index
 //   side_file.hpp      files a run writes outside its store (--stats), judged first
-// src/zarr also keeps dtype.cpp (NumPy typestr, fill_value), json_dump.cpp (the text
-// of Python's json.dumps) and write_errors.hpp (the words of a failed write).
+//   store_references.hpp   a complete store read back as a kerchunk reference set (v3 as v2)
+//   store_attributes.hpp   some attributes of a complete store rewritten in place
+// src/zarr also keeps dtype.cpp (NumPy typestr, fill_value), json_dump.cpp and
+// json_parse.cpp (the text of Python's json.dumps and json.loads, NaN included) and
+// write_errors.hpp (the words of a failed write).
 //
 // A Zarr v2 or v3 directory store on a POSIX file system (store_format.hpp).
 //
@@ -84,6 +87,11 @@ Status create_store(const std::filesystem::path& path, const std::vector<std::st
 Status write_store_file(const std::filesystem::path& store, const std::filesystem::path& relative,
                         std::span<const std::byte> bytes, const std::string& tmp, bool durable = false,
                         WriteFault* fault = nullptr);
+
+/// Writes the metadata document `doc` (dump_json) to `relative` below `store` with
+/// write_store_file, through the temporary NAME.tmp beside it (one writer: rank 0).
+Status write_document(const std::filesystem::path& store, const std::filesystem::path& relative,
+                      const boost::json::value& doc);
 
 /// The hidden temporary name of the file `file_name` written by `writer_id`, in the same
 /// directory: "0.3.1" -> ".0.3.1.tmp7"; a v3 chunk "c/0/3/1" -> ".1.tmp7" in "c/0/3"; the

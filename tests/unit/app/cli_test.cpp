@@ -33,7 +33,16 @@ TEST(ParseCli, Commands) {
   EXPECT_TRUE(plan->plan_json);
   EXPECT_TRUE(cli({"verify", "--config", "j.json"})->verify);
   EXPECT_EQ(cli({"convert", "--config", "j.json"}).error().message,
-            "unknown command 'convert' (the commands are \"run\", \"plan\" and \"verify\"; see --help)");
+            "unknown command 'convert' (the commands are \"run\", \"plan\", \"verify\" and \"statistics\"; see --help)");
+  // zpmpi statistics: --store alone, or a job with the store; nothing at all is refused.
+  auto statistics = cli({"statistics", "--store", "s.zarr"});
+  ASSERT_TRUE(statistics.ok()) << statistics.error().message;
+  EXPECT_TRUE(statistics->statistics);
+  EXPECT_FALSE(statistics->verify || statistics->plan_only);
+  EXPECT_TRUE(cli({"statistics", "--config", "j.json"}).ok());
+  EXPECT_EQ(cli({"statistics"}).error().message,
+            "zpmpi statistics needs --store STORE (or --config with a \"store\"; see --help)");
+  EXPECT_EQ(cli({"--store", "s.zarr"}).error().message, "--config FILE is required (see --help)");
   EXPECT_EQ(cli({"plan", "run", "--config", "j.json"}).error().message.substr(0, 23), "unknown command 'run' (");
   EXPECT_EQ(cli({"--config", "j.json", "--json"}).error().message, "--json is a flag of \"zpmpi plan\" (see --help)");
   EXPECT_EQ(cli({"plan", "--config", "j.json", "--ranks", "0"}).error().message, "--ranks must be a positive integer");
