@@ -36,27 +36,33 @@ Result<json::object> read_document(const fs::path& store, const fs::path& relati
 
 enum class Entry { kFile, kLink, kOther };
 
+struct DirEntry {
+  std::string name;
+  Entry kind = Entry::kOther;
+  std::uint64_t size = 0;  ///< of a regular file
+};
+
 /// The entries of directory `relative` below `store` (none when it is missing): reached
-/// and read without following a link.
-Result<std::vector<std::pair<std::string, Entry>>> list_directory(const fs::path& store, const fs::path& relative) {
+/// and read without following a link; a regular file with its size (fstatat, no link
+/// followed).
+Result<std::vector<DirEntry>> list_directory(const fs::path& store, const fs::path& relative) {
   UniqueFd dir;
   if (const auto failure = open_store_dir(store, relative, dir)) {
-    if (failure->kind == EntryKind::kMissing) return std::vector<std::pair<std::string, Entry>>{};
+    if (failure->kind == EntryKind::kMissing) return std::vector<DirEntry>{};
     if (failure->kind == EntryKind::kLink) return usage_error(link_in_store_message(failure->path, "read"));
     return runtime_error("cannot read the directory " + failure->path.string());
   }
   const int fd = ::dup(dir.fd);
   DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
   if (!d) return runtime_error("cannot list " + (store / relative).string());
-  std::vector<std::pair<std::string, Entry>> out;
+  std::vector<DirEntry> out;
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    if (name == "." || name == "..") continue;
-    unsigned char type = e->d_type;
+    if (name == "." || name == ".." || name.starts_with(".")) continue;  // metadata, temporaries
     struct stat st{};
-    if (type == DT_UNKNOWN && ::fstatat(dir.fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-      type = S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ? DT_LNK : DT_DIR;
-    out.emplace_back(name, type == DT_REG ? Entry::kFile : type == DT_LNK ? Entry::kLink : Entry::kOther);
+    if (::fstatat(dir.fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // gone meanwhile
+    const Entry kind = S_ISREG(st.st_mode) ? Entry::kFile : S_ISLNK(st.st_mode) ? Entry::kLink : Entry::kOther;
+    out.push_back({name, kind, static_cast<std::uint64_t>(st.st_size)});
   }
   ::closedir(d);
   return out;
@@ -81,16 +87,19 @@ struct ArrayRefs {
     refs[name + "/" + chunk_file_key(ZarrFormat::kV2, chunk)] = std::move(ref);
     ++count;
   }
-  /// The regular files of `dir` whose name `index_of` knows, each a whole-file reference.
+  /// The regular files of `dir` whose name `index_of` knows, each a reference to its bytes
+  /// (a range: read like a shard's inner chunk, merged and pooled by the range reader; the
+  /// whole file past the 4 GiB a range reference holds).
   template <class IndexOf>
   Status add_files(const fs::path& dir, const std::string& prefix, IndexOf index_of) {
     ZPMPI_ASSIGN_OR_RETURN(const auto entries, list_directory(store, dir));
-    for (const auto& [file, kind] : entries) {
-      const std::optional<model::Shape> chunk = index_of(file);
+    for (const DirEntry& e : entries) {
+      const std::optional<model::Shape> chunk = index_of(e.name);
       if (!chunk) continue;
-      if (kind == Entry::kLink) return usage_error(link_in_store_message(store / dir / file, "read"));
-      if (kind != Entry::kFile) return usage_error((store / dir / file).string() + " is not a chunk file");
-      add(*chunk, json::array{url + prefix + file});
+      if (e.kind == Entry::kLink) return usage_error(link_in_store_message(store / dir / e.name, "read"));
+      if (e.kind != Entry::kFile) return usage_error((store / dir / e.name).string() + " is not a chunk file");
+      if (e.size >= (std::uint64_t{1} << 32)) add(*chunk, json::array{url + prefix + e.name});
+      else add(*chunk, json::array{url + prefix + e.name, 0, e.size});
     }
     return {};
   }

@@ -3,12 +3,12 @@
 // workers as any source: each array's metadata becomes Zarr v2 text, each stored chunk a
 // reference to its bytes.
 //
-//   v2  NAME/.zarray as it is, NAME/.zattrs; chunk "NAME/3.0.1" -> ["{{a0}}3.0.1"] (the
-//       whole file)
+//   v2  NAME/.zarray as it is, NAME/.zattrs; chunk "NAME/3.0.1" -> ["{{a0}}3.0.1", 0, SIZE]
+//       (the file's bytes as a range, which the range reader pools and merges)
 //   v3  NAME/zarr.json as v2 text: data_type "float32" -> dtype "<f4", the bytes codec's
 //       endian, zstd / gzip / blosc as numcodecs spells them; the fill value xarray masks
 //       with (the base64 "_FillValue" attribute xarray writes) as .zarray's fill_value;
-//       dimension_names as _ARRAY_DIMENSIONS; chunk "NAME/c/3/0/1" -> ["{{a0}}c/3/0/1"],
+//       dimension_names as _ARRAY_DIMENSIONS; chunk "NAME/c/3/0/1" -> ["{{a0}}c/3/0/1", 0, SIZE],
 //       or, sharded, each inner chunk its shard's byte range (the shard index checked:
 //       crc32c, offsets) and nothing for an inner chunk the shard does not store (fill)
 // Each array's directory is a template ("a0": "era5.zarr/t2m/", relative to the store's

@@ -120,7 +120,7 @@ fs::path v2_store(const std::string& name, const std::vector<std::string>& keys)
   return store;
 }
 
-TEST(StoreReferences, V2ChunkFilesAsWholeFileReferences) {
+TEST(StoreReferences, V2ChunkFilesAsRangesOfTheirBytes) {
   const fs::path store = v2_store("refs_v2", {"0", "2", ".0.tmp3", "9"});
   const auto refs = store_references(store);
   ASSERT_TRUE(refs.ok()) << refs.error().message;
@@ -128,8 +128,8 @@ TEST(StoreReferences, V2ChunkFilesAsWholeFileReferences) {
   EXPECT_EQ(refs->arrays, std::vector<std::string>{"t"});
   EXPECT_EQ(refs->chunks, 2u);  // "1" is absent (fill); a temporary and "9" (outside the grid) are not chunks
   const json::object& r = refs->document.at("refs").as_object();
-  EXPECT_EQ(r.at("t/0"), json::parse(R"(["{{a0}}0"])"));
-  EXPECT_EQ(r.at("t/2"), json::parse(R"(["{{a0}}2"])"));
+  EXPECT_EQ(r.at("t/0"), json::parse(R"(["{{a0}}0", 0, 16])"));
+  EXPECT_EQ(r.at("t/2"), json::parse(R"(["{{a0}}2", 0, 16])"));
   EXPECT_FALSE(r.contains("t/1"));
   EXPECT_EQ(refs->document.at("templates").at("a0"), "s.zarr/t/");
   EXPECT_EQ(r.at(".zattrs"), R"({"title":"T"})");  // the provenance block left out
