@@ -10,8 +10,8 @@ from its chunks (imported by cases.py: `case_*` functions only).
                         every other file byte-identical; a second run changes nothing; no
                         reference file or lock left beside the store
   statistics_command_refusals   no store, a link, an incomplete store, a by dim no variable
-                        has, a store whose lock is held: exit non-zero, one line, the store
-                        byte-identical
+                        has, a failing rank, a store whose lock is held: exit non-zero, one
+                        line, the store byte-identical
 """
 import json
 import os
@@ -93,6 +93,10 @@ def case_statistics_command(r, a):
         _statistics_run(r, plain, "--config", r.job(f"again_{tag}", store=plain, statistics=JOBS["window_by_lat"]))
         if _files(plain) != again:
             sys.exit(f"FAIL {layout}: a second zpmpi statistics of the same job changed the store")
+        if layout != "v2":  # strict JSON that zarrita reads (the statistics hold NaN)
+            import oracle_v3
+            if not oracle_v3.zarrita_missing():
+                oracle_v3.read_with_zarrita(plain)
         if layout == "v2":
             import xarray as xr
             ds = xr.open_zarr(plain, consolidated=True)
@@ -125,6 +129,11 @@ def case_statistics_command_refusals(r, a):
         expect_error(r.run(2, "statistics", *args), what, code, message)
         if _files(store) != before or _beside(r, store):
             sys.exit(f"FAIL {what}: the store changed, or something was left beside it")
+    # A rank that fails: every rank exits 1, nothing written, the lock and reference file gone.
+    expect_error(r.run(2, "statistics", "--store", store, env={"ZPMPI_TEST_FAIL_RANK": "1"}), "a failing rank", 1,
+                 "injected failure")
+    if _files(store) != before or _beside(r, store):
+        sys.exit(f"FAIL a failing rank: the store changed, or {_beside(r, store)} was left beside it")
     # A lock held by a live process (this one): refused, the lock left in place.
     import socket
     with open(f"/proc/{os.getpid()}/stat") as f:
@@ -139,4 +148,4 @@ def case_statistics_command_refusals(r, a):
     if _files(store) != before or _beside(r, store) != [".kept.zarr.zpmpi-lock"]:
         sys.exit("FAIL a held lock: the store changed, or the lock was touched")
     os.remove(lock)
-    print(f"ok {len(cases) + 1} refusals: one line each, the store byte-identical, nothing left beside it")
+    print(f"ok {len(cases) + 2} refusals: one line each, the store byte-identical, nothing left beside it")
