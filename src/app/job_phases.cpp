@@ -413,8 +413,12 @@ Status Job::write_statistics() {
 int Job::keep_interrupted() {
   State& s = *s_;
   if (s.rank != 0 || !s.rank0.store) return stop(s.status.error());
+  const auto& arrays = s.message->plan.arrays;
+  const bool sharded = std::any_of(arrays.begin(), arrays.end(), [](const auto& a) { return !a.layout.shards.empty(); });
   const Error stopped{s.status.error().message + ": stopped after " + std::to_string(s.totals.chunks) + " of " +
-                          std::to_string(planned_chunks(s.message->plan)) + " chunks; the partial store is kept in " +
+                          std::to_string(planned_chunks(s.message->plan)) + " chunks" +
+                          (sharded ? " (those of shards not yet complete are written again)" : "") +
+                          "; the partial store is kept in " +
                           s.rank0.store->build_path().string() +
                           "; run the same command with --resume to finish the job",
                       ExitCode::kInterrupted};

@@ -405,6 +405,26 @@ def case_kill_v3(r, a):
     rng = random.Random(2700 + a.ranks)
     for trial in range(a.trials):
         kill_v3_trial(r, a, source, trial, rng)
+    signal_v3(r, a, source)
+
+
+def signal_v3(r, a, source):
+    """SIGTERM to a sharded run: its one line says that the inner chunks of shards not yet
+    complete (counted among those written) are written again; --resume finishes."""
+    store = r.store("v3term.zarr")
+    cfg = job(r, "v3term", source, store, zarr_format=3, shards=V3_SHARDS)
+    p = start(r, a.ranks, ["--config", cfg], env={"ZPMPI_TEST_WRITE_DELAY_MS": "20"}, name="v3term")
+    wait_chunks(r, p, os.path.basename(store), 3)
+    for pid in ranks_of(p):
+        os.kill(pid, signal.SIGTERM)
+    p.wait(timeout=60)
+    errors = [line for line in output(p).splitlines() if line.startswith("zpmpi") and "error:" in line]
+    if p.returncode != RESUMABLE or len(errors) != 1 or "(those of shards not yet complete are written again)" \
+            not in errors[0]:
+        sys.exit(f"FAIL v3 SIGTERM: exit {p.returncode}, expected {RESUMABLE} and one line saying that unfinished "
+                 f"shards are written again:\n{output(p)}")
+    expect_ok(r.run(a.ranks, "--config", cfg, "--resume"), "v3 SIGTERM --resume")
+    print(f"ok v3 SIGTERM: {errors[0]}; resumed")
 
 
 def case_refuse(r, a):
