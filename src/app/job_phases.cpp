@@ -472,6 +472,7 @@ void Job::fill_report(const Status& outcome) {
   State& s = *s_;
   s.report.outcome = outcome;
   s.report.source = s.rank0.source_spec.uris.empty() ? "" : s.rank0.source_spec.uris.front();
+  if (s.rank0.statistics_store) s.report.source = s.rank0.statistics_store->store().string();  // not its reference file
   s.report.store = s.rank0.config.store;
   s.report.arrays = s.rank0.job.arrays.size() + s.rank0.job.text_arrays.size() + s.rank0.job.coarse_arrays.size();
   s.report.seconds = seconds_since(s.t0);

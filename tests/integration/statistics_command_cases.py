@@ -74,12 +74,19 @@ def case_statistics_command(r, a):
                                                  statistics=statistics, **keys)), f"{layout} {job}: reference run")
             want = statistics_of(ref)
             extra = () if job == "all" else ("--config", r.job(f"stats_{tag}_{job}", store=plain, statistics=statistics))
-            _statistics_run(r, plain, *extra)
+            summary = os.path.join(r.work, f"stats_{tag}_{job}.summary.json")
+            _statistics_run(r, plain, *extra, "--stats", summary)
             got = statistics_of(plain)
             if got != want:
                 diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
                 sys.exit(f"FAIL {layout} {job}: zpmpi statistics differs from the run's for {diff}:\n"
                          f"  got  {got.get(diff[0])}\n  want {want.get(diff[0])}")
+            with open(summary) as f:
+                told = json.load(f)
+            if not told["ok"] or told["source"] != plain or canonical(told["statistics"]) != \
+                    canonical({k: json.loads(v) for k, v in want.items()}):
+                sys.exit(f"FAIL {layout} {job}: the --stats summary does not carry the store and its statistics: "
+                         f"{ {k: told[k] for k in ('ok', 'source')} }")
             if _consolidated_statistics(plain, layout) != want:
                 sys.exit(f"FAIL {layout} {job}: the consolidated metadata does not hold the new statistics")
             after = _files(plain)
