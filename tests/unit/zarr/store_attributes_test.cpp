@@ -39,7 +39,7 @@ TEST(UpdateArrayAttributes, V3IsStrictJson) {
   spit(store / "zarr.json", R"({"zarr_format": 3, "node_type": "group", "consolidated_metadata": {"metadata":
         {"t": {"zarr_format": 3, "node_type": "array", "attributes": {"units": "K"}}}}})");
   ASSERT_TRUE(update_array_attributes(store, ZarrFormat::kV3, kChanges).ok());
-  for (const fs::path doc : {store / "t" / "zarr.json", store / "zarr.json"}) {
+  for (const fs::path& doc : {store / "t" / "zarr.json", store / "zarr.json"}) {
     const std::string text = slurp(doc);
     boost::system::error_code ec;
     const json::value v = json::parse(text, ec);  // strict: no bare NaN
