@@ -32,9 +32,13 @@
 
 namespace zpmpi::source {
 
-/// Opens the reference set at `uri` (a path, file://, or http(s):// url of its JSON).
+/// Opens the reference set at `uri` (a path, file://, http(s):// or s3:// url of its JSON,
+/// perhaps compressed with zstd or gzip). `options.s3` reads an s3:// uri (the job's
+/// source.storage_options); `remote` the s3:// chunk urls (source.remote_options), each
+/// with its own reader, as fsspec's reference filesystem keeps them apart.
 /// Errors name the uri; I/O failures are ExitCode::kRuntime, a malformed or unsupported
 /// set ExitCode::kUsage.
-Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const RangeReaderOptions& options = {});
+Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const RangeReaderOptions& options = {},
+                                              const S3Options& remote = {});
 
 }  // namespace zpmpi::source

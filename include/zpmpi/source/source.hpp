@@ -59,6 +59,7 @@
 #include "zpmpi/model/byte_buffer.hpp"
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/source/s3_options.hpp"
 
 namespace zpmpi::source {
 
@@ -164,6 +165,11 @@ struct SourceSpec {
   /// Multi-file only, filled in by resolve_source(): what rank 0 should warn about (a gap
   /// in the concat coordinate between two files), one line each.
   std::vector<std::string> warnings;
+  /// How an s3:// uri is read (the job's source.storage_options, s3_options.hpp), and the
+  /// s3:// chunk urls of a kerchunk reference set (source.remote_options); resolved from
+  /// the environment by resolve_source().
+  S3Options storage_options;
+  S3Options remote_options;
   bool operator==(const SourceSpec&) const = default;
 };
 
@@ -176,7 +182,11 @@ struct SourceSpec {
 /// src/source/multi_file/multi_file_source.hpp), and concat_dim, lengths and warnings are
 /// filled in. Rank 0 resolves; every rank then opens
 /// the same resolved spec, which opens one file to describe the dataset.
-Result<SourceSpec> resolve_source(const SourceSpec& spec);
+/// The S3 options are completed from `env` and the AWS shared files (resolve_s3_options)
+/// where they can be used: storage_options for an s3:// uri or a kerchunk set,
+/// remote_options for a kerchunk set. Where the job gave none, a failure to resolve
+/// (a malformed ~/.aws/config) is left for the first s3:// request to report.
+Result<SourceSpec> resolve_source(const SourceSpec& spec, const EnvLookup& env = {});
 
 /// Opens what `spec` describes: one netCDF file (open_netcdf), several (multi-file), or a
 /// kerchunk reference set. Errors name the uri and, for a config mistake, the key.
