@@ -81,7 +81,7 @@ Result<S3Options> resolve_s3_options(const S3Options& given, const EnvLookup& en
   S3Options out = given;
   out.anon = given.anon.value_or(false);
   const std::string name = given.profile ? *given.profile : env_value(env, "AWS_PROFILE").value_or("default");
-  out.profile = name;
+  if (!*out.anon) out.profile = name;  // anonymous: no credentials, nor where they came from
   ZPMPI_ASSIGN_OR_RETURN(const Profile profile, read_profile(env, name));
   if (!profile.found && name != "default")
     return usage_error("AWS profile '" + name + "' (from " + (given.profile ? "the options" : "AWS_PROFILE") +

@@ -199,6 +199,10 @@ TEST(S3Resolve, AnonymousTakesNoCredentials) {
   EXPECT_EQ(o->anon, true);
   EXPECT_FALSE(o->key);
   EXPECT_FALSE(o->secret);
+  EXPECT_FALSE(o->profile);
+  auto sent = s3_options_from_json(s3_options_json(*o));  // what the other ranks get
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  EXPECT_EQ(*sent, *o);
 }
 
 TEST(S3Resolve, RefusesAMissingProfileAndAHalfKey) {
