@@ -62,6 +62,11 @@ bool is_s3_secret_option(std::string_view name);
 /// remote_options replaced by "***": what may be written (the resume record, provenance).
 boost::json::value without_s3_secrets(const boost::json::value& source);
 
+/// Ok when resolved `options` can read `url` (an s3:// url): anonymously, or with a key;
+/// else the usage error every s3:// request would meet, naming the url and where
+/// credentials come from (so that a source refuses it when opened, not at its first read).
+Status check_s3_credentials(const std::string& url, const S3Options& options);
+
 /// An environment variable's value, or null (getenv, or a test's table).
 using EnvLookup = std::function<const char*(const char*)>;
 

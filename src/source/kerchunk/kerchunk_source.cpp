@@ -103,6 +103,11 @@ Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const Rang
   }();
   if (!set.ok()) return set.error();
   ZPMPI_ASSIGN_OR_RETURN(auto desc, kerchunk::describe(*set));
+  for (std::size_t i = 0; i < set->num_urls(); ++i) {  // refused now, before a store is made
+    const std::string& url = set->url(static_cast<std::uint32_t>(i));
+    if (!url.starts_with("s3://")) continue;
+    if (auto st = check_s3_credentials(url, remote); !st.ok()) return st.error().with_context(set->location());
+  }
   RangeReaderOptions chunk_options = options;
   chunk_options.s3 = remote;
   return std::unique_ptr<Source>(

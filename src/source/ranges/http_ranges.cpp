@@ -427,10 +427,7 @@ struct HttpRanges::Impl {
     auto target = s3_object_url(*f.s3, *s3);
     if (!target.ok()) return usage_error(f.url + ": " + target.error().message);
     f.target = std::move(target).value();
-    if (!s3->anon.value_or(false) && !s3->key)
-      return usage_error(f.url + ": no S3 credentials: give key and secret (or anon: true for a public bucket) in the "
-                                 "options, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
-    return {};
+    return check_s3_credentials(f.url, *s3);
   }
 
   double backoff_seconds(const Fetch& f) {

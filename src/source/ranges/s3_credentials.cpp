@@ -77,6 +77,12 @@ void fill_credentials(const S3Options& given, const EnvLookup& env, const Profil
 
 }  // namespace
 
+Status check_s3_credentials(const std::string& url, const S3Options& o) {
+  if (o.anon.value_or(false) || o.key) return {};
+  return usage_error(url + ": no S3 credentials: give key and secret (or anon: true for a public bucket) in the "
+                           "options, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile in ~/.aws/credentials");
+}
+
 Result<S3Options> resolve_s3_options(const S3Options& given, const EnvLookup& env) {
   S3Options out = given;
   out.anon = given.anon.value_or(false);

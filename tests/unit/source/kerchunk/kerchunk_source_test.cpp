@@ -358,6 +358,11 @@ TEST_F(KerchunkOpenErrors, NameTheVariableAndTheCause) {
                            R"(, "v/0": ["gs://bucket/a.nc", 0, 16])"))
                 .find("gs://bucket/a.nc: gs:// urls are not supported (paths, file://, http://, https://, s3://)"),
             std::string::npos);
+  // s3:// chunk urls without credentials (nor anon) are refused at open, before a store is made.
+  EXPECT_NE(open_error(set(ok + R"(\"compressor\": null})", R"({\"_ARRAY_DIMENSIONS\": [\"x\"]})",
+                           R"(, "v/0": ["s3://bucket/a.nc", 0, 16])"))
+                .find("s3://bucket/a.nc: no S3 credentials: give key and secret (or anon: true"),
+            std::string::npos);
 }
 
 TEST_F(KerchunkOpenErrors, TextArraysAreSkippedAndBigEndianIsRead) {
