@@ -13,7 +13,8 @@
 // Refused at open, before anything is written (ExitCode::kUsage unless noted), naming the
 // reference file and the variable: order "F", an unknown codec (its id), no
 // _ARRAY_DIMENSIONS, dims of one name with two lengths, a url scheme other than a path,
-// file://, http:// or https:// (s3:// is "not supported yet"). Text, object, bool, complex
+// file://, http://, https:// or s3://, s3:// urls with neither credentials nor anon in
+// `remote` (s3_options.hpp). Text, object, bool, complex
 // and datetime arrays and arrays of sub-groups are skipped (named in Dataset::skipped).
 //
 // Reading: the chunks a box touches are fetched on the calling thread through a RangeReader

@@ -11,7 +11,8 @@
 //   kerchunk.hpp        a kerchunk reference set opened as a Source
 //   kerchunk_refs.hpp   the reference set's parser; ChunkRef, where one stored chunk is
 //                       (every chunk-stored format uses it, netCDF-4 included)
-//   byte_ranges.hpp     RangeReader: byte ranges of local files and http(s) urls
+//   byte_ranges.hpp     RangeReader: byte ranges of local files, http(s) and s3 urls
+//   s3_options.hpp      how s3:// urls are reached (storage_options, remote_options)
 //   decode_buffers.hpp  the decode buffers and stored-chunk bound a source publishes
 //   input_files.hpp     what identifies an input file (change and --resume checks)
 // How, src/source/, one folder per format around the generic chunked reader:
@@ -27,7 +28,9 @@
 //                       as a Dataset, and the kerchunk Source over the ChunkedReader
 //   ranges/             RangeReader implementations: pread on an LRU of descriptors
 //                       (local_ranges), libcurl multi (http_ranges), merging of nearby
-//                       ranges (range_merge), dispatch by url scheme (byte_ranges.cpp)
+//                       ranges (range_merge), dispatch by url scheme (byte_ranges.cpp);
+//                       S3: urls and error lines (s3_urls), the options (s3_options) and
+//                       their resolution (s3_credentials, aws_ini: ~/.aws files)
 //   multi_file/         MultiFileSource: netCDF files concatenated along a dim, the check
 //                       that they agree, and re-expressing their CF time units
 // Folders use the top level (chunk_read, the public headers) and not each other, with one
