@@ -12,7 +12,8 @@ with local paths.
                the job's remote_options, from AWS_* variables, from a profile of the shared
                files), the reference file itself on S3 compressed with zstd, and in the
                anonymous-read bucket (anon: true, a local .json.gz); the secret appears in no
-               file of the store, nor in the stats file, nor in any output line
+               file of the store (provenance, resume record), nor in the stats file, the
+               plan's JSON or any output line
   s3_errors    a wrong secret, a missing key, a missing bucket, anonymous reads of a private
                object, no credentials anywhere, a missing reference file: one error line
                naming bucket and key, exit non-zero, no store left behind
@@ -170,8 +171,11 @@ def _run_and_check(r, a, tag, source, local, env=None, secret=None):
     except AssertionError as e:
         sys.exit(f"FAIL {tag}:\n{e}")
     if secret:
+        plan = r.run_command([r.zpmpi, "plan", "--config", job, "--ranks", str(a.ranks), "--json"],
+                             env=dict(NO_AWS, **(env or {})))
+        c.expect_ok(plan, f"{tag}: plan --json")
         with open(stats) as f:
-            _no_secret(secret, store, [p.stdout, p.stderr, f.read()], tag)
+            _no_secret(secret, store, [p.stdout, p.stderr, f.read(), plan.stdout, plan.stderr], tag)
     print(f"ok {tag} -n {a.ranks}: {dict(got.sizes)}" + (", the secret written nowhere" if secret else ""))
 
 
