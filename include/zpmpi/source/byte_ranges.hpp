@@ -25,7 +25,9 @@
 //     does not add it) and x-amz-security-token for a session token. Anonymous (anon: true):
 //     no signature, no credentials, at all. Neither anonymous nor credentials: refused before
 //     any request, naming the url and where credentials come from.
-//   * s3:// urls have their own connections: credentials never go to a plain http(s) url.
+//   * s3:// urls have their own connections: credentials never go to a plain http(s) url;
+//     a signed request follows no redirect (curl would pass the session token on), an
+//     anonymous one does.
 //   * An error answer is named by bucket and key, and by its XML <Code> alone (the body is
 //     never quoted): "s3://b/k: no key 'k' of bucket 'b' (HTTP 404 NoSuchKey)", "... no
 //     bucket 'b' (HTTP 404 NoSuchBucket)", "s3://b/k: reading key 'k' of bucket 'b' was

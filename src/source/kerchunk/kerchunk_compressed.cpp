@@ -40,10 +40,13 @@ Status gzip_into(std::string_view data, const std::string& location, std::uint64
                                                                                   &libdeflate_free_decompressor);
   if (!d) return runtime_error(location + ": gzip: out of memory");
   // The trailer's ISIZE is the size modulo 2^32: a first guess, doubled while too small.
+  // Deflate expands at most 1032-fold: a trailer claiming more is not believed (a corrupt
+  // or hostile file must not make us allocate 4 GiB up front).
   std::uint64_t size = 1u << 16;
   if (data.size() >= 18) {
     const auto* t = reinterpret_cast<const unsigned char*>(data.data() + data.size() - 4);
-    size = std::max<std::uint64_t>(size, t[0] | t[1] << 8 | t[2] << 16 | std::uint64_t{t[3]} << 24);
+    const std::uint64_t isize = t[0] | t[1] << 8 | t[2] << 16 | std::uint64_t{t[3]} << 24;
+    size = std::max<std::uint64_t>(size, std::min<std::uint64_t>(isize, data.size() * 1032));
   }
   for (;;) {
     if (size > max_bytes) size = max_bytes;

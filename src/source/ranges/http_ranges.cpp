@@ -345,6 +345,9 @@ void sign_s3(CURL* h, Fetch& f, const S3Options& o) {
   }
   f.headers.reset(list);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  // curl sends custom headers (the session token) on to wherever a redirect points: signed
+  // requests follow none (S3 answers a wrong region with an error, not a redirect to follow).
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 }
 
 }  // namespace
@@ -378,13 +381,13 @@ struct HttpRanges::Impl {
     ++f.attempts;
     const long timeout_ms = std::max(1L, std::lround(options.timeout_seconds * 1000));
     curl_easy_setopt(h, CURLOPT_URL, f.target.c_str());
-    if (f.s3) sign_s3(h, f, *s3);
     curl_easy_setopt(h, CURLOPT_PRIVATE, &f);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM from the resolver: several threads per rank
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
+    if (f.s3) sign_s3(h, f, *s3);  // after FOLLOWLOCATION: a signed request follows no redirect
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     // A stall, not a total time (on_progress): a large range on a slow link is not cut off.
     // (CURLOPT_LOW_SPEED_TIME would notice a stall up to 5 s late: curl averages over 5 s.)

@@ -544,6 +544,28 @@ TEST(S3Ranges, AnonymousPathStyleRangesAreMergedRetriedAndNamedByBucketAndKey) {
   EXPECT_EQ(error_of(reader->read({&missing, 1})), "s3://bkt/missing.nc: no key 'missing.nc' of bucket 'bkt' (HTTP 404 Not Found)");
 }
 
+TEST(S3Ranges, ASignedRequestFollowsNoRedirectAnAnonymousOneDoes) {
+  // The server's /redirect/a.nc answers 302 to /a.nc: s3://redirect/a.nc path style.
+  const fs::path root = scratch("s3_redirect") / "root";
+  fs::create_directories(root);
+  const auto a = write_file(root / "a.nc", 1000, 53);
+  Server server(root, {});
+  Batch anonymous;
+  anonymous.add("s3://redirect/a.nc", a, 0, 100);
+  ASSERT_TRUE(make_range_reader(anonymous_s3(server, 1))->read(anonymous.get()).ok());
+  EXPECT_EQ(anonymous.first_wrong(), -1);
+  RangeReaderOptions signed_options = anonymous_s3(server, 1);
+  signed_options.s3.anon = false;
+  signed_options.s3.key = "AKID";
+  signed_options.s3.secret = "secret";
+  signed_options.s3.token = "session-token";  // curl would send it on to the redirect's target
+  Batch signed_batch;
+  signed_batch.add("s3://redirect/a.nc", a, 0, 100);
+  EXPECT_EQ(error_of(make_range_reader(signed_options)->read(signed_batch.get())),
+            "s3://redirect/a.nc: HTTP 302 Found");
+  EXPECT_EQ(server.requests_of("/a.nc"), 1u) << "only the anonymous request went on to /a.nc";
+}
+
 TEST(S3Ranges, AResetMidBodyIsRetried) {
   const fs::path root = scratch("s3_reset") / "root";
   fs::create_directories(root / "bkt");
