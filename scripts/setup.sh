@@ -44,6 +44,11 @@ zpmpi_install_zarrita() {
     echo "setup: npm could not install zarrita: the Zarr v3 oracle tests will be skipped" >&2
 }
 
+# The S3 tests (tests/integration/s3_cases.py) need a local S3 server: moto with boto3, in a
+# Python of its own (ZPMPI_MOTO_PYTHON, or python3 on PATH). No install step here: Debian 12
+# packages no moto and PyPI is out of reach from these machines, so where moto is missing
+# the S3 cases are skipped and say why. (npm's s3rver 3.7.1 could stand in; not wired.)
+
 zpmpi_build() {
   cmake -S "$ZPMPI_ROOT" -B "$ZPMPI_BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$ZPMPI_BUILD" -j "$(nproc)" >/dev/null

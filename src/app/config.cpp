@@ -104,17 +104,27 @@ Status parse_source(const json::value& v, Config& config) {
         const auto decoder = source::decoder_from_name(name);
         if (!decoder) return key_error(key, "decoder '" + name + "' is not supported (supported: zpmpi, netcdf-c)");
         spec.decoder = *decoder;
+      } else if (k == "storage_options") {
+        ZPMPI_ASSIGN_OR_RETURN(spec.storage_options, source::parse_s3_options(value, key));
+      } else if (k == "remote_options") {
+        ZPMPI_ASSIGN_OR_RETURN(spec.remote_options, source::parse_s3_options(value, key));
       } else {
-        return key_error("source",
-                         "unknown key '" + std::string(k) + "' (known: uri, engine, group, concat_dim, decoder)");
+        return key_error("source", "unknown key '" + std::string(k) +
+                                       "' (known: uri, engine, group, concat_dim, decoder, storage_options, remote_options)");
       }
     }
   } else {
     return key_error("source", "must be an object {\"uri\": ...} or a path, got " + show(v));
   }
   if (spec.uris.empty()) return key_error("source.uri", "is required");
-  // The Python package's default engine is kerchunk; a reference set is a .json file.
-  if (!engine_given && spec.uris.size() == 1 && spec.uris[0].ends_with(".json")) spec.engine = source::Engine::kKerchunk;
+  // The Python package's default engine is kerchunk; a reference set is a .json file
+  // (compressed: .json.zst, .json.gz).
+  const auto is_refs = [](const std::string& u) {
+    return u.ends_with(".json") || u.ends_with(".json.zst") || u.ends_with(".json.gz");
+  };
+  if (!engine_given && spec.uris.size() == 1 && is_refs(spec.uris[0])) spec.engine = source::Engine::kKerchunk;
+  if (spec.engine != source::Engine::kKerchunk && spec.remote_options != source::S3Options{})
+    return key_error("source.remote_options", "applies to the chunk urls of a kerchunk reference set only (use storage_options)");
   if (spec.engine == source::Engine::kKerchunk && spec.uris.size() != 1)
     return key_error("source.uri", "a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
   if (spec.engine == source::Engine::kKerchunk && !spec.group.empty())

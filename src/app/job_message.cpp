@@ -32,7 +32,9 @@ json::value to_json(const source::SourceSpec& s) {
   for (std::uint64_t n : s.lengths) lengths.emplace_back(n);
   for (const std::string& w : s.warnings) warnings.emplace_back(json::string(w));
   return json::object{{"uris", std::move(uris)}, {"engine", source::engine_name(s.engine)}, {"group", s.group}, {"concat_dim", s.concat_dim},
-                      {"decoder", source::decoder_name(s.decoder)}, {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)}};
+                      {"decoder", source::decoder_name(s.decoder)}, {"lengths", std::move(lengths)}, {"warnings", std::move(warnings)},
+                      {"storage_options", source::s3_options_json(s.storage_options)},
+                      {"remote_options", source::s3_options_json(s.remote_options)}};
 }
 json::value to_json(const plan::RegionPlan& p) { return json::string(plan::plan_to_json(p)); }
 
@@ -75,7 +77,11 @@ Status from_json(const json::value& v, source::SourceSpec& s) {
   const json::array* uris = array("uris");
   const json::array* lengths = array("lengths");
   const json::array* warnings = array("warnings");
-  if (!uris || !lengths || !warnings || o->size() != 7) return runtime_error("not a source object");
+  if (!uris || !lengths || !warnings || o->size() != 9) return runtime_error("not a source object");
+  for (auto [key, field] : {std::pair{"storage_options", &s.storage_options}, {"remote_options", &s.remote_options}}) {
+    if (!o->if_contains(key)) return runtime_error(std::string("no ") + key);
+    ZPMPI_ASSIGN_OR_RETURN(*field, source::s3_options_from_json(o->at(key)));
+  }
   for (const json::value& u : *uris) {
     ZPMPI_RETURN_IF_ERROR(from_json(u, s.uris.emplace_back()));
   }

@@ -35,7 +35,8 @@ Result<json::object> job_store_keys(const std::string& job_file, const json::obj
   for (const auto& [key, value] : job.get_object()) {
     // Run-only keys change how a run goes, not what the store holds.
     const ConfigKey* known = find_config_key(key);
-    if (!known || known->changes_store) keys[key] = value;
+    // S3 secrets are never written: not in the record, not in the store's provenance.
+    if (!known || known->changes_store) keys[key] = key == "source" ? source::without_s3_secrets(value) : value;
   }
   for (const auto& [key, value] : store_flags) keys[key] = value;
   return keys;

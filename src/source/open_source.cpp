@@ -1,6 +1,7 @@
 // Which Source a SourceSpec opens.
 #include <glob.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -65,9 +66,26 @@ std::optional<Decoder> decoder_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-Result<SourceSpec> resolve_source(const SourceSpec& spec) {
-  if (spec.engine != Engine::kNetcdf) return spec;
+namespace {
+
+/// `options` resolved when they may be used; see resolve_source.
+Result<S3Options> resolve_if_used(const S3Options& options, bool used, const EnvLookup& env, const char* key) {
+  if (!used) return options;
+  auto resolved = resolve_s3_options(options, env);
+  if (resolved.ok()) return resolved;
+  if (options == S3Options{}) return options;
+  return resolved.error().with_context(std::string("source.") + key);
+}
+
+}  // namespace
+
+Result<SourceSpec> resolve_source(const SourceSpec& spec, const EnvLookup& env) {
   SourceSpec resolved = spec;
+  const bool kerchunk = spec.engine == Engine::kKerchunk;
+  const bool s3_uri = std::any_of(spec.uris.begin(), spec.uris.end(), [](const std::string& u) { return u.starts_with("s3://"); });
+  ZPMPI_ASSIGN_OR_RETURN(resolved.storage_options, resolve_if_used(spec.storage_options, kerchunk || s3_uri, env, "storage_options"));
+  ZPMPI_ASSIGN_OR_RETURN(resolved.remote_options, resolve_if_used(spec.remote_options, kerchunk, env, "remote_options"));
+  if (spec.engine != Engine::kNetcdf) return resolved;
   ZPMPI_ASSIGN_OR_RETURN(resolved.uris, expand_uris(spec.uris));
   if (resolved.uris.size() < 2) return resolved;
   return describe_files(resolved);
@@ -77,6 +95,10 @@ Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec) {
   switch (spec.engine) {
     case Engine::kNetcdf: {
       if (spec.uris.empty()) return usage_error("source: engine 'netcdf' with 0 uris is not supported yet");
+      for (const std::string& uri : spec.uris)
+        if (uri.starts_with("s3://"))
+          return usage_error("source.uri: " + uri + ": netCDF files on S3 are not supported yet (netCDF-C here has no "
+                             "byte-range support): write a kerchunk reference set for it and give that as source.uri");
       if (spec.uris.size() == 1) return open_netcdf(spec.uris[0], spec.group, spec.decoder == Decoder::kZpmpi);
       // A spec not resolved yet (no lengths) is described here, as rank 0 would.
       SourceSpec resolved = spec;
@@ -89,7 +111,7 @@ Result<std::unique_ptr<Source>> open_source(const SourceSpec& spec) {
     case Engine::kKerchunk:
       if (spec.uris.size() != 1)
         return usage_error("source.uri: a kerchunk source is one reference file, got " + std::to_string(spec.uris.size()));
-      return open_kerchunk(spec.uris[0]);
+      return open_kerchunk(spec.uris[0], RangeReaderOptions{.s3 = spec.storage_options}, spec.remote_options);
   }
   return usage_error("source: unknown engine");  // unreachable: every Engine is handled above
 }

@@ -57,6 +57,7 @@ import samples  # noqa: E402
 from multifile_cases import (case_multifile, case_multifile_mismatch, case_multifile_xarray,  # noqa: E402,F401
                              case_multifile_xarray_units)
 from kerchunk_cases import *  # noqa: E402,F401,F403  (the case_kerchunk_* functions)
+from s3_cases import case_s3_kerchunk, case_s3_errors, case_s3_faults  # noqa: E402,F401
 from tiled_cases import case_tiled, case_tiled_guards  # noqa: E402,F401
 from multinode_cases import case_multinode  # noqa: E402,F401
 from plan_cases import case_plan_matches_run, case_plan_stop  # noqa: E402,F401
@@ -1449,6 +1450,7 @@ CASES += ["stats", "mpi_failure"]
 CASES += ["multifile", "multifile_mismatch", "multifile_xarray", "multifile_xarray_units"]
 CASES += ["kerchunk_single", "kerchunk_multi", "kerchunk_http_retry", "kerchunk_http_404", "kerchunk_errors",
           "kerchunk_duplicates"]
+CASES += ["s3_kerchunk", "s3_errors", "s3_faults"]
 CASES += ["tiled", "tiled_guards"]
 CASES += ["multinode", "plan_matches_run", "plan_stop", "install"]
 CASES += ["progress", "store_stats", "stats_guard"]

@@ -28,7 +28,8 @@
 namespace zpmpi::app {
 
 /// The job file's keys that shape the store (as written; ConfigKey::changes_store), with
-/// `store_flags` over them: the "config." entries below, without the prefix. Errors name
+/// `store_flags` over them: the "config." entries below, without the prefix. The S3
+/// secrets of source.storage_options / remote_options read "***" (never written). Errors name
 /// the job file ("job.json: cannot read the job file again").
 Result<boost::json::object> job_store_keys(const std::string& job_file, const boost::json::object& store_flags);
 

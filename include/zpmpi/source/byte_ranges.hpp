@@ -1,17 +1,38 @@
 // Reading byte ranges of files and urls: what a chunked source needs to fetch its stored
 // chunks. Local paths (plain or file://) are read with pread on a bounded set of open
-// descriptors; http:// and https:// with HTTP range requests (libcurl), several in flight,
-// retried with back-off on transient failures (5xx, 429, timeouts, connection resets, short
-// bodies); adjacent ranges of one url are merged into one request when that saves requests
-// without reading much more. Other schemes (s3://, gs://) are a clear "not supported" error.
+// descriptors; http://, https:// and s3:// with HTTP range requests (libcurl), several in
+// flight, retried with back-off on transient failures (5xx, 429, timeouts, connection
+// resets, short bodies); adjacent ranges of one url are merged into one request when that
+// saves requests without reading much more. Other schemes (gs://) are a clear "not
+// supported" error.
 //
 // Urls, by example:
 //   /data/era5/t2m_2000.nc            a plain path (a relative one resolves against the cwd;
 //                                     the kerchunk source resolves them before asking)
 //   file:///data/era5/t2m%202000.nc   a file url: percent-decoded, host empty or localhost
 //   https://h/era5/t2m_2000.nc        Range: bytes=<offset>-<offset+length-1>
-//   s3://bucket/key                   "s3://bucket/key: s3:// urls are not supported yet
-//                                     (use a local path or http(s)://)"
+//   s3://bucket/key                   the same request to the object's https url, signed
+//                                     (see "S3" below)
+//   gs://bucket/key                   "gs://bucket/key: gs:// urls are not supported (use a
+//                                     local path, http(s):// or s3://)"
+//
+// S3 (RangeReaderOptions::s3, resolved by resolve_s3_options: s3_options.hpp):
+//   * s3://bucket/key is fetched from endpoint_url/bucket/key (path style: JASMIN, MinIO,
+//     Ceph, moto) when an endpoint is given, else https://bucket.s3.REGION.amazonaws.com/key
+//     (virtual host, AWS); the key percent-encoded (src/source/ranges/s3_urls.hpp).
+//   * Signed with SigV4 by libcurl (CURLOPT_AWS_SIGV4 "aws:amz:REGION:s3", the key and
+//     secret as user and password), with x-amz-content-sha256: UNSIGNED-PAYLOAD (curl 7.88
+//     does not add it) and x-amz-security-token for a session token. Anonymous (anon: true):
+//     no signature, no credentials, at all. Neither anonymous nor credentials: refused before
+//     any request, naming the url and where credentials come from.
+//   * s3:// urls have their own connections: credentials never go to a plain http(s) url;
+//     a signed request follows no redirect (curl would pass the session token on), an
+//     anonymous one does.
+//   * An error answer is named by bucket and key, and by its XML <Code> alone (the body is
+//     never quoted): "s3://b/k: no key 'k' of bucket 'b' (HTTP 404 NoSuchKey)", "... no
+//     bucket 'b' (HTTP 404 NoSuchBucket)", "s3://b/k: reading key 'k' of bucket 'b' was
+//     refused (HTTP 403 SignatureDoesNotMatch): the secret does not match the access key
+//     id". 503 SlowDown and the other 5xx are retried as below.
 //
 // HTTP, precisely:
 //   * 206 Partial Content is the expected answer; its Content-Range must start at the asked
@@ -45,6 +66,7 @@
 #include <string_view>
 
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/source/s3_options.hpp"
 
 namespace zpmpi::source {
 
@@ -75,6 +97,9 @@ struct RangeReaderOptions {
   /// A server that ignores Range (answers 200 with the whole body) is tolerated only for
   /// ranges ending within this many bytes of the start (see the header comment).
   std::uint64_t max_unranged_bytes = 8u << 20;
+  /// How s3:// urls are read: resolved options (resolve_s3_options); as given, nothing is
+  /// taken from the environment or ~/.aws.
+  S3Options s3;
 };
 
 class RangeReader {

@@ -13,7 +13,8 @@
 // Refused at open, before anything is written (ExitCode::kUsage unless noted), naming the
 // reference file and the variable: order "F", an unknown codec (its id), no
 // _ARRAY_DIMENSIONS, dims of one name with two lengths, a url scheme other than a path,
-// file://, http:// or https:// (s3:// is "not supported yet"). Text, object, bool, complex
+// file://, http://, https:// or s3://, s3:// urls with neither credentials nor anon in
+// `remote` (s3_options.hpp). Text, object, bool, complex
 // and datetime arrays and arrays of sub-groups are skipped (named in Dataset::skipped).
 //
 // Reading: the chunks a box touches are fetched on the calling thread through a RangeReader
@@ -32,9 +33,13 @@
 
 namespace zpmpi::source {
 
-/// Opens the reference set at `uri` (a path, file://, or http(s):// url of its JSON).
+/// Opens the reference set at `uri` (a path, file://, http(s):// or s3:// url of its JSON,
+/// perhaps compressed with zstd or gzip). `options.s3` reads an s3:// uri (the job's
+/// source.storage_options); `remote` the s3:// chunk urls (source.remote_options), each
+/// with its own reader, as fsspec's reference filesystem keeps them apart.
 /// Errors name the uri; I/O failures are ExitCode::kRuntime, a malformed or unsupported
 /// set ExitCode::kUsage.
-Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const RangeReaderOptions& options = {});
+Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const RangeReaderOptions& options = {},
+                                              const S3Options& remote = {});
 
 }  // namespace zpmpi::source

@@ -90,12 +90,14 @@ inline constexpr std::uint64_t kMaxTableChunks = std::uint64_t{1} << 28;
 
 class ReferenceSet {
  public:
-  /// Parses the reference file at `path_or_url` (local: streamed in 4 MiB blocks; http(s):
-  /// fetched whole through `reader`, then parsed). Errors (ExitCode::kUsage for a malformed
-  /// set, kRuntime for I/O) start with the file's name.
+  /// Parses the reference file at `path_or_url` (local: streamed in 4 MiB blocks; http(s)
+  /// and s3: fetched whole through `reader`, then parsed). A file compressed with zstd or
+  /// gzip (told by its first bytes: kerchunk_compressed.hpp) is read whole and its text
+  /// streamed to the parser. Errors (ExitCode::kUsage for a malformed set, kRuntime for
+  /// I/O) start with the file's name.
   static Result<ReferenceSet> parse_file(const std::string& path_or_url, RangeReader* reader);
-  /// Parses `text`; `location` is the file or url it came from (names errors, resolves
-  /// relative urls).
+  /// Parses `text` (perhaps compressed, as above); `location` is the file or url it came
+  /// from (names errors, resolves relative urls).
   static Result<ReferenceSet> parse_text(std::string_view text, const std::string& location);
 
   int version() const { return version_; }

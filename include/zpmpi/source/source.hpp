@@ -11,7 +11,8 @@
 //   kerchunk.hpp        a kerchunk reference set opened as a Source
 //   kerchunk_refs.hpp   the reference set's parser; ChunkRef, where one stored chunk is
 //                       (every chunk-stored format uses it, netCDF-4 included)
-//   byte_ranges.hpp     RangeReader: byte ranges of local files and http(s) urls
+//   byte_ranges.hpp     RangeReader: byte ranges of local files, http(s) and s3 urls
+//   s3_options.hpp      how s3:// urls are reached (storage_options, remote_options)
 //   decode_buffers.hpp  the decode buffers and stored-chunk bound a source publishes
 //   input_files.hpp     what identifies an input file (change and --resume checks)
 // How, src/source/, one folder per format around the generic chunked reader:
@@ -27,7 +28,9 @@
 //                       as a Dataset, and the kerchunk Source over the ChunkedReader
 //   ranges/             RangeReader implementations: pread on an LRU of descriptors
 //                       (local_ranges), libcurl multi (http_ranges), merging of nearby
-//                       ranges (range_merge), dispatch by url scheme (byte_ranges.cpp)
+//                       ranges (range_merge), dispatch by url scheme (byte_ranges.cpp);
+//                       S3: urls and error lines (s3_urls), the options (s3_options) and
+//                       their resolution (s3_credentials, aws_ini: ~/.aws files)
 //   multi_file/         MultiFileSource: netCDF files concatenated along a dim, the check
 //                       that they agree, and re-expressing their CF time units
 // Folders use the top level (chunk_read, the public headers) and not each other, with one
@@ -59,6 +62,7 @@
 #include "zpmpi/model/byte_buffer.hpp"
 #include "zpmpi/model/dataset.hpp"
 #include "zpmpi/model/result.hpp"
+#include "zpmpi/source/s3_options.hpp"
 
 namespace zpmpi::source {
 
@@ -164,6 +168,11 @@ struct SourceSpec {
   /// Multi-file only, filled in by resolve_source(): what rank 0 should warn about (a gap
   /// in the concat coordinate between two files), one line each.
   std::vector<std::string> warnings;
+  /// How an s3:// uri is read (the job's source.storage_options, s3_options.hpp), and the
+  /// s3:// chunk urls of a kerchunk reference set (source.remote_options); resolved from
+  /// the environment by resolve_source().
+  S3Options storage_options;
+  S3Options remote_options;
   bool operator==(const SourceSpec&) const = default;
 };
 
@@ -176,7 +185,11 @@ struct SourceSpec {
 /// src/source/multi_file/multi_file_source.hpp), and concat_dim, lengths and warnings are
 /// filled in. Rank 0 resolves; every rank then opens
 /// the same resolved spec, which opens one file to describe the dataset.
-Result<SourceSpec> resolve_source(const SourceSpec& spec);
+/// The S3 options are completed from `env` and the AWS shared files (resolve_s3_options)
+/// where they can be used: storage_options for an s3:// uri or a kerchunk set,
+/// remote_options for a kerchunk set. Where the job gave none, a failure to resolve
+/// (a malformed ~/.aws/config) is left for the first s3:// request to report.
+Result<SourceSpec> resolve_source(const SourceSpec& spec, const EnvLookup& env = {});
 
 /// Opens what `spec` describes: one netCDF file (open_netcdf), several (multi-file), or a
 /// kerchunk reference set. Errors name the uri and, for a config mistake, the key.

@@ -163,8 +163,8 @@ Status describe_group(const ReferenceSet& set, model::Dataset& ds) {
   for (std::size_t i = 0; i < set.num_urls(); ++i) {
     const std::string& u = set.url(static_cast<std::uint32_t>(i));
     const auto scheme = u.find("://");
-    if (scheme == std::string::npos || u.starts_with("http://") || u.starts_with("https://")) continue;
-    return usage_error(u + ": " + u.substr(0, scheme) + ":// urls are not supported yet (paths, file://, http://, https://)");
+    if (scheme == std::string::npos || u.starts_with("http://") || u.starts_with("https://") || u.starts_with("s3://")) continue;
+    return usage_error(u + ": " + u.substr(0, scheme) + ":// urls are not supported (paths, file://, http://, https://, s3://)");
   }
   return {};
 }

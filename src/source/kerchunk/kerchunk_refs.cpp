@@ -14,6 +14,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "kerchunk/kerchunk_compressed.hpp"
 #include "kerchunk/kerchunk_template.hpp"
 #include "zpmpi/source/byte_ranges.hpp"
 #include "zpmpi/source/kerchunk_refs.hpp"
@@ -824,6 +825,9 @@ struct ReferenceSet::Builder {
 
 namespace {
 
+/// The largest reference text read (a url's, a compressed file's or its decompressed text).
+constexpr std::uint64_t kMaxReferenceBytes = std::uint64_t{4} << 30;
+
 /// Feeds `parser` and turns its outcome into one error naming the location.
 template <class Parser>
 Status feed(Parser& p, const char* data, std::size_t n, bool more, std::uint64_t& consumed,
@@ -846,16 +850,18 @@ Result<ReferenceSet> ReferenceSet::parse_text(std::string_view text, const std::
   set.location_ = location;
   json::basic_parser<Builder> parser(json::parse_options{}, set);
   std::uint64_t consumed = 0;
-  ZPMPI_RETURN_IF_ERROR(feed(parser, text.data(), text.size(), false, consumed, location));
+  const auto sink = [&](const char* data, std::size_t n) { return feed(parser, data, n, true, consumed, location); };
+  ZPMPI_RETURN_IF_ERROR(decompress_into(text, compression_of(text), location, kMaxReferenceBytes, sink));
+  ZPMPI_RETURN_IF_ERROR(feed(parser, nullptr, 0, false, consumed, location));
   if (auto st = parser.handler().finish(); !st.ok()) return st.error().with_context(location);
   return set;
 }
 
 Result<ReferenceSet> ReferenceSet::parse_file(const std::string& path_or_url, RangeReader* reader) {
-  if (path_or_url.starts_with("http://") || path_or_url.starts_with("https://")) {
+  if (path_or_url.starts_with("http://") || path_or_url.starts_with("https://") || path_or_url.starts_with("s3://")) {
     if (!reader) return runtime_error(path_or_url + ": no reader for urls");
-    // Fetched whole (a url cannot be streamed through RangeReader); 4 GiB at most.
-    ZPMPI_ASSIGN_OR_RETURN(std::string text, reader->read_whole(path_or_url, std::uint64_t{4} << 30));
+    // Fetched whole (a url cannot be streamed through RangeReader), compressed or not.
+    ZPMPI_ASSIGN_OR_RETURN(std::string text, reader->read_whole(path_or_url, kMaxReferenceBytes));
     return parse_text(text, path_or_url);
   }
   std::string path = path_or_url.starts_with("file://") ? path_or_url.substr(7) : path_or_url;
@@ -867,14 +873,23 @@ Result<ReferenceSet> ReferenceSet::parse_file(const std::string& path_or_url, Ra
   json::basic_parser<Builder> parser(json::parse_options{}, set);
   std::vector<char> block(std::size_t{4} << 20);
   std::uint64_t consumed = 0;
-  for (;;) {
+  bool is_compressed = false;
+  std::string compressed;  // a compressed file is read whole, then streamed through its decoder
+  for (bool first = true;; first = false) {
     const std::size_t n = std::fread(block.data(), 1, block.size(), f);
     if (n == 0) {
       if (std::ferror(f)) return runtime_error(path + ": read failed: " + std::strerror(errno));
       break;
     }
+    if (first) is_compressed = compression_of(std::string_view(block.data(), n)) != Compression::kNone;
+    if (is_compressed) {
+      if (compressed.size() + n > kMaxReferenceBytes) return usage_error(path + ": larger than the limit of " + std::to_string(kMaxReferenceBytes) + " bytes");
+      compressed.append(block.data(), n);
+      continue;
+    }
     ZPMPI_RETURN_IF_ERROR(feed(parser, block.data(), n, true, consumed, path));
   }
+  if (is_compressed) return parse_text(compressed, path);
   ZPMPI_RETURN_IF_ERROR(feed(parser, nullptr, 0, false, consumed, path));
   if (auto st = parser.handler().finish(); !st.ok()) return st.error().with_context(path);
   return set;

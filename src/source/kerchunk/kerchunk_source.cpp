@@ -95,11 +95,23 @@ class KerchunkSource final : public Source {
 
 }  // namespace
 
-Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const RangeReaderOptions& options) {
-  auto reader = make_range_reader(options);
-  ZPMPI_ASSIGN_OR_RETURN(auto set, kerchunk::ReferenceSet::parse_file(uri, reader.get()));
-  ZPMPI_ASSIGN_OR_RETURN(auto desc, kerchunk::describe(set));
-  return std::unique_ptr<Source>(new KerchunkSource(std::move(reader), std::move(set), std::move(desc)));
+Result<std::unique_ptr<Source>> open_kerchunk(const std::string& uri, const RangeReaderOptions& options,
+                                              const S3Options& remote) {
+  auto set = [&] {  // the reference file's reader (storage_options) is needed only here
+    auto refs_reader = make_range_reader(options);
+    return kerchunk::ReferenceSet::parse_file(uri, refs_reader.get());
+  }();
+  if (!set.ok()) return set.error();
+  ZPMPI_ASSIGN_OR_RETURN(auto desc, kerchunk::describe(*set));
+  for (std::size_t i = 0; i < set->num_urls(); ++i) {  // refused now, before a store is made
+    const std::string& url = set->url(static_cast<std::uint32_t>(i));
+    if (!url.starts_with("s3://")) continue;
+    if (auto st = check_s3_credentials(url, remote); !st.ok()) return st.error().with_context(set->location());
+  }
+  RangeReaderOptions chunk_options = options;
+  chunk_options.s3 = remote;
+  return std::unique_ptr<Source>(
+      new KerchunkSource(make_range_reader(chunk_options), std::move(set).value(), std::move(desc)));
 }
 
 }  // namespace zpmpi::source

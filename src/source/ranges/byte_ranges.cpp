@@ -60,13 +60,14 @@ Result<std::string> local_path(const std::string& url) {
   return path;
 }
 
-enum class Kind { kLocal, kHttp };
+enum class Kind { kLocal, kHttp, kS3 };
 
 Result<Kind> kind_of(const std::string& url) {
   const auto scheme = scheme_of(url);
   if (!scheme || *scheme == "file") return Kind::kLocal;
   if (*scheme == "http" || *scheme == "https") return Kind::kHttp;
-  return usage_error(redact_url(url) + ": " + *scheme + ":// urls are not supported yet (use a local path or http(s)://)");
+  if (*scheme == "s3" && url.starts_with("s3://")) return Kind::kS3;
+  return usage_error(redact_url(url) + ": " + *scheme + ":// urls are not supported (use a local path, http(s):// or s3://)");
 }
 
 class Reader final : public RangeReader {
@@ -79,11 +80,13 @@ class Reader final : public RangeReader {
       const RangeRequest* r;
     };
     std::vector<Local> local;
-    std::vector<const RangeRequest*> http;
+    std::vector<const RangeRequest*> http, s3;
     for (const RangeRequest& r : requests) {
       ZPMPI_ASSIGN_OR_RETURN(const Kind kind, kind_of(r.url));
       if (kind == Kind::kHttp) {
         http.push_back(&r);
+      } else if (kind == Kind::kS3) {
+        s3.push_back(&r);
       } else {
         ZPMPI_ASSIGN_OR_RETURN(std::string path, local_path(r.url));
         local.push_back({std::move(path), &r});
@@ -95,9 +98,13 @@ class Reader final : public RangeReader {
       return a.path != b.path ? a.path < b.path : a.r->offset < b.r->offset;
     });
     for (const Local& l : local) ZPMPI_RETURN_IF_ERROR(local_.read(l.path, *l.r));
-    if (http.empty()) return {};
-    ZPMPI_ASSIGN_OR_RETURN(HttpRanges * h, http_reader());
-    return h->read(http);
+    for (const bool is_s3 : {false, true}) {
+      const auto& remote = is_s3 ? s3 : http;
+      if (remote.empty()) continue;
+      ZPMPI_ASSIGN_OR_RETURN(HttpRanges * h, http_reader(is_s3));
+      ZPMPI_RETURN_IF_ERROR(h->read(remote));
+    }
+    return {};
   }
 
   Result<std::string> read_whole(const std::string& url, std::uint64_t max_bytes) override {
@@ -106,22 +113,25 @@ class Reader final : public RangeReader {
       ZPMPI_ASSIGN_OR_RETURN(std::string path, local_path(url));
       return local_.read_whole(path, url, max_bytes);
     }
-    ZPMPI_ASSIGN_OR_RETURN(HttpRanges * h, http_reader());
+    ZPMPI_ASSIGN_OR_RETURN(HttpRanges * h, http_reader(kind == Kind::kS3));
     return h->read_whole(url, max_bytes);
   }
 
  private:
-  /// Created on first use: a reader of local files never initialises libcurl.
-  Result<HttpRanges*> http_reader() {
-    if (!http_) {
-      ZPMPI_ASSIGN_OR_RETURN(http_, HttpRanges::create(options_));
+  /// Created on first use: a reader of local files never initialises libcurl. s3:// urls
+  /// have their own (signing) reader, so plain http(s) urls never carry credentials.
+  Result<HttpRanges*> http_reader(bool s3) {
+    std::unique_ptr<HttpRanges>& r = s3 ? s3_ : http_;
+    if (!r) {
+      ZPMPI_ASSIGN_OR_RETURN(r, HttpRanges::create(options_, s3));
     }
-    return http_.get();
+    return r.get();
   }
 
   RangeReaderOptions options_;
   LocalRanges local_;
   std::unique_ptr<HttpRanges> http_;
+  std::unique_ptr<HttpRanges> s3_;
 };
 
 }  // namespace

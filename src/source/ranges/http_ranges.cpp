@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ranges/range_merge.hpp"
+#include "ranges/s3_urls.hpp"
 #include "zpmpi/model/number_text.hpp"
 
 namespace zpmpi::source {
@@ -118,6 +119,14 @@ struct Attempt {
   bool stopped_early = false;    ///< a 200 body stopped on purpose once the range was in
   std::string failure;           ///< set by a callback that aborted the transfer
   bool failure_permanent = false;
+  std::string error_body;        ///< S3 only: the start of an error answer, for its <Code>
+  std::string bucket_region;     ///< S3 only: x-amz-bucket-region
+};
+
+constexpr std::size_t kMaxErrorBody = 4096;
+
+struct FreeHeaders {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
 
 /// When a transfer last showed life (a header or body byte), for the stall timeout. Kept
@@ -128,7 +137,10 @@ struct Liveness {
 };
 
 struct Fetch {
-  std::string url;
+  std::string url;     ///< as given, and as messages name it (s3://bucket/key)
+  std::string target;  ///< what is fetched: the url itself, or an s3:// url's https url
+  std::optional<S3Location> s3;
+  std::unique_ptr<curl_slist, FreeHeaders> headers;  ///< the attempt's own headers (S3 signing)
   std::uint64_t offset = 0;  ///< the range asked (not used when whole)
   std::uint64_t length = 0;
   std::vector<const RangeRequest*> parts;  ///< sorted by offset
@@ -197,6 +209,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
                   std::to_string(f.max_bytes) + " bytes", true);
       return 0;  // aborts the transfer
     }
+  } else if (f.s3 && iequals_prefix(line, "x-amz-bucket-region:")) {
+    a.bucket_region = printable(trim(line.substr(20)), 40);
   } else if (iequals_prefix(line, "retry-after:")) {
     if (auto s = parse_u64(trim(line.substr(12)))) a.retry_after = static_cast<double>(*s);  // HTTP-dates ignored
   }
@@ -222,6 +236,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   const std::size_t bytes = size * n;
   f.alive.last = Clock::now();
   if (a.status != 200 && a.status != 206) {  // an error page: judged by its status, never quoted
+    if (f.s3 && a.error_body.size() < kMaxErrorBody) a.error_body.append(data, std::min(bytes, kMaxErrorBody));
     a.received += bytes;
     return bytes;
   }
@@ -273,8 +288,9 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 enum class Verdict { kDone, kRetry, kFail };
 
-/// Decides a finished attempt; `why` says what went wrong (for kRetry and kFail).
-Verdict judge(Fetch& f, CURLcode rc, std::string& why) {
+/// Decides a finished attempt; `why` says what went wrong (for kRetry and kFail). `s3`:
+/// the options an s3:// fetch was made with.
+Verdict judge(Fetch& f, CURLcode rc, std::string& why, const S3Options& s3) {
   const Attempt& a = f.a;
   if (!a.failure.empty()) {
     why = a.failure;
@@ -304,14 +320,41 @@ Verdict judge(Fetch& f, CURLcode rc, std::string& why) {
     why = ends_past_end(f, *a.total);
     return Verdict::kFail;
   }
-  why = f.where() + ": HTTP " + std::to_string(a.status) + (a.reason.empty() ? "" : " " + a.reason);
+  if (f.s3) {
+    why = f.where() + ": " + s3_failure(*f.s3, a.status, a.reason, s3_error_code(a.error_body), a.bucket_region, s3);
+  } else {
+    why = f.where() + ": HTTP " + std::to_string(a.status) + (a.reason.empty() ? "" : " " + a.reason);
+  }
   return transient_status(a.status) ? Verdict::kRetry : Verdict::kFail;
+}
+
+/// Signs an S3 request with SigV4 (curl computes the signature; it does not send
+/// x-amz-content-sha256 itself in 7.88, so it is a header here, and signed with the rest).
+/// Anonymous requests carry no signature at all.
+void sign_s3(CURL* h, Fetch& f, const S3Options& o) {
+  f.headers.reset();
+  if (o.anon.value_or(false)) return;
+  const std::string sigv4 = "aws:amz:" + o.region.value_or("us-east-1") + ":s3";
+  curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4.c_str());  // strings are copied by libcurl
+  curl_easy_setopt(h, CURLOPT_USERNAME, o.key.value_or("").c_str());
+  curl_easy_setopt(h, CURLOPT_PASSWORD, o.secret.value_or("").c_str());
+  curl_slist* list = curl_slist_append(nullptr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  if (list && o.token) {
+    const std::string token = "x-amz-security-token: " + *o.token;
+    if (curl_slist* more = curl_slist_append(list, token.c_str())) list = more;
+  }
+  f.headers.reset(list);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  // curl sends custom headers (the session token) on to wherever a redirect points: signed
+  // requests follow none (S3 answers a wrong region with an error, not a redirect to follow).
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 }
 
 }  // namespace
 
 struct HttpRanges::Impl {
   RangeReaderOptions options;
+  std::optional<S3Options> s3;  ///< set: every url is s3:// and is read with these options
   CURLM* multi = nullptr;
   std::vector<CURL*> idle;  ///< easy handles to reuse (the connections live in `multi`)
   std::minstd_rand rng{std::random_device{}()};
@@ -337,13 +380,14 @@ struct HttpRanges::Impl {
     if (f.whole) f.whole_out->clear();
     ++f.attempts;
     const long timeout_ms = std::max(1L, std::lround(options.timeout_seconds * 1000));
-    curl_easy_setopt(h, CURLOPT_URL, f.url.c_str());
+    curl_easy_setopt(h, CURLOPT_URL, f.target.c_str());
     curl_easy_setopt(h, CURLOPT_PRIVATE, &f);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM from the resolver: several threads per rank
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, kMaxRedirects);
+    if (f.s3) sign_s3(h, f, *s3);  // after FOLLOWLOCATION: a signed request follows no redirect
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     // A stall, not a total time (on_progress): a large range on a slow link is not cut off.
     // (CURLOPT_LOW_SPEED_TIME would notice a stall up to 5 s late: curl averages over 5 s.)
@@ -374,6 +418,19 @@ struct HttpRanges::Impl {
     curl_multi_remove_handle(multi, h);
     active.erase(std::find(active.begin(), active.end(), h));
     idle.push_back(h);
+  }
+
+  /// Sets what `f` fetches: its url, or for an s3:// url the object's https url.
+  Status aim(Fetch& f) const {
+    if (!s3) {
+      f.target = f.url;
+      return {};
+    }
+    ZPMPI_ASSIGN_OR_RETURN(f.s3, parse_s3_url(f.url));
+    auto target = s3_object_url(*f.s3, *s3);
+    if (!target.ok()) return usage_error(f.url + ": " + target.error().message);
+    f.target = std::move(target).value();
+    return check_s3_credentials(f.url, *s3);
   }
 
   double backoff_seconds(const Fetch& f) {
@@ -419,7 +476,7 @@ struct HttpRanges::Impl {
         curl_easy_getinfo(h, CURLINFO_PRIVATE, &f);
         finish_handle(h, active);
         std::string why;
-        switch (judge(*f, rc, why)) {
+        switch (judge(*f, rc, why, s3.value_or(S3Options{}))) {
           case Verdict::kDone:
             break;
           case Verdict::kFail:
@@ -451,12 +508,13 @@ struct HttpRanges::Impl {
 HttpRanges::HttpRanges(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpRanges::~HttpRanges() = default;
 
-Result<std::unique_ptr<HttpRanges>> HttpRanges::create(const RangeReaderOptions& options) {
+Result<std::unique_ptr<HttpRanges>> HttpRanges::create(const RangeReaderOptions& options, bool s3) {
   if (const CURLcode rc = global_init(); rc != CURLE_OK) {
     return runtime_error(std::string("libcurl: cannot initialise: ") + curl_easy_strerror(rc));
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (s3) impl->s3 = options.s3;
   impl->multi = curl_multi_init();
   if (!impl->multi) return runtime_error("libcurl: cannot create a multi handle");
   return std::unique_ptr<HttpRanges>(new HttpRanges(std::move(impl)));
@@ -487,6 +545,7 @@ Status HttpRanges::read(std::span<const RangeRequest* const> requests) {
       f.length = m.length;
       f.parts = std::move(m.parts);
       f.max_unranged = impl_->options.max_unranged_bytes;
+      ZPMPI_RETURN_IF_ERROR(impl_->aim(f));
     }
     i = j;
   }
@@ -500,6 +559,7 @@ Result<std::string> HttpRanges::read_whole(const std::string& url, std::uint64_t
   fetches[0].whole = true;
   fetches[0].max_bytes = max_bytes;
   fetches[0].whole_out = &out;
+  ZPMPI_RETURN_IF_ERROR(impl_->aim(fetches[0]));
   ZPMPI_RETURN_IF_ERROR(impl_->run(fetches));
   return out;
 }

@@ -17,11 +17,13 @@ namespace zpmpi::source {
 
 class HttpRanges {
  public:
-  /// Initialises libcurl once per process (std::call_once); an error if that fails.
-  static Result<std::unique_ptr<HttpRanges>> create(const RangeReaderOptions& options);
+  /// Initialises libcurl once per process (std::call_once); an error if that fails. With
+  /// `s3`, every url read is s3:// and is fetched from its https url (s3_urls.hpp) with
+  /// options.s3 (resolved): signed with SigV4, or anonymous; errors then name bucket and key.
+  static Result<std::unique_ptr<HttpRanges>> create(const RangeReaderOptions& options, bool s3 = false);
   ~HttpRanges();
 
-  /// Every request's url is http(s); zero-length requests are skipped.
+  /// Every request's url is http(s) (s3:// with `s3`); zero-length requests are skipped.
   Status read(std::span<const RangeRequest* const> requests);
   /// GET without Range; an error once more than `max_bytes` arrive (or are announced).
   Result<std::string> read_whole(const std::string& url, std::uint64_t max_bytes);

@@ -432,6 +432,25 @@ TEST(Config, SourceUrisEngineAndConcatDim) {
                "job.json: source.group: applies to netCDF sources only, not to a kerchunk reference set");
 }
 
+TEST(Config, SourceStorageAndRemoteOptions) {
+  auto ok = parse(R"({"source": {"uri": "s3://b/refs.json.zst", "storage_options": {"anon": true},
+      "remote_options": {"key": "AKID", "secret": "s", "endpoint_url": "https://o.s3-ext.jc.rl.ac.uk",
+                         "client_kwargs": {"region_name": "uk"}}}, "store": "a.zarr"})");
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->source.engine, source::Engine::kKerchunk);  // a compressed reference set
+  EXPECT_EQ(ok->source.storage_options.anon, true);
+  EXPECT_EQ(ok->source.remote_options.key, "AKID");
+  EXPECT_EQ(ok->source.remote_options.region, "uk");
+  expect_error(R"({"source": {"uri": "s3://b/refs.json", "storage_options": {"annon": true}}, "store": "a.zarr"})",
+               "job.json: source.storage_options: unknown key 'annon' (known: anon, key, secret, token, endpoint_url, "
+               "client_kwargs.region_name, profile)");
+  expect_error(R"({"source": {"uri": "a.nc", "remote_options": {"anon": true}}, "store": "a.zarr"})",
+               "job.json: source.remote_options: applies to the chunk urls of a kerchunk reference set only (use "
+               "storage_options)");
+  expect_error(R"({"source": {"uri": "a.json", "remote_options": {"key": "AKID", "secret": 7}}, "store": "a.zarr"})",
+               "job.json: source.remote_options.secret: must be a non-empty string, got a value (not shown)");
+}
+
 TEST(Config, SourceDecoder) {
   auto plain = parse(R"({"source": "a.nc", "store": "a.zarr"})");
   ASSERT_TRUE(plain.ok());

@@ -15,6 +15,13 @@ JobMessage sample() {
   m.source.decoder = source::Decoder::kNetcdfC;
   m.source.lengths = {744, 0, 720, 1ULL << 40};  // what the other ranks build the description from
   m.source.warnings = {"source: a gap along time between a.nc and b.nc"};
+  m.source.storage_options.anon = true;  // resolved S3 options: every rank reads with them
+  m.source.storage_options.region = "eu-west-2";
+  m.source.remote_options.key = "AKID";
+  m.source.remote_options.secret = "s";
+  m.source.remote_options.token = "t";
+  m.source.remote_options.endpoint_url = "http://127.0.0.1:9000";
+  m.source.remote_options.profile = "default";
   m.store = "/data/.caf\xe9.zarr.zpmpi-new-n1-42";  // a latin-1 byte: a path, not UTF-8
   m.codec.id = codec::CodecId::kLz4;
   m.codec.acceleration = 3;

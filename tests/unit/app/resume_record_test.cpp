@@ -113,6 +113,22 @@ TEST(ResumeRecord, TheKeysThatChangeTheStoreAreRecordedTheRunOnlyOnesNot) {
     EXPECT_TRUE(record->contains("config." + std::string(kept))) << kept;
 }
 
+TEST(ResumeRecord, S3SecretsAreNeverRecorded) {
+  const fs::path dir = fresh("s3_secrets");
+  write(dir / "job.json", R"({"source": {"uri": "s3://b/refs.json", "storage_options": {"key": "AKIDSECRETID",
+      "secret": "VERYSECRET", "token": "SESSIONTOKEN", "endpoint_url": "http://e"}}, "store": "a.zarr"})");
+  auto record = resume_record((dir / "job.json").string(), {}, {}, {});
+  ASSERT_TRUE(record.ok()) << record.error().message;
+  const std::string text = json::serialize(*record);
+  for (const char* secret : {"AKIDSECRETID", "VERYSECRET", "SESSIONTOKEN"}) EXPECT_EQ(text.find(secret), std::string::npos) << text;
+  EXPECT_EQ(json::serialize(record->at("config.source").at("storage_options")),
+            R"({"key":"***","secret":"***","token":"***","endpoint_url":"http://e"})");
+  // The provenance's job_sha256 hashes these same keys (job_store_keys).
+  auto keys = job_store_keys((dir / "job.json").string(), {});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(json::serialize(*keys).find("VERYSECRET"), std::string::npos);
+}
+
 TEST(ResumeRecord, AFlagThatChangesTheStoreReplacesTheJobsValue) {
   const fs::path dir = fresh("flags");
   write(dir / "job.json", R"({"source": "a.nc", "store": "s.zarr", "zarr_format": 3, "shards": {"time": 24}})");

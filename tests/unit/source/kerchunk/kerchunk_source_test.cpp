@@ -355,8 +355,13 @@ TEST_F(KerchunkOpenErrors, NameTheVariableAndTheCause) {
   EXPECT_NE(open_error(set(ok + R"(\"compressor\": null})", "{}")).find("v: no _ARRAY_DIMENSIONS"), std::string::npos);
   EXPECT_NE(open_error(R"({"version": 1, "refs": {"v/0": ["a", 0, 1]}})").find("no .zgroup"), std::string::npos);
   EXPECT_NE(open_error(set(ok + R"(\"compressor\": null})", R"({\"_ARRAY_DIMENSIONS\": [\"x\"]})",
+                           R"(, "v/0": ["gs://bucket/a.nc", 0, 16])"))
+                .find("gs://bucket/a.nc: gs:// urls are not supported (paths, file://, http://, https://, s3://)"),
+            std::string::npos);
+  // s3:// chunk urls without credentials (nor anon) are refused at open, before a store is made.
+  EXPECT_NE(open_error(set(ok + R"(\"compressor\": null})", R"({\"_ARRAY_DIMENSIONS\": [\"x\"]})",
                            R"(, "v/0": ["s3://bucket/a.nc", 0, 16])"))
-                .find("s3://bucket/a.nc: s3:// urls are not supported yet"),
+                .find("s3://bucket/a.nc: no S3 credentials: give key and secret (or anon: true"),
             std::string::npos);
 }
 

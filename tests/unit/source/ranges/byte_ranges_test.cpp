@@ -247,14 +247,26 @@ TEST(ByteRanges, OtherSchemesAreRefusedBeforeAnythingIsRead) {
   const auto a = write_file(dir / "a.bin", 100, 7);
   Batch batch;
   batch.add((dir / "a.bin").string(), a, 0, 10);
-  batch.add("s3://bucket/era5/t2m.nc", a, 0, 10);
+  batch.add("gs://bucket/era5/t2m.nc", a, 0, 10);
   auto reader = make_range_reader();
   EXPECT_EQ(error_of(reader->read(batch.get())),
-            "s3://bucket/era5/t2m.nc: s3:// urls are not supported yet (use a local path or http(s)://)");
-  EXPECT_EQ(batch.buffers[0][0], std::byte{0xEE}) << "the local range was read before the s3 one was refused";
+            "gs://bucket/era5/t2m.nc: gs:// urls are not supported (use a local path, http(s):// or s3://)");
+  EXPECT_EQ(batch.buffers[0][0], std::byte{0xEE}) << "the local range was read before the gs one was refused";
   const auto gs = reader->read_whole("gs://bucket/refs.json", 100);
   ASSERT_FALSE(gs.ok());
-  EXPECT_EQ(gs.error().message, "gs://bucket/refs.json: gs:// urls are not supported yet (use a local path or http(s)://)");
+  EXPECT_EQ(gs.error().message, "gs://bucket/refs.json: gs:// urls are not supported (use a local path, http(s):// or s3://)");
+}
+
+TEST(ByteRanges, S3WithoutCredentialsIsRefusedBeforeAnyRequest) {
+  Batch batch;
+  const std::vector<std::byte> bytes(10);
+  batch.add("s3://bucket/era5/t2m.nc", bytes, 0, 10);
+  auto reader = make_range_reader();  // options as given: no key, not anonymous
+  const std::string e = error_of(reader->read(batch.get()));
+  EXPECT_EQ(e.rfind("s3://bucket/era5/t2m.nc: no S3 credentials: give key and secret (or anon: true", 0), 0u) << e;
+  RangeReaderOptions bad_url;
+  bad_url.s3.anon = true;
+  EXPECT_EQ(make_range_reader(bad_url)->read_whole("s3://bucket", 10).error().message, "s3://bucket: no key (s3://bucket/key)");
 }
 
 TEST(ByteRanges, IsHttpUrl) {
@@ -499,6 +511,73 @@ TEST(HttpRanges, AStalledTransferTimesOutAndIsRetried) {
   ASSERT_TRUE(s.ok()) << error_of(s);
   EXPECT_EQ(batch.first_wrong(), -1);
   EXPECT_EQ(server.requests_of("/a.nc"), 2u);
+}
+
+// s3:// through the same server as an anonymous, path-style S3 endpoint: s3://bkt/a.nc is
+// <root>/bkt/a.nc. Signing is checked against a real S3 server (tests/integration/s3_cases.py).
+RangeReaderOptions anonymous_s3(const Server& server, int attempts) {
+  RangeReaderOptions o = fast_retries(attempts);
+  o.s3.anon = true;
+  o.s3.endpoint_url = server.url("/");
+  return o;
+}
+
+TEST(S3Ranges, AnonymousPathStyleRangesAreMergedRetriedAndNamedByBucketAndKey) {
+  const fs::path root = scratch("s3_anonymous") / "root";
+  fs::create_directories(root / "bkt" / "dir with space");
+  const auto a = write_file(root / "bkt" / "dir with space" / "a.nc", 100000, 51);
+  Server server(root, {"--fail-first", "2"});
+  Batch batch;
+  batch.add("s3://bkt/dir with space/a.nc", a, 0, 1000);
+  batch.add("s3://bkt/dir with space/a.nc", a, 1500, 2000);  // merged with the first
+  batch.add("s3://bkt/dir with space/a.nc", a, 90000, 10000);
+  auto reader = make_range_reader(anonymous_s3(server, 4));
+  const Status s = reader->read(batch.get());
+  ASSERT_TRUE(s.ok()) << error_of(s);
+  EXPECT_EQ(batch.first_wrong(), -1);
+  EXPECT_EQ(server.requests_of("/bkt/dir%20with%20space/a.nc"), 2u + 2u) << "2 merged requests, each after 2 failures";
+  const auto whole = reader->read_whole("s3://bkt/dir with space/a.nc", 200000);
+  ASSERT_TRUE(whole.ok()) << whole.error().message;
+  EXPECT_EQ(whole->size(), a.size());
+  std::vector<std::byte> buf(10);
+  const RangeRequest missing{"s3://bkt/missing.nc", 0, 10, buf.data()};
+  EXPECT_EQ(error_of(reader->read({&missing, 1})), "s3://bkt/missing.nc: no key 'missing.nc' of bucket 'bkt' (HTTP 404 Not Found)");
+}
+
+TEST(S3Ranges, ASignedRequestFollowsNoRedirectAnAnonymousOneDoes) {
+  // The server's /redirect/a.nc answers 302 to /a.nc: s3://redirect/a.nc path style.
+  const fs::path root = scratch("s3_redirect") / "root";
+  fs::create_directories(root);
+  const auto a = write_file(root / "a.nc", 1000, 53);
+  Server server(root, {});
+  Batch anonymous;
+  anonymous.add("s3://redirect/a.nc", a, 0, 100);
+  ASSERT_TRUE(make_range_reader(anonymous_s3(server, 1))->read(anonymous.get()).ok());
+  EXPECT_EQ(anonymous.first_wrong(), -1);
+  RangeReaderOptions signed_options = anonymous_s3(server, 1);
+  signed_options.s3.anon = false;
+  signed_options.s3.key = "AKID";
+  signed_options.s3.secret = "secret";
+  signed_options.s3.token = "session-token";  // curl would send it on to the redirect's target
+  Batch signed_batch;
+  signed_batch.add("s3://redirect/a.nc", a, 0, 100);
+  EXPECT_EQ(error_of(make_range_reader(signed_options)->read(signed_batch.get())),
+            "s3://redirect/a.nc: HTTP 302 Found");
+  EXPECT_EQ(server.requests_of("/a.nc"), 1u) << "only the anonymous request went on to /a.nc";
+}
+
+TEST(S3Ranges, AResetMidBodyIsRetried) {
+  const fs::path root = scratch("s3_reset") / "root";
+  fs::create_directories(root / "bkt");
+  const auto a = write_file(root / "bkt" / "a.nc", 100000, 52);
+  Server server(root, {"--close-early", "2"});
+  Batch batch;
+  batch.add("s3://bkt/a.nc", a, 1000, 50000);
+  auto reader = make_range_reader(anonymous_s3(server, 3));
+  const Status s = reader->read(batch.get());
+  ASSERT_TRUE(s.ok()) << error_of(s);
+  EXPECT_EQ(batch.first_wrong(), -1);
+  EXPECT_EQ(server.requests_of("/bkt/a.nc"), 3u);
 }
 
 TEST(HttpRanges, APermanentErrorNamesUrlAndStatusWithoutRetrying) {
