@@ -43,7 +43,17 @@ Environment Environment::parse(const std::function<const char*(const char*)>& lo
   if (const char* delay = lookup("ZPMPI_TEST_WRITE_DELAY_MS")) h.write_delay_ms = std::atoi(delay);
   if (const char* hold = lookup("ZPMPI_TEST_HOLD_STORE_LOCK")) h.hold_store_lock = hold;
   if (const char* job = lookup("SLURM_JOB_ID")) env.slurm_job_id = job;
+  for (const std::string& name : s3_variables())
+    if (const char* value = lookup(name.c_str())) env.s3[name] = value;
   return env;
+}
+
+const std::vector<std::string>& Environment::s3_variables() {
+  static const std::vector<std::string> names{
+      "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3",
+      "AWS_REGION",        "AWS_DEFAULT_REGION",    "AWS_PROFILE",       "AWS_CONFIG_FILE",  "AWS_SHARED_CREDENTIALS_FILE",
+      "HOME"};
+  return names;
 }
 
 Environment Environment::of_process() {

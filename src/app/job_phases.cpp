@@ -195,6 +195,7 @@ void Job::prepare() {
   if (s_->rank != 0) return;
   s_->rank0.slurm_job_id = s_->hooks.slurm_job_id;
   s_->rank0.hold_store_lock = s_->hooks.hold_store_lock;
+  s_->rank0.s3_environment = s_->hooks.s3_environment;
   s_->prepared = guarded([&] { return prepare_on_rank0(s_->cli, s_->session.size(), s_->rank0); });
 }
 

@@ -1,6 +1,5 @@
 // The prepare phase (app/job_phases.hpp): rank 0 alone, from the job file to the message
 // every rank receives at the plan's collective point.
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -148,10 +147,13 @@ Status open_source(const CliOptions& cli, Rank0State& state) {
   const Config& config = state.config;
   log::init(0, cli.plan_json ? 0 : config.log_level);  // plan --json: stdout holds the JSON alone
 
-  // S3 credentials come from the process environment too (source/s3_options.hpp): read
-  // here, on rank 0, which sends the resolved options to the other ranks.
-  ZPMPI_ASSIGN_OR_RETURN(state.source_spec,
-                         source::resolve_source(config.source, [](const char* name) { return std::getenv(name); }));
+  // S3 credentials come from the environment too (source/s3_options.hpp), as the program
+  // read it (Environment::s3): rank 0 resolves them and sends the options to the others.
+  const auto env = [&s3 = state.s3_environment](const char* name) -> const char* {
+    const auto it = s3.find(name);
+    return it == s3.end() ? nullptr : it->second.c_str();
+  };
+  ZPMPI_ASSIGN_OR_RETURN(state.source_spec, source::resolve_source(config.source, env));
   if (!config.stats.empty()) {  // before anything runs: writing it replaces what is there
     state.stats_file = Rank0State::StatsFile::kRefused;
     ZPMPI_RETURN_IF_ERROR(zarr::check_side_file(cli.flag_given("stats") ? "--stats" : config.path + ": stats", config.stats,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,7 @@ struct Rank0State {
   /// zpmpi statistics: the store read as the source, under its lock (store_statistics.hpp).
   std::optional<StoreAsSource> statistics_store;
   std::string slurm_job_id, hold_store_lock;  ///< JobHooks' for the store request
+  std::map<std::string, std::string> s3_environment;  ///< JobHooks': for the source's S3 options
   /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a
   /// job refused early) only created when it does not exist; never when refused.
   enum class StatsFile { kUnchecked, kAccepted, kRefused } stats_file = StatsFile::kUnchecked;

@@ -35,6 +35,7 @@ JobHooks job_hooks(const Environment& env) {
   };
   hooks.slurm_job_id = env.slurm_job_id;
   hooks.hold_store_lock = env.hooks.hold_store_lock;
+  hooks.s3_environment = env.s3;
   return hooks;
 }
 

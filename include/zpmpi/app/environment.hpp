@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "zpmpi/mpi/comm.hpp"
 
@@ -37,6 +39,11 @@ struct TestHooks {
 struct Environment {
   TestHooks hooks;
   std::string slurm_job_id;  ///< SLURM_JOB_ID: written into the store's lock and owner records
+  /// The variables S3 credentials and endpoints come from (source/s3_options.hpp: AWS_*,
+  /// HOME for ~/.aws), those that are set; rank 0 resolves a source's S3 options with them.
+  std::map<std::string, std::string> s3;
+  /// The names of Environment::s3.
+  static const std::vector<std::string>& s3_variables();
 
   /// Parses the variables above as `lookup` (getenv, or a test's table) gives them; a
   /// malformed hook value injects nothing.

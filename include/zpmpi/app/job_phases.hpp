@@ -35,6 +35,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,8 @@ struct JobHooks {
   /// lock is held until (ZPMPI_TEST_HOLD_STORE_LOCK; app/environment.hpp).
   std::string slurm_job_id;
   std::string hold_store_lock;
+  /// The S3 variables of the environment (Environment::s3), for rank 0's source options.
+  std::map<std::string, std::string> s3_environment;
 };
 
 class Job {

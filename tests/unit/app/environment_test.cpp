@@ -47,6 +47,17 @@ TEST(Environment, EveryHookIsParsed) {
   EXPECT_EQ(env.slurm_job_id, "4242");
 }
 
+TEST(Environment, TheS3VariablesSetAndNoOthers) {
+  const Environment env = parse({{"AWS_ACCESS_KEY_ID", "AKID"},
+                                 {"AWS_PROFILE", "jasmin"},
+                                 {"HOME", "/home/u"},
+                                 {"AWS_UNRELATED", "x"},
+                                 {"PATH", "/bin"}});
+  EXPECT_EQ(env.s3, (std::map<std::string, std::string>{
+                        {"AWS_ACCESS_KEY_ID", "AKID"}, {"AWS_PROFILE", "jasmin"}, {"HOME", "/home/u"}}));
+  EXPECT_TRUE(parse({}).s3.empty());
+}
+
 TEST(Environment, AMalformedHookInjectsNothing) {
   const Environment env = parse({{"ZPMPI_TEST_MPI_FAIL", "MPI_Bcast"}, {"ZPMPI_TEST_FAIL_WRITE", "x:1"}});
   EXPECT_TRUE(env.hooks.mpi_fail.operation.empty());
