@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "clones.hpp"
+
 #pragma GCC diagnostic ignored "-Wpsabi"  // vectors stay inside inlined helpers (see Double4)
 
 namespace zpmpi::stats {
@@ -52,7 +54,7 @@ struct Extremes {
 
 }  // namespace
 
-__attribute__((target_clones("avx2", "default")))
+ZPMPI_STATS_CLONES  // AVX2 where the CPU has it (clones.hpp)
 void ChunkAccumulator::add_finite(const double* xs, std::size_t n) {
   if (n == 0) return;
   if (count_ == 0 && block_n_ == 0) shift_ = xs[0];

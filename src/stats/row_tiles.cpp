@@ -1,16 +1,15 @@
 #include "row_tiles.hpp"
 
-#pragma GCC diagnostic ignored "-Wpsabi"  // vectors stay inside inlined helpers (see Double4)
-
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <type_traits>
+
+#include "clones.hpp"
+
+#pragma GCC diagnostic ignored "-Wpsabi"  // vectors stay inside inlined helpers (see Double4)
 
 namespace zpmpi::stats {
 namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Four values of one type: one AVX2 register of doubles, two SSE2 ones in the default build
 // (GCC's vector extensions; a C-style cast between two of them keeps the bits). The helpers
@@ -162,10 +161,7 @@ TileDecoding tile_decoding(const ValueDecoding& d) {
   return t;
 }
 
-// One copy for AVX2 and one for any x86-64, chosen at load time (an ifunc): a build for
-// generic x86-64 (Spack's) still runs the wide one where the CPU has it. Both give the same
-// bits: the same operations, lane for lane, and no fused multiply-add.
-__attribute__((target_clones("avx2", "default")))
+ZPMPI_STATS_CLONES  // AVX2 where the CPU has it (clones.hpp)
 TileCounts decode_tile(model::DType dtype, const std::byte* p, std::size_t n, const TileDecoding& d, double* out) {
   using model::DType;
   switch (dtype) {

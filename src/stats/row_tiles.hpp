@@ -1,7 +1,7 @@
 // The hot part of the statistics (private to src/stats): a tile of up to kTile stored values
-// of one row decoded as xarray decodes them (chunk_statistics.hpp's ValueDecoding), in
-// passes over the whole tile that the compiler vectorises (AVX2 where the CPU has it, SSE2
-// otherwise: one build for every x86-64), and sorted as ChunkAccumulator wants them:
+// of one row decoded as xarray decodes them (chunk_statistics.hpp's ValueDecoding), four at
+// a time with no branch per value (vector extensions: AVX2 where the CPU has it, SSE2
+// otherwise, clones.hpp), and sorted as ChunkAccumulator wants them:
 // the finite values in their order, the infinities and the missing values counted.
 // decode_tile gives exactly what masking and decoding each value alone gives (the
 // per-value path, kept for the groups along the last dim).

@@ -4,6 +4,9 @@
 //
 //   exact_sum.hpp      a sum of doubles without rounding: the same bits in any order
 //   moments.hpp        count, mean, m2, min, max of one group of values, merged exactly
+//   chunk_statistics   one chunk's values decoded, masked and grouped into moments
+//   row_tiles (src/stats, private)  its hot loop: tiles of a row decoded and checked in
+//                      vector passes (AVX2 where the CPU has it), the same bits as one by one
 //
 // Why exact sums: the ranks, their workers and a resumed run add the chunks in different
 // orders, and floating-point addition is not associative; yet two runs of one job must
