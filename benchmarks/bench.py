@@ -322,15 +322,32 @@ def values_differ(ds, case, ref):
     return None
 
 
-def verify(out, case, ref, zarr_format=2, sharded=False):
-    """None if `out` holds the case's chunks/codec and the source's values, else why not. A v3
-    store is read by zarr_v3_read (every shard index checked on the way)."""
+def statistics_differ(ds):
+    """None if every data variable has a "statistics" attribute (issue 28) whose count is its
+    size and whose mean is numpy's (float64, 1e-9 relative), else what is wrong."""
+    for v in DATA_VARS:
+        st = ds[v].attrs.get("statistics")
+        if not isinstance(st, dict):
+            return f"{v} has no statistics attribute"
+        values = ds[v].values
+        if st.get("count", 0) + st.get("nan_count", 0) != values.size:
+            return f"{v} statistics count {st.get('count')} + nan_count {st.get('nan_count')} != {values.size}"
+        mean = float(np.nanmean(values, dtype=np.float64))
+        if not abs(st.get("mean", float("nan")) - mean) <= 1e-9 * abs(mean):
+            return f"{v} statistics mean {st.get('mean')} != numpy's {mean}"
+    return None
+
+
+def verify(out, case, ref, zarr_format=2, sharded=False, with_statistics=False):
+    """None if `out` holds the case's chunks/codec and the source's values (and with
+    `with_statistics` every data variable's statistics), else why not. A v3 store is read by
+    zarr_v3_read (every shard index checked on the way)."""
     why = layout_v3(out, case, sharded) if zarr_format == 3 else layout_v2(out, case)
     if why:
         return why
     try:
         with open_store(out, zarr_format) as ds:
-            return values_differ(ds, case, ref)
+            return values_differ(ds, case, ref) or (statistics_differ(ds) if with_statistics else None)
     except Exception as e:  # the reader's Unsupported or the oracle's Mismatch: a wrong store
         if zarr_format == 2:
             raise
@@ -359,6 +376,7 @@ class Contender:
     name = ""
     single_process = False  # peak RSS sum = max
     zarr_format, sharded = 2, False  # the store it writes
+    statistics = False  # whether its job asks for "statistics": true (checked in its output)
 
     def substitute(self, case):
         """None when it writes `case`'s codec as asked, else what it writes instead (a note)."""
@@ -383,15 +401,19 @@ class Contender:
 V3_SUFFIX = {"plain": " v3", "auto": " v3 shards"}
 
 
+STATS_SUFFIX = " stats"
+
+
 class Zpmpi(Contender):
-    def __init__(self, ranks, workers=1, decoder="zpmpi", fsync=False, v3=None):
+    def __init__(self, ranks, workers=1, decoder="zpmpi", fsync=False, v3=None, statistics=False):
         self.ranks, self.workers, self.decoder, self.fsync, self.v3 = ranks, workers, decoder, fsync, v3
+        self.statistics = statistics  # issue 28: the same job with "statistics": true
         # Workers: threads per rank that encode and write, and decode the source's chunks
         # (netCDF-4 and kerchunk) unless the netCDF-C decoder is forced. v3: "plain" writes
         # Zarr v3 with one file per chunk, "auto" with "shards": "auto" (~1 GiB per shard).
         self.name = (f"zpmpi -n {ranks}" + (f" --workers {workers}" if workers > 1 else "")
                      + (f" {decoder}" if decoder != "zpmpi" else "") + (" fsync" if fsync else "")
-                     + V3_SUFFIX.get(v3, ""))
+                     + V3_SUFFIX.get(v3, "") + (STATS_SUFFIX if statistics else ""))
         if v3:
             self.zarr_format, self.sharded = 3, v3 == "auto"
 
@@ -422,6 +444,8 @@ class Zpmpi(Contender):
                 job["shards"] = "auto"
         if self.fsync:
             job["fsync"] = True  # each chunk file and its directory synced before the rename
+        if self.statistics:
+            job["statistics"] = True
         if "sel" in case:
             job["preprocessors"] = [{"type": "sel", **case["sel"]}]
         if "tiled" in case:
@@ -542,7 +566,8 @@ class Nccopy(Contender):
 
 
 def contenders():
-    return [Zpmpi(2), Zpmpi(2, v3="plain"), Zpmpi(2, v3="auto"), Zpmpi(2, decoder="netcdf-c"), Zpmpi(2, fsync=True),
+    return [Zpmpi(2), Zpmpi(2, v3="plain"), Zpmpi(2, v3="auto"), Zpmpi(2, statistics=True),
+            Zpmpi(2, decoder="netcdf-c"), Zpmpi(2, fsync=True),
             Zpmpi(1), Zpmpi(1, workers=2), Xarray("threads", 2), Xarray("threads", 1), Xarray("distributed", 2),
             Nccopy()]
 
@@ -782,7 +807,7 @@ def run_one(contender, case, src, repeat, logs, ref, metadata_repeats=0):
             (proc.stderr or "").strip().splitlines() or [""])[-1][-200:]
     else:
         rec["output_bytes"], rec["files"] = tree_size(out)
-        rec["error"] = verify(out, case, ref, contender.zarr_format, contender.sharded)
+        rec["error"] = verify(out, case, ref, contender.zarr_format, contender.sharded, contender.statistics)
         if rec["error"]:
             rec["error"] = "wrong output: " + rec["error"]
         elif metadata_repeats:
@@ -905,6 +930,7 @@ def markdown(rows, cases, conts, rates, floor, meta):
     if notes:
         L.append("\n† " + "; ".join(notes) + ".")
     L.extend(v3_section(rows, cases, conts))
+    L.extend(stats_section(rows, cases, conts))
     L.extend(metadata_section(rows, cases, conts, meta))
     L.append("\n## All results\n")
     L.append("| contender | case | median s | best s | MB/s | vs -n 2 | RSS max MB | RSS sum MB | output bytes | files | note |")
@@ -1007,6 +1033,36 @@ def v3_section(rows, cases, conts):
                      f"{fmt(base.get('rss_max_mb'), '.0f')} | {fmt(r.get('memory_limit_mb'), '.0f')} |"
                      + (" †" if r.get("substitute") else ""))
     return L if len(L) > 4 else []
+
+
+def stats_section(rows, cases, conts):
+    """Each zpmpi "stats" contender against the same zpmpi without statistics: what computing
+    them in the same pass costs (issue 28 asks <= 5 % of the run's time)."""
+    L = ["\n## Statistics cost (zpmpi, the same job with and without `\"statistics\": true`)\n",
+         "s = median seconds of the whole run (start-up included); `with / without` = the ratio of "
+         "the medians; cost = with / without - 1 (issue 28: <= 5 %); best = the same of the fastest "
+         "repeats. The VM is noisy (up to 2x between repeats): read several cases together.\n",
+         "| case | contender | s with | s without | with / without | cost | best with | best without | best cost |",
+         "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    idx = {(r["contender"], r["case"]): r for r in rows}
+    ratios = []
+    for case in cases:
+        for c in conts:
+            if not c.name.startswith("zpmpi") or not c.name.endswith(STATS_SUFFIX):
+                continue
+            base = idx.get((c.name[:-len(STATS_SUFFIX)], case["name"]), {})
+            r = idx.get((c.name, case["name"]), {})
+            if not r.get("seconds") or not base.get("seconds"):
+                continue
+            ratio, best = r["seconds"] / base["seconds"], r["best"] / base["best"]
+            ratios.append(ratio)
+            L.append(f"| {case['name']} | {c.name} | {r['seconds']:.2f} | {base['seconds']:.2f} | {ratio:.3f} | "
+                     f"{(ratio - 1) * 100:+.1f} % | {r['best']:.2f} | {base['best']:.2f} | {(best - 1) * 100:+.1f} % |")
+    if not ratios:
+        return []
+    L.append(f"\nMedian over the cases: with / without {statistics.median(ratios):.3f} "
+             f"({(statistics.median(ratios) - 1) * 100:+.1f} %).")
+    return L
 
 
 def metadata_section(rows, cases, conts, meta):

@@ -1,5 +1,7 @@
 #include "zpmpi/stats/chunk_statistics.hpp"
 
+#include "row_tiles.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -44,15 +46,6 @@ double decoded(T v, const ValueDecoding& d) {
   return x;
 }
 
-/// `m` rounded to float32 as numpy rounds it: beyond the largest float (by half an ulp or
-/// more) infinity, where a plain cast would be undefined.
-float to_float(double m) {
-  constexpr double kOverflow = 0x1.ffffffp127;  // FLT_MAX + half its ulp
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  if (std::isfinite(m) && std::fabs(m) >= kOverflow) return m > 0 ? kInf : -kInf;
-  return static_cast<float>(m);
-}
-
 /// Which stored values are missing, as numpy compares them (xarray's _apply_mask): a
 /// float32 array with its fill values in float32 (1e20 given as a double masks
 /// float32(1e20)), integers exactly, float64 as they are; NaN always (isnan, so a NaN fill
@@ -63,7 +56,7 @@ class Mask {
   explicit Mask(const ValueDecoding& d) : plain_(!d.scale_factor && !d.add_offset) {
     for (const double m : d.missing) {
       if (std::isnan(m)) continue;
-      if constexpr (std::is_same_v<T, float>) values_.push_back(to_float(m));
+      if constexpr (std::is_same_v<T, float>) values_.push_back(to_float32(m));
       else values_.push_back(m);
     }
   }
@@ -119,23 +112,21 @@ void add_value(const std::byte* at, const Mask<T>& mask, const ValueDecoding& de
   else ++g.missing[group];
 }
 
-/// A row of values that all go to one group, as add_value takes each. The accumulator is
-/// worked on as a local copy: `p` is bytes, which may alias anything reachable, so the
-/// group's own accumulator would be stored and reloaded at every element.
-template <class T>
-void add_row(const std::byte* p, model::Index n, const Mask<T>& mask, const ValueDecoding& d, ChunkAccumulator& acc,
+/// A row of values that all go to one group, in tiles (row_tiles.hpp): the clean values
+/// of a tile go to add_finite together, its infinities to add, as add_value would.
+void add_row(model::DType dtype, const std::byte* p, model::Index n, const TileDecoding& tile, ChunkAccumulator& acc,
              std::uint64_t& missing) {
-  ChunkAccumulator local = acc;
-  std::uint64_t miss = 0;
-  for (model::Index j = 0; j < n; ++j) {
-    T v;
-    std::memcpy(&v, p + j * sizeof(T), sizeof(T));
-    const std::optional<double> x = mask.masked(v) ? std::nullopt : mask.value(v, d);
-    if (x) local.add(*x);
-    else ++miss;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const std::size_t size = model::dtype_size(dtype);
+  double xs[kTile];
+  for (model::Index j = 0; j < n; j += kTile) {
+    const std::size_t m = static_cast<std::size_t>(std::min<model::Index>(kTile, n - j));
+    const TileCounts t = decode_tile(dtype, p + j * size, m, tile, xs);
+    acc.add_finite(xs, t.finite);
+    for (std::uint64_t k = 0; k < t.positive_infinities; ++k) acc.add(kInf);
+    for (std::uint64_t k = 0; k < t.negative_infinities; ++k) acc.add(-kInf);
+    missing += t.missing;
   }
-  acc = local;
-  missing += miss;
 }
 
 template <class T>
@@ -143,6 +134,7 @@ void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, 
                 const model::Shape& index, const ChunkPart& part, const std::byte* raw, ChunkGroups& g) {
   const std::size_t rank = part.count.size();
   const Mask<T> mask(decoding);
+  const TileDecoding tile = tile_decoding(decoding);
   if (rank == 0) return add_value<T>(raw, mask, decoding, 0, g);  // 0-d: its one element
   model::Shape local_by(s.by.size());
   for (std::size_t k = 0; k < s.by.size(); ++k) local_by[k] = part.count[s.by[k]];
@@ -158,7 +150,7 @@ void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, 
     for (std::size_t k = 0; k < s.by.size(); ++k) by_at[k] = at[s.by[k]];
     std::uint64_t group = model::linear_index(by_at, local_by);
     if (!last_is_by) {
-      add_row<T>(raw + offset * sizeof(T), row, mask, decoding, g.values[group], g.missing[group]);
+      add_row(decoding.dtype, raw + offset * sizeof(T), row, tile, g.values[group], g.missing[group]);
       continue;
     }
     for (model::Index j = 0; j < row; ++j)

@@ -10,21 +10,9 @@ constexpr int kLowestExponent = -1126;  // the weight of bit 0
 
 }  // namespace
 
-DoubleDouble two_sum(double a, double b) {
-  const double s = a + b;
-  const double bb = s - a;
-  return {s, (a - (s - bb)) + (b - bb)};
-}
-
 DoubleDouble two_prod(double a, double b) {
   const double p = a * b;
   return {p, std::fma(a, b, -p)};
-}
-
-DoubleDouble dd_add(DoubleDouble a, DoubleDouble b) {
-  DoubleDouble s = two_sum(a.hi, b.hi);
-  s.lo += a.lo + b.lo;
-  return two_sum(s.hi, s.lo);
 }
 
 DoubleDouble dd_mul(DoubleDouble a, DoubleDouble b) {

@@ -3,8 +3,87 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
+
+#include "clones.hpp"
+
+#pragma GCC diagnostic ignored "-Wpsabi"  // vectors stay inside inlined helpers (see Double4)
 
 namespace zpmpi::stats {
+namespace {
+
+// Four doubles: one AVX2 register, two SSE2 ones in the default build (GCC's vector
+// extensions; a C-style cast between two of them keeps the bits).
+typedef double Double4 __attribute__((vector_size(32)));
+
+[[gnu::always_inline]] inline Double4 load4(const double* p) {
+  Double4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+[[gnu::always_inline]] inline void store4(double* p, Double4 v) { std::memcpy(p, &v, sizeof v); }
+
+/// The smallest and largest of `n` finite values by lower() and higher(): plain minimum and
+/// maximum in 4 x 4 independent lanes (no chain of dependent compares), then the sign of a
+/// zero result settled by a second look, as lower() settles it (-0 if any is).
+struct Extremes {
+  double low, high;
+};
+
+[[gnu::always_inline]] inline Extremes extremes(const double* xs, std::size_t n) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  Double4 low[4], high[4];
+  for (int k = 0; k < 4; ++k) low[k] = Double4{kInf, kInf, kInf, kInf}, high[k] = -low[k];
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int k = 0; k < 4; ++k) {
+      const Double4 x = load4(xs + i + 4 * k);
+      low[k] = x < low[k] ? x : low[k];
+      high[k] = x > high[k] ? x : high[k];
+    }
+  Extremes e{kInf, -kInf};
+  for (int k = 0; k < 4; ++k)
+    for (int lane = 0; lane < 4; ++lane) e.low = std::min(e.low, low[k][lane]), e.high = std::max(e.high, high[k][lane]);
+  for (; i < n; ++i) e.low = std::min(e.low, xs[i]), e.high = std::max(e.high, xs[i]);
+  if (e.low == 0 || e.high == 0)
+    for (i = 0; i < n; ++i)
+      if (xs[i] == 0) e.low = lower(e.low, xs[i]), e.high = higher(e.high, xs[i]);
+  return e;
+}
+
+}  // namespace
+
+ZPMPI_STATS_CLONES  // AVX2 where the CPU has it (clones.hpp)
+void ChunkAccumulator::add_finite(const double* xs, std::size_t n) {
+  if (n == 0) return;
+  if (count_ == 0 && block_n_ == 0) shift_ = xs[0];
+  const Extremes e = extremes(xs, n);
+  minimum_ = lower(minimum_, e.low);
+  maximum_ = higher(maximum_, e.high);
+  // The sums: value k of the block goes to lane k % kLanes, as add() puts it.
+  const Double4 shift = {shift_, shift_, shift_, shift_};
+  for (std::size_t i = 0; i < n;) {
+    if (block_n_ % kLanes != 0 || n - i < kLanes) {  // one at a time up to a lane boundary
+      const double d = xs[i++] - shift_;
+      block_s_[block_n_ % kLanes] += d;
+      block_ss_[block_n_ % kLanes] += d * d;
+      if (++block_n_ == kBlock) flush();
+      continue;
+    }
+    const std::size_t steps = std::min<std::size_t>((kBlock - block_n_) / kLanes, (n - i) / kLanes);
+    Double4 s = load4(block_s_), ss = load4(block_ss_);
+    for (std::size_t k = 0; k < steps; ++k, i += kLanes) {
+      const Double4 d = load4(xs + i) - shift;
+      s += d;
+      ss += d * d;
+    }
+    store4(block_s_, s);
+    store4(block_ss_, ss);
+    block_n_ += static_cast<int>(steps) * kLanes;
+    if (block_n_ == kBlock) flush();
+  }
+}
 
 void ChunkAccumulator::flush() {
   for (int lane = 0; lane < kLanes; ++lane) {  // a fixed order: the same bits for the same values
@@ -42,8 +121,8 @@ void Moments::add(const ChunkMoments& chunk) {
   count_ += chunk.count + infinities;
   positive_infinities_ += chunk.positive_infinities;
   negative_infinities_ += chunk.negative_infinities;
-  minimum_ = std::min(minimum_, chunk.minimum);
-  maximum_ = std::max(maximum_, chunk.maximum);
+  minimum_ = lower(minimum_, chunk.minimum);
+  maximum_ = higher(maximum_, chunk.maximum);
   if (chunk.count == 0) return;
   const double n = static_cast<double>(chunk.count);
   const double hi = chunk.mean, lo = chunk.mean_lo;
@@ -68,8 +147,8 @@ void Moments::merge(const Moments& other) {
   nan_count_ += other.nan_count_;
   positive_infinities_ += other.positive_infinities_;
   negative_infinities_ += other.negative_infinities_;
-  minimum_ = std::min(minimum_, other.minimum_);
-  maximum_ = std::max(maximum_, other.maximum_);
+  minimum_ = lower(minimum_, other.minimum_);
+  maximum_ = higher(maximum_, other.maximum_);
   sum_.add(other.sum_);
   squares_.add(other.squares_);
   within_.add(other.within_);

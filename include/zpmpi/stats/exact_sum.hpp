@@ -4,6 +4,9 @@
 //
 //   exact_sum.hpp      a sum of doubles without rounding: the same bits in any order
 //   moments.hpp        count, mean, m2, min, max of one group of values, merged exactly
+//   chunk_statistics   one chunk's values decoded, masked and grouped into moments
+//   row_tiles (src/stats, private)  its hot loop: tiles of a row decoded and checked in
+//                      vector passes (AVX2 where the CPU has it), the same bits as one by one
 //
 // Why exact sums: the ranks, their workers and a resumed run add the chunks in different
 // orders, and floating-point addition is not associative; yet two runs of one job must
@@ -51,10 +54,22 @@ class ExactSum {
   std::array<std::uint64_t, kWords> words_{};
 };
 
-// Error-free double-double arithmetic (Dekker, Knuth): what finish() computes with.
-DoubleDouble two_sum(double a, double b);
+// Error-free double-double arithmetic (Dekker, Knuth): what finish() computes with. two_sum
+// and dd_add are inline (a chunk's blocks are added with them, ~1 per 64 values); they have
+// no product that a fused multiply-add could round differently.
+inline DoubleDouble two_sum(double a, double b) {
+  const double s = a + b;
+  const double bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+
+inline DoubleDouble dd_add(DoubleDouble a, DoubleDouble b) {
+  DoubleDouble s = two_sum(a.hi, b.hi);
+  s.lo += a.lo + b.lo;
+  return two_sum(s.hi, s.lo);
+}
+
 DoubleDouble two_prod(double a, double b);
-DoubleDouble dd_add(DoubleDouble a, DoubleDouble b);
 DoubleDouble dd_mul(DoubleDouble a, DoubleDouble b);
 DoubleDouble dd_div(DoubleDouble a, double b);
 

@@ -12,6 +12,8 @@
 //    at 1e5), an error the between-chunk term multiplies by n_k (c_k - mean), which is far
 //    above 1e-12 of m2 when the chunk means differ by about the spread.
 // Missing values (fill, missing_value, NaN) are counted apart and never enter the sums.
+// The minimum takes -0 below +0 and the maximum +0 above -0 (lower, higher): with a plain
+// `<` the zero kept would be whichever came first, so its sign would depend on the order.
 #pragma once
 
 #include <cmath>
@@ -23,6 +25,11 @@
 #include "zpmpi/stats/exact_sum.hpp"
 
 namespace zpmpi::stats {
+
+/// The smaller of two values that are not NaN, -0 below +0: the same in any order.
+inline double lower(double a, double b) { return a != b ? (a < b ? a : b) : std::signbit(a) ? a : b; }
+/// The larger of two values that are not NaN, +0 above -0.
+inline double higher(double a, double b) { return a != b ? (a > b ? a : b) : std::signbit(a) ? b : a; }
 
 /// What a variable's "statistics" attribute holds, per group.
 struct Statistics {
@@ -54,8 +61,8 @@ class ChunkAccumulator {
   /// and kept out of the sums: numpy's mean is then infinite (NaN with both signs), its
   /// standard deviation NaN (Moments::finish).
   void add(double x) {
-    minimum_ = x < minimum_ ? x : minimum_;
-    maximum_ = x > maximum_ ? x : maximum_;
+    minimum_ = lower(minimum_, x);
+    maximum_ = higher(maximum_, x);
     if (std::isinf(x)) {
       ++(x > 0 ? positive_infinities_ : negative_infinities_);
       return;
@@ -67,6 +74,10 @@ class ChunkAccumulator {
     block_ss_[lane] += d * d;
     if (++block_n_ == kBlock) flush();
   }
+  /// Adds `n` finite values (no infinity, no NaN: the caller has checked), with the same
+  /// result bits as add() called on each in turn: each lane's sums in the same order, four
+  /// lanes at a time where a block's position allows (AVX2 where the CPU has it).
+  void add_finite(const double* xs, std::size_t n);
   ChunkMoments moments();
 
  private:
