@@ -12,7 +12,9 @@ Then, alternately (`sync` and 3 s before each, as benchmarks/README.md advises o
               core: the decode rate of one rank; times the ranks, the floor of N ranks
   statistics  mpirun -n N zpmpi statistics --store S: wall time of the whole command (MPI
               start, listing, plan, work, the attributes written), and the job's own time
-              (its "done:" line: from the job's start on rank 0 to the attributes written)
+              (its "done:" line: from the job's start on rank 0 to the attributes written), and
+              its work alone (the rate of its last progress line: reading, decoding and
+              accumulating every chunk on every rank)
 The ratios are statistics rate / (N x one core's decode rate), medians of the pairs.
 """
 import argparse
@@ -77,7 +79,7 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     zpmpi, probe = tool("zpmpi"), tool("stage_probe")
     store, refs, data_vars = make_store(zpmpi, a.source, a.work, a.ranks)
-    floor, command, job = [], [], []
+    floor, command, job, work = [], [], [], []
     for _ in range(a.pairs):
         quiet()
         out = subprocess.run([probe, "read", refs, "zpmpi", "4", "all", *data_vars], env=ENV, check=True,
@@ -86,17 +88,21 @@ def main():
         floor.append(nbytes / 1e6 / seconds * a.ranks)
         quiet()
         t0 = time.monotonic()
-        run = subprocess.run(["mpirun", "-n", str(a.ranks), zpmpi, "statistics", "--store", store, "-q"],
+        run = subprocess.run(["mpirun", "-n", str(a.ranks), zpmpi, "statistics", "--store", store],
                              env=ENV, check=True, capture_output=True, text=True)
         command.append(nbytes / 1e6 / (time.monotonic() - t0))
         done = re.search(r"decoded \S+ in ([0-9.]+) s", run.stderr + run.stdout)
         job.append(nbytes / 1e6 / float(done.group(1)))
+        last = re.findall(r"progress: .* decoded, ([0-9.]+) MB/s", run.stderr + run.stdout)
+        work.append(float(last[-1]))
     f, c, j = statistics.median(floor), statistics.median(command), statistics.median(job)
     print(f"store {store}: {nbytes / 1e6:.0f} MB of {', '.join(data_vars)} decoded, {a.ranks} ranks, {a.pairs} pairs")
     print(f"decode floor ({a.ranks} x one core's stage_probe read): median {f:.0f} MB/s  {[round(x) for x in floor]}")
     print(f"zpmpi statistics (wall time of the command):          median {c:.0f} MB/s  {[round(x) for x in command]}")
     print(f"zpmpi statistics (its job, without MPI start and end): median {j:.0f} MB/s  {[round(x) for x in job]}")
-    print(f"ratio: {c / f:.2f} (command), {j / f:.2f} (job)")
+    w = statistics.median(work)
+    print(f"zpmpi statistics (its work: the last progress line):  median {w:.0f} MB/s  {[round(x) for x in work]}")
+    print(f"ratio: {c / f:.2f} (command), {j / f:.2f} (job), {w / f:.2f} (work)")
 
 
 if __name__ == "__main__":
