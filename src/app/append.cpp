@@ -11,6 +11,7 @@
 
 #include "zpmpi/exec/stored_chunk.hpp"
 #include "zpmpi/model/number_text.hpp"
+#include "zpmpi/stats/moments.hpp"
 #include "zpmpi/model/same_value.hpp"
 #include "zpmpi/model/time_recoding.hpp"
 #include "zpmpi/zarr/metadata.hpp"
@@ -129,7 +130,10 @@ std::optional<std::string> first_difference(const json::value& job, const json::
       const json::value* b = store.get_object().if_contains(k);
       const std::string at = path.empty() ? k : path + "." + k;
       if (!a || !b) return at + " is " + show(a) + " in this job, " + show(b) + " in the store";
-      if (auto d = first_difference(*a, *b, at)) return d;
+      if (auto d = first_difference(*a, *b, at)) {  // a codec is named whole, not by one of its fields
+        const bool codec = path.empty() && (k == "compressor" || k == "filters" || k == "codecs");
+        return codec ? at + " is " + show(a) + " in this job, " + show(b) + " in the store" : *d;
+      }
     }
     return std::nullopt;
   }
@@ -340,11 +344,35 @@ Status merge_coordinate(const Config& config, const JobArrays& job, source::Sour
   return {};
 }
 
+/// "statistics": each array's are merged with the store's (merged_statistics), which must
+/// be there, by the same dims and window; never by the append dim (their lists would grow).
+Status check_statistics(const AppendTarget& t, const JobArrays& job) {
+  const auto have = stored_arrays(t.document, t.format);
+  for (const auto& spec : job.statistics) {
+    const std::string again = "; append without \"statistics\", then run `zpmpi statistics --store " +
+                              t.store.string() + "`";
+    if (std::find(spec.by_names.begin(), spec.by_names.end(), t.dim) != spec.by_names.end())
+      return append_error("statistics of " + spec.array + " by " + t.dim + ", the append dim, cannot be merged" + again);
+    const auto it = have.find(spec.array);
+    const json::object* stored = it == have.end() ? nullptr : object_at(it->second.attrs, "statistics");
+    if (!stored) return append_error("the store has no statistics of " + spec.array + " to merge this job's with" + again);
+    const json::value* by = stored->if_contains("by");
+    json::array want;
+    for (const std::string& n : spec.by_names) want.emplace_back(n);
+    const json::value* window = stored->if_contains("window");
+    if ((by ? *by : json::value(json::array())) != json::value(want) ||
+        (window ? *window : json::value(json::object())) != json::value(spec.window_labels))
+      return append_error("the store's statistics of " + spec.array + " are by " + (by ? json::serialize(*by) : "[]") +
+                          " over " + (window ? json::serialize(*window) : "all steps") + ", this job's by " +
+                          json::serialize(want) + " over " +
+                          (spec.window_labels.empty() ? std::string("all steps") : json::serialize(spec.window_labels)) +
+                          ": they cannot be merged" + again);
+  }
+  return {};
+}
+
 /// What append does not do (yet): each refused in one line before anything is written.
-Status check_supported(const Config& config, const JobArrays& job, const std::string& dim) {
-  if (config.statistics)
-    return append_error("\"statistics\" cannot be combined with an append yet: append without it, then run "
-                        "`zpmpi statistics --store " + config.store + "`");
+Status check_supported(const JobArrays& job, const std::string& dim) {
   for (const auto& a : job.text_arrays)
     if (axis_of(a.dims, dim)) return append_error("the text variable " + a.name + " along " + dim + " cannot be appended to");
   for (const auto& a : job.arrays)
@@ -414,7 +442,8 @@ Result<AppendState> check_append(const Config& config, AppendTarget target, cons
                                  source::Source& source) {
   AppendState st;
   st.target = std::move(target);
-  ZPMPI_RETURN_IF_ERROR(check_supported(config, job, st.target.dim));
+  ZPMPI_RETURN_IF_ERROR(check_supported(job, st.target.dim));
+  ZPMPI_RETURN_IF_ERROR(check_statistics(st.target, job));
   ZPMPI_RETURN_IF_ERROR(check_metadata(config, st.target, job));
   ZPMPI_RETURN_IF_ERROR(check_other_coordinates(config, st.target, job, source));
   ZPMPI_RETURN_IF_ERROR(merge_coordinate(config, job, source, st));
@@ -457,6 +486,113 @@ JobArrays grown_arrays(const JobArrays& job, const AppendState& append) {
     if (a.name == append.target.dim) a = append.coordinate;
   }
   return grown;
+}
+
+namespace {
+
+/// A figure of a statistics attribute: a number, or strict JSON's "NaN" / "Infinity".
+double figure_of(const json::value& v) {
+  if (v.is_number()) return v.to_number<double>();
+  if (v.is_string() && v.get_string() == "Infinity") return HUGE_VAL;
+  if (v.is_string() && v.get_string() == "-Infinity") return -HUGE_VAL;
+  return std::nan("");
+}
+
+/// The leaves of a figure nested along the `by` dims, in C order.
+void leaves(const json::value& v, std::vector<double>& out) {
+  if (!v.is_array()) return out.push_back(figure_of(v));
+  for (const auto& x : v.get_array()) leaves(x, out);
+}
+
+/// `shape` (a nested figure) with its leaves replaced by `values`, in C order.
+json::value with_leaves(const json::value& shape, const std::vector<double>& values, std::size_t& at,
+                        bool integral) {
+  if (!shape.is_array()) {
+    const double x = values[at++];
+    if (integral) return static_cast<std::uint64_t>(x);
+    return x;
+  }
+  json::array a;
+  for (const auto& s : shape.get_array()) a.push_back(with_leaves(s, values, at, integral));
+  return a;
+}
+
+/// Chan's merge of two groups' statistics (count includes infinities, as numpy's mean does).
+stats::Statistics merged(const stats::Statistics& a, const stats::Statistics& b) {
+  if (a.count == 0) return stats::Statistics{b.count, a.nan_count + b.nan_count, b.mean, b.stdev, b.minimum, b.maximum, b.sum_squares};
+  if (b.count == 0) return stats::Statistics{a.count, a.nan_count + b.nan_count, a.mean, a.stdev, a.minimum, a.maximum, a.sum_squares};
+  stats::Statistics m;
+  m.count = a.count + b.count;
+  m.nan_count = a.nan_count + b.nan_count;
+  m.minimum = stats::lower(a.minimum, b.minimum);
+  m.maximum = stats::higher(a.maximum, b.maximum);
+  const double n = static_cast<double>(m.count), na = static_cast<double>(a.count), nb = static_cast<double>(b.count);
+  if (!std::isfinite(a.mean) || !std::isfinite(b.mean)) {  // an infinity: numpy's mean is +-inf or NaN
+    m.mean = a.mean + b.mean;
+    m.stdev = m.sum_squares = std::nan("");
+    return m;
+  }
+  const double delta = b.mean - a.mean;
+  m.mean = a.mean + delta * (nb / n);
+  m.sum_squares = a.sum_squares + b.sum_squares + delta * delta * (na * nb / n);
+  m.stdev = std::sqrt(m.sum_squares / n);
+  return m;
+}
+
+}  // namespace
+
+Result<json::object> merged_statistics(const AppendState& append, const std::string& array, const json::object& fresh) {
+  const auto have = stored_arrays(append.target.document, append.target.format);
+  const auto it = have.find(array);
+  const json::object* stored = it == have.end() ? nullptr : object_at(it->second.attrs, "statistics");
+  if (!stored) return runtime_error("append: the store's statistics of " + array + " are gone");
+  static constexpr const char* kFigures[] = {"count", "nan_count", "mean", "stdev", "minimum", "maximum", "sum_squares"};
+  std::vector<double> a[7], b[7];
+  for (int f = 0; f < 7; ++f) {
+    if (!fresh.contains(kFigures[f]) || !stored->contains(kFigures[f]))
+      return runtime_error("append: the statistics of " + array + " lack \"" + kFigures[f] + "\"");
+    leaves(stored->at(kFigures[f]), a[f]);
+    leaves(fresh.at(kFigures[f]), b[f]);
+    if (a[f].size() != b[f].size() || a[f].size() != a[0].size())
+      return append_error("the store's statistics of " + array + " have " + std::to_string(a[f].size()) +
+                          " groups, this job's " + std::to_string(b[f].size()) + ": they cannot be merged");
+  }
+  std::vector<double> out[7];
+  for (std::size_t g = 0; g < a[0].size(); ++g) {
+    auto group = [&](std::vector<double>* v) {
+      return stats::Statistics{static_cast<std::uint64_t>(v[0][g]), static_cast<std::uint64_t>(v[1][g]), v[2][g],
+                               v[3][g], v[4][g], v[5][g], v[6][g]};
+    };
+    const stats::Statistics m = merged(group(a), group(b));
+    const double values[7] = {static_cast<double>(m.count), static_cast<double>(m.nan_count), m.mean, m.stdev,
+                              m.minimum, m.maximum, m.sum_squares};
+    for (int f = 0; f < 7; ++f) out[f].push_back(values[f]);
+  }
+  json::object result = fresh;
+  for (int f = 0; f < 7; ++f) {
+    std::size_t at = 0;
+    result[kFigures[f]] = with_leaves(fresh.at(kFigures[f]), out[f], at, f < 2);
+  }
+  return result;
+}
+
+bool same_statistics(const json::object& merged, const json::object& exact) {
+  if (merged.size() != exact.size()) return false;
+  for (const auto& [key, value] : exact) {
+    const json::value* other = merged.if_contains(key);
+    if (!other) return false;
+    if (key != "mean" && key != "stdev" && key != "sum_squares") {
+      if (first_difference(*other, value, std::string(key))) return false;
+      continue;
+    }
+    std::vector<double> a, b;
+    leaves(*other, a);
+    leaves(value, b);
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!model::same_value(a[i], b[i]) && !(std::fabs(a[i] - b[i]) <= 1e-12 * std::fabs(b[i]))) return false;
+  }
+  return true;
 }
 
 void append_provenance(const AppendState& append, json::object& block) {

@@ -172,7 +172,16 @@ void Job::point_statistics() {
   JobArrays& job = s.rank0.job;
   for (std::size_t i = 0; i < merged.size(); ++i) {
     const stats::ArrayStatisticsSpec& spec = s.message->statistics[i];
-    job.statistics_attrs[spec.array] = {{"statistics", stats::statistics_json(spec, merged[i])}};
+    boost::json::object figures = stats::statistics_json(spec, merged[i]);
+    if (s.rank0.append) {  // the new data's merged with the store's
+      auto with_store = merged_statistics(*s.rank0.append, spec.array, figures);
+      if (!with_store.ok()) {
+        s.status = with_store.error();
+        return;
+      }
+      figures = std::move(with_store).value();
+    }
+    job.statistics_attrs[spec.array] = {{"statistics", std::move(figures)}};
   }
 }
 

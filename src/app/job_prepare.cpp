@@ -89,7 +89,11 @@ Result<std::string> list_present(const plan::RegionPlan& plan, const std::filesy
     found += listing.count;
     total += listing.present.size();
     temps += listing.removed_temps;
-    arrays.push_back(present_chunks(a.layout, files, listing.present));
+    // A boundary part's chunks are written again (cheap, and their kept rows come from the
+    // old store, not from a half-finished copy); the tail's found ones are kept.
+    const bool boundary = a.layout.placement && a.layout.placement->kept > 0;
+    arrays.push_back(boundary ? std::vector<bool>(model::num_elements(a.layout.chunk_grid()), false)
+                              : present_chunks(a.layout, files, listing.present));
   }
   const std::string what = format == zarr::ZarrFormat::kV3 ? " chunk or shard files" : " chunks";
   log::info("resuming " + copy.string() + ": " + std::to_string(found) + " of " + std::to_string(total) + what +
@@ -205,7 +209,8 @@ Status choose_statistics(const Config::StatisticsRequest& request, const std::ma
   const Config& config = state.config;
   std::vector<std::pair<model::Index, model::Index>> windows;
   for (const auto& [dim, range] : request.windows) {
-    auto window = transform::sel_window(state.source->dataset(), coords, config.steps, "statistics", dim, range);
+    auto window = transform::sel_window(state.source->dataset(), coords, config.steps, "statistics", dim, range,
+                                        config.append);
     if (!window.ok()) return window.error().with_context(config.path);
     windows.push_back(*window);
     log::debug("statistics: " + dim + " window [" + std::to_string(window->first) + ", " +
@@ -328,7 +333,10 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
 Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0State& state) {
   ZPMPI_RETURN_IF_ERROR(open_source(cli, state));
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan_job(cli, num_ranks, state));
-  if (state.append && state.append->already_done) {
+  if (state.append && state.append->already_done) {  // what a run killed after its swap left goes
+    zarr::StoreRequest request{state.config.store, false, {}, {}, {}, [](const std::string& m) { log::warn(m); }};
+    request.slurm_job_id = state.slurm_job_id;
+    ZPMPI_RETURN_IF_ERROR(zarr::StoreTransaction::tidy(request));
     log::info("nothing to append: " + state.config.store + " already holds every step of this job");
     return std::string();
   }

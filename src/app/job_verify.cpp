@@ -14,6 +14,7 @@
 #include "job_state.hpp"
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/resume_record.hpp"
+#include "zpmpi/zarr/metadata.hpp"
 #include "zpmpi/exec/text_arrays.hpp"
 #include "zpmpi/exec/tile_index_arrays.hpp"
 #include "zpmpi/zarr/store.hpp"
@@ -35,13 +36,38 @@ boost::json::object root_attributes(const std::filesystem::path& store, zarr::Za
   return attrs && attrs->is_object() ? attrs->get_object() : boost::json::object{};
 }
 
+/// An appended store's statistics were merged from each append's stored figures (Chan's
+/// formula in double), not summed exactly as one run over all the data does: where they
+/// agree up to that rounding (same_statistics), the store's are taken.
+void accept_merged_statistics(Rank0State& state, const std::filesystem::path& store) {
+  const bool v3 = state.config.zarr_format == zarr::ZarrFormat::kV3;
+  for (auto& [name, attrs] : state.job.statistics_attrs) {
+    const zarr::StoreFileRead file =
+        zarr::read_store_file(store, std::filesystem::path(name) / (v3 ? "zarr.json" : ".zattrs"));
+    auto doc = zarr::parse_store_json(file.bytes);
+    if (file.kind != zarr::EntryKind::kFile || !doc.ok() || !doc->is_object()) continue;
+    const boost::json::object* holder = &doc->get_object();
+    if (v3) {
+      const auto* a = holder->if_contains("attributes");
+      if (!a || !a->is_object()) continue;
+      holder = &a->get_object();
+    }
+    const auto* stored = holder->if_contains("statistics");
+    const auto* exact = attrs.if_contains("statistics");
+    if (stored && exact && stored->is_object() && exact->is_object() &&
+        same_statistics(stored->get_object(), exact->get_object()))
+      attrs["statistics"] = *stored;
+  }
+}
+
 /// The job's metadata and one-chunk arrays, written into `scratch`, compared with `store`.
 /// The provenance's volatile fields (when and which run) are taken from the store.
 Status compare_with_scratch(Rank0State& state, const CliOptions& cli, const plan::RegionPlan& plan,
                             const std::filesystem::path& scratch, std::string& problems) {
   const std::filesystem::path store = state.config.store;
-  ZPMPI_RETURN_IF_ERROR(
-      add_provenance(state, cli, identity_of(root_attributes(store, state.config.zarr_format))));
+  const RunIdentity identity = identity_of(root_attributes(store, state.config.zarr_format));
+  ZPMPI_RETURN_IF_ERROR(add_provenance(state, cli, identity));
+  if (identity.appended_block) accept_merged_statistics(state, store);
   std::vector<std::string> names;
   for (const auto& a : state.job.arrays) names.push_back(a.name);
   const zarr::ZarrFormat format = state.config.zarr_format;

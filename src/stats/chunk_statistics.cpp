@@ -19,11 +19,19 @@ struct ChunkPart {
   bool empty = false;
 };
 
+/// Where chunk `index` starts along dim d in the index space of the selection: an appended
+/// part's chunks (model::StorePlacement) after its origin among the job's new data.
+model::Index chunk_start(const model::ArrayLayout& array, const model::Shape& index, std::size_t d) {
+  const bool shifted = array.placement && array.placement->axis == d;
+  return index[d] * array.chunks[d] + (shifted ? array.placement->origin : 0);
+}
+
 ChunkPart part_of(const model::ArrayLayout& array, const Selection& selection, const model::Shape& index) {
   ChunkPart part;
   for (std::size_t d = 0; d < index.size(); ++d) {
-    const model::Index begin = std::max(index[d] * array.chunks[d], selection.window[d].first);
-    const model::Index end = std::min({(index[d] + 1) * array.chunks[d], array.shape[d], selection.window[d].second});
+    const model::Index first = chunk_start(array, index, d), past = first - index[d] * array.chunks[d] + array.shape[d];
+    const model::Index begin = std::max(first, selection.window[d].first);
+    const model::Index end = std::min({first + array.chunks[d], past, selection.window[d].second});
     part.empty |= begin >= end;
     part.start.push_back(begin);
     part.count.push_back(begin < end ? end - begin : 0);
@@ -145,7 +153,7 @@ void accumulate(const model::ArrayLayout& array, const ValueDecoding& decoding, 
     model::Shape at = model::nth_index(rows, r);
     at.push_back(0);
     model::Index offset = 0;  // the row's first element in the chunk (C order of the chunk shape)
-    for (std::size_t d = 0; d < rank; ++d) offset = offset * array.chunks[d] + (part.start[d] - index[d] * array.chunks[d] + at[d]);
+    for (std::size_t d = 0; d < rank; ++d) offset = offset * array.chunks[d] + (part.start[d] - chunk_start(array, index, d) + at[d]);
     model::Shape by_at(s.by.size());
     for (std::size_t k = 0; k < s.by.size(); ++k) by_at[k] = at[s.by[k]];
     std::uint64_t group = model::linear_index(by_at, local_by);

@@ -160,7 +160,7 @@ class Chain {
         }
         narrow(*s, picked);
       } else if (const auto* r = std::get_if<LabelRange>(&ix.what)) {
-        ZPMPI_RETURN_IF_ERROR(select_range(where, *s, ax, *r));
+        ZPMPI_RETURN_IF_ERROR(select_range(where, *s, ax, *r, op.clip));
       } else {
         return usage_error(where + ": expected [start, stop] or a label");
       }
@@ -186,11 +186,11 @@ class Chain {
   }
 
   /// [start, stop]: label-inclusive, in the coordinate's own order, like pandas' slice_indexer.
-  Status select_range(const std::string& where, DimState& s, const Axis& ax, const LabelRange& r) {
+  Status select_range(const std::string& where, DimState& s, const Axis& ax, const LabelRange& r, bool clip) {
     ZPMPI_ASSIGN_OR_RETURN(double a, value_of(where, s, r.start, false));
     ZPMPI_ASSIGN_OR_RETURN(double b, value_of(where, s, r.stop, false));
     for (auto [label, v] : {std::pair{&r.start, a}, std::pair{&r.stop, b}})
-      if (v < ax.lo || v > ax.hi) return usage_error(where + ": " + show(*label) + " is outside " + ax.range);
+      if (!clip && (v < ax.lo || v > ax.hi)) return usage_error(where + ": " + show(*label) + " is outside " + ax.range);
     ZPMPI_ASSIGN_OR_RETURN(double b_end, value_of(where, s, r.stop, true));
     std::optional<Index> i0, i1;
     for (Index i = 0; i < s.map.length(); ++i) {
@@ -201,6 +201,7 @@ class Chain {
         i1 = i;
       }
     }
+    if (!i0 && clip) return narrow(s, {}), Status{};
     if (!i0) return usage_error(where + ": [" + show(r.start) + ", " + show(r.stop) + "] selects nothing from " + ax.range);
     narrow(s, affine(static_cast<std::int64_t>(*i0), 1, *i1 - *i0 + 1));
     return {};
@@ -407,14 +408,23 @@ Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
 Result<std::pair<Index, Index>> sel_window(const model::Dataset& dataset,
                                            const std::map<std::string, std::vector<double>>& coords,
                                            const std::vector<Step>& steps, const std::string& key,
-                                           const std::string& dim, const LabelRange& range) {
+                                           const std::string& dim, const LabelRange& range, bool allow_empty) {
   Chain chain(dataset, coords);
   for (const Step& step : steps) ZPMPI_RETURN_IF_ERROR(chain.run(step));
   DimStates before = chain.states();
-  ZPMPI_RETURN_IF_ERROR(chain.run(Step{key, Sel{{DimIndexer{dim, range}}}}));
+  Sel sel{{DimIndexer{dim, range}}};
+  sel.clip = true;  // xarray's slicing: labels past the coordinate clip to it
+  ZPMPI_RETURN_IF_ERROR(chain.run(Step{key, sel}));
   const DimStates after = std::move(chain).result();
   const DimState* was = before.find(dim);
   const DimState* now = after.find(dim);
+  if (now->map.length() == 0 && allow_empty) return std::pair<Index, Index>{0, 0};
+  if (now->map.length() == 0) {  // the error of sel without clipping names why
+    Chain strict(dataset, coords);
+    for (const Step& step : steps) ZPMPI_RETURN_IF_ERROR(strict.run(step));
+    ZPMPI_RETURN_IF_ERROR(strict.run(Step{key, Sel{{DimIndexer{dim, range}}}}));
+    return runtime_error("internal: " + key + ": the window selects nothing from " + dim);
+  }
   // The sel narrowed the dim to an affine run of its output indexes: find where it starts.
   const auto first = now->map.source_index(0);
   for (Index i = 0; i < was->map.length(); ++i)

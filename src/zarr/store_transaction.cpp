@@ -287,6 +287,20 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   return tx;
 }
 
+Status StoreTransaction::tidy(const StoreRequest& request) {
+  std::error_code ec;
+  fs::path cwd = request.cwd.empty() ? fs::current_path(ec) : request.cwd;
+  if (ec) return runtime_error("cannot read the working directory: " + ec.message());
+  ZPMPI_ASSIGN_OR_RETURN(const StorePath store, resolve_store_path(request.store, real_path(cwd, "/")));
+  if (fs::is_symlink(fs::symlink_status(store.path, ec))) return refuse_link(store);
+  const auto notify = request.notify ? request.notify : [](const std::string&) {};
+  ZPMPI_ASSIGN_OR_RETURN(StoreLock lock, StoreLock::acquire(store, true, request.slurm_job_id));
+  ZPMPI_RETURN_IF_ERROR(restore_store_moved_aside(store, notify));
+  remove_leftovers(store, notify);
+  lock.release();
+  return {};
+}
+
 StoreTransaction::StoreTransaction(StorePath store, StoreLock lock, fs::path build, fs::path aside, bool existed,
                                    std::function<void(const std::string&)> notify)
     : store_(std::move(store)),

@@ -91,6 +91,19 @@ Result<std::vector<model::ArrayLayout>> append_parts(const JobArrays& job, Appen
 /// last): shapes grown along the dim, the append coordinate one chunk of the new length.
 JobArrays grown_arrays(const JobArrays& job, const AppendState& append);
 
+/// The "statistics" attribute of `array` after the append: `fresh` (statistics_json of the
+/// new data) merged group by group with the store's (Chan's formula on their count, mean
+/// and sum_squares; minimum, maximum and counts combined). Errors: figures that do not
+/// line up (another `by` extent).
+Result<boost::json::object> merged_statistics(const AppendState& append, const std::string& array,
+                                              const boost::json::object& fresh);
+
+/// Whether `merged` (a statistics attribute an append merged) is `exact` (what one run over
+/// all the data computes) up to the merge's rounding: the same counts, minimum, maximum and
+/// keys, mean, stdev and sum_squares within 1e-12 relative. zpmpi verify takes such
+/// figures from an appended store.
+bool same_statistics(const boost::json::object& merged, const boost::json::object& exact);
+
 /// The provenance block of the appended store (app/provenance.hpp), from this run's
 /// `block`: the coordinate's ends are the store's first and last values after the append;
 /// "sources" the store's then this run's; "appends" the runs before this one (job_sha256,

@@ -71,11 +71,13 @@ Result<DimStates> apply_preprocessors(const model::Dataset& dataset,
 /// after the chain `steps` (what apply_preprocessors gives): [begin, end). The statistics'
 /// window (app/job_statistics.hpp) uses sel's own label semantics (CF calendars, inclusive
 /// bounds, a date's whole span). Errors as sel's, naming `key` ("statistics.time: [...]
-/// selects nothing from time (...)").
+/// selects nothing from time (...)"). Labels past the coordinate clip to it, as xarray's
+/// slicing does; a window that selects nothing is an error, but with `allow_empty` (an
+/// append's window: its new steps may all lie outside it) [0, 0).
 Result<std::pair<Index, Index>> sel_window(const model::Dataset& dataset,
                                            const std::map<std::string, std::vector<double>>& coords,
                                            const std::vector<Step>& steps, const std::string& key,
-                                           const std::string& dim, const LabelRange& range);
+                                           const std::string& dim, const LabelRange& range, bool allow_empty = false);
 
 /// Rewrites chosen arrays (source dims) into their transformed form: index maps, output
 /// dims and shapes, alignment chunks; coordinates of dropped dims become 0-d arrays named

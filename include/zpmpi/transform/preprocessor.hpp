@@ -77,6 +77,9 @@ struct Sel {
   bool nearest = false;
   /// In the coordinate's units; a duration string (timedelta.hpp) for a CF time coordinate.
   std::optional<Label> tolerance;
+  /// Not from a job (sel_window of an append): range labels past the coordinate are
+  /// clipped to it, and a range that selects nothing is empty rather than an error.
+  bool clip = false;
 };
 struct ReverseAxis {
   std::string dim;

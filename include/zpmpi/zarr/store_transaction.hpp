@@ -90,6 +90,11 @@ class StoreTransaction {
   /// See above (and StoreRequest::hold_lock_until).
   static Result<StoreTransaction> begin(StoreRequest request);
 
+  /// --resume of a run that has nothing left to do (an append whose data the store holds):
+  /// takes the store's lock (a stale one is replaced), puts back a store a killed swap left
+  /// aside, removes the marked copies killed runs left (each notified), releases the lock.
+  static Status tidy(const StoreRequest& request);
+
   StoreTransaction(StoreTransaction&& other) noexcept;
   StoreTransaction& operator=(StoreTransaction&&) = delete;
   StoreTransaction(const StoreTransaction&) = delete;
