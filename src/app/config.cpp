@@ -589,7 +589,19 @@ Status parse_flag_key(const json::value& v, Config& config) {
   ZPMPI_ASSIGN_OR_RETURN(config.*field, get_bool(v, key));
   return {};
 }
-constexpr char kOverwrite[] = "overwrite", kResume[] = "resume", kFsync[] = "fsync";
+constexpr char kOverwrite[] = "overwrite", kResume[] = "resume", kFsync[] = "fsync", kAllowGaps[] = "allow_gaps";
+
+Status parse_mode(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(std::string mode, get_string(v, "mode"));
+  if (mode != "write" && mode != "append") return key_error("mode", "must be \"write\" or \"append\", got " + show(v));
+  config.append = mode == "append";
+  return {};
+}
+
+Status parse_append_dim(const json::value& v, Config& config) {
+  ZPMPI_ASSIGN_OR_RETURN(config.append_dim, get_string(v, "append_dim"));
+  return {};
+}
 
 Status parse_max_chunks(const json::value& v, Config& config) {
   ZPMPI_ASSIGN_OR_RETURN(config.max_chunks, get_positive(v, "max_chunks"));
@@ -716,6 +728,11 @@ const ConfigKey kConfigKeys[] = {
     {"resume", parse_flag_key<&Config::resume, kResume>, false, kSwitch, "resume", "",
      "finish the interrupted run of this job (after a signal, exit 75, or a kill; overrides \"resume\"; default off)",
      flag_switch<&Config::resume>},
+    {"mode", parse_mode, true, kSwitch, "append", "",
+     "append the job's data after the store's extent along append_dim (overrides \"mode\"; default \"write\")",
+     flag_switch<&Config::append>},
+    {"append_dim", parse_append_dim, true},
+    {"allow_gaps", parse_flag_key<&Config::allow_gaps, kAllowGaps>, false},
     {"recommendations", parse_recommendations, false},
     {"log_level", parse_log_level, false, kInteger, "log-level", "0|1|2",
      "0 warnings, 1 info, 2 debug (overrides \"log_level\"; default 1)", flag_log_level},

@@ -13,7 +13,7 @@ template <class Self, class Io>
 void fields(Self& m, Io& io) {
   io("source", m.source), io("store", m.store);
   io("compressor", m.codec), io("log_level", m.log_level), io("fsync", m.fsync), io("zarr_format", m.format),
-      io("statistics", m.statistics), io("plan", m.plan);
+      io("statistics", m.statistics), io("append_from", m.append_from), io("plan", m.plan);
 }
 
 json::value to_json(const std::string& s) { return json::string(s); }
@@ -137,7 +137,7 @@ Result<JobMessage> decode_job_message(std::string_view text) {
   };
   fields(m, io);
   if (!status.ok()) return status.error();
-  if (o.size() != 8) return runtime_error("internal: the job message has unknown keys");
+  if (o.size() != 9) return runtime_error("internal: the job message has unknown keys");
   return m;
 }
 

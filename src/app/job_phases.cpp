@@ -11,6 +11,7 @@
 #include "zpmpi/app/log.hpp"
 #include "zpmpi/app/rank_stats.hpp"
 #include "zpmpi/app/resume_record.hpp"
+#include "zpmpi/exec/boundary_sink.hpp"
 #include "zpmpi/exec/statistics_sink.hpp"
 #include "zpmpi/exec/stop_signals.hpp"
 #include "zpmpi/exec/store_sink.hpp"
@@ -285,8 +286,17 @@ Result<exec::Stats> Job::work_on_rank() {
   options.fsync = s.message->fsync;
   if (!s.present.empty()) options.present = &s.present;
   if (s.hooks.exec) s.hooks.exec(s.rank, options);
-  exec::StoreSink sink(options, std::max(s.message->plan.options.workers, 1));
-  ZPMPI_ASSIGN_OR_RETURN(exec::Stats stats, run_into(*source, options, sink));
+  const int workers = std::max(s.message->plan.options.workers, 1);
+  exec::StoreSink sink(options, workers);
+  exec::Stats stats;
+  if (s.message->append_from.empty()) {
+    ZPMPI_ASSIGN_OR_RETURN(stats, run_into(*source, options, sink));
+  } else {  // an append: boundary chunks merged with the rows the old store keeps
+    std::vector<model::ArrayLayout> parts;
+    for (const auto& a : s.message->plan.arrays) parts.push_back(a.layout);
+    exec::BoundarySink boundary(sink, {s.message->append_from, s.message->format, s.message->codec}, parts, workers);
+    ZPMPI_ASSIGN_OR_RETURN(stats, run_into(*source, options, boundary));
+  }
   if (s.rank == 0) ZPMPI_RETURN_IF_ERROR(write_rank0_arrays(*source, stats));
   return stats;
 }
@@ -317,6 +327,14 @@ Status Job::write_rank0_arrays(source::Source& source, exec::Stats& stats) {
                                                                                        s.message->codec, s.message->format, s.rank));
   stats.chunks += job.coarse_arrays.size();
   stats.bytes_written += coarse;
+  if (const auto& append = s.rank0.append) {  // the append coordinate, whole
+    exec::ExecOptions options{s.message->store, s.message->codec, s.rank};
+    options.format = s.message->format;
+    exec::StoreSink sink(options, 1);
+    const exec::AssembledChunk chunk{append->coordinate, model::Shape{0}, append->coordinate_values};
+    ZPMPI_RETURN_IF_ERROR(sink.put(0, chunk, stats));
+    ZPMPI_RETURN_IF_ERROR(sink.finish());
+  }
   return {};
 }
 

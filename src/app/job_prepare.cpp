@@ -24,7 +24,7 @@
 namespace zpmpi::app {
 
 zarr::ArrayFiles array_files(const model::ArrayLayout& a, zarr::ZarrFormat format) {
-  return zarr::array_files(format, a.chunk_grid(),
+  return zarr::array_files(format, a.store_chunk_grid(),
                            a.shards.empty() ? model::Shape{} : zarr::chunks_per_shard(a.shards, a.chunks));
 }
 
@@ -60,15 +60,17 @@ namespace {
 
 /// The chunks a listing of `files` found, by chunk: a shard file holds every chunk of its
 /// block (a shard that exists is complete, chunk_files.hpp).
+/// An appended part's chunks are found at their place in the store's grid (placement).
 std::vector<bool> present_chunks(const model::ArrayLayout& a, const zarr::ArrayFiles& files,
                                  const std::vector<bool>& present_files) {
-  if (!files.sharded()) return present_files;
+  if (!files.sharded() && !a.placement) return present_files;
   const model::Shape grid = a.chunk_grid();
   std::vector<bool> chunks(model::num_elements(grid), false);
   const model::Box all{model::Shape(grid.size(), 0), grid};
   for (std::uint64_t n = 0; n < chunks.size(); ++n) {
-    const model::Shape shard = zarr::shard_of_chunk(model::nth_index(all, n), files.per_shard);
-    chunks[n] = present_files[model::linear_index(shard, files.grid)];
+    const model::Shape at = a.store_chunk_index(model::nth_index(all, n));
+    const model::Shape file = files.sharded() ? zarr::shard_of_chunk(at, files.per_shard) : at;
+    chunks[n] = present_files[model::linear_index(file, files.grid)];
   }
   return chunks;
 }
@@ -105,6 +107,24 @@ std::vector<zarr::ProtectedPath> protected_paths(const source::SourceSpec& sourc
   return paths;
 }
 
+bool is_coordinate(const JobArrays& job, const std::string& name) {
+  for (const auto& a : job.arrays)
+    if (a.name == name) return a.is_coordinate;
+  return false;
+}
+
+/// An appended part: where it goes in the store.
+std::string placement_text(const model::ArrayLayout& a) {
+  if (!a.placement) return {};
+  const model::StorePlacement& p = *a.placement;
+  const std::string dim = a.dims[p.axis];
+  const std::string rows = dim + " " + std::to_string(p.origin) + ".." + std::to_string(p.origin + a.shape[p.axis] - 1);
+  if (p.kept)
+    return ", appends " + rows + " into the store's chunk " + std::to_string(p.chunk_offset) + " along " + dim +
+           " behind its " + std::to_string(p.kept) + " steps (rewritten)";
+  return ", appends " + rows + " as the store's chunks from " + std::to_string(p.chunk_offset) + " along " + dim;
+}
+
 void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
   for (std::size_t i = 0; i < p.arrays.size(); ++i) {
     const auto& a = p.arrays[i].layout;
@@ -112,7 +132,7 @@ void describe_plan(const plan::RegionPlan& p, const JobArrays& job) {
               model::to_string(a.shape) + ", chunks " + model::to_string(a.chunks) +
               " (source chunks " + model::to_string(a.source.chunks) + "), batch of " +
               model::to_string(p.arrays[i].batch_chunks) + " chunks" +
-              (job.arrays[i].is_coordinate ? ", coordinate" : ""));
+              (is_coordinate(job, a.name) ? ", coordinate" : "") + placement_text(a));
   }
   log::info("plan: " + std::to_string(p.regions.size()) + " regions over " +
             std::to_string(p.options.num_jobs) + " jobs on " + std::to_string(p.options.num_ranks) +
@@ -197,6 +217,22 @@ Status choose_statistics(const Config::StatisticsRequest& request, const std::ma
   return {};
 }
 
+/// Append mode: the job checked against the store (app/append.hpp); the plan's arrays are
+/// the parts of the store's arrays, and the job's arrays become the store's after it.
+Result<std::vector<model::ArrayLayout>> prepare_append(Rank0State& state) {
+  const Config& config = state.config;
+  const std::string dim = append_dim(config, state.source->dataset());
+  auto target = read_append_target(config, dim);
+  if (!target.ok()) return target.error().with_context(config.path);
+  auto append = check_append(config, std::move(target).value(), state.job, *state.source);
+  if (!append.ok()) return append.error().with_context(config.path);
+  state.append.emplace(std::move(append).value());
+  auto parts = append_parts(state.job, *state.append);
+  if (!parts.ok()) return parts.error().with_context(config.path);
+  state.job = grown_arrays(state.job, *state.append);
+  return parts;
+}
+
 /// The output arrays chosen and the plan made for `num_ranks` (plan --ranks N: N).
 Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0State& state) {
   const Config& config = state.config;
@@ -211,6 +247,14 @@ Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0Sta
   if (config.recommendations != Recommendations::kIgnore || cli.plan_only)
     for (const auto& r : state.job.recommendations) log::warn("recommendation: " + r.text);
 
+  std::vector<model::ArrayLayout> layouts = state.job.layouts();
+  if (config.append && cli.verify)
+    return usage_error(config.path + ": verify checks a store against a job that writes all of it: give it a job "
+                       "without \"mode\": \"append\" whose source lists every file appended (an appended store "
+                       "equals the store such a job writes)");
+  if (config.append) {
+    ZPMPI_ASSIGN_OR_RETURN(layouts, prepare_append(state));
+  }
   plan::PlanOptions options;
   options.num_ranks = cli.plan_ranks.value_or(num_ranks);
   options.num_jobs = config.num_jobs.value_or(options.num_ranks);
@@ -218,7 +262,7 @@ Result<plan::RegionPlan> plan_job(const CliOptions& cli, int num_ranks, Rank0Sta
   options.workers = config.workers;
   options.max_chunks = config.max_chunks;
   options.bounds = owner_bounds(config.compressor);  // the codec's and the source's bounds
-  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(state.job.layouts(), options, stop_planning));
+  ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan::make_plan(layouts, options, stop_planning));
   for (const auto& w : plan::small_chunk_warnings(plan)) log::warn(w);
   return plan;
 }
@@ -261,6 +305,7 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
   request.format = config.zarr_format;
   request.slurm_job_id = state.slurm_job_id;
   request.hold_lock_until = state.hold_store_lock;
+  if (state.append) request.append = state.append->request;
   ZPMPI_ASSIGN_OR_RETURN(zarr::StoreTransaction store, zarr::StoreTransaction::begin(std::move(request)));
   state.store.emplace(std::move(store));
   if (state.store->complete()) {
@@ -275,7 +320,7 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
   }
   return encode_job_message(JobMessage{state.source_spec, state.store->build_path().string(), config.compressor,
                                        config.log_level, config.fsync, config.zarr_format, state.job.statistics,
-                                       std::move(plan)});
+                                       std::move(plan), state.append ? state.append->target.store.string() : ""});
 }
 
 }  // namespace
@@ -283,6 +328,14 @@ Result<std::string> open_store_copy(const CliOptions& cli, Rank0State& state, pl
 Result<std::string> prepare_on_rank0(const CliOptions& cli, int num_ranks, Rank0State& state) {
   ZPMPI_RETURN_IF_ERROR(open_source(cli, state));
   ZPMPI_ASSIGN_OR_RETURN(plan::RegionPlan plan, plan_job(cli, num_ranks, state));
+  if (state.append && state.append->already_done) {
+    log::info("nothing to append: " + state.config.store + " already holds every step of this job");
+    return std::string();
+  }
+  if (cli.plan_only && state.append) {
+    std::cout << append_report(*state.append, plan) << std::flush;
+    return std::string();
+  }
   if (cli.plan_only) {  // the report only, nothing written
     ZPMPI_ASSIGN_OR_RETURN(const std::string report, plan_report_output(state.config, state.source->dataset(),
                                                                         state.job, plan, cli.plan_json, stop_planning));

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "zpmpi/app/append.hpp"
 #include "zpmpi/app/config.hpp"
 #include "zpmpi/app/job.hpp"
 #include "zpmpi/app/job_message.hpp"
@@ -42,6 +43,8 @@ struct Rank0State {
   std::string present;  ///< --resume: the chunks the adopted copy holds (encode_present)
   /// zpmpi statistics: the store read as the source, under its lock (store_statistics.hpp).
   std::optional<StoreAsSource> statistics_store;
+  /// Append mode (app/append.hpp): the store appended to, the merged append coordinate.
+  std::optional<AppendState> append;
   std::string slurm_job_id, hold_store_lock;  ///< JobHooks' for the store request
   std::map<std::string, std::string> s3_environment;  ///< JobHooks': for the source's S3 options
   /// The --stats file: written over only once judged (zarr/side_file.hpp); before that (a

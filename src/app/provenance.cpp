@@ -116,14 +116,20 @@ json::object provenance_json(const json::object& store_keys, const std::vector<s
 }
 
 Status add_provenance(Rank0State& state, const CliOptions& cli, const RunIdentity& run) {
+  if (run.appended_block) {
+    state.job.group_attrs[kProvenanceKey] = *run.appended_block;
+    return {};
+  }
   ZPMPI_ASSIGN_OR_RETURN(json::object keys, job_store_keys(state.config.path, store_flags(cli)));
   keys.erase("store");  // where the store is, not what it holds: a copy elsewhere is the same
   // The coordinate's ends are a courtesy: a source whose coordinates cannot be read still
   // gets the rest of its provenance.
   auto coords = read_coordinates(*state.source);
-  state.job.group_attrs[kProvenanceKey] =
-      provenance_json(keys, state.inputs, state.job, state.source->dataset(), state.source_spec.concat_dim,
-                      coords.ok() ? *coords : std::map<std::string, std::vector<double>>{}, run);
+  json::object block = provenance_json(keys, state.inputs, state.job, state.source->dataset(),
+                                      state.source_spec.concat_dim,
+                                      coords.ok() ? *coords : std::map<std::string, std::vector<double>>{}, run);
+  if (state.append) append_provenance(*state.append, block);
+  state.job.group_attrs[kProvenanceKey] = std::move(block);
   return {};
 }
 
@@ -134,6 +140,7 @@ RunIdentity identity_of(const json::object& root_attrs) {
   const json::object& o = block->get_object();
   if (const auto* c = o.if_contains("created"); c && c->is_string()) run.created = std::string(c->get_string());
   if (const auto* u = o.if_contains("uuid"); u && u->is_string()) run.uuid = std::string(u->get_string());
+  if (o.contains("appends")) run.appended_block = o;
   return run;
 }
 

@@ -40,7 +40,9 @@ std::vector<std::string> ChunkVerifier::problems() const {
   return problems_;
 }
 
-Status ChunkVerifier::check(const model::ArrayLayout& array, const model::Shape& index, std::span<const std::byte> raw) {
+Status ChunkVerifier::check(const model::ArrayLayout& array, const model::Shape& part_index,
+                            std::span<const std::byte> raw) {
+  const model::Shape index = array.store_chunk_index(part_index);  // an appended part's, in the store's grid
   if (!array.shards.empty()) return check_inner(array, index, raw);
   const std::string key = zarr::chunk_file_key(format_, index);
   const std::string name = array.name + "/" + key;

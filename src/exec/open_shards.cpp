@@ -33,13 +33,14 @@ OpenShards::Shard& OpenShards::shard_of(const model::ArrayLayout& array, const m
   if (!slot) {
     const model::Shape per_shard = zarr::chunks_per_shard(array.shards, array.chunks);
     slot = std::make_unique<Shard>(model::num_elements(per_shard),
-                                   chunks_in_shard(shard_index, per_shard, array.chunk_grid()));
+                                   chunks_in_shard(shard_index, per_shard, array.store_chunk_grid()));
   }
   return *slot;
 }
 
-Status OpenShards::add(const model::ArrayLayout& array, const model::Shape& index,
+Status OpenShards::add(const model::ArrayLayout& array, const model::Shape& part_index,
                        std::optional<std::span<const std::byte>> encoded) {
+  const model::Shape index = array.store_chunk_index(part_index);  // an appended part's, in the store's grid
   const model::Shape per_shard = zarr::chunks_per_shard(array.shards, array.chunks);
   const model::Shape shard_index = zarr::shard_of_chunk(index, per_shard);
   Shard& shard = shard_of(array, shard_index);

@@ -1,5 +1,7 @@
 #include "zpmpi/exec/statistics_sink.hpp"
 
+#include "zpmpi/exec/stored_chunk.hpp"
+
 #include <cstring>
 
 #include "zpmpi/model/chunk_assembly.hpp"
@@ -7,34 +9,6 @@
 #include "zpmpi/zarr/store_entry.hpp"
 
 namespace zpmpi::exec {
-namespace fs = std::filesystem;
-namespace {
-
-/// A kept chunk's stored bytes into `encoded`: false when it is an inner chunk its shard
-/// does not store (all fill).
-Result<bool> read_kept(const KeptChunks& kept, const model::ArrayLayout& array, const model::Shape& index,
-                       std::vector<std::byte>& encoded) {
-  fs::path rel = array.name;
-  zarr::StoreFileRead file;
-  if (array.shards.empty()) {
-    rel /= zarr::chunk_file_key(kept.format, index);
-    file = zarr::read_store_file(kept.store, rel);
-  } else {
-    const model::Shape per_shard = zarr::chunks_per_shard(array.shards, array.chunks);
-    rel /= zarr::chunk_file_key(kept.format, zarr::shard_of_chunk(index, per_shard));
-    ZPMPI_ASSIGN_OR_RETURN(const auto entries, zarr::read_shard_index(kept.store, rel, model::num_elements(per_shard)));
-    const zarr::ShardEntry e = entries ? (*entries)[zarr::shard_slot(index, per_shard)] : zarr::ShardEntry{};
-    if (e.absent()) return false;
-    file = zarr::read_store_file_range(kept.store, rel, e.offset, e.nbytes);
-  }
-  if (file.kind != zarr::EntryKind::kFile)
-    return runtime_error("statistics: cannot read the kept chunk " + (kept.store / rel).string());
-  encoded.assign(reinterpret_cast<const std::byte*>(file.bytes.data()),
-                 reinterpret_cast<const std::byte*>(file.bytes.data()) + file.bytes.size());
-  return true;
-}
-
-}  // namespace
 
 StatisticsSink::StatisticsSink(ChunkSink& inner, const std::vector<stats::ArrayStatisticsSpec>& specs, KeptChunks kept,
                                int workers)
@@ -66,16 +40,8 @@ Status StatisticsSink::kept(int worker, const model::ArrayLayout& array, const m
   const auto* spec = spec_of(array.name, at);
   if (!spec) return {};
   Lane& lane = lanes_[static_cast<std::size_t>(worker)];
-  lane.raw.resize(model::num_elements(array.chunks) * model::dtype_size(array.dtype));
-  ZPMPI_ASSIGN_OR_RETURN(const bool stored, read_kept(kept_, array, index, lane.encoded));
-  if (!stored) {  // a chunk of fill, as a reader of the store sees one absent
-    model::fill_elements(lane.raw.data(), model::num_elements(array.chunks), array.dtype, array.fill_value);
-  } else if (kept_.codec.id == codec::CodecId::kNone && lane.encoded.size() == lane.raw.size()) {
-    lane.raw = lane.encoded;
-  } else {
-    const Status decoded = lane.codec->decode(lane.encoded, lane.raw);
-    if (!decoded.ok()) return decoded.error().with_context("statistics: the kept chunk of " + array.name);
-  }
+  ZPMPI_RETURN_IF_ERROR(load_stored_chunk(kept_, *lane.codec, array, array.store_chunk_index(index), false,
+                                          "statistics: the kept chunk of " + array.name, lane.encoded, lane.raw));
   stats::add_chunk(array, spec->decoding, spec->selection, index, lane.raw, lane.groups[at]);
   return {};
 }

@@ -56,7 +56,8 @@ Status StoreSink::put(int worker, const AssembledChunk& chunk, Stats& stats) {
 Status StoreSink::write(const AssembledChunk& chunk, std::span<const std::byte> encoded, bool fill) {
   if (!chunk.array.shards.empty())
     return shards_->add(chunk.array, chunk.index, fill ? std::nullopt : std::optional(encoded));
-  return zarr::write_chunk(options_.store, chunk.array.name, zarr::chunk_file_key(options_.format, chunk.index),
+  return zarr::write_chunk(options_.store, chunk.array.name,
+                           zarr::chunk_file_key(options_.format, chunk.array.store_chunk_index(chunk.index)),
                            encoded, options_.rank, options_.fsync, options_.fail_write);
 }
 

@@ -8,6 +8,14 @@ Shape ArrayLayout::chunk_grid() const {
   return grid;
 }
 
+Shape ArrayLayout::store_chunk_index(const Shape& index) const {
+  Shape at = index;
+  if (placement && placement->axis < at.size()) at[placement->axis] += placement->chunk_offset;
+  return at;
+}
+
+Shape ArrayLayout::store_chunk_grid() const { return store_chunk_index(chunk_grid()); }
+
 std::size_t ArrayLayout::source_dim_of(std::size_t d) const {
   if (map.transposed() && d < map.order.size()) d = map.order[d];  // output dim -> stored dim
   std::size_t seen = 0;

@@ -137,7 +137,11 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
   // `text` is not listed: validate() keeps text arrays out of every plan.
   io("name", s.name), io("dtype", s.dtype), io("dims", s.dims), io("shape", s.shape), io("chunks", s.chunks);
   io("shards", s.shards), io("fill_value", s.fill_value), io("source", s.source), io("alignment", s.alignment), io("map", s.map);
-  io("values", s.values);
+  io("values", s.values), io("placement", s.placement);
+}
+template <class Self, class Io>
+void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::StorePlacement> {
+  io("axis", s.axis), io("origin", s.origin), io("chunk_offset", s.chunk_offset), io("kept", s.kept);
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, ArrayPlan> {
@@ -174,6 +178,7 @@ json::value to_json(const std::optional<model::Scalar>& fill) { return scalar_js
 json::value to_json(const model::Scalar& value) { return scalar_json(value); }
 json::value to_json(const model::IndexMap& map);  // below: its tile stage uses the template
 json::value to_json(const std::optional<model::ValueStage>& values);  // below, likewise
+json::value to_json(const std::optional<model::StorePlacement>& p);  // below, likewise
 template <class T> requires std::is_integral_v<T>
 json::value to_json(T n) { return n; }
 template <class T> json::value to_json(const std::vector<T>& list);
@@ -193,6 +198,7 @@ json::value to_json(const model::IndexMap& map) {
 json::value to_json(const std::optional<model::ValueStage>& values) {
   return values ? to_json(*values) : json::value(nullptr);
 }
+json::value to_json(const std::optional<model::StorePlacement>& p) { return p ? to_json(*p) : json::value(nullptr); }
 template <class T> json::value to_json(const std::vector<T>& list) {
   json::array a;
   for (const auto& x : list) a.push_back(to_json(x));
@@ -214,6 +220,7 @@ void from_json(const json::value& v, model::Scalar& value) {
 }
 void from_json(const json::value& v, model::IndexMap& map);  // below, likewise
 void from_json(const json::value& v, std::optional<model::ValueStage>& values);  // below, likewise
+void from_json(const json::value& v, std::optional<model::StorePlacement>& p);  // below, likewise
 template <class T> requires std::is_integral_v<T>
 void from_json(const json::value& v, T& n) { n = v.to_number<T>(); }  // throws when out of range
 template <class T> void from_json(const json::value& v, std::vector<T>& list);
@@ -245,6 +252,10 @@ void from_json(const json::value& v, model::IndexMap& map) {
 void from_json(const json::value& v, std::optional<model::ValueStage>& values) {
   values.reset();
   if (!v.is_null()) from_json(v, values.emplace());
+}
+void from_json(const json::value& v, std::optional<model::StorePlacement>& p) {
+  p.reset();
+  if (!v.is_null()) from_json(v, p.emplace());
 }
 template <class T> void from_json(const json::value& v, std::vector<T>& list) {
   list.clear();

@@ -115,8 +115,10 @@ Status validate(const std::vector<model::ArrayLayout>& arrays, const PlanOptions
   std::uint64_t total = 0;
   for (const model::ArrayLayout& a : arrays) {
     ZPMPI_RETURN_IF_ERROR(validate_spec(a));
-    // Two arrays of one name would write the same chunk files.
-    if (!names.insert(a.name).second) return usage_error("array " + a.name + " is listed twice");
+    // Two arrays of one name would write the same chunk files; the parts of an append
+    // (model::StorePlacement) write disjoint chunks of theirs.
+    const std::string key = a.placement ? a.name + "#" + std::to_string(a.placement->chunk_offset) : a.name;
+    if (!names.insert(key).second) return usage_error("array " + a.name + " is listed twice");
     total = grid::sat_add(total, model::num_elements(a.shape) * model::dtype_size(a.dtype));
   }
   if (total == grid::kSaturated) return usage_error("the arrays together have more than 2^64 bytes");

@@ -12,6 +12,9 @@
 
 #include "zpmpi/zarr/store.hpp"
 #include "zpmpi/zarr/store_contents.hpp"
+#include "zpmpi/zarr/names.hpp"
+#include "zpmpi/zarr/store_entry.hpp"
+#include "zpmpi/zarr/linked_copy.hpp"
 #include "zpmpi/zarr/store_replace.hpp"
 #include "zpmpi/zarr/store_resume.hpp"
 
@@ -173,6 +176,20 @@ Status check_complete_store(const StorePath& store, const boost::json::object& r
                        joined(differences) + redo);
 }
 
+/// Append, under the lock: the store is still the one whose completion document the
+/// append's checks read (StoreRequest::Append::document).
+Status check_append_target(const StorePath& store, const StoreRequest::Append& append, ZarrFormat format) {
+  const std::string& s = store.path.string();
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(store.path, ec))) return runtime_error("append: no store at " + s);
+  ZPMPI_RETURN_IF_ERROR(check_replaceable(store));
+  const auto key = format == ZarrFormat::kV3 ? fs::path(kV3MetadataKey) : fs::path(".zmetadata");
+  const StoreFileRead now = read_store_file(store.path, key);
+  if (now.kind != EntryKind::kFile || now.bytes != append.document)
+    return runtime_error("append: store " + s + " changed while this run was checking it (another run?); run again");
+  return {};
+}
+
 void hold_for_tests(const std::string& until) {
   if (until.empty()) return;
   for (int i = 0; i < 300 * 50 && !fs::exists(until); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -236,7 +253,8 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
     // No copy left and a complete store in place: the run being resumed ended (or was
     // killed after its swap, maybe while removing the old store: that leftover goes). If
     // the store is this job's, there is nothing to do; the lock goes with `done`.
-    if (adopted.empty() && existed && !fs::is_symlink(st) && complete_store_format(store.path)) {
+    if (adopted.empty() && existed && !fs::is_symlink(st) && complete_store_format(store.path) &&
+        (!request.append || check_complete_store(store, request.resume_record).ok())) {
       ZPMPI_RETURN_IF_ERROR(check_complete_store(store, request.resume_record));
       remove_leftovers(store, notify);
       StoreTransaction done(store, std::move(lock), {}, {}, existed, notify);
@@ -245,7 +263,9 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
       return done;
     }
   }
-  if (existed) {
+  if (request.append) {
+    ZPMPI_RETURN_IF_ERROR(check_append_target(store, *request.append, request.format));
+  } else if (existed) {
     if (!request.overwrite)
       return runtime_error("store " + store.path.string() +
                            " exists; pass --overwrite (or \"overwrite\": true) to replace it");
@@ -259,6 +279,10 @@ Result<StoreTransaction> StoreTransaction::begin(StoreRequest request) {
   StoreTransaction tx(store, std::move(lock), build, aside_path(store, me), existed, notify);
   tx.resumed_ = !adopted.empty();
   ZPMPI_RETURN_IF_ERROR(fill_copy(store, build, me, request));
+  if (request.append) {
+    auto linked = link_store_files(store.path, build, request.append->rewritten);
+    if (!linked.ok()) return linked.error();
+  }
   hold_for_tests(request.hold_lock_until);
   return tx;
 }

@@ -80,6 +80,11 @@ struct Config {
   std::uint64_t memory_limit = 2'000'000'000;
   std::optional<int> num_jobs;  ///< nullopt = number of ranks
   bool overwrite = false;
+  /// "mode": "append" (--append): the job's data go after the existing store's extent
+  /// along `append_dim` (app/append.hpp); "write" (the default) writes or replaces a store.
+  bool append = false;
+  std::optional<std::string> append_dim;  ///< nullopt: the source's unlimited dim, else "time"
+  bool allow_gaps = false;  ///< append: the new steps need not follow the store's regular step
   /// Continue the interrupted run of this job (see zarr/store_resume.hpp): its copy's
   /// complete chunks are kept, the rest written; refused if the job or source changed.
   bool resume = false;

@@ -27,6 +27,9 @@ struct JobMessage {
   zarr::ZarrFormat format = zarr::ZarrFormat::kV2;  ///< the store's (config "zarr_format")
   std::vector<stats::ArrayStatisticsSpec> statistics;  ///< config "statistics", per array
   plan::RegionPlan plan;
+  /// Append mode: the store appended to, where boundary chunks' kept rows are read
+  /// (exec/boundary_sink.hpp); empty otherwise.
+  std::string append_from{};
 };
 
 std::string encode_job_message(const JobMessage& message);

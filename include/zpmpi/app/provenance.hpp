@@ -15,6 +15,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ inline constexpr std::string_view kProvenanceKey = "zpmpi";
 struct RunIdentity {
   std::string created;  ///< UTC, ISO 8601 to the second
   std::string uuid;     ///< random (version 4)
+  /// verify of a store built by appends ("appends" in its block): the store's block
+  /// whole, which describes the runs that built it, not a job verify can rebuild.
+  std::optional<boost::json::object> appended_block{};
 };
 
 /// A new identity: now, and a random uuid.

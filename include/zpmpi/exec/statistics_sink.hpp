@@ -15,17 +15,14 @@
 
 #include "zpmpi/codec/codec.hpp"
 #include "zpmpi/exec/chunk_sink.hpp"
+#include "zpmpi/exec/stored_chunk.hpp"
 #include "zpmpi/stats/array_statistics.hpp"
 #include "zpmpi/zarr/store_format.hpp"
 
 namespace zpmpi::exec {
 
 /// Where kept chunks are read back from: the store being written, its format and codec.
-struct KeptChunks {
-  std::filesystem::path store;
-  zarr::ZarrFormat format = zarr::ZarrFormat::kV2;
-  codec::CodecSpec codec;
-};
+using KeptChunks = StoredChunks;
 
 class StatisticsSink final : public ChunkSink {
  public:

@@ -56,6 +56,22 @@ struct SourceLayout {
   bool operator==(const SourceLayout&) const = default;
 };
 
+/// Append mode (app/append.hpp): this array is a part of the new data, written into the
+/// existing store's array of the same name after its old extent along `axis`.
+/// Example: the store holds 100 steps in chunks of 24 and 60 new steps arrive: the head
+/// part (new steps 0..19, origin 0, chunk_offset 4, kept 4) fills store chunk 4 behind the
+/// 4 steps it already holds; the tail part (new steps 20..59, origin 20, chunk_offset 5)
+/// is written in whole store chunks 5, 6.
+struct StorePlacement {
+  std::size_t axis = 0;    ///< the output dim the store grows along
+  Index origin = 0;        ///< this part's element 0 among the new data along `axis`
+  Index chunk_offset = 0;  ///< the store's chunk grid index of this part's chunk 0 along `axis`
+  /// Elements of the store's chunk ahead of this part's (the old data the boundary chunk
+  /// keeps): this part's chunk extent along `axis` is the store's less `kept`. 0: aligned.
+  Index kept = 0;
+  bool operator==(const StorePlacement&) const = default;
+};
+
 struct ArrayLayout {
   std::string name;               ///< zarr array name
   DType dtype = DType::f4;         ///< the element type, unless `text` is set
@@ -80,6 +96,9 @@ struct ArrayLayout {
   /// Set when values change on the way (astype, clip, ...): the source is read as
   /// values->source_dtype and each chunk converted to `dtype` (model/value_stage.hpp).
   std::optional<ValueStage> values;
+  /// Append mode: where this part lies in the store's array (above). nullopt: the array
+  /// is the store's whole array, its chunk grid the store's.
+  std::optional<StorePlacement> placement;
 
   /// The element type reads yield: values->source_dtype, else `dtype`.
   DType read_dtype() const { return values ? values->source_dtype : dtype; }
@@ -88,6 +107,10 @@ struct ArrayLayout {
   std::size_t source_dim_of(std::size_t d) const;
   /// Chunks per dim (edge chunks included; 0 along a dim whose chunk extent is 0).
   Shape chunk_grid() const;
+  /// The store's grid index of this array's chunk `index` (placement's chunk_offset added).
+  Shape store_chunk_index(const Shape& index) const;
+  /// The store's chunk grid over this array's chunks (chunk_grid() shifted by placement).
+  Shape store_chunk_grid() const;
   bool operator==(const ArrayLayout&) const = default;
 };
 

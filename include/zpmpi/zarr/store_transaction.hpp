@@ -11,6 +11,8 @@
 //               create this run's copy PARENT/.NAME.zpmpi-new-HOST-PID with its marker and
 //               the empty store skeleton (store_replace.hpp).
 //   build_path()  where every rank writes chunks and rank 0 the metadata.
+//   (append: the store must exist and be complete; the copy starts as hard links to its
+//    files (linked_copy.hpp), and --resume with the append done finds nothing to do.)
 //   commit()  after .zmetadata (v3: the root zarr.json) is written and every rank agreed:
 //             swap the copy in, remove the old store (only its Zarr entries), release the lock.
 //   abandon() on any failure (also from the destructor): remove this run's copy only,
@@ -20,6 +22,8 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +73,16 @@ struct StoreRequest {
   /// and --resume finds a store complete by either format's completion document
   /// (complete_store_format, store_contents.hpp); the resume record tells the two jobs apart.
   ZarrFormat format = ZarrFormat::kV2;
+  /// Append mode (app/append.hpp): set, the store must exist and be complete, and is
+  /// replaced by its appended copy without `overwrite`; the copy starts as hard links to the
+  /// store's files but those rewritten (zarr/linked_copy.hpp).
+  struct Append {
+    /// The store's completion document as the append's checks read it: under the lock it
+    /// must still be the same, else another run changed the store meanwhile (refused).
+    std::string document;
+    std::set<std::filesystem::path> rewritten;  ///< relative paths the run writes again
+  };
+  std::optional<Append> append;
 };
 
 class StoreTransaction {

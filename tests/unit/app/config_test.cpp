@@ -101,7 +101,7 @@ TEST(Config, ErrorsNameFileAndKey) {
   expect_error("{" + base + R"(, "chunk": {}})",
                "job.json: unknown key 'chunk' (known: source, variables, preprocessors, chunks, "
                "zarr_format, shards, store, cache_label, add_attrs, compressor, memory_limit, num_jobs, overwrite, "
-               "resume, recommendations, log_level, workers, max_chunks, stats, fsync, statistics)");
+               "resume, mode, append_dim, allow_gaps, recommendations, log_level, workers, max_chunks, stats, fsync, statistics)");
   expect_error("{" + base + R"(, "chunks": {"latitude": -3}})",
                "job.json: chunks.latitude: must be a positive integer, got -3");
   expect_error("{" + base + R"(, "chunks": {"latitude": 0}})",
