@@ -27,18 +27,23 @@ a rename of t2m to temp2m.
                     where zarrita is not installed
   append_refusals   appends refused with one line "zpmpi: error: ..." and a non-zero exit, the
                     store byte-identical (every file, .zpmpi/ too) and nothing left beside it:
-                    data the store already holds ("already holds"), data before it and data
-                    overlapping its end ("before the store's last" / "already holds"), a gap
+                    data the store already holds ("already holds"), data overlapping its end
+                    ("already holds" and the overlapping range), data before it ("before the
+                    store's last"), a gap
                     ("gap", "allow_gaps"), another dtype ("dtype", t2m), other chunks
                     ("chunks"), another grid ("latitude", "differs"), a variable the job does
                     not write (by the job's variables and by a file without it: "u10", "does
-                    not write"), no store ("no store"), an incomplete store; then the gap
+                    not write"), no store ("no store"), an incomplete store ("not a
+                    complete"); then the gap
                     appended with "allow_gaps": true, against xarray
   append_kill       SIGKILL to every process of an append of months 2-4 (one multi-file source,
-                    slowed by ZPMPI_TEST_WRITE_DELAY_MS) at 5 seeded random moments: each time
-                    the old store byte-identical, read by xarray as before, and `zpmpi verify`
-                    of the job that wrote it passes; then --resume finishes the append and the
-                    store equals the one-run store file for file (provenance aside)
+                    slowed by ZPMPI_TEST_WRITE_DELAY_MS) at 5 seeded random moments (after a
+                    random number of its chunk files): each time the old store byte-identical,
+                    read by xarray as before, and `zpmpi verify` of the job that wrote it
+                    passes; then --resume keeps the killed run's chunks, finishes the append,
+                    and the store equals the one-run store file for file (provenance aside).
+                    A sixth kill once every chunk file is written (metadata, swap): the old
+                    store byte-identical or the new one whole, and --resume finishes
   append_idempotent  a finished append run again (job key, --append flag, and the two months
                     as one multi-file source) is refused with "already holds", the store
                     unchanged; with --resume it exits 0 saying "nothing to append" and changes
@@ -47,6 +52,7 @@ a rename of t2m to temp2m.
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -407,8 +413,8 @@ def case_append_refusals(r, a):
     attempts = [
         ("the month the store holds", dict(source=files[0]), ["already holds"], None),
         ("the month before the store", dict(source=variants["december"]), ["before the store's last"], None),
-        ("a month overlapping the store's end", dict(source=variants["straddle"]), [],
-         ["already holds", "before the store's last"]),
+        ("a month overlapping the store's end", dict(source=variants["straddle"]), ["already holds", "456", "743"],
+         None),
         ("a gap (month 3 after month 1)", dict(source=files[2]), ["gap", "allow_gaps"], None),
         ("t2m in float64", dict(source=variants["float64"]), ["dtype", "t2m"], None),
         ("other chunks along time", dict(source=files[1], time_chunk=50), ["chunks"], None),
@@ -436,7 +442,7 @@ def case_append_refusals(r, a):
     os.remove(os.path.join(incomplete, ".zmetadata"))
     snap = cases._snapshot(incomplete)
     p = r.run(a.ranks, "--config", job(r, "refuse_incomplete", files[1], incomplete, chunk, SEL_ONLY, append=True))
-    refused(p, "append to an incomplete store (no .zmetadata)")
+    refused(p, "append to an incomplete store (no .zmetadata)", "not a complete")
     cases._expect_unchanged(snap, incomplete, "after the refused append to an incomplete store")
     expect_nothing_beside(incomplete, "the refused append to an incomplete store")
     # The gap, allowed.
@@ -448,57 +454,79 @@ def case_append_refusals(r, a):
 
 
 def _new_chunk_files(store, old):
-    """Chunk files of an append in progress: in zpmpi's entries beside the store, and in the
-    store beyond those it held (`old`); temporaries not counted."""
-    parent, name = os.path.split(os.path.abspath(store))
+    """Chunk files of an append in progress (temporaries not counted) at keys the store did
+    not hold (`old`: its relative paths), in zpmpi's entries beside it and in the store."""
+    parent = os.path.dirname(os.path.abspath(store))
     n = 0
-    for e in beside(store):
-        for _, _, files in os.walk(os.path.join(parent, e)):
-            n += sum(1 for f in files if f[0].isdigit() and "tmp" not in f)
-    for root, _, files in os.walk(store):
-        for f in files:
-            rel = os.path.relpath(os.path.join(root, f), store)
-            n += f[0].isdigit() and "tmp" not in f and rel not in old
+    for top in [os.path.join(parent, e) for e in beside(store)] + [store]:
+        for root, _, files in os.walk(top):
+            for f in files:
+                rel = os.path.relpath(os.path.join(root, f), top)
+                n += f[0].isdigit() and "tmp" not in f and rel not in old
     return n
 
 
-def case_append_kill(r, a):
+def _kill_trial(r, trial, files, one, chunk, total, point, delay, old_view):
+    """Month 1 written, the append of months 2-4 started and killed once `point` chunk files
+    at new keys exist (0: at a random moment of its first half second; None: once all are
+    written, as it writes the metadata and swaps the store in, or after it ended); the store
+    is the old one (byte-identical, read by xarray as before, verify passes) or, for a kill
+    at the end only, the new one whole; --resume finishes the append."""
     cases = _cases()
-    files = months(r, unlimited=False)
-    chunk = 50  # month 1 ends 44 rows into a chunk: the append merges it
-    one = one_run(r, files, "one.zarr", chunk, 2)
-    # Chunk files of the append: temp2m and u10, time chunks 14..58, 2 x 2 along latitude, longitude.
-    total = 2 * (-(-sum(n for _, n in MONTHS) // chunk) - 744 // chunk) * 2 * 2
-    rng = random.Random(29)
-    old_view = expected(files[:1])
-    for trial in range(5):
-        store = r.store(f"kill{trial}.zarr")
-        first = job(r, f"kill{trial}_m1", files[0], store, chunk)
-        cases.expect_ok(r.run(2, "--config", first), f"trial {trial}: month 1")
-        append = job(r, f"kill{trial}_append", files[1:], store, chunk, append=True)
-        before = cases._snapshot(store)
-        old = set(before)
-        point, delay = rng.randrange(0, total - total // 5), rng.choice([5, 10, 20])
-        p = cases._start(r, 2, append, env={"ZPMPI_TEST_WRITE_DELAY_MS": str(delay)}, name=f"kill{trial}")
-        if point:
-            cases._wait_for(f"{point} chunk files of the append", lambda: _new_chunk_files(store, old) >= point, p)
-        else:
-            time.sleep(rng.uniform(0, 0.5))
-            if p.poll() is not None:
-                sys.exit(f"FAIL trial {trial}: the append ended (exit {p.returncode}) before the kill")
-        seen = _new_chunk_files(store, old)
-        cases._kill_session(p)
-        what = f"trial {trial}: SIGKILL after {seen} of ~{total} chunk files (delay {delay} ms)"
+    store = r.store(f"kill{trial}.zarr")
+    first = job(r, f"kill{trial}_m1", files[0], store, chunk)
+    cases.expect_ok(r.run(2, "--config", first), f"trial {trial}: month 1")
+    append = job(r, f"kill{trial}_append", files[1:], store, chunk, append=True)
+    before = cases._snapshot(store)
+    old = set(before)
+    p = cases._start(r, 2, append, env={"ZPMPI_TEST_WRITE_DELAY_MS": str(delay)}, name=f"kill{trial}")
+    if point is None:
+        while p.poll() is None and _new_chunk_files(store, old) < total:
+            time.sleep(0.002)
+    elif point:
+        cases._wait_for(f"{point} chunk files of the append", lambda: _new_chunk_files(store, old) >= point, p)
+    else:
+        time.sleep(random.Random(trial).uniform(0, 0.5))
+        if p.poll() is not None:
+            sys.exit(f"FAIL trial {trial}: the append ended (exit {p.returncode}) before the kill")
+    seen, ended = _new_chunk_files(store, old), p.poll() is not None
+    cases._kill_session(p)
+    what = (f"trial {trial}: SIGKILL after {seen} of {total} chunk files at new keys (delay {delay} ms"
+            f"{', the run had ended' if ended else ''})")
+    swapped = point is None and cases._snapshot(store) != before
+    if swapped:  # the kill came after the swap: the new store, whole
+        same_files(store, one, f"{what}: the store was swapped in")
+    else:
         cases._expect_unchanged(before, store, what)
         compare(r, store, old_view, f"{what}: the old store")
         p = r.run(2, "verify", "--config", first)
         cases.expect_ok(p, f"{what}: verify of the old store")
         assert "is exactly this job's output" in p.stdout + p.stderr, p.stdout + p.stderr
-        p = r.run(2, "--config", append, "--resume")
-        cases.expect_ok(p, f"{what}: --resume")
-        compare(r, store, expected(files), f"{what}: resumed")
-        same_files(store, one, f"{what}: resumed")
-        expect_nothing_beside(store, f"{what}: resumed")
+    p = r.run(2, "--config", append, "--resume")
+    cases.expect_ok(p, f"{what}: --resume")
+    out = p.stdout + p.stderr
+    kept = re.search(r"resuming .*: (\d+) of \d+ chunks are complete and kept", out)
+    if swapped and "nothing to append" not in out:
+        sys.exit(f"FAIL {what}: --resume of the finished append does not say \"nothing to append\":\n{out}")
+    if not swapped and seen and not (kept and int(kept.group(1)) >= seen):
+        sys.exit(f"FAIL {what}: --resume did not keep the {seen} chunk files of the killed append:\n{out}")
+    compare(r, store, expected(files), f"{what}: resumed")
+    same_files(store, one, f"{what}: resumed")
+    expect_nothing_beside(store, f"{what}: resumed")
+
+
+def case_append_kill(r, a):
+    files = months(r, unlimited=False)
+    chunk = 50  # month 1 ends 44 rows into chunk 14: the append merges it
+    one = one_run(r, files, "one.zarr", chunk, 2)
+    # Chunk files at new keys: temp2m and u10, time chunks 15..58, 2 x 2 along latitude, longitude.
+    total = 2 * (-(-sum(n for _, n in MONTHS) // chunk) - (-(-744 // chunk))) * 2 * 2
+    rng = random.Random(29)
+    old_view = expected(files[:1])
+    for trial in range(5):
+        point, delay = rng.randrange(0, total - total // 5), rng.choice([5, 10, 20])
+        _kill_trial(r, trial, files, one, chunk, total, point, delay, old_view)
+    _kill_trial(r, 5, files, one, chunk, total, None, 5, old_view)
 
 
 def case_append_idempotent(r, a):
