@@ -25,6 +25,10 @@ a rename of t2m to temp2m.
                     store read by zarrita (oracle_v3.as_v2) and compared with the one-run
                     v3 store (the "zpmpi" attribute of zarr.json aside); skipped (exit 77)
                     where zarrita is not installed
+  append_kerchunk   month 1 written from a kerchunk reference set of its file, months 2-4
+                    appended from theirs: against xarray after each append, and file for file
+                    against the one-run store of the netCDF files (NaN attributes aside, which
+                    references spell "NaN")
   append_refusals   appends refused with one line "zpmpi: error: ..." and a non-zero exit, the
                     store byte-identical (every file, .zpmpi/ too) and nothing left beside it:
                     data the store already holds ("already holds"), data overlapping its end
@@ -193,9 +197,19 @@ def _drop_provenance(name, doc):
     return doc
 
 
-def comparable(store):
+def _nan_spelled(value):
+    """A JSON document with every float NaN spelled "NaN", as kerchunk's references spell it."""
+    if isinstance(value, dict):
+        return {k: _nan_spelled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nan_spelled(v) for v in value]
+    return "NaN" if isinstance(value, float) and value != value else value
+
+
+def comparable(store, nan_spelled=()):
     """{relative path: bytes} of every file of the store but .zpmpi/; the root documents as
-    their JSON without the provenance attribute."""
+    their JSON without the provenance attribute; the documents named in `nan_spelled` as
+    their JSON with NaN spelled "NaN"."""
     out = {}
     for root, dirs, files in os.walk(store):
         if root == store and ".zpmpi" in dirs:
@@ -206,12 +220,15 @@ def comparable(store):
             with open(path, "rb") as fh:
                 data = fh.read()
             out[rel] = _drop_provenance(rel, json.loads(data)) if rel in ROOT_DOCUMENTS else data
+            if rel in nan_spelled:
+                out[rel] = _nan_spelled(out[rel] if isinstance(out[rel], dict) else json.loads(data))
     return out
 
 
-def same_files(got_store, want_store, what):
-    """The two stores are the same files with the same bytes, provenance aside."""
-    got, want = comparable(got_store), comparable(want_store)
+def same_files(got_store, want_store, what, nan_spelled=()):
+    """The two stores are the same files with the same bytes, provenance aside (and NaN
+    spelled alike in the documents named in `nan_spelled`)."""
+    got, want = comparable(got_store, nan_spelled), comparable(want_store, nan_spelled)
     if got.keys() != want.keys():
         sys.exit(f"FAIL {what}: the files differ from the one-run store's: only in the appended "
                  f"{sorted(set(got) - set(want))[:10]}, only in the one-run {sorted(set(want) - set(got))[:10]}")
@@ -394,6 +411,41 @@ def case_append_v3(r, a):
     check_sources(files)
     for time_chunk in (24, 50):
         _append_month_by_month(r, a, files, time_chunk, v3=True)
+
+
+def case_append_kerchunk(r, a):
+    """Month 1 written from a kerchunk reference set of its file, months 2, 3 and 4 appended
+    from theirs (each its own time units), time chunk 50: after each append against xarray;
+    at the end the store equals the one-run store of the netCDF files file for file, but for
+    t2m's NaN attribute, which the references spell "NaN" (as xarray reads them)."""
+    import make_refs
+    cases = _cases()
+    files = months(r, unlimited=False)
+    refs = []
+    for f in files:
+        refs.append(f[:-len(".nc")] + ".json")
+        make_refs.make_refs(refs[-1], [f])
+    chunk = 50
+
+    def want(k):
+        ds = expected(files[:k])
+        ds["temp2m"].attrs["valid_max"] = "NaN"
+        return ds
+
+    store = r.store("refs.zarr")
+    source = [{"uri": path, "engine": "kerchunk"} for path in refs]
+    cases.expect_ok(r.run(a.ranks, "--config", job(r, "refs_m1", source[0], store, chunk)), "month 1 from references")
+    compare(r, store, want(1), f"month 1 from references -n {a.ranks}")
+    for k in (1, 2, 3):
+        old = complete_time_chunks(store, ["temp2m", "u10"])
+        what = f"month {k + 1} appended from references -n {a.ranks}"
+        p = r.run(a.ranks, "--config", job(r, f"refs_m{k + 1}", source[k], store, chunk, append=True))
+        cases.expect_ok(p, what)
+        compare(r, store, want(k + 1), what)
+        expect_not_rewritten(old, store, what)
+        expect_nothing_beside(store, what)
+    one = one_run(r, files, "one.zarr", chunk, a.ranks)
+    same_files(store, one, "appended from references", nan_spelled=("temp2m/.zattrs", ".zmetadata"))
 
 
 def case_append_refusals(r, a):
