@@ -51,7 +51,9 @@ a rename of t2m to temp2m.
   append_idempotent  a finished append run again (job key, --append flag, and the two months
                     as one multi-file source) is refused with "already holds", the store
                     unchanged; with --resume it exits 0 saying "nothing to append" and changes
-                    nothing; the next month is still appended
+                    nothing; so too after a kill just after the swap (planted: the old store
+                    half removed at the run's copy name, its stale lock), and then nothing is
+                    left beside the store; the next month is still appended
 """
 import json
 import os
@@ -526,6 +528,7 @@ def _kill_trial(r, trial, files, one, chunk, total, point, delay, old_view):
     at the end only, the new one whole; --resume finishes the append."""
     cases = _cases()
     store = r.store(f"kill{trial}.zarr")
+    _remove_beside(store)  # what a failed earlier run of this case left
     first = job(r, f"kill{trial}_m1", files[0], store, chunk)
     cases.expect_ok(r.run(2, "--config", first), f"trial {trial}: month 1")
     append = job(r, f"kill{trial}_append", files[1:], store, chunk, append=True)
@@ -581,12 +584,42 @@ def case_append_kill(r, a):
     _kill_trial(r, 5, files, one, chunk, total, None, 5, old_view)
 
 
+def _remove_beside(store):
+    parent = os.path.dirname(os.path.abspath(store))
+    for e in beside(store):
+        path = os.path.join(parent, e)
+        shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+
+
+def _plant_killed_swap(store, old):
+    """Beside `store`, what a run killed while removing the old store after the swap leaves:
+    `old` (a copy of the store before the append) at the run's copy name, its .zmetadata
+    and longitude/ removed (the marker .zpmpi/ goes last), and the run's lock, stale (this
+    host, another boot). Returns the planted copy's path."""
+    import socket
+    parent, name = os.path.split(os.path.abspath(store))
+    host = socket.gethostname()
+    copy = os.path.join(parent, f".{name}.zpmpi-new-{host}-4242")
+    shutil.copytree(old, copy, symlinks=True)
+    assert os.path.isdir(os.path.join(copy, ".zpmpi")), "the old store has no marker"
+    os.remove(os.path.join(copy, ".zmetadata"))
+    shutil.rmtree(os.path.join(copy, "longitude"))
+    with open(os.path.join(parent, f".{name}.zpmpi-lock"), "w") as f:
+        f.write(f"zpmpi-lock 1\nhost={host}\npid=4242\nstart_time=1\nboot_id=00000000-0000-4000-8000-000000000000\n"
+                f"slurm_job_id=\nstore={os.path.abspath(store)}\n")
+    return copy
+
+
 def case_append_idempotent(r, a):
     cases = _cases()
     files = months(r, unlimited=False)
     chunk = 50
     store = r.store("again.zarr")
+    _remove_beside(store)  # what a failed earlier run of this case left
     cases.expect_ok(r.run(a.ranks, "--config", job(r, "again_m1", files[0], store, chunk)), "month 1")
+    january = os.path.join(r.work, "january.zarr")  # the store before the append, for the kill below
+    shutil.rmtree(january, ignore_errors=True)
+    shutil.copytree(store, january, symlinks=True)
     feb = job(r, "again_m2", files[1], store, chunk, append=True)
     cases.expect_ok(r.run(a.ranks, "--config", feb), "month 2 appended")
     before = cases._snapshot(store)
@@ -605,6 +638,21 @@ def case_append_idempotent(r, a):
         sys.exit(f"FAIL --resume of the finished append does not say \"nothing to append\":\n{p.stdout}{p.stderr}")
     cases._expect_unchanged(before, store, "after --resume of the finished append")
     expect_nothing_beside(store, "--resume of the finished append")
+    # What a SIGKILL just after the swap leaves (append_kill meets it by chance): the old store
+    # exchanged out to the run's copy name, marked, half removed (.zmetadata and an array gone,
+    # the marker last), and the run's lock. --resume finishes that too: nothing to append,
+    # the leftovers removed, the store unchanged.
+    old_store = _plant_killed_swap(store, january)
+    p = r.run(a.ranks, "--config", feb, "--resume")
+    what = "--resume after a kill while the old store was removed"
+    cases.expect_ok(p, what)
+    if "nothing to append" not in p.stdout + p.stderr:
+        sys.exit(f"FAIL {what} does not say \"nothing to append\":\n{p.stdout}{p.stderr}")
+    cases._expect_unchanged(before, store, f"after {what}")
+    if beside(store):
+        sys.exit(f"FAIL {what}: left beside the store: {beside(store)} (planted: {old_store} and the lock); "
+                 f"a next append meets the stale lock\n$ {p.cmd}\n{p.stdout}{p.stderr}")
+    print(f"ok {what}: the old store's remains and the lock removed")
     p = r.run(a.ranks, "--config", job(r, "again_m3", files[2], store, chunk, append=True))
     cases.expect_ok(p, "month 3 appended after the refusals")
     compare(r, store, expected(files[:3]), "month 3 appended after the refusals")
