@@ -37,8 +37,9 @@ a rename of t2m to temp2m.
                     ("gap", "allow_gaps"), another dtype ("dtype", t2m), other chunks
                     ("chunks"), another grid ("latitude", "differs"), a variable the job does
                     not write (by the job's variables and by a file without it: "u10", "does
-                    not write"), no store ("no store"), an incomplete store ("not a
-                    complete"); then the gap
+                    not write"), another compressor ("compressor"), another fill value ("t2m",
+                    "fill_value"), another attribute ("t2m", "units", "degC"), no store ("no
+                    store"), an incomplete store ("not a complete"); then the gap
                     appended with "allow_gaps": true, against xarray
   append_kill       SIGKILL to every process of an append of months 2-4 (one multi-file source,
                     slowed by ZPMPI_TEST_WRITE_DELAY_MS) at 5 seeded random moments (after a
@@ -83,10 +84,12 @@ def _cases():
 
 # ---- sources ---------------------------------------------------------------------------------
 
-def write_month(path, start, periods, t2m_dtype="f4", latitude_shift=0.0, with_u10=True, unlimited=True):
+def write_month(path, start, periods, t2m_dtype="f4", latitude_shift=0.0, with_u10=True, unlimited=True,
+                t2m_fill=None, t2m_units="K"):
     """One month as xarray writes it on its own: `periods` hourly steps from `start`. The
     values are a function of the hour since 2000-01-01 (the same step has the same values in
-    any file). Written to a temporary name and renamed: complete or absent."""
+    any file). t2m_fill: its _FillValue (None: xarray's NaN). Written to a temporary name and
+    renamed: complete or absent."""
     import pandas as pd
     import xarray as xr
     time_ = pd.date_range(start, periods=periods, freq="h")
@@ -98,7 +101,7 @@ def write_month(path, start, periods, t2m_dtype="f4", latitude_shift=0.0, with_u
     t2m[hours % 211 == 0, 6, :] = np.nan
     u10 = (np.cos(hours / 13)[:, None, None] * (grid / 40 - 1)).astype("f4")
     data = {"t2m": (("time", "latitude", "longitude"), t2m.astype(t2m_dtype),
-                    {"units": "K", "long_name": "2 metre temperature", "valid_max": np.nan})}
+                    {"units": t2m_units, "long_name": "2 metre temperature", "valid_max": np.nan})}
     if with_u10:
         data["u10"] = (("time", "latitude", "longitude"), u10,
                        {"units": "m s**-1", "long_name": "10 metre U wind component"})
@@ -108,7 +111,8 @@ def write_month(path, start, periods, t2m_dtype="f4", latitude_shift=0.0, with_u
         "longitude": ("longitude", LONGITUDE, {"units": "degrees_east"})},
         attrs={"Conventions": "CF-1.6", "title": "ERA5-like hourly test data"})
     tmp = path + ".tmp"
-    ds.to_netcdf(tmp, unlimited_dims=["time"] if unlimited else None)
+    encoding = {"t2m": {"_FillValue": np.float32(t2m_fill)}} if t2m_fill is not None else None
+    ds.to_netcdf(tmp, unlimited_dims=["time"] if unlimited else None, encoding=encoding)
     os.replace(tmp, path)
     return path
 
@@ -458,6 +462,8 @@ def case_append_refusals(r, a):
         "float64": write_month(os.path.join(folder, "f8_2000-02.nc"), "2000-02-01", 696, t2m_dtype="f8"),
         "shifted": write_month(os.path.join(folder, "shifted_2000-02.nc"), "2000-02-01", 696, latitude_shift=0.25),
         "no_u10": write_month(os.path.join(folder, "no_u10_2000-02.nc"), "2000-02-01", 696, with_u10=False),
+        "fill": write_month(os.path.join(folder, "fill_2000-02.nc"), "2000-02-01", 696, t2m_fill=-9999),
+        "celsius": write_month(os.path.join(folder, "celsius_2000-02.nc"), "2000-02-01", 696, t2m_units="degC"),
         "december": write_month(os.path.join(folder, "era5_1999-12.nc"), "1999-12-01", 744),
         "straddle": write_month(os.path.join(folder, "straddle.nc"), "2000-01-20", 500),  # Jan 20 .. Feb 9
     }
@@ -475,6 +481,11 @@ def case_append_refusals(r, a):
         ("latitude shifted by 0.25", dict(source=variants["shifted"]), ["latitude", "differs"], None),
         ("a job writing t2m only", dict(source=files[1], variables=["t2m"]), ["u10", "does not write"], None),
         ("a file without u10", dict(source=variants["no_u10"]), ["u10", "does not write"], None),
+        # Beyond the brief's list, from the issue's: compressor, fill value, attributes.
+        ("another compressor", dict(source=files[1], compressor={"id": "lz4", "acceleration": 1}), ["compressor"],
+         None),
+        ("t2m with _FillValue -9999", dict(source=variants["fill"]), ["t2m", "fill_value"], None),
+        ("t2m in degC", dict(source=variants["celsius"]), ["t2m", "units", "degC"], None),
     ]
     before = cases._snapshot(store)
     for i, (what, keys, needles, any_of) in enumerate(attempts):
