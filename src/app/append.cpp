@@ -81,12 +81,29 @@ model::Shape shape_of(const json::value* v) {
   return shape;
 }
 
-/// The chunk shape of a stored array (v3: the regular grid's; inner chunks when sharded).
+/// The file shape of a stored array: its chunks, or v3 its regular grid's (shards when sharded).
 model::Shape chunks_of(const StoredArray& a, zarr::ZarrFormat format) {
   if (format == zarr::ZarrFormat::kV2) return shape_of(a.meta.if_contains("chunks"));
   const json::object* grid = object_at(a.meta, "chunk_grid");
   const json::object* conf = grid ? object_at(*grid, "configuration") : nullptr;
   return shape_of(conf ? conf->if_contains("chunk_shape") : nullptr);
+}
+
+/// A v3 sharded array's inner chunk shape (its sharding codec's); empty when not sharded.
+model::Shape inner_chunks_of(const StoredArray& a, zarr::ZarrFormat format) {
+  const json::value* codecs = format == zarr::ZarrFormat::kV3 ? a.meta.if_contains("codecs") : nullptr;
+  if (!codecs || !codecs->is_array() || codecs->get_array().empty() || !codecs->get_array()[0].is_object()) return {};
+  const json::object& first = codecs->get_array()[0].get_object();
+  if (!first.contains("name") || first.at("name") != "sharding_indexed") return {};
+  const json::object* conf = object_at(first, "configuration");
+  return shape_of(conf ? conf->if_contains("chunk_shape") : nullptr);
+}
+
+/// `a`'s chunks and shards set to the stored array's.
+void take_stored_chunks(model::ArrayLayout& a, const StoredArray& stored, zarr::ZarrFormat format) {
+  const model::Shape inner = inner_chunks_of(stored, format);
+  a.shards = inner.empty() ? model::Shape{} : chunks_of(stored, format);
+  a.chunks = inner.empty() ? chunks_of(stored, format) : inner;
 }
 
 std::string text_of(const json::object& attrs, std::string_view key) {
@@ -139,9 +156,7 @@ JobArrays as_stored(const JobArrays& job, const AppendTarget& t, const StoredArr
     const auto axis = axis_of(a.dims, t.dim);
     if (!axis) continue;
     a.shape[*axis] = t.old_extent;
-    if (a.name != t.dim) continue;
-    a.chunks = chunks_of(coordinate, t.format);
-    if (!a.shards.empty()) a.shards = a.chunks;
+    if (a.name == t.dim) take_stored_chunks(a, coordinate, t.format);
   }
   return old;
 }
@@ -175,9 +190,9 @@ Status check_metadata(const Config& config, const AppendTarget& t, const JobArra
 Result<std::vector<std::byte>> stored_values(const Config& config, const AppendTarget& t, model::ArrayLayout a,
                                              const StoredArray& stored) {
   a.shape = shape_of(stored.meta.if_contains("shape"));
-  a.chunks = chunks_of(stored, t.format);
+  take_stored_chunks(a, stored, t.format);
   a.placement.reset();
-  if (a.shape.size() != 1 || a.chunks.size() != 1 || a.chunks[0] == 0)
+  if (a.shape.size() != 1 || a.chunks.size() != 1 || a.chunks[0] == 0 || (!a.shards.empty() && a.shards[0] < a.chunks[0]))
     return append_error(a.name + " in the store is not a 1-D array");
   const exec::StoredChunks from{t.store, t.format, config.compressor};
   const auto coder = codec::make_codec(config.compressor);
@@ -315,8 +330,9 @@ Status merge_coordinate(const Config& config, const JobArrays& job, source::Sour
     if (attr.name == "units" && attr.value.is_text()) attr.value.data = units;
   st.coordinate.shape = st.coordinate.chunks = {t.old_extent + st.new_extent};
   if (!st.coordinate.shards.empty()) st.coordinate.shards = st.coordinate.chunks;
-  // Its files are all written again, as one chunk (the old chunks' keys: not linked).
-  const model::Index old_chunk = std::max<model::Index>(1, chunks_of(stored, t.format).empty() ? 1 : chunks_of(stored, t.format)[0]);
+  // Its files are all written again, as one chunk (the old chunks' or shards' keys: not linked).
+  const model::Shape old_files = chunks_of(stored, t.format);
+  const model::Index old_chunk = old_files.empty() ? 1 : std::max<model::Index>(1, old_files[0]);
   for (model::Index f = 0; f == 0 || f * old_chunk < t.old_extent; ++f)
     st.request.rewritten.insert(fs::path(t.dim) / zarr::chunk_file_key(t.format, {f}));
   st.coordinate_values = std::move(old_raw);
@@ -413,14 +429,18 @@ Result<std::vector<model::ArrayLayout>> append_parts(const JobArrays& job, Appen
   for (const auto& a : job.arrays) {
     const auto axis = axis_of(a.dims, t.dim);
     if (!axis || a.name == t.dim) continue;
+    // The store's unit along the dim (a chunk, or a shard) that its old extent ends in.
     const model::Index c = a.chunks[*axis], unit = a.shards.empty() ? c : a.shards[*axis], kept = old_n % unit;
-    if (!a.shards.empty() && kept != 0)
-      return append_error(a.name + " ends within a shard of the store (" + std::to_string(old_n) + " steps along " +
-                          t.dim + ", shards of " + std::to_string(unit) + "): a partly filled shard cannot be "
-                          "appended to yet");
-    const model::Index head = kept ? std::min(c - kept, new_n) : 0;
+    const model::Index head = kept ? std::min(unit - kept, new_n) : 0;
     if (head > 0) {
-      parts.push_back(part_of(a, *axis, 0, head, c - kept, old_n / c, kept));
+      model::ArrayLayout boundary = part_of(a, *axis, 0, head, unit - kept, old_n / unit, kept);
+      if (!a.shards.empty()) {  // whole shards as its chunks, the store's inner chunks kept aside
+        boundary.placement->store_chunks = a.chunks;
+        boundary.chunks = a.shards;
+        boundary.chunks[*axis] = unit - kept;
+        boundary.shards.clear();
+      }
+      parts.push_back(std::move(boundary));
       add_rewritten(parts.back(), t.format, append.request.rewritten);
     }
     if (new_n > head) parts.push_back(part_of(a, *axis, head, new_n - head, c, (old_n + head) / c, 0));

@@ -142,6 +142,7 @@ void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, 
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, model::StorePlacement> {
   io("axis", s.axis), io("origin", s.origin), io("chunk_offset", s.chunk_offset), io("kept", s.kept);
+  io("store_chunks", s.store_chunks);
 }
 template <class Self, class Io>
 void fields(Self& s, Io& io) requires std::is_same_v<std::remove_const_t<Self>, ArrayPlan> {

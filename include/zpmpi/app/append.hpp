@@ -84,8 +84,7 @@ Result<AppendState> check_append(const Config& config, AppendTarget target, cons
 
 /// The plan's arrays: each array with the append dim split into its boundary and tail
 /// parts (model::StorePlacement), the append coordinate left out (rank 0 writes it); the
-/// boundary parts' store chunks join append.request.rewritten. Errors: a sharded store
-/// whose extent is not a multiple of the shard along the dim.
+/// boundary parts' store files (chunks, or shards) join append.request.rewritten.
 Result<std::vector<model::ArrayLayout>> append_parts(const JobArrays& job, AppendState& append);
 
 /// The job's arrays as the store holds them after the append (for the metadata written

@@ -69,6 +69,10 @@ struct StorePlacement {
   /// Elements of the store's chunk ahead of this part's (the old data the boundary chunk
   /// keeps): this part's chunk extent along `axis` is the store's less `kept`. 0: aligned.
   Index kept = 0;
+  /// A boundary part of a sharded array: its chunks are whole shards (less `kept` along
+  /// `axis`), and these are the store's inner chunks; chunk_offset counts shards. Empty:
+  /// the part's chunks are the store's.
+  Shape store_chunks = {};
   bool operator==(const StorePlacement&) const = default;
 };
 
