@@ -20,11 +20,15 @@ a rename of t2m to temp2m.
                     nothing is left beside the store. The final store equals, file for file
                     and byte for byte, the store one run writes from the four files
                     ("concat_dim": "time"), but for the provenance (the root's "zpmpi"
-                    attribute in .zattrs and .zmetadata, and .zpmpi/)
+                    attribute in .zattrs and .zmetadata, and .zpmpi/), and `zpmpi verify`
+                    of it against that one-run job passes
   append_v3         the same with "zarr_format": 3 (no shards) and "append_dim": "time", the
                     store read by zarrita (oracle_v3.as_v2) and compared with the one-run
                     v3 store (the "zpmpi" attribute of zarr.json aside); skipped (exit 77)
                     where zarrita is not installed
+  append_v3_shards  the same with shards of 2 chunks along time (month 1 ends within a shard:
+                    the partly filled shard is rewritten by its owner), the shard indexes
+                    checked by oracle_v3
   append_kerchunk   month 1 written from a kerchunk reference set of its file, months 2-4
                     appended from theirs: against xarray after each append, and file for file
                     against the one-run store of the netCDF files (NaN attributes aside, which
@@ -152,22 +156,23 @@ def expected(files, chain=CHAIN):
     return ds.load()
 
 
-def readable(r, store, v3):
-    """A v2 store xarray reads as the store (v3: checked and transcoded by oracle_v3)."""
+def readable(r, store, v3, shards=None):
+    """A v2 store xarray reads as the store (v3: checked, with the job's `shards`, and
+    transcoded by oracle_v3)."""
     if not v3:
         return store
     import oracle_v3
     try:
-        return oracle_v3.as_v2(store, r.work, "zstd", None)
+        return oracle_v3.as_v2(store, r.work, "zstd", shards)
     except oracle.Mismatch as e:
         sys.exit(f"FAIL: v3 store {store}:\n{e}")
 
 
-def compare(r, store, want, what, v3=False):
+def compare(r, store, want, what, v3=False, shards=None):
     """xr.open_zarr(store) (provenance checked and set aside) equals `want`; its raw time is
     in the first file's units (the hours since 2000-01-01 of `want`'s steps)."""
     import xarray as xr
-    v2 = readable(r, store, v3)
+    v2 = readable(r, store, v3, shards)
     got = oracle.open_zarr(v2, consolidated=True).load()
     if v3:
         import oracle_v3
@@ -369,16 +374,19 @@ def one_run(r, files, name, time_chunk, ranks, **more):
 
 # ---- cases -----------------------------------------------------------------------------------
 
-def _append_month_by_month(r, a, files, time_chunk, v3=False):
-    """Month 1 written, 2, 3 and 4 appended, each checked; the store compared with one run's."""
+def _append_month_by_month(r, a, files, time_chunk, v3=False, shards=None):
+    """Month 1 written, 2, 3 and 4 appended, each checked; the store compared with one run's
+    and verified against the job of all four files."""
     cases = _cases()
     fmt = {"zarr_format": 3, "append_dim": "time"} if v3 else {}
-    tag = f"{'v3 ' if v3 else ''}time chunk {time_chunk} -n {a.ranks}"
+    if shards:
+        fmt["shards"] = shards
+    tag = f"{'v3 ' if v3 else ''}time chunk {time_chunk}{f' shards {shards}' if shards else ''} -n {a.ranks}"
     store = r.store(f"t{time_chunk}.zarr")
     first = {k: v for k, v in fmt.items() if k != "append_dim"}
     cases.expect_ok(r.run(a.ranks, "--config", job(r, f"t{time_chunk}_m1", files[0], store, time_chunk, **first)),
                     f"month 1 ({tag})")
-    compare(r, store, expected(files[:1]), f"month 1 ({tag})", v3)
+    compare(r, store, expected(files[:1]), f"month 1 ({tag})", v3, shards)
     variables = ["temp2m", "u10"]
     for k in (1, 2, 3):
         old_extent = sum(n for _, n in MONTHS[:k])
@@ -391,12 +399,19 @@ def _append_month_by_month(r, a, files, time_chunk, v3=False):
         partial = f", the last chunk {old_extent % time_chunk} of {time_chunk} rows" if old_extent % time_chunk else ""
         what = f"month {k + 1} appended ({tag}{partial})"
         cases.expect_ok(p, what)
-        compare(r, store, expected(files[:k + 1]), what, v3)
+        compare(r, store, expected(files[:k + 1]), what, v3, shards)
         expect_not_rewritten(old, store, what)
         expect_nothing_beside(store, what)
     one = one_run(r, files, f"t{time_chunk}_one.zarr", time_chunk, a.ranks, **first)
-    compare(r, one, expected(files), f"the one-run store ({tag})", v3)
+    compare(r, one, expected(files), f"the one-run store ({tag})", v3, shards)
     same_files(store, one, f"appended month by month ({tag})")
+    # zpmpi verify of the appended store against the job of all the files (without "mode").
+    everything = job(r, f"t{time_chunk}_all", files, store, time_chunk, **first)
+    p = r.run(a.ranks, "verify", "--config", everything)
+    cases.expect_ok(p, f"verify of the appended store ({tag})")
+    if "is exactly this job's output" not in p.stdout + p.stderr:
+        sys.exit(f"FAIL verify of the appended store ({tag}):\n{p.stdout}{p.stderr}")
+    print(f"ok verify of the appended store against the job of all four files ({tag})")
 
 
 def case_append_oracle(r, a):
@@ -417,6 +432,19 @@ def case_append_v3(r, a):
     check_sources(files)
     for time_chunk in (24, 50):
         _append_month_by_month(r, a, files, time_chunk, v3=True)
+
+
+def case_append_v3_shards(r, a):
+    import oracle_v3
+    missing = oracle_v3.zarrita_missing()
+    if missing:
+        print(f"SKIP: {missing}")
+        sys.exit(77)
+    files = months(r, unlimited=False)
+    # Shards of 2 chunks along time: month 1 ends within a shard either way (744 = 15.5 x 48,
+    # 7.44 x 100), and within a chunk for 50; the other dims one shard.
+    for time_chunk in (24, 50):
+        _append_month_by_month(r, a, files, time_chunk, v3=True, shards={"time": 2 * time_chunk})
 
 
 def case_append_kerchunk(r, a):
