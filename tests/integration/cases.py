@@ -31,6 +31,9 @@ CASE:
                       failed or killed run leaves the old store byte-identical; one writer per store
   rss_bound           each rank's peak RSS within its plan's buffers + a tiny job's RSS (memory_cases.py)
   oracle_selftest_v3 | v3_refusals   the v3 oracle catches corruptions; what v3 refuses (v3_cases.py)
+  append_*            appending new time steps to a store (issue 29, append_cases.py): month by month
+                      against xarray and the one-run store (v2, v3, v3 shards, kerchunk sources),
+                      refusals, kills then --resume, a finished append run again
   statistics_*        normalisation statistics against numpy on xarray's reading of the store, the
                       same bits for any ranks, workers, format, resume; refusals (statistics_cases.py);
                       zpmpi statistics on existing stores (statistics_command_cases.py)
@@ -70,6 +73,8 @@ from memory_cases import case_rss_bound  # noqa: E402,F401
 from statistics_cases import (case_statistics_oracle, case_statistics_same, case_statistics_resume,  # noqa: E402,F401
                               case_statistics_precision, case_statistics_refusals)
 from statistics_command_cases import case_statistics_command, case_statistics_command_refusals  # noqa: E402,F401
+from append_cases import (case_append_oracle, case_append_v3, case_append_v3_shards,  # noqa: E402,F401
+                          case_append_kerchunk, case_append_refusals, case_append_kill, case_append_idempotent)
 import v3_cases  # noqa: E402
 from v3_cases import case_oracle_selftest_v3, case_v3_refusals  # noqa: E402,F401
 
@@ -1462,6 +1467,8 @@ CASES += ["rss_bound"]
 CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statistics_precision", "statistics_refusals",
           "statistics_command", "statistics_command_refusals"]
 CASES += ["oracle_selftest_v3", "v3_refusals"]
+CASES += ["append_oracle", "append_v3", "append_v3_shards", "append_kerchunk", "append_refusals", "append_kill",
+          "append_idempotent"]
 
 
 def main():
