@@ -53,6 +53,9 @@ a rename of t2m to temp2m.
                     and the store equals the one-run store file for file (provenance aside).
                     A sixth kill once every chunk file is written (metadata, swap): the old
                     store byte-identical or the new one whole, and --resume finishes
+  append_statistics  statistics ("by" latitude, a time window across the months) merged with each
+                    append's, against numpy on xarray's reading of the store; verify against the
+                    job of all four files; another window and a store without statistics refused
   append_idempotent  a finished append run again (job key, --append flag, and the two months
                     as one multi-file source) is refused with "already holds", the store
                     unchanged; with --resume it exits 0 saying "nothing to append" and changes
@@ -695,3 +698,55 @@ def case_append_idempotent(r, a):
     p = r.run(a.ranks, "--config", job(r, "again_m3", files[2], store, chunk, append=True))
     cases.expect_ok(p, "month 3 appended after the refusals")
     compare(r, store, expected(files[:3]), "month 3 appended after the refusals")
+
+
+def _store_statistics(store):
+    """{array: its "statistics" attribute} of a v2 store."""
+    out = {}
+    for name in ("temp2m", "u10"):
+        with open(os.path.join(store, name, ".zattrs")) as f:
+            out[name] = json.loads(f.read())["statistics"]
+    return out
+
+
+def case_append_statistics(r, a):
+    """Statistics ("by" latitude, a time window over the four months) written with month 1
+    and merged with each append's (issue 29 with issue 28): after each append, against
+    numpy (math.fsum-grade) on xarray's reading of the store; then zpmpi verify against the
+    job of all four files (its exact figures within 1e-12 of the merged ones). Refused: an
+    append whose window differs from the store's, and statistics to merge into a store
+    without them (the store byte-identical)."""
+    import xarray as xr
+    from statistics_cases import _compare, _expected
+    cases = _cases()
+    files = months(r, unlimited=False)
+    statistics = {"by": ["latitude"], "time": ["2000-01-10", "2000-03-20 12:00"]}
+    windows = {"time": statistics["time"]}
+    store = r.store("stats.zarr")
+    cases.expect_ok(r.run(a.ranks, "--config", job(r, "stats_m1", files[0], store, 50, statistics=statistics)),
+                    "month 1 with statistics")
+    for k in (1, 2, 3):
+        p = r.run(a.ranks, "--config", job(r, f"stats_m{k + 1}", files[k], store, 50, append=True,
+                                           statistics=statistics))
+        cases.expect_ok(p, f"month {k + 1} appended with statistics")
+        ds = xr.open_zarr(store).load()
+        got = _store_statistics(store)
+        for name in ("temp2m", "u10"):
+            _compare(got[name], _expected(ds, name, ["latitude"], windows), f"{name} after month {k + 1}")
+        print(f"ok statistics merged after month {k + 1}: counts, minimum, maximum exact, the rest within 1e-12")
+    everything = job(r, "stats_all", files, store, 50, statistics=statistics)
+    p = r.run(a.ranks, "verify", "--config", everything)
+    cases.expect_ok(p, "verify of the appended store with statistics")
+    before = cases.tree(store)
+    other = dict(statistics, time=["2000-01-11", "2000-03-20 12:00"])
+    refused(r.run(a.ranks, "--config", job(r, "stats_other", files[0], store, 50, append=True, statistics=other,
+                                           allow_gaps=True)),
+            "an append with another window", "cannot be merged", "temp2m")
+    plain = r.store("plain.zarr")
+    cases.expect_ok(r.run(a.ranks, "--config", job(r, "plain_m1", files[0], plain, 50)), "month 1 without statistics")
+    plain_before = cases.tree(plain)
+    refused(r.run(a.ranks, "--config", job(r, "plain_m2", files[1], plain, 50, append=True, statistics=statistics)),
+            "statistics into a store without them", "no statistics")
+    if cases.tree(store) != before or cases.tree(plain) != plain_before:
+        sys.exit("FAIL a refused append changed the store")
+    print("ok refused appends left the stores byte-identical")

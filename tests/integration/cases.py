@@ -74,7 +74,8 @@ from statistics_cases import (case_statistics_oracle, case_statistics_same, case
                               case_statistics_precision, case_statistics_refusals)
 from statistics_command_cases import case_statistics_command, case_statistics_command_refusals  # noqa: E402,F401
 from append_cases import (case_append_oracle, case_append_v3, case_append_v3_shards,  # noqa: E402,F401
-                          case_append_kerchunk, case_append_refusals, case_append_kill, case_append_idempotent)
+                          case_append_kerchunk, case_append_refusals, case_append_kill, case_append_idempotent,
+                          case_append_statistics)
 import v3_cases  # noqa: E402
 from v3_cases import case_oracle_selftest_v3, case_v3_refusals  # noqa: E402,F401
 
@@ -1468,7 +1469,7 @@ CASES += ["statistics_oracle", "statistics_same", "statistics_resume", "statisti
           "statistics_command", "statistics_command_refusals"]
 CASES += ["oracle_selftest_v3", "v3_refusals"]
 CASES += ["append_oracle", "append_v3", "append_v3_shards", "append_kerchunk", "append_refusals", "append_kill",
-          "append_idempotent"]
+          "append_idempotent", "append_statistics"]
 
 
 def main():
