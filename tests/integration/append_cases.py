@@ -225,17 +225,12 @@ def comparable(store, nan_spelled=()):
     their JSON without the provenance attribute; the documents named in `nan_spelled` as
     their JSON with NaN spelled "NaN"."""
     out = {}
-    for root, dirs, files in os.walk(store):
-        if root == store and ".zpmpi" in dirs:
-            dirs.remove(".zpmpi")
-        for f in files:
-            path = os.path.join(root, f)
-            rel = os.path.relpath(path, store)
-            with open(path, "rb") as fh:
-                data = fh.read()
-            out[rel] = _drop_provenance(rel, json.loads(data)) if rel in ROOT_DOCUMENTS else data
-            if rel in nan_spelled:
-                out[rel] = _nan_spelled(out[rel] if isinstance(out[rel], dict) else json.loads(data))
+    for rel, path in _cases().tree(store).items():
+        with open(path, "rb") as fh:
+            data = fh.read()
+        out[rel] = _drop_provenance(rel, json.loads(data)) if rel in ROOT_DOCUMENTS else data
+        if rel in nan_spelled:
+            out[rel] = _nan_spelled(out[rel] if isinstance(out[rel], dict) else json.loads(data))
     return out
 
 
@@ -425,25 +420,25 @@ def case_append_oracle(r, a):
         _append_month_by_month(r, a, files, time_chunk)
 
 
-def case_append_v3(r, a):
+def _v3_months(r):
+    """The monthly files, or a skip (exit 77) where zarrita, the v3 oracle, is missing."""
     import oracle_v3
     missing = oracle_v3.zarrita_missing()
     if missing:
         print(f"SKIP: {missing}")
         sys.exit(77)
-    files = months(r, unlimited=False)
+    return months(r, unlimited=False)
+
+
+def case_append_v3(r, a):
+    files = _v3_months(r)
     check_sources(files)
     for time_chunk in (24, 50):
         _append_month_by_month(r, a, files, time_chunk, v3=True)
 
 
 def case_append_v3_shards(r, a):
-    import oracle_v3
-    missing = oracle_v3.zarrita_missing()
-    if missing:
-        print(f"SKIP: {missing}")
-        sys.exit(77)
-    files = months(r, unlimited=False)
+    files = _v3_months(r)
     # Shards of 2 chunks along time: month 1 ends within a shard either way (744 = 15.5 x 48,
     # 7.44 x 100), and within a chunk for 50; the other dims one shard.
     for time_chunk in (24, 50):
@@ -725,6 +720,13 @@ def case_append_statistics(r, a):
     store = r.store("stats.zarr")
     cases.expect_ok(r.run(a.ranks, "--config", job(r, "stats_m1", files[0], store, 50, statistics=statistics)),
                     "month 1 with statistics")
+    plan = r.run(1, "plan", "--config", job(r, "stats_m2", files[1], store, 50, append=True, statistics=statistics))
+    cases.expect_ok(plan, "zpmpi plan --append")
+    for needle in ("696 steps along time after its 744", "merged into the store's partly filled chunk 14 (after its 44",
+                   "4 chunk files rewritten", "as new chunks from 15", "8 rewritten"):
+        if needle not in plan.stdout:
+            sys.exit(f"FAIL zpmpi plan --append: {needle!r} not in:\n{plan.stdout}")
+    print("ok zpmpi plan --append names the steps added and the chunks rewritten")
     for k in (1, 2, 3):
         p = r.run(a.ranks, "--config", job(r, f"stats_m{k + 1}", files[k], store, 50, append=True,
                                            statistics=statistics))
