@@ -16,6 +16,8 @@
 //   environment.hpp    the environment and the test hooks, read once
 //   plan_bounds.hpp    the bounds the planner asks of the codec and the source
 //   plan_report.hpp, verify.hpp   `zpmpi plan` and `zpmpi verify`
+//   append.hpp         "mode": "append": the job checked against the store, the plan's parts
+//   store_statistics.hpp, job_statistics.hpp   `zpmpi statistics`, the "statistics" key
 //   resume_record.hpp  what a store's content depends on, for --resume
 //   rank_stats.hpp, run_summary.hpp, progress.hpp, log.hpp   what the user is told
 //   cpu_affinity.hpp, process_memory.hpp, version.hpp   the process and its libraries

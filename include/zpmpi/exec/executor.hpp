@@ -20,7 +20,10 @@
 //    chunk files (the run), VerifySink compares them with the store (`zpmpi verify`).
 //
 //   executor.hpp       run_rank and its options (below)
-//   chunk_sink.hpp     the sink interface; store_sink.hpp, verify_sink.hpp its two sinks
+//   chunk_sink.hpp     the sink interface; store_sink.hpp, verify_sink.hpp its two sinks;
+//                      statistics_sink.hpp and boundary_sink.hpp (an append's partly filled
+//                      chunks merged with the store's rows) in front of them
+//   stored_chunk.hpp   a store's chunk read back and decoded (kept chunks, kept rows)
 //   stats.hpp          what a rank did, and how each figure combines over ranks
 //   value_transforms.hpp   a value stage (astype, clip, ...) applied to a chunk's elements
 //   text_arrays.hpp, tile_index_arrays.hpp   the small arrays rank 0 writes whole

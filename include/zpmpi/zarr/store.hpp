@@ -20,6 +20,7 @@
 //   side_file.hpp      files a run writes outside its store (--stats), judged first
 //   store_references.hpp   a complete store read back as a kerchunk reference set (v3 as v2)
 //   store_attributes.hpp   some attributes of a complete store rewritten in place
+//   linked_copy.hpp    an append's copy: the store's files hard-linked, but those rewritten
 // src/zarr also keeps dtype.cpp (NumPy typestr, fill_value), json_dump.cpp and
 // json_parse.cpp (the text of Python's json.dumps and json.loads, NaN included) and
 // write_errors.hpp (the words of a failed write).
