@@ -34,6 +34,24 @@ std::optional<Box> union_box(const std::vector<model::ReadPiece>& pieces) {
 
 }  // namespace
 
+namespace {
+
+/// One forward, unit-step read of exactly the batch's box (no dim fixed, reversed, strided or
+/// padded): the source's elements are the hyperslab's in the same order, so they need no
+/// staging copy. A map that only translates (isel/sel of a range, an append's tail) reads so.
+bool fills_whole_box(const std::vector<model::ReadPiece>& pieces, const Box& out) {
+  if (pieces.size() != 1) return false;
+  const model::ReadPiece& p = pieces[0];
+  if (p.source.rank() != out.rank() || p.output.rank() != out.rank() || p.source.count != out.count ||
+      p.output.count != out.count)
+    return false;
+  for (std::size_t d = 0; d < out.rank(); ++d)
+    if (p.output.start[d] != 0 || p.stride[d] != 1 || p.reversed[d]) return false;
+  return true;
+}
+
+}  // namespace
+
 Status HyperslabReader::read(const model::ArrayLayout& spec, const Box& out, std::byte* hyper,
                              std::size_t hyper_bytes) {
   const std::size_t esize = model::dtype_size(spec.read_dtype());
@@ -46,6 +64,10 @@ Status HyperslabReader::read(const model::ArrayLayout& spec, const Box& out, std
     model::fill_elements(hyper, out.num_elements(), spec.read_dtype(),
                          spec.values ? std::optional(pad_value(*spec.values)) : spec.fill_value);
   const std::vector<model::ReadPiece> pieces = spec.map.pieces(out);
+  if (fills_whole_box(pieces, out)) {  // a translated box (a selection, an append's part): read in place
+    count_decoded(spec, pieces[0].source, pieces[0].stride);
+    return source_.read(spec.source.name, pieces[0].source, {hyper, hyper_bytes}, {}, &runner_);
+  }
   if (spec.map.tile && pieces.size() > 1) {
     // The tiles of a batch often share source chunks (tiles of 200 x 400 in chunks of a
     // whole 721 x 1440 field): one read of their union decodes each chunk once, where a
