@@ -82,7 +82,7 @@ struct StoreRequest {
     std::string document;
     std::set<std::filesystem::path> rewritten;  ///< relative paths the run writes again
   };
-  std::optional<Append> append;
+  std::optional<Append> append{};
 };
 
 class StoreTransaction {

@@ -86,7 +86,9 @@ class MultiFileTest : public NetcdfTest {
       const double nan = std::bit_cast<double>(*o.nan_bits);
       const float nan_f = static_cast<float>(nan);
       EXPECT_EQ(nc_def_var_fill(ncid, yv, 0, &nan), NC_NOERR);
-      if (o.with_mask) EXPECT_EQ(nc_def_var_fill(ncid, mask, 0, &nan_f), NC_NOERR);
+      if (o.with_mask) {
+        EXPECT_EQ(nc_def_var_fill(ncid, mask, 0, &nan_f), NC_NOERR);
+      }
     }
     const int name_dims[2] = {time, strlen};
     nc_def_var(ncid, "name", NC_CHAR, 2, name_dims, &nm);
