@@ -257,12 +257,6 @@ Status check_other_coordinates(const Config& config, const AppendTarget& t, cons
   return {};
 }
 
-std::string text_attr(const transform::OutputArray& a, const std::string& name) {
-  for (const model::Attribute& attr : a.attributes)
-    if (attr.name == name && attr.value.is_text()) return std::get<std::string>(attr.value.data);
-  return {};
-}
-
 /// The job's append coordinate in the store's units (their reference dates may differ, as
 /// each monthly file xarray writes has its own).
 Status to_store_units(const transform::OutputArray& a, const model::Variable& v, const std::string& units,

@@ -39,11 +39,6 @@ json::array sources_json(const std::vector<source::InputFile>& inputs) {
   return out;
 }
 
-std::string text_attr(const transform::OutputArray& a, const std::string& name) {
-  for (const model::Attribute& attr : a.attributes)
-    if (attr.name == name && attr.value.is_text()) return std::get<std::string>(attr.value.data);
-  return {};
-}
 
 /// The dim whose first and last values are recorded: the concat dim, "time", the unlimited one.
 std::string coordinate_dim(const model::Dataset& dataset, const std::string& concat_dim) {
@@ -72,6 +67,12 @@ json::value coordinate_json(const JobArrays& job, const std::string& dim,
 }
 
 }  // namespace
+
+std::string text_attr(const transform::OutputArray& a, const std::string& name) {
+  for (const model::Attribute& attr : a.attributes)
+    if (attr.name == name && attr.value.is_text()) return std::get<std::string>(attr.value.data);
+  return {};
+}
 
 RunIdentity new_run_identity() {
   const auto now = std::chrono::system_clock::now();

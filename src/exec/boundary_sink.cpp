@@ -7,20 +7,6 @@
 
 namespace zpmpi::exec {
 
-void merge_boundary_rows(const model::Shape& store_chunk, std::size_t axis, model::Index kept, std::size_t esize,
-                         std::span<const std::byte> old_chunk, std::span<const std::byte> part_chunk,
-                         std::span<std::byte> merged) {
-  std::size_t outer = 1, inner = esize;
-  for (std::size_t d = 0; d < axis; ++d) outer *= store_chunk[d];
-  for (std::size_t d = axis + 1; d < store_chunk.size(); ++d) inner *= store_chunk[d];
-  const std::size_t rows = store_chunk[axis], fresh = rows - kept;
-  for (std::size_t o = 0; o < outer; ++o) {
-    std::byte* to = merged.data() + o * rows * inner;
-    std::memcpy(to, old_chunk.data() + o * rows * inner, kept * inner);
-    std::memcpy(to + kept * inner, part_chunk.data() + o * fresh * inner, fresh * inner);
-  }
-}
-
 BoundarySink::BoundarySink(ChunkSink& inner, StoredChunks old_store, const std::vector<model::ArrayLayout>& arrays,
                            int workers)
     : inner_(inner), old_(std::move(old_store)), lanes_(static_cast<std::size_t>(std::max(workers, 1))) {

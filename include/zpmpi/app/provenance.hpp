@@ -40,6 +40,9 @@ struct RunIdentity {
   std::optional<boost::json::object> appended_block{};
 };
 
+/// The text attribute `name` of `a` ("units"), or "" when it has none or it is not text.
+std::string text_attr(const transform::OutputArray& a, const std::string& name);
+
 /// A new identity: now, and a random uuid.
 RunIdentity new_run_identity();
 

@@ -55,11 +55,4 @@ class BoundarySink final : public ChunkSink {
   std::vector<Lane> lanes_;
 };
 
-/// Rows [0, kept) along `axis` of `old_chunk` followed by every row of `part_chunk`, into
-/// `merged`: C-order chunks of `store_chunk` elements, the part's extent along `axis`
-/// being store_chunk[axis] - kept; `esize` bytes per element. Pure; exposed for tests.
-void merge_boundary_rows(const model::Shape& store_chunk, std::size_t axis, model::Index kept, std::size_t esize,
-                         std::span<const std::byte> old_chunk, std::span<const std::byte> part_chunk,
-                         std::span<std::byte> merged);
-
 }  // namespace zpmpi::exec

@@ -26,31 +26,6 @@ std::vector<std::int32_t> ints_of(const std::vector<std::byte>& b) {
   return v;
 }
 
-TEST(MergeBoundaryRows, AlongTheFirstAxis) {
-  // A 4 x 2 chunk: the store keeps rows 0..0, the part brings 3 rows.
-  const auto old = bytes_of({1, 2, 3, 4, 5, 6, 7, 8}), part = bytes_of({10, 11, 12, 13, 14, 15});
-  std::vector<std::byte> merged(old.size());
-  merge_boundary_rows({4, 2}, 0, 1, 4, old, part, merged);
-  EXPECT_EQ(ints_of(merged), (std::vector<std::int32_t>{1, 2, 10, 11, 12, 13, 14, 15}));
-}
-
-TEST(MergeBoundaryRows, AlongAnInnerAxis) {
-  // A 2 x 3 x 2 chunk growing along axis 1: 2 of 3 rows kept in each outer block.
-  std::vector<std::int32_t> o(12);
-  for (int i = 0; i < 12; ++i) o[i] = i;
-  const auto old = bytes_of(o), part = bytes_of({100, 101, 102, 103});
-  std::vector<std::byte> merged(old.size());
-  merge_boundary_rows({2, 3, 2}, 1, 2, 4, old, part, merged);
-  EXPECT_EQ(ints_of(merged), (std::vector<std::int32_t>{0, 1, 2, 3, 100, 101, 6, 7, 8, 9, 102, 103}));
-}
-
-TEST(MergeBoundaryRows, NothingKept) {
-  const auto old = bytes_of({1, 2}), part = bytes_of({3, 4});
-  std::vector<std::byte> merged(old.size());
-  merge_boundary_rows({2}, 0, 0, 4, old, part, merged);
-  EXPECT_EQ(ints_of(merged), (std::vector<std::int32_t>{3, 4}));
-}
-
 /// Records what reaches the store's sink.
 struct Recorder final : ChunkSink {
   std::vector<std::tuple<std::string, model::Shape, model::Shape, std::vector<std::int32_t>>> puts;
@@ -111,6 +86,31 @@ TEST(BoundarySink, AnAbsentStoredChunkKeepsFillRows) {
   ASSERT_TRUE(sink.put(0, {head, model::Shape{0, 0}, fresh}, stats).ok());
   ASSERT_EQ(inner.puts.size(), 1u);
   EXPECT_EQ(std::get<3>(inner.puts[0]), (std::vector<std::int32_t>{-9, -9, -9, -9, 10, 11, 12, 13}));
+}
+
+// A store chunk of 2 x 3 x 2 growing along axis 1, 2 of its 3 rows kept in each outer block.
+TEST(BoundarySink, MergesAlongAnInnerAxis) {
+  const std::filesystem::path store = std::filesystem::temp_directory_path() / "zpmpi_boundary_sink3" / "s.zarr";
+  std::filesystem::remove_all(store.parent_path());
+  std::filesystem::create_directories(store / "t");
+  std::vector<std::int32_t> o(12);
+  for (int i = 0; i < 12; ++i) o[i] = i;
+  ASSERT_TRUE(zarr::write_chunk(store, "t", "0.5.0", bytes_of(o), 0).ok());
+  model::ArrayLayout head;
+  head.name = "t";
+  head.dtype = model::DType::i4;
+  head.dims = {"x", "time", "y"};
+  head.shape = {2, 1, 2};
+  head.chunks = {2, 1, 2};
+  head.placement = model::StorePlacement{1, 0, 5, 2};
+  Recorder inner;
+  BoundarySink sink(inner, {store, zarr::ZarrFormat::kV2, codec::CodecSpec{codec::CodecId::kNone}}, {head}, 1);
+  Stats stats;
+  const auto fresh = bytes_of({100, 101, 102, 103});
+  ASSERT_TRUE(sink.put(0, {head, model::Shape{0, 0, 0}, fresh}, stats).ok());
+  ASSERT_EQ(inner.puts.size(), 1u);
+  EXPECT_EQ(std::get<1>(inner.puts[0]), (model::Shape{0, 5, 0}));
+  EXPECT_EQ(std::get<3>(inner.puts[0]), (std::vector<std::int32_t>{0, 1, 2, 3, 100, 101, 6, 7, 8, 9, 102, 103}));
 }
 
 }  // namespace
