@@ -407,7 +407,7 @@ Result<AppendTarget> read_append_target(const Config& config, const std::string&
   ZPMPI_ASSIGN_OR_RETURN(const zarr::StorePath path, zarr::resolve_store_path(config.store, fs::current_path(ec)));
   const auto st = fs::symlink_status(path.path, ec);
   if (!fs::exists(st)) return append_error("no store at " + config.store + " to append to");
-  if (fs::is_symlink(st)) return append_error(zarr::link_in_store_message(path.path, "append to"));
+  if (fs::is_symlink(st)) return append_error(zarr::link_in_store_message(path.path, "write"));
   const auto format = zarr::complete_store_format(path.path);
   if (!format)
     return append_error(config.store + " is not a complete Zarr store (no consolidated metadata): "
